@@ -1,0 +1,85 @@
+"""Choosing a target inside one target group (spec §2.4, §3.5).
+
+Which targets are candidates is the ALB's rule: healthy targets; when a group has
+registered targets but none is healthy, the ALB *fails open* and uses all of them;
+a group with no registered targets answers 503. Among candidates, the group's
+algorithm picks. Each algorithm is one class with ``pick(candidates)``.
+"""
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from .health import HEALTHY
+
+FAIL_OPEN = "fail_open"
+
+
+class NoRegisteredTargets(Exception):
+    """The target group has no registered targets: the ALB answers 503."""
+
+
+class Algorithm(Protocol):
+    name: str
+
+    def pick(self, candidates: Sequence[str]) -> str: ...
+
+
+class RoundRobin:
+    name = "round_robin"
+
+    def __init__(self) -> None:
+        self._turn = 0
+
+    def pick(self, candidates: Sequence[str]) -> str:
+        choice = candidates[self._turn % len(candidates)]
+        self._turn += 1
+        return choice
+
+
+class LeastOutstandingRequests:
+    name = "least_outstanding_requests"
+
+    def __init__(self, outstanding: dict[str, int]) -> None:
+        self._outstanding = outstanding  # shared with whoever counts in-flight requests
+
+    def pick(self, candidates: Sequence[str]) -> str:
+        return min(candidates, key=lambda target: self._outstanding.get(target, 0))
+
+
+class WeightedRandom:
+    name = "weighted_random"
+
+    def __init__(self, rng: random.Random) -> None:
+        self._rng = rng
+
+    def pick(self, candidates: Sequence[str]) -> str:
+        return self._rng.choice(candidates)
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    target: str  # virtual "ip:port"
+    reason: str  # the algorithm's name, or FAIL_OPEN
+
+
+def choose(
+    targets: Sequence[str], health: dict[str, str], algorithm: Algorithm
+) -> Choice:
+    """Pick a target for one request.
+
+    Args:
+        targets: the group's registered targets ("ip:port"), in registration order.
+        health: state per target (targets missing from it count as not healthy).
+        algorithm: the group's balancing algorithm.
+
+    Raises:
+        NoRegisteredTargets: the group is empty (503).
+    """
+    if not targets:
+        raise NoRegisteredTargets
+    healthy = [target for target in targets if health.get(target) == HEALTHY]
+    if healthy:
+        return Choice(algorithm.pick(healthy), algorithm.name)
+    return Choice(algorithm.pick(targets), FAIL_OPEN)

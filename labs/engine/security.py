@@ -1,0 +1,43 @@
+"""Security groups: does an instance accept a packet? (spec §10)
+
+Security groups are allow-lists: a connection is accepted when any inbound rule of any of
+the destination's groups matches its protocol and port and names the source, either by
+CIDR or by a security group the source belongs to. Anything else is dropped silently,
+which is why a blocked health check shows up as ``Target.Timeout``, not as a refusal.
+"""
+
+import ipaddress
+from collections.abc import Iterable
+
+from .spec import IngressRule, SecurityGroup
+
+
+def _rule_allows(rule: IngressRule, protocol: str, port: int,
+                 source_ip: str, source_groups: frozenset[str]) -> bool:
+    if rule.protocol not in ("-1", protocol):
+        return False
+    if rule.protocol != "-1" and not rule.from_port <= port <= rule.to_port:
+        return False
+    if rule.source_group is not None:
+        return rule.source_group in source_groups
+    if rule.cidr is not None:
+        return ipaddress.ip_address(source_ip) in ipaddress.ip_network(rule.cidr, strict=False)
+    return False
+
+
+def allows(groups: Iterable[SecurityGroup], *, protocol: str, port: int,
+           source_ip: str, source_groups: Iterable[str] = ()) -> bool:
+    """Whether ``groups`` (the destination's) accept a connection from ``source_ip``.
+
+    An instance with no security group at all is treated as open: the playground models
+    only what the template states, and a template without groups means "not modelled".
+    """
+    groups = list(groups)
+    if not groups:
+        return True
+    sources = frozenset(source_groups)
+    return any(
+        _rule_allows(rule, protocol, port, source_ip, sources)
+        for group in groups
+        for rule in group.ingress
+    )

@@ -1,0 +1,154 @@
+"""The topology as the engine sees it: plain, frozen values.
+
+``labs.cfn`` builds these from a CloudFormation document; the runtime reads them to bind
+sockets; nothing here knows about either. Python names follow AWS's API names in
+snake_case (``health_check_interval_seconds`` is ``HealthCheck.interval_seconds``).
+Times are AWS's own values in seconds; the runtime scales them by the lab clock.
+"""
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AppBehaviour:
+    """What a dummy target does when asked (Metadata.Playground.App on an instance)."""
+
+    status: int = 200
+    body: str | None = None  # None: echo what the target received
+    latency_ms: float = 0.0
+    health_status: int = 200  # answer to the health-check path
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HealthCheck:
+    protocol: str = "HTTP"
+    port: str = "traffic-port"
+    path: str = "/"
+    interval_seconds: float = 30
+    timeout_seconds: float = 5
+    healthy_threshold: int = 5
+    unhealthy_threshold: int = 2
+    matcher: str = "200"  # "200", "200,202" or "200-299"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IngressRule:
+    protocol: str  # "tcp", "udp" or "-1" (all)
+    from_port: int
+    to_port: int
+    cidr: str | None = None
+    source_group: str | None = None  # logical id of a security group
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SecurityGroup:
+    name: str
+    ingress: tuple[IngressRule, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Target:
+    id: str  # the instance's logical id, or the IP for ip targets
+    ip: str  # virtual private address, e.g. "10.0.1.10"
+    port: int
+    az: str
+    app: AppBehaviour = field(default_factory=AppBehaviour)
+    security_groups: tuple[str, ...] = ()
+
+    @property
+    def address(self) -> str:
+        return f"{self.ip}:{self.port}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TargetGroup:
+    name: str  # logical id
+    protocol: str = "HTTP"
+    port: int = 80
+    target_type: str = "instance"
+    targets: tuple[Target, ...] = ()
+    health_check: HealthCheck = field(default_factory=HealthCheck)
+    algorithm: str = "round_robin"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Action:
+    type: str  # forward | redirect | fixed-response
+    target_groups: tuple[tuple[str, int], ...] = ()  # (target group, weight)
+    redirect: dict[str, str] | None = None
+    fixed_response: dict[str, str] | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Condition:
+    # host-header, path-pattern, http-header, http-request-method, query-string, source-ip
+    field: str
+    values: tuple[str, ...] = ()
+    header_name: str | None = None
+    key_values: tuple[tuple[str | None, str], ...] = ()  # query-string (key, value)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Rule:
+    name: str  # logical id
+    priority: int
+    conditions: tuple[Condition, ...]
+    actions: tuple[Action, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Listener:
+    name: str
+    protocol: str
+    port: int
+    default_actions: tuple[Action, ...]
+    rules: tuple[Rule, ...] = ()  # sorted by priority
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Node:
+    """One load balancer node: one per enabled Availability Zone."""
+
+    az: str
+    ip: str  # virtual private address inside the node's subnet
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LoadBalancer:
+    name: str
+    type: str = "application"
+    scheme: str = "internet-facing"
+    nodes: tuple[Node, ...] = ()
+    listeners: tuple[Listener, ...] = ()
+    security_groups: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Traffic:
+    """Generated traffic (Metadata.Playground.Traffic at the template's top level)."""
+
+    rps: float = 10.0
+    clients: int = 6
+    paths: tuple[str, ...] = ("/",)
+    host: str | None = None  # Host header; default: the load balancer's DNS name
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Topology:
+    vpc_cidr: str
+    load_balancers: tuple[LoadBalancer, ...]
+    target_groups: tuple[TargetGroup, ...]
+    security_groups: tuple[SecurityGroup, ...] = ()
+    traffic: Traffic = field(default_factory=Traffic)
+
+    def target_group(self, name: str) -> TargetGroup:
+        for group in self.target_groups:
+            if group.name == name:
+                return group
+        raise KeyError(name)
+
+    def security_group(self, name: str) -> SecurityGroup:
+        for group in self.security_groups:
+            if group.name == name:
+                return group
+        raise KeyError(name)

@@ -1,0 +1,61 @@
+"""One request/response through a load balancer node, as the proxy records it.
+
+The proxy fills an ``Exchange`` while it works and hands the finished object to the
+event sink as is: turning it into an event dict and an access-log line happens later,
+once per batch (``wire.py``), never on the proxy's per-request path.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class Exchange:
+    __slots__ = (
+        "action", "body", "client", "client_ip", "client_port", "elb_status", "error_reason",
+        "headers", "host", "keep_alive", "lb", "listener_port", "method", "node_az", "path",
+        "protocol", "query", "reason", "received", "response_headers", "rule", "sent",
+        "t", "t_dispatched", "t_responded", "t_start", "t_target_done", "target",
+        "target_group", "target_status", "trace_id", "url", "user_agent", "version",
+        "wall_start", "xff",
+    )
+
+    def __init__(self, client: Any, method: str, url: bytes, headers: list[tuple[bytes, bytes]],
+                 body: bytes, version: str, keep_alive: bool, t_start: float,
+                 wall_start: float, t: float) -> None:
+        self.client = client  # the client connection that must get the answer
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.version = version
+        self.keep_alive = keep_alive
+        self.t_start = t_start  # loop time, for latencies
+        self.wall_start = wall_start  # epoch, for the access log
+        self.t = t  # lab clock when the request arrived
+        self.received = 0
+        self.sent = 0
+        self.client_ip = ""
+        self.client_port = 0
+        self.lb = ""
+        self.node_az = ""
+        self.listener_port = 0
+        self.protocol = "HTTP"
+        self.host = ""
+        self.path = "/"
+        self.query = ""
+        self.user_agent = ""
+        self.rule: int | str | None = None
+        self.action: str | None = None
+        self.target_group: str | None = None
+        self.target: str | None = None
+        self.reason: str | None = None
+        self.error_reason: str | None = None
+        self.elb_status = 0
+        self.target_status: int | None = None
+        self.trace_id = ""
+        self.xff = ""
+        self.response_headers: list[tuple[str, str]] = []
+        self.t_dispatched = -1.0
+        self.t_target_done = -1.0
+        self.t_responded = -1.0

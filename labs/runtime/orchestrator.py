@@ -1,0 +1,278 @@
+"""One lab run: every socket, task and timer of a run lives and dies here.
+
+Usage (a Celery task, the ``lab`` command and the tests all do the same)::
+
+    async with LabRuntime(topology, options, emit) as lab:   # sockets bound, checks started
+        ...                                                  # caller: mark the run running
+        await lab.run(stop)   # returns on stop.set(), at options.duration, or when the
+                              # scripted requests are all answered
+    summary = lab.summary()   # after exit every socket is closed
+
+``emit`` is an ``async`` callable taking a list of event dicts (DESIGN.md's event
+table); it is called at most every 100 ms (wall clock) with everything since the last
+call. The runtime emits ``request``, ``health`` and ``metrics``; ``run.status`` belongs
+to the caller, which owns the run's lifecycle (``lab.now()`` gives the lab-clock ``t``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from types import TracebackType
+from typing import Any
+
+from labs.engine import security
+from labs.engine.accesslog import load_balancer_id
+from labs.engine.balancing import (
+    Algorithm,
+    LeastOutstandingRequests,
+    RoundRobin,
+    WeightedRandom,
+)
+from labs.engine.spec import Target, TargetGroup, Topology
+
+from .clock import LabClock
+from .health_checker import TargetChecker
+from .options import RunOptions, ScriptedRequest
+from .proxy_http import AlbNode, ProxyContext
+from .sandbox import Sandbox
+from .targets import TargetServer, start_target
+from .traffic import ClientPool, Entry, Response, generate, play
+from .wire import EventSink
+
+__all__ = ["Emit", "Event", "LabRuntime", "RunOptions", "ScriptedRequest"]
+
+Event = dict[str, Any]
+Emit = Callable[[list[Event]], Awaitable[None]]
+FLUSH_SECONDS = 0.1  # DESIGN.md: batches at most every 100 ms
+METRICS_SECONDS = 1.0
+BROWSER_REQUESTS_PER_BATCH = 100
+
+
+class LabRuntime:
+    def __init__(self, topology: Topology, options: RunOptions, emit: Emit, *,
+                 sample_requests: bool = True) -> None:
+        if topology.load_balancers and any(lb.type != "application"
+                                           for lb in topology.load_balancers):
+            raise NotImplementedError("only application load balancers run so far")
+        self.topology = topology
+        self.options = options
+        self._emit = emit
+        self._rng = random.Random(options.seed)
+        self._sink = EventSink(
+            max_requests_per_batch=BROWSER_REQUESTS_PER_BATCH if sample_requests else None,
+            rng=self._rng)
+        self._stack = contextlib.AsyncExitStack()
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._servers: list[TargetServer] = []
+        self._nodes: list[AlbNode] = []
+        self._checkers: list[TargetChecker] = []
+        self.sandbox = Sandbox()
+        self.answers: list[Response | str] = []
+        self.clock: LabClock
+
+    def now(self) -> float:
+        return self.clock.now()
+
+    # --- lifecycle -----------------------------------------------------------------------------
+    async def __aenter__(self) -> LabRuntime:
+        self.clock = LabClock(self.options.clock_speed)
+        try:
+            await self._start()
+        except BaseException:
+            await self._close()
+            raise
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None,
+                        exc: BaseException | None, tb: TracebackType | None) -> None:
+        await self._close()
+
+    async def _start(self) -> None:
+        topology = self.topology
+        health: dict[str, dict[str, str]] = {g.name: {} for g in topology.target_groups}
+        outstanding: dict[str, int] = {}
+        ctx = ProxyContext(
+            sandbox=self.sandbox, clock=self.clock,
+            groups={g.name: g for g in topology.target_groups},
+            addresses={g.name: [t.address for t in g.targets] for g in topology.target_groups},
+            health=health,
+            algorithms={g.name: self._algorithm(g, outstanding) for g in topology.target_groups},
+            outstanding=outstanding, record=self._sink.record, rng=self._rng,
+        )
+        self._ctx = ctx
+        await self._start_targets()
+        for lb in topology.load_balancers:
+            for listener in lb.listeners:
+                for node in lb.nodes:
+                    alb_node = AlbNode(lb, node, listener, ctx)
+                    self._nodes.append(alb_node)
+                    await alb_node.start()
+        for group in topology.target_groups:
+            for target in group.targets:
+                checker = TargetChecker(group, target, self._checking_node(target),
+                                        self.sandbox, self.clock, health[group.name],
+                                        self._sink.add)
+                checker.announce()
+                self._checkers.append(checker)
+        self._spawn(self._flush_forever())
+        self._spawn(self._metrics_forever())
+        for checker in self._checkers:
+            self._spawn(checker.run())
+
+    def _algorithm(self, group: TargetGroup, outstanding: dict[str, int]) -> Algorithm:
+        if group.algorithm == "least_outstanding_requests":
+            return LeastOutstandingRequests(outstanding)
+        if group.algorithm == "weighted_random":
+            return WeightedRandom(self._rng)
+        return RoundRobin()
+
+    async def _start_targets(self) -> None:
+        """One server per (instance, port), including separate health-check ports."""
+        paths_by_address: dict[str, set[str]] = {}
+        targets: dict[str, Target] = {}
+        for group in self.topology.target_groups:
+            check = group.health_check
+            for target in group.targets:
+                ports = {target.port}
+                if check.port != "traffic-port":
+                    ports.add(int(check.port))
+                for port in ports:
+                    address = f"{target.ip}:{port}"
+                    targets.setdefault(address, _at_port(target, port))
+                    paths_by_address.setdefault(address, set()).add(check.path)
+        for address, target in targets.items():
+            server = await start_target(target, self.sandbox, self._admission(target),
+                                        frozenset(paths_by_address[address]))
+            self._servers.append(server)
+
+    def _admission(self, target: Target) -> Callable[[str | None], bool]:
+        groups = [self.topology.security_group(name) for name in target.security_groups]
+        node_groups = {node.ip: lb.security_groups
+                       for lb in self.topology.load_balancers for node in lb.nodes}
+
+        def admits(source_ip: str | None) -> bool:
+            if source_ip is None:
+                return False  # not part of this run
+            return security.allows(groups, protocol="tcp", port=target.port,
+                                   source_ip=source_ip,
+                                   source_groups=node_groups.get(source_ip, ()))
+        return admits
+
+    def _checking_node(self, target: Target) -> str:
+        # Every node checks every target on AWS; we let the target's own zone's node do
+        # it (or the first node), so there is one probe per interval per target.
+        nodes = [node for lb in self.topology.load_balancers for node in lb.nodes]
+        if not nodes:
+            return self.sandbox.loopback("10.255.255.254")
+        same_zone = [node for node in nodes if node.az == target.az]
+        return self.sandbox.loopback((same_zone or nodes)[0].ip)
+
+    def _spawn(self, coroutine: Any) -> None:
+        self._tasks.append(asyncio.get_running_loop().create_task(coroutine))
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Send traffic until ``stop`` is set, the duration is over, or the script ends."""
+        clients = ClientPool(self.sandbox)
+        traffic = asyncio.get_running_loop().create_task(self._traffic(clients))
+        stopped = asyncio.get_running_loop().create_task(stop.wait())
+        try:
+            await asyncio.wait({traffic, stopped}, timeout=self.options.duration,
+                               return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (traffic, stopped):
+                task.cancel()
+            await asyncio.gather(traffic, stopped, return_exceptions=True)
+            await clients.close()
+            await self._flush()  # every answered request is reported before run() returns
+
+    async def _traffic(self, clients: ClientPool) -> None:
+        entries = self.entries()
+        if not entries:
+            await asyncio.Event().wait()  # nothing to talk to: just let the clock run
+        if self.options.requests is not None:
+            self.answers = await play(self.options.requests, entries, clients, self.clock,
+                                      self._rng)
+            return
+        traffic = self.topology.traffic
+        await generate(entries, clients, rps=self.options.rps or traffic.rps,
+                       client_count=traffic.clients, paths=traffic.paths, host=traffic.host,
+                       rng=self._rng)
+
+    def entries(self) -> list[Entry]:
+        by_listener: dict[tuple[str, int], list[AlbNode]] = {}
+        for node in self._nodes:
+            by_listener.setdefault((node.lb.name, node.listener.port), []).append(node)
+        return [
+            Entry(lb, port, _dns_name(lb), tuple((n.host, n.port) for n in nodes))
+            for (lb, port), nodes in by_listener.items()
+        ]
+
+    async def _flush_forever(self) -> None:
+        while True:
+            await asyncio.sleep(FLUSH_SECONDS)
+            await self._flush()
+
+    async def _flush(self) -> None:
+        batch = self._sink.drain()
+        if batch:
+            await self._emit(batch)
+
+    async def _metrics_forever(self) -> None:
+        while True:
+            await asyncio.sleep(METRICS_SECONDS)
+            self._close_metrics_window()
+
+    def _close_metrics_window(self) -> None:
+        healthy = {
+            name: (sum(s == "healthy" for s in states.values()),
+                   sum(s == "unhealthy" for s in states.values()))
+            for name, states in self._ctx.health.items()
+        }
+        self._sink.close_window(self.clock.now(), healthy)
+
+    async def _close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        for node in self._nodes:
+            node.close()
+        for server in self._servers:
+            server.close()
+        ctx = getattr(self, "_ctx", None)
+        if ctx is not None:
+            for transport in list(ctx.connections):
+                transport.abort()
+        for closable in [*(n._server for n in self._nodes), *(s.server for s in self._servers)]:
+            if closable is not None:
+                await closable.wait_closed()
+        await asyncio.sleep(0)  # let aborted transports run connection_lost
+        if ctx is not None:
+            self._close_metrics_window()
+            await self._flush()
+
+    def summary(self) -> dict[str, Any]:
+        counts = self._sink.counts
+        return {
+            "requests": counts["requests"],
+            "by_target": {k[7:]: v for k, v in counts.items() if k.startswith("target:")},
+            "by_status": {k[7:]: v for k, v in counts.items() if k.startswith("status:")},
+            "health": {c.group.name + "/" + c.target.address: c.health.state
+                       for c in self._checkers},
+            "lab_seconds": round(self.clock.now(), 3),
+        }
+
+
+def _at_port(target: Target, port: int) -> Target:
+    if port == target.port:
+        return target
+    return replace(target, port=port)
+
+
+def _dns_name(lb: str) -> str:
+    suffix = load_balancer_id(lb).rsplit("/", 1)[1][:10]
+    return f"{lb.lower()}-{suffix}.us-east-1.elb.amazonaws.com"

@@ -1,0 +1,485 @@
+"""The Application Load Balancer node: an HTTP/1.1 reverse proxy on asyncio Protocols.
+
+Per request the flow is plain method calls, no coroutine or Task: ``data_received`` →
+httptools callbacks → ``rules.route`` and ``balancing.choose`` (the engine decides) →
+one ``write`` to a pooled keep-alive connection to the target → httptools response
+callbacks → one ``write`` back to the client. Only opening a new upstream connection
+awaits. Finished exchanges go to ``record`` untouched; events are built per batch.
+
+Targets are reached only through ``Sandbox.endpoint`` from the node's own loopback
+address, so a target sees the node's (virtual private) address as its peer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from time import perf_counter
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import cast
+
+import httptools
+
+from labs.engine.balancing import Algorithm, NoRegisteredTargets, choose
+from labs.engine.rules import RequestFacts, route
+from labs.engine.spec import Action, Listener, LoadBalancer, Node, TargetGroup
+
+from .clock import LabClock
+from .exchange import Exchange
+from .sandbox import Sandbox, SandboxViolation
+
+CONNECT_TIMEOUT = 10.0  # lab seconds, fixed by AWS (spec §4.2)
+MAX_XFF_ADDRESSES = 30  # more ⇒ 463 (exact boundary unverified: spec Appendix B)
+_HOP_BY_HOP = frozenset({
+    b"connection", b"keep-alive", b"proxy-connection", b"te", b"trailer",
+    b"transfer-encoding", b"upgrade", b"content-length",
+})
+_REASONS = {200: b"OK", 400: b"Bad Request", 404: b"Not Found", 463: b"",
+            500: b"Internal Server Error", 502: b"Bad Gateway",
+            503: b"Service Temporarily Unavailable", 504: b"Gateway Time-out"}
+
+
+@dataclass(slots=True, kw_only=True)
+class ProxyContext:
+    """What every node of a run shares."""
+
+    sandbox: Sandbox
+    clock: LabClock
+    groups: dict[str, TargetGroup]
+    addresses: dict[str, list[str]]  # target group -> registered "ip:port"
+    health: dict[str, dict[str, str]]  # target group -> target -> state
+    algorithms: dict[str, Algorithm]
+    outstanding: dict[str, int]
+    record: Callable[[Exchange], None]
+    rng: random.Random
+    idle_timeout: float = 60.0  # lab seconds (idle_timeout.timeout_seconds)
+    connections: set[asyncio.BaseTransport] = field(default_factory=set)
+
+
+class AlbNode:
+    """One node (one AZ) of one load balancer, serving one listener."""
+
+    def __init__(self, lb: LoadBalancer, node: Node, listener: Listener,
+                 ctx: ProxyContext) -> None:
+        self.lb = lb
+        self.node = node
+        self.listener = listener
+        self.ctx = ctx
+        self.host = ctx.sandbox.loopback(node.ip)
+        self.port = 0  # the real port, once bound
+        self._server: asyncio.Server | None = None
+        self._pools: dict[str, _UpstreamPool] = {}
+        self._xfp = listener.protocol.lower().encode()
+        self._xfport = str(listener.port).encode()
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(
+            lambda: _ClientConnection(self), self.host, 0, reuse_address=True)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        for pool in self._pools.values():
+            pool.close()
+
+    # --- routing -------------------------------------------------------------------------
+    def dispatch(self, ex: Exchange) -> None:
+        facts = RequestFacts(
+            method=ex.method, host=ex.host, path=ex.path, query=ex.query,
+            headers=tuple((k.decode("latin-1").lower(), v.decode("latin-1"))
+                          for k, v in ex.headers),
+            source_ip=ex.client_ip,
+        )
+        matched = route(self.listener, facts)
+        ex.rule = matched.rule
+        action = matched.actions[0]
+        ex.action = action.type
+        if action.type == "fixed-response":
+            self._fixed_response(ex, action)
+        elif action.type == "forward":
+            self._forward(ex, action)
+        else:
+            self.answer_error(ex, 500, "UnsupportedAction")
+
+    def _fixed_response(self, ex: Exchange, action: Action) -> None:
+        config = action.fixed_response or {}
+        body = config.get("MessageBody", "").encode()
+        content_type = config.get("ContentType", "text/plain").encode()
+        status = int(config.get("StatusCode", "200"))
+        ex.t_dispatched = perf_counter()
+        self._reply(ex, status, _REASONS.get(status, b""), [(b"Content-Type", content_type)], body)
+
+    def _pick_group(self, action: Action) -> str:
+        groups = action.target_groups
+        if len(groups) == 1:
+            return groups[0][0]
+        names = [name for name, _ in groups]
+        weights = [weight for _, weight in groups]
+        if not any(weights):
+            return names[0]
+        return self.ctx.rng.choices(names, weights)[0]
+
+    def _forward(self, ex: Exchange, action: Action) -> None:
+        ctx = self.ctx
+        group = self._pick_group(action)
+        ex.target_group = group
+        try:
+            choice = choose(ctx.addresses[group], ctx.health[group], ctx.algorithms[group])
+        except NoRegisteredTargets:
+            self.answer_error(ex, 503, "NoRegisteredTargets")
+            return
+        ex.target = choice.target
+        ex.reason = choice.reason
+        pool = self._pools.get(choice.target)
+        if pool is None:
+            try:
+                endpoint = ctx.sandbox.endpoint(choice.target)
+            except SandboxViolation:
+                self.answer_error(ex, 502, "TargetNotInSandbox")
+                return
+            pool = self._pools[choice.target] = _UpstreamPool(self, endpoint)
+        ctx.outstanding[choice.target] = ctx.outstanding.get(choice.target, 0) + 1
+        ex.t_dispatched = perf_counter()
+        pool.send(ex, self._upstream_request(ex))
+
+    def _upstream_request(self, ex: Exchange) -> bytes:
+        parts = [ex.method.encode(), b" ", ex.url, b" HTTP/1.1\r\n"]
+        for name, value in ex.headers:
+            lower = name.lower()
+            if lower in _HOP_BY_HOP or lower in (b"host", b"x-forwarded-for",
+                                                 b"x-forwarded-proto", b"x-forwarded-port",
+                                                 b"x-amzn-trace-id"):
+                continue
+            parts += [name, b": ", value, b"\r\n"]
+        parts += [
+            b"Host: ", ex.host.encode("latin-1"), b"\r\n",
+            b"X-Forwarded-For: ", ex.xff.encode("latin-1"), b"\r\n",
+            b"X-Forwarded-Proto: ", self._xfp, b"\r\n",
+            b"X-Forwarded-Port: ", self._xfport, b"\r\n",
+            b"X-Amzn-Trace-Id: ", ex.trace_id.encode(), b"\r\n",
+        ]
+        if ex.body or ex.method in ("POST", "PUT", "PATCH"):
+            parts += [b"Content-Length: ", str(len(ex.body)).encode(), b"\r\n"]
+        parts += [b"\r\n", ex.body]
+        return b"".join(parts)
+
+    # --- answers -------------------------------------------------------------------------
+    def target_answered(self, ex: Exchange, status: int, reason: bytes,
+                        headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+        ex.target_status = status
+        ex.t_target_done = perf_counter()
+        self._release(ex)
+        kept = [(k, v) for k, v in headers if k.lower() not in _HOP_BY_HOP]
+        self._reply(ex, status, reason, kept, body)
+
+    def target_failed(self, ex: Exchange, status: int, error: str) -> None:
+        self._release(ex)
+        self.answer_error(ex, status, error)
+
+    def _release(self, ex: Exchange) -> None:
+        if ex.target is not None:
+            self.ctx.outstanding[ex.target] -= 1
+
+    def answer_error(self, ex: Exchange, status: int, error: str) -> None:
+        ex.error_reason = error
+        body = b"<html><body><h1>" + str(status).encode() + b" " + _REASONS.get(status, b"") + \
+            b"</h1></body></html>\r\n"
+        self._reply(ex, status, _REASONS.get(status, b""),
+                    [(b"Server", b"awselb/2.0"), (b"Content-Type", b"text/html")], body)
+
+    def _reply(self, ex: Exchange, status: int, reason: bytes,
+               headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+        ex.elb_status = status
+        parts = [b"HTTP/1.1 ", str(status).encode(), b" ", reason, b"\r\n"]
+        for name, value in headers:
+            parts += [name, b": ", value, b"\r\n"]
+        parts += [b"Content-Length: ", str(len(body)).encode(), b"\r\n"]
+        if not ex.keep_alive:
+            parts.append(b"Connection: close\r\n")
+        parts += [b"\r\n", body]
+        ex.response_headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in headers
+                               if k.lower() in (b"location", b"set-cookie")]
+        payload = b"".join(parts)
+        ex.sent = len(payload)
+        ex.t_responded = perf_counter()
+        ex.client.respond(ex, payload)
+        self.ctx.record(ex)
+
+
+class _ClientConnection(asyncio.Protocol):
+    """The client side: parses requests, answers them in order (pipelining allowed)."""
+
+    def __init__(self, node: AlbNode) -> None:
+        self.node = node
+        self._parser = httptools.HttpRequestParser(self)
+        self._transport: asyncio.Transport | None = None
+        self._queue: deque[Exchange] = deque()
+        self._active: Exchange | None = None
+        self._client_ip = ""
+        self._client_port = 0
+        self._url = b""
+        self._headers: list[tuple[bytes, bytes]] = []
+        self._body: list[bytes] = []
+        self._received = 0
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = cast(asyncio.Transport, transport)
+        self.node.ctx.connections.add(transport)
+        host, port = transport.get_extra_info("peername")[:2]
+        self._client_ip = self.node.ctx.sandbox.virtual(host) or host
+        self._client_port = port
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.node.ctx.connections.discard(self._transport)  # type: ignore[arg-type]
+        self._transport = None
+
+    def data_received(self, data: bytes) -> None:
+        self._received += len(data)
+        try:
+            self._parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            pass  # WebSocket upgrades arrive with the ALB data-plane issue
+        except httptools.HttpParserError:
+            self._bad_request()
+
+    def _bad_request(self) -> None:
+        transport = self._transport
+        if transport is not None:
+            transport.write(b"HTTP/1.1 400 Bad Request\r\nServer: awselb/2.0\r\n"
+                            b"Content-Length: 0\r\nConnection: close\r\n\r\n")
+            transport.close()
+
+    # --- httptools callbacks ----------------------------------------------------------------
+    def on_message_begin(self) -> None:
+        self._url = b""
+        self._headers = []
+        self._body = []
+
+    def on_url(self, url: bytes) -> None:
+        self._url += url
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._headers.append((name, value))
+
+    def on_body(self, body: bytes) -> None:
+        self._body.append(body)
+
+    def on_message_complete(self) -> None:
+        node = self.node
+        started = perf_counter()
+        parser = self._parser
+        ex = Exchange(self, parser.get_method().decode("latin-1"), self._url, self._headers,
+                      b"".join(self._body), parser.get_http_version(),
+                      parser.should_keep_alive(), started, time.time(), node.ctx.clock.now())
+        ex.received, self._received = self._received, 0
+        self._describe(ex)
+        self._queue.append(ex)
+        if self._active is None:
+            self._next()
+
+    def _describe(self, ex: Exchange) -> None:
+        node = self.node
+        ex.client_ip = self._client_ip
+        ex.client_port = self._client_port
+        ex.lb = node.lb.name
+        ex.node_az = node.node.az
+        ex.listener_port = node.listener.port
+        ex.protocol = node.listener.protocol
+        url = httptools.parse_url(ex.url)
+        ex.path = (url.path or b"/").decode("latin-1")
+        ex.query = (url.query or b"").decode("latin-1")
+        host = b""
+        xff = b""
+        trace = b""
+        for name, value in ex.headers:
+            lower = name.lower()
+            if lower == b"host" and not host:
+                host = value
+            elif lower == b"x-forwarded-for":
+                xff = value
+            elif lower == b"x-amzn-trace-id":
+                trace = value
+            elif lower == b"user-agent":
+                ex.user_agent = value.decode("latin-1")
+        ex.host = _normalise_host(host.decode("latin-1"), node.listener.port)
+        ex.xff = f"{xff.decode('latin-1')}, {self._client_ip}" if xff else self._client_ip
+        ex.trace_id = _trace_id(trace.decode("latin-1"), ex.wall_start, node.ctx.rng)
+
+    def _next(self) -> None:
+        if not self._queue:
+            return
+        ex = self._active = self._queue.popleft()
+        if ex.xff.count(",") >= MAX_XFF_ADDRESSES:
+            self.node.answer_error(ex, 463, "TooManyForwardedForAddresses")
+            return
+        self.node.dispatch(ex)
+
+    def respond(self, ex: Exchange, payload: bytes) -> None:
+        transport = self._transport
+        self._active = None
+        if transport is None or transport.is_closing():
+            return
+        transport.write(payload)
+        if not ex.keep_alive:
+            transport.close()
+            return
+        self._next()
+
+
+def _normalise_host(host: str, listener_port: int) -> str:
+    # routing.http.preserve_host_header.enabled=false (spec §4.1): drop the port on 80/443,
+    # add the listener port on any other; host names are lower-cased.
+    name, sep, _port = host.rpartition(":") if host.count(":") == 1 else (host, "", "")
+    name = (name if sep else host).lower()
+    if listener_port in (80, 443):
+        return name
+    return f"{name}:{listener_port}"
+
+
+def _trace_id(existing: str, epoch: float, rng: random.Random) -> str:
+    fresh = f"1-{int(epoch):08x}-{rng.getrandbits(96):024x}"
+    if "Root=" not in existing:
+        return f"Root={fresh}"
+    fields = [f for f in existing.split(";") if f and not f.startswith("Self=")]
+    return ";".join([f"Self={fresh}", *fields])
+
+
+class _UpstreamPool:
+    """Keep-alive connections from one node to one target, warmest first (LIFO)."""
+
+    def __init__(self, node: AlbNode, endpoint: tuple[str, int]) -> None:
+        self.node = node
+        self.endpoint = endpoint
+        self.idle: list[_UpstreamConnection] = []
+        self._connecting: set[asyncio.Task[None]] = set()
+
+    def send(self, ex: Exchange, data: bytes) -> None:
+        while self.idle:
+            connection = self.idle.pop()
+            if connection.usable:
+                connection.send(ex, data)
+                return
+        task = asyncio.get_running_loop().create_task(self._connect_and_send(ex, data))
+        self._connecting.add(task)
+        task.add_done_callback(self._connecting.discard)
+
+    async def _connect_and_send(self, ex: Exchange, data: bytes) -> None:
+        loop = asyncio.get_running_loop()
+        host, port = self.endpoint
+        try:
+            async with asyncio.timeout(self.node.ctx.clock.wall(CONNECT_TIMEOUT)):
+                _transport, connection = await loop.create_connection(
+                    lambda: _UpstreamConnection(self), host, port,
+                    local_addr=(self.node.host, 0))
+        except TimeoutError:
+            self.node.target_failed(ex, 504, "TargetConnectTimeout")
+        except OSError:
+            self.node.target_failed(ex, 502, "TargetConnectionError")
+        else:
+            connection.send(ex, data)
+
+    def release(self, connection: _UpstreamConnection) -> None:
+        self.idle.append(connection)
+
+    def close(self) -> None:
+        for task in self._connecting:
+            task.cancel()
+        for connection in self.idle:
+            connection.close()
+        self.idle.clear()
+
+
+class _UpstreamConnection(asyncio.Protocol):
+    def __init__(self, pool: _UpstreamPool) -> None:
+        self._pool = pool
+        self._transport: asyncio.Transport | None = None
+        self._parser = httptools.HttpResponseParser(self)
+        self._ex: Exchange | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._reason = b""
+        self._headers: list[tuple[bytes, bytes]] = []
+        self._body: list[bytes] = []
+
+    @property
+    def usable(self) -> bool:
+        return self._transport is not None and not self._transport.is_closing()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = cast(asyncio.Transport, transport)
+        self._pool.node.ctx.connections.add(transport)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._pool.node.ctx.connections.discard(self._transport)  # type: ignore[arg-type]
+        self._transport = None
+        if self._ex is not None:
+            self._fail(502, "TargetClosedConnection")
+
+    def send(self, ex: Exchange, data: bytes) -> None:
+        if self._transport is None:
+            self._pool.node.target_failed(ex, 502, "TargetClosedConnection")
+            return
+        self._ex = ex
+        ctx = self._pool.node.ctx
+        self._timer = asyncio.get_running_loop().call_later(
+            ctx.clock.wall(ctx.idle_timeout), self._timed_out)
+        self._transport.write(data)
+
+    def close(self) -> None:
+        if self._transport is not None:
+            self._transport.close()
+
+    def _timed_out(self) -> None:
+        self._timer = None
+        self._fail(504, "TargetTimeout")
+        if self._transport is not None:
+            self._transport.abort()
+
+    def _fail(self, status: int, error: str) -> None:
+        ex, self._ex = self._ex, None
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if ex is not None:
+            self._pool.node.target_failed(ex, status, error)
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            self._parser.feed_data(data)
+        except httptools.HttpParserError:
+            self._fail(502, "TargetMalformedResponse")
+            if self._transport is not None:
+                self._transport.abort()
+
+    def on_message_begin(self) -> None:
+        self._reason = b""
+        self._headers = []
+        self._body = []
+
+    def on_status(self, reason: bytes) -> None:
+        self._reason += reason
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._headers.append((name, value))
+
+    def on_body(self, body: bytes) -> None:
+        self._body.append(body)
+
+    def on_message_complete(self) -> None:
+        ex, self._ex = self._ex, None
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if ex is None:
+            return
+        keep_alive = self._parser.should_keep_alive()
+        self._pool.node.target_answered(ex, self._parser.get_status_code(), self._reason,
+                                        self._headers, b"".join(self._body))
+        if keep_alive and self.usable:
+            self._pool.release(self)
+        else:
+            self.close()

@@ -1,0 +1,214 @@
+"""Simulated clients: generated traffic, or exactly the requests a script lists.
+
+Each client is one "browser": its own public-looking address (bound as a distinct
+loopback source address, so the load balancer sees a real, distinct peer), one
+keep-alive connection and a cookie jar. Like a browser resolving the LB's DNS name, a
+client picks one node and keeps it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import random
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+from urllib.parse import urlsplit
+
+import httptools
+
+from .clock import LabClock
+from .options import ScriptedRequest
+from .sandbox import Sandbox
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """Where a client reaches one listener of one load balancer: one socket per node."""
+
+    lb: str
+    port: int
+    dns_name: str
+    nodes: tuple[tuple[str, int], ...]  # real (host, port) per node
+
+
+@dataclass(slots=True)
+class Response:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+class _ResponseReader:
+    """httptools callbacks collecting one response."""
+
+    def __init__(self) -> None:
+        self.parser = httptools.HttpResponseParser(self)
+        self.headers: list[tuple[str, str]] = []
+        self.body: list[bytes] = []
+        self.done = False
+        self.keep_alive = False
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self.headers.append((name.decode("latin-1"), value.decode("latin-1")))
+
+    def on_body(self, body: bytes) -> None:
+        self.body.append(body)
+
+    def on_message_complete(self) -> None:
+        # llhttp forgets keep-alive once the message is over: ask while it is current.
+        self.keep_alive = self.parser.should_keep_alive()
+        self.done = True
+
+
+@dataclass(slots=True)
+class Client:
+    ip: str  # virtual public address
+    source_host: str  # its loopback stand-in
+    cookies: dict[str, str] = field(default_factory=dict)
+    _conn: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+    _node: tuple[str, int] | None = None
+    busy: bool = False
+
+    async def request(self, node: tuple[str, int], method: str, target: str, host: str,
+                      headers: Sequence[tuple[str, str]] = (), body: bytes = b"",
+                      within: float = 30.0) -> Response:
+        if self._conn is None or self._node != node or self._conn[1].is_closing():
+            await self.close()
+            self._conn = await asyncio.open_connection(*node, local_addr=(self.source_host, 0))
+            self._node = node
+        reader, writer = self._conn
+        given = {name.lower() for name, _ in headers}
+        lines = [f"{method} {target} HTTP/1.1", *(f"{k}: {v}" for k, v in headers)]
+        if "host" not in given:
+            lines.append(f"Host: {host}")
+        if "user-agent" not in given:
+            lines.append("User-Agent: elb-playground-client/1.0")
+        if self.cookies and "cookie" not in given:
+            lines.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in self.cookies.items()))
+        if body:
+            lines.append(f"Content-Length: {len(body)}")
+        writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
+        collected = _ResponseReader()
+        parser = collected.parser
+        try:
+            async with asyncio.timeout(within):
+                while not collected.done:
+                    data = await reader.read(65536)
+                    if not data:
+                        raise ConnectionResetError("the load balancer closed the connection")
+                    parser.feed_data(data)
+        except BaseException:
+            await self.close()
+            raise
+        if not collected.keep_alive:
+            await self.close()
+        self._remember_cookies(collected.headers)
+        return Response(parser.get_status_code(), collected.headers, b"".join(collected.body))
+
+    def _remember_cookies(self, headers: list[tuple[str, str]]) -> None:
+        for name, value in headers:
+            if name.lower() == "set-cookie":
+                cookie: SimpleCookie = SimpleCookie()
+                cookie.load(value)
+                for key, morsel in cookie.items():
+                    self.cookies[key] = morsel.value
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            writer = self._conn[1]
+            self._conn = None
+            writer.close()
+
+
+class ClientPool:
+    """Clients by id, each with its own virtual public address."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self._sandbox = sandbox
+        self._clients: dict[str, Client] = {}
+        self._addresses = (f"198.51.100.{n}" for n in itertools.count(10))
+
+    def get(self, key: str, ip: str | None = None) -> Client:
+        client = self._clients.get(key)
+        if client is None:
+            ip = ip or next(self._addresses)
+            client = Client(ip, self._sandbox.loopback(ip))
+            self._clients[key] = client
+        return client
+
+    async def close(self) -> None:
+        for client in self._clients.values():
+            await client.close()
+
+
+async def generate(entries: Sequence[Entry], clients: ClientPool, *, rps: float,
+                   client_count: int, paths: Sequence[str], host: str | None,
+                   rng: random.Random) -> None:
+    """Send about ``rps`` requests a second, round-robin over idle clients, until cancelled."""
+    loop = asyncio.get_running_loop()
+    pool = [clients.get(f"client-{n}") for n in range(client_count)]
+    nodes = {c.ip: rng.choice(entries[0].nodes) for c in pool}
+    tasks: set[asyncio.Task[None]] = set()
+    interval = 1.0 / rps
+    next_at = loop.time()
+    for turn in itertools.count():
+        client = pool[turn % len(pool)]
+        if not client.busy:
+            task = loop.create_task(_one(client, nodes[client.ip], entries[0], host,
+                                         rng.choice(paths)))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+        next_at += interval
+        await asyncio.sleep(max(0.0, next_at - loop.time()))
+
+
+async def _one(client: Client, node: tuple[str, int], entry: Entry, host: str | None,
+               path: str) -> None:
+    client.busy = True
+    try:
+        await client.request(node, "GET", path, host or entry.dns_name)
+    except (OSError, TimeoutError, httptools.HttpParserError):
+        pass  # the proxy has already reported what it saw; a lost reply is not news
+    finally:
+        client.busy = False
+
+
+async def play(script: Sequence[ScriptedRequest], entries: Sequence[Entry],
+               clients: ClientPool, clock: LabClock, rng: random.Random) -> list[Response | str]:
+    """Send each scripted request in order, waiting for its answer (or error text)."""
+    answers: list[Response | str] = []
+    for number, item in enumerate(script):
+        if item.wait:
+            await clock.sleep(item.wait)
+        answers.append(await _play_one(number, item, entries, clients, rng))
+    return answers
+
+
+def _entry_for(item: ScriptedRequest, entries: Sequence[Entry]) -> tuple[Entry, str, str]:
+    url = urlsplit(item.url)
+    port = url.port or (443 if url.scheme == "https" else 80)
+    matching = [e for e in entries if e.port == port and (item.lb is None or e.lb == item.lb)]
+    if not matching:
+        raise LookupError(f"no listener on port {port}" + (f" of {item.lb}" if item.lb else ""))
+    target = (url.path or "/") + (f"?{url.query}" if url.query else "")
+    return matching[0], target, url.netloc or matching[0].dns_name
+
+
+async def _play_one(number: int, item: ScriptedRequest, entries: Sequence[Entry],
+                    clients: ClientPool, rng: random.Random) -> Response | str:
+    try:
+        entry, target, host = _entry_for(item, entries)
+    except LookupError as exc:
+        return str(exc)
+    client = clients.get(item.client or f"script-{number}", item.client_ip)
+    node = entry.nodes[zlib.crc32(client.ip.encode()) % len(entry.nodes)]
+    try:
+        response = await client.request(node, item.method, target, host, item.headers, item.body)
+    except (OSError, TimeoutError, httptools.HttpParserError) as exc:
+        return f"{type(exc).__name__}: {exc}"
+    if item.client is None:
+        await client.close()
+    return response

@@ -1,0 +1,120 @@
+"""Events on the wire (DESIGN.md, "Events (the wire contract)").
+
+The runtime's parts drop facts here as they happen: ready-made dicts for rare events
+(``health``), finished ``Exchange`` objects for requests. ``drain()`` — once per batch,
+at most every 100 ms — turns exchanges into ``request`` events with their access-log
+line, feeds the metrics window and the run's counters, and returns the batch. When
+traffic outruns what a browser can draw, only a sample of ``request`` events is sent
+(marked ``sampled: true``); counts and ``metrics`` stay exact.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from typing import Any
+
+from labs.engine import accesslog
+from labs.engine.metrics import MetricsWindow
+
+from .exchange import Exchange
+
+Event = dict[str, Any]
+
+
+def request_event(ex: Exchange) -> Event:
+    def ms(start: float, end: float) -> float | None:
+        return None if start < 0 or end < 0 else round((end - start) * 1000, 3)
+
+    return {
+        "type": "request", "t": round(ex.t, 3),
+        "trace_id": ex.trace_id, "client_ip": ex.client_ip, "client_port": ex.client_port,
+        "lb": ex.lb, "node_az": ex.node_az, "listener": ex.listener_port,
+        "protocol": ex.protocol, "method": ex.method, "host": ex.host, "path": ex.path,
+        "query": ex.query, "rule": ex.rule, "action": ex.action,
+        "target_group": ex.target_group, "target": ex.target,
+        "elb_status_code": ex.elb_status, "target_status_code": ex.target_status,
+        "reason": ex.reason, "error_reason": ex.error_reason,
+        "latency_ms": {
+            "request": ms(ex.t_start, ex.t_dispatched),
+            "target": ms(ex.t_dispatched, ex.t_target_done),
+            "response": ms(ex.t_target_done if ex.t_target_done >= 0 else ex.t_dispatched,
+                           ex.t_responded),
+        },
+        "headers_sent": None if ex.target is None else {
+            "X-Forwarded-For": ex.xff, "X-Forwarded-Proto": ex.protocol.lower(),
+            "X-Forwarded-Port": str(ex.listener_port), "X-Amzn-Trace-Id": ex.trace_id,
+            "Host": ex.host,
+        },
+        "response_headers": dict(ex.response_headers),
+        "log": access_log_line(ex),
+    }
+
+
+def access_log_line(ex: Exchange) -> str:
+    dispatched = ex.t_dispatched >= 0 and ex.target is not None
+    target_done = ex.t_target_done if ex.t_target_done >= 0 else ex.t_responded
+    return accesslog.format_line(accesslog.LogRecord(
+        type=ex.protocol.lower(), lb=ex.lb, client=f"{ex.client_ip}:{ex.client_port}",
+        target=ex.target if dispatched else None,
+        request_time=ex.wall_start,
+        response_time=ex.wall_start + (ex.t_responded - ex.t_start),
+        request_processing=(ex.t_dispatched - ex.t_start) if dispatched else -1,
+        target_processing=(target_done - ex.t_dispatched) if dispatched else -1,
+        response_processing=(ex.t_responded - target_done) if dispatched else -1,
+        elb_status=ex.elb_status, target_status=ex.target_status,
+        received_bytes=ex.received, sent_bytes=ex.sent,
+        request_line=f"{ex.method} {ex.protocol.lower()}://{ex.host.split(':')[0]}:"
+                     f"{ex.listener_port}{ex.url.decode('latin-1')} HTTP/{ex.version}",
+        user_agent=ex.user_agent, target_group=ex.target_group, trace_id=ex.trace_id,
+        rule=ex.rule if ex.rule is not None else "-", actions=(ex.action,) if ex.action else (),
+        error_reason=ex.error_reason if (ex.error_reason or "").startswith("Lambda") else None,
+    ))
+
+
+class EventSink:
+    def __init__(self, *, max_requests_per_batch: int | None, rng: random.Random) -> None:
+        self._events: list[Event] = []
+        self._exchanges: list[Exchange] = []
+        self._limit = max_requests_per_batch
+        self._rng = rng
+        self._window = MetricsWindow()
+        self.counts: Counter[str] = Counter()  # run summary: requests per target/status
+        self.record = self._exchanges.append  # the proxy's hook: one list append
+
+    def add(self, event: Event) -> None:
+        self._events.append(event)
+
+    def drain(self) -> list[Event]:
+        """Everything since the last drain, in lab-clock order."""
+        self._absorb()
+        batch, self._events = self._events, []
+        batch.sort(key=lambda event: event["t"])
+        return batch
+
+    def close_window(self, t: float, healthy: dict[str, tuple[int, int]]) -> None:
+        """Publish this second's ``metrics`` event and start the next window."""
+        self._absorb()
+        self._events.append(self._window.close(t, healthy))
+        self._window = MetricsWindow()
+
+    def _absorb(self) -> None:
+        exchanges = self._exchanges.copy()
+        self._exchanges.clear()  # in place: the proxy holds its append method
+        if not exchanges:
+            return
+        for ex in exchanges:
+            self._window.record(
+                lb=ex.lb, target_group=ex.target_group, target=ex.target,
+                elb_status=ex.elb_status, target_status=ex.target_status,
+                target_seconds=(ex.t_target_done - ex.t_dispatched)
+                if ex.t_target_done >= 0 else None)
+            self.counts["requests"] += 1
+            self.counts[f"status:{ex.elb_status}"] += 1
+            if ex.target is not None:
+                self.counts[f"target:{ex.target}"] += 1
+        if self._limit is not None and len(exchanges) > self._limit:
+            kept = sorted(self._rng.sample(exchanges, self._limit), key=lambda ex: ex.t)
+            self._events.extend({**request_event(ex), "sampled": True} for ex in kept)
+        else:
+            self._events.extend(request_event(ex) for ex in exchanges)
