@@ -1,0 +1,87 @@
+"""``manage.py lab run``: the headless run graders and scripts use."""
+
+import json
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+
+from labs.cfn import parse_document
+
+ROOT = Path(__file__).resolve().parents[2]
+STARTER = ROOT / "labs" / "starters" / "basic-alb.yaml"
+pytestmark = pytest.mark.timeout(60)
+
+
+def lab(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603 - our own manage.py with fixed arguments
+        [sys.executable, str(ROOT / "manage.py"), "lab", "run", *args],
+        capture_output=True, text=True, timeout=60, cwd=ROOT, check=False)
+
+
+def events_of(result: subprocess.CompletedProcess[str]) -> list[dict]:
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def test_it_prints_json_lines_with_requests_spread_over_all_three_targets():
+    result = lab(str(STARTER), "--duration", "2", "--rps", "30", "--json")
+    assert result.returncode == 0, result.stderr
+    events = events_of(result)
+    assert {e["type"] for e in events} >= {"run.status", "request", "health", "metrics"}
+    assert all("t" in e for e in events)
+    per_target = Counter(e["target"] for e in events if e["type"] == "request")
+    assert set(per_target) == {"10.0.1.10:80", "10.0.1.11:80", "10.0.2.10:80"}
+    states = [e["state"] for e in events if e["type"] == "run.status"]
+    assert states == ["starting", "running", "stopping", "finished"]
+
+
+def test_it_sends_exactly_the_given_requests_and_ends_when_they_are_answered(tmp_path):
+    script = tmp_path / "requests.jsonl"
+    script.write_text("\n".join(json.dumps(r) for r in [
+        {"url": "http://one.example.com/users?id=1", "client": "a", "client_ip": "203.0.113.9"},
+        {"url": "http://other.example.com/posts", "method": "POST", "body": "hi", "client": "a"},
+        {"url": "http://one.example.com/", "headers": {"Host": "given.example.com"}, "wait": 2},
+    ]))
+    result = lab(str(STARTER), "--requests", str(script), "--json", "--clock", "20")
+    assert result.returncode == 0, result.stderr
+    requests = [e for e in events_of(result) if e["type"] == "request"]
+    assert [(r["method"], r["host"], r["path"], r["query"]) for r in requests] == [
+        ("GET", "one.example.com", "/users", "id=1"),
+        ("POST", "other.example.com", "/posts", ""),
+        ("GET", "given.example.com", "/", ""),
+    ]
+    assert requests[0]["client_ip"] == requests[1]["client_ip"] == "203.0.113.9"
+    assert requests[2]["t"] - requests[1]["t"] >= 2  # "wait" is in lab-clock seconds
+    finished = events_of(result)[-1]
+    assert finished["state"] == "finished" and finished["reason"] == "requests-answered"
+
+
+def test_a_bad_template_exits_2_naming_the_resource_and_the_property(tmp_path):
+    document = parse_document(STARTER.read_text())
+    document["Resources"]["WebTargets"]["Properties"]["HealthCheckIntervalSeconds"] = 4
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(document))
+    result = lab(str(bad), "--json")
+    assert result.returncode == 2
+    assert ("WebTargets.Properties.HealthCheckIntervalSeconds: ValidationError: 4 is out of "
+            "range; must be from 5 to 300") in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+
+
+def test_a_bad_requests_line_exits_2_naming_the_line(tmp_path):
+    script = tmp_path / "requests.jsonl"
+    script.write_text('{"url": "http://a.example.com/"}\n{"uri": "oops"}\n')
+    result = lab(str(STARTER), "--requests", str(script), "--json")
+    assert result.returncode == 2
+    assert f"{script}:2:" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_missing_template_exits_2():
+    result = lab("no-such-file.yaml")
+    assert result.returncode == 2
+    assert "no-such-file.yaml" in result.stderr
