@@ -20,7 +20,7 @@ def _requests_seen(n):
 
 
 async def test_round_robin_spreads_generated_traffic_over_all_three_targets():
-    events, lab = await run_until(topology(), _requests_seen(30), rps=60)
+    events, _ = await run_until(topology(), _requests_seen(30), rps=60)
     requests = of_type(events, "request")
     per_target = Counter(event["target"] for event in requests if event["reason"] == "round_robin")
     assert set(per_target) == {"10.0.1.10:80", "10.0.1.11:80", "10.0.2.10:80"}
