@@ -15,10 +15,10 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from time import perf_counter
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from time import perf_counter
 from typing import cast
 
 import httptools
@@ -175,7 +175,11 @@ class AlbNode:
         ex.t_target_done = perf_counter()
         self._release(ex)
         kept = [(k, v) for k, v in headers if k.lower() not in _HOP_BY_HOP]
-        self._reply(ex, status, reason, kept, body)
+        if ex.method == "HEAD":  # the target's length describes the body HEAD leaves out
+            length = next((v for k, v in headers if k.lower() == b"content-length"), b"0")
+            self._reply(ex, status, reason, kept, b"", length)
+        else:
+            self._reply(ex, status, reason, kept, body)
 
     def target_failed(self, ex: Exchange, status: int, error: str) -> None:
         self._release(ex)
@@ -193,12 +197,13 @@ class AlbNode:
                     [(b"Server", b"awselb/2.0"), (b"Content-Type", b"text/html")], body)
 
     def _reply(self, ex: Exchange, status: int, reason: bytes,
-               headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+               headers: list[tuple[bytes, bytes]], body: bytes,
+               length: bytes | None = None) -> None:
         ex.elb_status = status
         parts = [b"HTTP/1.1 ", str(status).encode(), b" ", reason, b"\r\n"]
         for name, value in headers:
             parts += [name, b": ", value, b"\r\n"]
-        parts += [b"Content-Length: ", str(len(body)).encode(), b"\r\n"]
+        parts += [b"Content-Length: ", length or str(len(body)).encode(), b"\r\n"]
         if not ex.keep_alive:
             parts.append(b"Connection: close\r\n")
         parts += [b"\r\n", body]
@@ -235,7 +240,7 @@ class _ClientConnection(asyncio.Protocol):
         self._client_port = port
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self.node.ctx.connections.discard(self._transport)  # type: ignore[arg-type]
+        self.node.ctx.connections.discard(self._transport)
         self._transport = None
 
     def data_received(self, data: bytes) -> None:
@@ -414,7 +419,7 @@ class _UpstreamConnection(asyncio.Protocol):
         self._pool.node.ctx.connections.add(transport)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._pool.node.ctx.connections.discard(self._transport)  # type: ignore[arg-type]
+        self._pool.node.ctx.connections.discard(self._transport)
         self._transport = None
         if self._ex is not None:
             self._fail(502, "TargetClosedConnection")
@@ -463,6 +468,13 @@ class _UpstreamConnection(asyncio.Protocol):
     def on_status(self, reason: bytes) -> None:
         self._reason += reason
 
+    def on_headers_complete(self) -> None:
+        # A response to HEAD has no body whatever its Content-Length says, and httptools
+        # cannot be told so: finish here and give the next response a fresh parser.
+        if self._ex is not None and self._ex.method == "HEAD":
+            parser, self._parser = self._parser, httptools.HttpResponseParser(self)
+            self._complete(parser)
+
     def on_header(self, name: bytes, value: bytes) -> None:
         self._headers.append((name, value))
 
@@ -470,14 +482,17 @@ class _UpstreamConnection(asyncio.Protocol):
         self._body.append(body)
 
     def on_message_complete(self) -> None:
+        self._complete(self._parser)
+
+    def _complete(self, parser: httptools.HttpResponseParser) -> None:
+        keep_alive = parser.should_keep_alive()
         ex, self._ex = self._ex, None
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
         if ex is None:
             return
-        keep_alive = self._parser.should_keep_alive()
-        self._pool.node.target_answered(ex, self._parser.get_status_code(), self._reason,
+        self._pool.node.target_answered(ex, parser.get_status_code(), self._reason,
                                         self._headers, b"".join(self._body))
         if keep_alive and self.usable:
             self._pool.release(self)

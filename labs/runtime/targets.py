@@ -58,7 +58,7 @@ class _TargetProtocol(asyncio.Protocol):
     # --- connection ------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = cast(asyncio.Transport, transport)
-        self._connections.add(transport)
+        self._connections.add(self._transport)
         host, port = transport.get_extra_info("peername")[:2]
         source = self._sandbox.virtual(host)
         self._peer = f"{source or host}:{port}"
@@ -92,11 +92,13 @@ class _TargetProtocol(asyncio.Protocol):
         path = (url.path or b"/").decode("latin-1")
         keep_alive = self._parser.should_keep_alive()
         status, body = self._answer(path, (url.query or b"").decode("latin-1"))
+        head_only = self._parser.get_method() == b"HEAD"
         delay = self._target.app.latency_ms / 1000
         if delay > 0:
-            asyncio.get_running_loop().call_later(delay, self._write, status, body, keep_alive)
+            asyncio.get_running_loop().call_later(delay, self._write, status, body,
+                                                  keep_alive, head_only)
         else:
-            self._write(status, body, keep_alive)
+            self._write(status, body, keep_alive, head_only)
 
     # --- behaviour --------------------------------------------------------------------
     def _answer(self, path: str, query: str) -> tuple[int, bytes]:
@@ -113,7 +115,8 @@ class _TargetProtocol(asyncio.Protocol):
         }
         return app.status, json.dumps(echo).encode()
 
-    def _write(self, status: int, body: bytes, keep_alive: bool) -> None:
+    def _write(self, status: int, body: bytes, keep_alive: bool,
+               head_only: bool = False) -> None:
         transport = self._transport
         if transport is None or transport.is_closing():
             return
@@ -124,7 +127,7 @@ class _TargetProtocol(asyncio.Protocol):
         ).encode() + b"Content-Type: " + content_type + b"\r\nServer: playground-target\r\n"
         if not keep_alive:
             head += b"Connection: close\r\n"
-        transport.write(head + b"\r\n" + body)
+        transport.write(head + b"\r\n" + (b"" if head_only else body))
         if not keep_alive:
             transport.close()
 

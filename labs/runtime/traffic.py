@@ -44,7 +44,8 @@ class Response:
 class _ResponseReader:
     """httptools callbacks collecting one response."""
 
-    def __init__(self) -> None:
+    def __init__(self, method: str) -> None:
+        self.method = method
         self.parser = httptools.HttpResponseParser(self)
         self.headers: list[tuple[str, str]] = []
         self.body: list[bytes] = []
@@ -56,6 +57,10 @@ class _ResponseReader:
 
     def on_body(self, body: bytes) -> None:
         self.body.append(body)
+
+    def on_headers_complete(self) -> None:
+        if self.method == "HEAD":  # no body follows, whatever Content-Length says
+            self.on_message_complete()
 
     def on_message_complete(self) -> None:
         # llhttp forgets keep-alive once the message is over: ask while it is current.
@@ -91,7 +96,7 @@ class Client:
         if body:
             lines.append(f"Content-Length: {len(body)}")
         writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
-        collected = _ResponseReader()
+        collected = _ResponseReader(method)
         parser = collected.parser
         try:
             async with asyncio.timeout(within):

@@ -219,3 +219,11 @@ def test_virtual_addresses_map_to_distinct_loopback_addresses():
     assert sandbox.virtual(second) == "192.168.1.10"
     with socket.socket() as probe:  # the whole of 127/8 is ours to bind, unprivileged
         probe.bind((second, 0))
+
+
+async def test_a_head_request_is_answered_and_the_connection_kept():
+    events, lab = await run_script(topology(), *[
+        ScriptedRequest(url="http://one.example.com/", method="HEAD", client="c")] * 4)
+    assert [answer.status for answer in lab.answers] == [200] * 4
+    assert all(answer.body == b"" for answer in lab.answers)
+    assert len({e["client_port"] for e in of_type(events, "request")}) == 1
