@@ -34,6 +34,8 @@ SUPPORTED = (VPC, SUBNET, SECURITY_GROUP, INSTANCE, LOAD_BALANCER, LISTENER, LIS
 
 _ALB_LISTENER_PROTOCOLS = ("HTTP", "HTTPS")
 _ALGORITHMS = ("round_robin", "least_outstanding_requests", "weighted_random")
+# At most one condition of each of these per rule (spec §1.2).
+_ONCE_PER_RULE = ("host-header", "http-request-method", "path-pattern", "source-ip")
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +120,23 @@ class _Builder:
     def of_type(self, type_: str) -> Iterator[tuple[str, dict[str, Any]]]:
         for logical_id, resource in self.resources.items():
             if resource.get("Type") == type_:
-                yield logical_id, resource.get("Properties") or {}
+                props = resource.get("Properties") or {}
+                if isinstance(props, dict):
+                    yield logical_id, props
+
+    def mappings(self, logical_id: str, path: str,
+                 values: Any) -> Iterator[tuple[int, dict[str, Any]]]:
+        """The entries of a list property, each checked to be a mapping."""
+        if values is None:
+            return
+        if not isinstance(values, list):
+            self.fail(logical_id, path, "must be a list")
+            return
+        for i, item in enumerate(values):
+            if isinstance(item, dict):
+                yield i, item
+            else:
+                self.fail(logical_id, f"{path}[{i}]", "must be a mapping of properties")
 
     def ref(self, logical_id: str, path: str, value: Any, *types: str) -> str | None:
         """The logical id a ``Ref`` (or ``Fn::GetAtt``) names, checked against ``types``."""
@@ -187,6 +205,8 @@ class _Builder:
             if type_ not in SUPPORTED:
                 self.fail(logical_id, "Type", f"{type_!r} is not a resource type the playground "
                                               f"models ({', '.join(SUPPORTED)})")
+            elif not isinstance(resource.get("Properties") or {}, dict):
+                self.fail(logical_id, "Properties", "must be a mapping of properties")
         if self.problems:
             raise TemplateError(self.problems)
         vpc_cidr = self._vpc()
@@ -226,9 +246,17 @@ class _Builder:
                 self.fail(logical_id, "Properties.AvailabilityZone",
                           "the playground needs each subnet's Availability Zone, e.g. us-east-1a")
                 continue
-            if cidr is not None and not cidr.subnet_of(vpc):
+            if cidr is None:
+                continue
+            clash = next((name for name, (_, other) in subnets.items() if cidr.overlaps(other)),
+                         None)
+            if not cidr.subnet_of(vpc):
                 self.fail(logical_id, "Properties.CidrBlock", f"{cidr} is not inside the VPC {vpc}")
-            elif cidr is not None:
+            elif clash is not None:
+                self.fail(logical_id, "Properties.CidrBlock",
+                          f"The CIDR '{cidr}' conflicts with another subnet ({clash})",
+                          code="InvalidSubnet.Conflict")
+            else:
                 subnets[logical_id] = (az, cidr)
         return subnets
 
@@ -236,7 +264,8 @@ class _Builder:
         groups = []
         for logical_id, props in self.of_type(SECURITY_GROUP):
             rules = []
-            for i, rule in enumerate(props.get("SecurityGroupIngress") or []):
+            for i, rule in self.mappings(logical_id, "Properties.SecurityGroupIngress",
+                                         props.get("SecurityGroupIngress")):
                 path = f"Properties.SecurityGroupIngress[{i}]"
                 protocol = str(rule.get("IpProtocol", "")).lower()
                 if protocol not in ("tcp", "udp", "-1"):
@@ -342,8 +371,8 @@ class _Builder:
 
     def _attributes(self, logical_id: str, values: Any) -> dict[str, str]:
         attributes = {}
-        for i, item in enumerate(values or []):
-            if not isinstance(item, dict) or "Key" not in item or "Value" not in item:
+        for i, item in self.mappings(logical_id, "Properties.TargetGroupAttributes", values):
+            if "Key" not in item or "Value" not in item:
                 self.fail(logical_id, f"Properties.TargetGroupAttributes[{i}]",
                           "each attribute needs Key and Value")
                 continue
@@ -353,7 +382,7 @@ class _Builder:
     def _targets(self, logical_id: str, values: Any, port: int, target_type: str,
                  instances: dict[str, Any], vpc: ipaddress.IPv4Network) -> list[spec.Target]:
         targets = []
-        for i, item in enumerate(values or []):
+        for i, item in self.mappings(logical_id, "Properties.Targets", values):
             path = f"Properties.Targets[{i}]"
             target_port = self.integer(logical_id, f"{path}.Port", item.get("Port"), 1, 65535,
                                        port)
@@ -400,7 +429,7 @@ class _Builder:
                                 props.get("HealthCheckIntervalSeconds"), 5, 300, 30)
         timeout = self.integer(logical_id, p + "HealthCheckTimeoutSeconds",
                                props.get("HealthCheckTimeoutSeconds"), 2, 120, 5)
-        if timeout >= interval:
+        if 5 <= interval <= 300 and 2 <= timeout <= 120 and timeout >= interval:
             self.fail(logical_id, p + "HealthCheckTimeoutSeconds",
                       "Health check timeout must be smaller than the interval")
         path = str(props.get("HealthCheckPath", "/"))
@@ -514,26 +543,50 @@ class _Builder:
                    "http-request-method": "HttpRequestMethodConfig",
                    "source-ip": "SourceIpConfig", "http-header": "HttpHeaderConfig",
                    "query-string": "QueryStringConfig"}
-        for i, item in enumerate(values):
+        seen: dict[str, int] = {}
+        for i, item in self.mappings(logical_id, "Properties.Conditions", values):
             path = f"Properties.Conditions[{i}]"
-            field = item.get("Field") if isinstance(item, dict) else None
+            field = item.get("Field")
             if field not in configs:
                 self.fail(logical_id, f"{path}.Field", f"{field!r} is not one of "
                                                        f"{', '.join(configs)}")
                 continue
-            config = item.get(configs[field]) or {}
-            values_ = config.get("Values") or item.get("Values") or []
-            if field == "query-string":
-                pairs = tuple((v.get("Key"), str(v.get("Value", ""))) for v in values_)
-                conditions.append(spec.Condition(field=field, key_values=pairs))
-            else:
-                conditions.append(spec.Condition(
-                    field=field, values=tuple(str(v) for v in values_),
-                    header_name=config.get("HttpHeaderName")))
-            if not values_:
-                self.fail(logical_id, f"{path}.{configs[field]}.Values",
-                          "a condition needs at least one value")
+            if field in _ONCE_PER_RULE and field in seen:
+                self.fail(logical_id, f"{path}.Field",
+                          f"a rule can have only one {field} condition "
+                          f"(Conditions[{seen[field]}] is one)")
+            seen.setdefault(field, i)
+            condition = self._condition(logical_id, f"{path}.{configs[field]}", field,
+                                        item.get(configs[field]) or {"Values": item.get("Values")})
+            if condition is not None:
+                conditions.append(condition)
         return tuple(conditions)
+
+    def _condition(self, logical_id: str, path: str, field: str,
+                   config: Any) -> spec.Condition | None:
+        if not isinstance(config, dict):
+            self.fail(logical_id, path, "must be a mapping")
+            return None
+        values = config.get("Values") or []
+        if not isinstance(values, list) or not values:
+            self.fail(logical_id, f"{path}.Values", "a condition needs at least one value")
+            return None
+        if field == "query-string":
+            pairs = tuple((pair.get("Key"), str(pair.get("Value", "")))
+                          for _, pair in self.mappings(logical_id, f"{path}.Values", values))
+            return spec.Condition(field=field, key_values=pairs)
+        if field == "source-ip":
+            for j, value in enumerate(values):
+                try:
+                    ipaddress.ip_network(str(value), strict=False)
+                except ValueError:
+                    self.fail(logical_id, f"{path}.Values[{j}]", f"{value!r} is not a CIDR block")
+        header = config.get("HttpHeaderName")
+        if field == "http-header" and not header:
+            self.fail(logical_id, f"{path}.HttpHeaderName", "an http-header condition needs "
+                                                           "HttpHeaderName")
+        return spec.Condition(field=field, values=tuple(str(v) for v in values),
+                              header_name=header)
 
     def _actions(self, logical_id: str, path: str, values: Any,
                  target_groups: dict[str, spec.TargetGroup]) -> tuple[spec.Action, ...]:
@@ -541,9 +594,9 @@ class _Builder:
             self.fail(logical_id, path, "needs at least one action")
             return ()
         actions = []
-        for i, item in enumerate(values):
+        for i, item in self.mappings(logical_id, path, values):
             where = f"{path}[{i}]"
-            kind = item.get("Type") if isinstance(item, dict) else None
+            kind = item.get("Type")
             if kind == "forward":
                 groups = self._forward_groups(logical_id, where, item, target_groups)
                 actions.append(spec.Action(type="forward", target_groups=groups))
@@ -572,7 +625,8 @@ class _Builder:
             self.fail(logical_id, f"{where}.ForwardConfig.TargetGroups",
                       "a forward action can use at most 5 target groups")
         groups = []
-        for j, entry in enumerate(weighted):
+        for j, entry in self.mappings(logical_id, f"{where}.ForwardConfig.TargetGroups",
+                                      weighted):
             group = self.ref(logical_id, f"{where}.ForwardConfig.TargetGroups[{j}].TargetGroupArn",
                              entry.get("TargetGroupArn"), TARGET_GROUP)
             weight = self.integer(logical_id, f"{where}.ForwardConfig.TargetGroups[{j}].Weight",

@@ -25,8 +25,9 @@ class MetricsWindow:
                target_seconds: float | None) -> None:
         if target is not None:
             self.lb[lb, "RequestCount"] += 1
-        if target_status is None or target_status != elb_status:
-            # The LB produced this status itself (no target answer, or it overrode one).
+        if (target_status is None or target_status != elb_status) and elb_status >= 300:
+            # The LB produced this status itself (no target answer, or it overrode one);
+            # CloudWatch has ELB counts for 3XX, 4XX and 5XX only.
             self.lb[lb, f"HTTPCode_ELB_{_status_class(elb_status)}_Count"] += 1
             if elb_status in (500, 502, 503, 504):
                 self.lb[lb, f"HTTPCode_ELB_{elb_status}_Count"] += 1
