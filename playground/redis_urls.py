@@ -24,5 +24,6 @@ def with_db(redis_url: str, db: int) -> str:
     if parts.scheme == "unix":
         query = parse_qs(parts.query)
         query["db"] = [str(db)]
-        return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query, doseq=True), ""))
+        encoded = urlencode(query, doseq=True)
+        return urlunsplit((parts.scheme, parts.netloc, parts.path, encoded, ""))
     return urlunsplit((parts.scheme, parts.netloc, f"/{db}", parts.query, ""))

@@ -1,0 +1,109 @@
+"""Codes travel in events and rows; this table turns them into words for a viewer.
+
+The engine and runtime speak codes only (run states, AWS reason codes, balancing reasons).
+Every sentence a learner reads about them is here, translated, so the page, the admin and
+the tests agree (STYLE.md §7).
+"""
+
+from collections.abc import Mapping
+
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+RUN_STATES = {
+    "queued": pgettext_lazy("run state", "Queued"),
+    "starting": pgettext_lazy("run state", "Starting"),
+    "running": pgettext_lazy("run state", "Running"),
+    "stopping": pgettext_lazy("run state", "Stopping"),
+    "finished": pgettext_lazy("run state", "Finished"),
+    "failed": pgettext_lazy("run state", "Failed"),
+}
+
+# Why a run ended (LabRun.reason).
+RUN_REASONS = {
+    "stopped": _("Stopped by a person."),
+    "time-limit": _("The run reached its time limit."),
+    "worker-shutdown": _("The worker shut down and stopped the run."),
+    "worker-lost": _("The worker running this lab stopped answering."),
+    "template-error": _("The CloudFormation template has problems."),
+    "sandbox-error": _("The sandbox could not open its sockets."),
+    "internal-error": _("Something went wrong in the worker."),
+    "run-lost": _("The run was ended elsewhere."),
+}
+
+# Target health states, as the ELB console names them.
+HEALTH_STATES = {
+    "initial": pgettext_lazy("target health", "initial"),
+    "healthy": pgettext_lazy("target health", "healthy"),
+    "unhealthy": pgettext_lazy("target health", "unhealthy"),
+    "unused": pgettext_lazy("target health", "unused"),
+    "draining": pgettext_lazy("target health", "draining"),
+    "unavailable": pgettext_lazy("target health", "unavailable"),
+}
+
+# AWS TargetHealth reason codes (DescribeTargetHealth, "Target health reason codes").
+HEALTH_REASONS = {
+    "Elb.RegistrationInProgress": _("The target is being registered with the load balancer."),
+    "Elb.InitialHealthChecking": _("Initial health checks are in progress."),
+    "Elb.InternalError": _("Health checks failed because of an internal error."),
+    "Target.ResponseCodeMismatch": _("The health check did not return an expected status code."),
+    "Target.Timeout": _("The health check timed out."),
+    "Target.FailedHealthChecks": _("The target failed its health checks."),
+    "Target.NotRegistered": _("The target is not registered with the target group."),
+    "Target.NotInUse": _("The target group is not used by any load balancer."),
+    "Target.DeregistrationInProgress": _("The target is being deregistered."),
+    "Target.InvalidState": _("The target is stopped or terminated."),
+    "Target.IpUnusable": _("The target's IP address is in use by a load balancer."),
+    "Target.HealthCheckDisabled": _("Health checks are disabled."),
+}
+
+# Why the load balancer picked a target (the `reason` of a request event).
+ROUTING_REASONS = {
+    "round_robin": _("round robin"),
+    "least_outstanding_requests": _("least outstanding requests"),
+    "weighted_random": _("weighted random"),
+    "fail_open": _("fail open: no target is healthy, so every target gets traffic"),
+    "sticky:AWSALB": _("sticky session (AWSALB cookie)"),
+    "sticky:AWSALBAPP": _("sticky session (application cookie)"),
+    "redirect": _("redirect"),
+    "fixed-response": _("fixed response"),
+}
+
+
+# Sentences the run page's script writes itself.
+UI = {
+    "disconnected": _("Connection lost. Reload the page to reconnect."),
+    "stopRequested": _("Stopping…"),
+    "noRequests": _("No requests yet."),
+    "default": pgettext_lazy("listener rule", "default"),
+}
+
+
+def describe(table: Mapping[str, object], code: str) -> str:
+    """The translated text for ``code``, or the code itself when we have no words for it."""
+    text = table.get(code)
+    return str(text) if text is not None else code
+
+
+def run_state(code: str) -> str:
+    return describe(RUN_STATES, code)
+
+
+def run_reason(code: str) -> str:
+    return describe(RUN_REASONS, code) if code else ""
+
+
+def _evaluated(table: Mapping[str, object]) -> dict[str, str]:
+    return {code: str(text) for code, text in table.items()}
+
+
+def catalog() -> dict[str, dict[str, str]]:
+    """Every code table in the active language, for the run page's script (json_script)."""
+    return {
+        "states": _evaluated(RUN_STATES),
+        "reasons": _evaluated(RUN_REASONS),
+        "health": _evaluated(HEALTH_STATES),
+        "healthReasons": _evaluated(HEALTH_REASONS),
+        "routing": _evaluated(ROUTING_REASONS),
+        "ui": _evaluated(UI),
+    }

@@ -1,0 +1,165 @@
+"""A topology (a CloudFormation document) and the runs learners make of it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
+
+class Localized:
+    """Reads ``<name>_<lang>`` for the active language, falling back to English.
+
+    Content is stored in both languages on one row (STYLE.md §7); it never goes through
+    gettext, so this is the one place that picks a language for it.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, instance: models.Model | None, owner: type) -> str:
+        if instance is None:
+            return self  # type: ignore[return-value]
+        language = (get_language() or "en").split("-")[0]
+        value = getattr(instance, f"{self.name}_{language}", "")
+        return value or getattr(instance, f"{self.name}_en")
+
+
+class TopologyQuerySet(models.QuerySet["Topology"]):
+    def visible_to(self, user: User) -> TopologyQuerySet:
+        """Starters (no owner) are everyone's; the rest belong to their owner."""
+        return self.filter(Q(owner__isnull=True) | Q(owner=user))
+
+
+class Topology(models.Model):
+    slug = models.SlugField(_("name"), max_length=80)
+    title_en = models.CharField(_("title (English)"), max_length=200)
+    title_ko = models.CharField(_("title (Korean)"), max_length=200, blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    description_ko = models.TextField(_("description (Korean)"), blank=True)
+    document = models.TextField(
+        _("CloudFormation template"), help_text=_("YAML or JSON, as you would give AWS.")
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="topologies",
+        help_text=_("Empty for a starter topology that every learner can open."),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    title = Localized("title")
+    description = Localized("description")
+
+    objects = TopologyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("topology")
+        verbose_name_plural = _("topologies")
+        ordering = ["slug"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["slug"], condition=Q(owner__isnull=True), name="unique_starter_slug"
+            ),
+            models.UniqueConstraint(fields=["owner", "slug"], name="unique_slug_per_owner"),
+        ]
+
+    def __str__(self) -> str:
+        return self.slug
+
+    @property
+    def is_starter(self) -> bool:
+        return self.owner_id is None
+
+
+class LabRunQuerySet(models.QuerySet["LabRun"]):
+    def visible_to(self, user: User | AnonymousUser) -> LabRunQuerySet:
+        """A learner sees their own runs; staff see every run."""
+        if not user.is_authenticated:
+            return self.none()
+        return self if user.is_staff else self.filter(owner=user)
+
+
+class LabRun(models.Model):
+    class State(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        STARTING = "starting", _("starting")
+        RUNNING = "running", _("running")
+        STOPPING = "stopping", _("stopping")
+        FINISHED = "finished", _("finished")
+        FAILED = "failed", _("failed")
+
+    # A worker owns the run in these states and must keep beating.
+    WORKER_STATES = (State.STARTING, State.RUNNING, State.STOPPING)
+    ACTIVE_STATES = (State.QUEUED, *WORKER_STATES)
+    FINAL_STATES = (State.FINISHED, State.FAILED)
+
+    topology = models.ForeignKey(
+        Topology, verbose_name=_("topology"), on_delete=models.CASCADE, related_name="runs"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.CASCADE,
+        related_name="lab_runs",
+    )
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.QUEUED)
+    # A code, not a sentence (stopped, time-limit, worker-lost, ...): labs.messages
+    # translates it for whoever is looking.
+    reason = models.CharField(_("reason"), max_length=64, blank=True)
+    clock_speed = models.FloatField(_("lab clock speed"), default=10.0)
+    rps = models.FloatField(
+        _("requests per second"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: the topology's own rate."),
+    )
+    duration_limit = models.PositiveIntegerField(_("time limit (seconds)"), default=600)
+    control_channel = models.CharField(_("control channel"), max_length=200, blank=True)
+    heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    # lab.summary() of labs.runtime.orchestrator.LabRuntime, saved when the run ends:
+    # {"requests": {"<target ip:port>": n, ...}, "status_codes": {"200": n, ...}, ...}
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
+
+    objects = LabRunQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("lab run")
+        verbose_name_plural = _("lab runs")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["state", "heartbeat_at"], name="labrun_state_heartbeat")]
+
+    def __str__(self) -> str:
+        return f"{self.topology} #{self.pk}"
+
+    @property
+    def group_name(self) -> str:
+        """The channel-layer group that carries this run's events (DESIGN.md)."""
+        return f"run.{self.pk}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in self.ACTIVE_STATES
+
+    def lab_seconds(self, now: datetime | None = None) -> float:
+        """Lab-clock seconds since the run started: the ``t`` of a status event."""
+        if self.started_at is None:
+            return 0.0
+        elapsed = ((now or timezone.now()) - self.started_at).total_seconds()
+        return round(max(elapsed, 0.0) * self.clock_speed, 3)

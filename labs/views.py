@@ -1,0 +1,135 @@
+"""Pages of the lab: topologies, and runs of them. The writes live in labs.services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from labs import cfn
+
+from . import messages as codes
+from . import services
+from .forms import RunOptionsForm
+from .models import LabRun, Topology
+
+RECENT_RUNS = 10
+
+
+class AuthenticatedRequest(HttpRequest):
+    user: User  # every view here is login_required
+
+
+@login_required
+def topology_list(request: AuthenticatedRequest) -> HttpResponse:
+    topologies = Topology.objects.visible_to(request.user).select_related("owner")
+    return render(request, "labs/topology_list.html", {"topologies": topologies})
+
+
+@login_required
+def topology_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    topology = _get_topology_for_user(request, pk)
+    return render(request, "labs/topology_detail.html", _topology_context(request, topology))
+
+
+@login_required
+@require_POST
+def run_start(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    topology = _get_topology_for_user(request, pk)
+    form = RunOptionsForm(request.POST)
+    if not form.is_valid():
+        context = _topology_context(request, topology, form=form)
+        return render(request, "labs/topology_detail.html", context, status=400)
+    try:
+        run = services.start_run(request.user, topology, **form.cleaned_data)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("labs-topology-detail", pk=topology.pk)
+    return redirect("labs-run-detail", pk=run.pk)
+
+
+@login_required
+def run_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    run = _get_run_for_user(request, pk)
+    context = {
+        "run": run,
+        "state_label": codes.run_state(run.state),
+        "reason_label": codes.run_reason(run.reason),
+        "targets": _targets_of(run.topology),
+        "catalog": codes.catalog(),
+        "run_config": _run_config(run),
+    }
+    return render(request, "labs/run_detail.html", context)
+
+
+@login_required
+@require_POST
+def run_stop(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    run = _get_run_for_user(request, pk)
+    services.stop_run(request.user, run)
+    if request.accepts("application/json") and not request.accepts("text/html"):
+        return JsonResponse({"state": run.state})
+    return redirect("labs-run-detail", pk=run.pk)
+
+
+def _get_topology_for_user(request: AuthenticatedRequest, pk: int) -> Topology:
+    return get_object_or_404(Topology.objects.visible_to(request.user), pk=pk)
+
+
+def _get_run_for_user(request: AuthenticatedRequest, pk: int) -> LabRun:
+    """Another learner's run is a 404, not a 403: we do not confirm that it exists."""
+    run = LabRun.objects.visible_to(request.user).select_related("topology").filter(pk=pk).first()
+    if run is None:
+        raise Http404
+    return run
+
+
+def _topology_context(
+    request: AuthenticatedRequest, topology: Topology, form: RunOptionsForm | None = None
+) -> dict[str, Any]:
+    parsed, problems = _parse(topology)
+    runs = topology.runs.filter(owner=request.user).order_by("-created_at")[:RECENT_RUNS]
+    return {
+        "topology": topology,
+        "parsed": parsed,
+        "problems": problems,
+        "form": form or RunOptionsForm(),
+        "runs": runs,
+    }
+
+
+def _parse(topology: Topology) -> tuple[Any, list[Any]]:
+    try:
+        return cfn.load_topology(topology.document), []
+    except cfn.TemplateError as error:
+        return None, list(error.problems)
+
+
+def _targets_of(topology: Topology) -> list[dict[str, str]]:
+    """Every target the run page lists before any event arrives (health: initial)."""
+    parsed, _ = _parse(topology)
+    if parsed is None:
+        return []
+    return [
+        {"targetGroup": group.name, "id": target.id, "address": target.address, "az": target.az}
+        for group in parsed.target_groups
+        for target in group.targets
+    ]
+
+
+def _run_config(run: LabRun) -> dict[str, Any]:
+    """What the run page's script starts from (json_script), before any live event."""
+    return {
+        "wsPath": f"/ws/runs/{run.pk}/",
+        "state": run.state,
+        "reason": run.reason,
+        # An ended run gets no more events: its page is drawn from the saved summary.
+        "summary": run.summary,
+    }

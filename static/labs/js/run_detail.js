@@ -1,0 +1,191 @@
+// The run page: opens /ws/runs/<id>/ and keeps the state, the targets and the latest
+// requests up to date from the events the worker publishes (DESIGN.md, "Events").
+// Tests wait on body[data-ws="open"] and body[data-state="…"].
+
+const MAX_REQUEST_ROWS = 25;
+const FINAL_STATES = new Set(["finished", "failed"]);
+
+const config = JSON.parse(document.getElementById("run-config").textContent);
+const text = JSON.parse(document.getElementById("run-text").textContent);
+
+const stateEl = document.getElementById("run-state");
+const reasonEl = document.getElementById("run-reason");
+const labTimeEl = document.getElementById("lab-time");
+const totalEl = document.getElementById("request-total");
+const stopForm = document.getElementById("stop-form");
+const stopButton = document.getElementById("stop-button");
+const noticeEl = document.getElementById("ws-notice");
+const targetsBody = document.querySelector("#targets tbody");
+const requestsBody = document.querySelector("#requests tbody");
+
+const label = (table, code) => (code && text[table][code]) || code || "";
+
+let socket = null;
+
+function showState(state, reason) {
+  stateEl.textContent = label("states", state);
+  stateEl.dataset.state = state;
+  stateEl.className = `state state-${state}`;
+  document.body.dataset.state = state;
+  const reasonText = label("reasons", reason);
+  reasonEl.textContent = reasonText;
+  reasonEl.hidden = !reasonText;
+  if (FINAL_STATES.has(state)) {
+    stopForm.hidden = true;
+  }
+}
+
+function showLabTime(t) {
+  if (typeof t === "number") labTimeEl.textContent = t.toFixed(1);
+}
+
+function targetRow(address) {
+  let row = targetsBody.querySelector(`tr[data-target="${CSS.escape(address)}"]`);
+  if (!row) {
+    // A target the page did not list (registered during the run): add a row for it.
+    row = document.createElement("tr");
+    row.dataset.target = address;
+    row.dataset.count = "0";
+    row.innerHTML =
+      '<td><code></code></td><td></td><td></td>' +
+      '<td class="health" data-health="initial"><span class="health-badge"></span> ' +
+      '<span class="health-reason muted"></span></td><td class="number count">0</td>';
+    row.querySelector("code").textContent = address;
+    row.querySelector(".health-badge").textContent = label("health", "initial");
+    targetsBody.append(row);
+  }
+  return row;
+}
+
+function setCount(element, countEl, count) {
+  element.dataset.count = String(count);
+  countEl.textContent = String(count);
+}
+
+function countRequest(event) {
+  setCount(totalEl, totalEl, Number(totalEl.dataset.count) + 1);
+  if (!event.target) return;
+  const row = targetRow(event.target);
+  setCount(row, row.querySelector(".count"), Number(row.dataset.count) + 1);
+}
+
+function cell(value, className) {
+  const td = document.createElement("td");
+  td.textContent = value ?? "";
+  if (className) td.className = className;
+  return td;
+}
+
+function statusClass(code) {
+  if (!code) return "status";
+  return code >= 500 ? "status status-5xx" : code >= 400 ? "status status-4xx" : "status status-ok";
+}
+
+function addRequestRow(event) {
+  requestsBody.querySelector("tr.empty")?.remove();
+  const row = document.createElement("tr");
+  row.className = "request";
+  row.dataset.target = event.target || "";
+  row.dataset.status = String(event.elb_status_code ?? "");
+  const rule = event.rule === "default" ? text.ui.default : event.rule;
+  const why = event.error_reason || label("routing", event.reason);
+  const path = event.query ? `${event.path}?${event.query}` : event.path;
+  const request = cell([event.method, path].filter(Boolean).join(" "));
+  request.title = event.host || "";
+  row.append(
+    cell(typeof event.t === "number" ? event.t.toFixed(1) : "", "number"),
+    cell(event.client_ip),
+    request,
+    cell(event.target || "—"),
+    cell(event.elb_status_code, `number ${statusClass(event.elb_status_code)}`),
+    cell(rule),
+    cell(why),
+  );
+  requestsBody.prepend(row);
+  while (requestsBody.rows.length > MAX_REQUEST_ROWS) requestsBody.lastElementChild.remove();
+}
+
+function showHealth(event) {
+  const row = targetRow(event.target);
+  const healthCell = row.querySelector(".health");
+  healthCell.dataset.health = event.state;
+  healthCell.querySelector(".health-badge").textContent = label("health", event.state);
+  healthCell.querySelector(".health-reason").textContent = event.reason
+    ? label("healthReasons", event.reason)
+    : "";
+}
+
+const handlers = {
+  "run.status": (event) => showState(event.state, event.reason),
+  request: (event) => {
+    countRequest(event);
+    addRequestRow(event);
+  },
+  health: showHealth,
+};
+
+function handleFrame(frame) {
+  if (frame.error) {
+    showNotice(frame.message);
+    return;
+  }
+  for (const event of frame.events || []) {
+    showLabTime(event.t);
+    handlers[event.type]?.(event);
+  }
+}
+
+function showNotice(message) {
+  noticeEl.textContent = message;
+  noticeEl.hidden = !message;
+}
+
+function connect() {
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  socket = new WebSocket(`${scheme}://${location.host}${config.wsPath}`);
+  socket.addEventListener("open", () => {
+    document.body.dataset.ws = "open";
+    showNotice("");
+  });
+  socket.addEventListener("message", (message) => handleFrame(JSON.parse(message.data)));
+  socket.addEventListener("close", () => {
+    document.body.dataset.ws = "closed";
+    if (!FINAL_STATES.has(document.body.dataset.state)) showNotice(text.ui.disconnected);
+  });
+}
+
+async function requestStop(submitEvent) {
+  submitEvent.preventDefault();
+  stopButton.disabled = true;
+  stopButton.textContent = text.ui.stopRequested;
+  if (socket?.readyState === WebSocket.OPEN) {
+    socket.send(JSON.stringify({ action: "stop" }));
+    return;
+  }
+  // No socket: the same request over HTTP, so Stop always works.
+  await fetch(stopForm.action, {
+    method: "POST",
+    body: new FormData(stopForm),
+    headers: { Accept: "application/json" },
+  });
+}
+
+// summary: labs.runtime LabRuntime.summary(), saved on the run when it ended.
+function showSummary(summary) {
+  if (!summary || summary.requests === undefined) return;
+  setCount(totalEl, totalEl, summary.requests);
+  for (const [address, count] of Object.entries(summary.by_target || {})) {
+    const row = targetRow(address);
+    setCount(row, row.querySelector(".count"), count);
+  }
+  for (const [key, state] of Object.entries(summary.health || {})) {
+    const address = key.slice(key.indexOf("/") + 1);
+    showHealth({ target: address, state, reason: "" });
+  }
+  if (typeof summary.lab_seconds === "number") showLabTime(summary.lab_seconds);
+}
+
+showState(config.state, config.reason);
+showSummary(config.summary);
+stopForm.addEventListener("submit", requestStop);
+connect();

@@ -1,0 +1,67 @@
+import json
+
+from django.urls import reverse
+
+from tests.factories import make_run
+
+
+def test_owner_sees_the_live_page(client, learners_run):
+    client.force_login(learners_run.owner)
+    response = client.get(reverse("labs-run-detail", args=[learners_run.pk]))
+    assert response.status_code == 200
+    config = json.loads(_script(response, "run-config"))
+    assert config == {
+        "wsPath": f"/ws/runs/{learners_run.pk}/",
+        "state": "queued",
+        "reason": "",
+        "summary": {},
+    }
+    assert 'data-target="10.0.1.11:80"' in response.text
+    assert "labs/js/run_detail.js" in response.text
+    assert "10×" in response.text  # the lab clock speed
+
+
+def test_staff_may_watch_any_run(client, admin, learners_run):
+    client.force_login(admin)
+    assert client.get(reverse("labs-run-detail", args=[learners_run.pk])).status_code == 200
+
+
+def test_another_learners_run_is_not_found(client, other_learner, learners_run):
+    client.force_login(other_learner)
+    assert client.get(reverse("labs-run-detail", args=[learners_run.pk])).status_code == 404
+
+
+def test_instructor_without_a_class_cannot_watch_a_learners_run(client, instructor, learners_run):
+    # Classrooms come later; until then an instructor is just another non-owner.
+    client.force_login(instructor)
+    assert client.get(reverse("labs-run-detail", args=[learners_run.pk])).status_code == 404
+
+
+def test_anonymous_visitor_is_sent_to_log_in(client, learners_run):
+    response = client.get(reverse("labs-run-detail", args=[learners_run.pk]))
+    assert response.status_code == 302
+
+
+def test_a_failed_run_says_why(client, learner):
+    run = make_run(owner=learner, state="failed", reason="worker-lost")
+    client.force_login(learner)
+    response = client.get(reverse("labs-run-detail", args=[run.pk]))
+    assert "The worker running this lab stopped answering." in response.text
+
+
+def test_the_page_and_its_script_strings_speak_korean(client, learner):
+    run = make_run(owner=learner, state="failed", reason="worker-lost")
+    client.force_login(learner)
+    response = client.get(
+        reverse("labs-run-detail", args=[run.pk]), headers={"accept-language": "ko"}
+    )
+    text = json.loads(_script(response, "run-text"))
+    assert text["states"]["running"] == "실행 중"
+    assert text["health"]["healthy"] == "정상"
+    assert "대상" in response.text
+
+
+def _script(response, element_id: str) -> str:
+    start = response.text.index(f'id="{element_id}" type="application/json">')
+    start = response.text.index(">", start) + 1
+    return response.text[start : response.text.index("</script>", start)]

@@ -1,0 +1,57 @@
+from django.urls import reverse
+
+from tests.factories import make_run, make_topology
+
+
+def test_learner_sees_what_the_topology_builds(client, learner, starter):
+    client.force_login(learner)
+    response = client.get(reverse("labs-topology-detail", args=[starter.pk]))
+    assert response.status_code == 200
+    for fact in (
+        "LoadBalancer",
+        "WebTargets",
+        "HTTP:80",
+        "/health",
+        "10.0.1.10:80",
+        "10.0.2.10:80",
+    ):
+        assert fact in response.text
+    assert reverse("labs-run-start", args=[starter.pk]) in response.text
+
+
+def test_past_runs_are_only_the_learners_own(client, learner, other_learner, starter):
+    mine = make_run(owner=learner, topology=starter)
+    theirs = make_run(owner=other_learner, topology=starter)
+    client.force_login(learner)
+    response = client.get(reverse("labs-topology-detail", args=[starter.pk]))
+    assert list(response.context["runs"]) == [mine]
+    assert reverse("labs-run-detail", args=[theirs.pk]) not in response.text
+
+
+def test_another_learners_topology_is_not_found(client, learner, other_learner):
+    theirs = make_topology(owner=other_learner)
+    client.force_login(learner)
+    assert client.get(reverse("labs-topology-detail", args=[theirs.pk])).status_code == 404
+
+
+def test_a_broken_template_lists_its_problems_instead_of_a_run_button(client, learner):
+    broken = make_topology(owner=learner, document="Resources: [")
+    client.force_login(learner)
+    response = client.get(reverse("labs-topology-detail", args=[broken.pk]))
+    assert response.status_code == 200
+    assert response.context["problems"]
+    assert reverse("labs-run-start", args=[broken.pk]) not in response.text
+
+
+def test_anonymous_visitor_is_sent_to_log_in(client, starter):
+    response = client.get(reverse("labs-topology-detail", args=[starter.pk]))
+    assert response.status_code == 302
+
+
+def test_the_page_speaks_korean(client, learner, starter):
+    client.force_login(learner)
+    response = client.get(
+        reverse("labs-topology-detail", args=[starter.pk]), headers={"accept-language": "ko"}
+    )
+    assert "기본 ALB" in response.text
+    assert "대상 그룹" in response.text
