@@ -75,10 +75,11 @@ class AlbNode:
         self._xfp = listener.protocol.lower().encode()
         self._xfport = str(listener.port).encode()
 
-    async def start(self) -> None:
+    async def start(self, port: int = 0) -> None:
+        """Listen on the node's loopback address (port 0: any free port)."""
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(
-            lambda: _ClientConnection(self), self.host, 0, reuse_address=True)
+            lambda: _ClientConnection(self), self.host, port, reuse_address=True)
         self.port = self._server.sockets[0].getsockname()[1]
 
     def close(self) -> None:

@@ -1,0 +1,62 @@
+"""A steady-rate HTTP load (open loop) that records each request's latency.
+
+wrk drives as fast as it can; latency *added* by a proxy is measured at a fixed rate
+instead, the same rate through the proxy and straight to the backend.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import subprocess
+import sys
+from time import perf_counter
+
+import uvloop
+
+CONNECTIONS = 20
+
+
+async def _run(host: str, port: int, rate: float, seconds: float) -> list[float]:
+    loop = asyncio.get_running_loop()
+    request = f"GET / HTTP/1.1\r\nHost: {host}\r\n\r\n".encode()
+    idle: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = asyncio.Queue()
+    for _ in range(CONNECTIONS):
+        idle.put_nowait(await asyncio.open_connection(host, port))
+    latencies: list[float] = []
+
+    async def one(scheduled: float) -> None:
+        reader, writer = await idle.get()
+        writer.write(request)
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+        await reader.readexactly(length)
+        latencies.append((perf_counter() - scheduled) * 1000)  # from when it was due
+        idle.put_nowait((reader, writer))
+
+    tasks = []
+    # perf_counter, not loop.time(): uvloop's clock moves in whole milliseconds.
+    start = perf_counter()
+    for n in range(int(rate * seconds)):
+        due = start + n / rate
+        await asyncio.sleep(max(0.0, due - perf_counter()))
+        tasks.append(loop.create_task(one(due)))
+    await asyncio.gather(*tasks)
+    return latencies
+
+
+def measure(host: str, port: int, *, rate: float, seconds: float) -> dict[str, float]:
+    """Run the load in a child pinned to core 1 (away from the proxy under test)."""
+    output = subprocess.run(
+        ["taskset", "-c", "1", sys.executable, "-m", "labs.bench.latency", host, str(port),
+         str(rate), str(seconds)], capture_output=True, text=True, check=True).stdout
+    latencies = sorted(float(x) for x in output.split())
+    return {"p50_ms": statistics.median(latencies),
+            "p99_ms": latencies[int(len(latencies) * 0.99) - 1]}
+
+
+if __name__ == "__main__":
+    host, port, rate, seconds = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), \
+        float(sys.argv[4])
+    for value in uvloop.run(_run(host, port, rate, seconds)):
+        print(f"{value:.4f}")

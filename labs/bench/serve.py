@@ -1,0 +1,75 @@
+"""Our ALB node alone, for the benchmark: ten rules, round robin, XFF, access-log events.
+
+The proxy is the real one (``labs.runtime.proxy_http``) with its real event sink: every
+100 ms the batch is drained, which builds each request's event and access-log line, as in
+a lab run. Only the target is different: the benchmark's shared backend, published in
+this process's sandbox like any run's target.
+"""
+
+import argparse
+import asyncio
+import random
+
+import uvloop
+
+from labs.engine.balancing import RoundRobin
+from labs.engine.spec import (
+    Action,
+    Condition,
+    Listener,
+    LoadBalancer,
+    Node,
+    Rule,
+    Target,
+    TargetGroup,
+)
+from labs.runtime.clock import LabClock
+from labs.runtime.proxy_http import AlbNode, ProxyContext
+from labs.runtime.sandbox import Sandbox
+from labs.runtime.wire import EventSink
+
+TARGET = "10.0.1.10:80"
+NODE_IP = "10.0.1.5"  # listens on 127.0.1.5
+
+
+def listener() -> Listener:
+    forward = (Action(type="forward", target_groups=(("Web", 1),)),)
+    rules = tuple(
+        Rule(name=f"Rule{n}", priority=n, actions=forward, conditions=(
+            Condition(field="path-pattern", values=(f"/api/v{n}/*",)),
+            Condition(field="http-request-method", values=("POST",))))
+        for n in range(1, 10))
+    return Listener(name="Http", protocol="HTTP", port=80, default_actions=forward, rules=rules)
+
+
+async def serve(port: int, backend: tuple[str, int]) -> None:
+    sandbox = Sandbox()
+    sandbox.publish(TARGET, backend)
+    sink = EventSink(max_requests_per_batch=100, rng=random.Random(1))
+    group = TargetGroup(name="Web", targets=(Target(id="Web1", ip="10.0.1.10", port=80,
+                                                    az="us-east-1a"),))
+    ctx = ProxyContext(
+        sandbox=sandbox, clock=LabClock(10), groups={"Web": group},
+        addresses={"Web": [TARGET]}, health={"Web": {TARGET: "healthy"}},
+        algorithms={"Web": RoundRobin()}, outstanding={}, record=sink.record,
+        rng=random.Random(2))
+    lb = LoadBalancer(name="Bench", nodes=(Node(az="us-east-1a", ip=NODE_IP),))
+    node = AlbNode(lb, lb.nodes[0], listener(), ctx)
+    await node.start(port)
+    print("ready", flush=True)
+    while True:
+        await asyncio.sleep(0.1)
+        sink.drain()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--backend", required=True, help="host:port")
+    args = parser.parse_args()
+    host, port = args.backend.rsplit(":", 1)
+    uvloop.run(serve(args.port, (host, int(port))))
+
+
+if __name__ == "__main__":
+    main()
