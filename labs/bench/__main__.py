@@ -33,7 +33,7 @@ BODY = "x" * 99 + "\n"
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "8"))
 
-HAPROXY_CONFIG = f"""
+_GLOBAL = """
 global
     nbthread 1
     maxconn 4000
@@ -42,9 +42,13 @@ defaults
     timeout connect 5s
     timeout client 30s
     timeout server 30s
+"""
+BACKEND_CONFIG = _GLOBAL + f"""
 frontend backend_answers
     bind 127.0.0.1:{BACKEND_PORT}
     http-request return status 200 content-type text/plain string "{BODY.strip()}"
+"""
+HAPROXY_CONFIG = _GLOBAL + f"""
 frontend proxy
     bind 127.0.0.1:{HAPROXY_PORT}
     option forwardfor
@@ -108,13 +112,13 @@ def wait_until_serving(host: str, port: int) -> None:
 def main() -> None:
     ensure_tools()
     with ExitStack() as stack, tempfile.TemporaryDirectory() as tmp:
-        config = Path(tmp) / "haproxy.cfg"
-        config.write_text(HAPROXY_CONFIG)
-        # One HAProxy process holds both the backend (answering by itself) and the proxy
-        # under test; it and the load generator live on core 1, our proxy on core 0.
-        # HAProxy-as-proxy thus shares its core with the backend: if anything, that
-        # flatters nobody but us, and the ratio is read with that in mind.
-        start(stack, 1, "haproxy", "-f", str(config), "-db")
+        backend, proxy = Path(tmp) / "backend.cfg", Path(tmp) / "haproxy.cfg"
+        backend.write_text(BACKEND_CONFIG)
+        proxy.write_text(HAPROXY_CONFIG)
+        # The proxies under test get core 0 each in turn (they idle while the other is
+        # measured); the backend, answering by itself, and the load generator get core 1.
+        start(stack, 1, "haproxy", "-f", str(backend), "-db")
+        start(stack, 0, "haproxy", "-f", str(proxy), "-db")
         start(stack, 0, sys.executable, "-m", "labs.bench.serve", "--port", str(OURS_PORT),
               "--backend", f"127.0.0.1:{BACKEND_PORT}")
         for host, port in (("127.0.0.1", BACKEND_PORT), ("127.0.0.1", HAPROXY_PORT),
