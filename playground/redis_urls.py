@@ -15,7 +15,8 @@ def broker_url(redis_url: str) -> str:
     query = parse_qs(parts.query)
     db = query.pop("db", ["0"])[0]
     query["virtual_host"] = [db]
-    return urlunsplit(("redis+socket", "", parts.path, urlencode(query, doseq=True), ""))
+    # Spelled out: urlunsplit drops the "//" of schemes it does not know.
+    return f"redis+socket://{parts.path}?{urlencode(query, doseq=True)}"
 
 
 def with_db(redis_url: str, db: int) -> str:
@@ -24,6 +25,5 @@ def with_db(redis_url: str, db: int) -> str:
     if parts.scheme == "unix":
         query = parse_qs(parts.query)
         query["db"] = [str(db)]
-        encoded = urlencode(query, doseq=True)
-        return urlunsplit((parts.scheme, parts.netloc, parts.path, encoded, ""))
+        return f"unix://{parts.path}?{urlencode(query, doseq=True)}"
     return urlunsplit((parts.scheme, parts.netloc, f"/{db}", parts.query, ""))

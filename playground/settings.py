@@ -117,7 +117,13 @@ REDIS_URL = os.environ.get("REDIS_URL") or f"unix://{EMBEDDED_REDIS_SOCKET}"
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [{"address": REDIS_URL}], "capacity": 1000, "expiry": 30},
+        # redis-py's default 5 s socket timeout equals channels-redis's blocking read:
+        # the read would time out first and drop idle WebSockets. Give it room.
+        "CONFIG": {
+            "hosts": [{"address": REDIS_URL, "socket_timeout": 10}],
+            "capacity": 1000,
+            "expiry": 30,
+        },
     }
 }
 

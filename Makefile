@@ -1,0 +1,89 @@
+# ELB Playground. `make run` serves the site locally; `make test` is the one test entry point.
+# Both create .venv (Python >= 3.11) and install the project into it on first use, and again
+# only when pyproject.toml changes.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := run
+MAKEFLAGS += --no-print-directory
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PLAYWRIGHT_STAMP := $(VENV)/.playwright-chromium
+CHROMIUM := /usr/bin/chromium
+PORT ?= 8000
+VAR_DIR := $(or $(PLAYGROUND_VAR_DIR),var)
+PYTEST_ARGS ?=
+
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run test lint migrations-check messages browser pytest bench clean
+
+run: $(STAMP)
+	@$(PY) -m playground.devserver --port $(PORT)
+
+test: $(STAMP) lint migrations-check messages browser pytest
+
+$(PY):
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
+		found=$$(command -v $(PYTHON) >/dev/null && $(PYTHON) --version 2>&1 || echo "not installed"); \
+		echo "ELB Playground needs Python 3.11 or newer, but '$(PYTHON)' is $$found." >&2; \
+		echo "Install Python 3.11+ and run e.g. 'make $(MAKECMDGOALS) PYTHON=python3.12'." >&2; \
+		exit 1; }
+	@echo "Creating $(VENV) with $$($(PYTHON) --version)"
+	@$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(PY)
+	@echo "Installing ELB Playground and its dependencies into $(VENV) (first time: a minute or two)"
+	@$(PY) -m pip install -qq --upgrade pip
+	@$(PY) -m pip install -qq -e '.[dev]'
+	@touch $@
+
+lint: $(STAMP)
+	@$(PY) -m ruff check --quiet .
+	@out=$$($(PY) -m mypy labs/engine labs/runtime) || { echo "$$out"; exit 1; }
+
+migrations-check: $(STAMP)
+	@out=$$($(PY) manage.py makemigrations --check --dry-run 2>&1) || { \
+		echo "$$out"; echo "Models and migrations differ: run 'manage.py makemigrations'." >&2; \
+		exit 1; }
+
+# Fails on untranslated or fuzzy Korean entries, then compiles them. Without msgfmt
+# (gettext) the committed .mo files are used as they are.
+messages: $(STAMP)
+	@if ! command -v msgfmt >/dev/null; then \
+		echo "msgfmt not found (install gettext): not checking translations"; exit 0; fi; \
+	status=0; \
+	for po in locale/ko/LC_MESSAGES/*.po; do \
+		[ -e "$$po" ] || continue; \
+		stats=$$(msgfmt --check --statistics -o /dev/null "$$po" 2>&1) || { echo "$$stats"; exit 1; }; \
+		case "$$stats" in *fuzzy*|*untranslated*) \
+			echo "$$po: $$stats" >&2; status=1;; esac; \
+	done; \
+	[ $$status -eq 0 ] || { echo "Translate every Korean entry (and clear fuzzy flags)." >&2; exit 1; }; \
+	$(PY) manage.py compilemessages --locale ko --ignore '$(VENV)' --ignore '$(VAR_DIR)' -v 0
+
+# The browser tests drive Debian's Chromium when it is installed, else Playwright's own.
+browser: $(STAMP)
+	@[ -x $(CHROMIUM) ] || [ -e $(PLAYWRIGHT_STAMP) ] || { \
+		echo "$(CHROMIUM) not found: installing Playwright's Chromium"; \
+		$(PY) -m playwright install chromium && touch $(PLAYWRIGHT_STAMP); }
+
+# The suite gets its own embedded Redis (var/test-redis.sock, so a running `make run` is
+# left alone) or, with REDIS_URL set, that server; either way database 9.
+pytest: $(STAMP)
+	@$(PY) -m playground.embedded --socket $(VAR_DIR)/test-redis.sock --db 9 -- \
+		$(PY) -m pytest -q $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	@if [ -e labs/bench.py ] || [ -e labs/bench/__init__.py ]; then \
+		$(PY) -m labs.bench; \
+	else echo "No benchmarks yet (labs.bench does not exist)."; fi
+
+clean:
+	@rm -rf var build staticfiles *.egg-info .pytest_cache .ruff_cache .mypy_cache .hypothesis
+	@find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+	@echo "Removed var/ (database, embedded Redis files) and caches; kept $(VENV) ('rm -rf $(VENV)' for a full reset)."
