@@ -31,18 +31,22 @@ async def test_it_refuses_another_learners_run(ws_headers, other_learners_run):
     ws = communicator(other_learners_run, ws_headers)
     connected, _ = await ws.connect()
     assert not connected
+    await ws.disconnect()  # let the refused consumer finish inside this test's loop
 
 
 async def test_it_refuses_an_anonymous_visitor(learners_run):
     ws = communicator(learners_run, [(b"origin", b"http://testserver")])
     connected, _ = await ws.connect()
     assert not connected
+    await ws.disconnect()
 
 
 async def test_it_refuses_another_sites_page(ws_headers, learners_run):
     headers = [(b"origin", b"http://evil.example")] + [h for h in ws_headers if h[0] != b"origin"]
-    connected, _ = await communicator(learners_run, headers).connect()
+    ws = communicator(learners_run, headers)
+    connected, _ = await ws.connect()
     assert not connected
+    await ws.disconnect()
 
 
 async def test_events_on_the_runs_group_reach_the_browser(ws_headers, learners_run):
