@@ -54,6 +54,9 @@ class LogRecord:
     actions: tuple[str, ...]
     redirect_url: str | None = None
     error_reason: str | None = None
+    ssl_cipher: str | None = None
+    ssl_protocol: str | None = None
+    domain_name: str | None = None  # the SNI name the client asked for
 
 
 def _quoted(value: str | None) -> str:
@@ -83,11 +86,11 @@ def format_line(r: LogRecord) -> str:
         str(r.sent_bytes),
         _quoted(r.request_line),
         _quoted(r.user_agent[:8192]),
-        "-",  # ssl_cipher
-        "-",  # ssl_protocol
+        r.ssl_cipher or "-",
+        r.ssl_protocol or "-",
         target_group_arn(r.target_group) if r.target_group else "-",
         _quoted(r.trace_id),
-        _quoted(None),  # domain_name (SNI)
+        _quoted(r.domain_name),
         _quoted(None),  # chosen_cert_arn
         rule,
         iso_time(r.request_time),

@@ -17,6 +17,13 @@ class AppBehaviour:
     body: str | None = None  # None: echo what the target received
     latency_ms: float = 0.0
     health_status: int = 200  # answer to the health-check path
+    # Fraction of requests (0..1) answered with 500 instead of ``status``.
+    error_rate: float = 0.0
+    # normal: answer; reset: close the connection unanswered (ALB 502); hang: never answer
+    # (ALB 504 after the idle timeout); garbage: reply with bytes that are not HTTP (502).
+    mode: str = "normal"
+    # A cookie the app sets on every answer ("SESSIONID=abc"), for app_cookie stickiness.
+    set_cookie: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -29,6 +36,7 @@ class HealthCheck:
     healthy_threshold: int = 5
     unhealthy_threshold: int = 2
     matcher: str = "200"  # "200", "200,202" or "200-299"
+    enabled: bool = True  # Lambda target groups default to off (spec §3.1)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -54,6 +62,9 @@ class Target:
     az: str
     app: AppBehaviour = field(default_factory=AppBehaviour)
     security_groups: tuple[str, ...] = ()
+    # Lambda targets: the built-in handler (echo, hello, fail); ip is "" and port 0.
+    # ``alb`` targets: ``id`` is the ALB's logical id and ip is "".
+    handler: str | None = None
 
     @property
     def address(self) -> str:
@@ -69,14 +80,19 @@ class TargetGroup:
     targets: tuple[Target, ...] = ()
     health_check: HealthCheck = field(default_factory=HealthCheck)
     algorithm: str = "round_robin"
+    # TargetGroupAttributes as validated AWS keys and string values, defaults not filled in.
+    attributes: dict[str, str] = field(default_factory=dict)
+    protocol_version: str = "HTTP1"  # ALB target groups: HTTP1 | HTTP2 | GRPC
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Action:
     type: str  # forward | redirect | fixed-response
     target_groups: tuple[tuple[str, int], ...] = ()  # (target group, weight)
-    redirect: dict[str, str] | None = None
-    fixed_response: dict[str, str] | None = None
+    redirect: dict[str, str] | None = None  # RedirectConfig, validated
+    fixed_response: dict[str, str] | None = None  # FixedResponseConfig, validated
+    # ForwardConfig.TargetGroupStickinessConfig: (enabled, duration seconds)
+    stickiness: tuple[bool, int] | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -103,6 +119,11 @@ class Listener:
     port: int
     default_actions: tuple[Action, ...]
     rules: tuple[Rule, ...] = ()  # sorted by priority
+    certificates: tuple[str, ...] = ()  # domain names of the ACM certificates, default first
+    attributes: dict[str, str] = field(default_factory=dict)
+    # Classic Load Balancer listeners only: where the instances listen.
+    instance_protocol: str | None = None
+    instance_port: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -111,6 +132,8 @@ class Node:
 
     az: str
     ip: str  # virtual private address inside the node's subnet
+    subnet: str | None = None  # logical id of the subnet the node sits in
+    elastic_ip: str | None = None  # NLB SubnetMappings AllocationId: the EIP's logical id
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -121,6 +144,53 @@ class LoadBalancer:
     nodes: tuple[Node, ...] = ()
     listeners: tuple[Listener, ...] = ()
     security_groups: tuple[str, ...] = ()
+    attributes: dict[str, str] = field(default_factory=dict)  # LoadBalancerAttributes
+    ip_address_type: str = "ipv4"
+    # Classic Load Balancers register instances themselves and carry one health check.
+    instances: tuple[Target, ...] = ()
+    health_check: HealthCheck | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Subnet:
+    name: str  # logical id
+    az: str
+    cidr: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Instance:
+    name: str  # logical id; "<AutoScalingGroup>-<n>" for instances a group launched
+    subnet: str
+    az: str
+    ip: str
+    security_groups: tuple[str, ...] = ()
+    app: AppBehaviour = field(default_factory=AppBehaviour)
+    auto_scaling_group: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LambdaFunction:
+    name: str  # logical id
+    handler: str  # one of the built-ins: echo, hello, fail
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Certificate:
+    name: str  # logical id
+    domain_name: str
+    alternative_names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AutoScalingGroup:
+    name: str
+    min_size: int
+    max_size: int
+    desired_capacity: int
+    subnets: tuple[str, ...]
+    target_groups: tuple[str, ...] = ()
+    instances: tuple[str, ...] = ()  # the launched instances' names
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -140,6 +210,11 @@ class Topology:
     target_groups: tuple[TargetGroup, ...]
     security_groups: tuple[SecurityGroup, ...] = ()
     traffic: Traffic = field(default_factory=Traffic)
+    subnets: tuple[Subnet, ...] = ()
+    instances: tuple[Instance, ...] = ()
+    lambda_functions: tuple[LambdaFunction, ...] = ()
+    certificates: tuple[Certificate, ...] = ()
+    auto_scaling_groups: tuple[AutoScalingGroup, ...] = ()
 
     def target_group(self, name: str) -> TargetGroup:
         for group in self.target_groups:

@@ -12,12 +12,12 @@ from typing import Any
 
 class Exchange:
     __slots__ = (
-        "action", "body", "client", "client_ip", "client_port", "elb_status", "error_reason",
-        "headers", "host", "keep_alive", "lb", "listener_port", "method", "node_az", "path",
-        "protocol", "query", "reason", "received", "response_headers", "rule", "sent",
-        "t", "t_dispatched", "t_responded", "t_start", "t_target_done", "target",
-        "target_group", "target_status", "trace_id", "url", "user_agent", "version",
-        "wall_start", "xff",
+        "action", "add_cookies", "body", "client", "client_ip", "client_port", "cookies",
+        "elb_status", "error_reason", "group_reason", "headers", "host", "keep_alive", "lb",
+        "listener_port", "method", "node_az", "path", "protocol", "query", "reason", "received",
+        "redirect_url", "response_headers", "rule", "sent", "t", "t_dispatched", "t_responded",
+        "t_start", "t_target_done", "target", "target_group", "target_status", "tls", "trace_id",
+        "url", "user_agent", "version", "wall_start", "xff", "xff_received",
     )
 
     def __init__(self, client: Any, method: str, url: bytes, headers: list[tuple[bytes, bytes]],
@@ -54,8 +54,14 @@ class Exchange:
         self.elb_status = 0
         self.target_status: int | None = None
         self.trace_id = ""
-        self.xff = ""
-        self.response_headers: list[tuple[str, str]] = []
+        self.xff: str | None = ""  # as sent to the target; None: not sent
+        self.xff_received = ""
+        self.response_headers: list[tuple[bytes, bytes]] = []  # Location, Set-Cookie
+        self.add_cookies: list[str] = []  # Set-Cookie values the LB adds (stickiness)
+        self.cookies: dict[str, str] | None = None  # parsed on demand, for stickiness
+        self.group_reason: str | None = None  # weighted forwards: how the group was chosen
+        self.redirect_url: str | None = None
+        self.tls: tuple[str, str, str | None] | None = None  # cipher, protocol, SNI name
         self.t_dispatched = -1.0
         self.t_target_done = -1.0
         self.t_responded = -1.0

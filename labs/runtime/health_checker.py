@@ -115,12 +115,16 @@ class TargetChecker:
         self._report(self._event(previous, result))
         return change is not None
 
-    async def run(self) -> None:
+    async def run(self, first_done: Callable[[], None] = lambda: None) -> None:
+        """Check forever, one interval apart; ``first_done`` is called after the first."""
         interval = self.group.health_check.interval_seconds
+        started = self._clock.now()
+        await self.check_once()
+        first_done()
         while True:
+            await self._clock.sleep(max(0.0, interval - (self._clock.now() - started)))
             started = self._clock.now()
             await self.check_once()
-            await self._clock.sleep(max(0.0, interval - (self._clock.now() - started)))
 
     def _event(self, previous: str | None, result: Probe | None) -> dict[str, Any]:
         h = self.health

@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from types import TracebackType
 from typing import Any
 
-from labs.engine import security
+from labs.engine import attributes, security
 from labs.engine.accesslog import load_balancer_id
 from labs.engine.balancing import (
     Algorithm,
@@ -32,7 +33,7 @@ from labs.engine.balancing import (
     RoundRobin,
     WeightedRandom,
 )
-from labs.engine.spec import Target, TargetGroup, Topology
+from labs.engine.spec import Listener, Target, TargetGroup, Topology
 
 from .clock import LabClock
 from .health_checker import TargetChecker
@@ -40,6 +41,7 @@ from .options import RunOptions, ScriptedRequest
 from .proxy_http import AlbNode, ProxyContext
 from .sandbox import Sandbox
 from .targets import TargetServer, start_target
+from .tls import ListenerCertificates, RunAuthority
 from .traffic import ClientPool, Entry, Response, generate, play
 from .wire import EventSink
 
@@ -71,6 +73,7 @@ class LabRuntime:
         self._nodes: list[AlbNode] = []
         self._checkers: list[TargetChecker] = []
         self.sandbox = Sandbox()
+        self._authority: RunAuthority | None = None
         self.answers: list[Response | str] = []
         self.clock: LabClock
 
@@ -102,13 +105,17 @@ class LabRuntime:
             health=health,
             algorithms={g.name: self._algorithm(g, outstanding) for g in topology.target_groups},
             outstanding=outstanding, record=self._sink.record, rng=self._rng,
+            secret=os.urandom(16),
+            stickiness={g.name: policy for g in topology.target_groups
+                        if (policy := attributes.stickiness(g.attributes)) is not None},
         )
         self._ctx = ctx
         await self._start_targets()
         for lb in topology.load_balancers:
             for listener in lb.listeners:
+                certificates = self._certificates(listener)
                 for node in lb.nodes:
-                    alb_node = AlbNode(lb, node, listener, ctx)
+                    alb_node = AlbNode(lb, node, listener, ctx, certificates)
                     self._nodes.append(alb_node)
                     await alb_node.start()
         for group in topology.target_groups:
@@ -120,8 +127,30 @@ class LabRuntime:
                 self._checkers.append(checker)
         self._spawn(self._flush_forever())
         self._spawn(self._metrics_forever())
+        self._first_checks = asyncio.Event()
+        pending = len(self._checkers)
+
+        def one_checked() -> None:
+            nonlocal pending
+            pending -= 1
+            if pending <= 0:
+                self._first_checks.set()
+
+        if not self._checkers:
+            self._first_checks.set()
         for checker in self._checkers:
-            self._spawn(checker.run())
+            self._spawn(checker.run(one_checked))
+
+    def _certificates(self, listener: Listener) -> ListenerCertificates | None:
+        """An HTTPS listener's certificates, issued by the run's own CA (stands in for ACM)."""
+        if listener.protocol != "HTTPS" or not listener.certificates:
+            return None
+        if self._authority is None:
+            self._authority = RunAuthority()
+        sans = {c.domain_name: (c.domain_name, *c.alternative_names)
+                for c in self.topology.certificates}
+        return ListenerCertificates(
+            self._authority, tuple(sans.get(domain, (domain,)) for domain in listener.certificates))
 
     def _algorithm(self, group: TargetGroup, outstanding: dict[str, int]) -> Algorithm:
         if group.algorithm == "least_outstanding_requests":
@@ -190,6 +219,9 @@ class LabRuntime:
             await self._flush()  # every answered request is reported before run() returns
 
     async def _traffic(self, clients: ClientPool) -> None:
+        # As on AWS, a target gets traffic once it passed a health check: clients start
+        # after every target's first check (a few lab seconds at most).
+        await self._first_checks.wait()
         entries = self.entries()
         if not entries:
             await asyncio.Event().wait()  # nothing to talk to: just let the clock run
@@ -206,8 +238,10 @@ class LabRuntime:
         by_listener: dict[tuple[str, int], list[AlbNode]] = {}
         for node in self._nodes:
             by_listener.setdefault((node.lb.name, node.listener.port), []).append(node)
+        client_tls = self._authority.client_context() if self._authority else None
         return [
-            Entry(lb, port, _dns_name(lb), tuple((n.host, n.port) for n in nodes))
+            Entry(lb, port, _dns_name(lb), tuple((n.host, n.port) for n in nodes),
+                  client_tls if nodes[0].certificates is not None else None)
             for (lb, port), nodes in by_listener.items()
         ]
 

@@ -23,13 +23,17 @@ from typing import cast
 
 import httptools
 
-from labs.engine.balancing import Algorithm, NoRegisteredTargets, choose
+from labs.engine import actions, stickiness
+from labs.engine.attributes import Stickiness, load_balancer_settings
+from labs.engine.balancing import Algorithm, Choice, NoRegisteredTargets, choose
+from labs.engine.health import HEALTHY
 from labs.engine.rules import RequestFacts, route
 from labs.engine.spec import Action, Listener, LoadBalancer, Node, TargetGroup
 
 from .clock import LabClock
 from .exchange import Exchange
 from .sandbox import Sandbox, SandboxViolation
+from .tls import ListenerCertificates
 
 CONNECT_TIMEOUT = 10.0  # lab seconds, fixed by AWS (spec §4.2)
 MAX_XFF_ADDRESSES = 30  # more ⇒ 463 (exact boundary unverified: spec Appendix B)
@@ -37,9 +41,10 @@ _HOP_BY_HOP = frozenset({
     b"connection", b"keep-alive", b"proxy-connection", b"te", b"trailer",
     b"transfer-encoding", b"upgrade", b"content-length",
 })
-_REASONS = {200: b"OK", 400: b"Bad Request", 404: b"Not Found", 463: b"",
-            500: b"Internal Server Error", 502: b"Bad Gateway",
-            503: b"Service Temporarily Unavailable", 504: b"Gateway Time-out"}
+_REASONS = {200: b"OK", 301: b"Moved Permanently", 302: b"Found", 400: b"Bad Request",
+            403: b"Forbidden", 404: b"Not Found", 463: b"", 500: b"Internal Server Error",
+            502: b"Bad Gateway", 503: b"Service Temporarily Unavailable",
+            504: b"Gateway Time-out"}
 
 
 @dataclass(slots=True, kw_only=True)
@@ -55,7 +60,8 @@ class ProxyContext:
     outstanding: dict[str, int]
     record: Callable[[Exchange], None]
     rng: random.Random
-    idle_timeout: float = 60.0  # lab seconds (idle_timeout.timeout_seconds)
+    secret: bytes = b""  # signs stickiness cookies
+    stickiness: dict[str, Stickiness] = field(default_factory=dict)  # per target group
     connections: set[asyncio.BaseTransport] = field(default_factory=set)
 
 
@@ -63,8 +69,9 @@ class AlbNode:
     """One node (one AZ) of one load balancer, serving one listener."""
 
     def __init__(self, lb: LoadBalancer, node: Node, listener: Listener,
-                 ctx: ProxyContext) -> None:
+                 ctx: ProxyContext, certificates: ListenerCertificates | None = None) -> None:
         self.lb = lb
+        self.certificates = certificates  # HTTPS listeners: the certificates SNI picks from
         self.node = node
         self.listener = listener
         self.ctx = ctx
@@ -72,14 +79,16 @@ class AlbNode:
         self.port = 0  # the real port, once bound
         self._server: asyncio.Server | None = None
         self._pools: dict[str, _UpstreamPool] = {}
+        self.settings = load_balancer_settings(lb.attributes)
         self._xfp = listener.protocol.lower().encode()
         self._xfport = str(listener.port).encode()
 
     async def start(self, port: int = 0) -> None:
         """Listen on the node's loopback address (port 0: any free port)."""
         loop = asyncio.get_running_loop()
+        context = self.certificates.default if self.certificates is not None else None
         self._server = await loop.create_server(
-            lambda: _ClientConnection(self), self.host, port, reuse_address=True)
+            lambda: _ClientConnection(self), self.host, port, reuse_address=True, ssl=context)
         self.port = self._server.sockets[0].getsockname()[1]
 
     def close(self) -> None:
@@ -100,40 +109,90 @@ class AlbNode:
         ex.rule = matched.rule
         action = matched.actions[0]
         ex.action = action.type
-        if action.type == "fixed-response":
-            self._fixed_response(ex, action)
-        elif action.type == "forward":
+        if action.type == "forward":
             self._forward(ex, action)
+        elif action.type == "redirect":
+            self._redirect(ex, action)
+        elif action.type == "fixed-response":
+            self._fixed_response(ex, action)
         else:
             self.answer_error(ex, 500, "UnsupportedAction")
 
     def _fixed_response(self, ex: Exchange, action: Action) -> None:
         config = action.fixed_response or {}
         body = config.get("MessageBody", "").encode()
+        # The default content type is undocumented (spec Appendix B): text/plain.
         content_type = config.get("ContentType", "text/plain").encode()
         status = int(config.get("StatusCode", "200"))
-        ex.t_dispatched = perf_counter()
-        self._reply(ex, status, _REASONS.get(status, b""), [(b"Content-Type", content_type)], body)
+        self._reply(ex, status, _REASONS.get(status, b""),
+                    [(b"Server", b"awselb/2.0"), (b"Content-Type", content_type)], body)
 
-    def _pick_group(self, action: Action) -> str:
+    def _redirect(self, ex: Exchange, action: Action) -> None:
+        original = actions.OriginalRequest(
+            protocol=self.listener.protocol, host=ex.host.split(":", 1)[0],
+            port=self.listener.port, path=ex.path, query=ex.query)
+        try:
+            answer = actions.redirect(action.redirect or {}, original)
+        except actions.RedirectTooLong:
+            self.answer_error(ex, 500, "RedirectUrlLimitExceeded")
+            return
+        ex.redirect_url = answer.location
+        self._reply(ex, answer.status, _REASONS[answer.status],
+                    [(b"Server", b"awselb/2.0"), (b"Content-Type", b"text/html"),
+                     (b"Location", answer.location.encode("latin-1"))], b"")
+
+    def _pick_group(self, ex: Exchange, action: Action) -> str:
         groups = action.target_groups
         if len(groups) == 1:
             return groups[0][0]
         names = [name for name, _ in groups]
+        sticky = action.stickiness is not None and action.stickiness[0]
+        if sticky:
+            pin = stickiness.valid_pin(
+                self._cookies(ex).get(stickiness.TG_COOKIE), group="|".join(names),
+                now=self.ctx.clock.now(), secret=self.ctx.secret)
+            if pin is not None and pin.target in names:
+                ex.group_reason = f"sticky:{stickiness.TG_COOKIE}"
+                return pin.target
         weights = [weight for _, weight in groups]
-        if not any(weights):
-            return names[0]
-        return self.ctx.rng.choices(names, weights)[0]
+        ex.group_reason = "weighted"
+        # All weights 0 is undocumented (spec Appendix B): we use the first group.
+        choice = self.ctx.rng.choices(names, weights)[0] if any(weights) else names[0]
+        if sticky and action.stickiness is not None:
+            pin_value = stickiness.encode(stickiness.Pin(
+                "|".join(names), choice, self.ctx.clock.now() + action.stickiness[1]),
+                self.ctx.secret)
+            ex.add_cookies += stickiness.set_cookie_headers(
+                stickiness.TG_COOKIE, stickiness.TG_COOKIE_CORS, pin_value, ex.wall_start)
+        return choice
+
+    def _cookies(self, ex: Exchange) -> dict[str, str]:
+        if ex.cookies is None:
+            ex.cookies = stickiness.cookies(
+                [v.decode("latin-1") for k, v in ex.headers if k.lower() == b"cookie"])
+        return ex.cookies
+
+    def _sticky_choice(self, ex: Exchange, group: str, policy: Stickiness) -> Choice | None:
+        """The pinned target, when the client's cookie names a healthy one of this group."""
+        name = stickiness.LB_COOKIE if policy.type == "lb_cookie" else stickiness.APP_COOKIE
+        pin = stickiness.valid_pin(self._cookies(ex).get(name), group=group,
+                                   now=self.ctx.clock.now(), secret=self.ctx.secret)
+        if pin is None or self.ctx.health[group].get(pin.target) != HEALTHY:
+            return None
+        return Choice(pin.target, f"sticky:{name}")
 
     def _forward(self, ex: Exchange, action: Action) -> None:
         ctx = self.ctx
-        group = self._pick_group(action)
+        group = self._pick_group(ex, action)
         ex.target_group = group
-        try:
-            choice = choose(ctx.addresses[group], ctx.health[group], ctx.algorithms[group])
-        except NoRegisteredTargets:
-            self.answer_error(ex, 503, "NoRegisteredTargets")
-            return
+        policy = ctx.stickiness.get(group)
+        choice = self._sticky_choice(ex, group, policy) if policy is not None else None
+        if choice is None:
+            try:
+                choice = choose(ctx.addresses[group], ctx.health[group], ctx.algorithms[group])
+            except NoRegisteredTargets:
+                self.answer_error(ex, 503, "NoRegisteredTargets")
+                return
         ex.target = choice.target
         ex.reason = choice.reason
         pool = self._pools.get(choice.target)
@@ -159,7 +218,10 @@ class AlbNode:
             parts += [name, b": ", value, b"\r\n"]
         parts += [
             b"Host: ", ex.host.encode("latin-1"), b"\r\n",
-            b"X-Forwarded-For: ", ex.xff.encode("latin-1"), b"\r\n",
+        ]
+        if ex.xff is not None:
+            parts += [b"X-Forwarded-For: ", ex.xff.encode("latin-1"), b"\r\n"]
+        parts += [
             b"X-Forwarded-Proto: ", self._xfp, b"\r\n",
             b"X-Forwarded-Port: ", self._xfport, b"\r\n",
             b"X-Amzn-Trace-Id: ", ex.trace_id.encode(), b"\r\n",
@@ -176,11 +238,34 @@ class AlbNode:
         ex.t_target_done = perf_counter()
         self._release(ex)
         kept = [(k, v) for k, v in headers if k.lower() not in _HOP_BY_HOP]
+        policy = self.ctx.stickiness.get(ex.target_group or "")
+        if policy is not None:
+            self._pin(ex, policy, headers)
+        for cookie in ex.add_cookies:
+            kept.append((b"Set-Cookie", cookie.encode("latin-1")))
         if ex.method == "HEAD":  # the target's length describes the body HEAD leaves out
             length = next((v for k, v in headers if k.lower() == b"content-length"), b"0")
             self._reply(ex, status, reason, kept, b"", length)
         else:
             self._reply(ex, status, reason, kept, body)
+
+    def _pin(self, ex: Exchange, policy: Stickiness,
+             headers: list[tuple[bytes, bytes]]) -> None:
+        """Issue or renew the stickiness cookie after a target's answer (spec §2.7)."""
+        if policy.type == "app_cookie":
+            set_by_target = [v.decode("latin-1") for k, v in headers
+                             if k.lower() == b"set-cookie"]
+            pinned = (ex.reason or "").startswith("sticky:")
+            if not pinned and not stickiness.response_sets_cookie(
+                    set_by_target, policy.cookie_name or ""):
+                return  # AWS issues AWSALBAPP only once the application sets its cookie
+            name, cors = stickiness.APP_COOKIE, None
+        else:
+            name, cors = stickiness.LB_COOKIE, stickiness.LB_COOKIE_CORS
+        value = stickiness.encode(stickiness.Pin(
+            ex.target_group or "", ex.target or "", self.ctx.clock.now() + policy.duration),
+            self.ctx.secret)
+        ex.add_cookies += stickiness.set_cookie_headers(name, cors, value, ex.wall_start)
 
     def target_failed(self, ex: Exchange, status: int, error: str) -> None:
         self._release(ex)
@@ -208,7 +293,7 @@ class AlbNode:
         if not ex.keep_alive:
             parts.append(b"Connection: close\r\n")
         parts += [b"\r\n", body]
-        ex.response_headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in headers
+        ex.response_headers = [(k, v) for k, v in headers
                                if k.lower() in (b"location", b"set-cookie")]
         payload = b"".join(parts)
         ex.sent = len(payload)
@@ -228,6 +313,8 @@ class _ClientConnection(asyncio.Protocol):
         self._active: Exchange | None = None
         self._client_ip = ""
         self._client_port = 0
+        self._xff_self = ""
+        self._tls: tuple[str, str, str | None] | None = None  # cipher, protocol, SNI
         self._url = b""
         self._headers: list[tuple[bytes, bytes]] = []
         self._body: list[bytes] = []
@@ -239,6 +326,16 @@ class _ClientConnection(asyncio.Protocol):
         host, port = transport.get_extra_info("peername")[:2]
         self._client_ip = self.node.ctx.sandbox.virtual(host) or host
         self._client_port = port
+        # routing.http.xff_client_port.enabled appends ":port" (IPv6 as "[addr]:port").
+        client = f"[{self._client_ip}]" if ":" in self._client_ip else self._client_ip
+        self._xff_self = f"{client}:{port}" if self.node.settings.xff_client_port \
+            else self._client_ip
+        ssl_object = transport.get_extra_info("ssl_object")
+        certificates = self.node.certificates
+        if ssl_object is not None and certificates is not None:
+            cipher = ssl_object.cipher()
+            self._tls = (cipher[0] if cipher else "-", ssl_object.version() or "-",
+                         certificates.server_name(ssl_object))
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.node.ctx.connections.discard(self._transport)
@@ -296,6 +393,7 @@ class _ClientConnection(asyncio.Protocol):
         ex.node_az = node.node.az
         ex.listener_port = node.listener.port
         ex.protocol = node.listener.protocol
+        ex.tls = self._tls
         url = httptools.parse_url(ex.url)
         ex.path = (url.path or b"/").decode("latin-1")
         ex.query = (url.query or b"").decode("latin-1")
@@ -312,15 +410,19 @@ class _ClientConnection(asyncio.Protocol):
                 trace = value
             elif lower == b"user-agent":
                 ex.user_agent = value.decode("latin-1")
-        ex.host = _normalise_host(host.decode("latin-1"), node.listener.port)
-        ex.xff = f"{xff.decode('latin-1')}, {self._client_ip}" if xff else self._client_ip
+        settings = node.settings
+        raw_host = host.decode("latin-1")
+        ex.host = raw_host if settings.preserve_host else \
+            _normalise_host(raw_host, node.listener.port)
+        ex.xff_received = xff.decode("latin-1")
+        ex.xff = _forwarded_for(ex.xff_received, self._xff_self, settings.xff_mode)
         ex.trace_id = _trace_id(trace.decode("latin-1"), ex.wall_start, node.ctx.rng)
 
     def _next(self) -> None:
         if not self._queue:
             return
         ex = self._active = self._queue.popleft()
-        if ex.xff.count(",") >= MAX_XFF_ADDRESSES:
+        if ex.xff_received and ex.xff_received.count(",") + 1 > MAX_XFF_ADDRESSES:
             self.node.answer_error(ex, 463, "TooManyForwardedForAddresses")
             return
         self.node.dispatch(ex)
@@ -335,6 +437,15 @@ class _ClientConnection(asyncio.Protocol):
             transport.close()
             return
         self._next()
+
+
+def _forwarded_for(received: str, client: str, mode: str) -> str | None:
+    """The X-Forwarded-For the target gets (routing.http.xff_header_processing.mode)."""
+    if mode == "remove":
+        return None
+    if mode == "preserve":
+        return received or None  # absent stays absent
+    return f"{received}, {client}" if received else client
 
 
 def _normalise_host(host: str, listener_port: int) -> str:
@@ -432,7 +543,7 @@ class _UpstreamConnection(asyncio.Protocol):
         self._ex = ex
         ctx = self._pool.node.ctx
         self._timer = asyncio.get_running_loop().call_later(
-            ctx.clock.wall(ctx.idle_timeout), self._timed_out)
+            ctx.clock.wall(self._pool.node.settings.idle_timeout), self._timed_out)
         self._transport.write(data)
 
     def close(self) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import cast
@@ -50,6 +51,7 @@ class _TargetProtocol(asyncio.Protocol):
         self._connections = connections
         self._parser = httptools.HttpRequestParser(self)
         self._transport: asyncio.Transport | None = None
+        self._rng = random.Random()
         self._dropped = False
         self._peer = "-"
         self._url = b""
@@ -91,6 +93,8 @@ class _TargetProtocol(asyncio.Protocol):
         url = httptools.parse_url(self._url)
         path = (url.path or b"/").decode("latin-1")
         keep_alive = self._parser.should_keep_alive()
+        if path not in self._health_paths and self._misbehave():
+            return
         status, body = self._answer(path, (url.query or b"").decode("latin-1"))
         head_only = self._parser.get_method() == b"HEAD"
         delay = self._target.app.latency_ms / 1000
@@ -101,10 +105,25 @@ class _TargetProtocol(asyncio.Protocol):
             self._write(status, body, keep_alive, head_only)
 
     # --- behaviour --------------------------------------------------------------------
+    def _misbehave(self) -> bool:
+        """Faults a learner asked for (health checks are spared: the app is "up")."""
+        mode = self._target.app.mode
+        transport = self._transport
+        if mode == "normal" or transport is None:
+            return False
+        if mode == "reset":
+            transport.abort()  # RST with the request outstanding: the ALB answers 502
+        elif mode == "garbage":
+            transport.write(b"\x00\x01 this is not HTTP\r\n\r\n")  # 502, malformed
+        # "hang": never answer; the ALB gives up after its idle timeout with a 504
+        return True
+
     def _answer(self, path: str, query: str) -> tuple[int, bytes]:
         app: AppBehaviour = self._target.app
         if path in self._health_paths:
             return app.health_status, b"ok\n"
+        if app.error_rate and self._rng.random() < app.error_rate:
+            return 500, b"simulated application error\n"
         if app.body is not None:
             return app.status, app.body.encode()
         echo = {
@@ -125,6 +144,9 @@ class _TargetProtocol(asyncio.Protocol):
             f"HTTP/1.1 {status} {_REASONS.get(status, 'Unknown')}\r\n"
             f"Content-Length: {len(body)}\r\n"
         ).encode() + b"Content-Type: " + content_type + b"\r\nServer: playground-target\r\n"
+        if self._target.app.set_cookie:
+            head += b"Set-Cookie: " + self._target.app.set_cookie.encode("latin-1") + \
+                b"; Path=/\r\n"
         if not keep_alive:
             head += b"Connection: close\r\n"
         transport.write(head + b"\r\n" + (b"" if head_only else body))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import random
+import ssl
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ class Entry:
     port: int
     dns_name: str
     nodes: tuple[tuple[str, int], ...]  # real (host, port) per node
+    tls: ssl.SSLContext | None = None  # HTTPS listeners: trusts the run's CA
 
 
 @dataclass(slots=True)
@@ -79,10 +81,12 @@ class Client:
 
     async def request(self, node: tuple[str, int], method: str, target: str, host: str,
                       headers: Sequence[tuple[str, str]] = (), body: bytes = b"",
-                      within: float = 30.0) -> Response:
+                      within: float = 30.0, tls: ssl.SSLContext | None = None) -> Response:
         if self._conn is None or self._node != node or self._conn[1].is_closing():
             await self.close()
-            self._conn = await asyncio.open_connection(*node, local_addr=(self.source_host, 0))
+            self._conn = await asyncio.open_connection(
+                *node, local_addr=(self.source_host, 0), ssl=tls,
+                server_hostname=host.split(":")[0] if tls else None)
             self._node = node
         reader, writer = self._conn
         given = {name.lower() for name, _ in headers}
@@ -174,7 +178,7 @@ async def _one(client: Client, node: tuple[str, int], entry: Entry, host: str | 
                path: str) -> None:
     client.busy = True
     try:
-        await client.request(node, "GET", path, host or entry.dns_name)
+        await client.request(node, "GET", path, host or entry.dns_name, tls=entry.tls)
     except (OSError, TimeoutError, httptools.HttpParserError):
         pass  # the proxy has already reported what it saw; a lost reply is not news
     finally:
@@ -211,7 +215,8 @@ async def _play_one(number: int, item: ScriptedRequest, entries: Sequence[Entry]
     client = clients.get(item.client or f"script-{number}", item.client_ip)
     node = entry.nodes[zlib.crc32(client.ip.encode()) % len(entry.nodes)]
     try:
-        response = await client.request(node, item.method, target, host, item.headers, item.body)
+        response = await client.request(node, item.method, target, host, item.headers,
+                                        item.body, tls=entry.tls)
     except (OSError, TimeoutError, httptools.HttpParserError) as exc:
         return f"{type(exc).__name__}: {exc}"
     if item.client is None:

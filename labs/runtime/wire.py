@@ -35,6 +35,7 @@ def request_event(ex: Exchange) -> Event:
         "target_group": ex.target_group, "target": ex.target,
         "elb_status_code": ex.elb_status, "target_status_code": ex.target_status,
         "reason": ex.reason, "error_reason": ex.error_reason,
+        "target_group_reason": ex.group_reason, "redirect_url": ex.redirect_url,
         "latency_ms": {
             "request": ms(ex.t_start, ex.t_dispatched),
             "target": ms(ex.t_dispatched, ex.t_target_done),
@@ -46,9 +47,21 @@ def request_event(ex: Exchange) -> Event:
             "X-Forwarded-Port": str(ex.listener_port), "X-Amzn-Trace-Id": ex.trace_id,
             "Host": ex.host,
         },
-        "response_headers": dict(ex.response_headers),
+        "response_headers": _response_headers(ex.response_headers),
         "log": access_log_line(ex),
     }
+
+
+def _response_headers(headers: list[tuple[bytes, bytes]]) -> dict[str, str | list[str]]:
+    """Location as a string; Set-Cookie, which repeats, as a list."""
+    shaped: dict[str, str | list[str]] = {}
+    cookies = [v.decode("latin-1") for k, v in headers if k.lower() == b"set-cookie"]
+    if cookies:
+        shaped["Set-Cookie"] = cookies
+    for name, value in headers:
+        if name.lower() != b"set-cookie":
+            shaped[name.decode("latin-1").title()] = value.decode("latin-1")
+    return shaped
 
 
 def access_log_line(ex: Exchange) -> str:
@@ -68,6 +81,9 @@ def access_log_line(ex: Exchange) -> str:
                      f"{ex.listener_port}{ex.url.decode('latin-1')} HTTP/{ex.version}",
         user_agent=ex.user_agent, target_group=ex.target_group, trace_id=ex.trace_id,
         rule=ex.rule if ex.rule is not None else "-", actions=(ex.action,) if ex.action else (),
+        redirect_url=ex.redirect_url,
+        ssl_cipher=ex.tls[0] if ex.tls else None, ssl_protocol=ex.tls[1] if ex.tls else None,
+        domain_name=ex.tls[2] if ex.tls else None,
         error_reason=ex.error_reason if (ex.error_reason or "").startswith("Lambda") else None,
     ))
 

@@ -44,7 +44,8 @@ def test_the_starter_loads_three_targets_behind_an_alb_in_two_zones():
     (alb,) = topology.load_balancers
     (web,) = topology.target_groups
     assert (alb.name, alb.type, alb.scheme) == ("LoadBalancer", "application", "internet-facing")
-    assert alb.nodes == (Node(az="us-east-1a", ip="10.0.1.5"), Node(az="us-east-1b", ip="10.0.2.5"))
+    assert alb.nodes == (Node(az="us-east-1a", ip="10.0.1.5", subnet="SubnetA"),
+                         Node(az="us-east-1b", ip="10.0.2.5", subnet="SubnetB"))
     assert [(t.id, t.address, t.az) for t in web.targets] == [
         ("Web1", "10.0.1.10:80", "us-east-1a"),
         ("Web2", "10.0.1.11:80", "us-east-1a"),
@@ -177,7 +178,7 @@ INVALID = [
         [((R, "SubnetC"), {"Type": "AWS::EC2::Subnet", "Properties": {
             "VpcId": {"Ref": "Vpc"}, "CidrBlock": "10.1.2.0/24",
             "AvailabilityZone": "us-east-1c"}})],
-        ["SubnetC.Properties.CidrBlock: ValidationError: "
+        ["SubnetC.Properties.CidrBlock: InvalidSubnet.Range: "
          "10.1.2.0/24 is not inside the VPC 10.0.0.0/16"],
         id="subnet outside the VPC"),
     pytest.param(
@@ -214,9 +215,9 @@ INVALID = [
         id="condition without values"),
     pytest.param(
         [((R, "HttpListener", "Properties", "Protocol"), "HTTPS")],
-        ["HttpListener.Properties.Protocol: UnsupportedProtocol: "
-         "HTTPS listeners arrive with certificates; use HTTP for now"],
-        id="HTTPS listener"),
+        ["HttpListener.Properties.Certificates: ValidationError: "
+         "A certificate must be specified for HTTPS listeners"],
+        id="HTTPS listener without a certificate"),
     pytest.param(
         [((R, "OtherListener"), starter_document()[R]["HttpListener"])],
         ["OtherListener.Properties.Port: DuplicateListener: port 80 is already used by "

@@ -1,0 +1,125 @@
+"""Validation of a topology document, one module per concern, run in dependency order.
+
+``build(document)`` walks the template once: references first (every name resolves, no
+cycles), then the network, compute, certificates, target groups, load balancers,
+listeners, rules and finally the associations between them. Each step reads what the
+earlier ones left on the ``Context``. Any problem means no topology: ``TemplateError``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from labs.engine import spec
+
+from . import (
+    associations,
+    certificates,
+    classic,
+    compute,
+    listeners,
+    load_balancers,
+    network,
+    references,
+    rules,
+    target_groups,
+)
+from .core import (
+    PROPERTIES,
+    RESOURCE_TYPE,
+    RULES,
+    SUPPORTED,
+    Context,
+    Problem,
+    Rule,
+    TemplateError,
+    rule,
+)
+
+TRAFFIC = rule("playground.traffic", source="playground")
+
+__all__ = ["RULES", "Problem", "Rule", "TemplateError", "build", "validate"]
+
+_STEPS = (network.check, compute.check, certificates.check, target_groups.check,
+          load_balancers.check, classic.check, listeners.check, rules.check,
+          associations.check)
+
+
+def validate(document: dict[str, Any]) -> list[Problem]:
+    try:
+        build(document)
+    except TemplateError as error:
+        return error.problems
+    return []
+
+
+def build(document: dict[str, Any]) -> spec.Topology:
+    ctx = Context(document)
+    _types(ctx)
+    if ctx.problems:
+        raise TemplateError(ctx.problems)
+    references.check(ctx)
+    for step in _STEPS:
+        step(ctx)
+    _traffic(ctx)
+    if ctx.problems:
+        raise TemplateError(ctx.problems)
+    return _topology(ctx)
+
+
+def _types(ctx: Context) -> None:
+    for logical_id, resource in ctx.resources.items():
+        type_ = resource.get("Type") if isinstance(resource, dict) else None
+        if type_ not in SUPPORTED:
+            ctx.fail(RESOURCE_TYPE, logical_id, "Type",
+                     f"{type_!r} is not a resource type the playground models "
+                     f"({', '.join(SUPPORTED)})")
+        elif not isinstance(resource.get("Properties") or {}, dict):
+            ctx.fail(PROPERTIES, logical_id, "Properties", "must be a mapping of properties")
+
+
+def _topology(ctx: Context) -> spec.Topology:
+    by_lb: dict[str, list[spec.Listener]] = {}
+    for name, (lb, listener) in ctx.listeners.items():
+        ordered = tuple(sorted(ctx.rules.get(name, ()), key=lambda r: r.priority))
+        by_lb.setdefault(lb, []).append(dataclasses.replace(listener, rules=ordered))
+    balancers = tuple(
+        lb if lb.type == "classic" else
+        dataclasses.replace(lb, listeners=tuple(by_lb.get(name, ())))
+        for name, lb in ctx.load_balancers.items())
+    assert ctx.vpc is not None  # noqa: S101 - network.check raises without a VPC
+    return spec.Topology(
+        vpc_cidr=str(ctx.vpc), load_balancers=balancers,
+        target_groups=tuple(ctx.target_groups.values()),
+        security_groups=tuple(ctx.security_groups), traffic=ctx.traffic,
+        subnets=tuple(ctx.subnets.values()), instances=tuple(ctx.instances.values()),
+        lambda_functions=tuple(ctx.lambdas.values()),
+        certificates=tuple(ctx.certificates.values()),
+        auto_scaling_groups=tuple(ctx.auto_scaling_groups))
+
+
+def _traffic(ctx: Context) -> None:
+    metadata = ctx.document.get("Metadata") or {}
+    playground = metadata.get("Playground") if isinstance(metadata, dict) else None
+    traffic = (playground or {}).get("Traffic") or {} if isinstance(playground, dict) else {}
+    if not isinstance(traffic, dict):
+        ctx.fail(TRAFFIC, "Template", "Metadata.Playground.Traffic", "must be a mapping")
+        return
+    where = "Metadata.Playground.Traffic"
+    paths = traffic.get("Paths") or ["/"]
+    if not isinstance(paths, list) or not all(
+            isinstance(p, str) and p.startswith("/") for p in paths):
+        ctx.fail(TRAFFIC, "Template", f"{where}.Paths", "must be a list of paths starting with /")
+        paths = ["/"]
+    rps = traffic.get("RequestsPerSecond", 10)
+    if not isinstance(rps, int | float) or isinstance(rps, bool) or not 0 < rps <= 10_000:
+        ctx.fail(TRAFFIC, "Template", f"{where}.RequestsPerSecond",
+                 "must be a number from 0 to 10000")
+        rps = 10
+    host = traffic.get("Host")
+    ctx.traffic = spec.Traffic(
+        rps=float(rps),
+        clients=ctx.integer("Template", f"{where}.Clients", traffic.get("Clients"), 1, 200, 6,
+                            TRAFFIC),
+        paths=tuple(paths), host=None if host is None else str(host))

@@ -1,0 +1,194 @@
+"""Classic Load Balancers (``AWS::ElasticLoadBalancing::LoadBalancer``, spec §8).
+
+A Classic LB has no target groups: its listeners map a load-balancer port to an instance
+port, it registers instances itself and runs one health check. Front-end HTTP/HTTPS pairs
+with back-end HTTP/HTTPS, TCP/SSL with TCP/SSL.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Any
+
+from labs.engine import spec
+
+from .core import (
+    CERTIFICATE,
+    INSTANCE,
+    REQUIRED,
+    SECURITY_GROUP,
+    SUBNET,
+    Context,
+    article,
+    boolean,
+    reference,
+    rule,
+)
+
+LAYER = rule("classic.instance-protocol-same-layer", source="§8")
+CERTIFICATE_NEEDED = rule("classic.https-ssl-certificate",
+                          source="§8")
+DUPLICATE = rule("classic.duplicate-listener", code="DuplicateListener", source="§8")
+TARGET = rule("classic.health-check-target", source="§8")
+TIMEOUT = rule("classic.health-check-timeout-below-interval", source="§8")
+SUBNETS = rule("classic.subnets", source="§8")
+POLICY = rule("classic.listener-policy-defined", code="PolicyNotFound", source="§8")
+BOOLEAN = rule("classic.boolean", source="CloudFormation")
+
+_LAYER = {"HTTP": ("HTTP", "HTTPS"), "HTTPS": ("HTTP", "HTTPS"), "TCP": ("TCP", "SSL"),
+          "SSL": ("TCP", "SSL")}
+CLASSIC = "AWS::ElasticLoadBalancing::LoadBalancer"
+
+
+def check(ctx: Context) -> None:
+    for logical_id, props in ctx.of_type(CLASSIC):
+        ctx.load_balancers[logical_id] = _classic(ctx, logical_id, props)
+
+
+def _classic(ctx: Context, logical_id: str, props: dict[str, Any]) -> spec.LoadBalancer:
+    p = "Properties."
+    scheme = ctx.choice(logical_id, p + "Scheme", props.get("Scheme"),
+                        ("internet-facing", "internal"), "internet-facing")
+    subnets = ctx.refs(logical_id, p + "Subnets", props.get("Subnets"), SUBNET)
+    zones = [ctx.subnets[s].az for s in subnets if s in ctx.subnets]
+    if not subnets:
+        ctx.fail(SUBNETS, logical_id, p + "Subnets", "the playground runs a Classic LB in a "
+                                                     "VPC: name at least one subnet")
+    elif len(set(zones)) != len(zones):
+        ctx.fail(SUBNETS, logical_id, p + "Subnets",
+                 "You can specify only one subnet per Availability Zone")
+    policies = _policies(ctx, logical_id, props)
+    listeners = _listeners(ctx, logical_id, props.get("Listeners"), policies)
+    groups = ctx.refs(logical_id, p + "SecurityGroups", props.get("SecurityGroups"),
+                      SECURITY_GROUP)
+    port = listeners[0].instance_port if listeners else 80
+    instances = tuple(
+        spec.Target(id=i.name, ip=i.ip, port=port or 80, az=i.az, app=i.app,
+                    security_groups=i.security_groups)
+        for name in ctx.refs(logical_id, p + "Instances", props.get("Instances"), INSTANCE)
+        if (i := ctx.instances.get(name)) is not None)
+    nodes = tuple(spec.Node(az=ctx.subnets[s].az, subnet=s,
+                            ip=_fifth(ctx.subnets[s].cidr)) for s in subnets if s in ctx.subnets)
+    return spec.LoadBalancer(
+        name=logical_id, type="classic", scheme=scheme, nodes=nodes, listeners=listeners,
+        security_groups=tuple(groups), instances=instances,
+        health_check=_health_check(ctx, logical_id, props.get("HealthCheck")),
+        attributes=_attributes(ctx, logical_id, props))
+
+
+def _fifth(cidr: str) -> str:
+    return str(ipaddress.IPv4Network(cidr).network_address + 5)
+
+
+def _policies(ctx: Context, logical_id: str, props: dict[str, Any]) -> set[str]:
+    names = set()
+    for key in ("LBCookieStickinessPolicy", "AppCookieStickinessPolicy"):
+        for i, item in ctx.mappings(logical_id, f"Properties.{key}", props.get(key)):
+            if ctx.required(logical_id, item, "PolicyName", where=f"Properties.{key}[{i}]"):
+                names.add(str(item["PolicyName"]))
+            if key == "AppCookieStickinessPolicy" and not item.get("CookieName"):
+                ctx.fail(POLICY, logical_id, f"Properties.{key}[{i}].CookieName", "is required")
+    return names
+
+
+def _listeners(ctx: Context, logical_id: str, values: Any,
+               policies: set[str]) -> tuple[spec.Listener, ...]:
+    listeners: list[spec.Listener] = []
+    seen: dict[int, int] = {}
+    if not values:
+        ctx.fail(REQUIRED, logical_id, "Properties.Listeners", "is required")
+    for i, item in ctx.mappings(logical_id, "Properties.Listeners", values):
+        path = f"Properties.Listeners[{i}]"
+        protocol = ctx.choice(logical_id, f"{path}.Protocol", str(item.get("Protocol", "")
+                                                                  ).upper() or None,
+                              tuple(_LAYER), "HTTP")
+        back = str(item.get("InstanceProtocol") or ("HTTP" if protocol in ("HTTP", "HTTPS")
+                                                     else "TCP")).upper()
+        if back not in _LAYER[protocol]:
+            layer = " or ".join(_LAYER[protocol])
+            ctx.fail(LAYER, logical_id, f"{path}.InstanceProtocol",
+                     f"{article(protocol)} listener forwards to {layer} instances, not {back}")
+        port = ctx.integer(logical_id, f"{path}.LoadBalancerPort", item.get("LoadBalancerPort"),
+                           1, 65535)
+        instance_port = ctx.integer(logical_id, f"{path}.InstancePort", item.get("InstancePort"),
+                                    1, 65535)
+        if port in seen:
+            ctx.fail(DUPLICATE, logical_id, f"{path}.LoadBalancerPort",
+                     f"port {port} is already used by Listeners[{seen[port]}]")
+        seen.setdefault(port, i)
+        certificates = _certificate(ctx, logical_id, path, item, protocol)
+        for j, name in enumerate(item.get("PolicyNames") or []):
+            if name not in policies:
+                ctx.fail(POLICY, logical_id, f"{path}.PolicyNames[{j}]",
+                         f"There is no policy with name {name} for load balancer {logical_id}")
+        listeners.append(spec.Listener(
+            name=f"{logical_id}:{port}", protocol=protocol, port=port, default_actions=(),
+            certificates=certificates, instance_protocol=back, instance_port=instance_port))
+    return tuple(listeners)
+
+
+def _certificate(ctx: Context, logical_id: str, path: str, item: dict[str, Any],
+                 protocol: str) -> tuple[str, ...]:
+    value = item.get("SSLCertificateId")
+    if protocol not in ("HTTPS", "SSL"):
+        return ()
+    if value is None:
+        ctx.fail(CERTIFICATE_NEEDED, logical_id, f"{path}.SSLCertificateId",
+                 f"{article(protocol)} listener needs a server certificate")
+        return ()
+    target, _ = reference(value)
+    name = ctx.ref(logical_id, f"{path}.SSLCertificateId", value, CERTIFICATE) if target else None
+    return (ctx.certificates[name].domain_name,) if name in ctx.certificates else ()
+
+
+def _health_check(ctx: Context, logical_id: str, value: Any) -> spec.HealthCheck | None:
+    if value is None:
+        return None
+    p = "Properties.HealthCheck"
+    if not isinstance(value, dict) or not ctx.required(
+            logical_id, value, "Target", "Interval", "Timeout", "HealthyThreshold",
+            "UnhealthyThreshold", where=p):
+        return None
+    match = re.fullmatch(r"(TCP|SSL):(\d+)()|(HTTPS?):(\d+)(/.{0,1023})", str(value["Target"]))
+    protocol, port, path = ("TCP", "80", "") if match is None else (
+        match.group(1) or match.group(4), match.group(2) or match.group(5), match.group(6))
+    if match is None or not 1 <= int(port) <= 65535:
+        ctx.fail(TARGET, logical_id, f"{p}.Target",
+                 f"{value['Target']!r} must be TCP:port, SSL:port, HTTP:port/path or "
+                 "HTTPS:port/path")
+    interval = ctx.integer(logical_id, f"{p}.Interval", value["Interval"], 5, 300)
+    timeout = ctx.integer(logical_id, f"{p}.Timeout", value["Timeout"], 2, 60)
+    if timeout >= interval:
+        ctx.fail(TIMEOUT, logical_id, f"{p}.Timeout",
+                 "Health check timeout must be smaller than the interval")
+    return spec.HealthCheck(
+        protocol=protocol, port=port, path=path or "/", interval_seconds=interval,
+        timeout_seconds=timeout,
+        healthy_threshold=ctx.integer(logical_id, f"{p}.HealthyThreshold",
+                                      value["HealthyThreshold"], 2, 10),
+        unhealthy_threshold=ctx.integer(logical_id, f"{p}.UnhealthyThreshold",
+                                        value["UnhealthyThreshold"], 2, 10))
+
+
+def _attributes(ctx: Context, logical_id: str, props: dict[str, Any]) -> dict[str, str]:
+    p = "Properties."
+    attrs = {}
+    cross_zone = props.get("CrossZone")
+    if cross_zone is not None and boolean(cross_zone) is None:
+        ctx.fail(BOOLEAN, logical_id, p + "CrossZone", "must be true or false")
+    # The API and CloudFormation default is off; only the console turns it on (§9).
+    attrs["load_balancing.cross_zone.enabled"] = str(bool(boolean(cross_zone))).lower()
+    draining = props.get("ConnectionDrainingPolicy")
+    if isinstance(draining, dict) and ctx.required(
+            logical_id, draining, "Enabled", where=p + "ConnectionDrainingPolicy"):
+        attrs["connection_draining.enabled"] = str(bool(boolean(draining["Enabled"]))).lower()
+        attrs["connection_draining.timeout"] = str(ctx.integer(
+            logical_id, p + "ConnectionDrainingPolicy.Timeout", draining.get("Timeout"),
+            1, 3600, 300))
+    settings = props.get("ConnectionSettings")
+    if isinstance(settings, dict):
+        attrs["idle_timeout.timeout_seconds"] = str(ctx.integer(
+            logical_id, p + "ConnectionSettings.IdleTimeout", settings.get("IdleTimeout"),
+            1, 3600))
+    return attrs
