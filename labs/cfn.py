@@ -225,7 +225,7 @@ def runnable(topology: spec.Topology) -> str | None:
     """None when today's runtime can run the topology, else a code saying why not.
 
     The runtime proxies HTTP and HTTPS for Application Load Balancers, forwarding to
-    instance or ip targets, redirecting or answering fixed responses; codes look like
+    instance, ip or Lambda targets, redirecting or answering fixed responses; codes look like
     ``unsupported-load-balancer-type:network`` so the web layer can translate them.
     """
     if not topology.load_balancers:
@@ -242,6 +242,6 @@ def runnable(topology: spec.Topology) -> str | None:
                 if action.type not in _RUNTIME_ACTIONS:
                     return f"unsupported-action:{action.type}"
     for group in topology.target_groups:
-        if group.target_type not in ("instance", "ip"):
+        if group.target_type not in ("instance", "ip", "lambda"):
             return f"unsupported-target-type:{group.target_type}"
     return None

@@ -107,3 +107,50 @@ def catalog() -> dict[str, dict[str, str]]:
         "routing": _evaluated(ROUTING_REASONS),
         "ui": _evaluated(UI),
     }
+
+
+# Why a valid template cannot run yet (cfn.runnable), "<code>:<detail>".
+NOT_RUNNABLE = {
+    "unsupported-load-balancer-type": _("this load balancer type is not simulated yet"),
+}
+
+
+def not_runnable(reason: str) -> str:
+    code, _sep, detail = reason.partition(":")
+    text = NOT_RUNNABLE.get(code)
+    return f"{text}: {detail}" if text is not None and detail else describe(NOT_RUNNABLE, reason)
+
+
+# Codes of template problems (cfn.Problem.code): AWS's API error codes where AWS has one
+# (Elastic Load Balancing API reference, "Common errors" and each action's "Errors").
+# The problem's own message stays as cfn words it, in English, after this sentence.
+PROBLEM_CODES = {
+    "ValidationError": _("This value is not accepted."),
+    "PriorityInUse": _("Another rule on this listener already has this priority."),
+    "DuplicateListener": _("The load balancer already has a listener on this port."),
+    "DuplicateLoadBalancerName": _("Another load balancer already has this name."),
+    "DuplicateTargetGroupName": _("Another target group already has this name."),
+    "IncompatibleProtocols": _("These protocols do not work together."),
+    "InvalidConfigurationRequest": _("This combination of settings is not allowed."),
+    "InvalidLoadBalancerAction": _("This action is not allowed here."),
+    "InvalidSubnet": _("This subnet cannot be used here."),
+    "InvalidSubnet.Conflict": _("This subnet's address range overlaps another subnet."),
+    "InvalidSecurityGroup": _("This security group cannot be used here."),
+    "InvalidTarget": _("This target cannot be registered."),
+    "CertificateNotFound": _("The certificate cannot be found."),
+    "SSLPolicyNotFound": _("The security policy cannot be found."),
+    "AvailabilityZoneNotSupported": _("This Availability Zone cannot be used here."),
+    "TooManyActions": _("There are too many actions."),
+    "TooManyCertificates": _("There are too many certificates."),
+    "TooManyConditions": _("There are too many conditions or condition values."),
+    "TooManyRules": _("There are too many rules."),
+    "TooManyTargetGroups": _("There are too many target groups."),
+    "TooManyTargets": _("There are too many targets."),
+    "UnsupportedProtocol": _("This protocol is not supported here."),
+}
+
+
+def problem_code(code: str) -> str:
+    """The translated sentence for a problem code, or "" when we have none for it."""
+    text = PROBLEM_CODES.get(code)
+    return str(text) if text is not None else ""

@@ -58,6 +58,14 @@ class Topology(models.Model):
         related_name="topologies",
         help_text=_("Empty for a starter topology that every learner can open."),
     )
+    forked_from = models.ForeignKey(
+        "self",
+        verbose_name=_("forked from"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="forks",
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -83,6 +91,71 @@ class Topology(models.Model):
     @property
     def is_starter(self) -> bool:
         return self.owner_id is None
+
+
+class TopologyRevision(models.Model):
+    """One saved version of a topology's document; ``Topology.document`` is the newest.
+
+    ``change`` is a code (CHANGES), not a sentence, so the revision list reads in the
+    viewer's language; ``subject`` is what it concerns: a logical id, or for a restore
+    the number of the revision restored. ``note`` is the learner's own words.
+    """
+
+    class Change(models.TextChoices):
+        CREATE = "create", _("created")
+        FORK = "fork", _("forked")
+        IMPORT = "import", _("imported")
+        TEMPLATE = "template", _("template edited")
+        ADD = "add", _("resource added")
+        EDIT = "edit", _("resource edited")
+        DELETE = "delete", _("resource deleted")
+        RESTORE = "restore", _("revision restored")
+
+    topology = models.ForeignKey(
+        Topology, verbose_name=_("topology"), on_delete=models.CASCADE, related_name="revisions"
+    )
+    number = models.PositiveIntegerField(_("number"))
+    document = models.TextField(_("CloudFormation template"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="topology_revisions",
+    )
+    change = models.CharField(_("change"), max_length=16, choices=Change.choices)
+    subject = models.CharField(_("subject"), max_length=255, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("topology revision")
+        verbose_name_plural = _("topology revisions")
+        ordering = ["topology", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["topology", "number"], name="unique_revision_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.topology} r{self.number}"
+
+    @property
+    def summary(self) -> str:
+        """What the revision did, in the viewer's language."""
+        return str(CHANGE_SUMMARIES.get(self.change, self.change)) % {"subject": self.subject}
+
+
+CHANGE_SUMMARIES = {
+    TopologyRevision.Change.CREATE: _("Created"),
+    TopologyRevision.Change.FORK: _("Forked from %(subject)s"),
+    TopologyRevision.Change.IMPORT: _("Imported"),
+    TopologyRevision.Change.TEMPLATE: _("Edited the template"),
+    TopologyRevision.Change.ADD: _("Added %(subject)s"),
+    TopologyRevision.Change.EDIT: _("Edited %(subject)s"),
+    TopologyRevision.Change.DELETE: _("Deleted %(subject)s"),
+    TopologyRevision.Change.RESTORE: _("Restored revision %(subject)s"),
+}
 
 
 class LabRunQuerySet(models.QuerySet["LabRun"]):

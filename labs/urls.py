@@ -4,7 +4,26 @@ from . import views
 
 urlpatterns = [
     path("", views.topology_list, name="labs-topology-list"),
+    path("topologies/new/", views.topology_new, name="labs-topology-new"),
     path("topologies/<int:pk>/", views.topology_detail, name="labs-topology-detail"),
+    path("topologies/<int:pk>/fork/", views.topology_fork, name="labs-topology-fork"),
+    path("topologies/<int:pk>/build/", views.builder, name="labs-topology-builder"),
+    path("topologies/<int:pk>/build/save/", views.builder_save, name="labs-builder-save"),
+    path("topologies/<int:pk>/build/delete/", views.builder_delete, name="labs-builder-delete"),
+    path(
+        "topologies/<int:pk>/build/template/",
+        views.builder_template,
+        name="labs-builder-template",
+    ),
+    path("topologies/<int:pk>/revisions/", views.revision_list, name="labs-topology-revisions"),
+    path(
+        "topologies/<int:pk>/revisions/diff/", views.revision_diff, name="labs-revision-diff"
+    ),
+    path(
+        "topologies/<int:pk>/revisions/<int:number>/restore/",
+        views.revision_restore,
+        name="labs-revision-restore",
+    ),
     path("topologies/<int:pk>/run/", views.run_start, name="labs-run-start"),
     path("runs/<int:pk>/", views.run_detail, name="labs-run-detail"),
     path("runs/<int:pk>/stop/", views.run_stop, name="labs-run-stop"),

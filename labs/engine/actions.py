@@ -60,7 +60,9 @@ def redirect(config: Mapping[str, str], request: OriginalRequest) -> Redirect:
         "port": str(request.port), "path": request.path.removeprefix("/"),
         "query": request.query,
     }
-    parts = {name: _expand(config.get(name) or default, name, values)
+    # An omitted component keeps the request's value; an empty Query drops the query.
+    parts = {name: _expand(config[name] if config.get(name) is not None else default,
+                           name, values)
              for name, default in _DEFAULTS.items()}
     location = f"{parts['Protocol'].lower()}://{parts['Host']}:{parts['Port']}{parts['Path']}"
     if parts["Query"]:

@@ -26,6 +26,7 @@ APP_COOKIE = "AWSALBAPP-0"
 TG_COOKIE = "AWSALBTG"
 TG_COOKIE_CORS = "AWSALBTGCORS"
 COOKIE_LIFETIME = timedelta(days=7)  # the Expires attribute, fixed by AWS
+_MAC = 12  # bytes of HMAC-SHA256 kept in a cookie
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +38,7 @@ class Pin:
 
 def encode(pin: Pin, secret: bytes) -> str:
     payload = f"{pin.group}|{pin.target}|{pin.expires:.3f}".encode()
-    mac = hmac.new(secret, payload, hashlib.sha256).digest()[:12]
+    mac = hmac.new(secret, payload, hashlib.sha256).digest()[:_MAC]
     return base64.urlsafe_b64encode(payload + b"|" + mac).decode().rstrip("=")
 
 
@@ -45,9 +46,12 @@ def decode(value: str, secret: bytes) -> Pin | None:
     """The pin a cookie value carries, or None when it is not one of ours (or tampered)."""
     try:
         raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
-        payload, mac = raw.rsplit(b"|", 1)
+        # The MAC is binary and may hold a "|" itself: cut it by length, not by separator.
+        payload, separator, mac = raw[:-_MAC - 1], raw[-_MAC - 1:-_MAC], raw[-_MAC:]
+        if separator != b"|":
+            return None
         group, target, expires = payload.decode().split("|")
-        if not hmac.compare_digest(mac, hmac.new(secret, payload, hashlib.sha256).digest()[:12]):
+        if not hmac.compare_digest(mac, hmac.new(secret, payload, hashlib.sha256).digest()[:_MAC]):
             return None
         return Pin(group, target, float(expires))
     except ValueError:  # bad base64, bad UTF-8, wrong shape: all binascii/ValueError kinds

@@ -119,6 +119,9 @@ class LabRuntime:
                     self._nodes.append(alb_node)
                     await alb_node.start()
         for group in topology.target_groups:
+            if not group.health_check.enabled:
+                self._unchecked(group, health[group.name])
+                continue
             for target in group.targets:
                 checker = TargetChecker(group, target, self._checking_node(target),
                                         self.sandbox, self.clock, health[group.name],
@@ -152,6 +155,17 @@ class LabRuntime:
         return ListenerCertificates(
             self._authority, tuple(sans.get(domain, (domain,)) for domain in listener.certificates))
 
+    def _unchecked(self, group: TargetGroup, states: dict[str, str]) -> None:
+        """Health checks off (a Lambda group's default): AWS shows ``unavailable``."""
+        for target in group.targets:
+            states[target.address] = "unavailable"
+            self._sink.add({
+                "type": "health", "t": 0.0, "target_group": group.name,
+                "target": target.address if target.ip else target.id, "instance": target.id,
+                "az": target.az, "state": "unavailable", "previous": None,
+                "reason": "Target.HealthCheckDisabled", "description": "Health checks disabled",
+                "check": None})
+
     def _algorithm(self, group: TargetGroup, outstanding: dict[str, int]) -> Algorithm:
         if group.algorithm == "least_outstanding_requests":
             return LeastOutstandingRequests(outstanding)
@@ -164,6 +178,8 @@ class LabRuntime:
         paths_by_address: dict[str, set[str]] = {}
         targets: dict[str, Target] = {}
         for group in self.topology.target_groups:
+            if group.target_type == "lambda":
+                continue  # a function is called in-process, it listens nowhere
             check = group.health_check
             for target in group.targets:
                 ports = {target.port}

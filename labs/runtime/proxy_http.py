@@ -23,7 +23,8 @@ from typing import cast
 
 import httptools
 
-from labs.engine import actions, stickiness
+from labs.engine import actions, lambda_targets, stickiness
+from labs.engine.accesslog import target_group_arn
 from labs.engine.attributes import Stickiness, load_balancer_settings
 from labs.engine.balancing import Algorithm, Choice, NoRegisteredTargets, choose
 from labs.engine.health import HEALTHY
@@ -37,6 +38,8 @@ from .tls import ListenerCertificates
 
 CONNECT_TIMEOUT = 10.0  # lab seconds, fixed by AWS (spec §4.2)
 MAX_XFF_ADDRESSES = 30  # more ⇒ 463 (exact boundary unverified: spec Appendix B)
+_FORWARDED = frozenset({b"host", b"x-forwarded-for", b"x-forwarded-proto", b"x-forwarded-port",
+                        b"x-amzn-trace-id"})  # the ALB writes these itself
 _HOP_BY_HOP = frozenset({
     b"connection", b"keep-alive", b"proxy-connection", b"te", b"trailer",
     b"transfer-encoding", b"upgrade", b"content-length",
@@ -185,6 +188,9 @@ class AlbNode:
         ctx = self.ctx
         group = self._pick_group(ex, action)
         ex.target_group = group
+        if ctx.groups[group].target_type == "lambda":
+            self._invoke_lambda(ex, ctx.groups[group])
+            return
         policy = ctx.stickiness.get(group)
         choice = self._sticky_choice(ex, group, policy) if policy is not None else None
         if choice is None:
@@ -207,13 +213,42 @@ class AlbNode:
         ex.t_dispatched = perf_counter()
         pool.send(ex, self._upstream_request(ex))
 
+    def _invoke_lambda(self, ex: Exchange, group: TargetGroup) -> None:
+        """Call the group's built-in function in-process, as ALB invokes Lambda (spec §5)."""
+        function = group.targets[0] if group.targets else None
+        if function is None or function.handler is None:
+            self.answer_error(ex, 503, "NoRegisteredTargets")
+            return
+        ex.reason = "lambda"
+        ex.target = function.id
+        ex.t_dispatched = perf_counter()
+        multi_value = group.attributes.get("lambda.multi_value_headers.enabled") == "true"
+        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in ex.headers
+                   if k.lower() not in _FORWARDED]
+        headers += [("host", ex.host), ("x-amzn-trace-id", ex.trace_id),
+                    ("x-forwarded-port", str(self.listener.port)),
+                    ("x-forwarded-proto", self.listener.protocol.lower())]
+        if ex.xff is not None:
+            headers.append(("x-forwarded-for", ex.xff))
+        try:
+            event = lambda_targets.event(
+                method=ex.method, path=ex.path, query=ex.query, headers=headers, body=ex.body,
+                target_group_arn=target_group_arn(group.name), multi_value=multi_value)
+            answer = lambda_targets.invoke(function.handler, event, multi_value=multi_value)
+        except lambda_targets.LambdaError as error:
+            self.answer_error(ex, error.status, error.reason)
+            return
+        ex.target_status = answer.status
+        ex.t_target_done = perf_counter()
+        self._reply(ex, answer.status, _REASONS.get(answer.status, b""),
+                    [(k.encode("latin-1"), v.encode("latin-1")) for k, v in answer.headers],
+                    answer.body)
+
     def _upstream_request(self, ex: Exchange) -> bytes:
         parts = [ex.method.encode(), b" ", ex.url, b" HTTP/1.1\r\n"]
         for name, value in ex.headers:
             lower = name.lower()
-            if lower in _HOP_BY_HOP or lower in (b"host", b"x-forwarded-for",
-                                                 b"x-forwarded-proto", b"x-forwarded-port",
-                                                 b"x-amzn-trace-id"):
+            if lower in _HOP_BY_HOP or lower in _FORWARDED:
                 continue
             parts += [name, b": ", value, b"\r\n"]
         parts += [
@@ -272,7 +307,7 @@ class AlbNode:
         self.answer_error(ex, status, error)
 
     def _release(self, ex: Exchange) -> None:
-        if ex.target is not None:
+        if ex.target is not None and ex.reason != "lambda":
             self.ctx.outstanding[ex.target] -= 1
 
     def answer_error(self, ex: Exchange, status: int, error: str) -> None:

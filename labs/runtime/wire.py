@@ -67,9 +67,10 @@ def _response_headers(headers: list[tuple[bytes, bytes]]) -> dict[str, str | lis
 def access_log_line(ex: Exchange) -> str:
     dispatched = ex.t_dispatched >= 0 and ex.target is not None
     target_done = ex.t_target_done if ex.t_target_done >= 0 else ex.t_responded
+    logged_target = ex.target if dispatched and ex.reason != "lambda" else None  # AWS: "-"
     return accesslog.format_line(accesslog.LogRecord(
         type=ex.protocol.lower(), lb=ex.lb, client=f"{ex.client_ip}:{ex.client_port}",
-        target=ex.target if dispatched else None,
+        target=logged_target,
         request_time=ex.wall_start,
         response_time=ex.wall_start + (ex.t_responded - ex.t_start),
         request_processing=(ex.t_dispatched - ex.t_start) if dispatched else -1,

@@ -114,21 +114,19 @@ def test_the_runtime_runs_an_http_alb_forwarding_to_instances(topology):
     (("NetworkLoadBalancer",), "unsupported-load-balancer-type:network"),
     (("GatewayLoadBalancer",), "unsupported-load-balancer-type:gateway"),
     (("ClassicLoadBalancer",), "unsupported-load-balancer-type:classic"),
-    (("LoadBalancer",), "unsupported-target-type:lambda"),
+    (("LoadBalancer",), "unsupported-target-type:alb"),
     ((), "no-load-balancer"),
 ])
 def test_the_runtime_says_why_it_cannot_run_a_topology(topology, names, code):
     assert runnable(only(topology, *names)) == code
 
 
-def test_the_runtime_runs_https_and_redirects_but_not_lambda_targets_yet(topology):
+def test_the_runtime_runs_https_redirects_and_lambda_targets(topology):
     alb = balancer(topology, "LoadBalancer")
-    groups = tuple(g for g in topology.target_groups if g.target_type in ("instance", "ip"))
+    groups = tuple(g for g in topology.target_groups if g.target_type != "alb")
 
     assert runnable(dataclasses.replace(topology, load_balancers=(alb,),
                                         target_groups=groups)) is None
-    assert runnable(dataclasses.replace(topology, load_balancers=(alb,))) == \
-        "unsupported-target-type:lambda"
 
 
 # --- cfn-lint ------------------------------------------------------------------------------------

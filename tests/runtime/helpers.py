@@ -54,6 +54,9 @@ async def run_script(topo: Topology, *requests: ScriptedRequest,
     async def emit(batch: list[Event]) -> None:
         events.extend(batch)
 
+    # Real-time AWS timers by default: a loaded machine must not fail a health check that
+    # would pass on AWS (5 s timeout) just because the lab clock made it 0.5 s.
+    options.setdefault("clock_speed", 1)
     async with LabRuntime(topo, RunOptions(duration=30, requests=requests, **options), emit,
                           sample_requests=False) as lab:
         await lab.run(asyncio.Event())
@@ -91,3 +94,11 @@ def listening_ports() -> set[tuple[str, int]]:
                 host = ".".join(str(int(host_hex[i:i + 2], 16)) for i in (6, 4, 2, 0))
                 listening.add((host, int(port_hex, 16)))
     return listening
+
+
+def starter(name: str, edit: Callable[[dict[str, Any]], None] | None = None) -> Topology:
+    """Another starter of labs/starters, optionally edited."""
+    document = parse_document((STARTER.parent / name).read_text())
+    if edit is not None:
+        edit(document)
+    return load_topology(json.dumps(document))

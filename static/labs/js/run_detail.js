@@ -39,18 +39,25 @@ function showLabTime(t) {
   if (typeof t === "number") labTimeEl.textContent = t.toFixed(1);
 }
 
-function targetRow(address) {
-  let row = targetsBody.querySelector(`tr[data-target="${CSS.escape(address)}"]`);
+// One row per target in each of its groups: an instance can sit in two target groups, and
+// its requests count where the rule sent them. Without a group: the address's first row.
+function targetRow(address, group) {
+  const byAddress = `tr[data-target="${CSS.escape(address)}"]`;
+  let row = group
+    ? targetsBody.querySelector(`${byAddress}[data-target-group="${CSS.escape(group)}"]`)
+    : targetsBody.querySelector(byAddress);
   if (!row) {
     // A target the page did not list (registered during the run): add a row for it.
     row = document.createElement("tr");
     row.dataset.target = address;
+    if (group) row.dataset.targetGroup = group;
     row.dataset.count = "0";
     row.innerHTML =
       '<td><code></code></td><td></td><td></td>' +
       '<td class="health" data-health="initial"><span class="health-badge"></span> ' +
       '<span class="health-reason muted"></span></td><td class="number count">0</td>';
     row.querySelector("code").textContent = address;
+    row.cells[1].textContent = group || "";
     row.querySelector(".health-badge").textContent = label("health", "initial");
     targetsBody.append(row);
   }
@@ -65,7 +72,7 @@ function setCount(element, countEl, count) {
 function countRequest(event) {
   setCount(totalEl, totalEl, Number(totalEl.dataset.count) + 1);
   if (!event.target) return;
-  const row = targetRow(event.target);
+  const row = targetRow(event.target, event.target_group);
   setCount(row, row.querySelector(".count"), Number(row.dataset.count) + 1);
 }
 
@@ -86,6 +93,8 @@ function addRequestRow(event) {
   const row = document.createElement("tr");
   row.className = "request";
   row.dataset.target = event.target || "";
+  row.dataset.targetGroup = event.target_group || "";
+  row.dataset.path = event.path || "";
   row.dataset.status = String(event.elb_status_code ?? "");
   const rule = event.rule === "default" ? text.ui.default : event.rule;
   const why = event.error_reason || label("routing", event.reason);
@@ -96,6 +105,7 @@ function addRequestRow(event) {
     cell(typeof event.t === "number" ? event.t.toFixed(1) : "", "number"),
     cell(event.client_ip),
     request,
+    cell(event.target_group || "—"),
     cell(event.target || "—"),
     cell(event.elb_status_code, `number ${statusClass(event.elb_status_code)}`),
     cell(rule),
@@ -106,7 +116,7 @@ function addRequestRow(event) {
 }
 
 function showHealth(event) {
-  const row = targetRow(event.target);
+  const row = targetRow(event.target, event.target_group);
   const healthCell = row.querySelector(".health");
   healthCell.dataset.health = event.state;
   healthCell.querySelector(".health-badge").textContent = label("health", event.state);
@@ -179,8 +189,8 @@ function showSummary(summary) {
     setCount(row, row.querySelector(".count"), count);
   }
   for (const [key, state] of Object.entries(summary.health || {})) {
-    const address = key.slice(key.indexOf("/") + 1);
-    showHealth({ target: address, state, reason: "" });
+    const [group, address] = [key.slice(0, key.indexOf("/")), key.slice(key.indexOf("/") + 1)];
+    showHealth({ target: address, target_group: group, state, reason: "" });
   }
   if (typeof summary.lab_seconds === "number") showLabTime(summary.lab_seconds);
 }

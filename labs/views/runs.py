@@ -1,4 +1,4 @@
-"""Pages of the lab: topologies, and runs of them. The writes live in labs.services."""
+"""Topology pages and runs of them. The writes live in labs.services."""
 
 from __future__ import annotations
 
@@ -6,24 +6,21 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from labs import cfn
+from labs import cfn, services
+from labs import messages as codes
+from labs.forms import RunOptionsForm
+from labs.models import LabRun, Topology
 
-from . import messages as codes
-from . import services
-from .forms import RunOptionsForm
-from .models import LabRun, Topology
+from .access import AuthenticatedRequest
+from .access import get_run_for_user as _get_run_for_user
+from .access import get_topology_for_user as _get_topology_for_user
 
 RECENT_RUNS = 10
-
-
-class AuthenticatedRequest(HttpRequest):
-    user: User  # every view here is login_required
 
 
 @login_required
@@ -77,18 +74,6 @@ def run_stop(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if request.accepts("application/json") and not request.accepts("text/html"):
         return JsonResponse({"state": run.state})
     return redirect("labs-run-detail", pk=run.pk)
-
-
-def _get_topology_for_user(request: AuthenticatedRequest, pk: int) -> Topology:
-    return get_object_or_404(Topology.objects.visible_to(request.user), pk=pk)
-
-
-def _get_run_for_user(request: AuthenticatedRequest, pk: int) -> LabRun:
-    """Another learner's run is a 404, not a 403: we do not confirm that it exists."""
-    run = LabRun.objects.visible_to(request.user).select_related("topology").filter(pk=pk).first()
-    if run is None:
-        raise Http404
-    return run
 
 
 def _topology_context(

@@ -23,8 +23,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from labs import cfn
-
-from .models import LabRun, Topology
+from labs import messages as codes
+from labs.models import LabRun, Topology
 
 logger = logging.getLogger(__name__)
 
@@ -213,13 +213,23 @@ def _checked_duration(value: int | None) -> int:
 
 def _check_template(document: str) -> None:
     try:
-        cfn.load_topology(document)
+        topology = cfn.load_topology(document)
     except cfn.TemplateError as error:
         raise ValidationError(
             _("The CloudFormation template has problems:\n%(problems)s"),
             code="template",
             params={"problems": str(error)},
         ) from error
+    # cfn.runnable arrives with the document work of issue 3: a valid template the
+    # runtime cannot run yet (an NLB, say) is refused here, in the learner's language.
+    runnable = getattr(cfn, "runnable", None)
+    reason = runnable(topology) if runnable is not None else None
+    if reason:
+        raise ValidationError(
+            _("The playground cannot run this topology yet (%(reason)s)."),
+            code="not-runnable",
+            params={"reason": codes.not_runnable(reason)},
+        )
 
 
 def _lock_user(user: User) -> None:

@@ -4,7 +4,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from .services import MAX_CLOCK_SPEED, MIN_CLOCK_SPEED
+from labs.services import MAX_CLOCK_SPEED, MIN_CLOCK_SPEED
 
 
 class RunOptionsForm(forms.Form):

@@ -1,0 +1,167 @@
+"""Edits to a parsed CloudFormation document (the plain data ``cfn.parse_document`` gives).
+
+The builder's forms change one resource at a time; these functions do the document-wide
+part of that: put a resource (renaming it, and every ``Ref``/``Fn::GetAtt``/``DependsOn``
+that names it, when its logical id changes), delete one, and turn the result back into
+text. They never validate: ``services.save_document`` does, with ``cfn.load_topology``,
+and saves nothing when the result has problems.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from typing import Any
+
+import yaml
+
+from labs import cfn
+
+# The resource types the builder has forms for (CloudFormation's names; labs.cfn knows more).
+VPC = "AWS::EC2::VPC"
+SUBNET = "AWS::EC2::Subnet"
+SECURITY_GROUP = "AWS::EC2::SecurityGroup"
+INSTANCE = "AWS::EC2::Instance"
+LOAD_BALANCER = "AWS::ElasticLoadBalancingV2::LoadBalancer"
+LISTENER = "AWS::ElasticLoadBalancingV2::Listener"
+LISTENER_RULE = "AWS::ElasticLoadBalancingV2::ListenerRule"
+TARGET_GROUP = "AWS::ElasticLoadBalancingV2::TargetGroup"
+CERTIFICATE = "AWS::CertificateManager::Certificate"
+LAMBDA_FUNCTION = "AWS::Lambda::Function"
+
+# CloudFormation: "The logical ID must be alphanumeric (A-Za-z0-9) and unique within the
+# template." (Resources section, "Logical ID").
+LOGICAL_ID = re.compile(r"^[A-Za-z0-9]{1,255}$")
+
+Document = dict[str, Any]
+
+
+def dump_yaml(document: Document) -> str:
+    """The document as YAML, with cfn's writer once it has one (short forms, key order)."""
+    writer = getattr(cfn, "dump_yaml", None)
+    if writer is not None:
+        return str(writer(document))
+    # Until then: long forms (Ref: X, Fn::GetAtt: [A, B]), which CloudFormation reads too.
+    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
+
+
+def dump_json(document: Document) -> str:
+    writer = getattr(cfn, "dump_json", None)
+    if writer is not None:
+        return str(writer(document))
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def resources(document: Document) -> dict[str, Any]:
+    found = document.get("Resources")
+    return found if isinstance(found, dict) else {}
+
+
+def of_type(document: Document, *types: str) -> list[str]:
+    """Logical ids of the resources of ``types``, in document order."""
+    return [
+        logical_id
+        for logical_id, resource in resources(document).items()
+        if isinstance(resource, dict) and resource.get("Type") in types
+    ]
+
+
+def put_resource(
+    document: Document, logical_id: str, resource: dict[str, Any], original_id: str | None = None
+) -> Document:
+    """A copy of ``document`` with ``resource`` at ``logical_id``.
+
+    Replacing ``original_id`` keeps the resource's place in the document; when the id
+    changes, every reference to the old id follows it.
+    """
+    result = copy.deepcopy(document)
+    old = resources(result)
+    new: dict[str, Any] = {}
+    for key, value in old.items():
+        new[logical_id if key == original_id else key] = resource if key == original_id else value
+    if original_id not in old:
+        new[logical_id] = resource
+    result["Resources"] = new
+    if original_id and original_id != logical_id:
+        result = rename_references(result, original_id, logical_id)
+    return result
+
+
+def delete_resource(document: Document, logical_id: str) -> Document:
+    """A copy without ``logical_id``; references to it stay, so validation names them."""
+    result = copy.deepcopy(document)
+    result["Resources"] = {k: v for k, v in resources(result).items() if k != logical_id}
+    return result
+
+
+def rename_references(value: Any, old: str, new: str) -> Any:
+    """``value`` with every Ref, Fn::GetAtt and DependsOn naming ``old`` naming ``new``."""
+    if isinstance(value, list):
+        return [rename_references(item, old, new) for item in value]
+    if not isinstance(value, dict):
+        return value
+    renamed = {}
+    for key, item in value.items():
+        if key == "Ref" and item == old:
+            renamed[key] = new
+        elif key == "Fn::GetAtt" and isinstance(item, list) and item[:1] == [old]:
+            renamed[key] = [new, *item[1:]]
+        elif key == "Fn::GetAtt" and isinstance(item, str) and item.split(".")[0] == old:
+            renamed[key] = new + item[len(old) :]
+        elif key == "DependsOn":
+            renamed[key] = _renamed_names(item, old, new)
+        else:
+            renamed[key] = rename_references(item, old, new)
+    return renamed
+
+
+def _renamed_names(value: Any, old: str, new: str) -> Any:
+    if isinstance(value, list):
+        return [new if item == old else item for item in value]
+    return new if value == old else value
+
+
+def ref(logical_id: str) -> dict[str, str]:
+    return {"Ref": logical_id}
+
+
+def ref_name(value: Any) -> str | None:
+    """The logical id a ``Ref`` or ``Fn::GetAtt`` names, else None."""
+    if isinstance(value, dict):
+        if isinstance(value.get("Ref"), str):
+            return str(value["Ref"])
+        attribute = value.get("Fn::GetAtt")
+        if isinstance(attribute, list) and attribute and isinstance(attribute[0], str):
+            return attribute[0]
+        if isinstance(attribute, str):
+            return attribute.split(".")[0]
+    return None
+
+
+def playground_metadata(document: Document) -> dict[str, Any]:
+    """``Metadata.Playground`` of the template, created (in place) when missing."""
+    metadata = document.setdefault("Metadata", {})
+    if not isinstance(metadata, dict):
+        metadata = document["Metadata"] = {}
+    playground = metadata.setdefault("Playground", {})
+    if not isinstance(playground, dict):
+        playground = metadata["Playground"] = {}
+    return playground
+
+
+BLANK_TEMPLATE = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Description: A topology built in ELB Playground.
+Metadata:
+  Playground:
+    Traffic:
+      RequestsPerSecond: 10
+      Clients: 6
+      Paths: ["/"]
+Resources:
+  Vpc:
+    Type: AWS::EC2::VPC
+    Properties:
+      CidrBlock: 10.0.0.0/16
+"""

@@ -1,0 +1,23 @@
+"""Pages of the lab, by area; the writes live in labs.services."""
+
+from .builder import builder, builder_delete, builder_save, builder_template
+from .revisions import revision_diff, revision_list, revision_restore
+from .runs import run_detail, run_start, run_stop, topology_detail, topology_list
+from .topologies import topology_fork, topology_new
+
+__all__ = [
+    "builder",
+    "builder_delete",
+    "builder_save",
+    "builder_template",
+    "revision_diff",
+    "revision_list",
+    "revision_restore",
+    "run_detail",
+    "run_start",
+    "run_stop",
+    "topology_detail",
+    "topology_fork",
+    "topology_list",
+    "topology_new",
+]

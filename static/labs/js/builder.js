@@ -1,0 +1,144 @@
+// The builder page: sends its forms with fetch and swaps in what the server sends back
+// (labs/views/builder.py, _panels): the diagram, the resource list, the form, the messages
+// and the template text. Without this script every form and link still works, one page
+// load at a time. Tests wait on body[data-revision="N"] and body[data-builder="ready"].
+
+const panels = {
+  diagram: document.getElementById("diagram"),
+  outline: document.getElementById("outline"),
+  editor: document.getElementById("editor"),
+  messages: document.getElementById("builder-messages"),
+};
+const templateField = document.getElementById("id_document");
+const revisionNumber = document.getElementById("revision-number");
+const tabs = [...document.querySelectorAll('[role="tab"]')];
+
+function setRevision(number) {
+  document.body.dataset.revision = String(number);
+  if (revisionNumber) revisionNumber.textContent = String(number);
+}
+
+// Sections that belong to one choice (the forward / redirect / fixed-response parts of an
+// action) show only while that choice is selected.
+function showChosenSections(root) {
+  for (const section of root.querySelectorAll("fieldset[data-show-field]")) {
+    const control = section.form?.elements[section.dataset.showField] ??
+      section.closest("form")?.elements[section.dataset.showField];
+    if (control) section.hidden = control.value !== section.dataset.showValue;
+  }
+}
+
+function focusEditor(ok) {
+  const invalid = panels.editor.querySelector('[aria-invalid="true"], .form-errors');
+  const target = !ok && invalid ? invalid : panels.editor.querySelector("#editor-heading");
+  target?.focus?.();
+  if (target && !target.matches("input, select, textarea, button")) {
+    target.scrollIntoView({ block: "nearest" });
+  }
+}
+
+function apply(data, form) {
+  panels.messages.innerHTML = data.messages;
+  panels.diagram.innerHTML = data.diagram;
+  panels.outline.innerHTML = data.outline;
+  const kind = form.dataset.builderForm;
+  if (kind !== "template" && panels.editor) {
+    panels.editor.innerHTML = data.editor;
+    showChosenSections(panels.editor);
+  }
+  if (data.ok && templateField) templateField.value = data.template;
+  setRevision(data.revision);
+  if (kind === "template") {
+    (data.ok ? panels.messages : templateField)?.focus?.();
+  } else {
+    focusEditor(data.ok);
+  }
+}
+
+async function send(form, submitter) {
+  const buttons = form.querySelectorAll("button");
+  buttons.forEach((button) => { button.disabled = true; });
+  form.setAttribute("aria-busy", "true");
+  try {
+    const response = await fetch(form.action, {
+      method: "POST",
+      body: new FormData(form, submitter),
+      headers: { Accept: "application/json" },
+      credentials: "same-origin",
+    });
+    apply(await response.json(), form);
+  } catch {
+    form.submit(); // the server answers a plain submission with a whole page
+  } finally {
+    form.removeAttribute("aria-busy");
+    buttons.forEach((button) => { button.disabled = false; });
+  }
+}
+
+async function openEditor(link) {
+  const url = new URL(link.getAttribute("href"), location.href);
+  const fragment = new URL(url);
+  fragment.searchParams.set("fragment", "editor");
+  const response = await fetch(fragment, { credentials: "same-origin" });
+  if (!response.ok) {
+    location.href = url;
+    return;
+  }
+  panels.editor.innerHTML = await response.text();
+  showChosenSections(panels.editor);
+  history.replaceState(null, "", url);
+  focusEditor(true);
+}
+
+function selectTab(tab) {
+  for (const other of tabs) {
+    const selected = other === tab;
+    other.setAttribute("aria-selected", String(selected));
+    other.tabIndex = selected ? 0 : -1;
+    document.getElementById(other.getAttribute("aria-controls")).hidden = !selected;
+  }
+  const url = new URL(location.href);
+  url.searchParams.set("tab", tab.id.replace("tab-", ""));
+  history.replaceState(null, "", url);
+}
+
+document.addEventListener("submit", (event) => {
+  const form = event.target.closest("form[data-builder-form]");
+  if (!form) return;
+  event.preventDefault();
+  send(form, event.submitter);
+});
+
+document.addEventListener("click", (event) => {
+  const tab = event.target.closest('[role="tab"]');
+  if (tab) {
+    event.preventDefault();
+    selectTab(tab);
+    return;
+  }
+  const link = event.target.closest("a[data-edit], a[data-form]");
+  if (link && panels.editor) {
+    event.preventDefault();
+    openEditor(link);
+  }
+});
+
+// Tabs follow the ARIA tabs pattern: arrow keys move between them.
+for (const tab of tabs) {
+  tab.tabIndex = tab.getAttribute("aria-selected") === "true" ? 0 : -1;
+  tab.addEventListener("keydown", (event) => {
+    const step = { ArrowRight: 1, ArrowLeft: -1 }[event.key];
+    if (!step) return;
+    const next = tabs[(tabs.indexOf(tab) + step + tabs.length) % tabs.length];
+    selectTab(next);
+    next.focus();
+  });
+}
+
+document.addEventListener("change", (event) => {
+  if (event.target.closest("#editor")) showChosenSections(panels.editor);
+});
+
+if (panels.editor) showChosenSections(panels.editor);
+setRevision(document.body.dataset.revision ?? revisionNumber?.textContent ?? "0");
+document.body.dataset.builder = "ready";
