@@ -102,6 +102,13 @@ class TargetChecker:
         """The registration event: the target starts ``initial``."""
         self._report(self._event(None, None))
 
+    def set_state(self, state: str, reason: str, description: str = "") -> None:
+        """A change that is not a check's result (deregistration), reported like one."""
+        previous = self.health.state
+        self.health = health.TargetHealth(state=state, reason=reason, description=description)
+        self._states[self.target.address] = state
+        self._report(self._event(previous, None))
+
     async def check_once(self) -> bool:
         """One probe, one engine step, one event. Returns whether the state changed."""
         check = self.group.health_check

@@ -23,4 +23,5 @@ class RunOptions:
     rps: float | None = None  # None: the topology's Traffic.rps
     requests: tuple[ScriptedRequest, ...] | None = None  # replaces generated traffic
     seed: int | None = None
+    max_rps: float = 200.0  # the highest rate a traffic command may set
     extra: dict[str, Any] = field(default_factory=dict)

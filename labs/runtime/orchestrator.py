@@ -36,16 +36,17 @@ from labs.engine.balancing import (
 from labs.engine.spec import Listener, Target, TargetGroup, Topology
 
 from .clock import LabClock
+from .control import ControlError, Controller
 from .health_checker import TargetChecker
 from .options import RunOptions, ScriptedRequest
 from .proxy_http import AlbNode, ProxyContext
 from .sandbox import Sandbox
 from .targets import TargetServer, start_target
 from .tls import ListenerCertificates, RunAuthority
-from .traffic import ClientPool, Entry, Response, generate, play
+from .traffic import ClientPool, Entry, Rate, Response, generate, play
 from .wire import EventSink
 
-__all__ = ["Emit", "Event", "LabRuntime", "RunOptions", "ScriptedRequest"]
+__all__ = ["ControlError", "Emit", "Event", "LabRuntime", "RunOptions", "ScriptedRequest"]
 
 Event = dict[str, Any]
 Emit = Callable[[list[Event]], Awaitable[None]]
@@ -69,9 +70,11 @@ class LabRuntime:
             rng=self._rng)
         self._stack = contextlib.AsyncExitStack()
         self._tasks: list[asyncio.Task[Any]] = []
-        self._servers: list[TargetServer] = []
+        self._servers: dict[str, TargetServer] = {}  # by virtual "ip:port"
         self._nodes: list[AlbNode] = []
-        self._checkers: list[TargetChecker] = []
+        self._checkers: dict[tuple[str, str], TargetChecker] = {}  # (group, "ip:port")
+        self._rate = Rate(options.rps or topology.traffic.rps)
+        self._controller: Controller | None = None
         self.sandbox = Sandbox()
         self._authority: RunAuthority | None = None
         self.answers: list[Response | str] = []
@@ -123,11 +126,14 @@ class LabRuntime:
                 self._unchecked(group, health[group.name])
                 continue
             for target in group.targets:
-                checker = TargetChecker(group, target, self._checking_node(target),
-                                        self.sandbox, self.clock, health[group.name],
-                                        self._sink.add)
+                checker = self._make_checker(group, target.address)
                 checker.announce()
-                self._checkers.append(checker)
+                self._checkers[group.name, target.address] = checker
+        self._controller = Controller(
+            clock=self.clock, groups=ctx.groups, addresses=ctx.addresses,
+            checkers=self._checkers, servers=self._servers, rate=self._rate,
+            max_rps=self.options.max_rps, make_checker=self._make_checker, spawn=self._spawn,
+            report=self._sink.add)
         self._spawn(self._flush_forever())
         self._spawn(self._metrics_forever())
         self._first_checks = asyncio.Event()
@@ -141,8 +147,8 @@ class LabRuntime:
 
         if not self._checkers:
             self._first_checks.set()
-        for checker in self._checkers:
-            self._spawn(checker.run(one_checked))
+        for key, checker in self._checkers.items():
+            self._controller.watch(key, self._spawn(checker.run(one_checked)))
 
     def _certificates(self, listener: Listener) -> ListenerCertificates | None:
         """An HTTPS listener's certificates, issued by the run's own CA (stands in for ACM)."""
@@ -154,6 +160,24 @@ class LabRuntime:
                 for c in self.topology.certificates}
         return ListenerCertificates(
             self._authority, tuple(sans.get(domain, (domain,)) for domain in listener.certificates))
+
+    def _make_checker(self, group: TargetGroup, address: str) -> TargetChecker:
+        target = next(t for t in group.targets if t.address == address)
+        return TargetChecker(group, target, self._checking_node(target), self.sandbox,
+                             self.clock, self._ctx.health[group.name], self._sink.add)
+
+    def control(self, command: dict[str, Any]) -> Event:
+        """Apply a learner's command to the running lab (see ``control.py``).
+
+        Returns the ``fault`` event it also emits. Raises ``ControlError``.
+        """
+        if self._controller is None:
+            raise ControlError("ValidationError", "the run has not started")
+        return self._controller.apply(command)
+
+    def access_log(self) -> list[str]:
+        """Every request's access-log line so far, oldest first (bounded)."""
+        return list(self._sink.access_log)
 
     def _unchecked(self, group: TargetGroup, states: dict[str, str]) -> None:
         """Health checks off (a Lambda group's default): AWS shows ``unavailable``."""
@@ -192,7 +216,7 @@ class LabRuntime:
         for address, target in targets.items():
             server = await start_target(target, self.sandbox, self._admission(target),
                                         frozenset(paths_by_address[address]))
-            self._servers.append(server)
+            self._servers[address] = server
 
     def _admission(self, target: Target) -> Callable[[str | None], bool]:
         groups = [self.topology.security_group(name) for name in target.security_groups]
@@ -216,8 +240,10 @@ class LabRuntime:
         same_zone = [node for node in nodes if node.az == target.az]
         return self.sandbox.loopback((same_zone or nodes)[0].ip)
 
-    def _spawn(self, coroutine: Any) -> None:
-        self._tasks.append(asyncio.get_running_loop().create_task(coroutine))
+    def _spawn(self, coroutine: Any) -> asyncio.Task[Any]:
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._tasks.append(task)
+        return task
 
     async def run(self, stop: asyncio.Event) -> None:
         """Send traffic until ``stop`` is set, the duration is over, or the script ends."""
@@ -246,9 +272,8 @@ class LabRuntime:
                                       self._rng)
             return
         traffic = self.topology.traffic
-        await generate(entries, clients, rps=self.options.rps or traffic.rps,
-                       client_count=traffic.clients, paths=traffic.paths, host=traffic.host,
-                       rng=self._rng)
+        await generate(entries, clients, rate=self._rate, client_count=traffic.clients,
+                       paths=traffic.paths, host=traffic.host, rng=self._rng)
 
     def entries(self) -> list[Entry]:
         by_listener: dict[tuple[str, int], list[AlbNode]] = {}
@@ -289,15 +314,16 @@ class LabRuntime:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
+        listening = [n._server for n in self._nodes] + [s.server for s in self._servers.values()]
         for node in self._nodes:
             node.close()
-        for server in self._servers:
+        for server in self._servers.values():
             server.close()
         ctx = getattr(self, "_ctx", None)
         if ctx is not None:
             for transport in list(ctx.connections):
                 transport.abort()
-        for closable in [*(n._server for n in self._nodes), *(s.server for s in self._servers)]:
+        for closable in listening:
             if closable is not None:
                 await closable.wait_closed()
         await asyncio.sleep(0)  # let aborted transports run connection_lost
@@ -311,8 +337,8 @@ class LabRuntime:
             "requests": counts["requests"],
             "by_target": {k[7:]: v for k, v in counts.items() if k.startswith("target:")},
             "by_status": {k[7:]: v for k, v in counts.items() if k.startswith("status:")},
-            "health": {c.group.name + "/" + c.target.address: c.health.state
-                       for c in self._checkers},
+            "health": {f"{group}/{address}": checker.health.state
+                       for (group, address), checker in self._checkers.items()},
             "lab_seconds": round(self.clock.now(), 3),
         }
 

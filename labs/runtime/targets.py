@@ -13,7 +13,7 @@ import asyncio
 import json
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import cast
 
 import httptools
@@ -29,26 +29,73 @@ _REASONS = {200: "OK", 201: "Created", 204: "No Content", 301: "Moved Permanentl
 Admission = Callable[[str | None], bool]  # virtual source ip -> accepted?
 
 
-@dataclass(slots=True)
+FAULT_MODES = ("normal", "reset", "hang", "garbage", "unhealthy", "stopped")
+
+
 class TargetServer:
-    target: Target
-    server: asyncio.Server
-    connections: set[asyncio.Transport]
+    """One (instance, port): its listening socket, its connections, its current behaviour.
+
+    A fault replaces the behaviour while the run goes on; ``stopped`` closes the socket so
+    connections are refused, as from an instance that was shut down.
+    """
+
+    def __init__(self, target: Target, sandbox: Sandbox, admits: Admission,
+                 health_paths: frozenset[str]) -> None:
+        self.target = target
+        self.original = target.app
+        self.sandbox = sandbox
+        self.admits = admits
+        self.health_paths = health_paths
+        self.connections: set[asyncio.Transport] = set()
+        self.server: asyncio.Server | None = None
+        self.host = sandbox.loopback(target.ip)
+        self.port = 0
+        self._starting: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Listen (port 0 the first time, the same port after a stop) and publish it."""
+        loop = asyncio.get_running_loop()
+        self.server = await loop.create_server(
+            lambda: _TargetProtocol(self), self.host, self.port, reuse_address=True)
+        self.port = self.server.sockets[0].getsockname()[1]
+        self.sandbox.publish(self.target.address, (self.host, self.port))
+
+    def fault(self, mode: str) -> None:
+        """Behave as ``mode`` from now on (a stopped instance starts again on any other)."""
+        if mode not in FAULT_MODES:
+            raise ValueError(mode)
+        app = self.original
+        if mode == "unhealthy":
+            app = replace(app, health_status=500)
+        elif mode in ("reset", "hang", "garbage"):
+            app = replace(app, mode=mode)
+        self.target = replace(self.target, app=app)
+        if mode == "stopped":
+            self.close()
+        elif self.server is None and self._starting is None:
+            self._starting = asyncio.get_running_loop().create_task(self.start())
+            self._starting.add_done_callback(self._started)
+
+    def _started(self, task: asyncio.Task[None]) -> None:
+        self._starting = None
 
     def close(self) -> None:
-        self.server.close()
+        if self._starting is not None:
+            self._starting.cancel()
+        if self.server is not None:
+            self.server.close()
+            self.server = None
         for transport in list(self.connections):
             transport.abort()
 
 
 class _TargetProtocol(asyncio.Protocol):
-    def __init__(self, target: Target, sandbox: Sandbox, admits: Admission,
-                 health_paths: frozenset[str], connections: set[asyncio.Transport]) -> None:
-        self._target = target
-        self._sandbox = sandbox
-        self._admits = admits
-        self._health_paths = health_paths
-        self._connections = connections
+    def __init__(self, owner: TargetServer) -> None:
+        self._owner = owner
+        self._sandbox = owner.sandbox
+        self._admits = owner.admits
+        self._health_paths = owner.health_paths
+        self._connections = owner.connections
         self._parser = httptools.HttpRequestParser(self)
         self._transport: asyncio.Transport | None = None
         self._rng = random.Random()
@@ -97,7 +144,7 @@ class _TargetProtocol(asyncio.Protocol):
             return
         status, body = self._answer(path, (url.query or b"").decode("latin-1"))
         head_only = self._parser.get_method() == b"HEAD"
-        delay = self._target.app.latency_ms / 1000
+        delay = self._owner.target.app.latency_ms / 1000
         if delay > 0:
             asyncio.get_running_loop().call_later(delay, self._write, status, body,
                                                   keep_alive, head_only)
@@ -107,7 +154,7 @@ class _TargetProtocol(asyncio.Protocol):
     # --- behaviour --------------------------------------------------------------------
     def _misbehave(self) -> bool:
         """Faults a learner asked for (health checks are spared: the app is "up")."""
-        mode = self._target.app.mode
+        mode = self._owner.target.app.mode
         transport = self._transport
         if mode == "normal" or transport is None:
             return False
@@ -119,7 +166,7 @@ class _TargetProtocol(asyncio.Protocol):
         return True
 
     def _answer(self, path: str, query: str) -> tuple[int, bytes]:
-        app: AppBehaviour = self._target.app
+        app: AppBehaviour = self._owner.target.app
         if path in self._health_paths:
             return app.health_status, b"ok\n"
         if app.error_rate and self._rng.random() < app.error_rate:
@@ -127,8 +174,8 @@ class _TargetProtocol(asyncio.Protocol):
         if app.body is not None:
             return app.status, app.body.encode()
         echo = {
-            "instance": self._target.id, "az": self._target.az,
-            "address": self._target.address, "peer": self._peer,
+            "instance": self._owner.target.id, "az": self._owner.target.az,
+            "address": self._owner.target.address, "peer": self._peer,
             "method": self._parser.get_method().decode("latin-1"),
             "path": path, "query": query, "headers": self._headers,
         }
@@ -144,8 +191,8 @@ class _TargetProtocol(asyncio.Protocol):
             f"HTTP/1.1 {status} {_REASONS.get(status, 'Unknown')}\r\n"
             f"Content-Length: {len(body)}\r\n"
         ).encode() + b"Content-Type: " + content_type + b"\r\nServer: playground-target\r\n"
-        if self._target.app.set_cookie:
-            head += b"Set-Cookie: " + self._target.app.set_cookie.encode("latin-1") + \
+        if self._owner.target.app.set_cookie:
+            head += b"Set-Cookie: " + self._owner.target.app.set_cookie.encode("latin-1") + \
                 b"; Path=/\r\n"
         if not keep_alive:
             head += b"Connection: close\r\n"
@@ -157,13 +204,6 @@ class _TargetProtocol(asyncio.Protocol):
 async def start_target(target: Target, sandbox: Sandbox, admits: Admission,
                        health_paths: frozenset[str]) -> TargetServer:
     """Bind a target on its loopback address (port 0) and publish it in the sandbox."""
-    loop = asyncio.get_running_loop()
-    connections: set[asyncio.Transport] = set()
-    host = sandbox.loopback(target.ip)
-    server = await loop.create_server(
-        lambda: _TargetProtocol(target, sandbox, admits, health_paths, connections),
-        host, 0, reuse_address=True,
-    )
-    real_port = server.sockets[0].getsockname()[1]
-    sandbox.publish(target.address, (host, real_port))
-    return TargetServer(target, server, connections)
+    server = TargetServer(target, sandbox, admits, health_paths)
+    await server.start()
+    return server

@@ -153,24 +153,38 @@ class ClientPool:
             await client.close()
 
 
-async def generate(entries: Sequence[Entry], clients: ClientPool, *, rps: float,
+@dataclass(slots=True)
+class Rate:
+    """Requests per second of generated traffic; changes take effect at the next request."""
+
+    rps: float
+
+
+PAUSED_POLL = 0.1  # seconds between looks at a paused (0 rps) rate
+
+
+async def generate(entries: Sequence[Entry], clients: ClientPool, *, rate: Rate,
                    client_count: int, paths: Sequence[str], host: str | None,
                    rng: random.Random) -> None:
-    """Send about ``rps`` requests a second, round-robin over idle clients, until cancelled."""
+    """Send about ``rate.rps`` requests a second, round-robin over idle clients, until
+    cancelled."""
     loop = asyncio.get_running_loop()
     pool = [clients.get(f"client-{n}") for n in range(client_count)]
     nodes = {c.ip: rng.choice(entries[0].nodes) for c in pool}
     tasks: set[asyncio.Task[None]] = set()
-    interval = 1.0 / rps
     next_at = loop.time()
     for turn in itertools.count():
+        if rate.rps <= 0:
+            await asyncio.sleep(PAUSED_POLL)
+            next_at = loop.time()
+            continue
         client = pool[turn % len(pool)]
         if not client.busy:
             task = loop.create_task(_one(client, nodes[client.ip], entries[0], host,
                                          rng.choice(paths)))
             tasks.add(task)
             task.add_done_callback(tasks.discard)
-        next_at += interval
+        next_at += 1.0 / rate.rps
         await asyncio.sleep(max(0.0, next_at - loop.time()))
 
 

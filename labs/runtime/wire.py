@@ -11,7 +11,7 @@ traffic outruns what a browser can draw, only a sample of ``request`` events is 
 from __future__ import annotations
 
 import random
-from collections import Counter
+from collections import Counter, deque
 from typing import Any
 
 from labs.engine import accesslog
@@ -20,9 +20,10 @@ from labs.engine.metrics import MetricsWindow
 from .exchange import Exchange
 
 Event = dict[str, Any]
+ACCESS_LOG_LINES = 200_000  # kept per run for the download; older lines drop off
 
 
-def request_event(ex: Exchange) -> Event:
+def request_event(ex: Exchange, log: str) -> Event:
     def ms(start: float, end: float) -> float | None:
         return None if start < 0 or end < 0 else round((end - start) * 1000, 3)
 
@@ -48,7 +49,7 @@ def request_event(ex: Exchange) -> Event:
             "Host": ex.host,
         },
         "response_headers": _response_headers(ex.response_headers),
-        "log": access_log_line(ex),
+        "log": log,
     }
 
 
@@ -97,6 +98,7 @@ class EventSink:
         self._rng = rng
         self._window = MetricsWindow()
         self.counts: Counter[str] = Counter()  # run summary: requests per target/status
+        self.access_log: deque[str] = deque(maxlen=ACCESS_LOG_LINES)
         self.record = self._exchanges.append  # the proxy's hook: one list append
 
     def add(self, event: Event) -> None:
@@ -130,8 +132,13 @@ class EventSink:
             self.counts[f"status:{ex.elb_status}"] += 1
             if ex.target is not None:
                 self.counts[f"target:{ex.target}"] += 1
+        lines = [access_log_line(ex) for ex in exchanges]
+        self.access_log.extend(lines)
         if self._limit is not None and len(exchanges) > self._limit:
-            kept = sorted(self._rng.sample(exchanges, self._limit), key=lambda ex: ex.t)
-            self._events.extend({**request_event(ex), "sampled": True} for ex in kept)
+            kept = sorted(self._rng.sample(range(len(exchanges)), self._limit),
+                          key=lambda n: exchanges[n].t)
+            self._events.extend({**request_event(exchanges[n], lines[n]), "sampled": True}
+                                for n in kept)
         else:
-            self._events.extend(request_event(ex) for ex in exchanges)
+            self._events.extend(request_event(ex, line) for ex, line in zip(exchanges, lines,
+                                                                             strict=True))

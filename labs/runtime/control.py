@@ -1,0 +1,135 @@
+"""Changing a running lab: deregistering targets, injecting faults, changing traffic.
+
+Commands arrive from outside the run (the learner's buttons, through the worker's
+control channel) as plain dicts; each is applied inside the run's loop and answered with
+the ``fault`` event it produced (DESIGN.md's event table), or refused with a
+``ControlError`` naming the problem. Deregistration follows spec §2.6: the target gets
+no new requests at once and shows ``draining`` (``Target.DeregistrationInProgress``)
+for the group's ``deregistration_delay.timeout_seconds`` on the lab clock, then
+``unused`` (``Target.NotRegistered``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from labs.engine.attributes import deregistration_delay
+from labs.engine.spec import TargetGroup
+
+from .clock import LabClock
+from .health_checker import TargetChecker
+from .targets import FAULT_MODES, TargetServer
+from .traffic import Rate
+
+Event = dict[str, Any]
+MakeChecker = Callable[[TargetGroup, str], TargetChecker]
+
+
+class ControlError(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class Controller:
+    def __init__(self, *, clock: LabClock, groups: dict[str, TargetGroup],
+                 addresses: dict[str, list[str]], checkers: dict[tuple[str, str], TargetChecker],
+                 servers: dict[str, TargetServer], rate: Rate, max_rps: float,
+                 make_checker: MakeChecker, spawn: Callable[[Any], asyncio.Task[Any]],
+                 report: Callable[[Event], None]) -> None:
+        self._clock = clock
+        self._groups = groups
+        self._addresses = addresses
+        self._checkers = checkers
+        self._servers = servers
+        self._rate = rate
+        self._max_rps = max_rps
+        self._make_checker = make_checker
+        self._spawn = spawn
+        self._report = report
+        self._running: dict[tuple[str, str], asyncio.Task[Any]] = {}
+
+    def watch(self, key: tuple[str, str], task: asyncio.Task[Any]) -> None:
+        """Remember the checking task of a target, to end it on deregistration."""
+        self._running[key] = task
+
+    def apply(self, command: dict[str, Any]) -> Event:
+        action = command.get("action") if isinstance(command, dict) else None
+        handler = {"deregister": self._deregister, "register": self._register,
+                   "fault": self._fault, "traffic": self._traffic}.get(str(action))
+        if handler is None:
+            raise ControlError("ValidationError",
+                               "action must be deregister, register, fault or traffic")
+        event = handler(command)
+        event = {"type": "fault", "t": round(self._clock.now(), 3), "action": action, **event}
+        self._report(event)
+        return event
+
+    def _group_target(self, command: dict[str, Any]) -> tuple[TargetGroup, str]:
+        group = self._groups.get(str(command.get("target_group")))
+        if group is None:
+            raise ControlError("TargetGroupNotFound",
+                               f"no target group {command.get('target_group')!r} in this run")
+        target = str(command.get("target"))
+        if target not in {t.address for t in group.targets}:
+            raise ControlError("InvalidTarget", f"{target} is not a target of {group.name}")
+        return group, target
+
+    def _deregister(self, command: dict[str, Any]) -> Event:
+        group, target = self._group_target(command)
+        registered = self._addresses[group.name]
+        if target not in registered:
+            raise ControlError("InvalidTarget", f"{target} is not registered in {group.name}")
+        registered.remove(target)  # no new requests from now on
+        checker = self._checkers[group.name, target]
+        task = self._running.pop((group.name, target), None)
+        if task is not None:
+            task.cancel()
+        checker.set_state("draining", "Target.DeregistrationInProgress",
+                          "Target deregistration is in progress")
+        delay = deregistration_delay(group.attributes)
+        self._running[group.name, target] = self._spawn(self._finish_draining(checker, delay))
+        return {"target_group": group.name, "target": target, "delay": delay}
+
+    async def _finish_draining(self, checker: TargetChecker, delay: float) -> None:
+        await self._clock.sleep(delay)
+        checker.set_state("unused", "Target.NotRegistered", "Target is not registered")
+
+    def _register(self, command: dict[str, Any]) -> Event:
+        group, target = self._group_target(command)
+        registered = self._addresses[group.name]
+        if target in registered:
+            raise ControlError("InvalidTarget", f"{target} is already registered")
+        task = self._running.pop((group.name, target), None)
+        if task is not None:
+            task.cancel()
+        order = [t.address for t in group.targets]
+        registered.append(target)
+        registered.sort(key=order.index)
+        checker = self._make_checker(group, target)
+        self._checkers[group.name, target] = checker
+        checker.announce()
+        self._running[group.name, target] = self._spawn(checker.run())
+        return {"target_group": group.name, "target": target}
+
+    def _fault(self, command: dict[str, Any]) -> Event:
+        mode = command.get("mode")
+        if mode not in FAULT_MODES:
+            raise ControlError("ValidationError", f"mode must be one of {', '.join(FAULT_MODES)}")
+        server = self._servers.get(str(command.get("target")))
+        if server is None:
+            raise ControlError("InvalidTarget", f"no instance listens at {command.get('target')}")
+        server.fault(str(mode))
+        return {"target": server.target.address, "instance": server.target.id, "mode": mode}
+
+    def _traffic(self, command: dict[str, Any]) -> Event:
+        rps = command.get("rps")
+        if not isinstance(rps, int | float) or isinstance(rps, bool) \
+                or not 0 <= rps <= self._max_rps:
+            raise ControlError("ValidationError",
+                               f"rps must be a number from 0 to {self._max_rps:g}")
+        self._rate.rps = float(rps)
+        return {"rps": float(rps)}
