@@ -15,6 +15,7 @@ def _flag(attributes: Mapping[str, str], key: str, default: bool) -> bool:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LoadBalancerSettings:
     idle_timeout: float = 60.0  # idle_timeout.timeout_seconds
+    client_keep_alive: float = 3600.0  # client_keep_alive.seconds
     xff_mode: str = "append"  # routing.http.xff_header_processing.mode
     xff_client_port: bool = False  # routing.http.xff_client_port.enabled
     preserve_host: bool = False  # routing.http.preserve_host_header.enabled
@@ -24,6 +25,7 @@ class LoadBalancerSettings:
 def load_balancer_settings(attributes: Mapping[str, str]) -> LoadBalancerSettings:
     return LoadBalancerSettings(
         idle_timeout=float(attributes.get("idle_timeout.timeout_seconds", 60)),
+        client_keep_alive=float(attributes.get("client_keep_alive.seconds", 3600)),
         xff_mode=attributes.get("routing.http.xff_header_processing.mode", "append"),
         xff_client_port=_flag(attributes, "routing.http.xff_client_port.enabled", False),
         preserve_host=_flag(attributes, "routing.http.preserve_host_header.enabled", False),

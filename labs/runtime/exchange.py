@@ -12,12 +12,13 @@ from typing import Any
 
 class Exchange:
     __slots__ = (
-        "action", "add_cookies", "body", "client", "client_ip", "client_port", "cookies",
-        "elb_status", "error_reason", "group_reason", "headers", "host", "keep_alive", "lb",
-        "listener_port", "method", "node_az", "path", "protocol", "query", "reason", "received",
-        "redirect_url", "response_headers", "rule", "sent", "t", "t_dispatched", "t_responded",
-        "t_start", "t_target_done", "target", "target_group", "target_status", "tls", "trace_id",
-        "url", "user_agent", "version", "wall_start", "xff", "xff_received",
+        "abandoned", "action", "add_cookies", "body", "client", "client_ip", "client_port",
+        "cookies", "elb_status", "error_reason", "group_reason", "headers", "host",
+        "keep_alive", "lb", "listener_port", "method", "node_az", "path", "protocol", "query",
+        "reason", "received", "redirect_url", "response_headers", "rule", "sent", "t",
+        "t_dispatched", "t_responded", "t_start", "t_target_done", "target", "target_group",
+        "target_status", "tls", "trace_id", "url", "user_agent", "version", "wall_start", "xff",
+        "xff_received",
     )
 
     def __init__(self, client: Any, method: str, url: bytes, headers: list[tuple[bytes, bytes]],
@@ -61,6 +62,7 @@ class Exchange:
         self.cookies: dict[str, str] | None = None  # parsed on demand, for stickiness
         self.group_reason: str | None = None  # weighted forwards: how the group was chosen
         self.redirect_url: str | None = None
+        self.abandoned = False  # the client left before the answer (460)
         self.tls: tuple[str, str, str | None] | None = None  # cipher, protocol, SNI name
         self.t_dispatched = -1.0
         self.t_target_done = -1.0

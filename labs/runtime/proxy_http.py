@@ -37,17 +37,30 @@ from .sandbox import Sandbox, SandboxViolation
 from .tls import ListenerCertificates
 
 CONNECT_TIMEOUT = 10.0  # lab seconds, fixed by AWS (spec §4.2)
+URL_LIMIT = 16 * 1024  # request line over 16 K ⇒ 414 (spec §4.3)
+HEADER_LIMIT = 16 * 1024  # one header ⇒ 400
+HEADERS_LIMIT = 64 * 1024  # all headers ⇒ 400
+_TRANSFER_CODINGS = (b"chunked", b"identity")  # anything else ⇒ 501
+REAP_SECONDS = 0.25  # wall seconds between looks for idle client connections
 MAX_XFF_ADDRESSES = 30  # more ⇒ 463 (exact boundary unverified: spec Appendix B)
 _FORWARDED = frozenset({b"host", b"x-forwarded-for", b"x-forwarded-proto", b"x-forwarded-port",
-                        b"x-amzn-trace-id"})  # the ALB writes these itself
+                        b"x-amzn-trace-id", b"expect"})  # the ALB writes (or answers) these
 _HOP_BY_HOP = frozenset({
     b"connection", b"keep-alive", b"proxy-connection", b"te", b"trailer",
     b"transfer-encoding", b"upgrade", b"content-length",
 })
 _REASONS = {200: b"OK", 301: b"Moved Permanently", 302: b"Found", 400: b"Bad Request",
-            403: b"Forbidden", 404: b"Not Found", 463: b"", 500: b"Internal Server Error",
-            502: b"Bad Gateway", 503: b"Service Temporarily Unavailable",
-            504: b"Gateway Time-out"}
+            403: b"Forbidden", 404: b"Not Found", 408: b"Request Time-out",
+            413: b"Request Entity Too Large", 414: b"Request-URI Too Large", 463: b"",
+            500: b"Internal Server Error", 501: b"Not Implemented", 502: b"Bad Gateway",
+            503: b"Service Temporarily Unavailable", 504: b"Gateway Time-out"}
+
+
+class _Refused(Exception):
+    """Raised from a parser callback: the request breaks a limit; answer ``status``."""
+
+    def __init__(self, status: int) -> None:
+        self.status = status
 
 
 @dataclass(slots=True, kw_only=True)
@@ -82,6 +95,8 @@ class AlbNode:
         self.port = 0  # the real port, once bound
         self._server: asyncio.Server | None = None
         self._pools: dict[str, _UpstreamPool] = {}
+        self.clients: set[_ClientConnection] = set()
+        self._reaper: asyncio.TimerHandle | None = None
         self.settings = load_balancer_settings(lb.attributes)
         self._xfp = listener.protocol.lower().encode()
         self._xfport = str(listener.port).encode()
@@ -93,8 +108,22 @@ class AlbNode:
         self._server = await loop.create_server(
             lambda: _ClientConnection(self), self.host, port, reuse_address=True, ssl=context)
         self.port = self._server.sockets[0].getsockname()[1]
+        self._reaper = loop.call_later(REAP_SECONDS, self._reap)
+
+    def _reap(self) -> None:
+        """Close client connections idle past the idle timeout (408 if mid-request) and
+        ask for a close once a connection outlives client_keep_alive.seconds."""
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        idle = self.ctx.clock.wall(self.settings.idle_timeout)
+        lifetime = self.ctx.clock.wall(self.settings.client_keep_alive)
+        for client in list(self.clients):
+            client.reap(now, idle, lifetime)
+        self._reaper = loop.call_later(REAP_SECONDS, self._reap)
 
     def close(self) -> None:
+        if self._reaper is not None:
+            self._reaper.cancel()
         if self._server is not None:
             self._server.close()
         for pool in self._pools.values():
@@ -333,6 +362,8 @@ class AlbNode:
         payload = b"".join(parts)
         ex.sent = len(payload)
         ex.t_responded = perf_counter()
+        if ex.abandoned:
+            return  # already logged as 460 when the client went away
         ex.client.respond(ex, payload)
         self.ctx.record(ex)
 
@@ -354,10 +385,16 @@ class _ClientConnection(asyncio.Protocol):
         self._headers: list[tuple[bytes, bytes]] = []
         self._body: list[bytes] = []
         self._received = 0
+        self._header_bytes = 0
+        self._in_message = False
+        self._last_data = self._opened = 0.0
+        self._closing = False  # answer what is in flight, then close (keep-alive expired)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = cast(asyncio.Transport, transport)
         self.node.ctx.connections.add(transport)
+        self.node.clients.add(self)
+        self._last_data = self._opened = asyncio.get_running_loop().time()
         host, port = transport.get_extra_info("peername")[:2]
         self._client_ip = self.node.ctx.sandbox.virtual(host) or host
         self._client_port = port
@@ -374,22 +411,50 @@ class _ClientConnection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.node.ctx.connections.discard(self._transport)
+        self.node.clients.discard(self)
         self._transport = None
+        for ex in ([self._active] if self._active else []) + list(self._queue):
+            # 460: the client left before its answer; logged, never seen (spec §4.3).
+            ex.abandoned = True
+            ex.elb_status = 460
+            ex.error_reason = "ClientClosedConnection"
+            ex.t_responded = perf_counter()
+            self.node.ctx.record(ex)
+        self._queue.clear()
+
+    def reap(self, now: float, idle: float, lifetime: float) -> None:
+        transport = self._transport
+        if transport is None or self._active is not None:
+            return
+        if now - self._last_data >= idle:
+            if self._in_message:
+                self._refuse(408)  # started a request and went quiet
+            else:
+                transport.close()
+        elif now - self._opened >= lifetime:
+            self._closing = True
+            transport.close()
 
     def data_received(self, data: bytes) -> None:
         self._received += len(data)
+        self._last_data = asyncio.get_running_loop().time()
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserUpgrade:
-            pass  # WebSocket upgrades arrive with the ALB data-plane issue
+            pass  # WebSocket upgrades are not proxied yet: the request is answered as HTTP
+        except httptools.HttpParserCallbackError as error:
+            refused = error.__context__
+            self._refuse(refused.status if isinstance(refused, _Refused) else 400)
         except httptools.HttpParserError:
-            self._bad_request()
+            self._refuse(400)
 
-    def _bad_request(self) -> None:
+    def _refuse(self, status: int) -> None:
+        """Answer a request the ALB will not route (malformed, too large…) and close."""
         transport = self._transport
         if transport is not None:
-            transport.write(b"HTTP/1.1 400 Bad Request\r\nServer: awselb/2.0\r\n"
-                            b"Content-Length: 0\r\nConnection: close\r\n\r\n")
+            transport.write(b"HTTP/1.1 " + str(status).encode() + b" " + _REASONS[status] +
+                            b"\r\nServer: awselb/2.0\r\nContent-Length: 0\r\n"
+                            b"Connection: close\r\n\r\n")
             transport.close()
 
     # --- httptools callbacks ----------------------------------------------------------------
@@ -397,17 +462,39 @@ class _ClientConnection(asyncio.Protocol):
         self._url = b""
         self._headers = []
         self._body = []
+        self._header_bytes = 0
+        self._in_message = True
 
     def on_url(self, url: bytes) -> None:
         self._url += url
+        if len(self._url) > URL_LIMIT:
+            raise _Refused(414)
 
     def on_header(self, name: bytes, value: bytes) -> None:
+        size = len(name) + len(value)
+        self._header_bytes += size
+        if size > HEADER_LIMIT or self._header_bytes > HEADERS_LIMIT:
+            raise _Refused(400)
         self._headers.append((name, value))
+
+    def on_headers_complete(self) -> None:
+        expect = False
+        for name, value in self._headers:
+            lower = name.lower()
+            if lower == b"transfer-encoding" and \
+                    value.strip().lower().rsplit(b",", 1)[-1].strip() not in _TRANSFER_CODINGS:
+                raise _Refused(501)
+            if lower == b"expect" and value.strip().lower() == b"100-continue":
+                expect = True
+        if expect and self._transport is not None:
+            # The ALB answers 100 Continue itself and drops Expect (spec §4.1).
+            self._transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
 
     def on_body(self, body: bytes) -> None:
         self._body.append(body)
 
     def on_message_complete(self) -> None:
+        self._in_message = False
         node = self.node
         started = perf_counter()
         parser = self._parser
@@ -468,7 +555,7 @@ class _ClientConnection(asyncio.Protocol):
         if transport is None or transport.is_closing():
             return
         transport.write(payload)
-        if not ex.keep_alive:
+        if not ex.keep_alive or self._closing:
             transport.close()
             return
         self._next()
