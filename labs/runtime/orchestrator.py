@@ -111,6 +111,11 @@ class LabRuntime:
             secret=os.urandom(16),
             stickiness={g.name: policy for g in topology.target_groups
                         if (policy := attributes.stickiness(g.attributes)) is not None},
+            zones={t.address: t.az for g in topology.target_groups for t in g.targets},
+            zonal_groups=frozenset(g.name for g in topology.target_groups
+                                   if not attributes.cross_zone(g.attributes)),
+            new_algorithm=lambda name: self._algorithm(
+                topology.target_group(name), outstanding),
         )
         self._ctx = ctx
         await self._start_targets()

@@ -26,7 +26,7 @@ import httptools
 from labs.engine import actions, lambda_targets, stickiness
 from labs.engine.accesslog import target_group_arn
 from labs.engine.attributes import Stickiness, load_balancer_settings
-from labs.engine.balancing import Algorithm, Choice, NoRegisteredTargets, choose
+from labs.engine.balancing import Algorithm, Choice, NoRegisteredTargets, RoundRobin, choose
 from labs.engine.health import HEALTHY
 from labs.engine.rules import RequestFacts, route
 from labs.engine.spec import Action, Listener, LoadBalancer, Node, TargetGroup
@@ -78,6 +78,9 @@ class ProxyContext:
     rng: random.Random
     secret: bytes = b""  # signs stickiness cookies
     stickiness: dict[str, Stickiness] = field(default_factory=dict)  # per target group
+    zones: dict[str, str] = field(default_factory=dict)  # target "ip:port" -> its AZ
+    zonal_groups: frozenset[str] = frozenset()  # groups with cross-zone load balancing off
+    new_algorithm: Callable[[str], Algorithm] = lambda group: RoundRobin()
     connections: set[asyncio.BaseTransport] = field(default_factory=set)
 
 
@@ -96,6 +99,7 @@ class AlbNode:
         self._server: asyncio.Server | None = None
         self._pools: dict[str, _UpstreamPool] = {}
         self.clients: set[_ClientConnection] = set()
+        self._zonal_algorithms: dict[str, Algorithm] = {}
         self._reaper: asyncio.TimerHandle | None = None
         self.settings = load_balancer_settings(lb.attributes)
         self._xfp = listener.protocol.lower().encode()
@@ -223,10 +227,15 @@ class AlbNode:
         policy = ctx.stickiness.get(group)
         choice = self._sticky_choice(ex, group, policy) if policy is not None else None
         if choice is None:
+            zonal = group in ctx.zonal_groups
+            registered = ctx.addresses[group]
+            if zonal:  # cross-zone off: this node only uses targets in its own zone (§9)
+                registered = [t for t in registered if ctx.zones.get(t) == self.node.az]
             try:
-                choice = choose(ctx.addresses[group], ctx.health[group], ctx.algorithms[group])
+                choice = choose(registered, ctx.health[group], self._algorithm(group, zonal))
             except NoRegisteredTargets:
-                self.answer_error(ex, 503, "NoRegisteredTargets")
+                self.answer_error(ex, 503, "NoTargetsInZone" if zonal and ctx.addresses[group]
+                                  else "NoRegisteredTargets")
                 return
         ex.target = choice.target
         ex.reason = choice.reason
@@ -241,6 +250,15 @@ class AlbNode:
         ctx.outstanding[choice.target] = ctx.outstanding.get(choice.target, 0) + 1
         ex.t_dispatched = perf_counter()
         pool.send(ex, self._upstream_request(ex))
+
+    def _algorithm(self, group: str, zonal: bool) -> Algorithm:
+        if not zonal:
+            return self.ctx.algorithms[group]
+        # Each node balances its own zone's targets: a rotation of its own.
+        algorithm = self._zonal_algorithms.get(group)
+        if algorithm is None:
+            algorithm = self._zonal_algorithms[group] = self.ctx.new_algorithm(group)
+        return algorithm
 
     def _invoke_lambda(self, ex: Exchange, group: TargetGroup) -> None:
         """Call the group's built-in function in-process, as ALB invokes Lambda (spec §5)."""

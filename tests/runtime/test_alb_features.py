@@ -250,3 +250,33 @@ async def test_an_error_rate_of_one_makes_every_answer_a_500_from_the_target():
         ScriptedRequest(url="http://a.example.com/")] * 3)
     assert [a.status for a in lab.answers] == [500] * 3
     assert {r["target_status_code"] for r in of_type(events, "request")} == {500}
+
+
+@pytest.mark.parametrize("cross_zone", ["true", "false"])
+async def test_cross_zone_off_keeps_each_nodes_requests_in_its_zone(cross_zone):
+    edit = _attributes("WebTargets", **{"load_balancing.cross_zone.enabled": cross_zone})
+    events, _ = await run_script(topology(edit), *[
+        ScriptedRequest(url="http://one.example.com/", client_ip=f"203.0.113.{n}")
+        for n in range(1, 41)])
+    by_zone = {}
+    for request in of_type(events, "request"):
+        by_zone.setdefault(request["node_az"], Counter())[request["target"]] += 1
+    assert set(by_zone) == {"us-east-1a", "us-east-1b"}  # clients reached both nodes
+    if cross_zone == "false":
+        assert set(by_zone["us-east-1a"]) == {"10.0.1.10:80", "10.0.1.11:80"}
+        assert set(by_zone["us-east-1b"]) == {"10.0.2.10:80"}
+    else:
+        assert set(by_zone["us-east-1b"]) == {"10.0.1.10:80", "10.0.1.11:80", "10.0.2.10:80"}
+
+
+async def test_cross_zone_off_answers_503_on_a_node_whose_zone_has_no_target():
+    def edit(document):
+        _attributes("WebTargets", **{"load_balancing.cross_zone.enabled": "false"})(document)
+        document["Resources"]["WebTargets"]["Properties"]["Targets"] = [
+            {"Id": {"Ref": "Web1"}}, {"Id": {"Ref": "Web2"}}]
+
+    events, _ = await run_script(topology(edit), *[
+        ScriptedRequest(url="http://one.example.com/", client_ip=f"203.0.113.{n}")
+        for n in range(1, 21)])
+    statuses = {(r["node_az"], r["elb_status_code"]) for r in of_type(events, "request")}
+    assert statuses == {("us-east-1a", 200), ("us-east-1b", 503)}
