@@ -17,8 +17,8 @@ class Exchange:
         "keep_alive", "lb", "listener_port", "method", "node_az", "path", "protocol", "query",
         "reason", "received", "redirect_url", "response_headers", "rule", "sent", "t",
         "t_dispatched", "t_responded", "t_start", "t_target_done", "target", "target_group",
-        "target_status", "tls", "trace_id", "url", "user_agent", "version", "wall_start", "xff",
-        "xff_received",
+        "target_status", "tls", "trace_id", "upgrade", "url", "user_agent", "version",
+        "wall_start", "xff", "xff_received",
     )
 
     def __init__(self, client: Any, method: str, url: bytes, headers: list[tuple[bytes, bytes]],
@@ -63,6 +63,7 @@ class Exchange:
         self.group_reason: str | None = None  # weighted forwards: how the group was chosen
         self.redirect_url: str | None = None
         self.abandoned = False  # the client left before the answer (460)
+        self.upgrade: bytes | None = None  # the Upgrade header of an upgrade request
         self.tls: tuple[str, str, str | None] | None = None  # cipher, protocol, SNI name
         self.t_dispatched = -1.0
         self.t_target_done = -1.0

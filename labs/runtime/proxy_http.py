@@ -35,6 +35,7 @@ from .clock import LabClock
 from .exchange import Exchange
 from .sandbox import Sandbox, SandboxViolation
 from .tls import ListenerCertificates
+from .websocket import TunnelUpstream
 
 CONNECT_TIMEOUT = 10.0  # lab seconds, fixed by AWS (spec §4.2)
 URL_LIMIT = 16 * 1024  # request line over 16 K ⇒ 414 (spec §4.3)
@@ -249,7 +250,41 @@ class AlbNode:
             pool = self._pools[choice.target] = _UpstreamPool(self, endpoint)
         ctx.outstanding[choice.target] = ctx.outstanding.get(choice.target, 0) + 1
         ex.t_dispatched = perf_counter()
-        pool.send(ex, self._upstream_request(ex))
+        if ex.upgrade:
+            self._open_tunnel(ex, pool.endpoint)
+        else:
+            pool.send(ex, self._upstream_request(ex))
+
+    def _open_tunnel(self, ex: Exchange, endpoint: tuple[str, int]) -> None:
+        """A WebSocket upgrade: a connection of its own to the target, never pooled."""
+        task = asyncio.get_running_loop().create_task(self._tunnel(ex, endpoint))
+        ex.client.hold(task)
+
+    async def _tunnel(self, ex: Exchange, endpoint: tuple[str, int]) -> None:
+        loop = asyncio.get_running_loop()
+        client = ex.client
+
+        def answered(status: int, received: bytes) -> None:
+            ex.target_status = status
+            ex.t_target_done = perf_counter()
+            self._release(ex)
+            ex.elb_status = status
+            ex.sent = len(received)
+            ex.t_responded = perf_counter()
+            if not ex.abandoned:
+                self.ctx.record(ex)
+            client.tunnel(upstream, received, upgraded=status == 101)
+
+        upstream = TunnelUpstream(self._upstream_request(ex), answered, client.upstream_closed,
+                                  self.ctx.connections)
+        try:
+            async with asyncio.timeout(self.ctx.clock.wall(CONNECT_TIMEOUT)):
+                await loop.create_connection(lambda: upstream, *endpoint,
+                                             local_addr=(self.host, 0))
+        except TimeoutError:
+            self.target_failed(ex, 504, "TargetConnectTimeout")
+        except OSError:
+            self.target_failed(ex, 502, "TargetConnectionError")
 
     def _algorithm(self, group: str, zonal: bool) -> Algorithm:
         if not zonal:
@@ -308,6 +343,8 @@ class AlbNode:
             b"X-Forwarded-Port: ", self._xfport, b"\r\n",
             b"X-Amzn-Trace-Id: ", ex.trace_id.encode(), b"\r\n",
         ]
+        if ex.upgrade:  # hop-by-hop, yet exactly what an upgrade must pass on
+            parts += [b"Connection: Upgrade\r\nUpgrade: ", ex.upgrade, b"\r\n"]
         if ex.body or ex.method in ("POST", "PUT", "PATCH"):
             parts += [b"Content-Length: ", str(len(ex.body)).encode(), b"\r\n"]
         parts += [b"\r\n", ex.body]
@@ -407,6 +444,9 @@ class _ClientConnection(asyncio.Protocol):
         self._in_message = False
         self._last_data = self._opened = 0.0
         self._closing = False  # answer what is in flight, then close (keep-alive expired)
+        self._early: list[bytes] | None = None  # bytes after an upgrade request, until 101
+        self._upstream: TunnelUpstream | None = None  # set once tunnelling
+        self._tasks: set[asyncio.Task[None]] = set()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = cast(asyncio.Transport, transport)
@@ -431,6 +471,10 @@ class _ClientConnection(asyncio.Protocol):
         self.node.ctx.connections.discard(self._transport)
         self.node.clients.discard(self)
         self._transport = None
+        if self._upstream is not None and self._upstream.transport is not None:
+            self._upstream.transport.close()
+        for task in self._tasks:
+            task.cancel()
         for ex in ([self._active] if self._active else []) + list(self._queue):
             # 460: the client left before its answer; logged, never seen (spec §4.3).
             ex.abandoned = True
@@ -440,9 +484,33 @@ class _ClientConnection(asyncio.Protocol):
             self.node.ctx.record(ex)
         self._queue.clear()
 
+    def hold(self, task: asyncio.Task[None]) -> None:
+        """Keep a task that works for this connection until it is done."""
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def tunnel(self, upstream: TunnelUpstream, received: bytes, *, upgraded: bool) -> None:
+        """The target answered an upgrade: relay it, then pass bytes both ways (if 101)."""
+        transport = self._transport
+        self._active = None
+        if transport is None:
+            if upstream.transport is not None:
+                upstream.transport.close()
+            return
+        transport.write(received)
+        upstream.peer = transport
+        self._upstream = upstream
+        if upgraded and upstream.transport is not None:
+            upstream.transport.write(b"".join(self._early or []))
+        self._early = None
+
+    def upstream_closed(self) -> None:
+        if self._upstream is not None and self._transport is not None:
+            self._transport.close()
+
     def reap(self, now: float, idle: float, lifetime: float) -> None:
         transport = self._transport
-        if transport is None or self._active is not None:
+        if transport is None or self._active is not None or self._upstream is not None:
             return
         if now - self._last_data >= idle:
             if self._in_message:
@@ -456,10 +524,16 @@ class _ClientConnection(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         self._received += len(data)
         self._last_data = asyncio.get_running_loop().time()
+        if self._upstream is not None and self._upstream.transport is not None:
+            self._upstream.transport.write(data)  # upgraded: bytes pass untouched
+            return
+        if self._early is not None:
+            self._early.append(data)
+            return
         try:
             self._parser.feed_data(data)
-        except httptools.HttpParserUpgrade:
-            pass  # WebSocket upgrades are not proxied yet: the request is answered as HTTP
+        except httptools.HttpParserUpgrade as upgrade:
+            self._early = [data[upgrade.args[0]:]]
         except httptools.HttpParserCallbackError as error:
             refused = error.__context__
             self._refuse(refused.status if isinstance(refused, _Refused) else 400)
@@ -513,6 +587,7 @@ class _ClientConnection(asyncio.Protocol):
 
     def on_message_complete(self) -> None:
         self._in_message = False
+        upgrade = self._parser.should_upgrade()
         node = self.node
         started = perf_counter()
         parser = self._parser
@@ -520,6 +595,8 @@ class _ClientConnection(asyncio.Protocol):
                       b"".join(self._body), parser.get_http_version(),
                       parser.should_keep_alive(), started, time.time(), node.ctx.clock.now())
         ex.received, self._received = self._received, 0
+        if upgrade:
+            ex.upgrade = next((v for k, v in ex.headers if k.lower() == b"upgrade"), b"websocket")
         self._describe(ex)
         self._queue.append(ex)
         if self._active is None:

@@ -21,6 +21,7 @@ import httptools
 from labs.engine.spec import AppBehaviour, Target
 
 from .sandbox import Sandbox
+from .websocket import EchoSocket, accept_key
 
 _REASONS = {200: "OK", 201: "Created", 204: "No Content", 301: "Moved Permanently",
             302: "Found", 400: "Bad Request", 403: "Forbidden", 404: "Not Found",
@@ -99,6 +100,7 @@ class _TargetProtocol(asyncio.Protocol):
         self._parser = httptools.HttpRequestParser(self)
         self._transport: asyncio.Transport | None = None
         self._rng = random.Random()
+        self._socket: EchoSocket | None = None  # after a WebSocket upgrade
         self._dropped = False
         self._peer = "-"
         self._url = b""
@@ -120,8 +122,14 @@ class _TargetProtocol(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         if self._dropped:
             return  # a security group drops silently: no answer, ever
+        if self._socket is not None:
+            self._socket.feed(data)
+            return
         try:
             self._parser.feed_data(data)
+        except httptools.HttpParserUpgrade as upgrade:
+            if self._socket is not None:
+                self._socket.feed(data[upgrade.args[0]:])
         except httptools.HttpParserError:
             self._write(400, b"bad request\n", keep_alive=False)
 
@@ -137,6 +145,9 @@ class _TargetProtocol(asyncio.Protocol):
         self._headers.append((name.decode("latin-1"), value.decode("latin-1")))
 
     def on_message_complete(self) -> None:
+        if self._parser.should_upgrade() and self._transport is not None:
+            self._accept_websocket(self._transport)
+            return
         url = httptools.parse_url(self._url)
         path = (url.path or b"/").decode("latin-1")
         keep_alive = self._parser.should_keep_alive()
@@ -150,6 +161,13 @@ class _TargetProtocol(asyncio.Protocol):
                                                   keep_alive, head_only)
         else:
             self._write(status, body, keep_alive, head_only)
+
+    def _accept_websocket(self, transport: asyncio.Transport) -> None:
+        key = next((v for k, v in self._headers if k.lower() == "sec-websocket-key"), "")
+        transport.write(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                        b"Connection: Upgrade\r\nSec-WebSocket-Accept: " +
+                        accept_key(key.encode("latin-1")) + b"\r\n\r\n")
+        self._socket = EchoSocket(transport)
 
     # --- behaviour --------------------------------------------------------------------
     def _misbehave(self) -> bool:

@@ -69,8 +69,11 @@ def access_log_line(ex: Exchange) -> str:
     dispatched = ex.t_dispatched >= 0 and ex.target is not None
     target_done = ex.t_target_done if ex.t_target_done >= 0 else ex.t_responded
     logged_target = ex.target if dispatched and ex.reason != "lambda" else None  # AWS: "-"
+    kind = ex.protocol.lower()
+    if ex.elb_status == 101:
+        kind = "wss" if kind == "https" else "ws"
     return accesslog.format_line(accesslog.LogRecord(
-        type=ex.protocol.lower(), lb=ex.lb, client=f"{ex.client_ip}:{ex.client_port}",
+        type=kind, lb=ex.lb, client=f"{ex.client_ip}:{ex.client_port}",
         target=logged_target,
         request_time=ex.wall_start,
         response_time=ex.wall_start + (ex.t_responded - ex.t_start),
