@@ -404,6 +404,8 @@ class AlbNode:
     def _reply(self, ex: Exchange, status: int, reason: bytes,
                headers: list[tuple[bytes, bytes]], body: bytes,
                length: bytes | None = None) -> None:
+        if ex.abandoned:
+            return  # logged as 460 when the client went away; the record must stay so
         ex.elb_status = status
         parts = [b"HTTP/1.1 ", str(status).encode(), b" ", reason, b"\r\n"]
         for name, value in headers:
@@ -417,8 +419,6 @@ class AlbNode:
         payload = b"".join(parts)
         ex.sent = len(payload)
         ex.t_responded = perf_counter()
-        if ex.abandoned:
-            return  # already logged as 460 when the client went away
         ex.client.respond(ex, payload)
         self.ctx.record(ex)
 
@@ -507,6 +507,14 @@ class _ClientConnection(asyncio.Protocol):
     def upstream_closed(self) -> None:
         if self._upstream is not None and self._transport is not None:
             self._transport.close()
+
+    def eof_received(self) -> bool:
+        """The client half-closed: answer what it asked, then close (True keeps writing)."""
+        if self._active is None and not self._queue:
+            return False
+        self._closing = True
+        return self._transport is not None and \
+            self._transport.get_extra_info("ssl_object") is None
 
     def reap(self, now: float, idle: float, lifetime: float) -> None:
         transport = self._transport
@@ -650,7 +658,7 @@ class _ClientConnection(asyncio.Protocol):
         if transport is None or transport.is_closing():
             return
         transport.write(payload)
-        if not ex.keep_alive or self._closing:
+        if not ex.keep_alive or (self._closing and not self._queue):
             transport.close()
             return
         self._next()

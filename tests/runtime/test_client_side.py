@@ -1,6 +1,8 @@
 """What the ALB answers on the client side before any target is involved (spec §4.3)."""
 
 import asyncio
+import socket
+import struct
 
 import pytest
 
@@ -106,7 +108,11 @@ async def test_a_client_that_leaves_before_its_answer_is_logged_460():
         _, writer = await node.connect()
         writer.write(b"GET / HTTP/1.1\r\nHost: a.example.com\r\n\r\n")
         await writer.drain()
-        writer.close()
+        # Gone for good: a reset, as when a browser tab closes (a plain FIN is only a
+        # half-close, which still gets its answer).
+        writer.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                                   struct.pack("ii", 1, 0))
+        writer.transport.abort()
         await node.wait_for(lambda e: e["type"] == "request")
     request = of_type(node.events, "request")[0]
     assert request["elb_status_code"] == 460
