@@ -7,13 +7,15 @@ algorithm picks. Each algorithm is one class with ``pick(candidates)``.
 """
 
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from .health import HEALTHY
 
 FAIL_OPEN = "fail_open"
+SLOW_START = "slow_start"
+SLOW_START_FLOOR = 0.05  # the ramp's first share; AWS does not document it (Appendix B)
 
 
 class NoRegisteredTargets(Exception):
@@ -64,8 +66,14 @@ class Choice:
     reason: str  # the algorithm's name, or FAIL_OPEN
 
 
+def slow_start_share(since: float, now: float, duration: float) -> float:
+    """How much of a full share a target in slow start gets: a linear ramp (spec §2.5)."""
+    return min(1.0, max(SLOW_START_FLOOR, (now - since) / duration))
+
+
 def choose(
-    targets: Sequence[str], health: dict[str, str], algorithm: Algorithm
+    targets: Sequence[str], health: dict[str, str], algorithm: Algorithm,
+    ramping: Mapping[str, float] | None = None, rng: random.Random | None = None,
 ) -> Choice:
     """Pick a target for one request.
 
@@ -73,6 +81,9 @@ def choose(
         targets: the group's registered targets ("ip:port"), in registration order.
         health: state per target (targets missing from it count as not healthy).
         algorithm: the group's balancing algorithm.
+        ramping: targets in slow start and their current share (0–1]; the algorithm's
+            pick of such a target stands with that probability, else it picks again.
+        rng: draws for ``ramping``.
 
     Raises:
         NoRegisteredTargets: the group is empty (503).
@@ -80,6 +91,15 @@ def choose(
     if not targets:
         raise NoRegisteredTargets
     healthy = [target for target in targets if health.get(target) == HEALTHY]
-    if healthy:
-        return Choice(algorithm.pick(healthy), algorithm.name)
-    return Choice(algorithm.pick(targets), FAIL_OPEN)
+    if not healthy:
+        return Choice(algorithm.pick(targets), FAIL_OPEN)
+    pick = algorithm.pick(healthy)
+    if ramping and rng is not None:
+        for _ in range(len(healthy)):
+            share = ramping.get(pick)
+            if share is None:
+                break
+            if rng.random() < share:
+                return Choice(pick, SLOW_START)
+            pick = algorithm.pick(healthy)
+    return Choice(pick, algorithm.name)

@@ -116,7 +116,12 @@ class LabRuntime:
                                    if not attributes.cross_zone(g.attributes)),
             new_algorithm=lambda name: self._algorithm(
                 topology.target_group(name), outstanding),
+            slow_start={g.name: {} for g in topology.target_groups
+                        if attributes.slow_start(g.attributes) > 0},
+            slow_start_seconds={g.name: attributes.slow_start(g.attributes)
+                                for g in topology.target_groups},
         )
+        self._first_checks = asyncio.Event()
         self._ctx = ctx
         await self._start_targets()
         for lb in topology.load_balancers:
@@ -141,7 +146,6 @@ class LabRuntime:
             report=self._sink.add)
         self._spawn(self._flush_forever())
         self._spawn(self._metrics_forever())
-        self._first_checks = asyncio.Event()
         pending = len(self._checkers)
 
         def one_checked() -> None:
@@ -169,7 +173,24 @@ class LabRuntime:
     def _make_checker(self, group: TargetGroup, address: str) -> TargetChecker:
         target = next(t for t in group.targets if t.address == address)
         return TargetChecker(group, target, self._checking_node(target), self.sandbox,
-                             self.clock, self._ctx.health[group.name], self._sink.add)
+                             self.clock, self._ctx.health[group.name], self._health_changed)
+
+    def _health_changed(self, event: Event) -> None:
+        """Report a health event; start or end a target's slow start on the way (§2.5)."""
+        self._sink.add(event)
+        group, target = event["target_group"], event["target"]
+        ramping = self._ctx.slow_start.get(group)
+        if ramping is None:
+            return
+        if event["state"] != "healthy":
+            ramping.pop(target, None)
+        elif event["previous"] in ("initial", "unhealthy") and self._first_checks.is_set():
+            # Targets registered together on an empty group (the run's start) never ramp;
+            # a later one does, if some healthy target outside slow start carries traffic.
+            states = self._ctx.health[group]
+            if any(s == "healthy" and t != target and t not in ramping
+                   for t, s in states.items()):
+                ramping[target] = event["t"]
 
     def control(self, command: dict[str, Any]) -> Event:
         """Apply a learner's command to the running lab (see ``control.py``).

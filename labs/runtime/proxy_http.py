@@ -26,7 +26,14 @@ import httptools
 from labs.engine import actions, lambda_targets, stickiness
 from labs.engine.accesslog import target_group_arn
 from labs.engine.attributes import Stickiness, load_balancer_settings
-from labs.engine.balancing import Algorithm, Choice, NoRegisteredTargets, RoundRobin, choose
+from labs.engine.balancing import (
+    Algorithm,
+    Choice,
+    NoRegisteredTargets,
+    RoundRobin,
+    choose,
+    slow_start_share,
+)
 from labs.engine.health import HEALTHY
 from labs.engine.rules import RequestFacts, route
 from labs.engine.spec import Action, Listener, LoadBalancer, Node, TargetGroup
@@ -82,6 +89,8 @@ class ProxyContext:
     zones: dict[str, str] = field(default_factory=dict)  # target "ip:port" -> its AZ
     zonal_groups: frozenset[str] = frozenset()  # groups with cross-zone load balancing off
     new_algorithm: Callable[[str], Algorithm] = lambda group: RoundRobin()
+    slow_start: dict[str, dict[str, float]] = field(default_factory=dict)  # group -> since
+    slow_start_seconds: dict[str, float] = field(default_factory=dict)
     connections: set[asyncio.BaseTransport] = field(default_factory=set)
 
 
@@ -233,7 +242,8 @@ class AlbNode:
             if zonal:  # cross-zone off: this node only uses targets in its own zone (§9)
                 registered = [t for t in registered if ctx.zones.get(t) == self.node.az]
             try:
-                choice = choose(registered, ctx.health[group], self._algorithm(group, zonal))
+                choice = choose(registered, ctx.health[group], self._algorithm(group, zonal),
+                                self._ramping(group), ctx.rng)
             except NoRegisteredTargets:
                 self.answer_error(ex, 503, "NoTargetsInZone" if zonal and ctx.addresses[group]
                                   else "NoRegisteredTargets")
@@ -285,6 +295,18 @@ class AlbNode:
             self.target_failed(ex, 504, "TargetConnectTimeout")
         except OSError:
             self.target_failed(ex, 502, "TargetConnectionError")
+
+    def _ramping(self, group: str) -> dict[str, float] | None:
+        """Targets of ``group`` in slow start, with their share now; done ones leave."""
+        since = self.ctx.slow_start.get(group)
+        if not since:
+            return None
+        now, duration = self.ctx.clock.now(), self.ctx.slow_start_seconds[group]
+        shares = {t: slow_start_share(start, now, duration) for t, start in since.items()}
+        for target, share in shares.items():
+            if share >= 1.0:
+                del since[target]
+        return shares
 
     def _algorithm(self, group: str, zonal: bool) -> Algorithm:
         if not zonal:

@@ -11,6 +11,7 @@ from labs.engine.balancing import (
     RoundRobin,
     WeightedRandom,
     choose,
+    slow_start_share,
 )
 from labs.engine.health import HEALTHY, INITIAL, UNHEALTHY
 
@@ -21,7 +22,7 @@ NONE_HEALTHY = {A: UNHEALTHY, B: UNHEALTHY, C: INITIAL}
 
 
 def seeded(seed: int) -> WeightedRandom:
-    return WeightedRandom(random.Random(seed))  # noqa: S311 - repeatable picks, not secrets
+    return WeightedRandom(random.Random(seed))
 
 
 def picks(n, health, algorithm, targets=TARGETS):
@@ -130,3 +131,16 @@ def test_weighted_random_picks_only_healthy_targets():
     chosen = {c.target for c in picks(50, health, seeded(7))}
 
     assert chosen == {A, C}
+
+
+def test_a_target_in_slow_start_gets_its_share_of_a_full_one():
+    targets = ["a", "b", "c"]
+    health = dict.fromkeys(targets, "healthy")
+    algorithm, rng = RoundRobin(), random.Random(3)
+    picks = Counter(choose(targets, health, algorithm, {"a": 0.1}, rng) for _ in range(3000))
+    share_of_a = sum(n for choice, n in picks.items() if choice.target == "a") / 3000
+    assert 0.02 < share_of_a < 0.08  # about a tenth of a full third
+    assert {c.reason for c in picks if c.target == "a"} == {"slow_start"}
+    assert slow_start_share(since=10, now=10, duration=100) == 0.05  # the floor
+    assert slow_start_share(since=10, now=60, duration=100) == 0.5
+    assert slow_start_share(since=10, now=500, duration=100) == 1.0

@@ -135,3 +135,31 @@ async def test_the_access_log_keeps_every_requests_line():
     lines = lab.runtime.access_log()
     assert len(lines) == len(of_type(lab.events, "request"))
     assert all(line.startswith("http ") for line in lines)
+
+
+def _slow_start(seconds):
+    def edit(document):
+        document["Resources"]["WebTargets"]["Properties"]["TargetGroupAttributes"] = [
+            {"Key": "slow_start.duration_seconds", "Value": str(seconds)},
+            {"Key": "deregistration_delay.timeout_seconds", "Value": "0"}]
+    return edit
+
+
+async def test_a_target_back_in_service_ramps_up_in_slow_start():
+    async with Lab(topology(_slow_start(900)), rps=60, clock_speed=30) as lab:
+        await lab.wait_for(lab.health(WEB1, "healthy"))
+        first = [e for e in of_type(lab.events, "request")]
+        lab.runtime.control({"action": "deregister", "target_group": "WebTargets",
+                             "target": WEB1})
+        await lab.wait_for(lab.health(WEB1, "unused"))
+        lab.runtime.control({"action": "register", "target_group": "WebTargets",
+                             "target": WEB1})
+        await lab.wait_for(lambda e: lab.health(WEB1, "healthy")(e) and e["t"] > 1)
+        back = lab.runtime.now()
+        await lab.wait_for(lambda e: e["type"] == "request" and e["t"] > back + 60)
+    after = [e for e in of_type(lab.events, "request") if back < e["t"] <= back + 60]
+    to_web1 = [e for e in after if e["target"] == WEB1]
+    assert all(e["reason"] == "slow_start" for e in to_web1)
+    # Early in a 900 s ramp WEB1 gets far less than its third of the traffic.
+    assert len(to_web1) < len(after) / 6
+    assert all(e["reason"] != "slow_start" for e in first)
