@@ -7,11 +7,13 @@
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 
 
+@lru_cache(maxsize=256)
 def _resource_id(name: str) -> str:
     # AWS ids look like 50dc6c495c0c9188: a stable one per name keeps logs comparable.
     return hashlib.sha256(name.encode()).hexdigest()[:16]
@@ -27,8 +29,16 @@ def target_group_arn(name: str) -> str:
     return f"{arn}:targetgroup/{name}/{_resource_id(name)}"
 
 
+@lru_cache(maxsize=64)
+def _second(whole: int) -> str:
+    return datetime.fromtimestamp(whole, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
 def iso_time(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """ISO 8601 with microseconds and Z; the date part is formatted once per second."""
+    whole = int(epoch)
+    micro = min(999_999, round((epoch - whole) * 1_000_000))
+    return f"{_second(whole)}.{micro:06d}Z"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

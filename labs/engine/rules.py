@@ -10,6 +10,7 @@ field. The path is matched raw, without the query string and without percent-dec
 
 import ipaddress
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -74,45 +75,60 @@ def _query_pairs(query: str) -> list[tuple[str, str]]:
     return pairs
 
 
-def _host(condition: Condition, facts: RequestFacts) -> bool:
-    host = _host_without_port(facts.host)
-    return any(wildcard_match(v, host, ignore_case=True) for v in condition.values)
+Predicate = Callable[[RequestFacts], bool]
 
 
-def _path(condition: Condition, facts: RequestFacts) -> bool:
-    return any(wildcard_match(v, facts.path, ignore_case=False) for v in condition.values)
+def _alternatives(patterns: tuple[str, ...], ignore_case: bool) -> re.Pattern[str]:
+    """One regex matching any of ``patterns`` whole (values inside a condition are OR-ed)."""
+    parts = "|".join(_wildcard(p, ignore_case).pattern for p in patterns)
+    return re.compile(f"(?:{parts})", re.DOTALL | (re.IGNORECASE if ignore_case else 0))
 
 
-def _method(condition: Condition, facts: RequestFacts) -> bool:
-    return facts.method in condition.values
+def _host(condition: Condition) -> Predicate:
+    pattern = _alternatives(condition.values, ignore_case=True)
+    return lambda facts: pattern.fullmatch(_host_without_port(facts.host)) is not None
 
 
-def _header(condition: Condition, facts: RequestFacts) -> bool:
+def _path(condition: Condition) -> Predicate:
+    pattern = _alternatives(condition.values, ignore_case=False)
+    return lambda facts: pattern.fullmatch(facts.path) is not None
+
+
+def _method(condition: Condition) -> Predicate:
+    methods = frozenset(condition.values)
+    return lambda facts: facts.method in methods
+
+
+def _header(condition: Condition) -> Predicate:
     name = (condition.header_name or "").lower()
-    found = [value for key, value in facts.headers if key == name]
-    return any(
-        wildcard_match(pattern, value, ignore_case=True)
-        for value in found
-        for pattern in condition.values
-    )
+    pattern = _alternatives(condition.values, ignore_case=True)
+    # A header sent several times: occurrences are tried in order until one matches.
+    return lambda facts: any(pattern.fullmatch(value) is not None
+                             for key, value in facts.headers if key == name)
 
 
-def _query(condition: Condition, facts: RequestFacts) -> bool:
-    pairs = _query_pairs(facts.query)
-    for key_pattern, value_pattern in condition.key_values:
-        for key, value in pairs:
-            key_ok = key_pattern is None or wildcard_match(key_pattern, key, ignore_case=True)
-            if key_ok and wildcard_match(value_pattern, value, ignore_case=True):
-                return True
-    return False
+def _query(condition: Condition) -> Predicate:
+    pairs = [(None if key is None else _wildcard(key, True), _wildcard(value, True))
+             for key, value in condition.key_values]
+
+    def matches(facts: RequestFacts) -> bool:
+        received = _query_pairs(facts.query)
+        return any(
+            (key_pattern is None or key_pattern.fullmatch(key) is not None)
+            and value_pattern.fullmatch(value) is not None
+            for key_pattern, value_pattern in pairs
+            for key, value in received
+        )
+    return matches
 
 
-def _source_ip(condition: Condition, facts: RequestFacts) -> bool:
-    address = ipaddress.ip_address(facts.source_ip)
-    return any(address in ipaddress.ip_network(cidr, strict=False) for cidr in condition.values)
+def _source_ip(condition: Condition) -> Predicate:
+    networks = [ipaddress.ip_network(cidr, strict=False) for cidr in condition.values]
+    return lambda facts: any(ipaddress.ip_address(facts.source_ip) in network
+                             for network in networks)
 
 
-_MATCHERS = {
+_COMPILERS: dict[str, Callable[[Condition], Predicate]] = {
     "host-header": _host,
     "path-pattern": _path,
     "http-request-method": _method,
@@ -122,9 +138,31 @@ _MATCHERS = {
 }
 
 
+class Router:
+    """A listener's rules, compiled once: per request only predicates run."""
+
+    def __init__(self, listener: Listener) -> None:
+        self._rules = [
+            (tuple(_COMPILERS[c.field](c) for c in rule.conditions),
+             Matched(rule.priority, rule.name, rule.actions))
+            for rule in listener.rules
+        ]
+        self._default = Matched(DEFAULT, None, listener.default_actions)
+        # Only http-header conditions read headers: the proxy skips decoding them otherwise.
+        self.needs_headers = any(c.field == "http-header"
+                                 for rule in listener.rules for c in rule.conditions)
+
+    def route(self, facts: RequestFacts) -> Matched:
+        """The rule that handles this request: the first full match by priority, else default."""
+        for predicates, matched in self._rules:
+            for predicate in predicates:
+                if not predicate(facts):
+                    break
+            else:
+                return matched
+        return self._default
+
+
 def route(listener: Listener, facts: RequestFacts) -> Matched:
-    """The rule that handles this request: the first full match by priority, else default."""
-    for rule in listener.rules:
-        if all(_MATCHERS[c.field](c, facts) for c in rule.conditions):
-            return Matched(rule.priority, rule.name, rule.actions)
-    return Matched(DEFAULT, None, listener.default_actions)
+    """One-off routing (tests, tools); the proxy keeps a ``Router`` per listener."""
+    return Router(listener).route(facts)

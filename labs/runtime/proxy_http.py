@@ -35,7 +35,7 @@ from labs.engine.balancing import (
     slow_start_share,
 )
 from labs.engine.health import HEALTHY
-from labs.engine.rules import RequestFacts, route
+from labs.engine.rules import RequestFacts, Router
 from labs.engine.spec import Action, Listener, LoadBalancer, Node, TargetGroup
 
 from .clock import LabClock
@@ -109,9 +109,11 @@ class AlbNode:
         self._server: asyncio.Server | None = None
         self._pools: dict[str, _UpstreamPool] = {}
         self.clients: set[_ClientConnection] = set()
+        self.waiting: set[_UpstreamConnection] = set()  # sent a request, no answer yet
         self._zonal_algorithms: dict[str, Algorithm] = {}
         self._reaper: asyncio.TimerHandle | None = None
         self.settings = load_balancer_settings(lb.attributes)
+        self._router = Router(listener)
         self._xfp = listener.protocol.lower().encode()
         self._xfport = str(listener.port).encode()
 
@@ -133,6 +135,8 @@ class AlbNode:
         lifetime = self.ctx.clock.wall(self.settings.client_keep_alive)
         for client in list(self.clients):
             client.reap(now, idle, lifetime)
+        for upstream in [u for u in self.waiting if u.deadline <= now]:
+            upstream.timed_out()  # the target was silent for the idle timeout: 504
         self._reaper = loop.call_later(REAP_SECONDS, self._reap)
 
     def close(self) -> None:
@@ -145,13 +149,11 @@ class AlbNode:
 
     # --- routing -------------------------------------------------------------------------
     def dispatch(self, ex: Exchange) -> None:
-        facts = RequestFacts(
-            method=ex.method, host=ex.host, path=ex.path, query=ex.query,
-            headers=tuple((k.decode("latin-1").lower(), v.decode("latin-1"))
-                          for k, v in ex.headers),
-            source_ip=ex.client_ip,
-        )
-        matched = route(self.listener, facts)
+        headers = tuple((k.decode("latin-1").lower(), v.decode("latin-1"))
+                        for k, v in ex.headers) if self._router.needs_headers else ()
+        facts = RequestFacts(method=ex.method, host=ex.host, path=ex.path, query=ex.query,
+                             headers=headers, source_ip=ex.client_ip)
+        matched = self._router.route(facts)
         ex.rule = matched.rule
         action = matched.actions[0]
         ex.action = action.type
@@ -764,7 +766,7 @@ class _UpstreamConnection(asyncio.Protocol):
         self._transport: asyncio.Transport | None = None
         self._parser = httptools.HttpResponseParser(self)
         self._ex: Exchange | None = None
-        self._timer: asyncio.TimerHandle | None = None
+        self.deadline = 0.0  # loop time by which the target must have answered
         self._reason = b""
         self._headers: list[tuple[bytes, bytes]] = []
         self._body: list[bytes] = []
@@ -788,26 +790,26 @@ class _UpstreamConnection(asyncio.Protocol):
             self._pool.node.target_failed(ex, 502, "TargetClosedConnection")
             return
         self._ex = ex
-        ctx = self._pool.node.ctx
-        self._timer = asyncio.get_running_loop().call_later(
-            ctx.clock.wall(self._pool.node.settings.idle_timeout), self._timed_out)
+        node = self._pool.node
+        # A deadline the node's reaper checks, not a timer per request: timers cost more
+        # than the rest of the request's Python work.
+        self.deadline = asyncio.get_running_loop().time() + \
+            node.ctx.clock.wall(node.settings.idle_timeout)
+        node.waiting.add(self)
         self._transport.write(data)
 
     def close(self) -> None:
         if self._transport is not None:
             self._transport.close()
 
-    def _timed_out(self) -> None:
-        self._timer = None
+    def timed_out(self) -> None:
         self._fail(504, "TargetTimeout")
         if self._transport is not None:
             self._transport.abort()
 
     def _fail(self, status: int, error: str) -> None:
         ex, self._ex = self._ex, None
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        self._pool.node.waiting.discard(self)
         if ex is not None:
             self._pool.node.target_failed(ex, status, error)
 
@@ -846,9 +848,7 @@ class _UpstreamConnection(asyncio.Protocol):
     def _complete(self, parser: httptools.HttpResponseParser) -> None:
         keep_alive = parser.should_keep_alive()
         ex, self._ex = self._ex, None
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        self._pool.node.waiting.discard(self)
         if ex is None:
             return
         self._pool.node.target_answered(ex, parser.get_status_code(), self._reason,
