@@ -24,6 +24,8 @@ class AppBehaviour:
     mode: str = "normal"
     # A cookie the app sets on every answer ("SESSIONID=abc"), for app_cookie stickiness.
     set_cookie: str | None = None
+    latency_jitter_ms: float = 0.0  # added latency varies uniformly by ± this much
+    startup_seconds: float = 0.0  # lab seconds after launch before the app answers at all
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -242,6 +242,7 @@ class LabRuntime:
         for address, target in targets.items():
             server = await start_target(target, self.sandbox, self._admission(target),
                                         frozenset(paths_by_address[address]))
+            server.clock = self.clock.now
             self._servers[address] = server
 
     def _admission(self, target: Target) -> Callable[[str | None], bool]:

@@ -52,6 +52,11 @@ class TargetServer:
         self.host = sandbox.loopback(target.ip)
         self.port = 0
         self._starting: asyncio.Task[None] | None = None
+        self.clock: Callable[[], float] = lambda: float("inf")  # lab clock, set by the run
+
+    def starting(self) -> bool:
+        """Whether the app is still in its start-up time (StartupSeconds)."""
+        return self.clock() < self.target.app.startup_seconds
 
     async def start(self) -> None:
         """Listen (port 0 the first time, the same port after a stop) and publish it."""
@@ -151,11 +156,14 @@ class _TargetProtocol(asyncio.Protocol):
         url = httptools.parse_url(self._url)
         path = (url.path or b"/").decode("latin-1")
         keep_alive = self._parser.should_keep_alive()
+        if self._owner.starting():
+            return  # still booting: requests and health checks alike go unanswered
         if path not in self._health_paths and self._misbehave():
             return
         status, body = self._answer(path, (url.query or b"").decode("latin-1"))
         head_only = self._parser.get_method() == b"HEAD"
-        delay = self._owner.target.app.latency_ms / 1000
+        app = self._owner.target.app
+        delay = max(0.0, app.latency_ms + self._rng.uniform(-1, 1) * app.latency_jitter_ms) / 1000
         if delay > 0:
             asyncio.get_running_loop().call_later(delay, self._write, status, body,
                                                   keep_alive, head_only)

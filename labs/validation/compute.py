@@ -107,6 +107,10 @@ def app_behaviour(ctx: Context, logical_id: str) -> spec.AppBehaviour:
         error_rate=float(rate),
         mode=ctx.choice(logical_id, f"{path}.Mode", app.get("Mode"), _MODES, "normal", APP),
         set_cookie=set_cookie,
+        latency_jitter_ms=ctx.integer(logical_id, f"{path}.LatencyJitterMs",
+                                      app.get("LatencyJitterMs"), 0, 600_000, 0, APP),
+        startup_seconds=ctx.integer(logical_id, f"{path}.StartupSeconds",
+                                    app.get("StartupSeconds"), 0, 3600, 0, APP),
     )
 
 

@@ -8,7 +8,7 @@ import pytest
 from labs.engine import stickiness
 from labs.runtime.orchestrator import ScriptedRequest
 
-from .helpers import of_type, run_script, topology
+from .helpers import of_type, run_script, run_until, topology
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -280,3 +280,31 @@ async def test_cross_zone_off_answers_503_on_a_node_whose_zone_has_no_target():
         for n in range(1, 21)])
     statuses = {(r["node_az"], r["elb_status_code"]) for r in of_type(events, "request")}
     assert statuses == {("us-east-1a", 200), ("us-east-1b", 503)}
+
+
+async def test_a_slow_starting_instance_comes_into_service_after_its_start_up():
+    def booting(document):
+        document["Resources"]["Web1"]["Metadata"] = {"Playground": {"App": {
+            "StartupSeconds": 40}}}
+
+    def web1_healthy(events):
+        return any(e["type"] == "health" and e["target"] == "10.0.1.10:80"
+                   and e["state"] == "healthy" for e in events)
+
+    events, _ = await run_until(topology(booting), web1_healthy, rps=5, clock_speed=30)
+    checks = [e for e in of_type(events, "health") if e["target"] == "10.0.1.10:80"
+              and e["check"] is not None]
+    assert checks[0]["check"]["error"] == "timeout"  # nothing answers while it boots
+    assert checks[-1]["state"] == "healthy" and checks[-1]["t"] >= 40
+
+
+async def test_latency_jitter_spreads_target_response_times():
+    def jitter(document):
+        for name in ("Web1", "Web2", "Web3"):
+            document["Resources"][name]["Metadata"] = {"Playground": {"App": {
+                "LatencyMs": 30, "LatencyJitterMs": 25}}}
+
+    events, _ = await run_script(topology(jitter), *[
+        ScriptedRequest(url="http://one.example.com/")] * 12)
+    times = [e["latency_ms"]["target"] for e in of_type(events, "request")]
+    assert min(times) >= 4 and max(times) - min(times) > 10
