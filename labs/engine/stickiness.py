@@ -35,6 +35,10 @@ class Pin:
     target: str  # "ip:port", or a target group name for AWSALBTG
     expires: float  # lab-clock seconds
 
+    def __post_init__(self) -> None:
+        if "|" in self.group or "|" in self.target:
+            raise ValueError("a pin's group and target cannot contain '|' (the separator)")
+
 
 def encode(pin: Pin, secret: bytes) -> str:
     payload = f"{pin.group}|{pin.target}|{pin.expires:.3f}".encode()

@@ -48,6 +48,7 @@ CONNECT_TIMEOUT = 10.0  # lab seconds, fixed by AWS (spec §4.2)
 URL_LIMIT = 16 * 1024  # request line over 16 K ⇒ 414 (spec §4.3)
 HEADER_LIMIT = 16 * 1024  # one header ⇒ 400
 HEADERS_LIMIT = 64 * 1024  # all headers ⇒ 400
+RESPONSE_HEADERS_LIMIT = 32 * 1024  # a target's response headers ⇒ 502
 _TRANSFER_CODINGS = (b"chunked", b"identity")  # anything else ⇒ 501
 REAP_SECONDS = 0.25  # wall seconds between looks for idle client connections
 MAX_XFF_ADDRESSES = 30  # more ⇒ 463 (exact boundary unverified: spec Appendix B)
@@ -197,7 +198,7 @@ class AlbNode:
         sticky = action.stickiness is not None and action.stickiness[0]
         if sticky:
             pin = stickiness.valid_pin(
-                self._cookies(ex).get(stickiness.TG_COOKIE), group="|".join(names),
+                self._cookies(ex).get(stickiness.TG_COOKIE), group="+".join(names),
                 now=self.ctx.clock.now(), secret=self.ctx.secret)
             if pin is not None and pin.target in names:
                 ex.group_reason = f"sticky:{stickiness.TG_COOKIE}"
@@ -208,7 +209,7 @@ class AlbNode:
         choice = self.ctx.rng.choices(names, weights)[0] if any(weights) else names[0]
         if sticky and action.stickiness is not None:
             pin_value = stickiness.encode(stickiness.Pin(
-                "|".join(names), choice, self.ctx.clock.now() + action.stickiness[1]),
+                "+".join(names), choice, self.ctx.clock.now() + action.stickiness[1]),
                 self.ctx.secret)
             ex.add_cookies += stickiness.set_cookie_headers(
                 stickiness.TG_COOKIE, stickiness.TG_COOKIE_CORS, pin_value, ex.wall_start)
@@ -770,6 +771,7 @@ class _UpstreamConnection(asyncio.Protocol):
         self._reason = b""
         self._headers: list[tuple[bytes, bytes]] = []
         self._body: list[bytes] = []
+        self._header_bytes = 0
 
     @property
     def usable(self) -> bool:
@@ -816,8 +818,9 @@ class _UpstreamConnection(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         try:
             self._parser.feed_data(data)
-        except httptools.HttpParserError:
-            self._fail(502, "TargetMalformedResponse")
+        except httptools.HttpParserError as error:
+            too_large = isinstance(error.__context__, _Refused)
+            self._fail(502, "TargetResponseTooLarge" if too_large else "TargetMalformedResponse")
             if self._transport is not None:
                 self._transport.abort()
 
@@ -825,6 +828,7 @@ class _UpstreamConnection(asyncio.Protocol):
         self._reason = b""
         self._headers = []
         self._body = []
+        self._header_bytes = 0
 
     def on_status(self, reason: bytes) -> None:
         self._reason += reason
@@ -837,6 +841,9 @@ class _UpstreamConnection(asyncio.Protocol):
             self._complete(parser)
 
     def on_header(self, name: bytes, value: bytes) -> None:
+        self._header_bytes += len(name) + len(value)
+        if self._header_bytes > RESPONSE_HEADERS_LIMIT:
+            raise _Refused(502)  # response headers over 32 K (spec §4.3)
         self._headers.append((name, value))
 
     def on_body(self, body: bytes) -> None:

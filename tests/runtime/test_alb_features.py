@@ -308,3 +308,39 @@ async def test_latency_jitter_spreads_target_response_times():
         ScriptedRequest(url="http://one.example.com/")] * 12)
     times = [e["latency_ms"]["target"] for e in of_type(events, "request")]
     assert min(times) >= 4 and max(times) - min(times) > 10
+
+
+async def test_response_headers_over_32_kb_get_502():
+    def huge(document):
+        document["Resources"]["Web1"]["Metadata"] = {"Playground": {"App": {
+            "SetCookie": "big=" + "x" * 33_000}}}
+        document["Resources"]["WebTargets"]["Properties"]["Targets"] = [{"Id": {"Ref": "Web1"}}]
+
+    events, lab = await run_script(topology(huge), ScriptedRequest(url="http://a.example.com/"))
+    assert lab.answers[0].status == 502
+    assert of_type(events, "request")[0]["error_reason"] == "TargetResponseTooLarge"
+
+
+async def test_target_group_stickiness_keeps_a_client_on_its_weighted_group():
+    def weighted(document):
+        resources = document["Resources"]
+        green = json.loads(json.dumps(resources["WebTargets"]))
+        green["Properties"]["Targets"] = [{"Id": {"Ref": "Web3"}}]
+        resources["GreenTargets"] = green
+        resources["HttpListener"]["Properties"]["DefaultActions"] = [{
+            "Type": "forward", "ForwardConfig": {
+                "TargetGroups": [{"TargetGroupArn": {"Ref": "WebTargets"}, "Weight": 50},
+                                 {"TargetGroupArn": {"Ref": "GreenTargets"}, "Weight": 50}],
+                "TargetGroupStickinessConfig": {"Enabled": True, "DurationSeconds": 600}}}]
+
+    events, _ = await run_script(topology(weighted), *[
+        ScriptedRequest(url="http://one.example.com/", client=f"c{n % 4}") for n in range(24)])
+    by_client = {}
+    for request in of_type(events, "request"):
+        by_client.setdefault(request["client_ip"], []).append(request)
+    for requests in by_client.values():
+        assert len({r["target_group"] for r in requests}) == 1
+        assert requests[0]["target_group_reason"] == "weighted"
+        assert {r["target_group_reason"] for r in requests[1:]} == {"sticky:AWSALBTG"}
+        assert any(c.startswith("AWSALBTG=") for c in requests[0]["response_headers"]
+                   ["Set-Cookie"])
