@@ -5,19 +5,37 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from . import services
+from .language import viewer_language
 from .models import LabRun
 
 # How often an open run page checks that the run's worker still beats. With
 # LAB_STALE_SECONDS of 20 a dead worker shows as failed within 25 seconds.
 WATCHDOG_SECONDS = 5
+
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+class ViewerExtension(Protocol):
+    """More a run page's socket does for one viewer (the in-lab quiz, say)."""
+
+    async def resume(self, send: Send) -> None: ...
+    async def observe(self, events: list[dict[str, Any]], send: Send) -> None: ...
+    async def receive(self, content: Any, send: Send) -> bool: ...
+
+
+# Site-wide apps register here from their AppConfig.ready(): labs never imports them
+# (DESIGN.md's layout: imports flow from playground's apps down to labs, not back).
+viewer_extensions: list[Callable[[dict[str, Any], LabRun], Awaitable[ViewerExtension]]] = []
 
 
 class RunConsumer(AsyncJsonWebsocketConsumer):
@@ -25,11 +43,13 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
 
     Frames to the browser: ``{"events": [...]}`` (DESIGN.md's events, as the worker
     batched them) or ``{"error": "ValidationError", "message": "..."}``.
-    Frames from the browser: ``{"action": "stop"}``.
+    Frames from the browser: ``{"action": "stop"}``; ``{"action": "control", "command":
+    {...}}`` (labs.services.control_run).
     """
 
     run: LabRun | None = None
     watchdog: asyncio.Task[None] | None = None
+    extensions: list[ViewerExtension] = []
 
     async def connect(self) -> None:
         self.run = await _find_run(self.scope["user"], self.scope["url_route"]["kwargs"]["pk"])
@@ -40,6 +60,9 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_add(self.run.group_name, self.channel_name)
         await self.accept()
         await self.send_json({"events": [await _current_status(self.run)]})
+        self.extensions = [await open_(self.scope, self.run) for open_ in viewer_extensions]
+        for extension in self.extensions:
+            await extension.resume(self.send_json)
         self.watchdog = asyncio.create_task(self._watch_worker(self.run.pk))
 
     async def disconnect(self, code: int) -> None:
@@ -52,6 +75,8 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
 
     async def run_events(self, message: dict[str, Any]) -> None:
         await self.send_json({"events": message["events"]})
+        for extension in self.extensions:
+            await extension.observe(message["events"], self.send_json)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         try:
@@ -62,13 +87,30 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
         await self.receive_json(content)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        for extension in self.extensions:
+            if await extension.receive(content, self.send_json):
+                return
+        if isinstance(content, dict) and content.get("action") == "control":
+            await self._control(content.get("command"))
+            return
         if not isinstance(content, dict) or content.get("action") != "stop":
-            await self._reject(_('Unknown action. The only action is "stop".'))
+            await self._reject(_('Unknown action. Use "stop" or "control".'))
             return
         try:
             await database_sync_to_async(services.stop_run)(self.scope["user"], self.run)
         except PermissionDenied as error:
             await self._reject(str(error))
+
+    async def _control(self, command: Any) -> None:
+        """``{"action": "control", "command": {...}}``: change the running lab.
+
+        Nothing comes back when it is sent: the worker's ``fault`` event says what happened.
+        """
+        refusal = await _control_run(
+            self.scope["user"], self.run, command, viewer_language(self.scope)
+        )
+        if refusal:
+            await self._reject(refusal)
 
     async def _reject(self, message: str) -> None:
         await self.send_json({"error": "ValidationError", "message": message})
@@ -82,6 +124,19 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
 @database_sync_to_async
 def _find_run(user: Any, pk: int) -> LabRun | None:
     return LabRun.objects.visible_to(user).filter(pk=pk).first()
+
+
+@database_sync_to_async
+def _control_run(user: Any, run: LabRun, command: Any, language: str) -> str:
+    """labs.services.control_run; why it refused, in the viewer's language, or ""."""
+    with translation.override(language):
+        try:
+            services.control_run(user, run, command)
+        except PermissionDenied as error:
+            return str(error)
+        except ValidationError as error:
+            return " ".join(error.messages)
+    return ""
 
 
 @database_sync_to_async

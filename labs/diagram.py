@@ -4,11 +4,14 @@ Two regions, one above the other, each with a fixed grid, so the same document a
 draws the same picture and a learner finds things where they were:
 
 - the network: the VPC, one column per Availability Zone (sorted by name), and in each
-  column its subnets; in a subnet, the load balancer nodes it holds, then its instances
-  with their security-group badges;
+  column its subnets; in a subnet, the load balancer nodes it holds (ALB, NLB with its
+  Elastic IP, GWLB, Classic), then its instances with their security-group badges, then
+  the instances each auto scaling group launches there, grouped under the group;
 - the routing: columns left to right for load balancers, listeners, rules (in priority
-  order, the default action last) and target groups with their targets; lines join
-  each rule to the target groups it forwards to.
+  order, the default action last) and target groups with their targets (instances, IP
+  addresses, Lambda functions, ALBs, auto scaling groups); lines join each rule to the
+  target groups it forwards to. A Classic LB has no rules: its listeners lead to the
+  instances it registers itself.
 
 It reads the parsed document (``cfn.parse_document``), not the validated topology, so a
 document with problems still draws. ``labs/_diagram.html`` turns the result into SVG.
@@ -158,6 +161,41 @@ class _Model:
             return self.refs([m.get("SubnetId") for m in mappings if isinstance(m, dict)])
         return self.refs(properties.get("Subnets"))
 
+    def balancers(self) -> list[tuple[str, dict[str, Any]]]:
+        """ELBv2 and Classic load balancers, in document order."""
+        kinds = (editing.LOAD_BALANCER, editing.CLASSIC_LOAD_BALANCER)
+        return [(name, self.props(name)) for name, resource in self.resources.items()
+                if resource.get("Type") in kinds]
+
+    def lb_type(self, name: str) -> str:
+        if (self.resources.get(name) or {}).get("Type") == editing.CLASSIC_LOAD_BALANCER:
+            return "classic"
+        return str(self.props(name).get("Type") or "application")
+
+    def elastic_ip(self, lb: str, subnet: str) -> str:
+        for mapping in self.props(lb).get("SubnetMappings") or []:
+            if isinstance(mapping, dict) and editing.ref_name(mapping.get("SubnetId")) == subnet:
+                return editing.ref_name(mapping.get("AllocationId")) or ""
+        return ""
+
+    def type_of(self, name: str) -> str:
+        return str((self.resources.get(name) or {}).get("Type") or "")
+
+    def launched(self) -> dict[str, list[tuple[str, list[str]]]]:
+        """Subnet → (auto scaling group, the instances it launches there), as a run names
+        and places them: ``<Group>-1``, ``<Group>-2``… round robin over its subnets."""
+        placed: dict[str, list[tuple[str, list[str]]]] = {}
+        for group, properties in self.of(editing.AUTO_SCALING_GROUP):
+            subnets = [s for s in self.refs(properties.get("VPCZoneIdentifier"))
+                       if self.type_of(s) == editing.SUBNET]
+            count = _number(properties, "DesiredCapacity") or _number(properties, "MinSize")
+            members: dict[str, list[str]] = {}
+            for n in range(count if subnets else 0):
+                members.setdefault(subnets[n % len(subnets)], []).append(f"{group}-{n + 1}")
+            for subnet in subnets:
+                placed.setdefault(subnet, []).append((group, members.get(subnet, [])))
+        return placed
+
 
 # --- the network ---------------------------------------------------------------------------
 def _network(model: _Model, boxes: list[Box]) -> float:
@@ -190,23 +228,32 @@ def _network(model: _Model, boxes: list[Box]) -> float:
 def _subnet(model: _Model, boxes: list[Box], name: str, properties: dict[str, Any],
             x: float, y: float, width: float) -> float:
     cidr = str(properties.get("CidrBlock", ""))
-    nodes = [lb for lb, p in model.of(editing.LOAD_BALANCER) if name in model.lb_subnets(p)]
+    nodes = [lb for lb, p in model.balancers() if name in model.lb_subnets(p)]
     instances = [(i, p) for i, p in model.of(editing.INSTANCE)
                  if editing.ref_name(p.get("SubnetId")) == name]
-    height = HEADER + len(nodes) * (NODE_H + 4) + len(instances) * (INSTANCE_H + 4) + PAD
+    fleets = model.launched().get(name, [])
+    fleet_heights = [HEADER + len(members) * LINE + 4 for _g, members in fleets]
+    node_heights = [NODE_H + (LINE if model.elastic_ip(lb, name) else 0) for lb in nodes]
+    height = HEADER + sum(h + 4 for h in node_heights) + len(instances) * (INSTANCE_H + 4) + PAD
+    height += sum(h + 4 for h in fleet_heights)
     subnet = Box(x, y, width, height, "subnet", name, f"{name} {cidr}")
     subnet.text(0, f"{name} · {cidr}", "title")
     boxes.append(subnet)
     inner_y = y + HEADER
-    for lb in nodes:
-        node = Box(x + PAD, inner_y, width - 2 * PAD, NODE_H, "lb-node", lb)
+    for lb, node_height in zip(nodes, node_heights, strict=True):
+        node = Box(x + PAD, inner_y, width - 2 * PAD, node_height,
+                   f"lb-node {model.lb_type(lb)}", lb)
         address = _node_address(cidr)
         node.text(0, pgettext("diagram", "%(lb)s node %(ip)s") % {"lb": lb, "ip": address}, "",
                   PAD)
-        node.texts[0].y -= 3
-        node.title = node.texts[0].text
+        eip = model.elastic_ip(lb, name)
+        if eip:  # an NLB node's static address
+            node.text(1, pgettext("diagram", "Elastic IP %(name)s") % {"name": eip}, "muted")
+        for text in node.texts:
+            text.y -= 3
+        node.title = " · ".join(t.text for t in node.texts)
         boxes.append(node)
-        inner_y += NODE_H + 4
+        inner_y += node_height + 4
     for instance, props in instances:
         box = Box(x + PAD, inner_y, width - 2 * PAD, INSTANCE_H, "instance", instance)
         address = str(props.get("PrivateIpAddress") or _("auto"))
@@ -216,6 +263,14 @@ def _subnet(model: _Model, boxes: list[Box], name: str, properties: dict[str, An
         box.title = f"{instance} {address} " + " ".join(groups)
         boxes.append(box)
         inner_y += INSTANCE_H + 4
+    for (group, members), fleet_height in zip(fleets, fleet_heights, strict=True):
+        box = Box(x + PAD, inner_y, width - 2 * PAD, fleet_height, "asg", group)
+        box.text(0, _("Auto Scaling group %(name)s") % {"name": group}, "title")
+        for index, member in enumerate(members):
+            box.text(1 + index, member, "target")
+        box.title = " ".join(t.text for t in box.texts)
+        boxes.append(box)
+        inner_y += fleet_height + 4
     return y + height
 
 
@@ -239,35 +294,86 @@ def _routing(model: _Model, boxes: list[Box], edges: list[Edge], top: float) -> 
         label.text(0, heading, "heading", 0)
         boxes.append(label)
     listeners = model.of(editing.LISTENER)
-    for lb, properties in model.of(editing.LOAD_BALANCER):
+    for lb, properties in model.balancers():
+        lb_type = model.lb_type(lb)
         mine = [(n, p) for n, p in listeners if editing.ref_name(p.get("LoadBalancerArn")) == lb]
         lb_top = y
+        if lb_type == "classic":
+            y = _classic(model, boxes, edges, lb, properties, y)
         for listener, listener_props in sorted(mine, key=lambda item: _number(item[1], "Port")):
-            y = _listener(model, boxes, edges, rows, groups_used, listener, listener_props, y)
+            y = _listener(model, boxes, edges, rows, groups_used, listener, listener_props, y,
+                          lb_type)
         lb_box = Box(COLUMNS[0][0], lb_top, COLUMNS[0][1], max(y - lb_top - GAP, ROW_H * 1.5),
-                     "lb", lb)
+                     f"lb {lb_type}", lb)
         lb_box.text(0, lb, "title")
-        lb_box.text(1, f"{properties.get('Type', 'application')}", "muted")
-        lb_box.text(2, f"{properties.get('Scheme', 'internet-facing')}", "muted")
+        lb_box.text(1, lb_type, "muted")
+        if lb_type != "gateway":
+            lb_box.text(2, f"{properties.get('Scheme', 'internet-facing')}", "muted")
         lb_box.add_badges(model.refs(properties.get("SecurityGroups")), 3)
-        lb_box.title = f"{lb} {properties.get('Type', 'application')}"
+        lb_box.title = f"{lb} {lb_type}"
         boxes.append(lb_box)
         y = max(y, lb_box.y + lb_box.height + GAP)
     group_bottom = _target_groups(model, boxes, edges, rows, groups_used, top + HEADER)
     return max(y, group_bottom)
 
 
+def _classic(model: _Model, boxes: list[Box], edges: list[Edge], lb: str,
+             properties: dict[str, Any], y: float) -> float:
+    """A Classic LB's listeners (port → instance port) and the instances it registers."""
+    listeners = [item for item in properties.get("Listeners") or [] if isinstance(item, dict)]
+    instances = model.refs(properties.get("Instances"))
+    x, width = COLUMNS[1]
+    rx, rwidth = COLUMNS[2]
+    check = properties.get("HealthCheck")
+    target = str(check.get("Target", "")) if isinstance(check, dict) else ""
+    height = max(HEADER + (len(instances) + (1 if target else 0)) * LINE + PAD, ROW_H - 6,
+                 len(listeners) * (ROW_H - 6 + 6) - 6)
+    registered = Box(rx, y, rwidth, height, "rule default classic", lb)
+    registered.text(0, _("Registered instances"), "title")
+    for index, instance in enumerate(instances):
+        address = model.props(instance).get("PrivateIpAddress")
+        registered.text(1 + index, f"{instance} · {address}" if address else instance, "target")
+    if target:
+        registered.text(1 + len(instances), _("health check %(path)s") % {"path": target},
+                        "muted")
+    registered.title = " ".join(t.text for t in registered.texts)
+    boxes.append(registered)
+    row_y = y
+    for item in listeners:
+        protocol = str(item.get("Protocol", "")).upper()
+        back = str(item.get("InstanceProtocol") or protocol).upper()
+        box = Box(x, row_y, width, ROW_H - 6, "listener", lb)
+        box.text(0, f"{protocol}:{item.get('LoadBalancerPort', '')}", "title")
+        box.text(1, f"→ {back}:{item.get('InstancePort', '')}", "muted")
+        box.title = " ".join(t.text for t in box.texts)
+        boxes.append(box)
+        edges.append(Edge(f"M{COLUMNS[0][0] + COLUMNS[0][1]},{row_y + 20} H{x}"))
+        edges.append(Edge(f"M{x + width},{row_y + 19} C{x + width + 12},{row_y + 19} "
+                          f"{rx - 12},{y + 19} {rx},{y + 19}", "edge forward"))
+        row_y += ROW_H
+    return max(row_y, y + height + 6) + GAP
+
+
 def _listener(model: _Model, boxes: list[Box], edges: list[Edge], rows: list[Any],
-              groups_used: list[str], name: str, properties: dict[str, Any], y: float) -> float:
+              groups_used: list[str], name: str, properties: dict[str, Any], y: float,
+              lb_type: str = "application") -> float:
     rules = [(n, p) for n, p in model.of(editing.LISTENER_RULE)
              if editing.ref_name(p.get("ListenerArn")) == name]
     rules.sort(key=lambda item: _number(item[1], "Priority"))
     entries = [*rules, ("", {"Actions": properties.get("DefaultActions")})]
     x, width = COLUMNS[1]
     box = Box(x, y, width, 0, "listener", name)
-    box.text(0, f"{properties.get('Protocol', '')}:{properties.get('Port', '')}", "title")
+    # A GWLB listener has no protocol or port: it takes every packet, GENEVE on 6081.
+    protocol = properties.get("Protocol") or ("GENEVE" if lb_type == "gateway" else "")
+    port = properties.get("Port") or (6081 if lb_type == "gateway" else "")
+    box.text(0, f"{protocol}:{port}", "title")
     box.text(1, name, "muted")
-    box.title = f"{name} {properties.get('Protocol', '')}:{properties.get('Port', '')}"
+    certificates = properties.get("Certificates")
+    certificate = editing.ref_name(certificates[0].get("CertificateArn")) \
+        if isinstance(certificates, list) and certificates and isinstance(
+            certificates[0], dict) else None
+    box.title = f"{name} {protocol}:{port}" + (
+        " " + _("certificate %(name)s") % {"name": certificate} if certificate else "")
     boxes.append(box)
     edges.append(Edge(f"M{COLUMNS[0][0] + COLUMNS[0][1]},{y + 20} H{x}"))
     row_y = y
@@ -340,19 +446,29 @@ def _target_groups(model: _Model, boxes: list[Box], edges: list[Edge], rows: lis
     groups = dict(model.of(editing.TARGET_GROUP))
     order = [g for g in used if g in groups] + [g for g in groups if g not in used]
     anchors = {}
+    fleets = model.of(editing.AUTO_SCALING_GROUP)
     for name in order:
         properties = groups[name]
         targets = [t for t in properties.get("Targets") or [] if isinstance(t, dict)]
-        height = HEADER + LINE + len(targets) * LINE + PAD
+        scaling = [(fleet, p) for fleet, p in fleets
+                   if name in model.refs(p.get("TargetGroupARNs"))]
+        height = HEADER + LINE + (len(targets) + len(scaling)) * LINE + PAD
         box = Box(x, y, width, height, "target-group" if name in used else "target-group unused",
                   name)
         port = properties.get("Port", "")
-        box.text(0, f"{name} · {properties.get('Protocol', '')}:{port}".rstrip(":"), "title")
-        health = f"{properties.get('HealthCheckPath', '/')}"
-        box.text(1, _("health check %(path)s") % {"path": health}
-                 if name in used else _("not used by any listener"), "muted")
+        kind = properties.get("TargetType", "instance")
+        where = f"{properties.get('Protocol', '')}:{port}" if kind != "lambda" else "lambda"
+        box.text(0, f"{name} · {where}".rstrip(":"), "title")
+        health = _("health check %(path)s") % {"path": _health_check(properties)}
+        if kind == "lambda" and str(properties.get("HealthCheckEnabled")).lower() != "true":
+            health = _("health checks off")  # AWS's default for Lambda target groups
+        box.text(1, health if name in used else _("not used by any listener"), "muted")
         for index, target in enumerate(targets):
             box.text(2 + index, _target_label(model, target, port), "target")
+        for index, (fleet, fleet_props) in enumerate(scaling, len(targets)):
+            count = _number(fleet_props, "DesiredCapacity") or _number(fleet_props, "MinSize")
+            box.text(2 + index, _("%(group)s: %(count)s instances (ASG)") % {
+                "group": fleet, "count": count}, "target")
         box.title = " ".join(t.text for t in box.texts)
         boxes.append(box)
         anchors[name] = y + 19
@@ -371,9 +487,24 @@ def _target_groups(model: _Model, boxes: list[Box], edges: list[Edge], rows: lis
     return y
 
 
+def _health_check(properties: dict[str, Any]) -> str:
+    """The check's path for HTTP(S) checks, else PROTOCOL:port (TCP checks have no path)."""
+    protocol = properties.get("HealthCheckProtocol") or (
+        "HTTP" if properties.get("Protocol") in ("HTTP", "HTTPS", None) else "TCP")
+    if protocol in ("HTTP", "HTTPS"):
+        return str(properties.get("HealthCheckPath", "/"))
+    return f"{protocol}:{properties.get('HealthCheckPort', 'traffic-port')}"
+
+
 def _target_label(model: _Model, target: dict[str, Any], group_port: Any) -> str:
     name = editing.ref_name(target.get("Id"))
     port = target.get("Port", group_port)
+    if name and model.type_of(name) == editing.LAMBDA_FUNCTION:
+        handler = ((model.resources[name].get("Metadata") or {}).get("Playground") or {}).get(
+            "Handler", "?")
+        return f"λ {name} · {handler}"
+    if name and model.type_of(name) == editing.LOAD_BALANCER:
+        return f"{name} (ALB) :{port}"
     if name:
         address = model.props(name).get("PrivateIpAddress")
         return f"{name} · {address}:{port}" if address else f"{name} :{port}"

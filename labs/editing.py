@@ -29,6 +29,11 @@ LISTENER_RULE = "AWS::ElasticLoadBalancingV2::ListenerRule"
 TARGET_GROUP = "AWS::ElasticLoadBalancingV2::TargetGroup"
 CERTIFICATE = "AWS::CertificateManager::Certificate"
 LAMBDA_FUNCTION = "AWS::Lambda::Function"
+LAMBDA_PERMISSION = "AWS::Lambda::Permission"
+CLASSIC_LOAD_BALANCER = "AWS::ElasticLoadBalancing::LoadBalancer"
+AUTO_SCALING_GROUP = "AWS::AutoScaling::AutoScalingGroup"
+LAUNCH_TEMPLATE = "AWS::EC2::LaunchTemplate"
+EIP = "AWS::EC2::EIP"
 
 # CloudFormation: "The logical ID must be alphanumeric (A-Za-z0-9) and unique within the
 # template." (Resources section, "Logical ID").
@@ -92,6 +97,129 @@ def delete_resource(document: Document, logical_id: str) -> Document:
     """A copy without ``logical_id``; references to it stay, so validation names them."""
     result = copy.deepcopy(document)
     result["Resources"] = {k: v for k, v in resources(result).items() if k != logical_id}
+    return result
+
+
+def companions(document: Document, logical_id: str) -> list[str]:
+    """The resources the builder created alongside ``logical_id`` and removes with it.
+
+    A Lambda function's invoke permissions, the Elastic IPs on a load balancer's subnet
+    mappings and an auto scaling group's launch template: each only when nothing else in
+    the template names it, so deleting the owner never breaks another resource.
+    """
+    found = resources(document)
+    owner = found.get(logical_id)
+    if not isinstance(owner, dict):
+        return []
+    properties = owner.get("Properties") or {}
+    candidates: list[str] = []
+    if owner.get("Type") == LAMBDA_FUNCTION:
+        candidates = [
+            name for name in of_type(document, LAMBDA_PERMISSION)
+            if ref_name((found[name].get("Properties") or {}).get("FunctionName")) == logical_id
+        ]
+    elif owner.get("Type") == LOAD_BALANCER:
+        mappings = properties.get("SubnetMappings")
+        candidates = [
+            name for mapping in (mappings if isinstance(mappings, list) else [])
+            if isinstance(mapping, dict)
+            and (name := ref_name(mapping.get("AllocationId"))) in of_type(document, EIP)
+        ]
+    elif owner.get("Type") == AUTO_SCALING_GROUP:
+        template = properties.get("LaunchTemplate")
+        name = ref_name(template.get("LaunchTemplateId")) if isinstance(template, dict) else None
+        candidates = [name] if name in of_type(document, LAUNCH_TEMPLATE) else []
+    owned = {logical_id, *candidates}
+    return [name for name in candidates if not referrers(document, name) - owned]
+
+
+def referrers(document: Document, logical_id: str) -> set[str]:
+    """The resources whose properties (or DependsOn) name ``logical_id``."""
+    return {
+        name for name, resource in resources(document).items()
+        if name != logical_id and isinstance(resource, dict)
+        and (_names(resource.get("Properties"), logical_id)
+             or logical_id in _depends_on(resource.get("DependsOn")))
+    }
+
+
+def delete_with_companions(document: Document, logical_id: str) -> Document:
+    """A copy without ``logical_id`` and its companions; other references stay (see
+    ``delete_resource``), but a ``DependsOn`` on a companion goes with it."""
+    gone = {logical_id, *companions(document, logical_id)}
+    result = copy.deepcopy(document)
+    kept = {}
+    for name, resource in resources(result).items():
+        if name in gone:
+            continue
+        if isinstance(resource, dict) and "DependsOn" in resource:
+            left = [item for item in _depends_on(resource["DependsOn"])
+                    if item not in gone - {logical_id}]
+            if not left:
+                resource.pop("DependsOn")
+            elif left != _depends_on(resource["DependsOn"]):
+                resource["DependsOn"] = left if len(left) > 1 else left[0]
+        kept[name] = resource
+    result["Resources"] = kept
+    return result
+
+
+def _depends_on(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value] if isinstance(value, str) else []
+
+
+def _names(value: Any, logical_id: str) -> bool:
+    if isinstance(value, list):
+        return any(_names(item, logical_id) for item in value)
+    if isinstance(value, dict):
+        if ref_name(value) == logical_id:
+            return True
+        return any(_names(item, logical_id) for item in value.values())
+    return False
+
+
+def free_name(document: Document, wanted: str, taken: set[str] | None = None) -> str:
+    """``wanted``, or ``wanted2``, ``wanted3``… : a logical id no resource has yet."""
+    used = set(resources(document)) | (taken or set())
+    name, number = wanted[:250], 2
+    while name in used:
+        name, number = f"{wanted[:250]}{number}", number + 1
+    return name
+
+
+def insert_after(document: Document, after: str, logical_id: str,
+                 resource: dict[str, Any]) -> Document:
+    """A copy with ``resource`` right after ``after`` (or replaced where it already is)."""
+    result = copy.deepcopy(document)
+    old = resources(result)
+    if logical_id in old:
+        old[logical_id] = resource
+        return result
+    new: dict[str, Any] = {}
+    for key, value in old.items():
+        new[key] = value
+        if key == after:
+            new[logical_id] = resource
+    new.setdefault(logical_id, resource)
+    result["Resources"] = new
+    return result
+
+
+def insert_before(document: Document, before: str, logical_id: str,
+                  resource: dict[str, Any]) -> Document:
+    """A copy with ``resource`` right before ``before`` (or replaced where it already is)."""
+    result = copy.deepcopy(document)
+    old = resources(result)
+    if logical_id in old:
+        old[logical_id] = resource
+        return result
+    new: dict[str, Any] = {}
+    for key, value in old.items():
+        if key == before:
+            new[logical_id] = resource
+        new[key] = value
+    new.setdefault(logical_id, resource)
+    result["Resources"] = new
     return result
 
 

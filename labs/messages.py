@@ -64,7 +64,9 @@ ROUTING_REASONS = {
     "weighted_random": _("weighted random"),
     "fail_open": _("fail open: no target is healthy, so every target gets traffic"),
     "sticky:AWSALB": _("sticky session (AWSALB cookie)"),
-    "sticky:AWSALBAPP": _("sticky session (application cookie)"),
+    "sticky:AWSALBAPP-0": _("sticky session (application cookie)"),
+    "slow_start": _("slow start: a target back in service ramps up its share"),
+    "lambda": _("a Lambda function answers (no health checks)"),
     "redirect": _("redirect"),
     "fixed-response": _("fixed response"),
 }
@@ -76,6 +78,41 @@ UI = {
     "stopRequested": _("Stopping…"),
     "noRequests": _("No requests yet."),
     "default": pgettext_lazy("listener rule", "default"),
+}
+
+
+# --- changing a running lab (the `fault` event; labs.runtime.control) -------------------
+
+# A dummy target's behaviour, as the run page's fault menu offers it.
+FAULT_MODES = {
+    "normal": pgettext_lazy("fault mode", "normal"),
+    "reset": pgettext_lazy("fault mode", "reset the connection (502)"),
+    "hang": pgettext_lazy("fault mode", "hang, never answer (504)"),
+    "garbage": pgettext_lazy("fault mode", "answer with garbage (502)"),
+    "unhealthy": pgettext_lazy("fault mode", "fail health checks (500)"),
+    "stopped": pgettext_lazy("fault mode", "stopped, refuse connections"),
+}
+
+# One line of the run page's Faults log per `fault` event, by its action. The script
+# fills in the placeholders from the event.
+FAULT_LOG = {
+    "deregister": _("%(by)s deregistered %(target)s from %(target_group)s."),
+    "register": _("%(by)s registered %(target)s with %(target_group)s."),
+    "fault": _("%(by)s set %(target)s to: %(mode)s."),
+    "traffic": _("%(by)s set the traffic to %(rps)s requests a second."),
+    "pause": _("%(by)s paused the traffic."),
+    "refused": _("%(by)s asked for a change that was not applied: %(error)s"),
+    "someone": _("Someone"),
+    "empty": _("No changes yet."),
+}
+
+# Why the worker refused a change (ControlError.code); its English detail follows.
+CONTROL_ERRORS = {
+    "ValidationError": _("This value is not accepted."),
+    "TargetGroupNotFound": _("The target group is not part of this run."),
+    "TargetNotFound": _("The target is not part of this run."),
+    "InvalidTarget": _("The target cannot take this change now."),
+    "InternalError": _("Something went wrong while applying the change."),
 }
 
 
@@ -106,6 +143,16 @@ def catalog() -> dict[str, dict[str, str]]:
         "healthReasons": _evaluated(HEALTH_REASONS),
         "routing": _evaluated(ROUTING_REASONS),
         "ui": _evaluated(UI),
+        **controls_catalog(),
+    }
+
+
+def controls_catalog() -> dict[str, dict[str, str]]:
+    """The run controls' words (fault menu, Faults log, refusals) in the active language."""
+    return {
+        "faultModes": _evaluated(FAULT_MODES),
+        "faultLog": _evaluated(FAULT_LOG),
+        "controlErrors": _evaluated(CONTROL_ERRORS),
     }
 
 

@@ -236,3 +236,31 @@ class LabRun(models.Model):
             return 0.0
         elapsed = ((now or timezone.now()) - self.started_at).total_seconds()
         return round(max(elapsed, 0.0) * self.clock_speed, 3)
+
+
+class RunAccessLog(models.Model):
+    """A run's ALB access log (one line per request, AWS's format), gzipped: the download.
+
+    A table of its own rather than a column of LabRun: a log runs to megabytes, and run
+    lists, status checks and heartbeats read LabRun rows all the time.
+    """
+
+    run = models.OneToOneField(
+        LabRun,
+        verbose_name=_("lab run"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="access_log",
+    )
+    # As AWS names its log files (see labs.services.runs.access_log_file_name).
+    file_name = models.CharField(_("file name"), max_length=255)
+    lines = models.PositiveIntegerField(_("lines"), default=0)
+    data = models.BinaryField(_("log (gzip)"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("access log")
+        verbose_name_plural = _("access logs")
+
+    def __str__(self) -> str:
+        return self.file_name

@@ -22,7 +22,7 @@ from channels.layers import DEFAULT_CHANNEL_LAYER, channel_layers
 from django.conf import settings
 
 from labs import cfn
-from labs.runtime.orchestrator import LabRuntime, RunOptions
+from labs.runtime.orchestrator import ControlError, LabRuntime, RunOptions
 
 from . import services
 from .models import LabRun
@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 State = LabRun.State
 WAKE = "run.wake"  # what a run sends its own control channel to end its listener
 WAKE_TIMEOUT_SECONDS = 2
+SUMMARY_FAULTS = 500  # the newest `fault` events a run's summary keeps for its page
 
 
 @dataclass
@@ -93,13 +94,16 @@ async def _run_lab(run: LabRun) -> None:
 
 async def _run_claimed(run: LabRun, layer: Any, channel: str, control: RunControl) -> None:
     lab = None
+    faults: list[dict[str, Any]] = []  # what learners changed, for the saved summary
     try:
         topology = cfn.load_topology(run.topology.document)
         async with LabRuntime(topology, _options(run), _emitter(layer, run)) as lab:
             await _db(services.set_state)(run, State.RUNNING, "", lab.now())
-            await _serve(lab, run, layer, channel, control)
+            await _serve(lab, run, layer, channel, control, faults)
         reason = control.reason or "time-limit"
-        await _db(services.finish_run)(run, reason, lab.summary(), lab.now())
+        await _save_access_log(run, lab, topology)
+        summary = {**lab.summary(), "faults": faults[-SUMMARY_FAULTS:]}
+        await _db(services.finish_run)(run, reason, summary, lab.now())
     except cfn.TemplateError as error:
         # The template changed since the run was queued: the learner's problem, not ours.
         logger.warning("lab run %s: template has problems: %s", run.pk, error)
@@ -107,14 +111,21 @@ async def _run_claimed(run: LabRun, layer: Any, channel: str, control: RunContro
     except Exception as error:
         logger.exception("lab run %s failed", run.pk)
         t = lab.now() if lab is not None else None
+        if lab is not None:
+            await _save_access_log(run, lab, topology)  # what was served is still worth having
         await _db(services.set_state)(run, State.FAILED, _failure_reason(error), t)
 
 
 async def _serve(
-    lab: LabRuntime, run: LabRun, layer: Any, channel: str, control: RunControl
+    lab: LabRuntime,
+    run: LabRun,
+    layer: Any,
+    channel: str,
+    control: RunControl,
+    faults: list[dict[str, Any]],
 ) -> None:
     """Run the lab until it stops, with its control listener and heartbeat beside it."""
-    listener = asyncio.create_task(_listen_for_stop(layer, channel, run, control))
+    listener = asyncio.create_task(_listen(layer, channel, run, control, lab, faults))
     beater = asyncio.create_task(_beat(run, control))
     try:
         await lab.run(control.stop)
@@ -140,6 +151,7 @@ def _options(run: LabRun) -> RunOptions:
         duration=min(run.duration_limit, settings.LAB_RUN_MAX_SECONDS),
         clock_speed=run.clock_speed,
         rps=run.rps,
+        max_rps=settings.LAB_MAX_RPS,
     )
 
 
@@ -152,12 +164,71 @@ def _emitter(layer: Any, run: LabRun) -> Callable[[list[dict[str, Any]]], Awaita
     return emit
 
 
-async def _listen_for_stop(layer: Any, channel: str, run: LabRun, control: RunControl) -> None:
+async def _listen(
+    layer: Any,
+    channel: str,
+    run: LabRun,
+    control: RunControl,
+    lab: LabRuntime,
+    faults: list[dict[str, Any]],
+) -> None:
+    """The run's control channel: ``run.stop`` and ``run.control`` (labs.services)."""
     while not control.stop.is_set():
         message = await layer.receive(channel)
         if message.get("type") == "run.stop":
             logger.info("lab run %s: stop requested by %s", run.pk, message.get("by") or "system")
             control.request_stop("stopped")
+        elif message.get("type") == "run.control":
+            event = await _apply_control(lab, run, layer, message)
+            faults.append(event)
+
+
+async def _apply_control(
+    lab: LabRuntime, run: LabRun, layer: Any, message: dict[str, Any]
+) -> dict[str, Any]:
+    """Apply one command; the page hears the ``fault`` event either way.
+
+    A change that worked is emitted by the runtime itself, in the batch of the moment:
+    ``by`` goes onto that very event, before the next flush (no await in between). A
+    refused one is published here, as a ``fault`` event with ``error`` and ``message``.
+    """
+    command, by = message.get("command") or {}, message.get("by") or ""
+    try:
+        event = lab.control(command)
+    except ControlError as error:
+        event = _refusal(lab, command, by, error.code, error.message)
+    except Exception:
+        # A bug in applying one change must not end the run it was meant to change.
+        logger.exception("lab run %s: control command %r failed", run.pk, command)
+        event = _refusal(lab, command, by, "InternalError", "the change could not be applied")
+    else:
+        event["by"] = by
+        logger.info("lab run %s: %s by %s", run.pk, command.get("action"), by or "system")
+        return event
+    await layer.group_send(run.group_name, {"type": "run.events", "events": [event]})
+    return event
+
+
+def _refusal(
+    lab: LabRuntime, command: dict[str, Any], by: str, code: str, message: str
+) -> dict[str, Any]:
+    fields = ("action", "target_group", "target", "mode", "rps")
+    return {
+        "type": "fault",
+        "t": round(lab.now(), 3),
+        **{key: command[key] for key in fields if key in command},
+        "by": by,
+        "error": code,
+        "message": message,
+    }
+
+
+async def _save_access_log(run: LabRun, lab: LabRuntime, topology: Any) -> None:
+    try:
+        await _db(services.save_access_log)(run, lab.access_log(), topology)
+    except Exception:
+        # The run's outcome matters more than its log: record it and carry on.
+        logger.exception("lab run %s: could not save the access log", run.pk)
 
 
 async def _beat(run: LabRun, control: RunControl) -> None:

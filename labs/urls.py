@@ -27,4 +27,6 @@ urlpatterns = [
     path("topologies/<int:pk>/run/", views.run_start, name="labs-run-start"),
     path("runs/<int:pk>/", views.run_detail, name="labs-run-detail"),
     path("runs/<int:pk>/stop/", views.run_stop, name="labs-run-stop"),
+    path("runs/<int:pk>/control/", views.run_control, name="labs-run-control"),
+    path("runs/<int:pk>/access-log/", views.run_access_log, name="labs-run-access-log"),
 ]

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "channels",
     "playground.accounts",
     "labs",
+    "playground.quizzes",
 ]
 
 MIDDLEWARE = [
@@ -137,6 +138,10 @@ LAB_DEFAULT_CLOCK_SPEED = env_int("LAB_DEFAULT_CLOCK_SPEED", 10, minimum=1, maxi
 # is declared failed (its worker died), so no run stays "running" forever.
 LAB_HEARTBEAT_SECONDS = env_int("LAB_HEARTBEAT_SECONDS", 5, minimum=1, maximum=60)
 LAB_STALE_SECONDS = env_int("LAB_STALE_SECONDS", 20, minimum=3, maximum=600)
+
+# --- Quizzes -------------------------------------------------------------------------------
+# At most one in-lab question every this many lab-clock seconds, per run and learner.
+QUIZ_MIN_LAB_SECONDS = env_int("QUIZ_MIN_LAB_SECONDS", 60, minimum=0, maximum=3600)
 
 # --- Celery --------------------------------------------------------------------------------
 CELERY_BROKER_URL = broker_url(REDIS_URL)

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", account_views.home, name="home"),
     path("accounts/", include("playground.accounts.urls")),
     path("labs/", include("labs.urls")),
+    path("quizzes/", include("playground.quizzes.urls")),
     path("i18n/", include("django.conf.urls.i18n")),  # set_language, behind the switcher
     path("admin/", admin.site.urls),
 ]

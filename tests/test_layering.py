@@ -169,3 +169,17 @@ def test_the_runtime_check_names_the_file_and_the_forbidden_import(source, expec
 ])
 def test_the_runtime_check_lets_asyncio_and_the_engine_through(source):
     assert runtime_violations(source, "x.py", "labs.runtime") == []
+
+
+def test_labs_never_imports_the_site_wide_apps():
+    """DESIGN.md's layout: playground's apps (accounts, quizzes) build on labs, not back."""
+    problems = []
+    for path in sorted((ROOT / "labs").rglob("*.py")):
+        tree = ast.parse(path.read_text(), str(path))
+        for node in ast.walk(tree):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else \
+                [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+            problems += [f"{path.relative_to(ROOT)}:{node.lineno}: imports {name}"
+                         for name in names if name.startswith("playground.")
+                         and name != "playground.settings"]
+    assert problems == []

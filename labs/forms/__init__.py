@@ -2,6 +2,9 @@
 
 from .balancing import ListenerForm, ListenerRuleForm, LoadBalancerForm, TargetGroupForm
 from .base import EditorForm, ResourceForm, problem_text
+from .certificates import CertificateForm
+from .classic import ClassicLoadBalancerForm
+from .compute import AutoScalingGroupForm, LambdaFunctionForm
 from .network import InstanceForm, SecurityGroupForm, SubnetForm, VpcForm
 from .run import RunOptionsForm
 from .topology import NoteForm, TemplateForm, TopologyForm
@@ -11,8 +14,9 @@ from .traffic import TrafficForm
 EDITORS: dict[str, type[EditorForm]] = {
     form.kind: form
     for form in (
-        VpcForm, SubnetForm, SecurityGroupForm, InstanceForm, LoadBalancerForm,
-        ListenerForm, ListenerRuleForm, TargetGroupForm, TrafficForm,
+        VpcForm, SubnetForm, SecurityGroupForm, InstanceForm, AutoScalingGroupForm,
+        LambdaFunctionForm, CertificateForm, LoadBalancerForm, ListenerForm, ListenerRuleForm,
+        TargetGroupForm, ClassicLoadBalancerForm, TrafficForm,
     )
 }
 RESOURCE_EDITORS: dict[str, type[ResourceForm]] = {

@@ -8,6 +8,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from labs import editing
+from labs.validation import health_checks
+from labs.validation import listeners as listener_rules
+from labs.validation import target_groups as group_rules
 
 from .actions import ActionForm, ConditionRowForm, read_condition, write_condition
 from .base import (
@@ -23,12 +26,45 @@ from .base import (
     row_formset,
     set_or_drop,
 )
+from .compute import elb_permissions
 
-PROTOCOLS = ["HTTP", "HTTPS", "TCP", "TLS", "UDP", "TCP_UDP", "GENEVE"]
+# What validation accepts, in its order: target-group protocols, and health-check
+# protocols of any target-group family.
+PROTOCOLS = list(group_rules._PROTOCOLS)
+HEALTH_CHECK_PROTOCOLS = list(dict.fromkeys(
+    p for family in health_checks.FAMILIES.values() for p in family.protocols))
+LB_TYPE_NAMES = {"application": _("Application Load Balancer"),
+                 "network": _("Network Load Balancer"),
+                 "gateway": _("Gateway Load Balancer")}
+# Security policies for HTTPS and TLS listeners (ELB's predefined ones; empty: AWS's default).
+SSL_POLICIES = (
+    "ELBSecurityPolicy-TLS13-1-2-2021-06", "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
+    "ELBSecurityPolicy-TLS13-1-3-2021-06", "ELBSecurityPolicy-TLS13-1-2-Ext1-2021-06",
+    "ELBSecurityPolicy-2016-08", "ELBSecurityPolicy-TLS-1-2-2017-01",
+    "ELBSecurityPolicy-FS-1-2-Res-2020-10",
+)
+ALPN_POLICIES = ("HTTP1Only", "HTTP2Only", "HTTP2Optional", "HTTP2Preferred", "None")
 
 
 def _protocols() -> list[tuple[str, str]]:
     return [(protocol, protocol) for protocol in PROTOCOLS]
+
+
+def _listener_protocols() -> list[Any]:
+    """Listener protocols grouped by the load balancer type that takes them."""
+    return [
+        ("", _("None (Gateway Load Balancer)")),
+        *((LB_TYPE_NAMES[kind], [(p, p) for p in protocols])
+          for kind, protocols in listener_rules.PROTOCOLS.items()),
+    ]
+
+
+def lb_type_of(document: Document, name: str | None) -> str | None:
+    """The Type of an ELBv2 load balancer of the document (application when unset)."""
+    resource = editing.resources(document).get(name or "")
+    if not isinstance(resource, dict) or resource.get("Type") != editing.LOAD_BALANCER:
+        return None
+    return str((resource.get("Properties") or {}).get("Type") or "application")
 
 
 class LoadBalancerForm(ResourceForm):
@@ -50,6 +86,11 @@ class LoadBalancerForm(ResourceForm):
         label=_("Subnets"), widget=forms.CheckboxSelectMultiple,
         help_text=_("One per Availability Zone: each gets a load balancer node."),
     )
+    elastic_ips = forms.BooleanField(
+        label=_("Give each node an Elastic IP"), required=False,
+        help_text=_("An internet-facing Network Load Balancer only: one AWS::EC2::EIP per "
+                    "subnet is created (and removed) with it, a static address per zone."),
+    )
     security_groups = forms.MultipleChoiceField(
         label=_("Security groups"), required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -58,8 +99,12 @@ class LoadBalancerForm(ResourceForm):
         help_text=_("One key=value per line, e.g. idle_timeout.timeout_seconds=60"),
     )
     sections = (
-        Section(_("Load balancer"), ("logical_id", "lb_type", "scheme")),
-        Section(_("Network mapping"), ("subnets", "security_groups")),
+        Section(_("Load balancer"), ("logical_id", "lb_type")),
+        Section(_("Scheme"), ("scheme",), show_when=("lb_type", "application network")),
+        Section(_("Network mapping"), ("subnets",)),
+        Section(_("Static addresses"), ("elastic_ips",), show_when=("lb_type", "network")),
+        Section(_("Security groups"), ("security_groups",),
+                show_when=("lb_type", "application network")),
         Section(_("Attributes"), ("attributes",)),
     )
     field_paths = {
@@ -88,24 +133,69 @@ class LoadBalancerForm(ResourceForm):
             "security_groups": [
                 editing.ref_name(group) for group in properties.get("SecurityGroups") or []
             ],
+            "elastic_ips": any(isinstance(m, dict) and "AllocationId" in m
+                               for m in properties.get("SubnetMappings") or []),
             "attributes": key_value_lines(properties.get("LoadBalancerAttributes")),
         }
 
     def write(self, properties: dict[str, Any], resource: dict[str, Any]) -> None:
         data = self.cleaned_data
-        properties["Type"] = data["lb_type"]
-        properties["Scheme"] = data["scheme"]
-        if "SubnetMappings" in properties:
-            # Mappings carry Elastic IPs (NLB): keep each chosen subnet's own mapping.
-            kept = {editing.ref_name(m.get("SubnetId")): m for m in properties["SubnetMappings"]}
-            properties["SubnetMappings"] = [
-                kept.get(name, {"SubnetId": editing.ref(name)}) for name in data["subnets"]
-            ]
+        lb_type, scheme = data["lb_type"], data["scheme"]
+        properties["Type"] = lb_type
+        if lb_type == "gateway":  # §7.1: no scheme, no security groups
+            properties.pop("Scheme", None)
+            properties.pop("SecurityGroups", None)
         else:
+            properties["Scheme"] = scheme
+            groups = [editing.ref(name) for name in data["security_groups"]]
+            set_or_drop(properties, "SecurityGroups", groups)
+        self.new_eips: list[str] = []
+        mappings = self._mappings(properties, data["subnets"], lb_type, scheme,
+                                  data["elastic_ips"])
+        if any(set(mapping) != {"SubnetId"} for mapping in mappings):
+            properties.pop("Subnets", None)
+            properties["SubnetMappings"] = mappings
+        else:
+            properties.pop("SubnetMappings", None)
             properties["Subnets"] = [editing.ref(name) for name in data["subnets"]]
-        groups = [editing.ref(name) for name in data["security_groups"]]
-        set_or_drop(properties, "SecurityGroups", groups)
         set_or_drop(properties, "LoadBalancerAttributes", key_values(data["attributes"]))
+
+    def _mappings(self, properties: dict[str, Any], subnets: list[str], lb_type: str,
+                  scheme: str, elastic_ips: bool) -> list[dict[str, Any]]:
+        """Each chosen subnet's mapping: its own one kept (Elastic IP, private address)
+        where the type and scheme allow it, with a new Elastic IP where one is asked for."""
+        old = properties.get("SubnetMappings")
+        kept = {editing.ref_name(m.get("SubnetId")): m for m in old or []
+                if isinstance(m, dict)} if isinstance(old, list) else {}
+        eips = lb_type == "network" and scheme == "internet-facing" and elastic_ips
+        mappings = []
+        taken = {self.cleaned_data["logical_id"]}
+        for name in subnets:
+            mapping = dict(kept.get(name) or {"SubnetId": editing.ref(name)})
+            if not eips:
+                mapping.pop("AllocationId", None)
+            elif "AllocationId" not in mapping:
+                eip = editing.free_name(self.document,
+                                        f"{self.cleaned_data['logical_id']}{name}Eip", taken)
+                taken.add(eip)
+                self.new_eips.append(eip)
+                mapping["AllocationId"] = {"Fn::GetAtt": [eip, "AllocationId"]}
+            if lb_type != "network" or scheme != "internal":
+                mapping.pop("PrivateIPv4Address", None)
+            mappings.append(mapping)
+        return mappings
+
+    def write_companions(self, document: Document) -> Document:
+        name = self.cleaned_data["logical_id"]
+        for eip in self.new_eips:
+            document = editing.insert_before(document, name, eip, {
+                "Type": editing.EIP, "Properties": {"Domain": "vpc"}})
+        # Elastic IPs this load balancer no longer uses, and nothing else does, go.
+        if self.original_id:
+            for eip in editing.companions(self.document, self.original_id):
+                if not editing.referrers(document, eip):
+                    document = editing.delete_resource(document, eip)
+        return document
 
 
 class ListenerForm(ActionForm):
@@ -115,13 +205,25 @@ class ListenerForm(ActionForm):
     add_label = _("Add a listener")
     actions_path = "Properties.DefaultActions"
     load_balancer = forms.ChoiceField(label=_("Load balancer"))
-    protocol = forms.ChoiceField(label=_("Protocol"), choices=_protocols, initial="HTTP")
-    port = forms.IntegerField(label=_("Port"), initial=80, min_value=1, max_value=65535)
+    protocol = forms.ChoiceField(
+        label=_("Protocol"), choices=_listener_protocols, initial="HTTP", required=False,
+        help_text=_("A Gateway Load Balancer's listener takes every packet: no protocol, "
+                    "no port."),
+    )
+    port = forms.IntegerField(label=_("Port"), initial=80, min_value=1, max_value=65535,
+                              required=False)
     certificate = forms.ChoiceField(
         label=_("Certificate"), required=False, help_text=_("For HTTPS and TLS listeners.")
     )
+    ssl_policy = forms.ChoiceField(label=_("Security policy"), required=False)
+    alpn_policy = forms.ChoiceField(
+        label=_("ALPN policy"), required=False, help_text=_("TLS listeners only."),
+        choices=[("", "—"), *((p, p) for p in ALPN_POLICIES)],
+    )
     sections = (
-        Section(_("Listener"), ("logical_id", "load_balancer", "protocol", "port", "certificate")),
+        Section(_("Listener"), ("logical_id", "load_balancer", "protocol", "port")),
+        Section(_("Secure listener"), ("certificate", "ssl_policy", "alpn_policy"),
+                show_when=("protocol", "HTTPS TLS")),
         *ActionForm.action_sections(),
     )
     row_sets = ActionForm.action_row_sets(actions_path)
@@ -130,6 +232,8 @@ class ListenerForm(ActionForm):
         "Properties.Protocol": "protocol",
         "Properties.Port": "port",
         "Properties.Certificates": "certificate",
+        "Properties.SslPolicy": "ssl_policy",
+        "Properties.AlpnPolicy": "alpn_policy",
         **ActionForm.action_paths(actions_path),
     }
 
@@ -137,17 +241,47 @@ class ListenerForm(ActionForm):
         super().__init__(*args, document=document, **kwargs)
         self.fields["load_balancer"].choices = choices_of(document, editing.LOAD_BALANCER)
         self.fields["certificate"].choices = choices_of(document, editing.CERTIFICATE, blank=True)
+        policies = list(SSL_POLICIES)
+        current = (self.resource or {}).get("Properties", {}).get("SslPolicy")
+        if isinstance(current, str) and current not in policies:
+            policies.append(current)
+        self.fields["ssl_policy"].choices = [("", _("AWS's default")),
+                                             *((p, p) for p in policies)]
 
     def read(self, properties: dict[str, Any], resource: dict[str, Any]) -> dict[str, Any]:
         certificates = properties.get("Certificates") or [{}]
+        alpn = properties.get("AlpnPolicy")
         initial, self._forward_rows = self.read_action(properties.get("DefaultActions"))
         return {
             "load_balancer": editing.ref_name(properties.get("LoadBalancerArn")),
-            "protocol": properties.get("Protocol", "HTTP"),
+            "protocol": properties.get("Protocol", ""),
             "port": properties.get("Port"),
             "certificate": editing.ref_name(certificates[0].get("CertificateArn")) or "",
+            "ssl_policy": properties.get("SslPolicy", ""),
+            "alpn_policy": alpn[0] if isinstance(alpn, list) and alpn else "",
             **initial,
         }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        lb_type = lb_type_of(self.document, data.get("load_balancer"))
+        protocol = data.get("protocol")
+        if lb_type is None or lb_type == "gateway":
+            return data  # a GWLB listener's protocol and port are not written
+        allowed = listener_rules.PROTOCOLS.get(lb_type, ())
+        if not protocol:
+            self.add_error("protocol", _("Choose a protocol."))
+        elif protocol not in allowed:
+            self.add_error("protocol", _(
+                "A %(type)s takes listeners on %(protocols)s.") % {
+                "type": LB_TYPE_NAMES.get(lb_type, lb_type), "protocols": ", ".join(allowed)})
+        if "port" not in self.errors and data.get("port") is None:
+            self.add_error("port", _("Give the port the listener listens on."))
+        if protocol in ("HTTPS", "TLS") and not data.get("certificate"):
+            self.add_error("certificate", _(
+                "An %(protocol)s listener needs a certificate: add one with “Add a "
+                "certificate” first.") % {"protocol": protocol})
+        return data
 
     def read_rows(self, properties: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
         return {"forward": self._forward_rows}
@@ -155,11 +289,21 @@ class ListenerForm(ActionForm):
     def write(self, properties: dict[str, Any], resource: dict[str, Any]) -> None:
         data = self.cleaned_data
         properties["LoadBalancerArn"] = editing.ref(data["load_balancer"])
-        properties["Protocol"] = data["protocol"]
-        properties["Port"] = data["port"]
-        certificate = data["certificate"]
+        protocol = data["protocol"]
+        if lb_type_of(self.document, data["load_balancer"]) == "gateway":
+            protocol = ""
+            properties.pop("Protocol", None)
+            properties.pop("Port", None)
+        else:
+            properties["Protocol"] = protocol
+            properties["Port"] = data["port"]
+        secure = protocol in ("HTTPS", "TLS")
+        certificate = data["certificate"] if secure else ""
         set_or_drop(properties, "Certificates",
                     [{"CertificateArn": editing.ref(certificate)}] if certificate else None)
+        set_or_drop(properties, "SslPolicy", data["ssl_policy"] if secure else None)
+        alpn = data["alpn_policy"] if protocol == "TLS" else ""
+        set_or_drop(properties, "AlpnPolicy", [alpn] if alpn else None)
         properties["DefaultActions"] = self.write_action()
 
 
@@ -264,8 +408,12 @@ def _read_target(target: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _write_target(row: dict[str, Any]) -> dict[str, Any]:
-    target: dict[str, Any] = {"Id": editing.ref(row["resource"]) if row["resource"] else row["ip"]}
+def _write_target(row: dict[str, Any], document: Document) -> dict[str, Any]:
+    name = row["resource"]
+    function = name in editing.of_type(document, editing.LAMBDA_FUNCTION)
+    # A function is named by its ARN (Ref gives its name); the others by Ref.
+    reference = {"Fn::GetAtt": [name, "Arn"]} if function else editing.ref(name)
+    target: dict[str, Any] = {"Id": reference if name else row["ip"]}
     if row["port"] is not None:
         target["Port"] = row["port"]
     if row["availability_zone"].strip():
@@ -284,14 +432,21 @@ class TargetGroupForm(ResourceForm):
                  ("lambda", _("Lambda function")), ("alb", _("Application Load Balancer"))],
         initial="instance",
     )
-    protocol = forms.ChoiceField(label=_("Protocol"), choices=_protocols, initial="HTTP",
-                                 required=False)
+    protocol = forms.ChoiceField(
+        label=_("Protocol"), choices=_protocols, initial="HTTP", required=False,
+        help_text=_("HTTP or HTTPS behind an Application Load Balancer; TCP, TLS, UDP or "
+                    "TCP_UDP behind a Network Load Balancer; GENEVE behind a Gateway Load "
+                    "Balancer."),
+    )
     port = forms.IntegerField(label=_("Port"), initial=80, min_value=1, max_value=65535,
-                              required=False)
+                              required=False, help_text=_("GENEVE: 6081."))
     vpc = forms.ChoiceField(label=_("VPC"), required=False)
-    hc_protocol = forms.ChoiceField(label=_("Health check protocol"), choices=_protocols,
-                                    required=False)
-    hc_path = forms.CharField(label=_("Health check path"), required=False, initial="/")
+    hc_protocol = forms.ChoiceField(label=_("Health check protocol"), required=False,
+                                    help_text=_("Empty: HTTP for HTTP and HTTPS groups, TCP "
+                                                "for the others."))
+    hc_path = forms.CharField(label=_("Health check path"), required=False,
+                              widget=forms.TextInput(attrs={"placeholder": "/"}),
+                              help_text=_("HTTP and HTTPS health checks only."))
     hc_port = forms.CharField(label=_("Health check port"), required=False,
                               help_text=_("Empty: traffic-port, the port each target receives."))
     hc_interval = forms.IntegerField(label=_("Interval (seconds)"), required=False)
@@ -312,7 +467,9 @@ class TargetGroupForm(ResourceForm):
         ("hc_healthy", "HealthyThresholdCount"), ("hc_unhealthy", "UnhealthyThresholdCount"),
     )
     sections = (
-        Section(_("Target group"), ("logical_id", "target_type", "protocol", "port", "vpc")),
+        Section(_("Target group"), ("logical_id", "target_type")),
+        Section(_("Protocol and port"), ("protocol", "port", "vpc"),
+                show_when=("target_type", "instance ip alb")),
         Section(_("Targets"), ("@targets",)),
         Section(_("Health checks"), ("hc_protocol", "hc_path", "hc_port", "hc_interval",
                                      "hc_timeout", "hc_healthy", "hc_unhealthy", "hc_matcher")),
@@ -325,13 +482,16 @@ class TargetGroupForm(ResourceForm):
         "Properties.VpcId": "vpc",
         "Properties.Matcher": "hc_matcher",
         "Properties.TargetGroupAttributes": "attributes",
+        "Properties.Targets": "target_type",
+        "DependsOn": "target_type",
         **{f"Properties.{key}": field for field, key in PLAIN},
     }
 
     def __init__(self, *args: Any, document: Document, **kwargs: Any) -> None:
         super().__init__(*args, document=document, **kwargs)
         self.fields["vpc"].choices = choices_of(document, editing.VPC, blank=True)
-        self.fields["hc_protocol"].choices = [("", "—"), *_protocols()]
+        self.fields["hc_protocol"].choices = [("", "—"),
+                                              *((p, p) for p in HEALTH_CHECK_PROTOCOLS)]
 
     def defaults(self, document: Document) -> dict[str, Any]:
         vpcs = editing.of_type(document, editing.VPC)
@@ -350,14 +510,52 @@ class TargetGroupForm(ResourceForm):
         targets = properties.get("Targets")
         return {"targets": [_read_target(t) for t in targets or [] if isinstance(t, dict)]}
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("target_type") == "lambda":
+            return data
+        if data.get("protocol") == "GENEVE" and data.get("port") is None:
+            data["port"] = 6081  # the only port GENEVE uses
+        for name in ("protocol", "port", "vpc"):
+            if not data.get(name) and name not in self.errors:
+                self.add_error(name, _("A target group of this type needs it."))
+        if data.get("protocol") == "GENEVE" and data.get("port") not in (None, 6081):
+            self.add_error("port", _("GENEVE target groups use port 6081."))
+        health = data.get("hc_protocol") or (
+            "HTTP" if data.get("protocol") in ("HTTP", "HTTPS") else "TCP")
+        if health == "TCP":
+            for name in ("hc_path", "hc_matcher"):
+                if (data.get(name) or "").strip():
+                    self.add_error(name, _("Only HTTP and HTTPS health checks take this."))
+        return data
+
     def write(self, properties: dict[str, Any], resource: dict[str, Any]) -> None:
         data = self.cleaned_data
+        lambda_group = data["target_type"] == "lambda"
         properties["TargetType"] = data["target_type"]
-        set_or_drop(properties, "VpcId", editing.ref(data["vpc"]) if data["vpc"] else None)
+        set_or_drop(properties, "VpcId", editing.ref(data["vpc"]) if data["vpc"] and not
+                    lambda_group else None)
         for field, key in self.PLAIN:
             value = data[field]
+            if lambda_group and key in ("Protocol", "Port"):
+                value = None  # a Lambda target group has neither
             set_or_drop(properties, key, value.strip() if isinstance(value, str) else value)
         matcher = data["hc_matcher"].replace(" ", "")
         set_or_drop(properties, "Matcher", {"HttpCode": matcher} if matcher else None)
         set_or_drop(properties, "TargetGroupAttributes", key_values(data["attributes"]))
-        set_or_drop(properties, "Targets", self.write_rows("targets", _write_target))
+        targets = self.write_rows("targets", lambda row: _write_target(row, self.document))
+        set_or_drop(properties, "Targets", targets)
+        if lambda_group:
+            self._depend_on_permissions(resource, targets)
+
+    def _depend_on_permissions(self, resource: dict[str, Any], targets: list[Any]) -> None:
+        """AWS registers a function only once ELB may invoke it: wait for the permission."""
+        needed = [permission for target in targets
+                  for permission in elb_permissions(self.document, editing.ref_name(
+                      target.get("Id")) or "")]
+        if not needed:
+            return
+        depends = resource.get("DependsOn")
+        names = depends if isinstance(depends, list) else [depends] if depends else []
+        names = [*names, *(name for name in needed if name not in names)]
+        resource["DependsOn"] = names[0] if len(names) == 1 else names

@@ -34,7 +34,8 @@ class Section:
     """A fieldset of the form: a legend, its fields and row sets, and when it shows.
 
     ``items`` are field names, or ``@name`` for a row set. ``show_when`` is ``(field,
-    value)``: the page's script hides the section unless that field has that value.
+    values)``: the page's script hides the section unless that field has one of the
+    values (separated by spaces).
     """
 
     legend: Promise | str
@@ -246,6 +247,7 @@ class ResourceForm(EditorForm):
         self, data: Any = None, *, document: Document, original_id: str | None = None
     ) -> None:
         self.original_id = original_id
+        self.document = document  # ``read`` may look at other resources
         existing = editing.resources(document).get(original_id) if original_id else None
         self.resource = copy.deepcopy(existing) if isinstance(existing, dict) else None
         initial: dict[str, Any] = self.defaults(document)
@@ -300,6 +302,12 @@ class ResourceForm(EditorForm):
             properties = {}
         self.write(properties, resource)
         resource["Properties"] = properties
-        return editing.put_resource(
+        document = editing.put_resource(
             self.document, self.cleaned_data["logical_id"], resource, self.original_id
         )
+        return self.write_companions(document)
+
+    def write_companions(self, document: Document) -> Document:
+        """The resources created alongside this one (a function's permission, a load
+        balancer's Elastic IPs…), put into ``document`` after the resource itself."""
+        return document

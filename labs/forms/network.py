@@ -170,6 +170,15 @@ def _ingress_rule(row: dict[str, Any]) -> dict[str, Any]:
     return rule
 
 
+def write_app(app: Any, data: dict[str, Any]) -> dict[str, Any]:
+    """``Metadata.Playground.App`` with the form's fields; other keys (SetCookie, Mode,
+    ErrorRate, written in the Template tab) stay."""
+    written = dict(app) if isinstance(app, dict) else {}
+    for field, key in InstanceForm.APP_KEYS:
+        set_or_drop(written, key, data[field])
+    return written
+
+
 class InstanceForm(ResourceForm):
     kind = "instance"
     resource_type = editing.INSTANCE
@@ -248,9 +257,9 @@ class InstanceForm(ResourceForm):
         set_or_drop(properties, "PrivateIpAddress", data["private_ip"])
         groups = [editing.ref(group) for group in data["security_groups"]]
         set_or_drop(properties, "SecurityGroupIds", groups)
-        app = {key: data[field] for field, key in self.APP_KEYS if data[field] not in (None, "")}
         metadata = resource.setdefault("Metadata", {})
         playground = metadata.setdefault("Playground", {})
+        app = write_app(playground.get("App"), data)
         set_or_drop(playground, "App", app)
         set_or_drop(metadata, "Playground", playground)
         set_or_drop(resource, "Metadata", metadata)

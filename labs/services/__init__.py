@@ -4,13 +4,18 @@ Views, tasks, consumers, commands and tests call the same functions (STYLE.md §
 """
 
 from .runs import (
+    ACCESS_LOG_MAX_LINES,
     MAX_CLOCK_SPEED,
     MIN_CLOCK_SPEED,
+    access_log_file_name,
     beat,
+    checked_command,
     claim_run,
+    control_run,
     fail_stale_runs,
     finish_run,
     publish,
+    save_access_log,
     set_state,
     start_run,
     status_event,
@@ -27,12 +32,16 @@ from .topologies import (
 )
 
 __all__ = [
+    "ACCESS_LOG_MAX_LINES",
     "MAX_CLOCK_SPEED",
     "MIN_CLOCK_SPEED",
     "Change",
     "DocumentError",
+    "access_log_file_name",
     "beat",
+    "checked_command",
     "claim_run",
+    "control_run",
     "create_topology",
     "fail_stale_runs",
     "finish_run",
@@ -40,6 +49,7 @@ __all__ = [
     "free_slug",
     "publish",
     "restore_revision",
+    "save_access_log",
     "save_document",
     "set_state",
     "start_run",

@@ -6,8 +6,9 @@ Each function commits its rows first and only then enqueues or publishes
 
 from __future__ import annotations
 
+import gzip
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -20,16 +21,20 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 
 from labs import cfn
 from labs import messages as codes
-from labs.models import LabRun, Topology
+from labs.engine import spec
+from labs.engine.accesslog import ACCOUNT, REGION, load_balancer_id
+from labs.models import LabRun, RunAccessLog, Topology
 
 logger = logging.getLogger(__name__)
 
 State = LabRun.State
 MIN_CLOCK_SPEED, MAX_CLOCK_SPEED = 1, 30
+ACCESS_LOG_MAX_LINES = 200_000  # the newest lines of a run's access log that are kept
 
 
 def start_run(
@@ -78,6 +83,78 @@ def stop_run(user: User | None, run: LabRun) -> None:
         return  # already over, or the worker has not claimed it yet: nothing to tell
     message = {"type": "run.stop", "by": getattr(user, "username", "")}
     transaction.on_commit(partial(_send, run.control_channel, message))
+
+
+def control_run(user: User, run: LabRun, command: Any) -> dict[str, Any]:
+    """Ask the running lab to apply ``command``; its worker answers with a ``fault`` event.
+
+    Commands (labs.runtime.control): ``{"action": "deregister" | "register",
+    "target_group", "target"}``, ``{"action": "fault", "target", "mode"}``,
+    ``{"action": "traffic", "rps"}``. The command is checked here against the run's
+    topology and limits, so a mistake is answered in the learner's language before it
+    reaches the worker; what the worker still refuses comes back as a ``fault`` event
+    with ``error``. Returns the command as sent (only the keys its action uses).
+
+    Raises:
+        PermissionDenied: someone else's run (staff may change any).
+        ValidationError: a malformed command, or the run is not running.
+    """
+    _check_can_control(user, run, _("You cannot change someone else's run."))
+    command = checked_command(run, command)
+    run.refresh_from_db(fields=["state", "control_channel"])
+    if run.state != State.RUNNING or not run.control_channel:
+        raise ValidationError(
+            _("The run is not running, so it cannot be changed."), code="not-running"
+        )
+    message = {"type": "run.control", "command": command, "by": user.username}
+    transaction.on_commit(partial(_send, run.control_channel, message))
+    return command
+
+
+def checked_command(run: LabRun, command: Any) -> dict[str, Any]:
+    """``command`` reduced to the keys its action uses, or a ValidationError saying why."""
+    if not isinstance(command, dict):
+        raise ValidationError(
+            _('Send the change as an object, such as {"action": "traffic", "rps": 5}.'),
+            code="command",
+        )
+    action = command.get("action")
+    if action == "traffic":
+        return {"action": action, "rps": _checked_control_rps(command.get("rps"))}
+    topology = _runnable_topology(run)
+    if action in ("deregister", "register"):
+        group_name, target = command.get("target_group"), command.get("target")
+        group = next((g for g in topology.target_groups if g.name == group_name), None)
+        if group is None:
+            raise ValidationError(
+                _("Choose one of this run's target groups."), code="target_group"
+            )
+        if not isinstance(target, str) or target not in {_target_key(t) for t in group.targets}:
+            raise ValidationError(
+                _("%(target)s is not a target of %(target_group)s."),
+                code="target",
+                params={"target": str(target), "target_group": group.name},
+            )
+        return {"action": action, "target_group": group.name, "target": target}
+    if action == "fault":
+        target, mode = command.get("target"), command.get("mode")
+        instances = {t.address for g in topology.target_groups for t in g.targets if t.ip}
+        if not isinstance(target, str) or target not in instances:
+            raise ValidationError(
+                _("%(target)s is not an instance of this run."),
+                code="target",
+                params={"target": str(target)},
+            )
+        if not isinstance(mode, str) or mode not in codes.FAULT_MODES:
+            raise ValidationError(
+                _("Choose a fault mode: %(modes)s."),
+                code="mode",
+                params={"modes": ", ".join(codes.FAULT_MODES)},
+            )
+        return {"action": action, "target": target, "mode": mode}
+    raise ValidationError(
+        _("Unknown change. Use deregister, register, fault or traffic."), code="action"
+    )
 
 
 def set_state(run: LabRun, state: str, reason: str = "", t: float | None = None) -> bool:
@@ -132,6 +209,45 @@ def beat(run: LabRun) -> bool:
     )
 
 
+def save_access_log(run: LabRun, lines: list[str], topology: spec.Topology) -> RunAccessLog:
+    """Keep the run's access log (its last ACCESS_LOG_MAX_LINES lines), gzipped.
+
+    Called by the worker as the run ends, before its final state is published, so a page
+    that hears "finished" can offer the download at once. ``topology`` is the parsed
+    template (labs.engine.spec.Topology) the run ran, which names the file.
+    """
+    lines = lines[-ACCESS_LOG_MAX_LINES:]
+    text = "".join(f"{line}\n" for line in lines)
+    data = gzip.compress(text.encode("utf-8"), compresslevel=6)
+    log, _created = RunAccessLog.objects.update_or_create(
+        run=run,
+        defaults={
+            "file_name": access_log_file_name(topology, timezone.now()),
+            "lines": len(lines),
+            "data": data,
+        },
+    )
+    return log
+
+
+def access_log_file_name(topology: spec.Topology, end: datetime) -> str:
+    """As AWS names an ALB's log files (ELB user guide, "Access log files")::
+
+        123456789012_elasticloadbalancing_us-east-1_app.my-lb.1234567890abcdef_
+        20140215T2340Z_172.160.001.192_20sg8hgm.log
+
+    (AWS adds ``.gz``; we serve the text itself.) The load balancer is the topology's
+    first, the address its first node's.
+    """
+    lb = topology.load_balancers[0] if topology.load_balancers else None
+    name, kind = (lb.name, lb.type) if lb is not None else ("LoadBalancer", "application")
+    lb_id = load_balancer_id(name, kind).replace("/", ".")
+    ip = lb.nodes[0].ip if lb is not None and lb.nodes else "0.0.0.0"  # noqa: S104 - a name
+    stamp = end.astimezone(UTC).strftime("%Y%m%dT%H%MZ")
+    random_part = get_random_string(8, "abcdefghijklmnopqrstuvwxyz0123456789")
+    return f"{ACCOUNT}_elasticloadbalancing_{REGION}_{lb_id}_{stamp}_{ip}_{random_part}.log"
+
+
 def finish_run(run: LabRun, reason: str, summary: dict[str, Any], t: float | None) -> None:
     LabRun.objects.filter(pk=run.pk).update(summary=summary)
     run.summary = summary
@@ -161,12 +277,16 @@ def fail_stale_runs(run_id: int | None = None) -> int:
 
 def status_event(run: LabRun, t: float | None = None) -> dict[str, Any]:
     """A ``run.status`` event (DESIGN.md, "Events") for the run as it is now."""
-    return {
+    event = {
         "type": "run.status",
         "t": run.lab_seconds() if t is None else t,
         "state": run.state,
         "reason": run.reason,
     }
+    if run.state in LabRun.FINAL_STATES:
+        # The run page offers the access log's download once the run is over.
+        event["access_log"] = RunAccessLog.objects.filter(run_id=run.pk).exists()
+    return event
 
 
 def publish(run_id: int, events: list[dict[str, Any]]) -> None:
@@ -247,10 +367,39 @@ def _check_run_quota(user: User) -> None:
         )
 
 
-def _check_can_control(user: User | None, run: LabRun) -> None:
+def _check_can_control(user: User | None, run: LabRun, message: str | None = None) -> None:
     if user is None or user.is_staff or run.owner_id == user.pk:
         return
-    raise PermissionDenied(_("You cannot stop someone else's run."))
+    raise PermissionDenied(message or _("You cannot stop someone else's run."))
+
+
+def _checked_control_rps(value: Any) -> float:
+    limit = settings.LAB_MAX_RPS
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= limit:
+        raise ValidationError(
+            _("The traffic rate must be a number from 0 to %(limit)s requests a second."),
+            code="rps",
+            params={"limit": limit},
+        )
+    return float(value)
+
+
+def _runnable_topology(run: LabRun) -> spec.Topology:
+    """The run's parsed template; it was valid when the run started."""
+    try:
+        return cfn.load_topology(run.topology.document)
+    except cfn.TemplateError as error:
+        # Edited since the run started: the run is still what it was, but we cannot tell
+        # its targets apart any more. Rare enough to simply refuse.
+        raise ValidationError(
+            _("The template changed since this run started, so it cannot be changed."),
+            code="template",
+        ) from error
+
+
+def _target_key(target: Any) -> str:
+    """How events and commands name a target: ``ip:port``, or a Lambda's logical id."""
+    return str(target.address if target.ip else target.id)
 
 
 def _finish_if_queued(run: LabRun) -> bool:

@@ -2,7 +2,15 @@
 
 from .builder import builder, builder_delete, builder_save, builder_template
 from .revisions import revision_diff, revision_list, revision_restore
-from .runs import run_detail, run_start, run_stop, topology_detail, topology_list
+from .runs import (
+    run_access_log,
+    run_control,
+    run_detail,
+    run_start,
+    run_stop,
+    topology_detail,
+    topology_list,
+)
 from .topologies import topology_fork, topology_new
 
 __all__ = [
@@ -13,6 +21,8 @@ __all__ = [
     "revision_diff",
     "revision_list",
     "revision_restore",
+    "run_access_log",
+    "run_control",
     "run_detail",
     "run_start",
     "run_stop",

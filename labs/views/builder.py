@@ -89,7 +89,9 @@ def builder_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     logical_id = request.POST.get("logical_id", "")
     if document is None or logical_id not in editing.resources(document):
         return _answer(request, topology, None, [], _("There is no such resource."), status=400)
-    text = editing.dump_yaml(editing.delete_resource(document, logical_id))
+    # Its companions (a function's permission, a load balancer's Elastic IPs, a group's
+    # launch template) go with it; anything else that names it makes validation refuse.
+    text = editing.dump_yaml(editing.delete_with_companions(document, logical_id))
     try:
         revision = services.save_document(
             request.user, topology, text, change=Change.DELETE, subject=logical_id

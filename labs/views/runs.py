@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import gzip
+import io
+from collections.abc import Iterator
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.http import HttpResponse, JsonResponse, QueryDict, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from labs import cfn, services
 from labs import messages as codes
 from labs.forms import RunOptionsForm
-from labs.models import LabRun, Topology
+from labs.models import LabRun, RunAccessLog, Topology
 
 from .access import AuthenticatedRequest
 from .access import get_run_for_user as _get_run_for_user
@@ -62,6 +67,7 @@ def run_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "targets": _targets_of(run.topology),
         "catalog": codes.catalog(),
         "run_config": _run_config(run),
+        **_controls_context(run),
     }
     return render(request, "labs/run_detail.html", context)
 
@@ -74,6 +80,62 @@ def run_stop(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if request.accepts("application/json") and not request.accepts("text/html"):
         return JsonResponse({"state": run.state})
     return redirect("labs-run-detail", pk=run.pk)
+
+
+@login_required
+@require_POST
+def run_control(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The run page's controls without JavaScript (the script sends them over the socket).
+
+    Form fields: ``action`` and, as it needs, ``target_group``, ``target``, ``mode``,
+    ``rps``. The ``fault`` event on the page says what the worker did with it.
+    """
+    run = _get_run_for_user(request, pk)
+    wants_json = request.accepts("application/json") and not request.accepts("text/html")
+    try:
+        services.control_run(request.user, run, _command_from(request.POST))
+    except ValidationError as error:
+        if wants_json:
+            return JsonResponse(
+                {"error": "ValidationError", "message": " ".join(error.messages)}, status=400
+            )
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        if wants_json:
+            return JsonResponse({"sent": True})
+    return redirect("labs-run-detail", pk=run.pk)
+
+
+@login_required
+def run_access_log(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The run's ALB access log as a text file named as AWS names its log files."""
+    run = _get_run_for_user(request, pk)
+    log = get_object_or_404(RunAccessLog.objects.filter(run=run))
+    response = StreamingHttpResponse(
+        _gunzipped(bytes(log.data)), content_type="text/plain; charset=utf-8"
+    )
+    response["Content-Disposition"] = content_disposition_header(True, log.file_name)
+    return response
+
+
+def _gunzipped(data: bytes, chunk: int = 64 * 1024) -> Iterator[bytes]:
+    with gzip.GzipFile(fileobj=io.BytesIO(data)) as text:
+        while block := text.read(chunk):
+            yield block
+
+
+def _command_from(form: QueryDict) -> dict[str, Any]:
+    """A control command from the no-script form: only what was posted, rps as a number."""
+    command: dict[str, Any] = {
+        key: form[key] for key in ("action", "target_group", "target", "mode") if key in form
+    }
+    if "rps" in form:
+        try:
+            command["rps"] = float(form["rps"])
+        except ValueError:
+            command["rps"] = form["rps"]  # control_run names the problem
+    return command
 
 
 def _topology_context(
@@ -97,16 +159,35 @@ def _parse(topology: Topology) -> tuple[Any, list[Any]]:
         return None, list(error.problems)
 
 
-def _targets_of(topology: Topology) -> list[dict[str, str]]:
+def _targets_of(topology: Topology) -> list[dict[str, Any]]:
     """Every target the run page lists before any event arrives (health: initial)."""
     parsed, _ = _parse(topology)
     if parsed is None:
         return []
     return [
-        {"targetGroup": group.name, "id": target.id, "address": target.address, "az": target.az}
+        {
+            "targetGroup": group.name,
+            "id": target.id,
+            "address": target.address,
+            "az": target.az,
+            "instance": bool(target.ip),  # a fault needs a server: not for a Lambda
+        }
         for group in parsed.target_groups
         for target in group.targets
     ]
+
+
+def _controls_context(run: LabRun) -> dict[str, Any]:
+    """The run controls' part of the run page: fault modes, the rate limit, the log."""
+    parsed, _problems = _parse(run.topology)
+    rps = run.rps or (parsed.traffic.rps if parsed is not None else 0)
+    return {
+        "fault_modes": list(codes.FAULT_MODES.items()),
+        "max_rps": settings.LAB_MAX_RPS,
+        "traffic_rps": f"{rps:g}",
+        # The script shows the link when the final run.status says there is a log.
+        "has_access_log": not run.is_active and RunAccessLog.objects.filter(run=run).exists(),
+    }
 
 
 def _run_config(run: LabRun) -> dict[str, Any]:

@@ -21,8 +21,8 @@ from playwright.sync_api import Locator, Page, expect
 from labs import forms as builder_forms
 from labs.forms.actions import ActionForm, ConditionRowForm, WeightedGroupRowForm
 from labs.forms.balancing import TargetRowForm
-from labs.management.commands.seed_demo import DEMO_ACCOUNTS
 from labs.models import Topology
+from playground.accounts.management.commands.seed_demo import DEMO_ACCOUNTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -15,8 +15,8 @@ from django.utils.translation import gettext, pgettext
 from playwright.sync_api import Page, expect
 
 from labs import messages as codes
-from labs.management.commands.seed_demo import DEMO_ACCOUNTS
 from labs.models import Topology
+from playground.accounts.management.commands.seed_demo import DEMO_ACCOUNTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

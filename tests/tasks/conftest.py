@@ -1,4 +1,5 @@
 import asyncio
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +19,7 @@ class GroupListener:
         self.layer = channel_layers.make_backend(DEFAULT_CHANNEL_LAYER)
         self.channel = ""
         self.seen: list[Event] = []
+        self._pending: deque[Event] = deque()
 
     async def __aenter__(self) -> "GroupListener":
         self.channel = await self.layer.new_channel()
@@ -28,15 +30,27 @@ class GroupListener:
         await self.layer.group_discard(self.group, self.channel)
         await self.layer.close_pools()
 
+    async def seen_or_wait_for(
+        self, wanted: Callable[[Event], bool], within: float = 10
+    ) -> Event:
+        """Like ``wait_for``, but an event that already arrived counts too."""
+        for event in self.seen:
+            if wanted(event):
+                return event
+        return await self.wait_for(wanted, within)
+
     async def wait_for(self, wanted: Callable[[Event], bool], within: float = 10) -> Event:
         async with asyncio.timeout(within):
             while True:
-                message = await self.layer.receive(self.channel)
-                assert message["type"] == "run.events"
-                for event in message["events"]:
+                # The rest of a batch waits for the next call: no event is skipped.
+                while self._pending:
+                    event = self._pending.popleft()
                     self.seen.append(event)
                     if wanted(event):
                         return event
+                message = await self.layer.receive(self.channel)
+                assert message["type"] == "run.events"
+                self._pending.extend(message["events"])
 
 
 def status(state: str) -> Callable[[Event], bool]:

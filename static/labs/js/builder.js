@@ -18,13 +18,13 @@ function setRevision(number) {
   if (revisionNumber) revisionNumber.textContent = String(number);
 }
 
-// Sections that belong to one choice (the forward / redirect / fixed-response parts of an
-// action) show only while that choice is selected.
+// Sections that belong to some choices (the forward / redirect / fixed-response parts of
+// an action, a listener's certificate) show only while one of those is selected.
 function showChosenSections(root) {
   for (const section of root.querySelectorAll("fieldset[data-show-field]")) {
     const control = section.form?.elements[section.dataset.showField] ??
       section.closest("form")?.elements[section.dataset.showField];
-    if (control) section.hidden = control.value !== section.dataset.showValue;
+    if (control) section.hidden = !section.dataset.showValue.split(" ").includes(control.value);
   }
 }
 

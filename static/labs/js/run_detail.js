@@ -33,6 +33,7 @@ function showState(state, reason) {
   if (FINAL_STATES.has(state)) {
     stopForm.hidden = true;
   }
+  showControls(state);
 }
 
 function showLabTime(t) {
@@ -55,7 +56,8 @@ function targetRow(address, group) {
     row.innerHTML =
       '<td><code></code></td><td></td><td></td>' +
       '<td class="health" data-health="initial"><span class="health-badge"></span> ' +
-      '<span class="health-reason muted"></span></td><td class="number count">0</td>';
+      '<span class="health-reason muted"></span></td><td class="number count">0</td>' +
+      '<td class="target-controls"></td>';
     row.querySelector("code").textContent = address;
     row.cells[1].textContent = group || "";
     row.querySelector(".health-badge").textContent = label("health", "initial");
@@ -126,15 +128,20 @@ function showHealth(event) {
 }
 
 const handlers = {
-  "run.status": (event) => showState(event.state, event.reason),
+  "run.status": (event) => {
+    showState(event.state, event.reason);
+    if (event.access_log) accessLogEl.hidden = false;
+  },
   request: (event) => {
     countRequest(event);
     addRequestRow(event);
   },
   health: showHealth,
+  fault: showFault,
 };
 
 function handleFrame(frame) {
+  shareFrame(frame);
   if (frame.error) {
     showNotice(frame.message);
     return;
@@ -193,9 +200,117 @@ function showSummary(summary) {
     showHealth({ target: address, target_group: group, state, reason: "" });
   }
   if (typeof summary.lab_seconds === "number") showLabTime(summary.lab_seconds);
+  for (const event of summary.faults || []) showFault(event);
 }
 
+// --- run controls: deregister/register, faults, traffic rate, the Faults log -----------
+// Each control is a form that also works without this script (labs-run-control); here it
+// goes over the socket as {"action": "control", "command": {...}}. The worker answers
+// with a `fault` event, which the Faults log shows; a refused command comes back as an
+// error frame (checked on the web side) or as a `fault` event with `error` (the worker).
+
+const accessLogEl = document.getElementById("access-log");
+const faultsList = document.getElementById("faults");
+
+function fill(template, values) {
+  return template.replace(/%\((\w+)\)s/g, (_match, key) => String(values[key] ?? ""));
+}
+
+function faultText(event) {
+  const log = text.faultLog;
+  const by = event.by || log.someone;
+  if (event.error) {
+    const why = label("controlErrors", event.error);
+    return fill(log.refused, { by, error: event.message ? `${why} (${event.message})` : why });
+  }
+  if (event.action === "traffic") {
+    return fill(event.rps > 0 ? log.traffic : log.pause, { by, rps: event.rps });
+  }
+  const template = log[event.action] || event.action || "";
+  return fill(template, {
+    by,
+    target: event.target,
+    target_group: event.target_group,
+    mode: label("faultModes", event.mode),
+  });
+}
+
+function showFault(event) {
+  faultsList.querySelector("li.empty")?.remove();
+  const item = document.createElement("li");
+  item.className = event.error ? "fault fault-refused" : "fault";
+  item.dataset.action = event.action || "";
+  item.dataset.target = event.target || "";
+  const time = document.createElement("span");
+  time.className = "fault-time";
+  time.textContent = typeof event.t === "number" ? `${event.t.toFixed(1)} s` : "";
+  item.append(time, " ", faultText(event));
+  faultsList.prepend(item);
+  if (event.action === "fault" && !event.error && event.target) {
+    const rows = targetsBody.querySelectorAll(`tr[data-target="${CSS.escape(event.target)}"]`);
+    for (const row of rows) row.dataset.fault = event.mode;
+  }
+}
+
+function controlForms() {
+  return document.querySelectorAll("form.control-form");
+}
+
+function showControls(state) {
+  const over = FINAL_STATES.has(state);
+  for (const element of document.querySelectorAll(".target-controls, .target-controls-heading")) {
+    if (over) element.hidden = true;
+  }
+  for (const form of controlForms()) {
+    if (over) form.hidden = true;
+    for (const control of form.elements) control.disabled = state !== "running";
+  }
+}
+
+function commandOf(form, submitter) {
+  const command = {};
+  for (const [key, value] of new FormData(form, submitter)) {
+    if (key !== "csrfmiddlewaretoken") command[key] = value;
+  }
+  if ("rps" in command) command.rps = Number(command.rps);
+  return command;
+}
+
+async function sendControl(submitEvent) {
+  submitEvent.preventDefault();
+  const form = submitEvent.currentTarget;
+  const command = commandOf(form, submitEvent.submitter);
+  showNotice("");  // the last refusal no longer applies
+  if (socket?.readyState === WebSocket.OPEN) {
+    socket.send(JSON.stringify({ action: "control", command }));
+    return;
+  }
+  // No socket: the same command over HTTP.
+  const body = new FormData(form, submitEvent.submitter);
+  const response = await fetch(form.action, {
+    method: "POST",
+    body,
+    headers: { Accept: "application/json" },
+  });
+  if (!response.ok) showNotice((await response.json()).message || "");
+}
+
+function initControls() {
+  for (const form of controlForms()) form.addEventListener("submit", sendControl);
+}
+
+initControls();
 showState(config.state, config.reason);
 showSummary(config.summary);
 stopForm.addEventListener("submit", requestStop);
 connect();
+
+// --- in-lab questions (issue 5): static/quizzes/js/lab_quiz.js draws them --------------
+// Every frame is shared as a "run:frame" DOM event; the quiz answers through "run:send".
+function shareFrame(frame) {
+  document.dispatchEvent(new CustomEvent("run:frame", { detail: frame }));
+}
+
+document.addEventListener("run:send", (sendEvent) => {
+  if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify(sendEvent.detail));
+});

@@ -8,11 +8,12 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+import labs
 from labs.cfn import template_metadata
 from labs.models import Topology
 from playground.accounts import roles
 
-STARTERS_DIR = Path(__file__).resolve().parents[2] / "starters"
+STARTERS_DIR = Path(labs.__file__).resolve().parent / "starters"
 
 # Fixed on purpose: the README and `make run` print them, and they only exist when
 # DEMO_CONTENT is on (DEBUG), never on a production settings path.

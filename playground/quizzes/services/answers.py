@@ -1,0 +1,52 @@
+"""Grading and recording one answer; practice, exams and the lab all come through here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from playground.quizzes.models import Answer, Choice, Question
+
+
+def picked_choices(question: Question, choice_ids: Iterable[object]) -> list[Choice]:
+    """The question's choices with these ids, checked: they exist and there are enough.
+
+    Raises:
+        ValidationError: an id is not one of the question's choices, or the number picked
+            is not the number the question asks for.
+    """
+    try:
+        wanted = {int(str(value)) for value in choice_ids}
+    except ValueError as error:
+        raise ValidationError(_("Pick from the listed choices."), code="choice") from error
+    choices = [c for c in question.choices.all() if c.pk in wanted]
+    if len(choices) != len(wanted):
+        raise ValidationError(_("Pick from the listed choices."), code="choice")
+    if len(choices) != question.choose:
+        raise ValidationError(
+            ngettext("Pick %(count)s choice.", "Pick %(count)s choices.", question.choose)
+            % {"count": question.choose},
+            code="count",
+        )
+    return choices
+
+
+def is_correct(question: Question, choices: Iterable[Choice]) -> bool:
+    correct = {c.pk for c in question.choices.all() if c.is_correct}
+    return {c.pk for c in choices} == correct
+
+
+def record_answer(
+    user: User, question: Question, choice_ids: Iterable[object], source: str
+) -> Answer:
+    """Grade and store an answer. Raises ValidationError for a malformed pick."""
+    choices = picked_choices(question, choice_ids)
+    answer = Answer.objects.create(
+        user=user, question=question, is_correct=is_correct(question, choices), source=source
+    )
+    answer.choices.set(choices)
+    return answer

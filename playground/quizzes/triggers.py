@@ -1,0 +1,134 @@
+"""When a lab run shows a concept happening, which topic to ask about.
+
+Rules and theory of operation: every in-lab trigger is one row of ``TRIGGERS`` — a code,
+the topics to ask about (first with published questions wins), and a pure predicate over
+one event of DESIGN.md's wire contract and the ``Watch`` of what this viewer has seen of
+the run so far. ``Watch.scan`` feeds it each batch, in order, and queues the codes that
+matched. Each trigger fires at most once per run and viewer; how often a queued trigger
+becomes a question (QUIZ_MIN_LAB_SECONDS) and which question it becomes is decided by
+``playground.quizzes.services.lab``. Nothing here touches the database or the clock.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+Event = dict[str, Any]
+
+# Cross-zone imbalance needs enough requests that a 2:1 split is not chance.
+CROSS_ZONE_MIN_REQUESTS = 60
+CROSS_ZONE_MIN_RATIO = 1.6
+
+
+@dataclass
+class Watch:
+    """One viewer's view of one run: what fired, what waits, what the counts are."""
+
+    fired: set[str] = field(default_factory=set)
+    pending: list[str] = field(default_factory=list)
+    zones_by_target: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    requests_by_target: Counter[str] = field(default_factory=Counter)
+
+    def scan(self, events: Iterable[Event]) -> list[str]:
+        """Feed a batch; returns the trigger codes it fired (also queued in ``pending``)."""
+        fired = []
+        for event in events:
+            for trigger in TRIGGERS:
+                if trigger.code in self.fired or not trigger.matches(event, self):
+                    continue
+                self.fired.add(trigger.code)
+                self.pending.append(trigger.code)
+                fired.append(trigger.code)
+        return fired
+
+
+def _first_unhealthy(event: Event, watch: Watch) -> bool:
+    return event.get("type") == "health" and event.get("state") == "unhealthy"
+
+
+def _lb_5xx(event: Event, watch: Watch) -> bool:
+    # A target's own 503 is forwarded with target_status_code set; the LB's has none.
+    return (
+        event.get("type") == "request"
+        and event.get("elb_status_code") in (503, 504)
+        and event.get("target_status_code") is None
+    )
+
+
+def _sticky(event: Event, watch: Watch) -> bool:
+    return event.get("type") == "request" and str(event.get("reason") or "").startswith("sticky:")
+
+
+def _redirect(event: Event, watch: Watch) -> bool:
+    return event.get("type") == "request" and event.get("action") == "redirect"
+
+
+def _fail_open(event: Event, watch: Watch) -> bool:
+    return event.get("type") == "request" and event.get("reason") == "fail_open"
+
+
+def _draining(event: Event, watch: Watch) -> bool:
+    return event.get("type") == "health" and event.get("state") == "draining"
+
+
+def _health_check_blocked(event: Event, watch: Watch) -> bool:
+    # A security group drops the probe silently, so it times out (spec §10).
+    return (
+        event.get("type") == "health"
+        and event.get("state") == "unhealthy"
+        and event.get("reason") == "Target.Timeout"
+    )
+
+
+def _cross_zone_imbalance(event: Event, watch: Watch) -> bool:
+    """Each target only ever served by its own zone's node, and the shares clearly uneven:
+    what cross-zone load balancing switched off looks like (spec §9)."""
+    target, zone = event.get("target"), event.get("node_az")
+    if event.get("type") != "request" or not target or not zone:
+        return False
+    watch.zones_by_target[target].add(zone)
+    watch.requests_by_target[target] += 1
+    counts = watch.requests_by_target
+    if counts.total() < CROSS_ZONE_MIN_REQUESTS or len(counts) < 2:
+        return False
+    zones = set().union(*watch.zones_by_target.values())
+    if len(zones) < 2 or any(len(seen) > 1 for seen in watch.zones_by_target.values()):
+        return False
+    return max(counts.values()) >= CROSS_ZONE_MIN_RATIO * min(counts.values())
+
+
+@dataclass(frozen=True)
+class Trigger:
+    code: str
+    label: Promise  # what happened, in the viewer's language
+    topics: tuple[str, ...]
+    matches: Callable[[Event, Watch], bool]
+
+
+TRIGGERS: tuple[Trigger, ...] = (
+    Trigger("first_unhealthy", _("A target just turned unhealthy."),
+            ("health-checks",), _first_unhealthy),
+    Trigger("lb_5xx", _("The load balancer itself answered 503 or 504."),
+            ("alb", "health-checks"), _lb_5xx),
+    Trigger("sticky", _("Stickiness pinned a client to one target."),
+            ("stickiness",), _sticky),
+    Trigger("redirect", _("The load balancer answered with a redirect."),
+            ("alb", "ssl"), _redirect),
+    Trigger("fail_open", _("No target is healthy, so the load balancer failed open."),
+            ("health-checks",), _fail_open),
+    Trigger("draining", _("A target is draining."),
+            ("health-checks", "clb"), _draining),
+    Trigger("health_check_blocked", _("A health check timed out: is a security group dropping it?"),
+            ("security-groups", "health-checks"), _health_check_blocked),
+    Trigger("cross_zone_imbalance", _("Targets in different zones get very different shares."),
+            ("cross-zone",), _cross_zone_imbalance),
+)
+
+BY_CODE = {trigger.code: trigger for trigger in TRIGGERS}
+TRIGGER_CHOICES = [(trigger.code, trigger.label) for trigger in TRIGGERS]
