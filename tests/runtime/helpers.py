@@ -102,3 +102,21 @@ def starter(name: str, edit: Callable[[dict[str, Any]], None] | None = None) -> 
     if edit is not None:
         edit(document)
     return load_topology(json.dumps(document))
+
+
+class EventLog:
+    """What a lab emitted, with a way to wait for an event (no sleeps)."""
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+        self._arrived = asyncio.Condition()
+
+    async def emit(self, batch: list[Event]) -> None:
+        async with self._arrived:
+            self.events.extend(batch)
+            self._arrived.notify_all()
+
+    async def wait_for(self, predicate: Callable[[Event], bool], within: float = 10.0) -> None:
+        """Until an emitted event satisfies ``predicate``; fails after ``within`` seconds."""
+        async with asyncio.timeout(within), self._arrived:
+            await self._arrived.wait_for(lambda: any(predicate(e) for e in self.events))

@@ -8,29 +8,19 @@ import pytest
 
 from labs.runtime.orchestrator import LabRuntime, RunOptions
 
-from .helpers import of_type, topology
+from .helpers import EventLog, of_type, topology
 
 pytestmark = pytest.mark.timeout(30)
 
 
-class Node:
+class Node(EventLog):
     """A started lab without generated traffic, and raw client sockets to one of its nodes."""
 
     def __init__(self, edit=None, **options):
-        self.events = []
+        super().__init__()
         self.runtime = LabRuntime(topology(edit), RunOptions(
             duration=25, clock_speed=options.pop("clock_speed", 1), **options),
-            self._emit, sample_requests=False)
-        self._arrived = asyncio.Condition()
-
-    async def _emit(self, batch):
-        async with self._arrived:
-            self.events.extend(batch)
-            self._arrived.notify_all()
-
-    async def wait_for(self, predicate, within=10.0):
-        async with asyncio.timeout(within), self._arrived:
-            await self._arrived.wait_for(lambda: any(predicate(e) for e in self.events))
+            self.emit, sample_requests=False)
 
     async def __aenter__(self):
         await self.runtime.__aenter__()

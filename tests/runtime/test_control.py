@@ -6,7 +6,7 @@ import pytest
 
 from labs.runtime.orchestrator import ControlError, LabRuntime, RunOptions
 
-from .helpers import of_type, topology
+from .helpers import EventLog, of_type, topology
 
 pytestmark = pytest.mark.timeout(30)
 WEB1 = "10.0.1.10:80"
@@ -19,26 +19,15 @@ def _delay(seconds):
     return edit
 
 
-class Lab:
+class Lab(EventLog):
     """A running lab and what it emitted, for tests that steer it."""
 
     def __init__(self, topo, **options):
-        self.events = []
+        super().__init__()
         options = {"duration": 25, "clock_speed": 30, "rps": 40, **options}
-        self.runtime = LabRuntime(topo, RunOptions(**options), self._emit,
+        self.runtime = LabRuntime(topo, RunOptions(**options), self.emit,
                                   sample_requests=False)
         self.stop = asyncio.Event()
-        self._arrived = asyncio.Condition()
-
-    async def _emit(self, batch):
-        async with self._arrived:
-            self.events.extend(batch)
-            self._arrived.notify_all()
-
-    async def wait_for(self, predicate, within=10.0):
-        """Until an emitted event satisfies ``predicate``; fails after ``within`` seconds."""
-        async with asyncio.timeout(within), self._arrived:
-            await self._arrived.wait_for(lambda: any(predicate(e) for e in self.events))
 
     async def __aenter__(self):
         await self.runtime.__aenter__()
