@@ -17,7 +17,6 @@ to the caller, which owns the run's lifecycle (``lab.now()`` gives the lab-clock
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import random
 from collections.abc import Awaitable, Callable
@@ -68,7 +67,6 @@ class LabRuntime:
         self._sink = EventSink(
             max_requests_per_batch=BROWSER_REQUESTS_PER_BATCH if sample_requests else None,
             rng=self._rng)
-        self._stack = contextlib.AsyncExitStack()
         self._tasks: list[asyncio.Task[Any]] = []
         self._servers: dict[str, TargetServer] = {}  # by virtual "ip:port"
         self._nodes: list[AlbNode] = []

@@ -8,20 +8,18 @@ awaits. Finished exchanges go to ``record`` untouched; events are built per batc
 
 Targets are reached only through ``Sandbox.endpoint`` from the node's own loopback
 address, so a target sees the node's (virtual private) address as its peer.
+
+This module decides (routing, actions, answers); ``client_side`` speaks to clients and
+``upstream`` to targets.
 """
 
 from __future__ import annotations
 
 import asyncio
 import random
-import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from time import perf_counter
-from typing import cast
-
-import httptools
 
 from labs.engine import actions, lambda_targets, stickiness
 from labs.engine.accesslog import target_group_arn
@@ -38,38 +36,23 @@ from labs.engine.health import HEALTHY
 from labs.engine.rules import RequestFacts, Router
 from labs.engine.spec import Action, Listener, LoadBalancer, Node, TargetGroup
 
+from .client_side import ClientConnection
 from .clock import LabClock
 from .exchange import Exchange
+from .limits import CONNECT_TIMEOUT, REASONS
 from .sandbox import Sandbox, SandboxViolation
 from .tls import ListenerCertificates
+from .upstream import UpstreamConnection, UpstreamPool
 from .websocket import TunnelUpstream
 
-CONNECT_TIMEOUT = 10.0  # lab seconds, fixed by AWS (spec §4.2)
-URL_LIMIT = 16 * 1024  # request line over 16 K ⇒ 414 (spec §4.3)
-HEADER_LIMIT = 16 * 1024  # one header ⇒ 400
-HEADERS_LIMIT = 64 * 1024  # all headers ⇒ 400
-RESPONSE_HEADERS_LIMIT = 32 * 1024  # a target's response headers ⇒ 502
-_TRANSFER_CODINGS = (b"chunked", b"identity")  # anything else ⇒ 501
 REAP_SECONDS = 0.25  # wall seconds between looks for idle client connections
-MAX_XFF_ADDRESSES = 30  # more ⇒ 463 (exact boundary unverified: spec Appendix B)
 _FORWARDED = frozenset({b"host", b"x-forwarded-for", b"x-forwarded-proto", b"x-forwarded-port",
                         b"x-amzn-trace-id", b"expect"})  # the ALB writes (or answers) these
 _HOP_BY_HOP = frozenset({
     b"connection", b"keep-alive", b"proxy-connection", b"te", b"trailer",
     b"transfer-encoding", b"upgrade", b"content-length",
 })
-_REASONS = {200: b"OK", 301: b"Moved Permanently", 302: b"Found", 400: b"Bad Request",
-            403: b"Forbidden", 404: b"Not Found", 408: b"Request Time-out",
-            413: b"Request Entity Too Large", 414: b"Request-URI Too Large", 463: b"",
-            500: b"Internal Server Error", 501: b"Not Implemented", 502: b"Bad Gateway",
-            503: b"Service Temporarily Unavailable", 504: b"Gateway Time-out"}
 
-
-class _Refused(Exception):
-    """Raised from a parser callback: the request breaks a limit; answer ``status``."""
-
-    def __init__(self, status: int) -> None:
-        self.status = status
 
 
 @dataclass(slots=True, kw_only=True)
@@ -108,9 +91,9 @@ class AlbNode:
         self.host = ctx.sandbox.loopback(node.ip)
         self.port = 0  # the real port, once bound
         self._server: asyncio.Server | None = None
-        self._pools: dict[str, _UpstreamPool] = {}
-        self.clients: set[_ClientConnection] = set()
-        self.waiting: set[_UpstreamConnection] = set()  # sent a request, no answer yet
+        self._pools: dict[str, UpstreamPool] = {}
+        self.clients: set[ClientConnection] = set()
+        self.waiting: set[UpstreamConnection] = set()  # sent a request, no answer yet
         self._zonal_algorithms: dict[str, Algorithm] = {}
         self._reaper: asyncio.TimerHandle | None = None
         self.settings = load_balancer_settings(lb.attributes)
@@ -123,7 +106,7 @@ class AlbNode:
         loop = asyncio.get_running_loop()
         context = self.certificates.default if self.certificates is not None else None
         self._server = await loop.create_server(
-            lambda: _ClientConnection(self), self.host, port, reuse_address=True, ssl=context)
+            lambda: ClientConnection(self), self.host, port, reuse_address=True, ssl=context)
         self.port = self._server.sockets[0].getsockname()[1]
         self._reaper = loop.call_later(REAP_SECONDS, self._reap)
 
@@ -173,7 +156,7 @@ class AlbNode:
         # The default content type is undocumented (spec Appendix B): text/plain.
         content_type = config.get("ContentType", "text/plain").encode()
         status = int(config.get("StatusCode", "200"))
-        self._reply(ex, status, _REASONS.get(status, b""),
+        self._reply(ex, status, REASONS.get(status, b""),
                     [(b"Server", b"awselb/2.0"), (b"Content-Type", content_type)], body)
 
     def _redirect(self, ex: Exchange, action: Action) -> None:
@@ -186,7 +169,7 @@ class AlbNode:
             self.answer_error(ex, 500, "RedirectUrlLimitExceeded")
             return
         ex.redirect_url = answer.location
-        self._reply(ex, answer.status, _REASONS[answer.status],
+        self._reply(ex, answer.status, REASONS[answer.status],
                     [(b"Server", b"awselb/2.0"), (b"Content-Type", b"text/html"),
                      (b"Location", answer.location.encode("latin-1"))], b"")
 
@@ -260,7 +243,7 @@ class AlbNode:
             except SandboxViolation:
                 self.answer_error(ex, 502, "TargetNotInSandbox")
                 return
-            pool = self._pools[choice.target] = _UpstreamPool(self, endpoint)
+            pool = self._pools[choice.target] = UpstreamPool(self, endpoint)
         ctx.outstanding[choice.target] = ctx.outstanding.get(choice.target, 0) + 1
         ex.t_dispatched = perf_counter()
         if ex.upgrade:
@@ -347,7 +330,7 @@ class AlbNode:
             return
         ex.target_status = answer.status
         ex.t_target_done = perf_counter()
-        self._reply(ex, answer.status, _REASONS.get(answer.status, b""),
+        self._reply(ex, answer.status, REASONS.get(answer.status, b""),
                     [(k.encode("latin-1"), v.encode("latin-1")) for k, v in answer.headers],
                     answer.body)
 
@@ -421,9 +404,9 @@ class AlbNode:
 
     def answer_error(self, ex: Exchange, status: int, error: str) -> None:
         ex.error_reason = error
-        body = b"<html><body><h1>" + str(status).encode() + b" " + _REASONS.get(status, b"") + \
+        body = b"<html><body><h1>" + str(status).encode() + b" " + REASONS.get(status, b"") + \
             b"</h1></body></html>\r\n"
-        self._reply(ex, status, _REASONS.get(status, b""),
+        self._reply(ex, status, REASONS.get(status, b""),
                     [(b"Server", b"awselb/2.0"), (b"Content-Type", b"text/html")], body)
 
     def _reply(self, ex: Exchange, status: int, reason: bytes,
@@ -446,421 +429,3 @@ class AlbNode:
         ex.t_responded = perf_counter()
         ex.client.respond(ex, payload)
         self.ctx.record(ex)
-
-
-class _ClientConnection(asyncio.Protocol):
-    """The client side: parses requests, answers them in order (pipelining allowed)."""
-
-    def __init__(self, node: AlbNode) -> None:
-        self.node = node
-        self._parser = httptools.HttpRequestParser(self)
-        self._transport: asyncio.Transport | None = None
-        self._queue: deque[Exchange] = deque()
-        self._active: Exchange | None = None
-        self._client_ip = ""
-        self._client_port = 0
-        self._xff_self = ""
-        self._tls: tuple[str, str, str | None] | None = None  # cipher, protocol, SNI
-        self._url = b""
-        self._headers: list[tuple[bytes, bytes]] = []
-        self._body: list[bytes] = []
-        self._received = 0
-        self._header_bytes = 0
-        self._in_message = False
-        self._last_data = self._opened = 0.0
-        self._closing = False  # answer what is in flight, then close (keep-alive expired)
-        self._early: list[bytes] | None = None  # bytes after an upgrade request, until 101
-        self._upstream: TunnelUpstream | None = None  # set once tunnelling
-        self._tasks: set[asyncio.Task[None]] = set()
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self._transport = cast(asyncio.Transport, transport)
-        self.node.ctx.connections.add(transport)
-        self.node.clients.add(self)
-        self._last_data = self._opened = asyncio.get_running_loop().time()
-        host, port = transport.get_extra_info("peername")[:2]
-        self._client_ip = self.node.ctx.sandbox.virtual(host) or host
-        self._client_port = port
-        # routing.http.xff_client_port.enabled appends ":port" (IPv6 as "[addr]:port").
-        client = f"[{self._client_ip}]" if ":" in self._client_ip else self._client_ip
-        self._xff_self = f"{client}:{port}" if self.node.settings.xff_client_port \
-            else self._client_ip
-        ssl_object = transport.get_extra_info("ssl_object")
-        certificates = self.node.certificates
-        if ssl_object is not None and certificates is not None:
-            cipher = ssl_object.cipher()
-            self._tls = (cipher[0] if cipher else "-", ssl_object.version() or "-",
-                         certificates.server_name(ssl_object))
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.node.ctx.connections.discard(self._transport)
-        self.node.clients.discard(self)
-        self._transport = None
-        if self._upstream is not None and self._upstream.transport is not None:
-            self._upstream.transport.close()
-        for task in self._tasks:
-            task.cancel()
-        for ex in ([self._active] if self._active else []) + list(self._queue):
-            # 460: the client left before its answer; logged, never seen (spec §4.3).
-            ex.abandoned = True
-            ex.elb_status = 460
-            ex.error_reason = "ClientClosedConnection"
-            ex.t_responded = perf_counter()
-            self.node.ctx.record(ex)
-        self._queue.clear()
-
-    def hold(self, task: asyncio.Task[None]) -> None:
-        """Keep a task that works for this connection until it is done."""
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    def tunnel(self, upstream: TunnelUpstream, received: bytes, *, upgraded: bool) -> None:
-        """The target answered an upgrade: relay it, then pass bytes both ways (if 101)."""
-        transport = self._transport
-        self._active = None
-        if transport is None:
-            if upstream.transport is not None:
-                upstream.transport.close()
-            return
-        transport.write(received)
-        upstream.peer = transport
-        self._upstream = upstream
-        if upgraded and upstream.transport is not None:
-            upstream.transport.write(b"".join(self._early or []))
-        self._early = None
-
-    def upstream_closed(self) -> None:
-        if self._upstream is not None and self._transport is not None:
-            self._transport.close()
-
-    def eof_received(self) -> bool:
-        """The client half-closed: answer what it asked, then close (True keeps writing)."""
-        if self._active is None and not self._queue:
-            return False
-        self._closing = True
-        return self._transport is not None and \
-            self._transport.get_extra_info("ssl_object") is None
-
-    def reap(self, now: float, idle: float, lifetime: float) -> None:
-        transport = self._transport
-        if transport is None or self._active is not None or self._upstream is not None:
-            return
-        if now - self._last_data >= idle:
-            if self._in_message:
-                self._refuse(408)  # started a request and went quiet
-            else:
-                transport.close()
-        elif now - self._opened >= lifetime:
-            self._closing = True
-            transport.close()
-
-    def data_received(self, data: bytes) -> None:
-        self._received += len(data)
-        self._last_data = asyncio.get_running_loop().time()
-        if self._upstream is not None and self._upstream.transport is not None:
-            self._upstream.transport.write(data)  # upgraded: bytes pass untouched
-            return
-        if self._early is not None:
-            self._early.append(data)
-            return
-        try:
-            self._parser.feed_data(data)
-        except httptools.HttpParserUpgrade as upgrade:
-            self._early = [data[upgrade.args[0]:]]
-        except httptools.HttpParserCallbackError as error:
-            refused = error.__context__
-            self._refuse(refused.status if isinstance(refused, _Refused) else 400)
-        except httptools.HttpParserError:
-            self._refuse(400)
-
-    def _refuse(self, status: int) -> None:
-        """Answer a request the ALB will not route (malformed, too large…) and close."""
-        transport = self._transport
-        if transport is not None:
-            transport.write(b"HTTP/1.1 " + str(status).encode() + b" " + _REASONS[status] +
-                            b"\r\nServer: awselb/2.0\r\nContent-Length: 0\r\n"
-                            b"Connection: close\r\n\r\n")
-            transport.close()
-
-    # --- httptools callbacks ----------------------------------------------------------------
-    def on_message_begin(self) -> None:
-        self._url = b""
-        self._headers = []
-        self._body = []
-        self._header_bytes = 0
-        self._in_message = True
-
-    def on_url(self, url: bytes) -> None:
-        self._url += url
-        if len(self._url) > URL_LIMIT:
-            raise _Refused(414)
-
-    def on_header(self, name: bytes, value: bytes) -> None:
-        size = len(name) + len(value)
-        self._header_bytes += size
-        if size > HEADER_LIMIT or self._header_bytes > HEADERS_LIMIT:
-            raise _Refused(400)
-        self._headers.append((name, value))
-
-    def on_headers_complete(self) -> None:
-        expect = False
-        for name, value in self._headers:
-            lower = name.lower()
-            if lower == b"transfer-encoding" and \
-                    value.strip().lower().rsplit(b",", 1)[-1].strip() not in _TRANSFER_CODINGS:
-                raise _Refused(501)
-            if lower == b"expect" and value.strip().lower() == b"100-continue":
-                expect = True
-        if expect and self._transport is not None:
-            # The ALB answers 100 Continue itself and drops Expect (spec §4.1).
-            self._transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
-
-    def on_body(self, body: bytes) -> None:
-        self._body.append(body)
-
-    def on_message_complete(self) -> None:
-        self._in_message = False
-        upgrade = self._parser.should_upgrade()
-        node = self.node
-        started = perf_counter()
-        parser = self._parser
-        ex = Exchange(self, parser.get_method().decode("latin-1"), self._url, self._headers,
-                      b"".join(self._body), parser.get_http_version(),
-                      parser.should_keep_alive(), started, time.time(), node.ctx.clock.now())
-        ex.received, self._received = self._received, 0
-        if upgrade:
-            ex.upgrade = next((v for k, v in ex.headers if k.lower() == b"upgrade"), b"websocket")
-        self._describe(ex)
-        self._queue.append(ex)
-        if self._active is None:
-            self._next()
-
-    def _describe(self, ex: Exchange) -> None:
-        node = self.node
-        ex.client_ip = self._client_ip
-        ex.client_port = self._client_port
-        ex.lb = node.lb.name
-        ex.node_az = node.node.az
-        ex.listener_port = node.listener.port
-        ex.protocol = node.listener.protocol
-        ex.tls = self._tls
-        url = httptools.parse_url(ex.url)
-        ex.path = (url.path or b"/").decode("latin-1")
-        ex.query = (url.query or b"").decode("latin-1")
-        host = b""
-        xff = b""
-        trace = b""
-        for name, value in ex.headers:
-            lower = name.lower()
-            if lower == b"host" and not host:
-                host = value
-            elif lower == b"x-forwarded-for":
-                xff = value
-            elif lower == b"x-amzn-trace-id":
-                trace = value
-            elif lower == b"user-agent":
-                ex.user_agent = value.decode("latin-1")
-        settings = node.settings
-        raw_host = host.decode("latin-1")
-        ex.host = raw_host if settings.preserve_host else \
-            _normalise_host(raw_host, node.listener.port)
-        ex.xff_received = xff.decode("latin-1")
-        ex.xff = _forwarded_for(ex.xff_received, self._xff_self, settings.xff_mode)
-        ex.trace_id = _trace_id(trace.decode("latin-1"), ex.wall_start, node.ctx.rng)
-
-    def _next(self) -> None:
-        if not self._queue:
-            return
-        ex = self._active = self._queue.popleft()
-        if ex.xff_received and ex.xff_received.count(",") + 1 > MAX_XFF_ADDRESSES:
-            self.node.answer_error(ex, 463, "TooManyForwardedForAddresses")
-            return
-        self.node.dispatch(ex)
-
-    def respond(self, ex: Exchange, payload: bytes) -> None:
-        transport = self._transport
-        self._active = None
-        if transport is None or transport.is_closing():
-            return
-        transport.write(payload)
-        if not ex.keep_alive or (self._closing and not self._queue):
-            transport.close()
-            return
-        self._next()
-
-
-def _forwarded_for(received: str, client: str, mode: str) -> str | None:
-    """The X-Forwarded-For the target gets (routing.http.xff_header_processing.mode)."""
-    if mode == "remove":
-        return None
-    if mode == "preserve":
-        return received or None  # absent stays absent
-    return f"{received}, {client}" if received else client
-
-
-def _normalise_host(host: str, listener_port: int) -> str:
-    # routing.http.preserve_host_header.enabled=false (spec §4.1): drop the port on 80/443,
-    # add the listener port on any other; host names are lower-cased.
-    name, sep, _port = host.rpartition(":") if host.count(":") == 1 else (host, "", "")
-    name = (name if sep else host).lower()
-    if listener_port in (80, 443):
-        return name
-    return f"{name}:{listener_port}"
-
-
-def _trace_id(existing: str, epoch: float, rng: random.Random) -> str:
-    fresh = f"1-{int(epoch):08x}-{rng.getrandbits(96):024x}"
-    if "Root=" not in existing:
-        return f"Root={fresh}"
-    fields = [f for f in existing.split(";") if f and not f.startswith("Self=")]
-    return ";".join([f"Self={fresh}", *fields])
-
-
-class _UpstreamPool:
-    """Keep-alive connections from one node to one target, warmest first (LIFO)."""
-
-    def __init__(self, node: AlbNode, endpoint: tuple[str, int]) -> None:
-        self.node = node
-        self.endpoint = endpoint
-        self.idle: list[_UpstreamConnection] = []
-        self._connecting: set[asyncio.Task[None]] = set()
-
-    def send(self, ex: Exchange, data: bytes) -> None:
-        while self.idle:
-            connection = self.idle.pop()
-            if connection.usable:
-                connection.send(ex, data)
-                return
-        task = asyncio.get_running_loop().create_task(self._connect_and_send(ex, data))
-        self._connecting.add(task)
-        task.add_done_callback(self._connecting.discard)
-
-    async def _connect_and_send(self, ex: Exchange, data: bytes) -> None:
-        loop = asyncio.get_running_loop()
-        host, port = self.endpoint
-        try:
-            async with asyncio.timeout(self.node.ctx.clock.wall(CONNECT_TIMEOUT)):
-                _transport, connection = await loop.create_connection(
-                    lambda: _UpstreamConnection(self), host, port,
-                    local_addr=(self.node.host, 0))
-        except TimeoutError:
-            self.node.target_failed(ex, 504, "TargetConnectTimeout")
-        except OSError:
-            self.node.target_failed(ex, 502, "TargetConnectionError")
-        else:
-            connection.send(ex, data)
-
-    def release(self, connection: _UpstreamConnection) -> None:
-        self.idle.append(connection)
-
-    def close(self) -> None:
-        for task in self._connecting:
-            task.cancel()
-        for connection in self.idle:
-            connection.close()
-        self.idle.clear()
-
-
-class _UpstreamConnection(asyncio.Protocol):
-    def __init__(self, pool: _UpstreamPool) -> None:
-        self._pool = pool
-        self._transport: asyncio.Transport | None = None
-        self._parser = httptools.HttpResponseParser(self)
-        self._ex: Exchange | None = None
-        self.deadline = 0.0  # loop time by which the target must have answered
-        self._reason = b""
-        self._headers: list[tuple[bytes, bytes]] = []
-        self._body: list[bytes] = []
-        self._header_bytes = 0
-
-    @property
-    def usable(self) -> bool:
-        return self._transport is not None and not self._transport.is_closing()
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self._transport = cast(asyncio.Transport, transport)
-        self._pool.node.ctx.connections.add(transport)
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._pool.node.ctx.connections.discard(self._transport)
-        self._transport = None
-        if self._ex is not None:
-            self._fail(502, "TargetClosedConnection")
-
-    def send(self, ex: Exchange, data: bytes) -> None:
-        if self._transport is None:
-            self._pool.node.target_failed(ex, 502, "TargetClosedConnection")
-            return
-        self._ex = ex
-        node = self._pool.node
-        # A deadline the node's reaper checks, not a timer per request: timers cost more
-        # than the rest of the request's Python work.
-        self.deadline = asyncio.get_running_loop().time() + \
-            node.ctx.clock.wall(node.settings.idle_timeout)
-        node.waiting.add(self)
-        self._transport.write(data)
-
-    def close(self) -> None:
-        if self._transport is not None:
-            self._transport.close()
-
-    def timed_out(self) -> None:
-        self._fail(504, "TargetTimeout")
-        if self._transport is not None:
-            self._transport.abort()
-
-    def _fail(self, status: int, error: str) -> None:
-        ex, self._ex = self._ex, None
-        self._pool.node.waiting.discard(self)
-        if ex is not None:
-            self._pool.node.target_failed(ex, status, error)
-
-    def data_received(self, data: bytes) -> None:
-        try:
-            self._parser.feed_data(data)
-        except httptools.HttpParserError as error:
-            too_large = isinstance(error.__context__, _Refused)
-            self._fail(502, "TargetResponseTooLarge" if too_large else "TargetMalformedResponse")
-            if self._transport is not None:
-                self._transport.abort()
-
-    def on_message_begin(self) -> None:
-        self._reason = b""
-        self._headers = []
-        self._body = []
-        self._header_bytes = 0
-
-    def on_status(self, reason: bytes) -> None:
-        self._reason += reason
-
-    def on_headers_complete(self) -> None:
-        # A response to HEAD has no body whatever its Content-Length says, and httptools
-        # cannot be told so: finish here and give the next response a fresh parser.
-        if self._ex is not None and self._ex.method == "HEAD":
-            parser, self._parser = self._parser, httptools.HttpResponseParser(self)
-            self._complete(parser)
-
-    def on_header(self, name: bytes, value: bytes) -> None:
-        self._header_bytes += len(name) + len(value)
-        if self._header_bytes > RESPONSE_HEADERS_LIMIT:
-            raise _Refused(502)  # response headers over 32 K (spec §4.3)
-        self._headers.append((name, value))
-
-    def on_body(self, body: bytes) -> None:
-        self._body.append(body)
-
-    def on_message_complete(self) -> None:
-        self._complete(self._parser)
-
-    def _complete(self, parser: httptools.HttpResponseParser) -> None:
-        keep_alive = parser.should_keep_alive()
-        ex, self._ex = self._ex, None
-        self._pool.node.waiting.discard(self)
-        if ex is None:
-            return
-        self._pool.node.target_answered(ex, parser.get_status_code(), self._reason,
-                                        self._headers, b"".join(self._body))
-        if keep_alive and self.usable:
-            self._pool.release(self)
-        else:
-            self.close()

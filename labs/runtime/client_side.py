@@ -1,0 +1,300 @@
+"""The client side of an ALB node: parse requests, answer them in order.
+
+Per connection: httptools parses what the client sends; limits are checked as it reads;
+each complete request becomes an ``Exchange`` the node routes; answers go back in
+order (pipelining allowed). WebSocket upgrades turn the connection into a tunnel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections import deque
+from time import perf_counter
+from typing import TYPE_CHECKING, cast
+
+import httptools
+
+from .exchange import Exchange
+from .limits import (
+    HEADER_LIMIT,
+    HEADERS_LIMIT,
+    MAX_XFF_ADDRESSES,
+    REASONS,
+    TRANSFER_CODINGS,
+    URL_LIMIT,
+    Refused,
+)
+from .websocket import TunnelUpstream
+
+if TYPE_CHECKING:
+    from .proxy_http import AlbNode
+
+
+class ClientConnection(asyncio.Protocol):
+    """The client side: parses requests, answers them in order (pipelining allowed)."""
+
+    def __init__(self, node: AlbNode) -> None:
+        self.node = node
+        self._parser = httptools.HttpRequestParser(self)
+        self._transport: asyncio.Transport | None = None
+        self._queue: deque[Exchange] = deque()
+        self._active: Exchange | None = None
+        self._client_ip = ""
+        self._client_port = 0
+        self._xff_self = ""
+        self._tls: tuple[str, str, str | None] | None = None  # cipher, protocol, SNI
+        self._url = b""
+        self._headers: list[tuple[bytes, bytes]] = []
+        self._body: list[bytes] = []
+        self._received = 0
+        self._header_bytes = 0
+        self._in_message = False
+        self._last_data = self._opened = 0.0
+        self._closing = False  # answer what is in flight, then close (keep-alive expired)
+        self._early: list[bytes] | None = None  # bytes after an upgrade request, until 101
+        self._upstream: TunnelUpstream | None = None  # set once tunnelling
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = cast(asyncio.Transport, transport)
+        self.node.ctx.connections.add(transport)
+        self.node.clients.add(self)
+        self._last_data = self._opened = asyncio.get_running_loop().time()
+        host, port = transport.get_extra_info("peername")[:2]
+        self._client_ip = self.node.ctx.sandbox.virtual(host) or host
+        self._client_port = port
+        # routing.http.xff_client_port.enabled appends ":port" (IPv6 as "[addr]:port").
+        client = f"[{self._client_ip}]" if ":" in self._client_ip else self._client_ip
+        self._xff_self = f"{client}:{port}" if self.node.settings.xff_client_port \
+            else self._client_ip
+        ssl_object = transport.get_extra_info("ssl_object")
+        certificates = self.node.certificates
+        if ssl_object is not None and certificates is not None:
+            cipher = ssl_object.cipher()
+            self._tls = (cipher[0] if cipher else "-", ssl_object.version() or "-",
+                         certificates.server_name(ssl_object))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.node.ctx.connections.discard(self._transport)
+        self.node.clients.discard(self)
+        self._transport = None
+        if self._upstream is not None and self._upstream.transport is not None:
+            self._upstream.transport.close()
+        for task in self._tasks:
+            task.cancel()
+        for ex in ([self._active] if self._active else []) + list(self._queue):
+            # 460: the client left before its answer; logged, never seen (spec §4.3).
+            ex.abandoned = True
+            ex.elb_status = 460
+            ex.error_reason = "ClientClosedConnection"
+            ex.t_responded = perf_counter()
+            self.node.ctx.record(ex)
+        self._queue.clear()
+
+    def hold(self, task: asyncio.Task[None]) -> None:
+        """Keep a task that works for this connection until it is done."""
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def tunnel(self, upstream: TunnelUpstream, received: bytes, *, upgraded: bool) -> None:
+        """The target answered an upgrade: relay it, then pass bytes both ways (if 101)."""
+        transport = self._transport
+        self._active = None
+        if transport is None:
+            if upstream.transport is not None:
+                upstream.transport.close()
+            return
+        transport.write(received)
+        upstream.peer = transport
+        self._upstream = upstream
+        if upgraded and upstream.transport is not None:
+            upstream.transport.write(b"".join(self._early or []))
+        self._early = None
+
+    def upstream_closed(self) -> None:
+        if self._upstream is not None and self._transport is not None:
+            self._transport.close()
+
+    def eof_received(self) -> bool:
+        """The client half-closed: answer what it asked, then close (True keeps writing)."""
+        if self._active is None and not self._queue:
+            return False
+        self._closing = True
+        return self._transport is not None and \
+            self._transport.get_extra_info("ssl_object") is None
+
+    def reap(self, now: float, idle: float, lifetime: float) -> None:
+        transport = self._transport
+        if transport is None or self._active is not None or self._upstream is not None:
+            return
+        if now - self._last_data >= idle:
+            if self._in_message:
+                self._refuse(408)  # started a request and went quiet
+            else:
+                transport.close()
+        elif now - self._opened >= lifetime:
+            self._closing = True
+            transport.close()
+
+    def data_received(self, data: bytes) -> None:
+        self._received += len(data)
+        self._last_data = asyncio.get_running_loop().time()
+        if self._upstream is not None and self._upstream.transport is not None:
+            self._upstream.transport.write(data)  # upgraded: bytes pass untouched
+            return
+        if self._early is not None:
+            self._early.append(data)
+            return
+        try:
+            self._parser.feed_data(data)
+        except httptools.HttpParserUpgrade as upgrade:
+            self._early = [data[upgrade.args[0]:]]
+        except httptools.HttpParserCallbackError as error:
+            refused = error.__context__
+            self._refuse(refused.status if isinstance(refused, Refused) else 400)
+        except httptools.HttpParserError:
+            self._refuse(400)
+
+    def _refuse(self, status: int) -> None:
+        """Answer a request the ALB will not route (malformed, too large…) and close."""
+        transport = self._transport
+        if transport is not None:
+            transport.write(b"HTTP/1.1 " + str(status).encode() + b" " + REASONS[status] +
+                            b"\r\nServer: awselb/2.0\r\nContent-Length: 0\r\n"
+                            b"Connection: close\r\n\r\n")
+            transport.close()
+
+    # --- httptools callbacks ----------------------------------------------------------------
+    def on_message_begin(self) -> None:
+        self._url = b""
+        self._headers = []
+        self._body = []
+        self._header_bytes = 0
+        self._in_message = True
+
+    def on_url(self, url: bytes) -> None:
+        self._url += url
+        if len(self._url) > URL_LIMIT:
+            raise Refused(414)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        size = len(name) + len(value)
+        self._header_bytes += size
+        if size > HEADER_LIMIT or self._header_bytes > HEADERS_LIMIT:
+            raise Refused(400)
+        self._headers.append((name, value))
+
+    def on_headers_complete(self) -> None:
+        expect = False
+        for name, value in self._headers:
+            lower = name.lower()
+            if lower == b"transfer-encoding" and \
+                    value.strip().lower().rsplit(b",", 1)[-1].strip() not in TRANSFER_CODINGS:
+                raise Refused(501)
+            if lower == b"expect" and value.strip().lower() == b"100-continue":
+                expect = True
+        if expect and self._transport is not None:
+            # The ALB answers 100 Continue itself and drops Expect (spec §4.1).
+            self._transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+
+    def on_body(self, body: bytes) -> None:
+        self._body.append(body)
+
+    def on_message_complete(self) -> None:
+        self._in_message = False
+        upgrade = self._parser.should_upgrade()
+        node = self.node
+        started = perf_counter()
+        parser = self._parser
+        ex = Exchange(self, parser.get_method().decode("latin-1"), self._url, self._headers,
+                      b"".join(self._body), parser.get_http_version(),
+                      parser.should_keep_alive(), started, time.time(), node.ctx.clock.now())
+        ex.received, self._received = self._received, 0
+        if upgrade:
+            ex.upgrade = next((v for k, v in ex.headers if k.lower() == b"upgrade"), b"websocket")
+        self._describe(ex)
+        self._queue.append(ex)
+        if self._active is None:
+            self._next()
+
+    def _describe(self, ex: Exchange) -> None:
+        node = self.node
+        ex.client_ip = self._client_ip
+        ex.client_port = self._client_port
+        ex.lb = node.lb.name
+        ex.node_az = node.node.az
+        ex.listener_port = node.listener.port
+        ex.protocol = node.listener.protocol
+        ex.tls = self._tls
+        url = httptools.parse_url(ex.url)
+        ex.path = (url.path or b"/").decode("latin-1")
+        ex.query = (url.query or b"").decode("latin-1")
+        host = b""
+        xff = b""
+        trace = b""
+        for name, value in ex.headers:
+            lower = name.lower()
+            if lower == b"host" and not host:
+                host = value
+            elif lower == b"x-forwarded-for":
+                xff = value
+            elif lower == b"x-amzn-trace-id":
+                trace = value
+            elif lower == b"user-agent":
+                ex.user_agent = value.decode("latin-1")
+        settings = node.settings
+        raw_host = host.decode("latin-1")
+        ex.host = raw_host if settings.preserve_host else \
+            _normalise_host(raw_host, node.listener.port)
+        ex.xff_received = xff.decode("latin-1")
+        ex.xff = _forwarded_for(ex.xff_received, self._xff_self, settings.xff_mode)
+        ex.trace_id = _trace_id(trace.decode("latin-1"), ex.wall_start, node.ctx.rng)
+
+    def _next(self) -> None:
+        if not self._queue:
+            return
+        ex = self._active = self._queue.popleft()
+        if ex.xff_received and ex.xff_received.count(",") + 1 > MAX_XFF_ADDRESSES:
+            self.node.answer_error(ex, 463, "TooManyForwardedForAddresses")
+            return
+        self.node.dispatch(ex)
+
+    def respond(self, ex: Exchange, payload: bytes) -> None:
+        transport = self._transport
+        self._active = None
+        if transport is None or transport.is_closing():
+            return
+        transport.write(payload)
+        if not ex.keep_alive or (self._closing and not self._queue):
+            transport.close()
+            return
+        self._next()
+
+
+def _forwarded_for(received: str, client: str, mode: str) -> str | None:
+    """The X-Forwarded-For the target gets (routing.http.xff_header_processing.mode)."""
+    if mode == "remove":
+        return None
+    if mode == "preserve":
+        return received or None  # absent stays absent
+    return f"{received}, {client}" if received else client
+
+
+def _normalise_host(host: str, listener_port: int) -> str:
+    # routing.http.preserve_host_header.enabled=false (spec §4.1): drop the port on 80/443,
+    # add the listener port on any other; host names are lower-cased.
+    name, sep, _port = host.rpartition(":") if host.count(":") == 1 else (host, "", "")
+    name = (name if sep else host).lower()
+    if listener_port in (80, 443):
+        return name
+    return f"{name}:{listener_port}"
+
+
+def _trace_id(existing: str, epoch: float, rng: random.Random) -> str:
+    fresh = f"1-{int(epoch):08x}-{rng.getrandbits(96):024x}"
+    if "Root=" not in existing:
+        return f"Root={fresh}"
+    fields = [f for f in existing.split(";") if f and not f.startswith("Self=")]
+    return ";".join([f"Self={fresh}", *fields])

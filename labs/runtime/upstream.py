@@ -1,0 +1,170 @@
+"""The target side of an ALB node: keep-alive connections, warmest first.
+
+A pool per (node, target) hands a request to an idle connection or opens one from the
+node's own address; each connection parses the target's answer with httptools and
+reports it to the node. A target silent past its deadline gets a 504 from the node's
+reaper.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, cast
+
+import httptools
+
+from .exchange import Exchange
+from .limits import CONNECT_TIMEOUT, RESPONSE_HEADERS_LIMIT, Refused
+
+if TYPE_CHECKING:
+    from .proxy_http import AlbNode
+
+
+class UpstreamPool:
+    """Keep-alive connections from one node to one target, warmest first (LIFO)."""
+
+    def __init__(self, node: AlbNode, endpoint: tuple[str, int]) -> None:
+        self.node = node
+        self.endpoint = endpoint
+        self.idle: list[UpstreamConnection] = []
+        self._connecting: set[asyncio.Task[None]] = set()
+
+    def send(self, ex: Exchange, data: bytes) -> None:
+        while self.idle:
+            connection = self.idle.pop()
+            if connection.usable:
+                connection.send(ex, data)
+                return
+        task = asyncio.get_running_loop().create_task(self._connect_and_send(ex, data))
+        self._connecting.add(task)
+        task.add_done_callback(self._connecting.discard)
+
+    async def _connect_and_send(self, ex: Exchange, data: bytes) -> None:
+        loop = asyncio.get_running_loop()
+        host, port = self.endpoint
+        try:
+            async with asyncio.timeout(self.node.ctx.clock.wall(CONNECT_TIMEOUT)):
+                _transport, connection = await loop.create_connection(
+                    lambda: UpstreamConnection(self), host, port,
+                    local_addr=(self.node.host, 0))
+        except TimeoutError:
+            self.node.target_failed(ex, 504, "TargetConnectTimeout")
+        except OSError:
+            self.node.target_failed(ex, 502, "TargetConnectionError")
+        else:
+            connection.send(ex, data)
+
+    def release(self, connection: UpstreamConnection) -> None:
+        self.idle.append(connection)
+
+    def close(self) -> None:
+        for task in self._connecting:
+            task.cancel()
+        for connection in self.idle:
+            connection.close()
+        self.idle.clear()
+
+
+class UpstreamConnection(asyncio.Protocol):
+    def __init__(self, pool: UpstreamPool) -> None:
+        self._pool = pool
+        self._transport: asyncio.Transport | None = None
+        self._parser = httptools.HttpResponseParser(self)
+        self._ex: Exchange | None = None
+        self.deadline = 0.0  # loop time by which the target must have answered
+        self._reason = b""
+        self._headers: list[tuple[bytes, bytes]] = []
+        self._body: list[bytes] = []
+        self._header_bytes = 0
+
+    @property
+    def usable(self) -> bool:
+        return self._transport is not None and not self._transport.is_closing()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = cast(asyncio.Transport, transport)
+        self._pool.node.ctx.connections.add(transport)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._pool.node.ctx.connections.discard(self._transport)
+        self._transport = None
+        if self._ex is not None:
+            self._fail(502, "TargetClosedConnection")
+
+    def send(self, ex: Exchange, data: bytes) -> None:
+        if self._transport is None:
+            self._pool.node.target_failed(ex, 502, "TargetClosedConnection")
+            return
+        self._ex = ex
+        node = self._pool.node
+        # A deadline the node's reaper checks, not a timer per request: timers cost more
+        # than the rest of the request's Python work.
+        self.deadline = asyncio.get_running_loop().time() + \
+            node.ctx.clock.wall(node.settings.idle_timeout)
+        node.waiting.add(self)
+        self._transport.write(data)
+
+    def close(self) -> None:
+        if self._transport is not None:
+            self._transport.close()
+
+    def timed_out(self) -> None:
+        self._fail(504, "TargetTimeout")
+        if self._transport is not None:
+            self._transport.abort()
+
+    def _fail(self, status: int, error: str) -> None:
+        ex, self._ex = self._ex, None
+        self._pool.node.waiting.discard(self)
+        if ex is not None:
+            self._pool.node.target_failed(ex, status, error)
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            self._parser.feed_data(data)
+        except httptools.HttpParserError as error:
+            too_large = isinstance(error.__context__, Refused)
+            self._fail(502, "TargetResponseTooLarge" if too_large else "TargetMalformedResponse")
+            if self._transport is not None:
+                self._transport.abort()
+
+    def on_message_begin(self) -> None:
+        self._reason = b""
+        self._headers = []
+        self._body = []
+        self._header_bytes = 0
+
+    def on_status(self, reason: bytes) -> None:
+        self._reason += reason
+
+    def on_headers_complete(self) -> None:
+        # A response to HEAD has no body whatever its Content-Length says, and httptools
+        # cannot be told so: finish here and give the next response a fresh parser.
+        if self._ex is not None and self._ex.method == "HEAD":
+            parser, self._parser = self._parser, httptools.HttpResponseParser(self)
+            self._complete(parser)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._header_bytes += len(name) + len(value)
+        if self._header_bytes > RESPONSE_HEADERS_LIMIT:
+            raise Refused(502)  # response headers over 32 K (spec §4.3)
+        self._headers.append((name, value))
+
+    def on_body(self, body: bytes) -> None:
+        self._body.append(body)
+
+    def on_message_complete(self) -> None:
+        self._complete(self._parser)
+
+    def _complete(self, parser: httptools.HttpResponseParser) -> None:
+        keep_alive = parser.should_keep_alive()
+        ex, self._ex = self._ex, None
+        self._pool.node.waiting.discard(self)
+        if ex is None:
+            return
+        self._pool.node.target_answered(ex, parser.get_status_code(), self._reason,
+                                        self._headers, b"".join(self._body))
+        if keep_alive and self.usable:
+            self._pool.release(self)
+        else:
+            self.close()
