@@ -152,3 +152,24 @@ async def test_a_target_back_in_service_ramps_up_in_slow_start():
     # Early in a 900 s ramp WEB1 gets far less than its third of the traffic.
     assert len(to_web1) < len(after) / 6
     assert all(e["reason"] != "slow_start" for e in first)
+
+
+async def test_a_sticky_client_is_re_pinned_when_its_target_turns_unhealthy():
+    def sticky(document):
+        document["Resources"]["WebTargets"]["Properties"]["TargetGroupAttributes"] = [
+            {"Key": "stickiness.enabled", "Value": "true"}]
+
+    async with Lab(topology(sticky), rps=20) as lab:
+        await lab.wait_for(lambda e: e["type"] == "request" and e["reason"] == "sticky:AWSALB")
+        pinned = next(e["target"] for e in lab.events
+                      if e["type"] == "request" and e["reason"] == "sticky:AWSALB")
+        lab.runtime.control({"action": "fault", "target": pinned, "mode": "unhealthy"})
+        await lab.wait_for(lab.health(pinned, "unhealthy"))
+        turned = lab.runtime.now()
+        await lab.wait_for(lambda e: e["type"] == "request" and e["t"] > turned + 5
+                           and e["reason"] == "sticky:AWSALB")
+    after = [e for e in of_type(lab.events, "request") if e["t"] > turned]
+    assert pinned not in {e["target"] for e in after}
+    repinned = [e for e in after if e["reason"] == "round_robin"]
+    assert repinned and all(any(c.startswith("AWSALB=") for c in
+                                e["response_headers"]["Set-Cookie"]) for e in repinned)
