@@ -58,7 +58,8 @@ def _set_dict(question_set: QuestionSet) -> dict[str, Any]:
         "question_count": question_set.question_count,
         "time_limit_minutes": question_set.time_limit_minutes,
         "passing_percent": question_set.passing_percent,
-        "topic_weights": question_set.topic_weights,
+        # Sorted: PostgreSQL's jsonb keeps no key order, and exports must match everywhere.
+        "topic_weights": dict(sorted(question_set.topic_weights.items())),
         "published": question_set.is_published,
         "order": question_set.order,
     }
