@@ -65,7 +65,7 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
 
 # Runs in this worker process, so a shutting-down worker can stop them all.
 _controls: dict[int, RunControl] = {}
-_controls_lock = threading.Lock()
+_controls_lock = threading.Condition()  # notified whenever a run ends here
 
 
 @shared_task(acks_late=False, max_retries=0, ignore_result=True)
@@ -264,6 +264,15 @@ def _registered(run_id: int, control: RunControl) -> Iterator[None]:
     finally:
         with _controls_lock:
             _controls.pop(run_id, None)
+            _controls_lock.notify_all()
+
+
+def stop_all_runs(reason: str, within: float) -> bool:
+    """Ask every run in this process to stop; True once all ended within ``within`` s."""
+    with _controls_lock:
+        for control in _controls.values():
+            control.request_stop(reason)
+        return _controls_lock.wait_for(lambda: not _controls, timeout=within)
 
 
 @worker_shutting_down.connect

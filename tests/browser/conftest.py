@@ -30,6 +30,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connections
 
+from labs.tasks import stop_all_runs
 from playground.celery import app as celery_app
 from playground.embedded import die_with_parent
 
@@ -151,6 +152,14 @@ def lab_worker(live_server_url: str) -> Iterator[Any]:
         # What a real worker's warm shutdown (SIGTERM) announces: runs still going (a test
         # that failed before Stop) end now instead of at their time limit.
         worker_shutting_down.send(sender=worker.hostname, sig="SIGTERM", how="Warm", exitcode=0)
+
+
+@pytest.fixture(autouse=True)
+def _runs_end_with_their_test(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A run a test left going must not outlive it: the next test's database is reset."""
+    yield
+    if "lab_worker" in request.fixturenames:
+        assert stop_all_runs("test-ended", within=15), "a lab run did not stop within 15 s"
 
 
 @pytest.fixture
