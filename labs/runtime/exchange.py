@@ -57,7 +57,7 @@ class Exchange:
         self.trace_id = ""
         self.xff: str | None = ""  # as sent to the target; None: not sent
         self.xff_received = ""
-        self.response_headers: list[tuple[bytes, bytes]] = []  # Location, Set-Cookie
+        self.response_headers: list[tuple[bytes, bytes]] = []  # as sent to the client
         self.add_cookies: list[str] = []  # Set-Cookie values the LB adds (stickiness)
         self.cookies: dict[str, str] | None = None  # parsed on demand, for stickiness
         self.group_reason: str | None = None  # weighted forwards: how the group was chosen

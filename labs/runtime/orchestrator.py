@@ -293,8 +293,7 @@ class LabRuntime:
         if not entries:
             await asyncio.Event().wait()  # nothing to talk to: just let the clock run
         if self.options.requests is not None:
-            self.answers = await play(self.options.requests, entries, clients, self.clock,
-                                      self._rng)
+            self.answers = await play(self.options.requests, entries, clients, self.clock)
             return
         traffic = self.topology.traffic
         await generate(entries, clients, rate=self._rate, client_count=traffic.clients,

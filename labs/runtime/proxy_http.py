@@ -422,8 +422,7 @@ class AlbNode:
         if not ex.keep_alive:
             parts.append(b"Connection: close\r\n")
         parts += [b"\r\n", body]
-        ex.response_headers = [(k, v) for k, v in headers
-                               if k.lower() in (b"location", b"set-cookie")]
+        ex.response_headers = headers  # the event picks Location and Set-Cookie, per batch
         payload = b"".join(parts)
         ex.sent = len(payload)
         ex.t_responded = perf_counter()

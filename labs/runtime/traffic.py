@@ -200,13 +200,13 @@ async def _one(client: Client, node: tuple[str, int], entry: Entry, host: str | 
 
 
 async def play(script: Sequence[ScriptedRequest], entries: Sequence[Entry],
-               clients: ClientPool, clock: LabClock, rng: random.Random) -> list[Response | str]:
+               clients: ClientPool, clock: LabClock) -> list[Response | str]:
     """Send each scripted request in order, waiting for its answer (or error text)."""
     answers: list[Response | str] = []
     for number, item in enumerate(script):
         if item.wait:
             await clock.sleep(item.wait)
-        answers.append(await _play_one(number, item, entries, clients, rng))
+        answers.append(await _play_one(number, item, entries, clients))
     return answers
 
 
@@ -221,7 +221,7 @@ def _entry_for(item: ScriptedRequest, entries: Sequence[Entry]) -> tuple[Entry, 
 
 
 async def _play_one(number: int, item: ScriptedRequest, entries: Sequence[Entry],
-                    clients: ClientPool, rng: random.Random) -> Response | str:
+                    clients: ClientPool) -> Response | str:
     try:
         entry, target, host = _entry_for(item, entries)
     except LookupError as exc:

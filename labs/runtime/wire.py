@@ -60,8 +60,8 @@ def _response_headers(headers: list[tuple[bytes, bytes]]) -> dict[str, str | lis
     if cookies:
         shaped["Set-Cookie"] = cookies
     for name, value in headers:
-        if name.lower() != b"set-cookie":
-            shaped[name.decode("latin-1").title()] = value.decode("latin-1")
+        if name.lower() == b"location":
+            shaped["Location"] = value.decode("latin-1")
     return shaped
 
 
