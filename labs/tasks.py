@@ -278,10 +278,7 @@ def stop_all_runs(reason: str, within: float) -> bool:
 @worker_shutting_down.connect
 def _stop_runs_on_shutdown(**kwargs: Any) -> None:
     """Ctrl-C on a worker ends its runs now, each saving its summary on the way out."""
-    with _controls_lock:
-        controls = list(_controls.values())
-    for control in controls:
-        control.request_stop("worker-shutdown")
+    stop_all_runs("worker-shutdown", within=0)  # ask only: the worker's shutdown waits
 
 
 @worker_ready.connect
