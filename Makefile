@@ -66,11 +66,23 @@ messages: $(STAMP)
 	[ $$status -eq 0 ] || { echo "Translate every Korean entry (and clear fuzzy flags)." >&2; exit 1; }; \
 	$(PY) manage.py compilemessages --locale ko --ignore '$(VENV)' --ignore '$(VAR_DIR)' -v 0
 
-# The browser tests drive Debian's Chromium when it is installed, else Playwright's own.
+# The browser tests drive Debian's Chromium. When it is missing it is installed with apt
+# (as root; otherwise we stop and print the command). Only where there is no apt at all do we
+# fall back to Playwright's own download, which needs a network beyond the package registries.
 browser: $(STAMP)
 	@[ -x $(CHROMIUM) ] || [ -e $(PLAYWRIGHT_STAMP) ] || { \
-		echo "$(CHROMIUM) not found: installing Playwright's Chromium"; \
-		$(PY) -m playwright install chromium && touch $(PLAYWRIGHT_STAMP); }
+		if command -v apt-get >/dev/null; then \
+			if [ "$$(id -u)" -ne 0 ]; then \
+				echo "$(CHROMIUM) is missing. Install it, then run 'make test' again:" >&2; \
+				echo "    sudo apt-get update && sudo apt-get install -y --no-install-recommends chromium" >&2; \
+				exit 1; fi; \
+			echo "$(CHROMIUM) not found: installing Debian's chromium with apt (a few minutes)"; \
+			DEBIAN_FRONTEND=noninteractive apt-get update -qq; \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+		else \
+			echo "$(CHROMIUM) not found and no apt-get: installing Playwright's Chromium"; \
+			$(PY) -m playwright install chromium && touch $(PLAYWRIGHT_STAMP); \
+		fi; }
 
 # The suite gets its own embedded Redis (var/test-redis.sock, so a running `make run` is
 # left alone) or, with REDIS_URL set, that server; either way database 9.

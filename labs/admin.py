@@ -31,8 +31,15 @@ class TopologyRevisionAdmin(admin.ModelAdmin):
     list_display = ["topology", "number", "change", "subject", "author", "created_at"]
     list_filter = ["change"]
     search_fields = ["topology__slug", "subject", "note"]
-    readonly_fields = ["topology", "number", "document", "author", "change", "subject",
-                       "created_at"]
+    readonly_fields = [
+        "topology",
+        "number",
+        "document",
+        "author",
+        "change",
+        "subject",
+        "created_at",
+    ]
 
 
 @admin.register(LabRun)

@@ -46,22 +46,75 @@ from labs.validation.core import (
 )
 
 __all__ = [
-    "AUTO_SCALING_GROUP", "CERTIFICATE", "CLASSIC_LOAD_BALANCER", "EIP", "INSTANCE",
-    "LAMBDA_FUNCTION", "LAMBDA_PERMISSION", "LAUNCH_TEMPLATE", "LISTENER", "LISTENER_RULE",
-    "LOAD_BALANCER", "RULES", "SECURITY_GROUP", "SUBNET", "SUPPORTED", "TARGET_GROUP", "VPC",
-    "Problem", "TemplateError", "dump_json", "dump_yaml", "load_topology", "parse_document",
-    "runnable", "template_metadata", "validate",
+    "AUTO_SCALING_GROUP",
+    "CERTIFICATE",
+    "CLASSIC_LOAD_BALANCER",
+    "EIP",
+    "INSTANCE",
+    "LAMBDA_FUNCTION",
+    "LAMBDA_PERMISSION",
+    "LAUNCH_TEMPLATE",
+    "LISTENER",
+    "LISTENER_RULE",
+    "LOAD_BALANCER",
+    "RULES",
+    "SECURITY_GROUP",
+    "SUBNET",
+    "SUPPORTED",
+    "TARGET_GROUP",
+    "VPC",
+    "Problem",
+    "TemplateError",
+    "dump_json",
+    "dump_yaml",
+    "load_topology",
+    "parse_document",
+    "runnable",
+    "template_metadata",
+    "validate",
 ]
 
 # Short-form tags and the long form each stands for (CloudFormation's intrinsic functions).
-_SHORT_FORMS = {"Ref": "Ref", "Condition": "Condition", **{
-    name: f"Fn::{name}" for name in (
-        "GetAtt", "Sub", "Join", "Select", "Split", "GetAZs", "ImportValue", "FindInMap",
-        "Base64", "Cidr", "If", "Equals", "Not", "And", "Or", "Transform", "ToJsonString",
-        "Length")}}
+_SHORT_FORMS = {
+    "Ref": "Ref",
+    "Condition": "Condition",
+    **{
+        name: f"Fn::{name}"
+        for name in (
+            "GetAtt",
+            "Sub",
+            "Join",
+            "Select",
+            "Split",
+            "GetAZs",
+            "ImportValue",
+            "FindInMap",
+            "Base64",
+            "Cidr",
+            "If",
+            "Equals",
+            "Not",
+            "And",
+            "Or",
+            "Transform",
+            "ToJsonString",
+            "Length",
+        )
+    },
+}
 _LONG_FORMS = {long: short for short, long in _SHORT_FORMS.items() if short != "Condition"}
-_TOP_LEVEL = ("AWSTemplateFormatVersion", "Description", "Metadata", "Parameters", "Rules",
-              "Mappings", "Conditions", "Transform", "Resources", "Outputs")
+_TOP_LEVEL = (
+    "AWSTemplateFormatVersion",
+    "Description",
+    "Metadata",
+    "Parameters",
+    "Rules",
+    "Mappings",
+    "Conditions",
+    "Transform",
+    "Resources",
+    "Outputs",
+)
 _RESOURCE_KEYS = ("Type", "Condition", "DependsOn", "Metadata", "Properties")
 
 
@@ -73,7 +126,8 @@ class _Loader(yaml.SafeLoader):
 
 _Loader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
 def _intrinsic(name: str) -> Any:
@@ -87,6 +141,7 @@ def _intrinsic(name: str) -> Any:
         else:
             value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
         return {name: value}
+
     return construct
 
 
@@ -97,16 +152,38 @@ for _short, _long in _SHORT_FORMS.items():
 def parse_document(text: str) -> dict[str, Any]:
     """The template as plain data; short forms become their long ``Fn::`` spelling."""
     try:
-        document = json.loads(text) if text.lstrip().startswith("{") else \
-            yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+        if text.lstrip().startswith("{"):
+            document = json.loads(text)
+        else:
+            document = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
-        raise TemplateError([Problem("Template", "", PARSE.code,
-                                     f"not valid YAML or JSON: {exc}".replace("\n", " "),
-                                     PARSE.id)]) from None
-    if not isinstance(document, dict) or not isinstance(document.get("Resources"), dict) or \
-            not all(isinstance(r, dict) for r in document["Resources"].values()):
-        raise TemplateError([Problem("Template", "Resources", RESOURCES.code,
-                                     "a template needs a Resources mapping", RESOURCES.id)])
+        raise TemplateError(
+            [
+                Problem(
+                    "Template",
+                    "",
+                    PARSE.code,
+                    f"not valid YAML or JSON: {exc}".replace("\n", " "),
+                    PARSE.id,
+                )
+            ]
+        ) from None
+    if (
+        not isinstance(document, dict)
+        or not isinstance(document.get("Resources"), dict)
+        or not all(isinstance(r, dict) for r in document["Resources"].values())
+    ):
+        raise TemplateError(
+            [
+                Problem(
+                    "Template",
+                    "Resources",
+                    RESOURCES.code,
+                    "a template needs a Resources mapping",
+                    RESOURCES.id,
+                )
+            ]
+        )
     return document
 
 
@@ -129,8 +206,15 @@ def load_topology(source: str | dict[str, Any]) -> spec.Topology:
 def validate(document: dict[str, Any]) -> list[Problem]:
     """Every problem of a parsed document; [] when it is valid."""
     if not isinstance(document.get("Resources"), dict):
-        return [Problem("Template", "Resources", RESOURCES.code,
-                        "a template needs a Resources mapping", RESOURCES.id)]
+        return [
+            Problem(
+                "Template",
+                "Resources",
+                RESOURCES.code,
+                "a template needs a Resources mapping",
+                RESOURCES.id,
+            )
+        ]
     return _validate(document)
 
 
@@ -144,7 +228,8 @@ def _ordered(document: dict[str, Any]) -> dict[str, Any]:
     if isinstance(resources, dict):
         top["Resources"] = {
             name: _ordered_resource(resource) if isinstance(resource, dict) else resource
-            for name, resource in resources.items()}
+            for name, resource in resources.items()
+        }
     return top
 
 
@@ -165,8 +250,12 @@ class _Dumper(yaml.SafeDumper):
         # (``!Ref Vpc``), and the tag already says how to read it back.
         style = super().choose_scalar_style()
         event: Any = self.event
-        if style in ("'", '"') and not event.style and (event.tag or "").startswith("!") \
-                and not (event.tag or "").startswith("!!"):
+        if (
+            style in ("'", '"')
+            and not event.style
+            and (event.tag or "").startswith("!")
+            and not (event.tag or "").startswith("!!")
+        ):
             analysis = self.analysis or self.analyze_scalar(event.value)
             plain = analysis.allow_flow_plain if self.flow_level else analysis.allow_block_plain
             if plain and not analysis.empty and not analysis.multiline:
@@ -178,9 +267,13 @@ def _represent_dict(dumper: _Dumper, data: dict[str, Any]) -> yaml.Node:
     if len(data) == 1:
         ((key, value),) = data.items()
         short = _LONG_FORMS.get(key) if isinstance(key, str) else None
-        if short == "GetAtt" and isinstance(value, list) and len(value) == 2 and all(
-                isinstance(part, str) for part in value) and re.fullmatch(r"[A-Za-z0-9]+",
-                                                                           value[0]):
+        if (
+            short == "GetAtt"
+            and isinstance(value, list)
+            and len(value) == 2
+            and all(isinstance(part, str) for part in value)
+            and re.fullmatch(r"[A-Za-z0-9]+", value[0])
+        ):
             return dumper.represent_scalar("!GetAtt", f"{value[0]}.{value[1]}")
         if short is not None and (short != "GetAtt" or isinstance(value, list)):
             if isinstance(value, str):
@@ -208,8 +301,14 @@ _Dumper.add_representer(str, _represent_str)
 
 def dump_yaml(document: dict[str, Any]) -> str:
     """The document as CloudFormation YAML with short-form intrinsics."""
-    return yaml.dump(_ordered(document), Dumper=_Dumper, sort_keys=False, allow_unicode=True,
-                     default_flow_style=False, width=100)
+    return yaml.dump(
+        _ordered(document),
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=100,
+    )
 
 
 def dump_json(document: dict[str, Any]) -> str:
@@ -237,7 +336,8 @@ def runnable(topology: spec.Topology) -> str | None:
             if listener.protocol not in ("HTTP", "HTTPS"):
                 return f"unsupported-listener-protocol:{listener.protocol}"
             actions = listener.default_actions + tuple(
-                action for rule in listener.rules for action in rule.actions)
+                action for rule in listener.rules for action in rule.actions
+            )
             for action in actions:
                 if action.type not in _RUNTIME_ACTIONS:
                     return f"unsupported-action:{action.type}"

@@ -135,7 +135,8 @@ class _Model:
 
     def __init__(self, document: dict[str, Any]) -> None:
         self.resources = {
-            name: resource for name, resource in editing.resources(document).items()
+            name: resource
+            for name, resource in editing.resources(document).items()
             if isinstance(resource, dict)
         }
 
@@ -164,8 +165,11 @@ class _Model:
     def balancers(self) -> list[tuple[str, dict[str, Any]]]:
         """ELBv2 and Classic load balancers, in document order."""
         kinds = (editing.LOAD_BALANCER, editing.CLASSIC_LOAD_BALANCER)
-        return [(name, self.props(name)) for name, resource in self.resources.items()
-                if resource.get("Type") in kinds]
+        return [
+            (name, self.props(name))
+            for name, resource in self.resources.items()
+            if resource.get("Type") in kinds
+        ]
 
     def lb_type(self, name: str) -> str:
         if (self.resources.get(name) or {}).get("Type") == editing.CLASSIC_LOAD_BALANCER:
@@ -186,8 +190,11 @@ class _Model:
         and places them: ``<Group>-1``, ``<Group>-2``… round robin over its subnets."""
         placed: dict[str, list[tuple[str, list[str]]]] = {}
         for group, properties in self.of(editing.AUTO_SCALING_GROUP):
-            subnets = [s for s in self.refs(properties.get("VPCZoneIdentifier"))
-                       if self.type_of(s) == editing.SUBNET]
+            subnets = [
+                s
+                for s in self.refs(properties.get("VPCZoneIdentifier"))
+                if self.type_of(s) == editing.SUBNET
+            ]
             count = _number(properties, "DesiredCapacity") or _number(properties, "MinSize")
             members: dict[str, list[str]] = {}
             for n in range(count if subnets else 0):
@@ -225,12 +232,20 @@ def _network(model: _Model, boxes: list[Box]) -> float:
     return vpc.y + vpc.height
 
 
-def _subnet(model: _Model, boxes: list[Box], name: str, properties: dict[str, Any],
-            x: float, y: float, width: float) -> float:
+def _subnet(
+    model: _Model,
+    boxes: list[Box],
+    name: str,
+    properties: dict[str, Any],
+    x: float,
+    y: float,
+    width: float,
+) -> float:
     cidr = str(properties.get("CidrBlock", ""))
     nodes = [lb for lb, p in model.balancers() if name in model.lb_subnets(p)]
-    instances = [(i, p) for i, p in model.of(editing.INSTANCE)
-                 if editing.ref_name(p.get("SubnetId")) == name]
+    instances = [
+        (i, p) for i, p in model.of(editing.INSTANCE) if editing.ref_name(p.get("SubnetId")) == name
+    ]
     fleets = model.launched().get(name, [])
     fleet_heights = [HEADER + len(members) * LINE + 4 for _g, members in fleets]
     node_heights = [NODE_H + (LINE if model.elastic_ip(lb, name) else 0) for lb in nodes]
@@ -241,11 +256,11 @@ def _subnet(model: _Model, boxes: list[Box], name: str, properties: dict[str, An
     boxes.append(subnet)
     inner_y = y + HEADER
     for lb, node_height in zip(nodes, node_heights, strict=True):
-        node = Box(x + PAD, inner_y, width - 2 * PAD, node_height,
-                   f"lb-node {model.lb_type(lb)}", lb)
+        node = Box(
+            x + PAD, inner_y, width - 2 * PAD, node_height, f"lb-node {model.lb_type(lb)}", lb
+        )
         address = _node_address(cidr)
-        node.text(0, pgettext("diagram", "%(lb)s node %(ip)s") % {"lb": lb, "ip": address}, "",
-                  PAD)
+        node.text(0, pgettext("diagram", "%(lb)s node %(ip)s") % {"lb": lb, "ip": address}, "", PAD)
         eip = model.elastic_ip(lb, name)
         if eip:  # an NLB node's static address
             node.text(1, pgettext("diagram", "Elastic IP %(name)s") % {"name": eip}, "muted")
@@ -287,8 +302,12 @@ def _routing(model: _Model, boxes: list[Box], edges: list[Edge], top: float) -> 
     groups_used: list[str] = []
     rows: list[tuple[Box, list[tuple[str, int | None]]]] = []  # rule box → (group, weight)
     y = top + HEADER
-    headings = (_("Load balancers"), _("Listeners"), _("Rules, in priority order"),
-                _("Target groups and targets"))
+    headings = (
+        _("Load balancers"),
+        _("Listeners"),
+        _("Rules, in priority order"),
+        _("Target groups and targets"),
+    )
     for (x, width), heading in zip(COLUMNS, headings, strict=True):
         label = Box(x, top, width, HEADER, "column-heading")
         label.text(0, heading, "heading", 0)
@@ -301,10 +320,17 @@ def _routing(model: _Model, boxes: list[Box], edges: list[Edge], top: float) -> 
         if lb_type == "classic":
             y = _classic(model, boxes, edges, lb, properties, y)
         for listener, listener_props in sorted(mine, key=lambda item: _number(item[1], "Port")):
-            y = _listener(model, boxes, edges, rows, groups_used, listener, listener_props, y,
-                          lb_type)
-        lb_box = Box(COLUMNS[0][0], lb_top, COLUMNS[0][1], max(y - lb_top - GAP, ROW_H * 1.5),
-                     f"lb {lb_type}", lb)
+            y = _listener(
+                model, boxes, edges, rows, groups_used, listener, listener_props, y, lb_type
+            )
+        lb_box = Box(
+            COLUMNS[0][0],
+            lb_top,
+            COLUMNS[0][1],
+            max(y - lb_top - GAP, ROW_H * 1.5),
+            f"lb {lb_type}",
+            lb,
+        )
         lb_box.text(0, lb, "title")
         lb_box.text(1, lb_type, "muted")
         if lb_type != "gateway":
@@ -317,8 +343,14 @@ def _routing(model: _Model, boxes: list[Box], edges: list[Edge], top: float) -> 
     return max(y, group_bottom)
 
 
-def _classic(model: _Model, boxes: list[Box], edges: list[Edge], lb: str,
-             properties: dict[str, Any], y: float) -> float:
+def _classic(
+    model: _Model,
+    boxes: list[Box],
+    edges: list[Edge],
+    lb: str,
+    properties: dict[str, Any],
+    y: float,
+) -> float:
     """A Classic LB's listeners (port → instance port) and the instances it registers."""
     listeners = [item for item in properties.get("Listeners") or [] if isinstance(item, dict)]
     instances = model.refs(properties.get("Instances"))
@@ -326,16 +358,18 @@ def _classic(model: _Model, boxes: list[Box], edges: list[Edge], lb: str,
     rx, rwidth = COLUMNS[2]
     check = properties.get("HealthCheck")
     target = str(check.get("Target", "")) if isinstance(check, dict) else ""
-    height = max(HEADER + (len(instances) + (1 if target else 0)) * LINE + PAD, ROW_H - 6,
-                 len(listeners) * (ROW_H - 6 + 6) - 6)
+    height = max(
+        HEADER + (len(instances) + (1 if target else 0)) * LINE + PAD,
+        ROW_H - 6,
+        len(listeners) * (ROW_H - 6 + 6) - 6,
+    )
     registered = Box(rx, y, rwidth, height, "rule default classic", lb)
     registered.text(0, _("Registered instances"), "title")
     for index, instance in enumerate(instances):
         address = model.props(instance).get("PrivateIpAddress")
         registered.text(1 + index, f"{instance} · {address}" if address else instance, "target")
     if target:
-        registered.text(1 + len(instances), _("health check %(path)s") % {"path": target},
-                        "muted")
+        registered.text(1 + len(instances), _("health check %(path)s") % {"path": target}, "muted")
     registered.title = " ".join(t.text for t in registered.texts)
     boxes.append(registered)
     row_y = y
@@ -348,17 +382,33 @@ def _classic(model: _Model, boxes: list[Box], edges: list[Edge], lb: str,
         box.title = " ".join(t.text for t in box.texts)
         boxes.append(box)
         edges.append(Edge(f"M{COLUMNS[0][0] + COLUMNS[0][1]},{row_y + 20} H{x}"))
-        edges.append(Edge(f"M{x + width},{row_y + 19} C{x + width + 12},{row_y + 19} "
-                          f"{rx - 12},{y + 19} {rx},{y + 19}", "edge forward"))
+        edges.append(
+            Edge(
+                f"M{x + width},{row_y + 19} C{x + width + 12},{row_y + 19} "
+                f"{rx - 12},{y + 19} {rx},{y + 19}",
+                "edge forward",
+            )
+        )
         row_y += ROW_H
     return max(row_y, y + height + 6) + GAP
 
 
-def _listener(model: _Model, boxes: list[Box], edges: list[Edge], rows: list[Any],
-              groups_used: list[str], name: str, properties: dict[str, Any], y: float,
-              lb_type: str = "application") -> float:
-    rules = [(n, p) for n, p in model.of(editing.LISTENER_RULE)
-             if editing.ref_name(p.get("ListenerArn")) == name]
+def _listener(
+    model: _Model,
+    boxes: list[Box],
+    edges: list[Edge],
+    rows: list[Any],
+    groups_used: list[str],
+    name: str,
+    properties: dict[str, Any],
+    y: float,
+    lb_type: str = "application",
+) -> float:
+    rules = [
+        (n, p)
+        for n, p in model.of(editing.LISTENER_RULE)
+        if editing.ref_name(p.get("ListenerArn")) == name
+    ]
     rules.sort(key=lambda item: _number(item[1], "Priority"))
     entries = [*rules, ("", {"Actions": properties.get("DefaultActions")})]
     x, width = COLUMNS[1]
@@ -369,11 +419,14 @@ def _listener(model: _Model, boxes: list[Box], edges: list[Edge], rows: list[Any
     box.text(0, f"{protocol}:{port}", "title")
     box.text(1, name, "muted")
     certificates = properties.get("Certificates")
-    certificate = editing.ref_name(certificates[0].get("CertificateArn")) \
-        if isinstance(certificates, list) and certificates and isinstance(
-            certificates[0], dict) else None
+    certificate = (
+        editing.ref_name(certificates[0].get("CertificateArn"))
+        if isinstance(certificates, list) and certificates and isinstance(certificates[0], dict)
+        else None
+    )
     box.title = f"{name} {protocol}:{port}" + (
-        " " + _("certificate %(name)s") % {"name": certificate} if certificate else "")
+        " " + _("certificate %(name)s") % {"name": certificate} if certificate else ""
+    )
     boxes.append(box)
     edges.append(Edge(f"M{COLUMNS[0][0] + COLUMNS[0][1]},{y + 20} H{x}"))
     row_y = y
@@ -389,8 +442,12 @@ def _listener(model: _Model, boxes: list[Box], edges: list[Edge], rows: list[Any
         rule_box.height = max(rule_box.height, len(rule_box.texts) * LINE + PAD)
         rule_box.title = " ".join(t.text for t in rule_box.texts)
         boxes.append(rule_box)
-        edges.append(Edge(f"M{x + width},{y + 20} C{x + width + 12},{y + 20} "
-                          f"{rx - 12},{row_y + 19} {rx},{row_y + 19}"))
+        edges.append(
+            Edge(
+                f"M{x + width},{y + 20} C{x + width + 12},{y + 20} "
+                f"{rx - 12},{row_y + 19} {rx},{row_y + 19}"
+            )
+        )
         rows.append((rule_box, targets))
         groups_used.extend(group for group, _w in targets if group not in groups_used)
         row_y += rule_box.height + 6
@@ -406,8 +463,10 @@ def _conditions(conditions: Any) -> str:
         field_name = str(condition.get("Field", ""))
         config = next((v for k, v in condition.items() if k.endswith("Config")), None) or {}
         values = config.get("Values") or condition.get("Values") or []
-        shown = [f"{v.get('Key') or '*'}={v.get('Value')}" if isinstance(v, dict) else str(v)
-                 for v in values]
+        shown = [
+            f"{v.get('Key') or '*'}={v.get('Value')}" if isinstance(v, dict) else str(v)
+            for v in values
+        ]
         word = CONDITION_WORDS.get(field_name, field_name)
         if field_name == "http-header":
             word = f"{word} {config.get('HttpHeaderName', '')}"
@@ -435,13 +494,17 @@ def _action(box: Box, actions: Any, line: int) -> list[tuple[str, int | None]]:
         name = editing.ref_name(action["TargetGroupArn"])
         return [(name, None)] if name else []
     weighted = (action.get("ForwardConfig") or {}).get("TargetGroups") or []
-    found = [(editing.ref_name(e.get("TargetGroupArn")), e.get("Weight")) for e in weighted
-             if isinstance(e, dict)]
+    found = [
+        (editing.ref_name(e.get("TargetGroupArn")), e.get("Weight"))
+        for e in weighted
+        if isinstance(e, dict)
+    ]
     return [(name, weight) for name, weight in found if name]
 
 
-def _target_groups(model: _Model, boxes: list[Box], edges: list[Edge], rows: list[Any],
-                   used: list[str], y: float) -> float:
+def _target_groups(
+    model: _Model, boxes: list[Box], edges: list[Edge], rows: list[Any], used: list[str], y: float
+) -> float:
     x, width = COLUMNS[3]
     groups = dict(model.of(editing.TARGET_GROUP))
     order = [g for g in used if g in groups] + [g for g in groups if g not in used]
@@ -450,11 +513,13 @@ def _target_groups(model: _Model, boxes: list[Box], edges: list[Edge], rows: lis
     for name in order:
         properties = groups[name]
         targets = [t for t in properties.get("Targets") or [] if isinstance(t, dict)]
-        scaling = [(fleet, p) for fleet, p in fleets
-                   if name in model.refs(p.get("TargetGroupARNs"))]
+        scaling = [
+            (fleet, p) for fleet, p in fleets if name in model.refs(p.get("TargetGroupARNs"))
+        ]
         height = HEADER + LINE + (len(targets) + len(scaling)) * LINE + PAD
-        box = Box(x, y, width, height, "target-group" if name in used else "target-group unused",
-                  name)
+        box = Box(
+            x, y, width, height, "target-group" if name in used else "target-group unused", name
+        )
         port = properties.get("Port", "")
         kind = properties.get("TargetType", "instance")
         where = f"{properties.get('Protocol', '')}:{port}" if kind != "lambda" else "lambda"
@@ -467,8 +532,11 @@ def _target_groups(model: _Model, boxes: list[Box], edges: list[Edge], rows: lis
             box.text(2 + index, _target_label(model, target, port), "target")
         for index, (fleet, fleet_props) in enumerate(scaling, len(targets)):
             count = _number(fleet_props, "DesiredCapacity") or _number(fleet_props, "MinSize")
-            box.text(2 + index, _("%(group)s: %(count)s instances (ASG)") % {
-                "group": fleet, "count": count}, "target")
+            box.text(
+                2 + index,
+                _("%(group)s: %(count)s instances (ASG)") % {"group": fleet, "count": count},
+                "target",
+            )
         box.title = " ".join(t.text for t in box.texts)
         boxes.append(box)
         anchors[name] = y + 19
@@ -482,15 +550,21 @@ def _target_groups(model: _Model, boxes: list[Box], edges: list[Edge], rows: lis
             label = None
             if weight is not None:
                 label = Text(start_x + 8, start_y - 4, f"{weight}", "weight")
-            edges.append(Edge(f"M{start_x},{start_y} C{start_x + 20},{start_y} "
-                              f"{x - 20},{end_y} {x},{end_y}", "edge forward", label))
+            edges.append(
+                Edge(
+                    f"M{start_x},{start_y} C{start_x + 20},{start_y} {x - 20},{end_y} {x},{end_y}",
+                    "edge forward",
+                    label,
+                )
+            )
     return y
 
 
 def _health_check(properties: dict[str, Any]) -> str:
     """The check's path for HTTP(S) checks, else PROTOCOL:port (TCP checks have no path)."""
     protocol = properties.get("HealthCheckProtocol") or (
-        "HTTP" if properties.get("Protocol") in ("HTTP", "HTTPS", None) else "TCP")
+        "HTTP" if properties.get("Protocol") in ("HTTP", "HTTPS", None) else "TCP"
+    )
     if protocol in ("HTTP", "HTTPS"):
         return str(properties.get("HealthCheckPath", "/"))
     return f"{protocol}:{properties.get('HealthCheckPort', 'traffic-port')}"
@@ -501,7 +575,8 @@ def _target_label(model: _Model, target: dict[str, Any], group_port: Any) -> str
     port = target.get("Port", group_port)
     if name and model.type_of(name) == editing.LAMBDA_FUNCTION:
         handler = ((model.resources[name].get("Metadata") or {}).get("Playground") or {}).get(
-            "Handler", "?")
+            "Handler", "?"
+        )
         return f"λ {name} · {handler}"
     if name and model.type_of(name) == editing.LOAD_BALANCER:
         return f"{name} (ALB) :{port}"

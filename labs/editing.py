@@ -115,13 +115,15 @@ def companions(document: Document, logical_id: str) -> list[str]:
     candidates: list[str] = []
     if owner.get("Type") == LAMBDA_FUNCTION:
         candidates = [
-            name for name in of_type(document, LAMBDA_PERMISSION)
+            name
+            for name in of_type(document, LAMBDA_PERMISSION)
             if ref_name((found[name].get("Properties") or {}).get("FunctionName")) == logical_id
         ]
     elif owner.get("Type") == LOAD_BALANCER:
         mappings = properties.get("SubnetMappings")
         candidates = [
-            name for mapping in (mappings if isinstance(mappings, list) else [])
+            name
+            for mapping in (mappings if isinstance(mappings, list) else [])
             if isinstance(mapping, dict)
             and (name := ref_name(mapping.get("AllocationId"))) in of_type(document, EIP)
         ]
@@ -136,10 +138,14 @@ def companions(document: Document, logical_id: str) -> list[str]:
 def referrers(document: Document, logical_id: str) -> set[str]:
     """The resources whose properties (or DependsOn) name ``logical_id``."""
     return {
-        name for name, resource in resources(document).items()
-        if name != logical_id and isinstance(resource, dict)
-        and (_names(resource.get("Properties"), logical_id)
-             or logical_id in _depends_on(resource.get("DependsOn")))
+        name
+        for name, resource in resources(document).items()
+        if name != logical_id
+        and isinstance(resource, dict)
+        and (
+            _names(resource.get("Properties"), logical_id)
+            or logical_id in _depends_on(resource.get("DependsOn"))
+        )
     }
 
 
@@ -153,8 +159,11 @@ def delete_with_companions(document: Document, logical_id: str) -> Document:
         if name in gone:
             continue
         if isinstance(resource, dict) and "DependsOn" in resource:
-            left = [item for item in _depends_on(resource["DependsOn"])
-                    if item not in gone - {logical_id}]
+            left = [
+                item
+                for item in _depends_on(resource["DependsOn"])
+                if item not in gone - {logical_id}
+            ]
             if not left:
                 resource.pop("DependsOn")
             elif left != _depends_on(resource["DependsOn"]):
@@ -187,8 +196,9 @@ def free_name(document: Document, wanted: str, taken: set[str] | None = None) ->
     return name
 
 
-def insert_after(document: Document, after: str, logical_id: str,
-                 resource: dict[str, Any]) -> Document:
+def insert_after(
+    document: Document, after: str, logical_id: str, resource: dict[str, Any]
+) -> Document:
     """A copy with ``resource`` right after ``after`` (or replaced where it already is)."""
     result = copy.deepcopy(document)
     old = resources(result)
@@ -205,8 +215,9 @@ def insert_after(document: Document, after: str, logical_id: str,
     return result
 
 
-def insert_before(document: Document, before: str, logical_id: str,
-                  resource: dict[str, Any]) -> Document:
+def insert_before(
+    document: Document, before: str, logical_id: str, resource: dict[str, Any]
+) -> Document:
     """A copy with ``resource`` right before ``before`` (or replaced where it already is)."""
     result = copy.deepcopy(document)
     old = resources(result)

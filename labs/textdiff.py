@@ -44,8 +44,10 @@ def unified(old: str, new: str) -> list[Line]:
         lines.append(Line("hunk", None, None, header))
         for tag, i1, i2, j1, j2 in hunk:
             if tag == "equal":
-                lines += [Line("context", i + 1, j + 1, a[i])
-                          for i, j in zip(range(i1, i2), range(j1, j2), strict=True)]
+                lines += [
+                    Line("context", i + 1, j + 1, a[i])
+                    for i, j in zip(range(i1, i2), range(j1, j2), strict=True)
+                ]
                 continue
             lines += [Line("delete", i + 1, None, a[i]) for i in range(i1, i2)]
             lines += [Line("insert", None, j + 1, b[j]) for j in range(j1, j2)]
@@ -62,8 +64,18 @@ def side_by_side(old: str, new: str) -> list[Row]:
                 i, j = i1 + offset, j1 + offset
                 left = a[i] if i < i2 else None
                 right = b[j] if j < j2 else None
-                kind = tag if left is not None and right is not None else (
-                    "delete" if right is None else "insert")
-                rows.append(Row(kind, i + 1 if left is not None else None, left,
-                                j + 1 if right is not None else None, right))
+                kind = (
+                    tag
+                    if left is not None and right is not None
+                    else ("delete" if right is None else "insert")
+                )
+                rows.append(
+                    Row(
+                        kind,
+                        i + 1 if left is not None else None,
+                        left,
+                        j + 1 if right is not None else None,
+                        right,
+                    )
+                )
     return rows

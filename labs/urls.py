@@ -16,9 +16,7 @@ urlpatterns = [
         name="labs-builder-template",
     ),
     path("topologies/<int:pk>/revisions/", views.revision_list, name="labs-topology-revisions"),
-    path(
-        "topologies/<int:pk>/revisions/diff/", views.revision_diff, name="labs-revision-diff"
-    ),
+    path("topologies/<int:pk>/revisions/diff/", views.revision_diff, name="labs-revision-diff"),
     path(
         "topologies/<int:pk>/revisions/<int:number>/restore/",
         views.revision_restore,

@@ -43,12 +43,17 @@ defaults
     timeout client 30s
     timeout server 30s
 """
-BACKEND_CONFIG = _GLOBAL + f"""
+BACKEND_CONFIG = (
+    _GLOBAL
+    + f"""
 frontend backend_answers
     bind 127.0.0.1:{BACKEND_PORT}
     http-request return status 200 content-type text/plain string "{BODY.strip()}"
 """
-HAPROXY_CONFIG = _GLOBAL + f"""
+)
+HAPROXY_CONFIG = (
+    _GLOBAL
+    + f"""
 frontend proxy
     bind 127.0.0.1:{HAPROXY_PORT}
     option forwardfor
@@ -57,6 +62,7 @@ backend app
     http-reuse always
     server target 127.0.0.1:{BACKEND_PORT}
 """
+)
 
 
 def ensure_tools() -> None:
@@ -73,7 +79,8 @@ def ensure_tools() -> None:
 
 def start(stack: ExitStack, cpu: int, *command: str) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
-        ["taskset", "-c", str(cpu), *command], stdout=subprocess.PIPE, cwd=ROOT)
+        ["taskset", "-c", str(cpu), *command], stdout=subprocess.PIPE, cwd=ROOT
+    )
     stack.callback(lambda: (process.terminate(), process.wait(5)))
     return process
 
@@ -81,7 +88,10 @@ def start(stack: ExitStack, cpu: int, *command: str) -> subprocess.Popen[bytes]:
 def wrk(url: str) -> dict[str, float]:
     result = subprocess.run(
         ["taskset", "-c", "1", "wrk", "-t1", "-c50", f"-d{SECONDS}s", "--latency", url],
-        capture_output=True, text=True, check=True)
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     figures = {}
     for line in result.stdout.splitlines():
         words = line.split()
@@ -119,24 +129,43 @@ def main() -> None:
         # measured); the backend, answering by itself, and the load generator get core 1.
         start(stack, 1, "haproxy", "-f", str(backend), "-db")
         start(stack, 0, "haproxy", "-f", str(proxy), "-db")
-        start(stack, 0, sys.executable, "-m", "labs.bench.serve", "--port", str(OURS_PORT),
-              "--backend", f"127.0.0.1:{BACKEND_PORT}")
-        for host, port in (("127.0.0.1", BACKEND_PORT), ("127.0.0.1", HAPROXY_PORT),
-                           (OURS_HOST, OURS_PORT)):
+        start(
+            stack,
+            0,
+            sys.executable,
+            "-m",
+            "labs.bench.serve",
+            "--port",
+            str(OURS_PORT),
+            "--backend",
+            f"127.0.0.1:{BACKEND_PORT}",
+        )
+        for host, port in (
+            ("127.0.0.1", BACKEND_PORT),
+            ("127.0.0.1", HAPROXY_PORT),
+            (OURS_HOST, OURS_PORT),
+        ):
             wait_until_serving(host, port)
         ours, theirs = [], []
         for round_ in range(ROUNDS):
             ours.append(wrk(f"http://{OURS_HOST}:{OURS_PORT}/"))
             theirs.append(wrk(f"http://127.0.0.1:{HAPROXY_PORT}/"))
-            print(f"round {round_ + 1}/{ROUNDS}: ours {ours[-1]['rps']:,.0f} req/s, "
-                  f"haproxy {theirs[-1]['rps']:,.0f} req/s", flush=True)
+            print(
+                f"round {round_ + 1}/{ROUNDS}: ours {ours[-1]['rps']:,.0f} req/s, "
+                f"haproxy {theirs[-1]['rps']:,.0f} req/s",
+                flush=True,
+            )
         direct = measure("127.0.0.1", BACKEND_PORT, rate=1000, seconds=SECONDS)
         proxied = measure(OURS_HOST, OURS_PORT, rate=1000, seconds=SECONDS)
     report(ours, theirs, direct, proxied)
 
 
-def report(ours: list[dict[str, float]], theirs: list[dict[str, float]],
-           direct: dict[str, float], proxied: dict[str, float]) -> None:
+def report(
+    ours: list[dict[str, float]],
+    theirs: list[dict[str, float]],
+    direct: dict[str, float],
+    proxied: dict[str, float],
+) -> None:
     def median(runs: list[dict[str, float]], key: str) -> float:
         return statistics.median(run[key] for run in runs)
 
@@ -148,19 +177,26 @@ def report(ours: list[dict[str, float]], theirs: list[dict[str, float]],
         "haproxy_p50_ms": round(median(theirs, "50%"), 3),
         "haproxy_p99_ms": round(median(theirs, "99%"), 3),
         "added_p99_ms_at_1000rps": round(proxied["p99_ms"] - direct["p99_ms"], 3),
-        "rounds": ROUNDS, "seconds_per_run": SECONDS,
+        "rounds": ROUNDS,
+        "seconds_per_run": SECONDS,
     }
     figures["ratio"] = round(figures["ours_rps"] / figures["haproxy_rps"], 3)
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(figures, indent=2) + "\n")
     print(f"\nALB proxy vs HAProxy (wrk -t1 -c50, {SECONDS}s x {ROUNDS}, medians)")
-    print(f"  ours     {figures['ours_rps']:>9,} req/s  p50 {figures['ours_p50_ms']} ms"
-          f"  p99 {figures['ours_p99_ms']} ms")
-    print(f"  haproxy  {figures['haproxy_rps']:>9,} req/s  p50 {figures['haproxy_p50_ms']} ms"
-          f"  p99 {figures['haproxy_p99_ms']} ms")
+    print(
+        f"  ours     {figures['ours_rps']:>9,} req/s  p50 {figures['ours_p50_ms']} ms"
+        f"  p99 {figures['ours_p99_ms']} ms"
+    )
+    print(
+        f"  haproxy  {figures['haproxy_rps']:>9,} req/s  p50 {figures['haproxy_p50_ms']} ms"
+        f"  p99 {figures['haproxy_p99_ms']} ms"
+    )
     print(f"  ratio    {figures['ratio']}x HAProxy")
-    print(f"  added p99 at 1,000 req/s: {figures['added_p99_ms_at_1000rps']} ms "
-          f"(p99 {proxied['p99_ms']:.3f} ms through ours, {direct['p99_ms']:.3f} ms direct)")
+    print(
+        f"  added p99 at 1,000 req/s: {figures['added_p99_ms_at_1000rps']} ms "
+        f"(p99 {proxied['p99_ms']:.3f} ms through ours, {direct['p99_ms']:.3f} ms direct)"
+    )
     print(f"  written to {OUT.relative_to(ROOT)}")
 
 

@@ -48,15 +48,35 @@ async def _run(host: str, port: int, rate: float, seconds: float) -> list[float]
 def measure(host: str, port: int, *, rate: float, seconds: float) -> dict[str, float]:
     """Run the load in a child pinned to core 1 (away from the proxy under test)."""
     output = subprocess.run(
-        ["taskset", "-c", "1", sys.executable, "-m", "labs.bench.latency", host, str(port),
-         str(rate), str(seconds)], capture_output=True, text=True, check=True).stdout
+        [
+            "taskset",
+            "-c",
+            "1",
+            sys.executable,
+            "-m",
+            "labs.bench.latency",
+            host,
+            str(port),
+            str(rate),
+            str(seconds),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     latencies = sorted(float(x) for x in output.split())
-    return {"p50_ms": statistics.median(latencies),
-            "p99_ms": latencies[int(len(latencies) * 0.99) - 1]}
+    return {
+        "p50_ms": statistics.median(latencies),
+        "p99_ms": latencies[int(len(latencies) * 0.99) - 1],
+    }
 
 
 if __name__ == "__main__":
-    host, port, rate, seconds = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), \
-        float(sys.argv[4])
+    host, port, rate, seconds = (
+        sys.argv[1],
+        int(sys.argv[2]),
+        float(sys.argv[3]),
+        float(sys.argv[4]),
+    )
     for value in uvloop.run(_run(host, port, rate, seconds)):
         print(f"{value:.4f}")

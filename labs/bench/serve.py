@@ -35,10 +35,17 @@ NODE_IP = "10.0.1.5"  # listens on 127.0.1.5
 def listener() -> Listener:
     forward = (Action(type="forward", target_groups=(("Web", 1),)),)
     rules = tuple(
-        Rule(name=f"Rule{n}", priority=n, actions=forward, conditions=(
-            Condition(field="path-pattern", values=(f"/api/v{n}/*",)),
-            Condition(field="http-request-method", values=("POST",))))
-        for n in range(1, 10))
+        Rule(
+            name=f"Rule{n}",
+            priority=n,
+            actions=forward,
+            conditions=(
+                Condition(field="path-pattern", values=(f"/api/v{n}/*",)),
+                Condition(field="http-request-method", values=("POST",)),
+            ),
+        )
+        for n in range(1, 10)
+    )
     return Listener(name="Http", protocol="HTTP", port=80, default_actions=forward, rules=rules)
 
 
@@ -46,13 +53,20 @@ async def serve(port: int, backend: tuple[str, int]) -> None:
     sandbox = Sandbox()
     sandbox.publish(TARGET, backend)
     sink = EventSink(max_requests_per_batch=100, rng=random.Random(1))
-    group = TargetGroup(name="Web", targets=(Target(id="Web1", ip="10.0.1.10", port=80,
-                                                    az="us-east-1a"),))
+    group = TargetGroup(
+        name="Web", targets=(Target(id="Web1", ip="10.0.1.10", port=80, az="us-east-1a"),)
+    )
     ctx = ProxyContext(
-        sandbox=sandbox, clock=LabClock(10), groups={"Web": group},
-        addresses={"Web": [TARGET]}, health={"Web": {TARGET: "healthy"}},
-        algorithms={"Web": RoundRobin()}, outstanding={}, record=sink.record,
-        rng=random.Random(2))
+        sandbox=sandbox,
+        clock=LabClock(10),
+        groups={"Web": group},
+        addresses={"Web": [TARGET]},
+        health={"Web": {TARGET: "healthy"}},
+        algorithms={"Web": RoundRobin()},
+        outstanding={},
+        record=sink.record,
+        rng=random.Random(2),
+    )
     lb = LoadBalancer(name="Bench", nodes=(Node(az="us-east-1a", ip=NODE_IP),))
     node = AlbNode(lb, lb.nodes[0], listener(), ctx)
     await node.start(port)

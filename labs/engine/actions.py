@@ -18,8 +18,13 @@ _PLACEHOLDERS_ALLOWED = {
     "Path": ("host", "path", "port"),
     "Query": ("protocol", "host", "port", "path", "query"),
 }
-_DEFAULTS = {"Protocol": "#{protocol}", "Host": "#{host}", "Port": "#{port}",
-             "Path": "/#{path}", "Query": "#{query}"}
+_DEFAULTS = {
+    "Protocol": "#{protocol}",
+    "Host": "#{host}",
+    "Port": "#{port}",
+    "Path": "/#{path}",
+    "Query": "#{query}",
+}
 STATUS = {"HTTP_301": 301, "HTTP_302": 302}
 LOCATION_LIMIT = 8192  # bytes; longer ⇒ not completed (HTTP_Redirect_Url_Limit_Exceeded_Count)
 
@@ -56,14 +61,17 @@ def redirect(config: Mapping[str, str], request: OriginalRequest) -> Redirect:
         RedirectTooLong: the ``Location`` is over 8 KB.
     """
     values = {
-        "protocol": request.protocol.lower(), "host": request.host,
-        "port": str(request.port), "path": request.path.removeprefix("/"),
+        "protocol": request.protocol.lower(),
+        "host": request.host,
+        "port": str(request.port),
+        "path": request.path.removeprefix("/"),
         "query": request.query,
     }
     # An omitted component keeps the request's value; an empty Query drops the query.
-    parts = {name: _expand(config[name] if config.get(name) is not None else default,
-                           name, values)
-             for name, default in _DEFAULTS.items()}
+    parts = {
+        name: _expand(config[name] if config.get(name) is not None else default, name, values)
+        for name, default in _DEFAULTS.items()
+    }
     location = f"{parts['Protocol'].lower()}://{parts['Host']}:{parts['Port']}{parts['Path']}"
     if parts["Query"]:
         location += "?" + parts["Query"]
@@ -72,8 +80,9 @@ def redirect(config: Mapping[str, str], request: OriginalRequest) -> Redirect:
     return Redirect(STATUS[config.get("StatusCode", "HTTP_301")], location)
 
 
-def changes_something(config: Mapping[str, str], listener_protocol: str,
-                      listener_port: int) -> bool:
+def changes_something(
+    config: Mapping[str, str], listener_protocol: str, listener_port: int
+) -> bool:
     """AWS's loop guard: protocol, host, port or path must be able to differ (not query)."""
     protocol = config.get("Protocol") or "#{protocol}"
     port = config.get("Port") or "#{port}"

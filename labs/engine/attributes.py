@@ -52,8 +52,7 @@ def stickiness(attributes: Mapping[str, str]) -> Stickiness | None:
 
 
 def cross_zone(attributes: Mapping[str, str], load_balancer_default: bool = True) -> bool:
-    value = attributes.get("load_balancing.cross_zone.enabled",
-                           "use_load_balancer_configuration")
+    value = attributes.get("load_balancing.cross_zone.enabled", "use_load_balancer_configuration")
     if value == "use_load_balancer_configuration":
         return load_balancer_default
     return value == "true"

@@ -72,8 +72,11 @@ def slow_start_share(since: float, now: float, duration: float) -> float:
 
 
 def choose(
-    targets: Sequence[str], health: dict[str, str], algorithm: Algorithm,
-    ramping: Mapping[str, float] | None = None, rng: random.Random | None = None,
+    targets: Sequence[str],
+    health: dict[str, str],
+    algorithm: Algorithm,
+    ramping: Mapping[str, float] | None = None,
+    rng: random.Random | None = None,
 ) -> Choice:
     """Pick a target for one request.
 

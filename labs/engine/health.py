@@ -79,7 +79,9 @@ def _on_fail(health: TargetHealth, event: CheckFailed, check: HealthCheck) -> Ta
     failures = health.failures + 1
     if health.state == UNHEALTHY or failures >= check.unhealthy_threshold:
         return TargetHealth(
-            state=UNHEALTHY, reason=event.reason, description=event.description,
+            state=UNHEALTHY,
+            reason=event.reason,
+            description=event.description,
             failures=failures,
         )
     reason = INITIAL_HEALTH_CHECKING if health.state == INITIAL else health.reason
@@ -104,8 +106,11 @@ def step(
     if new.state == health.state:
         return new, None
     change = HealthChanged(
-        state=new.state, previous=health.state, reason=new.reason,
-        description=new.description, at=event.at,
+        state=new.state,
+        previous=health.state,
+        reason=new.reason,
+        description=new.description,
+        at=event.at,
     )
     return new, change
 

@@ -46,8 +46,16 @@ def _is_text(headers: Sequence[tuple[str, str]]) -> bool:
     return content_type.startswith(_TEXT_TYPES)
 
 
-def event(*, method: str, path: str, query: str, headers: Sequence[tuple[str, str]],
-          body: bytes, target_group_arn: str, multi_value: bool) -> dict[str, Any]:
+def event(
+    *,
+    method: str,
+    path: str,
+    query: str,
+    headers: Sequence[tuple[str, str]],
+    body: bytes,
+    target_group_arn: str,
+    multi_value: bool,
+) -> dict[str, Any]:
     """The event ALB sends; ``headers`` already carry the X-Forwarded-* the ALB adds."""
     if len(body) > LIMIT:
         raise LambdaError(413, "LambdaRequestTooLarge")
@@ -56,9 +64,11 @@ def event(*, method: str, path: str, query: str, headers: Sequence[tuple[str, st
     text = _is_text(lowered)
     result: dict[str, Any] = {
         "requestContext": {"elb": {"targetGroupArn": target_group_arn}},
-        "httpMethod": method, "path": path,
+        "httpMethod": method,
+        "path": path,
         "isBase64Encoded": bool(body) and not text,
-        "body": body.decode("utf-8", "replace") if text or not body
+        "body": body.decode("utf-8", "replace")
+        if text or not body
         else base64.b64encode(body).decode(),
     }
     if multi_value:
@@ -86,15 +96,21 @@ def response(answer: Any, *, multi_value: bool) -> LambdaResponse:
     if len(json.dumps(answer, default=str)) > LIMIT:
         raise LambdaError(502, "LambdaResponseTooLarge")
     key = "multiValueHeaders" if multi_value else "headers"
-    if not isinstance(answer, dict) or not isinstance(answer.get("statusCode"), int) \
-            or not isinstance(answer.get(key, {}), dict):
+    if (
+        not isinstance(answer, dict)
+        or not isinstance(answer.get("statusCode"), int)
+        or not isinstance(answer.get(key, {}), dict)
+    ):
         raise LambdaError(502, "LambdaInvalidResponse")
     body = answer.get("body") or ""
     if not isinstance(body, str):
         raise LambdaError(502, "LambdaInvalidResponse")
     try:
-        raw = base64.b64decode(body, validate=True) if answer.get("isBase64Encoded") \
+        raw = (
+            base64.b64decode(body, validate=True)
+            if answer.get("isBase64Encoded")
             else body.encode()
+        )
     except ValueError:
         raise LambdaError(502, "LambdaInvalidResponse") from None
     headers: list[tuple[str, str]] = []
@@ -105,13 +121,23 @@ def response(answer: Any, *, multi_value: bool) -> LambdaResponse:
 
 
 def _echo(event: dict[str, Any]) -> dict[str, Any]:
-    return {"statusCode": 200, "statusDescription": "200 OK", "isBase64Encoded": False,
-            "headers": {"Content-Type": "application/json"}, "body": json.dumps(event)}
+    return {
+        "statusCode": 200,
+        "statusDescription": "200 OK",
+        "isBase64Encoded": False,
+        "headers": {"Content-Type": "application/json"},
+        "body": json.dumps(event),
+    }
 
 
 def _hello(event: dict[str, Any]) -> dict[str, Any]:
-    return {"statusCode": 200, "statusDescription": "200 OK", "isBase64Encoded": False,
-            "headers": {"Content-Type": "text/plain"}, "body": "Hello from Lambda!\n"}
+    return {
+        "statusCode": 200,
+        "statusDescription": "200 OK",
+        "isBase64Encoded": False,
+        "headers": {"Content-Type": "text/plain"},
+        "body": "Hello from Lambda!\n",
+    }
 
 
 def _fail(event: dict[str, Any]) -> dict[str, Any]:
@@ -119,7 +145,9 @@ def _fail(event: dict[str, Any]) -> dict[str, Any]:
 
 
 HANDLERS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
-    "echo": _echo, "hello": _hello, "fail": _fail,
+    "echo": _echo,
+    "hello": _hello,
+    "fail": _fail,
 }
 
 

@@ -20,9 +20,16 @@ class MetricsWindow:
     tg: Counter[tuple[str, str]] = field(default_factory=Counter)
     response_times: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
 
-    def record(self, *, lb: str, target_group: str | None, target: str | None,
-               elb_status: int, target_status: int | None,
-               target_seconds: float | None) -> None:
+    def record(
+        self,
+        *,
+        lb: str,
+        target_group: str | None,
+        target: str | None,
+        elb_status: int,
+        target_status: int | None,
+        target_seconds: float | None,
+    ) -> None:
         if target is not None:
             self.lb[lb, "RequestCount"] += 1
         if (target_status is None or target_status != elb_status) and elb_status >= 300:
@@ -52,6 +59,8 @@ class MetricsWindow:
         for group, times in self.response_times.items():
             groups.setdefault(group, {})["TargetResponseTime"] = round(sum(times) / len(times), 6)
         return {
-            "type": "metrics", "t": round(t, 3),
-            "load_balancers": dict(load_balancers), "target_groups": groups,
+            "type": "metrics",
+            "t": round(t, 3),
+            "load_balancers": dict(load_balancers),
+            "target_groups": groups,
         }

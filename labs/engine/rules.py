@@ -103,13 +103,16 @@ def _header(condition: Condition) -> Predicate:
     name = (condition.header_name or "").lower()
     pattern = _alternatives(condition.values, ignore_case=True)
     # A header sent several times: occurrences are tried in order until one matches.
-    return lambda facts: any(pattern.fullmatch(value) is not None
-                             for key, value in facts.headers if key == name)
+    return lambda facts: any(
+        pattern.fullmatch(value) is not None for key, value in facts.headers if key == name
+    )
 
 
 def _query(condition: Condition) -> Predicate:
-    pairs = [(None if key is None else _wildcard(key, True), _wildcard(value, True))
-             for key, value in condition.key_values]
+    pairs = [
+        (None if key is None else _wildcard(key, True), _wildcard(value, True))
+        for key, value in condition.key_values
+    ]
 
     def matches(facts: RequestFacts) -> bool:
         received = _query_pairs(facts.query)
@@ -119,13 +122,15 @@ def _query(condition: Condition) -> Predicate:
             for key_pattern, value_pattern in pairs
             for key, value in received
         )
+
     return matches
 
 
 def _source_ip(condition: Condition) -> Predicate:
     networks = [ipaddress.ip_network(cidr, strict=False) for cidr in condition.values]
-    return lambda facts: any(ipaddress.ip_address(facts.source_ip) in network
-                             for network in networks)
+    return lambda facts: any(
+        ipaddress.ip_address(facts.source_ip) in network for network in networks
+    )
 
 
 _COMPILERS: dict[str, Callable[[Condition], Predicate]] = {
@@ -143,14 +148,17 @@ class Router:
 
     def __init__(self, listener: Listener) -> None:
         self._rules = [
-            (tuple(_COMPILERS[c.field](c) for c in rule.conditions),
-             Matched(rule.priority, rule.name, rule.actions))
+            (
+                tuple(_COMPILERS[c.field](c) for c in rule.conditions),
+                Matched(rule.priority, rule.name, rule.actions),
+            )
             for rule in listener.rules
         ]
         self._default = Matched(DEFAULT, None, listener.default_actions)
         # Only http-header conditions read headers: the proxy skips decoding them otherwise.
-        self.needs_headers = any(c.field == "http-header"
-                                 for rule in listener.rules for c in rule.conditions)
+        self.needs_headers = any(
+            c.field == "http-header" for rule in listener.rules for c in rule.conditions
+        )
 
     def route(self, facts: RequestFacts) -> Matched:
         """The rule that handles this request: the first full match by priority, else default."""

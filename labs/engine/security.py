@@ -12,8 +12,9 @@ from collections.abc import Iterable
 from .spec import IngressRule, SecurityGroup
 
 
-def _rule_allows(rule: IngressRule, protocol: str, port: int,
-                 source_ip: str, source_groups: frozenset[str]) -> bool:
+def _rule_allows(
+    rule: IngressRule, protocol: str, port: int, source_ip: str, source_groups: frozenset[str]
+) -> bool:
     if rule.protocol not in ("-1", protocol):
         return False
     if rule.protocol != "-1" and not rule.from_port <= port <= rule.to_port:
@@ -25,8 +26,14 @@ def _rule_allows(rule: IngressRule, protocol: str, port: int,
     return False
 
 
-def allows(groups: Iterable[SecurityGroup], *, protocol: str, port: int,
-           source_ip: str, source_groups: Iterable[str] = ()) -> bool:
+def allows(
+    groups: Iterable[SecurityGroup],
+    *,
+    protocol: str,
+    port: int,
+    source_ip: str,
+    source_groups: Iterable[str] = (),
+) -> bool:
     """Whether ``groups`` (the destination's) accept a connection from ``source_ip``.
 
     An instance with no security group at all is treated as open: the playground models

@@ -51,7 +51,7 @@ def decode(value: str, secret: bytes) -> Pin | None:
     try:
         raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
         # The MAC is binary and may hold a "|" itself: cut it by length, not by separator.
-        payload, separator, mac = raw[:-_MAC - 1], raw[-_MAC - 1:-_MAC], raw[-_MAC:]
+        payload, separator, mac = raw[: -_MAC - 1], raw[-_MAC - 1 : -_MAC], raw[-_MAC:]
         if separator != b"|":
             return None
         group, target, expires = payload.decode().split("|")
@@ -72,11 +72,11 @@ def valid_pin(value: str | None, *, group: str, now: float, secret: bytes) -> Pi
     return pin
 
 
-def set_cookie_headers(name: str, cors_name: str | None, value: str,
-                       wall_now: float) -> list[str]:
+def set_cookie_headers(name: str, cors_name: str | None, value: str, wall_now: float) -> list[str]:
     """``Set-Cookie`` values as ALB sends them: ``Expires`` 7 days out, ``Path=/``."""
     expires = (datetime.fromtimestamp(wall_now, UTC) + COOKIE_LIFETIME).strftime(
-        "%a, %d %b %Y %H:%M:%S GMT")
+        "%a, %d %b %Y %H:%M:%S GMT"
+    )
     headers = [f"{name}={value}; Expires={expires}; Path=/"]
     if cors_name is not None:
         headers.append(f"{cors_name}={value}; Expires={expires}; Path=/; SameSite=None; Secure")

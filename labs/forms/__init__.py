@@ -14,9 +14,19 @@ from .traffic import TrafficForm
 EDITORS: dict[str, type[EditorForm]] = {
     form.kind: form
     for form in (
-        VpcForm, SubnetForm, SecurityGroupForm, InstanceForm, AutoScalingGroupForm,
-        LambdaFunctionForm, CertificateForm, LoadBalancerForm, ListenerForm, ListenerRuleForm,
-        TargetGroupForm, ClassicLoadBalancerForm, TrafficForm,
+        VpcForm,
+        SubnetForm,
+        SecurityGroupForm,
+        InstanceForm,
+        AutoScalingGroupForm,
+        LambdaFunctionForm,
+        CertificateForm,
+        LoadBalancerForm,
+        ListenerForm,
+        ListenerRuleForm,
+        TargetGroupForm,
+        ClassicLoadBalancerForm,
+        TrafficForm,
     )
 }
 RESOURCE_EDITORS: dict[str, type[ResourceForm]] = {

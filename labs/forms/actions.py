@@ -37,8 +37,13 @@ ACTION_CHOICES = [
     ("redirect", _("Redirect to URL")),
     ("fixed-response", _("Return fixed response")),
 ]
-CONTENT_TYPES = ["text/plain", "text/css", "text/html", "application/javascript",
-                 "application/json"]
+CONTENT_TYPES = [
+    "text/plain",
+    "text/css",
+    "text/html",
+    "application/javascript",
+    "application/json",
+]
 
 
 class ConditionRowForm(RowForm):
@@ -60,9 +65,11 @@ def read_condition(condition: dict[str, Any]) -> dict[str, Any]:
     values = config.get("Values") or condition.get("Values") or []
     if field == "query-string":
         values = [
-            f"{pair.get('Key')}={pair.get('Value', '')}" if pair.get("Key") else
-            f"={pair.get('Value', '')}"
-            for pair in values if isinstance(pair, dict)
+            f"{pair.get('Key')}={pair.get('Value', '')}"
+            if pair.get("Key")
+            else f"={pair.get('Value', '')}"
+            for pair in values
+            if isinstance(pair, dict)
         ]
     return {
         "field": field,
@@ -90,7 +97,10 @@ class WeightedGroupRowForm(RowForm):
     key_fields = ("target_group",)
     target_group = forms.ChoiceField(label=_("Target group"), required=False)
     weight = forms.IntegerField(
-        label=_("Weight"), required=False, min_value=0, max_value=999,
+        label=_("Weight"),
+        required=False,
+        min_value=0,
+        max_value=999,
         help_text=_("0–999; empty with a single group."),
     )
 
@@ -123,12 +133,16 @@ class ActionForm(ResourceForm):
         label=_("Response code"), initial=200, min_value=200, max_value=599, required=False
     )
     fixed_content_type = forms.ChoiceField(
-        label=_("Content type"), choices=[(c, c) for c in CONTENT_TYPES], required=False,
+        label=_("Content type"),
+        choices=[(c, c) for c in CONTENT_TYPES],
+        required=False,
         initial="text/plain",
     )
     fixed_body = forms.CharField(
-        label=_("Response body"), required=False, max_length=1024, widget=forms.Textarea(
-            attrs={"rows": 2})
+        label=_("Response body"),
+        required=False,
+        max_length=1024,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     REDIRECT_KEYS = (
         ("redirect_protocol", "Protocol", "#{protocol}"),
@@ -147,19 +161,32 @@ class ActionForm(ResourceForm):
     def action_sections(cls) -> tuple[Section, ...]:
         return (
             Section(_("Action"), ("action_type",)),
-            Section(_("Forward to"), ("@forward", "stickiness_enabled", "stickiness_duration"),
-                    show_when=("action_type", "forward")),
-            Section(_("Redirect to"), (*(f for f, _k, _p in cls.REDIRECT_KEYS), "redirect_status"),
-                    show_when=("action_type", "redirect")),
-            Section(_("Fixed response"), ("fixed_status", "fixed_content_type", "fixed_body"),
-                    show_when=("action_type", "fixed-response")),
+            Section(
+                _("Forward to"),
+                ("@forward", "stickiness_enabled", "stickiness_duration"),
+                show_when=("action_type", "forward"),
+            ),
+            Section(
+                _("Redirect to"),
+                (*(f for f, _k, _p in cls.REDIRECT_KEYS), "redirect_status"),
+                show_when=("action_type", "redirect"),
+            ),
+            Section(
+                _("Fixed response"),
+                ("fixed_status", "fixed_content_type", "fixed_body"),
+                show_when=("action_type", "fixed-response"),
+            ),
         )
 
     @classmethod
     def action_row_sets(cls, path: str) -> dict[str, RowSet]:
-        return {"forward": RowSet(row_formset(WeightedGroupRowForm, extra=2, max_num=5),
-                                  f"{path}[0].ForwardConfig.TargetGroups",
-                                  _("Target group %(number)s"))}
+        return {
+            "forward": RowSet(
+                row_formset(WeightedGroupRowForm, extra=2, max_num=5),
+                f"{path}[0].ForwardConfig.TargetGroups",
+                _("Target group %(number)s"),
+            )
+        }
 
     @classmethod
     def action_paths(cls, path: str) -> dict[str, str]:
@@ -195,8 +222,12 @@ class ActionForm(ResourceForm):
             rows = [{"target_group": editing.ref_name(action["TargetGroupArn"]) or ""}]
         forward = action.get("ForwardConfig") or {}
         for entry in forward.get("TargetGroups") or []:
-            rows.append({"target_group": editing.ref_name(entry.get("TargetGroupArn")) or "",
-                         "weight": entry.get("Weight")})
+            rows.append(
+                {
+                    "target_group": editing.ref_name(entry.get("TargetGroupArn")) or "",
+                    "weight": entry.get("Weight"),
+                }
+            )
         stickiness = forward.get("TargetGroupStickinessConfig") or {}
         initial["stickiness_enabled"] = str(stickiness.get("Enabled", "")).lower() == "true"
         initial["stickiness_duration"] = stickiness.get("DurationSeconds")
@@ -214,10 +245,17 @@ class ActionForm(ResourceForm):
         data = self.cleaned_data
         kind = data["action_type"]
         if kind == "redirect":
-            config = {key: data[field].strip() for field, key, _p in self.REDIRECT_KEYS
-                      if data[field].strip()}
-            return [{"Type": "redirect",
-                     "RedirectConfig": {**config, "StatusCode": data["redirect_status"]}}]
+            config = {
+                key: data[field].strip()
+                for field, key, _p in self.REDIRECT_KEYS
+                if data[field].strip()
+            }
+            return [
+                {
+                    "Type": "redirect",
+                    "RedirectConfig": {**config, "StatusCode": data["redirect_status"]},
+                }
+            ]
         if kind == "fixed-response":
             config = {"StatusCode": str(data["fixed_status"] or 200)}
             if data["fixed_content_type"]:
@@ -229,15 +267,20 @@ class ActionForm(ResourceForm):
 
     def _forward(self) -> dict[str, Any]:
         data = self.cleaned_data
-        groups = self.write_rows("forward", lambda row: {
-            "TargetGroupArn": editing.ref(row["target_group"]),
-            "Weight": row["weight"] if row["weight"] is not None else 1,
-        })
+        groups = self.write_rows(
+            "forward",
+            lambda row: {
+                "TargetGroupArn": editing.ref(row["target_group"]),
+                "Weight": row["weight"] if row["weight"] is not None else 1,
+            },
+        )
         plain = len(groups) == 1 and self.filled_rows("forward")[0][1]["weight"] is None
         if plain and not data["stickiness_enabled"]:
             return {"Type": "forward", "TargetGroupArn": groups[0]["TargetGroupArn"]}
         config: dict[str, Any] = {"TargetGroups": groups}
         if data["stickiness_enabled"]:
             config["TargetGroupStickinessConfig"] = {
-                "Enabled": True, "DurationSeconds": data["stickiness_duration"] or 3600}
+                "Enabled": True,
+                "DurationSeconds": data["stickiness_duration"] or 3600,
+            }
         return {"Type": "forward", "ForwardConfig": config}

@@ -31,16 +31,22 @@ from .compute import elb_permissions
 # What validation accepts, in its order: target-group protocols, and health-check
 # protocols of any target-group family.
 PROTOCOLS = list(group_rules._PROTOCOLS)
-HEALTH_CHECK_PROTOCOLS = list(dict.fromkeys(
-    p for family in health_checks.FAMILIES.values() for p in family.protocols))
-LB_TYPE_NAMES = {"application": _("Application Load Balancer"),
-                 "network": _("Network Load Balancer"),
-                 "gateway": _("Gateway Load Balancer")}
+HEALTH_CHECK_PROTOCOLS = list(
+    dict.fromkeys(p for family in health_checks.FAMILIES.values() for p in family.protocols)
+)
+LB_TYPE_NAMES = {
+    "application": _("Application Load Balancer"),
+    "network": _("Network Load Balancer"),
+    "gateway": _("Gateway Load Balancer"),
+}
 # Security policies for HTTPS and TLS listeners (ELB's predefined ones; empty: AWS's default).
 SSL_POLICIES = (
-    "ELBSecurityPolicy-TLS13-1-2-2021-06", "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
-    "ELBSecurityPolicy-TLS13-1-3-2021-06", "ELBSecurityPolicy-TLS13-1-2-Ext1-2021-06",
-    "ELBSecurityPolicy-2016-08", "ELBSecurityPolicy-TLS-1-2-2017-01",
+    "ELBSecurityPolicy-TLS13-1-2-2021-06",
+    "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
+    "ELBSecurityPolicy-TLS13-1-3-2021-06",
+    "ELBSecurityPolicy-TLS13-1-2-Ext1-2021-06",
+    "ELBSecurityPolicy-2016-08",
+    "ELBSecurityPolicy-TLS-1-2-2017-01",
     "ELBSecurityPolicy-FS-1-2-Res-2020-10",
 )
 ALPN_POLICIES = ("HTTP1Only", "HTTP2Only", "HTTP2Optional", "HTTP2Preferred", "None")
@@ -54,8 +60,10 @@ def _listener_protocols() -> list[Any]:
     """Listener protocols grouped by the load balancer type that takes them."""
     return [
         ("", _("None (Gateway Load Balancer)")),
-        *((LB_TYPE_NAMES[kind], [(p, p) for p in protocols])
-          for kind, protocols in listener_rules.PROTOCOLS.items()),
+        *(
+            (LB_TYPE_NAMES[kind], [(p, p) for p in protocols])
+            for kind, protocols in listener_rules.PROTOCOLS.items()
+        ),
     ]
 
 
@@ -83,19 +91,24 @@ class LoadBalancerForm(ResourceForm):
         initial="internet-facing",
     )
     subnets = forms.MultipleChoiceField(
-        label=_("Subnets"), widget=forms.CheckboxSelectMultiple,
+        label=_("Subnets"),
+        widget=forms.CheckboxSelectMultiple,
         help_text=_("One per Availability Zone: each gets a load balancer node."),
     )
     elastic_ips = forms.BooleanField(
-        label=_("Give each node an Elastic IP"), required=False,
-        help_text=_("An internet-facing Network Load Balancer only: one AWS::EC2::EIP per "
-                    "subnet is created (and removed) with it, a static address per zone."),
+        label=_("Give each node an Elastic IP"),
+        required=False,
+        help_text=_(
+            "An internet-facing Network Load Balancer only: one AWS::EC2::EIP per "
+            "subnet is created (and removed) with it, a static address per zone."
+        ),
     )
     security_groups = forms.MultipleChoiceField(
         label=_("Security groups"), required=False, widget=forms.CheckboxSelectMultiple
     )
     attributes = KeyValueField(
-        label=_("Attributes"), required=False,
+        label=_("Attributes"),
+        required=False,
         help_text=_("One key=value per line, e.g. idle_timeout.timeout_seconds=60"),
     )
     sections = (
@@ -103,8 +116,9 @@ class LoadBalancerForm(ResourceForm):
         Section(_("Scheme"), ("scheme",), show_when=("lb_type", "application network")),
         Section(_("Network mapping"), ("subnets",)),
         Section(_("Static addresses"), ("elastic_ips",), show_when=("lb_type", "network")),
-        Section(_("Security groups"), ("security_groups",),
-                show_when=("lb_type", "application network")),
+        Section(
+            _("Security groups"), ("security_groups",), show_when=("lb_type", "application network")
+        ),
         Section(_("Attributes"), ("attributes",)),
     )
     field_paths = {
@@ -123,7 +137,8 @@ class LoadBalancerForm(ResourceForm):
 
     def read(self, properties: dict[str, Any], resource: dict[str, Any]) -> dict[str, Any]:
         subnets = properties.get("Subnets") or [
-            mapping.get("SubnetId") for mapping in properties.get("SubnetMappings") or []
+            mapping.get("SubnetId")
+            for mapping in properties.get("SubnetMappings") or []
             if isinstance(mapping, dict)
         ]
         return {
@@ -133,8 +148,10 @@ class LoadBalancerForm(ResourceForm):
             "security_groups": [
                 editing.ref_name(group) for group in properties.get("SecurityGroups") or []
             ],
-            "elastic_ips": any(isinstance(m, dict) and "AllocationId" in m
-                               for m in properties.get("SubnetMappings") or []),
+            "elastic_ips": any(
+                isinstance(m, dict) and "AllocationId" in m
+                for m in properties.get("SubnetMappings") or []
+            ),
             "attributes": key_value_lines(properties.get("LoadBalancerAttributes")),
         }
 
@@ -150,8 +167,7 @@ class LoadBalancerForm(ResourceForm):
             groups = [editing.ref(name) for name in data["security_groups"]]
             set_or_drop(properties, "SecurityGroups", groups)
         self.new_eips: list[str] = []
-        mappings = self._mappings(properties, data["subnets"], lb_type, scheme,
-                                  data["elastic_ips"])
+        mappings = self._mappings(properties, data["subnets"], lb_type, scheme, data["elastic_ips"])
         if any(set(mapping) != {"SubnetId"} for mapping in mappings):
             properties.pop("Subnets", None)
             properties["SubnetMappings"] = mappings
@@ -160,13 +176,22 @@ class LoadBalancerForm(ResourceForm):
             properties["Subnets"] = [editing.ref(name) for name in data["subnets"]]
         set_or_drop(properties, "LoadBalancerAttributes", key_values(data["attributes"]))
 
-    def _mappings(self, properties: dict[str, Any], subnets: list[str], lb_type: str,
-                  scheme: str, elastic_ips: bool) -> list[dict[str, Any]]:
+    def _mappings(
+        self,
+        properties: dict[str, Any],
+        subnets: list[str],
+        lb_type: str,
+        scheme: str,
+        elastic_ips: bool,
+    ) -> list[dict[str, Any]]:
         """Each chosen subnet's mapping: its own one kept (Elastic IP, private address)
         where the type and scheme allow it, with a new Elastic IP where one is asked for."""
         old = properties.get("SubnetMappings")
-        kept = {editing.ref_name(m.get("SubnetId")): m for m in old or []
-                if isinstance(m, dict)} if isinstance(old, list) else {}
+        kept = (
+            {editing.ref_name(m.get("SubnetId")): m for m in old or [] if isinstance(m, dict)}
+            if isinstance(old, list)
+            else {}
+        )
         eips = lb_type == "network" and scheme == "internet-facing" and elastic_ips
         mappings = []
         taken = {self.cleaned_data["logical_id"]}
@@ -175,8 +200,9 @@ class LoadBalancerForm(ResourceForm):
             if not eips:
                 mapping.pop("AllocationId", None)
             elif "AllocationId" not in mapping:
-                eip = editing.free_name(self.document,
-                                        f"{self.cleaned_data['logical_id']}{name}Eip", taken)
+                eip = editing.free_name(
+                    self.document, f"{self.cleaned_data['logical_id']}{name}Eip", taken
+                )
                 taken.add(eip)
                 self.new_eips.append(eip)
                 mapping["AllocationId"] = {"Fn::GetAtt": [eip, "AllocationId"]}
@@ -188,8 +214,9 @@ class LoadBalancerForm(ResourceForm):
     def write_companions(self, document: Document) -> Document:
         name = self.cleaned_data["logical_id"]
         for eip in self.new_eips:
-            document = editing.insert_before(document, name, eip, {
-                "Type": editing.EIP, "Properties": {"Domain": "vpc"}})
+            document = editing.insert_before(
+                document, name, eip, {"Type": editing.EIP, "Properties": {"Domain": "vpc"}}
+            )
         # Elastic IPs this load balancer no longer uses, and nothing else does, go.
         if self.original_id:
             for eip in editing.companions(self.document, self.original_id):
@@ -206,24 +233,32 @@ class ListenerForm(ActionForm):
     actions_path = "Properties.DefaultActions"
     load_balancer = forms.ChoiceField(label=_("Load balancer"))
     protocol = forms.ChoiceField(
-        label=_("Protocol"), choices=_listener_protocols, initial="HTTP", required=False,
-        help_text=_("A Gateway Load Balancer's listener takes every packet: no protocol, "
-                    "no port."),
+        label=_("Protocol"),
+        choices=_listener_protocols,
+        initial="HTTP",
+        required=False,
+        help_text=_("A Gateway Load Balancer's listener takes every packet: no protocol, no port."),
     )
-    port = forms.IntegerField(label=_("Port"), initial=80, min_value=1, max_value=65535,
-                              required=False)
+    port = forms.IntegerField(
+        label=_("Port"), initial=80, min_value=1, max_value=65535, required=False
+    )
     certificate = forms.ChoiceField(
         label=_("Certificate"), required=False, help_text=_("For HTTPS and TLS listeners.")
     )
     ssl_policy = forms.ChoiceField(label=_("Security policy"), required=False)
     alpn_policy = forms.ChoiceField(
-        label=_("ALPN policy"), required=False, help_text=_("TLS listeners only."),
+        label=_("ALPN policy"),
+        required=False,
+        help_text=_("TLS listeners only."),
         choices=[("", "—"), *((p, p) for p in ALPN_POLICIES)],
     )
     sections = (
         Section(_("Listener"), ("logical_id", "load_balancer", "protocol", "port")),
-        Section(_("Secure listener"), ("certificate", "ssl_policy", "alpn_policy"),
-                show_when=("protocol", "HTTPS TLS")),
+        Section(
+            _("Secure listener"),
+            ("certificate", "ssl_policy", "alpn_policy"),
+            show_when=("protocol", "HTTPS TLS"),
+        ),
         *ActionForm.action_sections(),
     )
     row_sets = ActionForm.action_row_sets(actions_path)
@@ -245,8 +280,7 @@ class ListenerForm(ActionForm):
         current = (self.resource or {}).get("Properties", {}).get("SslPolicy")
         if isinstance(current, str) and current not in policies:
             policies.append(current)
-        self.fields["ssl_policy"].choices = [("", _("AWS's default")),
-                                             *((p, p) for p in policies)]
+        self.fields["ssl_policy"].choices = [("", _("AWS's default")), *((p, p) for p in policies)]
 
     def read(self, properties: dict[str, Any], resource: dict[str, Any]) -> dict[str, Any]:
         certificates = properties.get("Certificates") or [{}]
@@ -272,15 +306,22 @@ class ListenerForm(ActionForm):
         if not protocol:
             self.add_error("protocol", _("Choose a protocol."))
         elif protocol not in allowed:
-            self.add_error("protocol", _(
-                "A %(type)s takes listeners on %(protocols)s.") % {
-                "type": LB_TYPE_NAMES.get(lb_type, lb_type), "protocols": ", ".join(allowed)})
+            self.add_error(
+                "protocol",
+                _("A %(type)s takes listeners on %(protocols)s.")
+                % {"type": LB_TYPE_NAMES.get(lb_type, lb_type), "protocols": ", ".join(allowed)},
+            )
         if "port" not in self.errors and data.get("port") is None:
             self.add_error("port", _("Give the port the listener listens on."))
         if protocol in ("HTTPS", "TLS") and not data.get("certificate"):
-            self.add_error("certificate", _(
-                "An %(protocol)s listener needs a certificate: add one with “Add a "
-                "certificate” first.") % {"protocol": protocol})
+            self.add_error(
+                "certificate",
+                _(
+                    "An %(protocol)s listener needs a certificate: add one with “Add a "
+                    "certificate” first."
+                )
+                % {"protocol": protocol},
+            )
         return data
 
     def read_rows(self, properties: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
@@ -299,8 +340,11 @@ class ListenerForm(ActionForm):
             properties["Port"] = data["port"]
         secure = protocol in ("HTTPS", "TLS")
         certificate = data["certificate"] if secure else ""
-        set_or_drop(properties, "Certificates",
-                    [{"CertificateArn": editing.ref(certificate)}] if certificate else None)
+        set_or_drop(
+            properties,
+            "Certificates",
+            [{"CertificateArn": editing.ref(certificate)}] if certificate else None,
+        )
         set_or_drop(properties, "SslPolicy", data["ssl_policy"] if secure else None)
         alpn = data["alpn_policy"] if protocol == "TLS" else ""
         set_or_drop(properties, "AlpnPolicy", [alpn] if alpn else None)
@@ -315,7 +359,9 @@ class ListenerRuleForm(ActionForm):
     actions_path = "Properties.Actions"
     listener = forms.ChoiceField(label=_("Listener"))
     priority = forms.IntegerField(
-        label=_("Priority"), min_value=1, max_value=50000,
+        label=_("Priority"),
+        min_value=1,
+        max_value=50000,
         help_text=_("1–50000, unique on the listener; lower numbers are evaluated first."),
     )
     sections = (
@@ -324,8 +370,11 @@ class ListenerRuleForm(ActionForm):
         *ActionForm.action_sections(),
     )
     row_sets = {
-        "conditions": RowSet(row_formset(ConditionRowForm, extra=1, max_num=5),
-                             "Properties.Conditions", _("Condition %(number)s")),
+        "conditions": RowSet(
+            row_formset(ConditionRowForm, extra=1, max_num=5),
+            "Properties.Conditions",
+            _("Condition %(number)s"),
+        ),
         **ActionForm.action_row_sets(actions_path),
     }
     field_paths = {
@@ -386,7 +435,10 @@ class TargetRowForm(RowForm):
     resource = forms.ChoiceField(label=_("Target"), required=False)
     ip = forms.GenericIPAddressField(label=_("or IP address"), protocol="IPv4", required=False)
     port = forms.IntegerField(
-        label=_("Port"), required=False, min_value=1, max_value=65535,
+        label=_("Port"),
+        required=False,
+        min_value=1,
+        max_value=65535,
         help_text=_("Empty: the target group's port."),
     )
     availability_zone = forms.CharField(label=_("Availability Zone"), required=False)
@@ -428,55 +480,102 @@ class TargetGroupForm(ResourceForm):
     add_label = _("Add a target group")
     target_type = forms.ChoiceField(
         label=_("Target type"),
-        choices=[("instance", _("Instances")), ("ip", _("IP addresses")),
-                 ("lambda", _("Lambda function")), ("alb", _("Application Load Balancer"))],
+        choices=[
+            ("instance", _("Instances")),
+            ("ip", _("IP addresses")),
+            ("lambda", _("Lambda function")),
+            ("alb", _("Application Load Balancer")),
+        ],
         initial="instance",
     )
     protocol = forms.ChoiceField(
-        label=_("Protocol"), choices=_protocols, initial="HTTP", required=False,
-        help_text=_("HTTP or HTTPS behind an Application Load Balancer; TCP, TLS, UDP or "
-                    "TCP_UDP behind a Network Load Balancer; GENEVE behind a Gateway Load "
-                    "Balancer."),
+        label=_("Protocol"),
+        choices=_protocols,
+        initial="HTTP",
+        required=False,
+        help_text=_(
+            "HTTP or HTTPS behind an Application Load Balancer; TCP, TLS, UDP or "
+            "TCP_UDP behind a Network Load Balancer; GENEVE behind a Gateway Load "
+            "Balancer."
+        ),
     )
-    port = forms.IntegerField(label=_("Port"), initial=80, min_value=1, max_value=65535,
-                              required=False, help_text=_("GENEVE: 6081."))
+    port = forms.IntegerField(
+        label=_("Port"),
+        initial=80,
+        min_value=1,
+        max_value=65535,
+        required=False,
+        help_text=_("GENEVE: 6081."),
+    )
     vpc = forms.ChoiceField(label=_("VPC"), required=False)
-    hc_protocol = forms.ChoiceField(label=_("Health check protocol"), required=False,
-                                    help_text=_("Empty: HTTP for HTTP and HTTPS groups, TCP "
-                                                "for the others."))
-    hc_path = forms.CharField(label=_("Health check path"), required=False,
-                              widget=forms.TextInput(attrs={"placeholder": "/"}),
-                              help_text=_("HTTP and HTTPS health checks only."))
-    hc_port = forms.CharField(label=_("Health check port"), required=False,
-                              help_text=_("Empty: traffic-port, the port each target receives."))
+    hc_protocol = forms.ChoiceField(
+        label=_("Health check protocol"),
+        required=False,
+        help_text=_("Empty: HTTP for HTTP and HTTPS groups, TCP for the others."),
+    )
+    hc_path = forms.CharField(
+        label=_("Health check path"),
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "/"}),
+        help_text=_("HTTP and HTTPS health checks only."),
+    )
+    hc_port = forms.CharField(
+        label=_("Health check port"),
+        required=False,
+        help_text=_("Empty: traffic-port, the port each target receives."),
+    )
     hc_interval = forms.IntegerField(label=_("Interval (seconds)"), required=False)
     hc_timeout = forms.IntegerField(label=_("Timeout (seconds)"), required=False)
     hc_healthy = forms.IntegerField(label=_("Healthy threshold"), required=False)
     hc_unhealthy = forms.IntegerField(label=_("Unhealthy threshold"), required=False)
-    hc_matcher = forms.CharField(label=_("Success codes"), required=False,
-                                 help_text=_("e.g. 200, 200,202 or 200-299"))
+    hc_matcher = forms.CharField(
+        label=_("Success codes"), required=False, help_text=_("e.g. 200, 200,202 or 200-299")
+    )
     attributes = KeyValueField(
-        label=_("Attributes"), required=False,
+        label=_("Attributes"),
+        required=False,
         help_text=_("One key=value per line, e.g. stickiness.enabled=true"),
     )
     # Form field → TargetGroup property, for the properties that are plain values.
     PLAIN = (
-        ("protocol", "Protocol"), ("port", "Port"), ("hc_protocol", "HealthCheckProtocol"),
-        ("hc_path", "HealthCheckPath"), ("hc_port", "HealthCheckPort"),
-        ("hc_interval", "HealthCheckIntervalSeconds"), ("hc_timeout", "HealthCheckTimeoutSeconds"),
-        ("hc_healthy", "HealthyThresholdCount"), ("hc_unhealthy", "UnhealthyThresholdCount"),
+        ("protocol", "Protocol"),
+        ("port", "Port"),
+        ("hc_protocol", "HealthCheckProtocol"),
+        ("hc_path", "HealthCheckPath"),
+        ("hc_port", "HealthCheckPort"),
+        ("hc_interval", "HealthCheckIntervalSeconds"),
+        ("hc_timeout", "HealthCheckTimeoutSeconds"),
+        ("hc_healthy", "HealthyThresholdCount"),
+        ("hc_unhealthy", "UnhealthyThresholdCount"),
     )
     sections = (
         Section(_("Target group"), ("logical_id", "target_type")),
-        Section(_("Protocol and port"), ("protocol", "port", "vpc"),
-                show_when=("target_type", "instance ip alb")),
+        Section(
+            _("Protocol and port"),
+            ("protocol", "port", "vpc"),
+            show_when=("target_type", "instance ip alb"),
+        ),
         Section(_("Targets"), ("@targets",)),
-        Section(_("Health checks"), ("hc_protocol", "hc_path", "hc_port", "hc_interval",
-                                     "hc_timeout", "hc_healthy", "hc_unhealthy", "hc_matcher")),
+        Section(
+            _("Health checks"),
+            (
+                "hc_protocol",
+                "hc_path",
+                "hc_port",
+                "hc_interval",
+                "hc_timeout",
+                "hc_healthy",
+                "hc_unhealthy",
+                "hc_matcher",
+            ),
+        ),
         Section(_("Attributes"), ("attributes",)),
     )
-    row_sets = {"targets": RowSet(row_formset(TargetRowForm, extra=2), "Properties.Targets",
-                                  _("Target %(number)s"))}
+    row_sets = {
+        "targets": RowSet(
+            row_formset(TargetRowForm, extra=2), "Properties.Targets", _("Target %(number)s")
+        )
+    }
     field_paths = {
         "Properties.TargetType": "target_type",
         "Properties.VpcId": "vpc",
@@ -490,8 +589,7 @@ class TargetGroupForm(ResourceForm):
     def __init__(self, *args: Any, document: Document, **kwargs: Any) -> None:
         super().__init__(*args, document=document, **kwargs)
         self.fields["vpc"].choices = choices_of(document, editing.VPC, blank=True)
-        self.fields["hc_protocol"].choices = [("", "—"),
-                                              *((p, p) for p in HEALTH_CHECK_PROTOCOLS)]
+        self.fields["hc_protocol"].choices = [("", "—"), *((p, p) for p in HEALTH_CHECK_PROTOCOLS)]
 
     def defaults(self, document: Document) -> dict[str, Any]:
         vpcs = editing.of_type(document, editing.VPC)
@@ -522,7 +620,8 @@ class TargetGroupForm(ResourceForm):
         if data.get("protocol") == "GENEVE" and data.get("port") not in (None, 6081):
             self.add_error("port", _("GENEVE target groups use port 6081."))
         health = data.get("hc_protocol") or (
-            "HTTP" if data.get("protocol") in ("HTTP", "HTTPS") else "TCP")
+            "HTTP" if data.get("protocol") in ("HTTP", "HTTPS") else "TCP"
+        )
         if health == "TCP":
             for name in ("hc_path", "hc_matcher"):
                 if (data.get(name) or "").strip():
@@ -533,8 +632,11 @@ class TargetGroupForm(ResourceForm):
         data = self.cleaned_data
         lambda_group = data["target_type"] == "lambda"
         properties["TargetType"] = data["target_type"]
-        set_or_drop(properties, "VpcId", editing.ref(data["vpc"]) if data["vpc"] and not
-                    lambda_group else None)
+        set_or_drop(
+            properties,
+            "VpcId",
+            editing.ref(data["vpc"]) if data["vpc"] and not lambda_group else None,
+        )
         for field, key in self.PLAIN:
             value = data[field]
             if lambda_group and key in ("Protocol", "Port"):
@@ -550,9 +652,13 @@ class TargetGroupForm(ResourceForm):
 
     def _depend_on_permissions(self, resource: dict[str, Any], targets: list[Any]) -> None:
         """AWS registers a function only once ELB may invoke it: wait for the permission."""
-        needed = [permission for target in targets
-                  for permission in elb_permissions(self.document, editing.ref_name(
-                      target.get("Id")) or "")]
+        needed = [
+            permission
+            for target in targets
+            for permission in elb_permissions(
+                self.document, editing.ref_name(target.get("Id")) or ""
+            )
+        ]
         if not needed:
             return
         depends = resource.get("DependsOn")

@@ -19,8 +19,12 @@ from .base import ResourceForm, Section, set_or_drop
 def _check_domain(value: str) -> None:
     if len(value) > 253 or not _DOMAIN.fullmatch(value):
         raise forms.ValidationError(
-            _("%(name)s is not a fully qualified domain name (e.g. www.example.com or "
-              "*.example.com)."), code="domain", params={"name": value},
+            _(
+                "%(name)s is not a fully qualified domain name (e.g. www.example.com or "
+                "*.example.com)."
+            ),
+            code="domain",
+            params={"name": value},
         )
 
 
@@ -30,22 +34,30 @@ class CertificateForm(ResourceForm):
     title = _("Certificate")
     add_label = _("Add a certificate")
     domain_name = forms.CharField(
-        label=_("Domain name"), max_length=253, initial="www.example.com",
+        label=_("Domain name"),
+        max_length=253,
+        initial="www.example.com",
         help_text=_("The name clients ask for, e.g. www.example.com or *.example.com."),
     )
     alternative_names = forms.CharField(
-        label=_("Other names"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("Other names"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Subject alternative names: one per line, at most 100."),
     )
     validation_method = forms.ChoiceField(
-        label=_("Validation method"), choices=[("DNS", "DNS"), ("EMAIL", _("Email"))],
+        label=_("Validation method"),
+        choices=[("DNS", "DNS"), ("EMAIL", _("Email"))],
         initial="DNS",
-        help_text=_("How AWS would check that you own the names; a run issues the "
-                    "certificate itself."),
+        help_text=_(
+            "How AWS would check that you own the names; a run issues the certificate itself."
+        ),
     )
     sections = (
-        Section(_("Certificate"),
-                ("logical_id", "domain_name", "alternative_names", "validation_method")),
+        Section(
+            _("Certificate"),
+            ("logical_id", "domain_name", "alternative_names", "validation_method"),
+        ),
     )
     field_paths = {
         "Properties.DomainName": "domain_name",
@@ -58,7 +70,8 @@ class CertificateForm(ResourceForm):
         return {
             "domain_name": properties.get("DomainName", ""),
             "alternative_names": "\n".join(str(n) for n in names)
-            if isinstance(names, list) else "",
+            if isinstance(names, list)
+            else "",
             "validation_method": properties.get("ValidationMethod", "DNS"),
         }
 
@@ -70,8 +83,9 @@ class CertificateForm(ResourceForm):
     def clean_alternative_names(self) -> list[str]:
         names = [n for n in re.split(r"[\s,]+", self.cleaned_data["alternative_names"]) if n]
         if len(names) > 100:
-            raise forms.ValidationError(_("A certificate has at most 100 other names."),
-                                        code="too_many")
+            raise forms.ValidationError(
+                _("A certificate has at most 100 other names."), code="too_many"
+            )
         for name in names:
             _check_domain(name)
         return names

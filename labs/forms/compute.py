@@ -26,20 +26,20 @@ DEFAULT_ROLE = "arn:aws:iam::123456789012:role/playground-lambda-role"
 RUNTIMES = ("python3.13", "python3.12", "python3.11")
 # What each built-in handler does, as code AWS would run (the playground runs its own).
 HANDLER_CODE = {
-    "echo": '''import json
+    "echo": """import json
 
 
 def handler(event, context):
     return {"statusCode": 200, "headers": {"Content-Type": "application/json"},
             "body": json.dumps(event)}
-''',
-    "hello": '''def handler(event, context):
+""",
+    "hello": """def handler(event, context):
     return {"statusCode": 200, "headers": {"Content-Type": "text/plain"},
             "body": "Hello from Lambda!\\n"}
-''',
-    "fail": '''def handler(event, context):
+""",
+    "fail": """def handler(event, context):
     raise RuntimeError("the fail handler always raises")
-''',
+""",
 }
 HANDLER_CHOICES = [
     ("echo", _("echo: answers with the event the load balancer sent")),
@@ -55,8 +55,10 @@ def elb_permissions(document: Document, function: str) -> list[str]:
     names = []
     for name in editing.of_type(document, editing.LAMBDA_PERMISSION):
         properties = found[name].get("Properties") or {}
-        if editing.ref_name(properties.get("FunctionName")) == function and \
-                properties.get("Principal") == ELB_PRINCIPAL:
+        if (
+            editing.ref_name(properties.get("FunctionName")) == function
+            and properties.get("Principal") == ELB_PRINCIPAL
+        ):
             names.append(name)
     return names
 
@@ -67,38 +69,56 @@ class LambdaFunctionForm(ResourceForm):
     title = _("Lambda function")
     add_label = _("Add a Lambda function")
     handler = forms.ChoiceField(
-        label=_("Built-in handler"), choices=HANDLER_CHOICES, initial="echo",
-        help_text=_("The playground runs one of its own handlers; it never runs code from a "
-                    "template."),
+        label=_("Built-in handler"),
+        choices=HANDLER_CHOICES,
+        initial="echo",
+        help_text=_(
+            "The playground runs one of its own handlers; it never runs code from a template."
+        ),
     )
     allow_elb = forms.BooleanField(
-        label=_("Let Elastic Load Balancing invoke it"), required=False, initial=True,
-        help_text=_("Adds an AWS::Lambda::Permission for elasticloadbalancing.amazonaws.com: "
-                    "a target group can only hold the function with it."),
+        label=_("Let Elastic Load Balancing invoke it"),
+        required=False,
+        initial=True,
+        help_text=_(
+            "Adds an AWS::Lambda::Permission for elasticloadbalancing.amazonaws.com: "
+            "a target group can only hold the function with it."
+        ),
     )
     runtime = forms.ChoiceField(
         label=_("Runtime"), choices=[(r, r) for r in RUNTIMES], initial="python3.12"
     )
     code_handler = forms.CharField(
-        label=_("Handler"), initial="index.handler", max_length=128,
+        label=_("Handler"),
+        initial="index.handler",
+        max_length=128,
         help_text=_("file.function in the deployment package, as AWS calls it."),
     )
     role = forms.CharField(
-        label=_("Execution role ARN"), initial=DEFAULT_ROLE, max_length=2048,
+        label=_("Execution role ARN"),
+        initial=DEFAULT_ROLE,
+        max_length=2048,
         help_text=_("An IAM role ARN; the playground does not model IAM."),
     )
     timeout = forms.IntegerField(
-        label=_("Timeout (seconds)"), required=False, min_value=1, max_value=900,
+        label=_("Timeout (seconds)"),
+        required=False,
+        min_value=1,
+        max_value=900,
         help_text=_("1–900; empty: 3."),
     )
     memory = forms.IntegerField(
-        label=_("Memory (MB)"), required=False, min_value=128, max_value=10240,
+        label=_("Memory (MB)"),
+        required=False,
+        min_value=128,
+        max_value=10240,
         help_text=_("128–10240; empty: 128."),
     )
     sections = (
         Section(_("Lambda function"), ("logical_id", "handler", "allow_elb")),
-        Section(_("What CloudFormation needs"),
-                ("runtime", "code_handler", "role", "timeout", "memory")),
+        Section(
+            _("What CloudFormation needs"), ("runtime", "code_handler", "role", "timeout", "memory")
+        ),
     )
     field_paths = {
         "Metadata.Playground.Handler": "handler",
@@ -114,8 +134,9 @@ class LambdaFunctionForm(ResourceForm):
         handler = ((resource.get("Metadata") or {}).get("Playground") or {}).get("Handler")
         return {
             "handler": handler or "echo",
-            "allow_elb": bool(self.original_id and elb_permissions(self.document,
-                                                                   self.original_id)),
+            "allow_elb": bool(
+                self.original_id and elb_permissions(self.document, self.original_id)
+            ),
             "runtime": properties.get("Runtime", "python3.12"),
             "code_handler": properties.get("Handler", ""),
             "role": properties.get("Role", ""),
@@ -128,7 +149,8 @@ class LambdaFunctionForm(ResourceForm):
         if not role.startswith("arn:aws:iam::"):
             raise forms.ValidationError(
                 _("An execution role is an IAM role ARN, e.g. %(example)s."),
-                code="role", params={"example": DEFAULT_ROLE},
+                code="role",
+                params={"example": DEFAULT_ROLE},
             )
         return role
 
@@ -142,7 +164,8 @@ class LambdaFunctionForm(ResourceForm):
         properties["Role"] = data["role"]
         code = properties.get("Code")
         ours = not isinstance(code, dict) or code.get("ZipFile") == HANDLER_CODE.get(
-            str(old_handler))
+            str(old_handler)
+        )
         if ours:  # the learner's own code stays; ours follows the handler
             properties["Code"] = {"ZipFile": HANDLER_CODE[data["handler"]]}
         set_or_drop(properties, "Timeout", data["timeout"])
@@ -152,11 +175,17 @@ class LambdaFunctionForm(ResourceForm):
         name = self.cleaned_data["logical_id"]
         existing = elb_permissions(document, name)
         if self.cleaned_data["allow_elb"] and not existing:
-            permission = {"Type": editing.LAMBDA_PERMISSION, "Properties": {
-                "Action": INVOKE, "FunctionName": {"Fn::GetAtt": [name, "Arn"]},
-                "Principal": ELB_PRINCIPAL}}
+            permission = {
+                "Type": editing.LAMBDA_PERMISSION,
+                "Properties": {
+                    "Action": INVOKE,
+                    "FunctionName": {"Fn::GetAtt": [name, "Arn"]},
+                    "Principal": ELB_PRINCIPAL,
+                },
+            }
             return editing.insert_after(
-                document, name, editing.free_name(document, f"{name}Permission"), permission)
+                document, name, editing.free_name(document, f"{name}Permission"), permission
+            )
         if not self.cleaned_data["allow_elb"]:
             for permission in existing:
                 document = editing.delete_resource(document, permission)
@@ -168,39 +197,54 @@ class AutoScalingGroupForm(ResourceForm):
     resource_type = editing.AUTO_SCALING_GROUP
     title = _("Auto Scaling group")
     add_label = _("Add an Auto Scaling group")
-    min_size = forms.IntegerField(label=_("Minimum capacity"), min_value=0, max_value=100,
-                                  initial=1)
-    max_size = forms.IntegerField(label=_("Maximum capacity"), min_value=0, max_value=100,
-                                  initial=4)
+    min_size = forms.IntegerField(
+        label=_("Minimum capacity"), min_value=0, max_value=100, initial=1
+    )
+    max_size = forms.IntegerField(
+        label=_("Maximum capacity"), min_value=0, max_value=100, initial=4
+    )
     desired_capacity = forms.IntegerField(
-        label=_("Desired capacity"), min_value=0, max_value=100, initial=2, required=False,
-        help_text=_("Between the minimum and the maximum; empty: the minimum. The run "
-                    "launches this many instances."),
+        label=_("Desired capacity"),
+        min_value=0,
+        max_value=100,
+        initial=2,
+        required=False,
+        help_text=_(
+            "Between the minimum and the maximum; empty: the minimum. The run "
+            "launches this many instances."
+        ),
     )
     subnets = forms.MultipleChoiceField(
-        label=_("Subnets"), widget=forms.CheckboxSelectMultiple,
+        label=_("Subnets"),
+        widget=forms.CheckboxSelectMultiple,
         help_text=_("Instances are launched round robin over these (VPCZoneIdentifier)."),
     )
     target_groups = forms.MultipleChoiceField(
-        label=_("Target groups"), required=False, widget=forms.CheckboxSelectMultiple,
+        label=_("Target groups"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
         help_text=_("Each instance is registered in these; they need target type instance."),
     )
     security_groups = forms.MultipleChoiceField(
         label=_("Security groups"), required=False, widget=forms.CheckboxSelectMultiple
     )
-    instance_type = forms.CharField(label=_("Instance type"), initial=DEFAULT_INSTANCE_TYPE,
-                                    max_length=32)
+    instance_type = forms.CharField(
+        label=_("Instance type"), initial=DEFAULT_INSTANCE_TYPE, max_length=32
+    )
     app_status = InstanceForm.base_fields["app_status"]
     app_body = InstanceForm.base_fields["app_body"]
     app_latency_ms = InstanceForm.base_fields["app_latency_ms"]
     app_health_status = InstanceForm.base_fields["app_health_status"]
     sections = (
-        Section(_("Auto Scaling group"),
-                ("logical_id", "min_size", "max_size", "desired_capacity")),
+        Section(
+            _("Auto Scaling group"), ("logical_id", "min_size", "max_size", "desired_capacity")
+        ),
         Section(_("Network"), ("subnets", "target_groups")),
         Section(_("Launch template"), ("instance_type", "security_groups")),
-        Section(_("Playground app behaviour"),
-                ("app_status", "app_body", "app_latency_ms", "app_health_status")),
+        Section(
+            _("Playground app behaviour"),
+            ("app_status", "app_body", "app_latency_ms", "app_health_status"),
+        ),
     )
     field_paths = {
         "Properties.MinSize": "min_size",
@@ -220,8 +264,11 @@ class AutoScalingGroupForm(ResourceForm):
 
     def _template_name(self, properties: dict[str, Any]) -> str | None:
         template = properties.get("LaunchTemplate")
-        name = editing.ref_name(template.get("LaunchTemplateId")) \
-            if isinstance(template, dict) else None
+        name = (
+            editing.ref_name(template.get("LaunchTemplateId"))
+            if isinstance(template, dict)
+            else None
+        )
         return name if name in editing.of_type(self.document, editing.LAUNCH_TEMPLATE) else None
 
     def read(self, properties: dict[str, Any], resource: dict[str, Any]) -> dict[str, Any]:
@@ -250,9 +297,14 @@ class AutoScalingGroupForm(ResourceForm):
             if low > high:
                 self.add_error("max_size", _("The maximum is at least the minimum."))
             elif desired is not None and not low <= desired <= high:
-                self.add_error("desired_capacity", _(
-                    "The desired capacity is between the minimum (%(low)s) and the maximum "
-                    "(%(high)s).") % {"low": low, "high": high})
+                self.add_error(
+                    "desired_capacity",
+                    _(
+                        "The desired capacity is between the minimum (%(low)s) and the maximum "
+                        "(%(high)s)."
+                    )
+                    % {"low": low, "high": high},
+                )
         return data
 
     def write(self, properties: dict[str, Any], resource: dict[str, Any]) -> None:
@@ -264,14 +316,16 @@ class AutoScalingGroupForm(ResourceForm):
         desired = data["desired_capacity"]
         set_or_drop(properties, "DesiredCapacity", None if desired is None else str(desired))
         self.template = self._template_name(properties) or editing.free_name(
-            self.document, f"{name}LaunchTemplate", {name})
+            self.document, f"{name}LaunchTemplate", {name}
+        )
         properties["LaunchTemplate"] = {
             "LaunchTemplateId": editing.ref(self.template),
             "Version": {"Fn::GetAtt": [self.template, "LatestVersionNumber"]},
         }
         properties["VPCZoneIdentifier"] = [editing.ref(s) for s in data["subnets"]]
-        set_or_drop(properties, "TargetGroupARNs",
-                    [editing.ref(group) for group in data["target_groups"]])
+        set_or_drop(
+            properties, "TargetGroupARNs", [editing.ref(group) for group in data["target_groups"]]
+        )
         metadata = resource.setdefault("Metadata", {})
         playground = metadata.setdefault("Playground", {})
         app = write_app(playground.get("App"), data)
@@ -281,19 +335,26 @@ class AutoScalingGroupForm(ResourceForm):
 
     def write_companions(self, document: Document) -> Document:
         existing = editing.resources(document).get(self.template)
-        template = existing if isinstance(existing, dict) else {
-            "Type": editing.LAUNCH_TEMPLATE, "Properties": {}}
+        template = (
+            existing
+            if isinstance(existing, dict)
+            else {"Type": editing.LAUNCH_TEMPLATE, "Properties": {}}
+        )
         properties = template.setdefault("Properties", {})
         data = properties.get("LaunchTemplateData")
         if not isinstance(data, dict):
             data = properties["LaunchTemplateData"] = {}
         data.setdefault("ImageId", DEFAULT_IMAGE_ID)
         data["InstanceType"] = self.cleaned_data["instance_type"].strip()
-        set_or_drop(data, "SecurityGroupIds",
-                    [editing.ref(group) for group in self.cleaned_data["security_groups"]])
+        set_or_drop(
+            data,
+            "SecurityGroupIds",
+            [editing.ref(group) for group in self.cleaned_data["security_groups"]],
+        )
         # Before the group in the document, where a reader looks for it first.
-        return editing.insert_before(document, self.cleaned_data["logical_id"], self.template,
-                                     template)
+        return editing.insert_before(
+            document, self.cleaned_data["logical_id"], self.template, template
+        )
 
 
 def _number(value: Any) -> int | None:

@@ -110,7 +110,9 @@ class SecurityGroupForm(ResourceForm):
     title = _("Security group")
     add_label = _("Add a security group")
     description = forms.CharField(
-        label=_("Description"), max_length=255, initial="Allows HTTP",
+        label=_("Description"),
+        max_length=255,
+        initial="Allows HTTP",
         help_text=_("GroupDescription"),
     )
     vpc = forms.ChoiceField(label=_("VPC"), required=False)
@@ -119,8 +121,11 @@ class SecurityGroupForm(ResourceForm):
         Section(_("Inbound rules"), ("@ingress",)),
     )
     row_sets = {
-        "ingress": RowSet(row_formset(IngressRowForm, extra=1), "Properties.SecurityGroupIngress",
-                          _("Inbound rule %(number)s"))
+        "ingress": RowSet(
+            row_formset(IngressRowForm, extra=1),
+            "Properties.SecurityGroupIngress",
+            _("Inbound rule %(number)s"),
+        )
     }
     field_paths = {"Properties.GroupDescription": "description", "Properties.VpcId": "vpc"}
 
@@ -195,18 +200,26 @@ class InstanceForm(ResourceForm):
         label=_("Security groups"), required=False, widget=forms.CheckboxSelectMultiple
     )
     app_status = forms.IntegerField(
-        label=_("Response status"), required=False, min_value=100, max_value=599,
+        label=_("Response status"),
+        required=False,
+        min_value=100,
+        max_value=599,
         help_text=_("What the Playground app answers; empty: 200."),
     )
     app_body = forms.CharField(
-        label=_("Response body"), required=False, max_length=2000,
+        label=_("Response body"),
+        required=False,
+        max_length=2000,
         help_text=_("Empty: the app echoes the request it received."),
     )
     app_latency_ms = forms.IntegerField(
         label=_("Latency (ms)"), required=False, min_value=0, max_value=600_000
     )
     app_health_status = forms.IntegerField(
-        label=_("Health check status"), required=False, min_value=100, max_value=599,
+        label=_("Health check status"),
+        required=False,
+        min_value=100,
+        max_value=599,
         help_text=_("What the app answers on its health-check path; empty: 200."),
     )
     sections = (

@@ -6,7 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 class TopologyForm(forms.Form):
     slug = forms.SlugField(
-        label=_("Name"), max_length=80,
+        label=_("Name"),
+        max_length=80,
         help_text=_("Letters, digits, hyphens and underscores; used in URLs and exports."),
     )
     title_en = forms.CharField(label=_("Title (English)"), max_length=200)
@@ -26,8 +27,12 @@ class TemplateForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 28, "spellcheck": "false", "class": "code-input"}),
         help_text=_("YAML or JSON, as you would give AWS."),
     )
-    note = forms.CharField(label=_("Note"), required=False, max_length=200,
-                           help_text=_("Optional: what this change is for."))
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=200,
+        help_text=_("Optional: what this change is for."),
+    )
 
 
 class NoteForm(forms.Form):

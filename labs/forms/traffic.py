@@ -22,7 +22,10 @@ class TrafficForm(EditorForm):
         label=_("Requests per second"), min_value=0.1, max_value=10_000, initial=10
     )
     clients = forms.IntegerField(
-        label=_("Clients"), min_value=1, max_value=200, initial=6,
+        label=_("Clients"),
+        min_value=1,
+        max_value=200,
+        initial=6,
         help_text=_("Simulated clients, each with its own public IP address."),
     )
     paths = forms.CharField(
@@ -32,7 +35,9 @@ class TrafficForm(EditorForm):
         help_text=_("One path per line, each starting with /; clients ask for them in turn."),
     )
     host = forms.CharField(
-        label=_("Host header"), required=False, max_length=253,
+        label=_("Host header"),
+        required=False,
+        max_length=253,
         help_text=_("Empty: the load balancer's DNS name."),
     )
     sections = (Section(_("Traffic"), ("requests_per_second", "clients", "paths", "host")),)

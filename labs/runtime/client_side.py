@@ -67,14 +67,18 @@ class ClientConnection(asyncio.Protocol):
         self._client_port = port
         # routing.http.xff_client_port.enabled appends ":port" (IPv6 as "[addr]:port").
         client = f"[{self._client_ip}]" if ":" in self._client_ip else self._client_ip
-        self._xff_self = f"{client}:{port}" if self.node.settings.xff_client_port \
-            else self._client_ip
+        self._xff_self = (
+            f"{client}:{port}" if self.node.settings.xff_client_port else self._client_ip
+        )
         ssl_object = transport.get_extra_info("ssl_object")
         certificates = self.node.certificates
         if ssl_object is not None and certificates is not None:
             cipher = ssl_object.cipher()
-            self._tls = (cipher[0] if cipher else "-", ssl_object.version() or "-",
-                         certificates.server_name(ssl_object))
+            self._tls = (
+                cipher[0] if cipher else "-",
+                ssl_object.version() or "-",
+                certificates.server_name(ssl_object),
+            )
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.node.ctx.connections.discard(self._transport)
@@ -122,8 +126,7 @@ class ClientConnection(asyncio.Protocol):
         if self._active is None and not self._queue:
             return False
         self._closing = True
-        return self._transport is not None and \
-            self._transport.get_extra_info("ssl_object") is None
+        return self._transport is not None and self._transport.get_extra_info("ssl_object") is None
 
     def reap(self, now: float, idle: float, lifetime: float) -> None:
         transport = self._transport
@@ -150,7 +153,7 @@ class ClientConnection(asyncio.Protocol):
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserUpgrade as upgrade:
-            self._early = [data[upgrade.args[0]:]]
+            self._early = [data[upgrade.args[0] :]]
         except httptools.HttpParserCallbackError as error:
             refused = error.__context__
             self._refuse(refused.status if isinstance(refused, Refused) else 400)
@@ -161,9 +164,14 @@ class ClientConnection(asyncio.Protocol):
         """Answer a request the ALB will not route (malformed, too large…) and close."""
         transport = self._transport
         if transport is not None:
-            transport.write(b"HTTP/1.1 " + str(status).encode() + b" " + REASONS[status] +
-                            b"\r\nServer: awselb/2.0\r\nContent-Length: 0\r\n"
-                            b"Connection: close\r\n\r\n")
+            transport.write(
+                b"HTTP/1.1 "
+                + str(status).encode()
+                + b" "
+                + REASONS[status]
+                + b"\r\nServer: awselb/2.0\r\nContent-Length: 0\r\n"
+                b"Connection: close\r\n\r\n"
+            )
             transport.close()
 
     # --- httptools callbacks ----------------------------------------------------------------
@@ -190,8 +198,10 @@ class ClientConnection(asyncio.Protocol):
         expect = False
         for name, value in self._headers:
             lower = name.lower()
-            if lower == b"transfer-encoding" and \
-                    value.strip().lower().rsplit(b",", 1)[-1].strip() not in TRANSFER_CODINGS:
+            if (
+                lower == b"transfer-encoding"
+                and value.strip().lower().rsplit(b",", 1)[-1].strip() not in TRANSFER_CODINGS
+            ):
                 raise Refused(501)
             if lower == b"expect" and value.strip().lower() == b"100-continue":
                 expect = True
@@ -208,9 +218,18 @@ class ClientConnection(asyncio.Protocol):
         node = self.node
         started = perf_counter()
         parser = self._parser
-        ex = Exchange(self, parser.get_method().decode("latin-1"), self._url, self._headers,
-                      b"".join(self._body), parser.get_http_version(),
-                      parser.should_keep_alive(), started, time.time(), node.ctx.clock.now())
+        ex = Exchange(
+            self,
+            parser.get_method().decode("latin-1"),
+            self._url,
+            self._headers,
+            b"".join(self._body),
+            parser.get_http_version(),
+            parser.should_keep_alive(),
+            started,
+            time.time(),
+            node.ctx.clock.now(),
+        )
         ex.received, self._received = self._received, 0
         if upgrade:
             ex.upgrade = next((v for k, v in ex.headers if k.lower() == b"upgrade"), b"websocket")
@@ -246,8 +265,9 @@ class ClientConnection(asyncio.Protocol):
                 ex.user_agent = value.decode("latin-1")
         settings = node.settings
         raw_host = host.decode("latin-1")
-        ex.host = raw_host if settings.preserve_host else \
-            _normalise_host(raw_host, node.listener.port)
+        ex.host = (
+            raw_host if settings.preserve_host else _normalise_host(raw_host, node.listener.port)
+        )
         ex.xff_received = xff.decode("latin-1")
         ex.xff = _forwarded_for(ex.xff_received, self._xff_self, settings.xff_mode)
         ex.trace_id = _trace_id(trace.decode("latin-1"), ex.wall_start, node.ctx.rng)

@@ -35,11 +35,20 @@ class ControlError(Exception):
 
 
 class Controller:
-    def __init__(self, *, clock: LabClock, groups: dict[str, TargetGroup],
-                 addresses: dict[str, list[str]], checkers: dict[tuple[str, str], TargetChecker],
-                 servers: dict[str, TargetServer], rate: Rate, max_rps: float,
-                 make_checker: MakeChecker, spawn: Callable[[Any], asyncio.Task[Any]],
-                 report: Callable[[Event], None]) -> None:
+    def __init__(
+        self,
+        *,
+        clock: LabClock,
+        groups: dict[str, TargetGroup],
+        addresses: dict[str, list[str]],
+        checkers: dict[tuple[str, str], TargetChecker],
+        servers: dict[str, TargetServer],
+        rate: Rate,
+        max_rps: float,
+        make_checker: MakeChecker,
+        spawn: Callable[[Any], asyncio.Task[Any]],
+        report: Callable[[Event], None],
+    ) -> None:
         self._clock = clock
         self._groups = groups
         self._addresses = addresses
@@ -58,11 +67,16 @@ class Controller:
 
     def apply(self, command: dict[str, Any]) -> Event:
         action = command.get("action") if isinstance(command, dict) else None
-        handler = {"deregister": self._deregister, "register": self._register,
-                   "fault": self._fault, "traffic": self._traffic}.get(str(action))
+        handler = {
+            "deregister": self._deregister,
+            "register": self._register,
+            "fault": self._fault,
+            "traffic": self._traffic,
+        }.get(str(action))
         if handler is None:
-            raise ControlError("ValidationError",
-                               "action must be deregister, register, fault or traffic")
+            raise ControlError(
+                "ValidationError", "action must be deregister, register, fault or traffic"
+            )
         event = handler(command)
         event = {"type": "fault", "t": round(self._clock.now(), 3), "action": action, **event}
         self._report(event)
@@ -71,8 +85,10 @@ class Controller:
     def _group_target(self, command: dict[str, Any]) -> tuple[TargetGroup, str]:
         group = self._groups.get(str(command.get("target_group")))
         if group is None:
-            raise ControlError("TargetGroupNotFound",
-                               f"no target group {command.get('target_group')!r} in this run")
+            raise ControlError(
+                "TargetGroupNotFound",
+                f"no target group {command.get('target_group')!r} in this run",
+            )
         target = str(command.get("target"))
         if target not in {t.address for t in group.targets}:
             raise ControlError("InvalidTarget", f"{target} is not a target of {group.name}")
@@ -88,8 +104,9 @@ class Controller:
         task = self._running.pop((group.name, target), None)
         if task is not None:
             task.cancel()
-        checker.set_state("draining", "Target.DeregistrationInProgress",
-                          "Target deregistration is in progress")
+        checker.set_state(
+            "draining", "Target.DeregistrationInProgress", "Target deregistration is in progress"
+        )
         delay = deregistration_delay(group.attributes)
         self._running[group.name, target] = self._spawn(self._finish_draining(checker, delay))
         return {"target_group": group.name, "target": target, "delay": delay}
@@ -127,9 +144,13 @@ class Controller:
 
     def _traffic(self, command: dict[str, Any]) -> Event:
         rps = command.get("rps")
-        if not isinstance(rps, int | float) or isinstance(rps, bool) \
-                or not 0 <= rps <= self._max_rps:
-            raise ControlError("ValidationError",
-                               f"rps must be a number from 0 to {self._max_rps:g}")
+        if (
+            not isinstance(rps, int | float)
+            or isinstance(rps, bool)
+            or not 0 <= rps <= self._max_rps
+        ):
+            raise ControlError(
+                "ValidationError", f"rps must be a number from 0 to {self._max_rps:g}"
+            )
         self._rate.rps = float(rps)
         return {"rps": float(rps)}

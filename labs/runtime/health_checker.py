@@ -32,19 +32,25 @@ class Probe:
     error: str | None
 
 
-async def probe(endpoint: tuple[str, int], source_host: str, target: Target, port: int,
-                check: HealthCheck, within: float) -> Probe:
+async def probe(
+    endpoint: tuple[str, int],
+    source_host: str,
+    target: Target,
+    port: int,
+    check: HealthCheck,
+    within: float,
+) -> Probe:
     """Run one HTTP check against ``endpoint`` (real socket) from ``source_host``."""
     loop = asyncio.get_running_loop()
     started = loop.time()
     writer = None
     try:
         async with asyncio.timeout(within):
-            reader, writer = await asyncio.open_connection(
-                *endpoint, local_addr=(source_host, 0))
+            reader, writer = await asyncio.open_connection(*endpoint, local_addr=(source_host, 0))
             writer.write(
                 f"GET {check.path} HTTP/1.1\r\nHost: {target.ip}:{port}\r\n"
-                "User-Agent: ELB-HealthChecker/2.0\r\nConnection: close\r\n\r\n".encode())
+                "User-Agent: ELB-HealthChecker/2.0\r\nConnection: close\r\n\r\n".encode()
+            )
             status_line = await reader.readline()
         elapsed = (loop.time() - started) * 1000
         parts = status_line.split(None, 2)
@@ -54,8 +60,11 @@ async def probe(endpoint: tuple[str, int], source_host: str, target: Target, por
     except TimeoutError:
         return Probe(status=None, latency_ms=within * 1000, error="timeout")
     except OSError as exc:
-        return Probe(status=None, latency_ms=(loop.time() - started) * 1000,
-                     error=exc.strerror or type(exc).__name__)
+        return Probe(
+            status=None,
+            latency_ms=(loop.time() - started) * 1000,
+            error=exc.strerror or type(exc).__name__,
+        )
     finally:
         if writer is not None:
             writer.close()
@@ -64,26 +73,43 @@ async def probe(endpoint: tuple[str, int], source_host: str, target: Target, por
 def judge(result: Probe, matches: Callable[[int], bool], at: float) -> health.CheckEvent:
     """The engine input for a probe result (reason codes per spec §3.4)."""
     if result.error == "timeout":
-        return health.CheckFailed(at=at, reason=health.TIMEOUT,
-                                  description="Request timed out", latency_ms=result.latency_ms)
+        return health.CheckFailed(
+            at=at,
+            reason=health.TIMEOUT,
+            description="Request timed out",
+            latency_ms=result.latency_ms,
+        )
     if result.status is None:
-        return health.CheckFailed(at=at, reason=health.FAILED_HEALTH_CHECKS,
-                                  description=f"Health checks failed: {result.error}",
-                                  latency_ms=result.latency_ms)
+        return health.CheckFailed(
+            at=at,
+            reason=health.FAILED_HEALTH_CHECKS,
+            description=f"Health checks failed: {result.error}",
+            latency_ms=result.latency_ms,
+        )
     if not matches(result.status):
         return health.CheckFailed(
-            at=at, reason=health.RESPONSE_CODE_MISMATCH, status=result.status,
+            at=at,
+            reason=health.RESPONSE_CODE_MISMATCH,
+            status=result.status,
             description=f"Health checks failed with these codes: [{result.status}]",
-            latency_ms=result.latency_ms)
+            latency_ms=result.latency_ms,
+        )
     return health.CheckPassed(at=at, status=result.status, latency_ms=result.latency_ms)
 
 
 class TargetChecker:
     """Checks one target of one target group, forever, and keeps its health."""
 
-    def __init__(self, group: TargetGroup, target: Target, source_host: str,
-                 sandbox: Sandbox, clock: LabClock, states: dict[str, str],
-                 report: Report) -> None:
+    def __init__(
+        self,
+        group: TargetGroup,
+        target: Target,
+        source_host: str,
+        sandbox: Sandbox,
+        clock: LabClock,
+        states: dict[str, str],
+        report: Report,
+    ) -> None:
         self.group = group
         self.target = target
         self.health = health.TargetHealth()
@@ -113,11 +139,18 @@ class TargetChecker:
         """One probe, one engine step, one event. Returns whether the state changed."""
         check = self.group.health_check
         endpoint = self._sandbox.endpoint(self._address)
-        result = await probe(endpoint, self._source_host, self.target, self._port, check,
-                             self._clock.wall(check.timeout_seconds))
+        result = await probe(
+            endpoint,
+            self._source_host,
+            self.target,
+            self._port,
+            check,
+            self._clock.wall(check.timeout_seconds),
+        )
         previous = self.health.state
         self.health, change = health.step(
-            self.health, judge(result, self._matches, self._clock.now()), check)
+            self.health, judge(result, self._matches, self._clock.now()), check
+        )
         self._states[self.target.address] = self.health.state
         self._report(self._event(previous, result))
         return change is not None
@@ -136,13 +169,21 @@ class TargetChecker:
     def _event(self, previous: str | None, result: Probe | None) -> dict[str, Any]:
         h = self.health
         return {
-            "type": "health", "t": round(self._clock.now(), 3),
-            "target_group": self.group.name, "target": self.target.address,
-            "instance": self.target.id, "az": self.target.az,
-            "state": h.state, "previous": previous, "reason": h.reason,
+            "type": "health",
+            "t": round(self._clock.now(), 3),
+            "target_group": self.group.name,
+            "target": self.target.address,
+            "instance": self.target.id,
+            "az": self.target.az,
+            "state": h.state,
+            "previous": previous,
+            "reason": h.reason,
             "description": h.description,
-            "check": None if result is None else {
-                "status": result.status, "latency_ms": round(result.latency_ms, 2),
+            "check": None
+            if result is None
+            else {
+                "status": result.status,
+                "latency_ms": round(result.latency_ms, 2),
                 "error": result.error,
             },
         }

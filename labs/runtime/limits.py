@@ -7,11 +7,23 @@ HEADERS_LIMIT = 64 * 1024  # all headers ⇒ 400
 RESPONSE_HEADERS_LIMIT = 32 * 1024  # a target's response headers ⇒ 502
 TRANSFER_CODINGS = (b"chunked", b"identity")  # anything else ⇒ 501
 MAX_XFF_ADDRESSES = 30  # more ⇒ 463 (exact boundary unverified: spec Appendix B)
-REASONS = {200: b"OK", 301: b"Moved Permanently", 302: b"Found", 400: b"Bad Request",
-           403: b"Forbidden", 404: b"Not Found", 408: b"Request Time-out",
-           413: b"Request Entity Too Large", 414: b"Request-URI Too Large", 463: b"",
-           500: b"Internal Server Error", 501: b"Not Implemented", 502: b"Bad Gateway",
-           503: b"Service Temporarily Unavailable", 504: b"Gateway Time-out"}
+REASONS = {
+    200: b"OK",
+    301: b"Moved Permanently",
+    302: b"Found",
+    400: b"Bad Request",
+    403: b"Forbidden",
+    404: b"Not Found",
+    408: b"Request Time-out",
+    413: b"Request Entity Too Large",
+    414: b"Request-URI Too Large",
+    463: b"",
+    500: b"Internal Server Error",
+    501: b"Not Implemented",
+    502: b"Bad Gateway",
+    503: b"Service Temporarily Unavailable",
+    504: b"Gateway Time-out",
+}
 
 
 class Refused(Exception):

@@ -55,10 +55,12 @@ BROWSER_REQUESTS_PER_BATCH = 100
 
 
 class LabRuntime:
-    def __init__(self, topology: Topology, options: RunOptions, emit: Emit, *,
-                 sample_requests: bool = True) -> None:
-        if topology.load_balancers and any(lb.type != "application"
-                                           for lb in topology.load_balancers):
+    def __init__(
+        self, topology: Topology, options: RunOptions, emit: Emit, *, sample_requests: bool = True
+    ) -> None:
+        if topology.load_balancers and any(
+            lb.type != "application" for lb in topology.load_balancers
+        ):
             raise NotImplementedError("only application load balancers run so far")
         self.topology = topology
         self.options = options
@@ -66,7 +68,8 @@ class LabRuntime:
         self._rng = random.Random(options.seed)
         self._sink = EventSink(
             max_requests_per_batch=BROWSER_REQUESTS_PER_BATCH if sample_requests else None,
-            rng=self._rng)
+            rng=self._rng,
+        )
         self._tasks: list[asyncio.Task[Any]] = []
         self._servers: dict[str, TargetServer] = {}  # by virtual "ip:port"
         self._nodes: list[AlbNode] = []
@@ -91,8 +94,12 @@ class LabRuntime:
             raise
         return self
 
-    async def __aexit__(self, exc_type: type[BaseException] | None,
-                        exc: BaseException | None, tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         await self._close()
 
     async def _start(self) -> None:
@@ -100,24 +107,34 @@ class LabRuntime:
         health: dict[str, dict[str, str]] = {g.name: {} for g in topology.target_groups}
         outstanding: dict[str, int] = {}
         ctx = ProxyContext(
-            sandbox=self.sandbox, clock=self.clock,
+            sandbox=self.sandbox,
+            clock=self.clock,
             groups={g.name: g for g in topology.target_groups},
             addresses={g.name: [t.address for t in g.targets] for g in topology.target_groups},
             health=health,
             algorithms={g.name: self._algorithm(g, outstanding) for g in topology.target_groups},
-            outstanding=outstanding, record=self._sink.record, rng=self._rng,
+            outstanding=outstanding,
+            record=self._sink.record,
+            rng=self._rng,
             secret=os.urandom(16),
-            stickiness={g.name: policy for g in topology.target_groups
-                        if (policy := attributes.stickiness(g.attributes)) is not None},
+            stickiness={
+                g.name: policy
+                for g in topology.target_groups
+                if (policy := attributes.stickiness(g.attributes)) is not None
+            },
             zones={t.address: t.az for g in topology.target_groups for t in g.targets},
-            zonal_groups=frozenset(g.name for g in topology.target_groups
-                                   if not attributes.cross_zone(g.attributes)),
-            new_algorithm=lambda name: self._algorithm(
-                topology.target_group(name), outstanding),
-            slow_start={g.name: {} for g in topology.target_groups
-                        if attributes.slow_start(g.attributes) > 0},
-            slow_start_seconds={g.name: attributes.slow_start(g.attributes)
-                                for g in topology.target_groups},
+            zonal_groups=frozenset(
+                g.name for g in topology.target_groups if not attributes.cross_zone(g.attributes)
+            ),
+            new_algorithm=lambda name: self._algorithm(topology.target_group(name), outstanding),
+            slow_start={
+                g.name: {}
+                for g in topology.target_groups
+                if attributes.slow_start(g.attributes) > 0
+            },
+            slow_start_seconds={
+                g.name: attributes.slow_start(g.attributes) for g in topology.target_groups
+            },
         )
         self._first_checks = asyncio.Event()
         self._ctx = ctx
@@ -138,10 +155,17 @@ class LabRuntime:
                 checker.announce()
                 self._checkers[group.name, target.address] = checker
         self._controller = Controller(
-            clock=self.clock, groups=ctx.groups, addresses=ctx.addresses,
-            checkers=self._checkers, servers=self._servers, rate=self._rate,
-            max_rps=self.options.max_rps, make_checker=self._make_checker, spawn=self._spawn,
-            report=self._sink.add)
+            clock=self.clock,
+            groups=ctx.groups,
+            addresses=ctx.addresses,
+            checkers=self._checkers,
+            servers=self._servers,
+            rate=self._rate,
+            max_rps=self.options.max_rps,
+            make_checker=self._make_checker,
+            spawn=self._spawn,
+            report=self._sink.add,
+        )
         self._spawn(self._flush_forever())
         self._spawn(self._metrics_forever())
         pending = len(self._checkers)
@@ -163,15 +187,24 @@ class LabRuntime:
             return None
         if self._authority is None:
             self._authority = RunAuthority()
-        sans = {c.domain_name: (c.domain_name, *c.alternative_names)
-                for c in self.topology.certificates}
+        sans = {
+            c.domain_name: (c.domain_name, *c.alternative_names) for c in self.topology.certificates
+        }
         return ListenerCertificates(
-            self._authority, tuple(sans.get(domain, (domain,)) for domain in listener.certificates))
+            self._authority, tuple(sans.get(domain, (domain,)) for domain in listener.certificates)
+        )
 
     def _make_checker(self, group: TargetGroup, address: str) -> TargetChecker:
         target = next(t for t in group.targets if t.address == address)
-        return TargetChecker(group, target, self._checking_node(target), self.sandbox,
-                             self.clock, self._ctx.health[group.name], self._health_changed)
+        return TargetChecker(
+            group,
+            target,
+            self._checking_node(target),
+            self.sandbox,
+            self.clock,
+            self._ctx.health[group.name],
+            self._health_changed,
+        )
 
     def _health_changed(self, event: Event) -> None:
         """Report a health event; start or end a target's slow start on the way (§2.5)."""
@@ -186,8 +219,7 @@ class LabRuntime:
             # Targets registered together on an empty group (the run's start) never ramp;
             # a later one does, if some healthy target outside slow start carries traffic.
             states = self._ctx.health[group]
-            if any(s == "healthy" and t != target and t not in ramping
-                   for t, s in states.items()):
+            if any(s == "healthy" and t != target and t not in ramping for t, s in states.items()):
                 ramping[target] = event["t"]
 
     def control(self, command: dict[str, Any]) -> Event:
@@ -207,12 +239,21 @@ class LabRuntime:
         """Health checks off (a Lambda group's default): AWS shows ``unavailable``."""
         for target in group.targets:
             states[target.address] = "unavailable"
-            self._sink.add({
-                "type": "health", "t": 0.0, "target_group": group.name,
-                "target": target.address if target.ip else target.id, "instance": target.id,
-                "az": target.az, "state": "unavailable", "previous": None,
-                "reason": "Target.HealthCheckDisabled", "description": "Health checks disabled",
-                "check": None})
+            self._sink.add(
+                {
+                    "type": "health",
+                    "t": 0.0,
+                    "target_group": group.name,
+                    "target": target.address if target.ip else target.id,
+                    "instance": target.id,
+                    "az": target.az,
+                    "state": "unavailable",
+                    "previous": None,
+                    "reason": "Target.HealthCheckDisabled",
+                    "description": "Health checks disabled",
+                    "check": None,
+                }
+            )
 
     def _algorithm(self, group: TargetGroup, outstanding: dict[str, int]) -> Algorithm:
         if group.algorithm == "least_outstanding_requests":
@@ -238,22 +279,29 @@ class LabRuntime:
                     targets.setdefault(address, _at_port(target, port))
                     paths_by_address.setdefault(address, set()).add(check.path)
         for address, target in targets.items():
-            server = await start_target(target, self.sandbox, self._admission(target),
-                                        frozenset(paths_by_address[address]))
+            server = await start_target(
+                target, self.sandbox, self._admission(target), frozenset(paths_by_address[address])
+            )
             server.clock = self.clock.now
             self._servers[address] = server
 
     def _admission(self, target: Target) -> Callable[[str | None], bool]:
         groups = [self.topology.security_group(name) for name in target.security_groups]
-        node_groups = {node.ip: lb.security_groups
-                       for lb in self.topology.load_balancers for node in lb.nodes}
+        node_groups = {
+            node.ip: lb.security_groups for lb in self.topology.load_balancers for node in lb.nodes
+        }
 
         def admits(source_ip: str | None) -> bool:
             if source_ip is None:
                 return False  # not part of this run
-            return security.allows(groups, protocol="tcp", port=target.port,
-                                   source_ip=source_ip,
-                                   source_groups=node_groups.get(source_ip, ()))
+            return security.allows(
+                groups,
+                protocol="tcp",
+                port=target.port,
+                source_ip=source_ip,
+                source_groups=node_groups.get(source_ip, ()),
+            )
+
         return admits
 
     def _checking_node(self, target: Target) -> str:
@@ -276,8 +324,11 @@ class LabRuntime:
         traffic = asyncio.get_running_loop().create_task(self._traffic(clients))
         stopped = asyncio.get_running_loop().create_task(stop.wait())
         try:
-            await asyncio.wait({traffic, stopped}, timeout=self.options.duration,
-                               return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(
+                {traffic, stopped},
+                timeout=self.options.duration,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
         finally:
             for task in (traffic, stopped):
                 task.cancel()
@@ -296,8 +347,15 @@ class LabRuntime:
             self.answers = await play(self.options.requests, entries, clients, self.clock)
             return
         traffic = self.topology.traffic
-        await generate(entries, clients, rate=self._rate, client_count=traffic.clients,
-                       paths=traffic.paths, host=traffic.host, rng=self._rng)
+        await generate(
+            entries,
+            clients,
+            rate=self._rate,
+            client_count=traffic.clients,
+            paths=traffic.paths,
+            host=traffic.host,
+            rng=self._rng,
+        )
 
     def entries(self) -> list[Entry]:
         by_listener: dict[tuple[str, int], list[AlbNode]] = {}
@@ -305,8 +363,13 @@ class LabRuntime:
             by_listener.setdefault((node.lb.name, node.listener.port), []).append(node)
         client_tls = self._authority.client_context() if self._authority else None
         return [
-            Entry(lb, port, _dns_name(lb), tuple((n.host, n.port) for n in nodes),
-                  client_tls if nodes[0].certificates is not None else None)
+            Entry(
+                lb,
+                port,
+                _dns_name(lb),
+                tuple((n.host, n.port) for n in nodes),
+                client_tls if nodes[0].certificates is not None else None,
+            )
             for (lb, port), nodes in by_listener.items()
         ]
 
@@ -327,8 +390,10 @@ class LabRuntime:
 
     def _close_metrics_window(self) -> None:
         healthy = {
-            name: (sum(s == "healthy" for s in states.values()),
-                   sum(s == "unhealthy" for s in states.values()))
+            name: (
+                sum(s == "healthy" for s in states.values()),
+                sum(s == "unhealthy" for s in states.values()),
+            )
             for name, states in self._ctx.health.items()
         }
         self._sink.close_window(self.clock.now(), healthy)
@@ -361,8 +426,10 @@ class LabRuntime:
             "requests": counts["requests"],
             "by_target": {k[7:]: v for k, v in counts.items() if k.startswith("target:")},
             "by_status": {k[7:]: v for k, v in counts.items() if k.startswith("status:")},
-            "health": {f"{group}/{address}": checker.health.state
-                       for (group, address), checker in self._checkers.items()},
+            "health": {
+                f"{group}/{address}": checker.health.state
+                for (group, address), checker in self._checkers.items()
+            },
             "lab_seconds": round(self.clock.now(), 3),
         }
 

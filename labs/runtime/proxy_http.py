@@ -46,13 +46,28 @@ from .upstream import UpstreamConnection, UpstreamPool
 from .websocket import TunnelUpstream
 
 REAP_SECONDS = 0.25  # wall seconds between looks for idle client connections
-_FORWARDED = frozenset({b"host", b"x-forwarded-for", b"x-forwarded-proto", b"x-forwarded-port",
-                        b"x-amzn-trace-id", b"expect"})  # the ALB writes (or answers) these
-_HOP_BY_HOP = frozenset({
-    b"connection", b"keep-alive", b"proxy-connection", b"te", b"trailer",
-    b"transfer-encoding", b"upgrade", b"content-length",
-})
-
+_FORWARDED = frozenset(
+    {
+        b"host",
+        b"x-forwarded-for",
+        b"x-forwarded-proto",
+        b"x-forwarded-port",
+        b"x-amzn-trace-id",
+        b"expect",
+    }
+)  # the ALB writes (or answers) these
+_HOP_BY_HOP = frozenset(
+    {
+        b"connection",
+        b"keep-alive",
+        b"proxy-connection",
+        b"te",
+        b"trailer",
+        b"transfer-encoding",
+        b"upgrade",
+        b"content-length",
+    }
+)
 
 
 @dataclass(slots=True, kw_only=True)
@@ -81,8 +96,14 @@ class ProxyContext:
 class AlbNode:
     """One node (one AZ) of one load balancer, serving one listener."""
 
-    def __init__(self, lb: LoadBalancer, node: Node, listener: Listener,
-                 ctx: ProxyContext, certificates: ListenerCertificates | None = None) -> None:
+    def __init__(
+        self,
+        lb: LoadBalancer,
+        node: Node,
+        listener: Listener,
+        ctx: ProxyContext,
+        certificates: ListenerCertificates | None = None,
+    ) -> None:
         self.lb = lb
         self.certificates = certificates  # HTTPS listeners: the certificates SNI picks from
         self.node = node
@@ -106,7 +127,8 @@ class AlbNode:
         loop = asyncio.get_running_loop()
         context = self.certificates.default if self.certificates is not None else None
         self._server = await loop.create_server(
-            lambda: ClientConnection(self), self.host, port, reuse_address=True, ssl=context)
+            lambda: ClientConnection(self), self.host, port, reuse_address=True, ssl=context
+        )
         self.port = self._server.sockets[0].getsockname()[1]
         self._reaper = loop.call_later(REAP_SECONDS, self._reap)
 
@@ -133,10 +155,19 @@ class AlbNode:
 
     # --- routing -------------------------------------------------------------------------
     def dispatch(self, ex: Exchange) -> None:
-        headers = tuple((k.decode("latin-1").lower(), v.decode("latin-1"))
-                        for k, v in ex.headers) if self._router.needs_headers else ()
-        facts = RequestFacts(method=ex.method, host=ex.host, path=ex.path, query=ex.query,
-                             headers=headers, source_ip=ex.client_ip)
+        headers = (
+            tuple((k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in ex.headers)
+            if self._router.needs_headers
+            else ()
+        )
+        facts = RequestFacts(
+            method=ex.method,
+            host=ex.host,
+            path=ex.path,
+            query=ex.query,
+            headers=headers,
+            source_ip=ex.client_ip,
+        )
         matched = self._router.route(facts)
         ex.rule = matched.rule
         action = matched.actions[0]
@@ -156,22 +187,39 @@ class AlbNode:
         # The default content type is undocumented (spec Appendix B): text/plain.
         content_type = config.get("ContentType", "text/plain").encode()
         status = int(config.get("StatusCode", "200"))
-        self._reply(ex, status, REASONS.get(status, b""),
-                    [(b"Server", b"awselb/2.0"), (b"Content-Type", content_type)], body)
+        self._reply(
+            ex,
+            status,
+            REASONS.get(status, b""),
+            [(b"Server", b"awselb/2.0"), (b"Content-Type", content_type)],
+            body,
+        )
 
     def _redirect(self, ex: Exchange, action: Action) -> None:
         original = actions.OriginalRequest(
-            protocol=self.listener.protocol, host=ex.host.split(":", 1)[0],
-            port=self.listener.port, path=ex.path, query=ex.query)
+            protocol=self.listener.protocol,
+            host=ex.host.split(":", 1)[0],
+            port=self.listener.port,
+            path=ex.path,
+            query=ex.query,
+        )
         try:
             answer = actions.redirect(action.redirect or {}, original)
         except actions.RedirectTooLong:
             self.answer_error(ex, 500, "RedirectUrlLimitExceeded")
             return
         ex.redirect_url = answer.location
-        self._reply(ex, answer.status, REASONS[answer.status],
-                    [(b"Server", b"awselb/2.0"), (b"Content-Type", b"text/html"),
-                     (b"Location", answer.location.encode("latin-1"))], b"")
+        self._reply(
+            ex,
+            answer.status,
+            REASONS[answer.status],
+            [
+                (b"Server", b"awselb/2.0"),
+                (b"Content-Type", b"text/html"),
+                (b"Location", answer.location.encode("latin-1")),
+            ],
+            b"",
+        )
 
     def _pick_group(self, ex: Exchange, action: Action) -> str:
         groups = action.target_groups
@@ -181,8 +229,11 @@ class AlbNode:
         sticky = action.stickiness is not None and action.stickiness[0]
         if sticky:
             pin = stickiness.valid_pin(
-                self._cookies(ex).get(stickiness.TG_COOKIE), group="+".join(names),
-                now=self.ctx.clock.now(), secret=self.ctx.secret)
+                self._cookies(ex).get(stickiness.TG_COOKIE),
+                group="+".join(names),
+                now=self.ctx.clock.now(),
+                secret=self.ctx.secret,
+            )
             if pin is not None and pin.target in names:
                 ex.group_reason = f"sticky:{stickiness.TG_COOKIE}"
                 return pin.target
@@ -191,24 +242,33 @@ class AlbNode:
         # All weights 0 is undocumented (spec Appendix B): we use the first group.
         choice = self.ctx.rng.choices(names, weights)[0] if any(weights) else names[0]
         if sticky and action.stickiness is not None:
-            pin_value = stickiness.encode(stickiness.Pin(
-                "+".join(names), choice, self.ctx.clock.now() + action.stickiness[1]),
-                self.ctx.secret)
+            pin_value = stickiness.encode(
+                stickiness.Pin(
+                    "+".join(names), choice, self.ctx.clock.now() + action.stickiness[1]
+                ),
+                self.ctx.secret,
+            )
             ex.add_cookies += stickiness.set_cookie_headers(
-                stickiness.TG_COOKIE, stickiness.TG_COOKIE_CORS, pin_value, ex.wall_start)
+                stickiness.TG_COOKIE, stickiness.TG_COOKIE_CORS, pin_value, ex.wall_start
+            )
         return choice
 
     def _cookies(self, ex: Exchange) -> dict[str, str]:
         if ex.cookies is None:
             ex.cookies = stickiness.cookies(
-                [v.decode("latin-1") for k, v in ex.headers if k.lower() == b"cookie"])
+                [v.decode("latin-1") for k, v in ex.headers if k.lower() == b"cookie"]
+            )
         return ex.cookies
 
     def _sticky_choice(self, ex: Exchange, group: str, policy: Stickiness) -> Choice | None:
         """The pinned target, when the client's cookie names a healthy one of this group."""
         name = stickiness.LB_COOKIE if policy.type == "lb_cookie" else stickiness.APP_COOKIE
-        pin = stickiness.valid_pin(self._cookies(ex).get(name), group=group,
-                                   now=self.ctx.clock.now(), secret=self.ctx.secret)
+        pin = stickiness.valid_pin(
+            self._cookies(ex).get(name),
+            group=group,
+            now=self.ctx.clock.now(),
+            secret=self.ctx.secret,
+        )
         if pin is None or self.ctx.health[group].get(pin.target) != HEALTHY:
             return None
         return Choice(pin.target, f"sticky:{name}")
@@ -228,11 +288,19 @@ class AlbNode:
             if zonal:  # cross-zone off: this node only uses targets in its own zone (§9)
                 registered = [t for t in registered if ctx.zones.get(t) == self.node.az]
             try:
-                choice = choose(registered, ctx.health[group], self._algorithm(group, zonal),
-                                self._ramping(group), ctx.rng)
+                choice = choose(
+                    registered,
+                    ctx.health[group],
+                    self._algorithm(group, zonal),
+                    self._ramping(group),
+                    ctx.rng,
+                )
             except NoRegisteredTargets:
-                self.answer_error(ex, 503, "NoTargetsInZone" if zonal and ctx.addresses[group]
-                                  else "NoRegisteredTargets")
+                self.answer_error(
+                    ex,
+                    503,
+                    "NoTargetsInZone" if zonal and ctx.addresses[group] else "NoRegisteredTargets",
+                )
                 return
         ex.target = choice.target
         ex.reason = choice.reason
@@ -271,12 +339,12 @@ class AlbNode:
                 self.ctx.record(ex)
             client.tunnel(upstream, received, upgraded=status == 101)
 
-        upstream = TunnelUpstream(self._upstream_request(ex), answered, client.upstream_closed,
-                                  self.ctx.connections)
+        upstream = TunnelUpstream(
+            self._upstream_request(ex), answered, client.upstream_closed, self.ctx.connections
+        )
         try:
             async with asyncio.timeout(self.ctx.clock.wall(CONNECT_TIMEOUT)):
-                await loop.create_connection(lambda: upstream, *endpoint,
-                                             local_addr=(self.host, 0))
+                await loop.create_connection(lambda: upstream, *endpoint, local_addr=(self.host, 0))
         except TimeoutError:
             self.target_failed(ex, 504, "TargetConnectTimeout")
         except OSError:
@@ -313,26 +381,42 @@ class AlbNode:
         ex.target = function.id
         ex.t_dispatched = perf_counter()
         multi_value = group.attributes.get("lambda.multi_value_headers.enabled") == "true"
-        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in ex.headers
-                   if k.lower() not in _FORWARDED]
-        headers += [("host", ex.host), ("x-amzn-trace-id", ex.trace_id),
-                    ("x-forwarded-port", str(self.listener.port)),
-                    ("x-forwarded-proto", self.listener.protocol.lower())]
+        headers = [
+            (k.decode("latin-1"), v.decode("latin-1"))
+            for k, v in ex.headers
+            if k.lower() not in _FORWARDED
+        ]
+        headers += [
+            ("host", ex.host),
+            ("x-amzn-trace-id", ex.trace_id),
+            ("x-forwarded-port", str(self.listener.port)),
+            ("x-forwarded-proto", self.listener.protocol.lower()),
+        ]
         if ex.xff is not None:
             headers.append(("x-forwarded-for", ex.xff))
         try:
             event = lambda_targets.event(
-                method=ex.method, path=ex.path, query=ex.query, headers=headers, body=ex.body,
-                target_group_arn=target_group_arn(group.name), multi_value=multi_value)
+                method=ex.method,
+                path=ex.path,
+                query=ex.query,
+                headers=headers,
+                body=ex.body,
+                target_group_arn=target_group_arn(group.name),
+                multi_value=multi_value,
+            )
             answer = lambda_targets.invoke(function.handler, event, multi_value=multi_value)
         except lambda_targets.LambdaError as error:
             self.answer_error(ex, error.status, error.reason)
             return
         ex.target_status = answer.status
         ex.t_target_done = perf_counter()
-        self._reply(ex, answer.status, REASONS.get(answer.status, b""),
-                    [(k.encode("latin-1"), v.encode("latin-1")) for k, v in answer.headers],
-                    answer.body)
+        self._reply(
+            ex,
+            answer.status,
+            REASONS.get(answer.status, b""),
+            [(k.encode("latin-1"), v.encode("latin-1")) for k, v in answer.headers],
+            answer.body,
+        )
 
     def _upstream_request(self, ex: Exchange) -> bytes:
         parts = [ex.method.encode(), b" ", ex.url, b" HTTP/1.1\r\n"]
@@ -342,14 +426,22 @@ class AlbNode:
                 continue
             parts += [name, b": ", value, b"\r\n"]
         parts += [
-            b"Host: ", ex.host.encode("latin-1"), b"\r\n",
+            b"Host: ",
+            ex.host.encode("latin-1"),
+            b"\r\n",
         ]
         if ex.xff is not None:
             parts += [b"X-Forwarded-For: ", ex.xff.encode("latin-1"), b"\r\n"]
         parts += [
-            b"X-Forwarded-Proto: ", self._xfp, b"\r\n",
-            b"X-Forwarded-Port: ", self._xfport, b"\r\n",
-            b"X-Amzn-Trace-Id: ", ex.trace_id.encode(), b"\r\n",
+            b"X-Forwarded-Proto: ",
+            self._xfp,
+            b"\r\n",
+            b"X-Forwarded-Port: ",
+            self._xfport,
+            b"\r\n",
+            b"X-Amzn-Trace-Id: ",
+            ex.trace_id.encode(),
+            b"\r\n",
         ]
         if ex.upgrade:  # hop-by-hop, yet exactly what an upgrade must pass on
             parts += [b"Connection: Upgrade\r\nUpgrade: ", ex.upgrade, b"\r\n"]
@@ -359,8 +451,14 @@ class AlbNode:
         return b"".join(parts)
 
     # --- answers -------------------------------------------------------------------------
-    def target_answered(self, ex: Exchange, status: int, reason: bytes,
-                        headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+    def target_answered(
+        self,
+        ex: Exchange,
+        status: int,
+        reason: bytes,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes,
+    ) -> None:
         ex.target_status = status
         ex.t_target_done = perf_counter()
         self._release(ex)
@@ -376,22 +474,24 @@ class AlbNode:
         else:
             self._reply(ex, status, reason, kept, body)
 
-    def _pin(self, ex: Exchange, policy: Stickiness,
-             headers: list[tuple[bytes, bytes]]) -> None:
+    def _pin(self, ex: Exchange, policy: Stickiness, headers: list[tuple[bytes, bytes]]) -> None:
         """Issue or renew the stickiness cookie after a target's answer (spec §2.7)."""
         if policy.type == "app_cookie":
-            set_by_target = [v.decode("latin-1") for k, v in headers
-                             if k.lower() == b"set-cookie"]
+            set_by_target = [v.decode("latin-1") for k, v in headers if k.lower() == b"set-cookie"]
             pinned = (ex.reason or "").startswith("sticky:")
             if not pinned and not stickiness.response_sets_cookie(
-                    set_by_target, policy.cookie_name or ""):
+                set_by_target, policy.cookie_name or ""
+            ):
                 return  # AWS issues AWSALBAPP only once the application sets its cookie
             name, cors = stickiness.APP_COOKIE, None
         else:
             name, cors = stickiness.LB_COOKIE, stickiness.LB_COOKIE_CORS
-        value = stickiness.encode(stickiness.Pin(
-            ex.target_group or "", ex.target or "", self.ctx.clock.now() + policy.duration),
-            self.ctx.secret)
+        value = stickiness.encode(
+            stickiness.Pin(
+                ex.target_group or "", ex.target or "", self.ctx.clock.now() + policy.duration
+            ),
+            self.ctx.secret,
+        )
         ex.add_cookies += stickiness.set_cookie_headers(name, cors, value, ex.wall_start)
 
     def target_failed(self, ex: Exchange, status: int, error: str) -> None:
@@ -404,14 +504,30 @@ class AlbNode:
 
     def answer_error(self, ex: Exchange, status: int, error: str) -> None:
         ex.error_reason = error
-        body = b"<html><body><h1>" + str(status).encode() + b" " + REASONS.get(status, b"") + \
-            b"</h1></body></html>\r\n"
-        self._reply(ex, status, REASONS.get(status, b""),
-                    [(b"Server", b"awselb/2.0"), (b"Content-Type", b"text/html")], body)
+        body = (
+            b"<html><body><h1>"
+            + str(status).encode()
+            + b" "
+            + REASONS.get(status, b"")
+            + b"</h1></body></html>\r\n"
+        )
+        self._reply(
+            ex,
+            status,
+            REASONS.get(status, b""),
+            [(b"Server", b"awselb/2.0"), (b"Content-Type", b"text/html")],
+            body,
+        )
 
-    def _reply(self, ex: Exchange, status: int, reason: bytes,
-               headers: list[tuple[bytes, bytes]], body: bytes,
-               length: bytes | None = None) -> None:
+    def _reply(
+        self,
+        ex: Exchange,
+        status: int,
+        reason: bytes,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes,
+        length: bytes | None = None,
+    ) -> None:
         if ex.abandoned:
             return  # logged as 460 when the client went away; the record must stay so
         ex.elb_status = status

@@ -23,9 +23,19 @@ from labs.engine.spec import AppBehaviour, Target
 from .sandbox import Sandbox
 from .websocket import EchoSocket, accept_key
 
-_REASONS = {200: "OK", 201: "Created", 204: "No Content", 301: "Moved Permanently",
-            302: "Found", 400: "Bad Request", 403: "Forbidden", 404: "Not Found",
-            500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
+_REASONS = {
+    200: "OK",
+    201: "Created",
+    204: "No Content",
+    301: "Moved Permanently",
+    302: "Found",
+    400: "Bad Request",
+    403: "Forbidden",
+    404: "Not Found",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+}
 
 Admission = Callable[[str | None], bool]  # virtual source ip -> accepted?
 
@@ -40,8 +50,9 @@ class TargetServer:
     connections are refused, as from an instance that was shut down.
     """
 
-    def __init__(self, target: Target, sandbox: Sandbox, admits: Admission,
-                 health_paths: frozenset[str]) -> None:
+    def __init__(
+        self, target: Target, sandbox: Sandbox, admits: Admission, health_paths: frozenset[str]
+    ) -> None:
         self.target = target
         self.original = target.app
         self.sandbox = sandbox
@@ -62,7 +73,8 @@ class TargetServer:
         """Listen (port 0 the first time, the same port after a stop) and publish it."""
         loop = asyncio.get_running_loop()
         self.server = await loop.create_server(
-            lambda: _TargetProtocol(self), self.host, self.port, reuse_address=True)
+            lambda: _TargetProtocol(self), self.host, self.port, reuse_address=True
+        )
         self.port = self.server.sockets[0].getsockname()[1]
         self.sandbox.publish(self.target.address, (self.host, self.port))
 
@@ -134,7 +146,7 @@ class _TargetProtocol(asyncio.Protocol):
             self._parser.feed_data(data)
         except httptools.HttpParserUpgrade as upgrade:
             if self._socket is not None:
-                self._socket.feed(data[upgrade.args[0]:])
+                self._socket.feed(data[upgrade.args[0] :])
         except httptools.HttpParserError:
             self._write(400, b"bad request\n", keep_alive=False)
 
@@ -165,16 +177,20 @@ class _TargetProtocol(asyncio.Protocol):
         app = self._owner.target.app
         delay = max(0.0, app.latency_ms + self._rng.uniform(-1, 1) * app.latency_jitter_ms) / 1000
         if delay > 0:
-            asyncio.get_running_loop().call_later(delay, self._write, status, body,
-                                                  keep_alive, head_only)
+            asyncio.get_running_loop().call_later(
+                delay, self._write, status, body, keep_alive, head_only
+            )
         else:
             self._write(status, body, keep_alive, head_only)
 
     def _accept_websocket(self, transport: asyncio.Transport) -> None:
         key = next((v for k, v in self._headers if k.lower() == "sec-websocket-key"), "")
-        transport.write(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                        b"Connection: Upgrade\r\nSec-WebSocket-Accept: " +
-                        accept_key(key.encode("latin-1")) + b"\r\n\r\n")
+        transport.write(
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+            b"Connection: Upgrade\r\nSec-WebSocket-Accept: "
+            + accept_key(key.encode("latin-1"))
+            + b"\r\n\r\n"
+        )
         self._socket = EchoSocket(transport)
 
     # --- behaviour --------------------------------------------------------------------
@@ -200,26 +216,37 @@ class _TargetProtocol(asyncio.Protocol):
         if app.body is not None:
             return app.status, app.body.encode()
         echo = {
-            "instance": self._owner.target.id, "az": self._owner.target.az,
-            "address": self._owner.target.address, "peer": self._peer,
+            "instance": self._owner.target.id,
+            "az": self._owner.target.az,
+            "address": self._owner.target.address,
+            "peer": self._peer,
             "method": self._parser.get_method().decode("latin-1"),
-            "path": path, "query": query, "headers": self._headers,
+            "path": path,
+            "query": query,
+            "headers": self._headers,
         }
         return app.status, json.dumps(echo).encode()
 
-    def _write(self, status: int, body: bytes, keep_alive: bool,
-               head_only: bool = False) -> None:
+    def _write(self, status: int, body: bytes, keep_alive: bool, head_only: bool = False) -> None:
         transport = self._transport
         if transport is None or transport.is_closing():
             return
         content_type = b"text/plain" if body.endswith(b"\n") else b"application/json"
         head = (
-            f"HTTP/1.1 {status} {_REASONS.get(status, 'Unknown')}\r\n"
-            f"Content-Length: {len(body)}\r\n"
-        ).encode() + b"Content-Type: " + content_type + b"\r\nServer: playground-target\r\n"
+            (
+                f"HTTP/1.1 {status} {_REASONS.get(status, 'Unknown')}\r\n"
+                f"Content-Length: {len(body)}\r\n"
+            ).encode()
+            + b"Content-Type: "
+            + content_type
+            + b"\r\nServer: playground-target\r\n"
+        )
         if self._owner.target.app.set_cookie:
-            head += b"Set-Cookie: " + self._owner.target.app.set_cookie.encode("latin-1") + \
-                b"; Path=/\r\n"
+            head += (
+                b"Set-Cookie: "
+                + self._owner.target.app.set_cookie.encode("latin-1")
+                + b"; Path=/\r\n"
+            )
         if not keep_alive:
             head += b"Connection: close\r\n"
         transport.write(head + b"\r\n" + (b"" if head_only else body))
@@ -227,8 +254,9 @@ class _TargetProtocol(asyncio.Protocol):
             transport.close()
 
 
-async def start_target(target: Target, sandbox: Sandbox, admits: Admission,
-                       health_paths: frozenset[str]) -> TargetServer:
+async def start_target(
+    target: Target, sandbox: Sandbox, admits: Admission, health_paths: frozenset[str]
+) -> TargetServer:
     """Bind a target on its loopback address (port 0) and publish it in the sandbox."""
     server = TargetServer(target, sandbox, admits, health_paths)
     await server.start()

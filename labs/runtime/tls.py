@@ -27,8 +27,9 @@ def _name(common_name: str) -> x509.Name:
 
 
 def _pem_key(key: ec.EllipticCurvePrivateKey) -> bytes:
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption())
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,8 +45,11 @@ class RunAuthority:
         now = datetime.datetime.now(datetime.UTC)
         subject = _name("ELB Playground run CA")
         self.cert = (
-            x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
-            .public_key(self._key.public_key()).serial_number(x509.random_serial_number())
+            x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(subject)
+            .public_key(self._key.public_key())
+            .serial_number(x509.random_serial_number())
             .not_valid_before(now - datetime.timedelta(minutes=5))
             .not_valid_after(now + _VALIDITY)
             .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
@@ -58,13 +62,16 @@ class RunAuthority:
         key = ec.generate_private_key(ec.SECP256R1())
         now = datetime.datetime.now(datetime.UTC)
         cert = (
-            x509.CertificateBuilder().subject_name(_name(domains[0]))
-            .issuer_name(self.cert.subject).public_key(key.public_key())
+            x509.CertificateBuilder()
+            .subject_name(_name(domains[0]))
+            .issuer_name(self.cert.subject)
+            .public_key(key.public_key())
             .serial_number(x509.random_serial_number())
             .not_valid_before(now - datetime.timedelta(minutes=5))
             .not_valid_after(now + _VALIDITY)
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName(d) for d in domains]),
-                           critical=False)
+            .add_extension(
+                x509.SubjectAlternativeName([x509.DNSName(d) for d in domains]), critical=False
+            )
             .sign(self._key, hashes.SHA256())
         )
         return Issued(domains, cert.public_bytes(serialization.Encoding.PEM), _pem_key(key))
@@ -112,13 +119,16 @@ class ListenerCertificates:
         if server_name:
             for exact_only in (True, False):
                 for domains, _ in self._contexts:
-                    if any(d.lower() == server_name.lower() if exact_only
-                           else matches(d, server_name) for d in domains):
+                    if any(
+                        d.lower() == server_name.lower() if exact_only else matches(d, server_name)
+                        for d in domains
+                    ):
                         return domains
         return self._contexts[0][0]
 
-    def _choose(self, connection: ssl.SSLObject, server_name: str | None,
-                _context: ssl.SSLContext) -> None:
+    def _choose(
+        self, connection: ssl.SSLObject, server_name: str | None, _context: ssl.SSLContext
+    ) -> None:
         if server_name:
             self._names[id(connection)] = server_name
         domains = self.chosen(server_name)

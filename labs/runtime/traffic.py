@@ -79,14 +79,25 @@ class Client:
     _node: tuple[str, int] | None = None
     busy: bool = False
 
-    async def request(self, node: tuple[str, int], method: str, target: str, host: str,
-                      headers: Sequence[tuple[str, str]] = (), body: bytes = b"",
-                      within: float = 30.0, tls: ssl.SSLContext | None = None) -> Response:
+    async def request(
+        self,
+        node: tuple[str, int],
+        method: str,
+        target: str,
+        host: str,
+        headers: Sequence[tuple[str, str]] = (),
+        body: bytes = b"",
+        within: float = 30.0,
+        tls: ssl.SSLContext | None = None,
+    ) -> Response:
         if self._conn is None or self._node != node or self._conn[1].is_closing():
             await self.close()
             self._conn = await asyncio.open_connection(
-                *node, local_addr=(self.source_host, 0), ssl=tls,
-                server_hostname=host.split(":")[0] if tls else None)
+                *node,
+                local_addr=(self.source_host, 0),
+                ssl=tls,
+                server_hostname=host.split(":")[0] if tls else None,
+            )
             self._node = node
         reader, writer = self._conn
         given = {name.lower() for name, _ in headers}
@@ -163,9 +174,16 @@ class Rate:
 PAUSED_POLL = 0.1  # seconds between looks at a paused (0 rps) rate
 
 
-async def generate(entries: Sequence[Entry], clients: ClientPool, *, rate: Rate,
-                   client_count: int, paths: Sequence[str], host: str | None,
-                   rng: random.Random) -> None:
+async def generate(
+    entries: Sequence[Entry],
+    clients: ClientPool,
+    *,
+    rate: Rate,
+    client_count: int,
+    paths: Sequence[str],
+    host: str | None,
+    rng: random.Random,
+) -> None:
     """Send about ``rate.rps`` requests a second, round-robin over idle clients, until
     cancelled."""
     loop = asyncio.get_running_loop()
@@ -180,16 +198,18 @@ async def generate(entries: Sequence[Entry], clients: ClientPool, *, rate: Rate,
             continue
         client = pool[turn % len(pool)]
         if not client.busy:
-            task = loop.create_task(_one(client, nodes[client.ip], entries[0], host,
-                                         rng.choice(paths)))
+            task = loop.create_task(
+                _one(client, nodes[client.ip], entries[0], host, rng.choice(paths))
+            )
             tasks.add(task)
             task.add_done_callback(tasks.discard)
         next_at += 1.0 / rate.rps
         await asyncio.sleep(max(0.0, next_at - loop.time()))
 
 
-async def _one(client: Client, node: tuple[str, int], entry: Entry, host: str | None,
-               path: str) -> None:
+async def _one(
+    client: Client, node: tuple[str, int], entry: Entry, host: str | None, path: str
+) -> None:
     client.busy = True
     try:
         await client.request(node, "GET", path, host or entry.dns_name, tls=entry.tls)
@@ -199,8 +219,12 @@ async def _one(client: Client, node: tuple[str, int], entry: Entry, host: str | 
         client.busy = False
 
 
-async def play(script: Sequence[ScriptedRequest], entries: Sequence[Entry],
-               clients: ClientPool, clock: LabClock) -> list[Response | str]:
+async def play(
+    script: Sequence[ScriptedRequest],
+    entries: Sequence[Entry],
+    clients: ClientPool,
+    clock: LabClock,
+) -> list[Response | str]:
     """Send each scripted request in order, waiting for its answer (or error text)."""
     answers: list[Response | str] = []
     for number, item in enumerate(script):
@@ -220,8 +244,9 @@ def _entry_for(item: ScriptedRequest, entries: Sequence[Entry]) -> tuple[Entry, 
     return matching[0], target, url.netloc or matching[0].dns_name
 
 
-async def _play_one(number: int, item: ScriptedRequest, entries: Sequence[Entry],
-                    clients: ClientPool) -> Response | str:
+async def _play_one(
+    number: int, item: ScriptedRequest, entries: Sequence[Entry], clients: ClientPool
+) -> Response | str:
     try:
         entry, target, host = _entry_for(item, entries)
     except LookupError as exc:
@@ -229,8 +254,9 @@ async def _play_one(number: int, item: ScriptedRequest, entries: Sequence[Entry]
     client = clients.get(item.client or f"script-{number}", item.client_ip)
     node = entry.nodes[zlib.crc32(client.ip.encode()) % len(entry.nodes)]
     try:
-        response = await client.request(node, item.method, target, host, item.headers,
-                                        item.body, tls=entry.tls)
+        response = await client.request(
+            node, item.method, target, host, item.headers, item.body, tls=entry.tls
+        )
     except (OSError, TimeoutError, httptools.HttpParserError) as exc:
         return f"{type(exc).__name__}: {exc}"
     if item.client is None:

@@ -45,8 +45,8 @@ class UpstreamPool:
         try:
             async with asyncio.timeout(self.node.ctx.clock.wall(CONNECT_TIMEOUT)):
                 _transport, connection = await loop.create_connection(
-                    lambda: UpstreamConnection(self), host, port,
-                    local_addr=(self.node.host, 0))
+                    lambda: UpstreamConnection(self), host, port, local_addr=(self.node.host, 0)
+                )
         except TimeoutError:
             self.node.target_failed(ex, 504, "TargetConnectTimeout")
         except OSError:
@@ -99,8 +99,9 @@ class UpstreamConnection(asyncio.Protocol):
         node = self._pool.node
         # A deadline the node's reaper checks, not a timer per request: timers cost more
         # than the rest of the request's Python work.
-        self.deadline = asyncio.get_running_loop().time() + \
-            node.ctx.clock.wall(node.settings.idle_timeout)
+        self.deadline = asyncio.get_running_loop().time() + node.ctx.clock.wall(
+            node.settings.idle_timeout
+        )
         node.waiting.add(self)
         self._transport.write(data)
 
@@ -162,8 +163,9 @@ class UpstreamConnection(asyncio.Protocol):
         self._pool.node.waiting.discard(self)
         if ex is None:
             return
-        self._pool.node.target_answered(ex, parser.get_status_code(), self._reason,
-                                        self._headers, b"".join(self._body))
+        self._pool.node.target_answered(
+            ex, parser.get_status_code(), self._reason, self._headers, b"".join(self._body)
+        )
         if keep_alive and self.usable:
             self._pool.release(self)
         else:

@@ -26,8 +26,13 @@ def accept_key(key: bytes) -> bytes:
 class TunnelUpstream(asyncio.Protocol):
     """The ALB's connection to the target for one upgraded client connection."""
 
-    def __init__(self, request: bytes, answered: Callable[[int, bytes], None],
-                 closed: Callable[[], None], connections: set[asyncio.BaseTransport]) -> None:
+    def __init__(
+        self,
+        request: bytes,
+        answered: Callable[[int, bytes], None],
+        closed: Callable[[], None],
+        connections: set[asyncio.BaseTransport],
+    ) -> None:
         self._request = request
         self._answered = answered  # (status, everything received so far) once the head is in
         self._closed = closed
@@ -89,14 +94,14 @@ class EchoSocket:
             if len(buffer) < 10:
                 return None
             length, offset = struct.unpack("!Q", buffer[2:10])[0], 10
-        mask = buffer[offset:offset + 4] if masked else b""
+        mask = buffer[offset : offset + 4] if masked else b""
         offset += len(mask)
         if len(buffer) < offset + length:
             return None
-        payload = buffer[offset:offset + length]
+        payload = buffer[offset : offset + length]
         if mask:
             payload = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-        self._buffer = buffer[offset + length:]
+        self._buffer = buffer[offset + length :]
         return opcode, payload
 
 
@@ -126,4 +131,4 @@ def read_frame(data: bytes) -> tuple[int, bytes]:
         length, offset = struct.unpack("!H", data[2:4])[0], 4
     elif length == 127:
         length, offset = struct.unpack("!Q", data[2:10])[0], 10
-    return data[0] & 0x0F, data[offset:offset + length]
+    return data[0] & 0x0F, data[offset : offset + length]

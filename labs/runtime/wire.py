@@ -28,24 +28,43 @@ def request_event(ex: Exchange, log: str) -> Event:
         return None if start < 0 or end < 0 else round((end - start) * 1000, 3)
 
     return {
-        "type": "request", "t": round(ex.t, 3),
-        "trace_id": ex.trace_id, "client_ip": ex.client_ip, "client_port": ex.client_port,
-        "lb": ex.lb, "node_az": ex.node_az, "listener": ex.listener_port,
-        "protocol": ex.protocol, "method": ex.method, "host": ex.host, "path": ex.path,
-        "query": ex.query, "rule": ex.rule, "action": ex.action,
-        "target_group": ex.target_group, "target": ex.target,
-        "elb_status_code": ex.elb_status, "target_status_code": ex.target_status,
-        "reason": ex.reason, "error_reason": ex.error_reason,
-        "target_group_reason": ex.group_reason, "redirect_url": ex.redirect_url,
+        "type": "request",
+        "t": round(ex.t, 3),
+        "trace_id": ex.trace_id,
+        "client_ip": ex.client_ip,
+        "client_port": ex.client_port,
+        "lb": ex.lb,
+        "node_az": ex.node_az,
+        "listener": ex.listener_port,
+        "protocol": ex.protocol,
+        "method": ex.method,
+        "host": ex.host,
+        "path": ex.path,
+        "query": ex.query,
+        "rule": ex.rule,
+        "action": ex.action,
+        "target_group": ex.target_group,
+        "target": ex.target,
+        "elb_status_code": ex.elb_status,
+        "target_status_code": ex.target_status,
+        "reason": ex.reason,
+        "error_reason": ex.error_reason,
+        "target_group_reason": ex.group_reason,
+        "redirect_url": ex.redirect_url,
         "latency_ms": {
             "request": ms(ex.t_start, ex.t_dispatched),
             "target": ms(ex.t_dispatched, ex.t_target_done),
-            "response": ms(ex.t_target_done if ex.t_target_done >= 0 else ex.t_dispatched,
-                           ex.t_responded),
+            "response": ms(
+                ex.t_target_done if ex.t_target_done >= 0 else ex.t_dispatched, ex.t_responded
+            ),
         },
-        "headers_sent": None if ex.target is None else {
-            "X-Forwarded-For": ex.xff, "X-Forwarded-Proto": ex.protocol.lower(),
-            "X-Forwarded-Port": str(ex.listener_port), "X-Amzn-Trace-Id": ex.trace_id,
+        "headers_sent": None
+        if ex.target is None
+        else {
+            "X-Forwarded-For": ex.xff,
+            "X-Forwarded-Proto": ex.protocol.lower(),
+            "X-Forwarded-Port": str(ex.listener_port),
+            "X-Amzn-Trace-Id": ex.trace_id,
             "Host": ex.host,
         },
         "response_headers": _response_headers(ex.response_headers),
@@ -72,25 +91,35 @@ def access_log_line(ex: Exchange) -> str:
     kind = ex.protocol.lower()
     if ex.elb_status == 101:
         kind = "wss" if kind == "https" else "ws"
-    return accesslog.format_line(accesslog.LogRecord(
-        type=kind, lb=ex.lb, client=f"{ex.client_ip}:{ex.client_port}",
-        target=logged_target,
-        request_time=ex.wall_start,
-        response_time=ex.wall_start + (ex.t_responded - ex.t_start),
-        request_processing=(ex.t_dispatched - ex.t_start) if dispatched else -1,
-        target_processing=(target_done - ex.t_dispatched) if dispatched else -1,
-        response_processing=(ex.t_responded - target_done) if dispatched else -1,
-        elb_status=ex.elb_status, target_status=ex.target_status,
-        received_bytes=ex.received, sent_bytes=ex.sent,
-        request_line=f"{ex.method} {ex.protocol.lower()}://{ex.host.split(':')[0]}:"
-                     f"{ex.listener_port}{ex.url.decode('latin-1')} HTTP/{ex.version}",
-        user_agent=ex.user_agent, target_group=ex.target_group, trace_id=ex.trace_id,
-        rule=ex.rule if ex.rule is not None else "-", actions=(ex.action,) if ex.action else (),
-        redirect_url=ex.redirect_url,
-        ssl_cipher=ex.tls[0] if ex.tls else None, ssl_protocol=ex.tls[1] if ex.tls else None,
-        domain_name=ex.tls[2] if ex.tls else None,
-        error_reason=ex.error_reason if (ex.error_reason or "").startswith("Lambda") else None,
-    ))
+    return accesslog.format_line(
+        accesslog.LogRecord(
+            type=kind,
+            lb=ex.lb,
+            client=f"{ex.client_ip}:{ex.client_port}",
+            target=logged_target,
+            request_time=ex.wall_start,
+            response_time=ex.wall_start + (ex.t_responded - ex.t_start),
+            request_processing=(ex.t_dispatched - ex.t_start) if dispatched else -1,
+            target_processing=(target_done - ex.t_dispatched) if dispatched else -1,
+            response_processing=(ex.t_responded - target_done) if dispatched else -1,
+            elb_status=ex.elb_status,
+            target_status=ex.target_status,
+            received_bytes=ex.received,
+            sent_bytes=ex.sent,
+            request_line=f"{ex.method} {ex.protocol.lower()}://{ex.host.split(':')[0]}:"
+            f"{ex.listener_port}{ex.url.decode('latin-1')} HTTP/{ex.version}",
+            user_agent=ex.user_agent,
+            target_group=ex.target_group,
+            trace_id=ex.trace_id,
+            rule=ex.rule if ex.rule is not None else "-",
+            actions=(ex.action,) if ex.action else (),
+            redirect_url=ex.redirect_url,
+            ssl_cipher=ex.tls[0] if ex.tls else None,
+            ssl_protocol=ex.tls[1] if ex.tls else None,
+            domain_name=ex.tls[2] if ex.tls else None,
+            error_reason=ex.error_reason if (ex.error_reason or "").startswith("Lambda") else None,
+        )
+    )
 
 
 class EventSink:
@@ -127,10 +156,15 @@ class EventSink:
             return
         for ex in exchanges:
             self._window.record(
-                lb=ex.lb, target_group=ex.target_group, target=ex.target,
-                elb_status=ex.elb_status, target_status=ex.target_status,
+                lb=ex.lb,
+                target_group=ex.target_group,
+                target=ex.target,
+                elb_status=ex.elb_status,
+                target_status=ex.target_status,
                 target_seconds=(ex.t_target_done - ex.t_dispatched)
-                if ex.t_target_done >= 0 else None)
+                if ex.t_target_done >= 0
+                else None,
+            )
             self.counts["requests"] += 1
             self.counts[f"status:{ex.elb_status}"] += 1
             if ex.target is not None:
@@ -138,10 +172,13 @@ class EventSink:
         lines = [access_log_line(ex) for ex in exchanges]
         self.access_log.extend(lines)
         if self._limit is not None and len(exchanges) > self._limit:
-            kept = sorted(self._rng.sample(range(len(exchanges)), self._limit),
-                          key=lambda n: exchanges[n].t)
-            self._events.extend({**request_event(exchanges[n], lines[n]), "sampled": True}
-                                for n in kept)
+            kept = sorted(
+                self._rng.sample(range(len(exchanges)), self._limit), key=lambda n: exchanges[n].t
+            )
+            self._events.extend(
+                {**request_event(exchanges[n], lines[n]), "sampled": True} for n in kept
+            )
         else:
-            self._events.extend(request_event(ex, line) for ex, line in zip(exchanges, lines,
-                                                                             strict=True))
+            self._events.extend(
+                request_event(ex, line) for ex, line in zip(exchanges, lines, strict=True)
+            )

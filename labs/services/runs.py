@@ -126,9 +126,7 @@ def checked_command(run: LabRun, command: Any) -> dict[str, Any]:
         group_name, target = command.get("target_group"), command.get("target")
         group = next((g for g in topology.target_groups if g.name == group_name), None)
         if group is None:
-            raise ValidationError(
-                _("Choose one of this run's target groups."), code="target_group"
-            )
+            raise ValidationError(_("Choose one of this run's target groups."), code="target_group")
         if not isinstance(target, str) or target not in {_target_key(t) for t in group.targets}:
             raise ValidationError(
                 _("%(target)s is not a target of %(target_group)s."),

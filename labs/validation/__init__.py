@@ -41,9 +41,17 @@ TRAFFIC = rule("playground.traffic", source="playground")
 
 __all__ = ["RULES", "Problem", "Rule", "TemplateError", "build", "validate"]
 
-_STEPS = (network.check, compute.check, certificates.check, target_groups.check,
-          load_balancers.check, classic.check, listeners.check, rules.check,
-          associations.check)
+_STEPS = (
+    network.check,
+    compute.check,
+    certificates.check,
+    target_groups.check,
+    load_balancers.check,
+    classic.check,
+    listeners.check,
+    rules.check,
+    associations.check,
+)
 
 
 def validate(document: dict[str, Any]) -> list[Problem]:
@@ -72,9 +80,12 @@ def _types(ctx: Context) -> None:
     for logical_id, resource in ctx.resources.items():
         type_ = resource.get("Type") if isinstance(resource, dict) else None
         if type_ not in SUPPORTED:
-            ctx.fail(RESOURCE_TYPE, logical_id, "Type",
-                     f"{type_!r} is not a resource type the playground models "
-                     f"({', '.join(SUPPORTED)})")
+            ctx.fail(
+                RESOURCE_TYPE,
+                logical_id,
+                "Type",
+                f"{type_!r} is not a resource type the playground models ({', '.join(SUPPORTED)})",
+            )
         elif not isinstance(resource.get("Properties") or {}, dict):
             ctx.fail(PROPERTIES, logical_id, "Properties", "must be a mapping of properties")
 
@@ -85,18 +96,24 @@ def _topology(ctx: Context) -> spec.Topology:
         ordered = tuple(sorted(ctx.rules.get(name, ()), key=lambda r: r.priority))
         by_lb.setdefault(lb, []).append(dataclasses.replace(listener, rules=ordered))
     balancers = tuple(
-        lb if lb.type == "classic" else
-        dataclasses.replace(lb, listeners=tuple(by_lb.get(name, ())))
-        for name, lb in ctx.load_balancers.items())
+        lb
+        if lb.type == "classic"
+        else dataclasses.replace(lb, listeners=tuple(by_lb.get(name, ())))
+        for name, lb in ctx.load_balancers.items()
+    )
     assert ctx.vpc is not None  # noqa: S101 - network.check raises without a VPC
     return spec.Topology(
-        vpc_cidr=str(ctx.vpc), load_balancers=balancers,
+        vpc_cidr=str(ctx.vpc),
+        load_balancers=balancers,
         target_groups=tuple(ctx.target_groups.values()),
-        security_groups=tuple(ctx.security_groups), traffic=ctx.traffic,
-        subnets=tuple(ctx.subnets.values()), instances=tuple(ctx.instances.values()),
+        security_groups=tuple(ctx.security_groups),
+        traffic=ctx.traffic,
+        subnets=tuple(ctx.subnets.values()),
+        instances=tuple(ctx.instances.values()),
         lambda_functions=tuple(ctx.lambdas.values()),
         certificates=tuple(ctx.certificates.values()),
-        auto_scaling_groups=tuple(ctx.auto_scaling_groups))
+        auto_scaling_groups=tuple(ctx.auto_scaling_groups),
+    )
 
 
 def _traffic(ctx: Context) -> None:
@@ -109,17 +126,22 @@ def _traffic(ctx: Context) -> None:
     where = "Metadata.Playground.Traffic"
     paths = traffic.get("Paths") or ["/"]
     if not isinstance(paths, list) or not all(
-            isinstance(p, str) and p.startswith("/") for p in paths):
+        isinstance(p, str) and p.startswith("/") for p in paths
+    ):
         ctx.fail(TRAFFIC, "Template", f"{where}.Paths", "must be a list of paths starting with /")
         paths = ["/"]
     rps = traffic.get("RequestsPerSecond", 10)
     if not isinstance(rps, int | float) or isinstance(rps, bool) or not 0 < rps <= 10_000:
-        ctx.fail(TRAFFIC, "Template", f"{where}.RequestsPerSecond",
-                 "must be a number from 0 to 10000")
+        ctx.fail(
+            TRAFFIC, "Template", f"{where}.RequestsPerSecond", "must be a number from 0 to 10000"
+        )
         rps = 10
     host = traffic.get("Host")
     ctx.traffic = spec.Traffic(
         rps=float(rps),
-        clients=ctx.integer("Template", f"{where}.Clients", traffic.get("Clients"), 1, 200, 6,
-                            TRAFFIC),
-        paths=tuple(paths), host=None if host is None else str(host))
+        clients=ctx.integer(
+            "Template", f"{where}.Clients", traffic.get("Clients"), 1, 200, 6, TRAFFIC
+        ),
+        paths=tuple(paths),
+        host=None if host is None else str(host),
+    )

@@ -15,28 +15,41 @@ from labs.engine import spec
 from .core import LAMBDA_PERMISSION, Context, article, reference, rule
 
 ONE_LB = rule("target-group.one-load-balancer", code="TargetGroupAssociationLimit", source="§0")
-PROTOCOL = rule("target-group.protocol-suits-listener", code="IncompatibleProtocols",
-                source="§2.1 §6.1")
-TARGET_TYPE = rule("target-group.target-type-suits-load-balancer", code="IncompatibleProtocols",
-                   source="§0")
-VERSION_HTTPS = rule("target-group.http2-grpc-need-https", code="IncompatibleProtocols",
-                     source="§2.2")
+PROTOCOL = rule(
+    "target-group.protocol-suits-listener", code="IncompatibleProtocols", source="§2.1 §6.1"
+)
+TARGET_TYPE = rule(
+    "target-group.target-type-suits-load-balancer", code="IncompatibleProtocols", source="§0"
+)
+VERSION_HTTPS = rule(
+    "target-group.http2-grpc-need-https", code="IncompatibleProtocols", source="§2.2"
+)
 ALB_PORT = rule("target-group.alb-target-listener-port", source="§6.5")
 ALB_TWO_NLBS = rule("target-group.alb-behind-at-most-two-nlbs", source="§6.5")
-WEIGHTED_STICKY = rule("action.weighted-stickiness", code="InvalidConfigurationRequest",
-                       source="§1.4")
-LAMBDA_PERMISSION_NEEDED = rule("target-group.lambda-invoke-permission", code="AccessDenied",
-                                source="§5")
+WEIGHTED_STICKY = rule(
+    "action.weighted-stickiness", code="InvalidConfigurationRequest", source="§1.4"
+)
+LAMBDA_PERMISSION_NEEDED = rule(
+    "target-group.lambda-invoke-permission", code="AccessDenied", source="§5"
+)
 
 # Listener protocol → target-group protocols it may forward to.
 _SUITS = {
-    "HTTP": ("HTTP", "HTTPS"), "HTTPS": ("HTTP", "HTTPS"),
-    "TCP": ("TCP", "TCP_UDP"), "TLS": ("TCP", "TLS"), "UDP": ("UDP", "TCP_UDP"),
-    "TCP_UDP": ("TCP_UDP",), "QUIC": ("QUIC", "TCP_QUIC"), "TCP_QUIC": ("TCP_QUIC",),
+    "HTTP": ("HTTP", "HTTPS"),
+    "HTTPS": ("HTTP", "HTTPS"),
+    "TCP": ("TCP", "TCP_UDP"),
+    "TLS": ("TCP", "TLS"),
+    "UDP": ("UDP", "TCP_UDP"),
+    "TCP_UDP": ("TCP_UDP",),
+    "QUIC": ("QUIC", "TCP_QUIC"),
+    "TCP_QUIC": ("TCP_QUIC",),
     "GENEVE": ("GENEVE",),
 }
-_TARGET_TYPES = {"application": ("instance", "ip", "lambda"), "network": ("instance", "ip", "alb"),
-                 "gateway": ("instance", "ip")}
+_TARGET_TYPES = {
+    "application": ("instance", "ip", "lambda"),
+    "network": ("instance", "ip", "alb"),
+    "gateway": ("instance", "ip"),
+}
 
 
 def check(ctx: Context) -> None:
@@ -47,9 +60,13 @@ def check(ctx: Context) -> None:
             if group is None:
                 continue
             if owner.setdefault(group_name, lb) != lb:
-                ctx.fail(ONE_LB, logical_id, path,
-                         f"The following target groups cannot be associated with more than "
-                         f"one load balancer: {group_name} (already used by {owner[group_name]})")
+                ctx.fail(
+                    ONE_LB,
+                    logical_id,
+                    path,
+                    f"The following target groups cannot be associated with more than "
+                    f"one load balancer: {group_name} (already used by {owner[group_name]})",
+                )
             _suits(ctx, ctx.load_balancers[lb], listener, group, logical_id, path)
         _weighted(ctx, action, logical_id, path)
     _alb_targets(ctx)
@@ -67,40 +84,67 @@ def _forwards(ctx: Context) -> Iterator[tuple[str, spec.Listener, str, str, spec
                     yield lb, listener, rule_.name, f"Properties.Actions[{i}]", action
 
 
-def _suits(ctx: Context, lb: spec.LoadBalancer, listener: spec.Listener,
-           group: spec.TargetGroup, logical_id: str, path: str) -> None:
+def _suits(
+    ctx: Context,
+    lb: spec.LoadBalancer,
+    listener: spec.Listener,
+    group: spec.TargetGroup,
+    logical_id: str,
+    path: str,
+) -> None:
     if group.target_type not in _TARGET_TYPES.get(lb.type, ()):
-        ctx.fail(TARGET_TYPE, logical_id, path,
-                 f"target group {group.name} has target type {group.target_type}, which a "
-                 f"{lb.type} load balancer cannot use")
+        ctx.fail(
+            TARGET_TYPE,
+            logical_id,
+            path,
+            f"target group {group.name} has target type {group.target_type}, which a "
+            f"{lb.type} load balancer cannot use",
+        )
         return
     if group.target_type == "lambda":
         return
     if group.protocol not in _SUITS.get(listener.protocol, ()):
-        ctx.fail(PROTOCOL, logical_id, path,
-                 f"target group {group.name} uses {group.protocol}; {article(listener.protocol)} "
-                 f"listener forwards to {' or '.join(_SUITS.get(listener.protocol, ()))}")
+        ctx.fail(
+            PROTOCOL,
+            logical_id,
+            path,
+            f"target group {group.name} uses {group.protocol}; {article(listener.protocol)} "
+            f"listener forwards to {' or '.join(_SUITS.get(listener.protocol, ()))}",
+        )
     elif group.protocol_version != "HTTP1" and listener.protocol != "HTTPS":
-        ctx.fail(VERSION_HTTPS, logical_id, path,
-                 f"target group {group.name} uses protocol version {group.protocol_version}, "
-                 "which needs an HTTPS listener")
+        ctx.fail(
+            VERSION_HTTPS,
+            logical_id,
+            path,
+            f"target group {group.name} uses protocol version {group.protocol_version}, "
+            "which needs an HTTPS listener",
+        )
 
 
 def _weighted(ctx: Context, action: spec.Action, logical_id: str, path: str) -> None:
     if len(action.target_groups) < 2:
         return
-    groups = [ctx.target_groups[name] for name, _ in action.target_groups
-              if name in ctx.target_groups]
+    groups = [
+        ctx.target_groups[name] for name, _ in action.target_groups if name in ctx.target_groups
+    ]
     sticky = [g.name for g in groups if g.attributes.get("stickiness.enabled") == "true"]
     if sticky and not (action.stickiness and action.stickiness[0]):
-        ctx.fail(WEIGHTED_STICKY, logical_id, path,
-                 f"{sticky[0]} has stickiness on, so this weighted forward needs "
-                 "ForwardConfig.TargetGroupStickinessConfig enabled")
+        ctx.fail(
+            WEIGHTED_STICKY,
+            logical_id,
+            path,
+            f"{sticky[0]} has stickiness on, so this weighted forward needs "
+            "ForwardConfig.TargetGroupStickinessConfig enabled",
+        )
     app_cookie = [g.name for g in groups if g.attributes.get("stickiness.type") == "app_cookie"]
     if app_cookie:
-        ctx.fail(WEIGHTED_STICKY, logical_id, path,
-                 f"{app_cookie[0]} uses app_cookie stickiness, which does not work with "
-                 "weighted target groups")
+        ctx.fail(
+            WEIGHTED_STICKY,
+            logical_id,
+            path,
+            f"{app_cookie[0]} uses app_cookie stickiness, which does not work with "
+            "weighted target groups",
+        )
 
 
 def _alb_targets(ctx: Context) -> None:
@@ -113,31 +157,50 @@ def _alb_targets(ctx: Context) -> None:
             if alb is None:
                 continue
             behind.setdefault(alb.name, []).append(group.name)
-            ports = [listener.port for name, (lb, listener) in ctx.listeners.items()
-                     if lb == alb.name]
+            ports = [
+                listener.port for name, (lb, listener) in ctx.listeners.items() if lb == alb.name
+            ]
             if alb.type != "application":
-                ctx.fail(ALB_PORT, group.name, "Properties.Targets",
-                         f"{alb.name} is a {alb.type} load balancer; alb targets are ALBs")
+                ctx.fail(
+                    ALB_PORT,
+                    group.name,
+                    "Properties.Targets",
+                    f"{alb.name} is a {alb.type} load balancer; alb targets are ALBs",
+                )
             elif target.port not in ports:
-                ctx.fail(ALB_PORT, group.name, "Properties.Targets",
-                         f"{alb.name} has no listener on port {target.port}")
+                ctx.fail(
+                    ALB_PORT,
+                    group.name,
+                    "Properties.Targets",
+                    f"{alb.name} has no listener on port {target.port}",
+                )
     for name, groups in behind.items():
         if len(groups) > 2:
-            ctx.fail(ALB_TWO_NLBS, groups[2], "Properties.Targets",
-                     f"{name} is already the target of {groups[0]} and {groups[1]}; an ALB can "
-                     "sit behind at most two Network Load Balancers")
+            ctx.fail(
+                ALB_TWO_NLBS,
+                groups[2],
+                "Properties.Targets",
+                f"{name} is already the target of {groups[0]} and {groups[1]}; an ALB can "
+                "sit behind at most two Network Load Balancers",
+            )
 
 
 def _lambda_permissions(ctx: Context) -> None:
     allowed = set()
     for _, props in ctx.of_type(LAMBDA_PERMISSION):
-        if props.get("Principal") == "elasticloadbalancing.amazonaws.com" and \
-                props.get("Action") == "lambda:InvokeFunction":
+        if (
+            props.get("Principal") == "elasticloadbalancing.amazonaws.com"
+            and props.get("Action") == "lambda:InvokeFunction"
+        ):
             allowed.add(reference(props.get("FunctionName"))[0])
     for group in ctx.target_groups.values():
         for target in group.targets:
             if target.handler is not None and target.id not in allowed:
-                ctx.fail(LAMBDA_PERMISSION_NEEDED, group.name, "Properties.Targets",
-                         f"elasticloadbalancing principal does not have permission to invoke "
-                         f"{target.id}: add an AWS::Lambda::Permission for "
-                         "elasticloadbalancing.amazonaws.com")
+                ctx.fail(
+                    LAMBDA_PERMISSION_NEEDED,
+                    group.name,
+                    "Properties.Targets",
+                    f"elasticloadbalancing principal does not have permission to invoke "
+                    f"{target.id}: add an AWS::Lambda::Permission for "
+                    "elasticloadbalancing.amazonaws.com",
+                )

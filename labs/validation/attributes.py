@@ -27,14 +27,17 @@ def _bool(value: str) -> str | None:
 
 
 def _ints(*ranges: tuple[int, int], words: tuple[str, ...] = ()) -> Check:
-    said = " or ".join([*(f"{low}" if low == high else f"{low}-{high}" for low, high in ranges),
-                        *words])
+    said = " or ".join(
+        [*(f"{low}" if low == high else f"{low}-{high}" for low, high in ranges), *words]
+    )
 
     def check(value: str) -> str | None:
-        if value in words or (value.isdigit() and any(
-                low <= int(value) <= high for low, high in ranges)):
+        if value in words or (
+            value.isdigit() and any(low <= int(value) <= high for low, high in ranges)
+        ):
             return None
         return f"must be {said}"
+
     return check
 
 
@@ -61,10 +64,12 @@ _CROSS_ZONE_TG = _one_of("true", "false", "use_load_balancer_configuration")
 _TG_HEALTH = {
     "target_group_health.dns_failover.minimum_healthy_targets.count": _COUNT_OR_OFF,
     "target_group_health.dns_failover.minimum_healthy_targets.percentage": _PERCENT_OR_OFF,
-    "target_group_health.unhealthy_state_routing.minimum_healthy_targets.count":
-        _ints((1, 100_000)),
-    "target_group_health.unhealthy_state_routing.minimum_healthy_targets.percentage":
-        _PERCENT_OR_OFF,
+    "target_group_health.unhealthy_state_routing.minimum_healthy_targets.count": _ints(
+        (1, 100_000)
+    ),
+    "target_group_health.unhealthy_state_routing.minimum_healthy_targets.percentage": (
+        _PERCENT_OR_OFF
+    ),
 }
 _DEREGISTRATION = {"deregistration_delay.timeout_seconds": _ints((0, 3600))}
 
@@ -72,10 +77,12 @@ _DEREGISTRATION = {"deregistration_delay.timeout_seconds": _ints((0, 3600))}
 # TCP_UDP → network, GENEVE → gateway, no protocol (Lambda) → lambda.
 TARGET_GROUP: dict[str, dict[str, Check]] = {
     "application": {
-        **_DEREGISTRATION, **_TG_HEALTH,
+        **_DEREGISTRATION,
+        **_TG_HEALTH,
         "slow_start.duration_seconds": _ints((0, 0), (30, 900)),
-        "load_balancing.algorithm.type":
-            _one_of("round_robin", "least_outstanding_requests", "weighted_random"),
+        "load_balancing.algorithm.type": _one_of(
+            "round_robin", "least_outstanding_requests", "weighted_random"
+        ),
         "load_balancing.algorithm.anomaly_mitigation": _one_of("on", "off"),
         "load_balancing.cross_zone.enabled": _CROSS_ZONE_TG,
         "stickiness.enabled": _bool,
@@ -86,7 +93,8 @@ TARGET_GROUP: dict[str, dict[str, Check]] = {
     },
     "lambda": {"lambda.multi_value_headers.enabled": _bool},
     "network": {
-        **_DEREGISTRATION, **_TG_HEALTH,
+        **_DEREGISTRATION,
+        **_TG_HEALTH,
         "deregistration_delay.connection_termination.enabled": _bool,
         "preserve_client_ip.enabled": _bool,
         "proxy_protocol_v2.enabled": _bool,
@@ -134,8 +142,10 @@ LOAD_BALANCER: dict[str, dict[str, Check]] = {
         **_COMMON_LB,
         "load_balancing.cross_zone.enabled": _bool,
         "dns_record.client_routing_policy": _one_of(
-            "availability_zone_affinity", "partial_availability_zone_affinity",
-            "any_availability_zone"),
+            "availability_zone_affinity",
+            "partial_availability_zone_affinity",
+            "any_availability_zone",
+        ),
         "secondary_ips.auto_assigned.per_subnet": _ints((0, 7)),
         "ipv6.deny_all_igw_traffic": _bool,
     },
@@ -154,8 +164,9 @@ LISTENER: dict[str, dict[str, Check]] = {
 }
 
 
-def read(ctx: Context, logical_id: str, path: str, values: Any,
-         table: dict[str, Check], noun: str) -> dict[str, str]:
+def read(
+    ctx: Context, logical_id: str, path: str, values: Any, table: dict[str, Check], noun: str
+) -> dict[str, str]:
     """Validated ``{Key: Value}`` of a ``[{Key, Value}]`` attribute list."""
     attributes: dict[str, str] = {}
     for i, item in ctx.mappings(logical_id, path, values):
@@ -166,17 +177,28 @@ def read(ctx: Context, logical_id: str, path: str, values: Any,
             continue
         text = str(value).lower() if isinstance(value, bool) else str(value)
         check = table.get(key)
-        if check is None and noun == "application listener" and key.startswith(
-                "routing.http.response."):
+        if (
+            check is None
+            and noun == "application listener"
+            and key.startswith("routing.http.response.")
+        ):
             check = _text
         if check is None:
-            ctx.fail(KEY, logical_id, f"{where}.Key",
-                     f"{noun.capitalize()} attribute key '{key}' is not recognized")
+            ctx.fail(
+                KEY,
+                logical_id,
+                f"{where}.Key",
+                f"{noun.capitalize()} attribute key '{key}' is not recognized",
+            )
         elif key in attributes:
             ctx.fail(DUPLICATE, logical_id, f"{where}.Key", f"attribute '{key}' is set twice")
         elif (message := check(text)) is not None:
-            ctx.fail(VALUE, logical_id, f"{where}.Value",
-                     f"'{text}' is not a valid value for {key}: {message}")
+            ctx.fail(
+                VALUE,
+                logical_id,
+                f"{where}.Value",
+                f"'{text}' is not a valid value for {key}: {message}",
+            )
         else:
             attributes[key] = text
     return attributes

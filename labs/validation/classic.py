@@ -27,8 +27,7 @@ from .core import (
 )
 
 LAYER = rule("classic.instance-protocol-same-layer", source="§8")
-CERTIFICATE_NEEDED = rule("classic.https-ssl-certificate",
-                          source="§8")
+CERTIFICATE_NEEDED = rule("classic.https-ssl-certificate", source="§8")
 DUPLICATE = rule("classic.duplicate-listener", code="DuplicateListener", source="§8")
 TARGET = rule("classic.health-check-target", source="§8")
 TIMEOUT = rule("classic.health-check-timeout-below-interval", source="§8")
@@ -36,8 +35,12 @@ SUBNETS = rule("classic.subnets", source="§8")
 POLICY = rule("classic.listener-policy-defined", code="PolicyNotFound", source="§8")
 BOOLEAN = rule("classic.boolean", source="CloudFormation")
 
-_LAYER = {"HTTP": ("HTTP", "HTTPS"), "HTTPS": ("HTTP", "HTTPS"), "TCP": ("TCP", "SSL"),
-          "SSL": ("TCP", "SSL")}
+_LAYER = {
+    "HTTP": ("HTTP", "HTTPS"),
+    "HTTPS": ("HTTP", "HTTPS"),
+    "TCP": ("TCP", "SSL"),
+    "SSL": ("TCP", "SSL"),
+}
 CLASSIC = "AWS::ElasticLoadBalancing::LoadBalancer"
 
 
@@ -48,33 +51,61 @@ def check(ctx: Context) -> None:
 
 def _classic(ctx: Context, logical_id: str, props: dict[str, Any]) -> spec.LoadBalancer:
     p = "Properties."
-    scheme = ctx.choice(logical_id, p + "Scheme", props.get("Scheme"),
-                        ("internet-facing", "internal"), "internet-facing")
+    scheme = ctx.choice(
+        logical_id,
+        p + "Scheme",
+        props.get("Scheme"),
+        ("internet-facing", "internal"),
+        "internet-facing",
+    )
     subnets = ctx.refs(logical_id, p + "Subnets", props.get("Subnets"), SUBNET)
     zones = [ctx.subnets[s].az for s in subnets if s in ctx.subnets]
     if not subnets:
-        ctx.fail(SUBNETS, logical_id, p + "Subnets", "the playground runs a Classic LB in a "
-                                                     "VPC: name at least one subnet")
+        ctx.fail(
+            SUBNETS,
+            logical_id,
+            p + "Subnets",
+            "the playground runs a Classic LB in a VPC: name at least one subnet",
+        )
     elif len(set(zones)) != len(zones):
-        ctx.fail(SUBNETS, logical_id, p + "Subnets",
-                 "You can specify only one subnet per Availability Zone")
+        ctx.fail(
+            SUBNETS,
+            logical_id,
+            p + "Subnets",
+            "You can specify only one subnet per Availability Zone",
+        )
     policies = _policies(ctx, logical_id, props)
     listeners = _listeners(ctx, logical_id, props.get("Listeners"), policies)
-    groups = ctx.refs(logical_id, p + "SecurityGroups", props.get("SecurityGroups"),
-                      SECURITY_GROUP)
+    groups = ctx.refs(logical_id, p + "SecurityGroups", props.get("SecurityGroups"), SECURITY_GROUP)
     port = listeners[0].instance_port if listeners else 80
     instances = tuple(
-        spec.Target(id=i.name, ip=i.ip, port=port or 80, az=i.az, app=i.app,
-                    security_groups=i.security_groups)
+        spec.Target(
+            id=i.name,
+            ip=i.ip,
+            port=port or 80,
+            az=i.az,
+            app=i.app,
+            security_groups=i.security_groups,
+        )
         for name in ctx.refs(logical_id, p + "Instances", props.get("Instances"), INSTANCE)
-        if (i := ctx.instances.get(name)) is not None)
-    nodes = tuple(spec.Node(az=ctx.subnets[s].az, subnet=s,
-                            ip=_fifth(ctx.subnets[s].cidr)) for s in subnets if s in ctx.subnets)
+        if (i := ctx.instances.get(name)) is not None
+    )
+    nodes = tuple(
+        spec.Node(az=ctx.subnets[s].az, subnet=s, ip=_fifth(ctx.subnets[s].cidr))
+        for s in subnets
+        if s in ctx.subnets
+    )
     return spec.LoadBalancer(
-        name=logical_id, type="classic", scheme=scheme, nodes=nodes, listeners=listeners,
-        security_groups=tuple(groups), instances=instances,
+        name=logical_id,
+        type="classic",
+        scheme=scheme,
+        nodes=nodes,
+        listeners=listeners,
+        security_groups=tuple(groups),
+        instances=instances,
         health_check=_health_check(ctx, logical_id, props.get("HealthCheck")),
-        attributes=_attributes(ctx, logical_id, props))
+        attributes=_attributes(ctx, logical_id, props),
+    )
 
 
 def _fifth(cidr: str) -> str:
@@ -92,50 +123,83 @@ def _policies(ctx: Context, logical_id: str, props: dict[str, Any]) -> set[str]:
     return names
 
 
-def _listeners(ctx: Context, logical_id: str, values: Any,
-               policies: set[str]) -> tuple[spec.Listener, ...]:
+def _listeners(
+    ctx: Context, logical_id: str, values: Any, policies: set[str]
+) -> tuple[spec.Listener, ...]:
     listeners: list[spec.Listener] = []
     seen: dict[int, int] = {}
     if not values:
         ctx.fail(REQUIRED, logical_id, "Properties.Listeners", "is required")
     for i, item in ctx.mappings(logical_id, "Properties.Listeners", values):
         path = f"Properties.Listeners[{i}]"
-        protocol = ctx.choice(logical_id, f"{path}.Protocol", str(item.get("Protocol", "")
-                                                                  ).upper() or None,
-                              tuple(_LAYER), "HTTP")
-        back = str(item.get("InstanceProtocol") or ("HTTP" if protocol in ("HTTP", "HTTPS")
-                                                     else "TCP")).upper()
+        protocol = ctx.choice(
+            logical_id,
+            f"{path}.Protocol",
+            str(item.get("Protocol", "")).upper() or None,
+            tuple(_LAYER),
+            "HTTP",
+        )
+        back = str(
+            item.get("InstanceProtocol") or ("HTTP" if protocol in ("HTTP", "HTTPS") else "TCP")
+        ).upper()
         if back not in _LAYER[protocol]:
             layer = " or ".join(_LAYER[protocol])
-            ctx.fail(LAYER, logical_id, f"{path}.InstanceProtocol",
-                     f"{article(protocol)} listener forwards to {layer} instances, not {back}")
-        port = ctx.integer(logical_id, f"{path}.LoadBalancerPort", item.get("LoadBalancerPort"),
-                           1, 65535)
-        instance_port = ctx.integer(logical_id, f"{path}.InstancePort", item.get("InstancePort"),
-                                    1, 65535)
+            ctx.fail(
+                LAYER,
+                logical_id,
+                f"{path}.InstanceProtocol",
+                f"{article(protocol)} listener forwards to {layer} instances, not {back}",
+            )
+        port = ctx.integer(
+            logical_id, f"{path}.LoadBalancerPort", item.get("LoadBalancerPort"), 1, 65535
+        )
+        instance_port = ctx.integer(
+            logical_id, f"{path}.InstancePort", item.get("InstancePort"), 1, 65535
+        )
         if port in seen:
-            ctx.fail(DUPLICATE, logical_id, f"{path}.LoadBalancerPort",
-                     f"port {port} is already used by Listeners[{seen[port]}]")
+            ctx.fail(
+                DUPLICATE,
+                logical_id,
+                f"{path}.LoadBalancerPort",
+                f"port {port} is already used by Listeners[{seen[port]}]",
+            )
         seen.setdefault(port, i)
         certificates = _certificate(ctx, logical_id, path, item, protocol)
         for j, name in enumerate(item.get("PolicyNames") or []):
             if name not in policies:
-                ctx.fail(POLICY, logical_id, f"{path}.PolicyNames[{j}]",
-                         f"There is no policy with name {name} for load balancer {logical_id}")
-        listeners.append(spec.Listener(
-            name=f"{logical_id}:{port}", protocol=protocol, port=port, default_actions=(),
-            certificates=certificates, instance_protocol=back, instance_port=instance_port))
+                ctx.fail(
+                    POLICY,
+                    logical_id,
+                    f"{path}.PolicyNames[{j}]",
+                    f"There is no policy with name {name} for load balancer {logical_id}",
+                )
+        listeners.append(
+            spec.Listener(
+                name=f"{logical_id}:{port}",
+                protocol=protocol,
+                port=port,
+                default_actions=(),
+                certificates=certificates,
+                instance_protocol=back,
+                instance_port=instance_port,
+            )
+        )
     return tuple(listeners)
 
 
-def _certificate(ctx: Context, logical_id: str, path: str, item: dict[str, Any],
-                 protocol: str) -> tuple[str, ...]:
+def _certificate(
+    ctx: Context, logical_id: str, path: str, item: dict[str, Any], protocol: str
+) -> tuple[str, ...]:
     value = item.get("SSLCertificateId")
     if protocol not in ("HTTPS", "SSL"):
         return ()
     if value is None:
-        ctx.fail(CERTIFICATE_NEEDED, logical_id, f"{path}.SSLCertificateId",
-                 f"{article(protocol)} listener needs a server certificate")
+        ctx.fail(
+            CERTIFICATE_NEEDED,
+            logical_id,
+            f"{path}.SSLCertificateId",
+            f"{article(protocol)} listener needs a server certificate",
+        )
         return ()
     target, _ = reference(value)
     name = ctx.ref(logical_id, f"{path}.SSLCertificateId", value, CERTIFICATE) if target else None
@@ -147,28 +211,51 @@ def _health_check(ctx: Context, logical_id: str, value: Any) -> spec.HealthCheck
         return None
     p = "Properties.HealthCheck"
     if not isinstance(value, dict) or not ctx.required(
-            logical_id, value, "Target", "Interval", "Timeout", "HealthyThreshold",
-            "UnhealthyThreshold", where=p):
+        logical_id,
+        value,
+        "Target",
+        "Interval",
+        "Timeout",
+        "HealthyThreshold",
+        "UnhealthyThreshold",
+        where=p,
+    ):
         return None
     match = re.fullmatch(r"(TCP|SSL):(\d+)()|(HTTPS?):(\d+)(/.{0,1023})", str(value["Target"]))
-    protocol, port, path = ("TCP", "80", "") if match is None else (
-        match.group(1) or match.group(4), match.group(2) or match.group(5), match.group(6))
+    protocol, port, path = (
+        ("TCP", "80", "")
+        if match is None
+        else (match.group(1) or match.group(4), match.group(2) or match.group(5), match.group(6))
+    )
     if match is None or not 1 <= int(port) <= 65535:
-        ctx.fail(TARGET, logical_id, f"{p}.Target",
-                 f"{value['Target']!r} must be TCP:port, SSL:port, HTTP:port/path or "
-                 "HTTPS:port/path")
+        ctx.fail(
+            TARGET,
+            logical_id,
+            f"{p}.Target",
+            f"{value['Target']!r} must be TCP:port, SSL:port, HTTP:port/path or HTTPS:port/path",
+        )
     interval = ctx.integer(logical_id, f"{p}.Interval", value["Interval"], 5, 300)
     timeout = ctx.integer(logical_id, f"{p}.Timeout", value["Timeout"], 2, 60)
     if timeout >= interval:
-        ctx.fail(TIMEOUT, logical_id, f"{p}.Timeout",
-                 "Health check timeout must be smaller than the interval")
+        ctx.fail(
+            TIMEOUT,
+            logical_id,
+            f"{p}.Timeout",
+            "Health check timeout must be smaller than the interval",
+        )
     return spec.HealthCheck(
-        protocol=protocol, port=port, path=path or "/", interval_seconds=interval,
+        protocol=protocol,
+        port=port,
+        path=path or "/",
+        interval_seconds=interval,
         timeout_seconds=timeout,
-        healthy_threshold=ctx.integer(logical_id, f"{p}.HealthyThreshold",
-                                      value["HealthyThreshold"], 2, 10),
-        unhealthy_threshold=ctx.integer(logical_id, f"{p}.UnhealthyThreshold",
-                                        value["UnhealthyThreshold"], 2, 10))
+        healthy_threshold=ctx.integer(
+            logical_id, f"{p}.HealthyThreshold", value["HealthyThreshold"], 2, 10
+        ),
+        unhealthy_threshold=ctx.integer(
+            logical_id, f"{p}.UnhealthyThreshold", value["UnhealthyThreshold"], 2, 10
+        ),
+    )
 
 
 def _attributes(ctx: Context, logical_id: str, props: dict[str, Any]) -> dict[str, str]:
@@ -181,14 +268,28 @@ def _attributes(ctx: Context, logical_id: str, props: dict[str, Any]) -> dict[st
     attrs["load_balancing.cross_zone.enabled"] = str(bool(boolean(cross_zone))).lower()
     draining = props.get("ConnectionDrainingPolicy")
     if isinstance(draining, dict) and ctx.required(
-            logical_id, draining, "Enabled", where=p + "ConnectionDrainingPolicy"):
+        logical_id, draining, "Enabled", where=p + "ConnectionDrainingPolicy"
+    ):
         attrs["connection_draining.enabled"] = str(bool(boolean(draining["Enabled"]))).lower()
-        attrs["connection_draining.timeout"] = str(ctx.integer(
-            logical_id, p + "ConnectionDrainingPolicy.Timeout", draining.get("Timeout"),
-            1, 3600, 300))
+        attrs["connection_draining.timeout"] = str(
+            ctx.integer(
+                logical_id,
+                p + "ConnectionDrainingPolicy.Timeout",
+                draining.get("Timeout"),
+                1,
+                3600,
+                300,
+            )
+        )
     settings = props.get("ConnectionSettings")
     if isinstance(settings, dict):
-        attrs["idle_timeout.timeout_seconds"] = str(ctx.integer(
-            logical_id, p + "ConnectionSettings.IdleTimeout", settings.get("IdleTimeout"),
-            1, 3600))
+        attrs["idle_timeout.timeout_seconds"] = str(
+            ctx.integer(
+                logical_id,
+                p + "ConnectionSettings.IdleTimeout",
+                settings.get("IdleTimeout"),
+                1,
+                3600,
+            )
+        )
     return attrs

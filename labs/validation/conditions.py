@@ -26,16 +26,23 @@ HOST_DOT = rule("condition.host-header-dot", source="§1.3")
 HEADER_NAME = rule("condition.http-header-name", source="§1.3")
 SOURCE_IP = rule("condition.source-ip-cidr", source="§1.3")
 
-CONFIGS = {"host-header": "HostHeaderConfig", "path-pattern": "PathPatternConfig",
-           "http-header": "HttpHeaderConfig",
-           "http-request-method": "HttpRequestMethodConfig",
-           "query-string": "QueryStringConfig", "source-ip": "SourceIpConfig"}
+CONFIGS = {
+    "host-header": "HostHeaderConfig",
+    "path-pattern": "PathPatternConfig",
+    "http-header": "HttpHeaderConfig",
+    "http-request-method": "HttpRequestMethodConfig",
+    "query-string": "QueryStringConfig",
+    "source-ip": "SourceIpConfig",
+}
 _SINGULAR = ("host-header", "http-request-method", "path-pattern", "source-ip")
 # field → (longest value, allowed characters, described), spec §1.3.
 _FORMATS = {
     "host-header": (128, r"[A-Za-z0-9\-._*?]+", "A-Z, a-z, 0-9, - . * ?"),
-    "path-pattern": (128, r"[A-Za-z0-9_\-.$/~\"'@:+&*?]+", "A-Z, a-z, 0-9, _ - . $ / ~ \" ' @ : "
-                                                           "+ & * ?"),
+    "path-pattern": (
+        128,
+        r"[A-Za-z0-9_\-.$/~\"'@:+&*?]+",
+        "A-Z, a-z, 0-9, _ - . $ / ~ \" ' @ : + & * ?",
+    ),
     "http-header": (128, r"[\x20-\x7e]+", "visible ASCII"),
     "http-request-method": (40, r"[A-Z_\-]+", "A-Z, - _"),
     "query-string": (128, r"[\x20-\x7e]+", "visible ASCII"),
@@ -53,13 +60,17 @@ def read(ctx: Context, logical_id: str, values: Any) -> tuple[spec.Condition, ..
         path = f"Properties.Conditions[{i}]"
         field = item.get("Field")
         if field not in CONFIGS:
-            ctx.fail(FIELD, logical_id, f"{path}.Field",
-                     f"{field!r} is not one of {', '.join(CONFIGS)}")
+            ctx.fail(
+                FIELD, logical_id, f"{path}.Field", f"{field!r} is not one of {', '.join(CONFIGS)}"
+            )
             continue
         if field in _SINGULAR and field in seen:
-            ctx.fail(CARDINALITY, logical_id, f"{path}.Field",
-                     f"a rule can have only one {field} condition "
-                     f"(Conditions[{seen[field]}] is one)")
+            ctx.fail(
+                CARDINALITY,
+                logical_id,
+                f"{path}.Field",
+                f"a rule can have only one {field} condition (Conditions[{seen[field]}] is one)",
+            )
         seen.setdefault(field, i)
         condition = _condition(ctx, logical_id, path, field, item)
         if condition is not None:
@@ -68,13 +79,18 @@ def read(ctx: Context, logical_id: str, values: Any) -> tuple[spec.Condition, ..
     return tuple(conditions)
 
 
-def _condition(ctx: Context, logical_id: str, path: str, field: str,
-               item: dict[str, Any]) -> spec.Condition | None:
+def _condition(
+    ctx: Context, logical_id: str, path: str, field: str, item: dict[str, Any]
+) -> spec.Condition | None:
     key = CONFIGS[field]
     if "Values" in item and key not in item:
         if field not in ("host-header", "path-pattern"):
-            ctx.fail(LEGACY_VALUES, logical_id, f"{path}.Values",
-                     f"Values is only for host-header and path-pattern; use {key}")
+            ctx.fail(
+                LEGACY_VALUES,
+                logical_id,
+                f"{path}.Values",
+                f"Values is only for host-header and path-pattern; use {key}",
+            )
             return None
         config: Any = {"Values": item["Values"]}
     else:
@@ -108,11 +124,19 @@ def _header_name(ctx: Context, logical_id: str, path: str, name: Any) -> None:
     if not name:
         ctx.fail(HEADER_NAME, logical_id, path, "an http-header condition needs HttpHeaderName")
     elif not isinstance(name, str) or not _TOKEN.fullmatch(name) or "*" in name or "?" in name:
-        ctx.fail(HEADER_NAME, logical_id, path,
-                 f"{name!r} must be a header name of at most 40 token characters, no wildcards")
+        ctx.fail(
+            HEADER_NAME,
+            logical_id,
+            path,
+            f"{name!r} must be a header name of at most 40 token characters, no wildcards",
+        )
     elif name.lower() == "host":
-        ctx.fail(HEADER_NAME, logical_id, path,
-                 "an http-header condition cannot match Host; use a host-header condition")
+        ctx.fail(
+            HEADER_NAME,
+            logical_id,
+            path,
+            "an http-header condition cannot match Host; use a host-header condition",
+        )
 
 
 def _value(ctx: Context, logical_id: str, path: str, field: str, value: Any) -> None:
@@ -125,12 +149,16 @@ def _value(ctx: Context, logical_id: str, path: str, field: str, value: Any) -> 
     elif len(value) > longest:
         ctx.fail(VALUE_FORMAT, logical_id, path, f"must be at most {longest} characters")
     elif not re.fullmatch(pattern, value):
-        ctx.fail(VALUE_FORMAT, logical_id, path,
-                 f"{value!r} may only contain {described}")
-    elif field == "host-header" and ("." not in value or not re.fullmatch(
-            r"[A-Za-z*?]+", value.rsplit(".", 1)[1])):
-        ctx.fail(HOST_DOT, logical_id, path,
-                 f"{value!r} must contain a dot and only letters after the last one")
+        ctx.fail(VALUE_FORMAT, logical_id, path, f"{value!r} may only contain {described}")
+    elif field == "host-header" and (
+        "." not in value or not re.fullmatch(r"[A-Za-z*?]+", value.rsplit(".", 1)[1])
+    ):
+        ctx.fail(
+            HOST_DOT,
+            logical_id,
+            path,
+            f"{value!r} must contain a dot and only letters after the last one",
+        )
 
 
 def _source_ip(ctx: Context, logical_id: str, path: str, value: Any) -> None:
@@ -146,12 +174,20 @@ def _source_ip(ctx: Context, logical_id: str, path: str, value: Any) -> None:
 def _limits(ctx: Context, logical_id: str, conditions: list[spec.Condition]) -> None:
     values = sum(len(c.values) + len(c.key_values) for c in conditions)
     if values > 5:
-        ctx.fail(TOO_MANY_VALUES, logical_id, "Properties.Conditions",
-                 f"A rule can only have '5' condition values; this one has {values}")
+        ctx.fail(
+            TOO_MANY_VALUES,
+            logical_id,
+            "Properties.Conditions",
+            f"A rule can only have '5' condition values; this one has {values}",
+        )
     texts = [v for c in conditions if c.field != "http-request-method" for v in c.values]
     texts += [part or "" for c in conditions for pair in c.key_values for part in pair]
     # A backslash escapes a literal * or ? in query strings; those are not wildcards.
     wildcards = sum(len(re.findall(r"(?<!\\)[*?]", text)) for text in texts)
     if wildcards > 5:
-        ctx.fail(TOO_MANY_WILDCARDS, logical_id, "Properties.Conditions",
-                 f"A rule can only have '5' wildcards; this one has {wildcards}")
+        ctx.fail(
+            TOO_MANY_WILDCARDS,
+            logical_id,
+            "Properties.Conditions",
+            f"A rule can only have '5' wildcards; this one has {wildcards}",
+        )

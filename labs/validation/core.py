@@ -34,43 +34,101 @@ LAMBDA_FUNCTION = "AWS::Lambda::Function"
 LAMBDA_PERMISSION = "AWS::Lambda::Permission"
 CERTIFICATE = "AWS::CertificateManager::Certificate"
 AUTO_SCALING_GROUP = "AWS::AutoScaling::AutoScalingGroup"
-SUPPORTED = (VPC, SUBNET, SECURITY_GROUP, INSTANCE, LOAD_BALANCER, LISTENER, LISTENER_RULE,
-             TARGET_GROUP, CLASSIC_LOAD_BALANCER, LAMBDA_FUNCTION, LAMBDA_PERMISSION,
-             CERTIFICATE, AUTO_SCALING_GROUP, LAUNCH_TEMPLATE, EIP)
+SUPPORTED = (
+    VPC,
+    SUBNET,
+    SECURITY_GROUP,
+    INSTANCE,
+    LOAD_BALANCER,
+    LISTENER,
+    LISTENER_RULE,
+    TARGET_GROUP,
+    CLASSIC_LOAD_BALANCER,
+    LAMBDA_FUNCTION,
+    LAMBDA_PERMISSION,
+    CERTIFICATE,
+    AUTO_SCALING_GROUP,
+    LAUNCH_TEMPLATE,
+    EIP,
+)
 
 # What ``Ref`` returns for a type, spelled as the GetAtt attribute that returns the same
 # value; types missing here return something no property of ours takes (a name, an ARN
 # spelled differently), so only their GetAtt forms are useful.
 REF_EQUIVALENT = {
-    VPC: "VpcId", SUBNET: "SubnetId", SECURITY_GROUP: "GroupId", INSTANCE: "InstanceId",
-    LOAD_BALANCER: "LoadBalancerArn", LISTENER: "ListenerArn", LISTENER_RULE: "RuleArn",
-    TARGET_GROUP: "TargetGroupArn", LAUNCH_TEMPLATE: "LaunchTemplateId", EIP: "PublicIp",
+    VPC: "VpcId",
+    SUBNET: "SubnetId",
+    SECURITY_GROUP: "GroupId",
+    INSTANCE: "InstanceId",
+    LOAD_BALANCER: "LoadBalancerArn",
+    LISTENER: "ListenerArn",
+    LISTENER_RULE: "RuleArn",
+    TARGET_GROUP: "TargetGroupArn",
+    LAUNCH_TEMPLATE: "LaunchTemplateId",
+    EIP: "PublicIp",
     CERTIFICATE: "CertificateArn",
 }
-REF_RETURNS = {EIP: "the Elastic IP address", LAMBDA_FUNCTION: "the function name",
-               CLASSIC_LOAD_BALANCER: "the load balancer name"}
+REF_RETURNS = {
+    EIP: "the Elastic IP address",
+    LAMBDA_FUNCTION: "the function name",
+    CLASSIC_LOAD_BALANCER: "the load balancer name",
+}
 # CloudFormation's documented return values (Fn::GetAtt) for the types we model.
 GET_ATT = {
-    VPC: {"CidrBlock", "CidrBlockAssociations", "DefaultNetworkAcl", "DefaultSecurityGroup",
-          "Ipv6CidrBlocks", "VpcId"},
-    SUBNET: {"AvailabilityZone", "AvailabilityZoneId", "CidrBlock", "Ipv6CidrBlocks",
-             "NetworkAclAssociationId", "OutpostArn", "SubnetId", "VpcId"},
+    VPC: {
+        "CidrBlock",
+        "CidrBlockAssociations",
+        "DefaultNetworkAcl",
+        "DefaultSecurityGroup",
+        "Ipv6CidrBlocks",
+        "VpcId",
+    },
+    SUBNET: {
+        "AvailabilityZone",
+        "AvailabilityZoneId",
+        "CidrBlock",
+        "Ipv6CidrBlocks",
+        "NetworkAclAssociationId",
+        "OutpostArn",
+        "SubnetId",
+        "VpcId",
+    },
     SECURITY_GROUP: {"GroupId", "VpcId"},
-    INSTANCE: {"AvailabilityZone", "InstanceId", "PrivateDnsName", "PrivateIp",
-               "PublicDnsName", "PublicIp", "VpcId"},
+    INSTANCE: {
+        "AvailabilityZone",
+        "InstanceId",
+        "PrivateDnsName",
+        "PrivateIp",
+        "PublicDnsName",
+        "PublicIp",
+        "VpcId",
+    },
     EIP: {"AllocationId", "PublicIp"},
     LAUNCH_TEMPLATE: {"DefaultVersionNumber", "LatestVersionNumber", "LaunchTemplateId"},
-    LOAD_BALANCER: {"CanonicalHostedZoneID", "DNSName", "LoadBalancerArn",
-                    "LoadBalancerFullName", "LoadBalancerName", "SecurityGroups"},
+    LOAD_BALANCER: {
+        "CanonicalHostedZoneID",
+        "DNSName",
+        "LoadBalancerArn",
+        "LoadBalancerFullName",
+        "LoadBalancerName",
+        "SecurityGroups",
+    },
     LISTENER: {"ListenerArn"},
     LISTENER_RULE: {"IsDefault", "RuleArn"},
-    TARGET_GROUP: {"LoadBalancerArns", "TargetGroupArn", "TargetGroupFullName",
-                   "TargetGroupName"},
-    CLASSIC_LOAD_BALANCER: {"CanonicalHostedZoneName", "CanonicalHostedZoneNameID",
-                            "DNSName", "SourceSecurityGroup.GroupName",
-                            "SourceSecurityGroup.OwnerAlias"},
-    LAMBDA_FUNCTION: {"Arn", "SnapStartResponse", "SnapStartResponse.ApplyOn",
-                      "SnapStartResponse.OptimizationStatus"},
+    TARGET_GROUP: {"LoadBalancerArns", "TargetGroupArn", "TargetGroupFullName", "TargetGroupName"},
+    CLASSIC_LOAD_BALANCER: {
+        "CanonicalHostedZoneName",
+        "CanonicalHostedZoneNameID",
+        "DNSName",
+        "SourceSecurityGroup.GroupName",
+        "SourceSecurityGroup.OwnerAlias",
+    },
+    LAMBDA_FUNCTION: {
+        "Arn",
+        "SnapStartResponse",
+        "SnapStartResponse.ApplyOn",
+        "SnapStartResponse.OptimizationStatus",
+    },
     LAMBDA_PERMISSION: {"Id"},
     CERTIFICATE: {"CertificateArn", "Id"},
     AUTO_SCALING_GROUP: {"AutoScalingGroupARN"},
@@ -167,15 +225,17 @@ class Context:
         found = metadata.get("Playground") if isinstance(metadata, dict) else None
         return found if isinstance(found, dict) else {}
 
-    def required(self, logical_id: str, props: dict[str, Any], *names: str,
-                 where: str = "Properties") -> bool:
+    def required(
+        self, logical_id: str, props: dict[str, Any], *names: str, where: str = "Properties"
+    ) -> bool:
         missing = [name for name in names if props.get(name) is None]
         for name in missing:
             self.fail(REQUIRED, logical_id, f"{where}.{name}", "is required")
         return not missing
 
-    def mappings(self, logical_id: str, path: str,
-                 values: Any) -> Iterator[tuple[int, dict[str, Any]]]:
+    def mappings(
+        self, logical_id: str, path: str, values: Any
+    ) -> Iterator[tuple[int, dict[str, Any]]]:
         """The entries of a list property, each checked to be a mapping."""
         if values is None:
             return
@@ -188,8 +248,9 @@ class Context:
             else:
                 self.fail(SHAPE, logical_id, f"{path}[{i}]", "must be a mapping of properties")
 
-    def ref(self, logical_id: str, path: str, value: Any, *types: str,
-            attribute: str | None = None) -> str | None:
+    def ref(
+        self, logical_id: str, path: str, value: Any, *types: str, attribute: str | None = None
+    ) -> str | None:
         """The logical id a ``Ref`` or ``Fn::GetAtt`` names, checked against ``types``.
 
         ``attribute`` names the GetAtt a property needs when ``Ref`` returns something else
@@ -199,27 +260,40 @@ class Context:
         target, used = reference(value)
         if target is None:
             wanted = f"!GetAtt {types[0].split('::')[-1]}.{attribute}" if attribute else "a Ref"
-            self.fail(REF_FORM, logical_id, path, f"must be {wanted} to a resource in this "
-                                                  "template")
+            self.fail(
+                REF_FORM, logical_id, path, f"must be {wanted} to a resource in this template"
+            )
             return None
         type_ = self.type_of(target)
         if type_ is None:
             return None
         if types and type_ not in types:
-            self.fail(REF_TYPE, logical_id, path,
-                      f"Ref {target} is a {type_}, expected {' or '.join(types)}")
+            self.fail(
+                REF_TYPE,
+                logical_id,
+                path,
+                f"Ref {target} is a {type_}, expected {' or '.join(types)}",
+            )
             return None
         needed = attribute or REF_EQUIVALENT.get(type_)
         if used == needed or (used is None and attribute is None and type_ in REF_EQUIVALENT):
             return target
         if used is None:
-            self.fail(REF_ATTRIBUTE, logical_id, path,
-                      f"Ref {target} returns {REF_RETURNS.get(type_, 'another value')}; "
-                      f"use !GetAtt {target}.{needed}")
+            self.fail(
+                REF_ATTRIBUTE,
+                logical_id,
+                path,
+                f"Ref {target} returns {REF_RETURNS.get(type_, 'another value')}; "
+                f"use !GetAtt {target}.{needed}",
+            )
         else:
-            self.fail(REF_ATTRIBUTE, logical_id, path,
-                      f"!GetAtt {target}.{used} is not what this property takes; use "
-                      + (f"!GetAtt {target}.{needed}" if attribute else f"!Ref {target}"))
+            self.fail(
+                REF_ATTRIBUTE,
+                logical_id,
+                path,
+                f"!GetAtt {target}.{used} is not what this property takes; use "
+                + (f"!GetAtt {target}.{needed}" if attribute else f"!Ref {target}"),
+            )
         return None
 
     def refs(self, logical_id: str, path: str, values: Any, *types: str) -> list[str]:
@@ -231,8 +305,16 @@ class Context:
         found = [self.ref(logical_id, f"{path}[{i}]", v, *types) for i, v in enumerate(values)]
         return [f for f in found if f is not None]
 
-    def integer(self, logical_id: str, path: str, value: Any, low: int, high: int,
-                default: int | None = None, rule_: Rule = INTEGER) -> int:
+    def integer(
+        self,
+        logical_id: str,
+        path: str,
+        value: Any,
+        low: int,
+        high: int,
+        default: int | None = None,
+        rule_: Rule = INTEGER,
+    ) -> int:
         if value is None and default is not None:
             return default
         try:
@@ -243,13 +325,21 @@ class Context:
             self.fail(rule_, logical_id, path, f"must be an integer from {low} to {high}")
             return low if default is None else default
         if not low <= number <= high:
-            self.fail(rule_, logical_id, path,
-                      f"{number} is out of range; must be from {low} to {high}")
+            self.fail(
+                rule_, logical_id, path, f"{number} is out of range; must be from {low} to {high}"
+            )
             return low if default is None else default
         return number
 
-    def choice(self, logical_id: str, path: str, value: Any, allowed: tuple[str, ...],
-               default: str, rule_: Rule = CHOICE) -> str:
+    def choice(
+        self,
+        logical_id: str,
+        path: str,
+        value: Any,
+        allowed: tuple[str, ...],
+        default: str,
+        rule_: Rule = CHOICE,
+    ) -> str:
         if value is None:
             return default
         if value not in allowed:
@@ -271,14 +361,17 @@ def reference(value: Any) -> tuple[str | None, str | None]:
         if isinstance(value.get("Ref"), str):
             return value["Ref"], None
         get_att = value.get("Fn::GetAtt")
-        if isinstance(get_att, list) and len(get_att) == 2 and all(
-                isinstance(part, str) for part in get_att):
+        if (
+            isinstance(get_att, list)
+            and len(get_att) == 2
+            and all(isinstance(part, str) for part in get_att)
+        ):
             return get_att[0], get_att[1]
     return None, None
 
 
 def article(word: str) -> str:
-    """"a TCP listener" but "an HTTPS listener": by sound, for protocol names."""
+    """ "a TCP listener" but "an HTTPS listener": by sound, for protocol names."""
     return f"an {word}" if word[:1] in "AEFHILMNORSX" else f"a {word}"
 
 

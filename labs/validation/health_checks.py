@@ -38,58 +38,115 @@ class Defaults:
 
 FAMILIES = {
     "application": Defaults(("HTTP", "HTTPS"), "traffic-port", 30, 5, 2, "200", (200, 499)),
-    "lambda": Defaults(("HTTP", "HTTPS"), "traffic-port", 35, 30, 5, "200", (200, 499),
-                       label="Lambda", enabled=False, can_disable=True),
-    "network": Defaults(("TCP", "HTTP", "HTTPS"), "traffic-port", 30, None, 2, "200-399",
-                        (200, 599), label="NLB"),
+    "lambda": Defaults(
+        ("HTTP", "HTTPS"),
+        "traffic-port",
+        35,
+        30,
+        5,
+        "200",
+        (200, 499),
+        label="Lambda",
+        enabled=False,
+        can_disable=True,
+    ),
+    "network": Defaults(
+        ("TCP", "HTTP", "HTTPS"), "traffic-port", 30, None, 2, "200-399", (200, 599), label="NLB"
+    ),
     # GWLB: the matcher must be 200-399, so the allowed range is exactly that.
-    "gateway": Defaults(("TCP", "HTTP", "HTTPS"), "80", 10, 5, 2, "200-399", (200, 399),
-                        label="GWLB"),
+    "gateway": Defaults(
+        ("TCP", "HTTP", "HTTPS"), "80", 10, 5, 2, "200-399", (200, 399), label="GWLB"
+    ),
 }
 
 
-def read(ctx: Context, logical_id: str, props: dict[str, Any], family: str,
-         target_type: str) -> spec.HealthCheck:
+def read(
+    ctx: Context, logical_id: str, props: dict[str, Any], family: str, target_type: str
+) -> spec.HealthCheck:
     d = FAMILIES[family]
     p = "Properties."
     enabled = boolean(props.get("HealthCheckEnabled"))
     if enabled is False and not d.can_disable:
-        ctx.fail(ALWAYS_ON, logical_id, p + "HealthCheckEnabled",
-                 f"Health checks cannot be disabled for target groups with target type "
-                 f"{target_type}")
+        ctx.fail(
+            ALWAYS_ON,
+            logical_id,
+            p + "HealthCheckEnabled",
+            f"Health checks cannot be disabled for target groups with target type {target_type}",
+        )
     protocols = ("HTTP", "HTTPS") if target_type == "alb" else d.protocols
-    protocol = ctx.choice(logical_id, p + "HealthCheckProtocol", props.get("HealthCheckProtocol"),
-                          protocols, protocols[0], PROTOCOL)
+    protocol = ctx.choice(
+        logical_id,
+        p + "HealthCheckProtocol",
+        props.get("HealthCheckProtocol"),
+        protocols,
+        protocols[0],
+        PROTOCOL,
+    )
     port = props.get("HealthCheckPort", d.port)
     if port != "traffic-port":
         port = str(ctx.integer(logical_id, p + "HealthCheckPort", port, 1, 65535))
     timeout_default = d.timeout or (6 if protocol == "HTTP" else 10)
-    interval = ctx.integer(logical_id, p + "HealthCheckIntervalSeconds",
-                           props.get("HealthCheckIntervalSeconds"), 5, 300, d.interval)
-    timeout = ctx.integer(logical_id, p + "HealthCheckTimeoutSeconds",
-                          props.get("HealthCheckTimeoutSeconds"), 2, 120, timeout_default)
+    interval = ctx.integer(
+        logical_id,
+        p + "HealthCheckIntervalSeconds",
+        props.get("HealthCheckIntervalSeconds"),
+        5,
+        300,
+        d.interval,
+    )
+    timeout = ctx.integer(
+        logical_id,
+        p + "HealthCheckTimeoutSeconds",
+        props.get("HealthCheckTimeoutSeconds"),
+        2,
+        120,
+        timeout_default,
+    )
     # GWLB allows a timeout equal to the interval; the others need it strictly smaller.
     if timeout > interval or (timeout == interval and family != "gateway"):
-        ctx.fail(TIMEOUT_BELOW_INTERVAL, logical_id, p + "HealthCheckTimeoutSeconds",
-                 "Health check timeout must be smaller than the interval")
+        ctx.fail(
+            TIMEOUT_BELOW_INTERVAL,
+            logical_id,
+            p + "HealthCheckTimeoutSeconds",
+            "Health check timeout must be smaller than the interval",
+        )
     http = protocol in ("HTTP", "HTTPS")
     path = props.get("HealthCheckPath")
     if path is not None and not http:
-        ctx.fail(HTTP_ONLY, logical_id, p + "HealthCheckPath",
-                 f"a health check path needs an HTTP or HTTPS health check, not {protocol}")
+        ctx.fail(
+            HTTP_ONLY,
+            logical_id,
+            p + "HealthCheckPath",
+            f"a health check path needs an HTTP or HTTPS health check, not {protocol}",
+        )
     elif path is not None and (not str(path).startswith("/") or len(str(path)) > 1024):
-        ctx.fail(PATH, logical_id, p + "HealthCheckPath",
-                 "must start with / and be at most 1024 characters")
+        ctx.fail(
+            PATH,
+            logical_id,
+            p + "HealthCheckPath",
+            "must start with / and be at most 1024 characters",
+        )
     matcher = _matcher(ctx, logical_id, props.get("Matcher"), d, http)
     return spec.HealthCheck(
-        protocol=protocol, port=port, path=str(path or "/"), interval_seconds=interval,
+        protocol=protocol,
+        port=port,
+        path=str(path or "/"),
+        interval_seconds=interval,
         timeout_seconds=timeout,
-        healthy_threshold=ctx.integer(logical_id, p + "HealthyThresholdCount",
-                                      props.get("HealthyThresholdCount"), 2, 10, 5),
-        unhealthy_threshold=ctx.integer(logical_id, p + "UnhealthyThresholdCount",
-                                        props.get("UnhealthyThresholdCount"), 2, 10,
-                                        d.unhealthy),
-        matcher=matcher, enabled=d.enabled if enabled is None else enabled)
+        healthy_threshold=ctx.integer(
+            logical_id, p + "HealthyThresholdCount", props.get("HealthyThresholdCount"), 2, 10, 5
+        ),
+        unhealthy_threshold=ctx.integer(
+            logical_id,
+            p + "UnhealthyThresholdCount",
+            props.get("UnhealthyThresholdCount"),
+            2,
+            10,
+            d.unhealthy,
+        ),
+        matcher=matcher,
+        enabled=d.enabled if enabled is None else enabled,
+    )
 
 
 def _matcher(ctx: Context, logical_id: str, value: Any, d: Defaults, http: bool) -> str:
@@ -112,9 +169,14 @@ def _matcher(ctx: Context, logical_id: str, value: Any, d: Defaults, http: bool)
     for part in matcher.split(","):
         first, _, last = part.strip().partition("-")
         if not (first.isdigit() and (not last or last.isdigit())) or not all(
-                low <= int(code) <= high for code in (first, last or first)):
-            ctx.fail(MATCHER, logical_id, path,
-                     f"{matcher!r}: {d.label} success codes are values or ranges from {low} "
-                     f"to {high}, e.g. 200,202 or 200-299")
+            low <= int(code) <= high for code in (first, last or first)
+        ):
+            ctx.fail(
+                MATCHER,
+                logical_id,
+                path,
+                f"{matcher!r}: {d.label} success codes are values or ranges from {low} "
+                f"to {high}, e.g. 200,202 or 200-299",
+            )
             return d.matcher
     return matcher

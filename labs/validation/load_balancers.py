@@ -24,8 +24,7 @@ GATEWAY_NO_SG = rule("load-balancer.gateway-no-security-groups", source="§7.1 �
 GATEWAY_NO_SCHEME = rule("load-balancer.gateway-no-scheme", source="§7.1")
 ALLOCATION = rule("load-balancer.allocation-id-internet-facing-nlb", source="§6.1")
 PRIVATE_ADDRESS = rule("load-balancer.private-address-internal-nlb", source="§6.1")
-EIP_ONCE = rule("load-balancer.elastic-ip-once", code="InvalidConfigurationRequest",
-                source="§6.1")
+EIP_ONCE = rule("load-balancer.elastic-ip-once", code="InvalidConfigurationRequest", source="§6.1")
 IP_ADDRESS_TYPE = rule("load-balancer.ip-address-type", source="§10")
 
 TYPES = ("application", "network", "gateway")
@@ -37,53 +36,101 @@ def check(ctx: Context) -> None:
         ctx.load_balancers[logical_id] = _load_balancer(ctx, logical_id, props, eips)
 
 
-def _load_balancer(ctx: Context, logical_id: str, props: dict[str, Any],
-                   eips: dict[str, str]) -> spec.LoadBalancer:
+def _load_balancer(
+    ctx: Context, logical_id: str, props: dict[str, Any], eips: dict[str, str]
+) -> spec.LoadBalancer:
     p = "Properties."
     lb_type = ctx.choice(logical_id, p + "Type", props.get("Type"), TYPES, "application")
     _name(ctx, logical_id, props.get("Name"))
     if lb_type == "gateway" and "Scheme" in props:
-        ctx.fail(GATEWAY_NO_SCHEME, logical_id, p + "Scheme",
-                 "A scheme cannot be specified for a Gateway Load Balancer")
-    scheme = ctx.choice(logical_id, p + "Scheme", props.get("Scheme"),
-                        ("internet-facing", "internal"), "internet-facing")
-    address_type = ctx.choice(logical_id, p + "IpAddressType", props.get("IpAddressType"),
-                              ("ipv4", "dualstack", "dualstack-without-public-ipv4"), "ipv4")
+        ctx.fail(
+            GATEWAY_NO_SCHEME,
+            logical_id,
+            p + "Scheme",
+            "A scheme cannot be specified for a Gateway Load Balancer",
+        )
+    scheme = ctx.choice(
+        logical_id,
+        p + "Scheme",
+        props.get("Scheme"),
+        ("internet-facing", "internal"),
+        "internet-facing",
+    )
+    address_type = ctx.choice(
+        logical_id,
+        p + "IpAddressType",
+        props.get("IpAddressType"),
+        ("ipv4", "dualstack", "dualstack-without-public-ipv4"),
+        "ipv4",
+    )
     if address_type == "dualstack-without-public-ipv4" and (
-            lb_type != "application" or scheme != "internet-facing"):
-        ctx.fail(IP_ADDRESS_TYPE, logical_id, p + "IpAddressType",
-                 "dualstack-without-public-ipv4 is for internet-facing Application Load "
-                 "Balancers only")
+        lb_type != "application" or scheme != "internet-facing"
+    ):
+        ctx.fail(
+            IP_ADDRESS_TYPE,
+            logical_id,
+            p + "IpAddressType",
+            "dualstack-without-public-ipv4 is for internet-facing Application Load Balancers only",
+        )
     nodes = _nodes(ctx, logical_id, props, lb_type, scheme, eips)
-    groups = ctx.refs(logical_id, p + "SecurityGroups", props.get("SecurityGroups"),
-                      SECURITY_GROUP)
+    groups = ctx.refs(logical_id, p + "SecurityGroups", props.get("SecurityGroups"), SECURITY_GROUP)
     if lb_type == "gateway" and props.get("SecurityGroups"):
-        ctx.fail(GATEWAY_NO_SG, logical_id, p + "SecurityGroups",
-                 "Security groups are not supported for load balancers with type 'gateway'")
-    attrs = attributes.read(ctx, logical_id, p + "LoadBalancerAttributes",
-                            props.get("LoadBalancerAttributes"),
-                            attributes.LOAD_BALANCER[lb_type], f"{lb_type} load balancer")
-    return spec.LoadBalancer(name=logical_id, type=lb_type, scheme=scheme, nodes=nodes,
-                             security_groups=tuple(groups), attributes=attrs,
-                             ip_address_type=address_type)
+        ctx.fail(
+            GATEWAY_NO_SG,
+            logical_id,
+            p + "SecurityGroups",
+            "Security groups are not supported for load balancers with type 'gateway'",
+        )
+    attrs = attributes.read(
+        ctx,
+        logical_id,
+        p + "LoadBalancerAttributes",
+        props.get("LoadBalancerAttributes"),
+        attributes.LOAD_BALANCER[lb_type],
+        f"{lb_type} load balancer",
+    )
+    return spec.LoadBalancer(
+        name=logical_id,
+        type=lb_type,
+        scheme=scheme,
+        nodes=nodes,
+        security_groups=tuple(groups),
+        attributes=attrs,
+        ip_address_type=address_type,
+    )
 
 
 def _name(ctx: Context, logical_id: str, name: Any) -> None:
     if name is None:
         return
-    if not re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?", str(name)) or \
-            str(name).startswith("internal-"):
-        ctx.fail(NAME, logical_id, "Properties.Name",
-                 "A load balancer name must be 1-32 alphanumeric characters or hyphens, not "
-                 "starting or ending with a hyphen nor starting with internal-")
+    if not re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?", str(name)) or str(
+        name
+    ).startswith("internal-"):
+        ctx.fail(
+            NAME,
+            logical_id,
+            "Properties.Name",
+            "A load balancer name must be 1-32 alphanumeric characters or hyphens, not "
+            "starting or ending with a hyphen nor starting with internal-",
+        )
 
 
-def _nodes(ctx: Context, logical_id: str, props: dict[str, Any], lb_type: str, scheme: str,
-           eips: dict[str, str]) -> tuple[spec.Node, ...]:
+def _nodes(
+    ctx: Context,
+    logical_id: str,
+    props: dict[str, Any],
+    lb_type: str,
+    scheme: str,
+    eips: dict[str, str],
+) -> tuple[spec.Node, ...]:
     p = "Properties."
     if ("Subnets" in props) == ("SubnetMappings" in props):
-        ctx.fail(SUBNETS_OR_MAPPINGS, logical_id, p + "Subnets",
-                 "specify either Subnets or SubnetMappings, not both and not neither")
+        ctx.fail(
+            SUBNETS_OR_MAPPINGS,
+            logical_id,
+            p + "Subnets",
+            "specify either Subnets or SubnetMappings, not both and not neither",
+        )
         return ()
     nodes = []
     if "Subnets" in props:
@@ -97,11 +144,16 @@ def _nodes(ctx: Context, logical_id: str, props: dict[str, Any], lb_type: str, s
     zones = [node.az for node in nodes]
     where = p + ("Subnets" if "Subnets" in props else "SubnetMappings")
     if len(set(zones)) != len(zones):
-        ctx.fail(ONE_PER_ZONE, logical_id, where,
-                 "You can specify only one subnet per Availability Zone")
+        ctx.fail(
+            ONE_PER_ZONE, logical_id, where, "You can specify only one subnet per Availability Zone"
+        )
     elif len(zones) < 2 and lb_type == "application":
-        ctx.fail(TWO_ZONES, logical_id, where,
-                 "At least two subnets in two different Availability Zones must be specified")
+        ctx.fail(
+            TWO_ZONES,
+            logical_id,
+            where,
+            "At least two subnets in two different Availability Zones must be specified",
+        )
     return tuple(nodes)
 
 
@@ -110,46 +162,81 @@ def _node(subnet: spec.Subnet, ip: str | None = None, eip: str | None = None) ->
     return spec.Node(az=subnet.az, ip=address, subnet=subnet.name, elastic_ip=eip)
 
 
-def _mapping(ctx: Context, logical_id: str, path: str, item: dict[str, Any], lb_type: str,
-             scheme: str, eips: dict[str, str]) -> spec.Node | None:
+def _mapping(
+    ctx: Context,
+    logical_id: str,
+    path: str,
+    item: dict[str, Any],
+    lb_type: str,
+    scheme: str,
+    eips: dict[str, str],
+) -> spec.Node | None:
     subnet = ctx.ref(logical_id, f"{path}.SubnetId", item.get("SubnetId"), SUBNET)
     eip = None
     if "AllocationId" in item:
         if lb_type != "network" or scheme != "internet-facing":
-            ctx.fail(ALLOCATION, logical_id, f"{path}.AllocationId",
-                     "Elastic IP addresses can be assigned only to internet-facing Network "
-                     "Load Balancers")
-        eip = ctx.ref(logical_id, f"{path}.AllocationId", item["AllocationId"], EIP,
-                      attribute="AllocationId")
+            ctx.fail(
+                ALLOCATION,
+                logical_id,
+                f"{path}.AllocationId",
+                "Elastic IP addresses can be assigned only to internet-facing Network "
+                "Load Balancers",
+            )
+        eip = ctx.ref(
+            logical_id, f"{path}.AllocationId", item["AllocationId"], EIP, attribute="AllocationId"
+        )
         if eip is not None and eip in eips:
-            ctx.fail(EIP_ONCE, logical_id, f"{path}.AllocationId",
-                     f"Elastic IP {eip} is already assigned to {eips[eip]}")
+            ctx.fail(
+                EIP_ONCE,
+                logical_id,
+                f"{path}.AllocationId",
+                f"Elastic IP {eip} is already assigned to {eips[eip]}",
+            )
         elif eip is not None:
             eips[eip] = f"{logical_id}.{path}"
     ip = item.get("PrivateIPv4Address")
     if subnet not in ctx.subnets:
         return None
     if ip is not None:
-        ip = _private_address(ctx, logical_id, f"{path}.PrivateIPv4Address", ip, lb_type,
-                              scheme, ctx.subnets[subnet])
+        ip = _private_address(
+            ctx, logical_id, f"{path}.PrivateIPv4Address", ip, lb_type, scheme, ctx.subnets[subnet]
+        )
     return _node(ctx.subnets[subnet], ip, eip)
 
 
-def _private_address(ctx: Context, logical_id: str, path: str, value: Any, lb_type: str,
-                     scheme: str, subnet: spec.Subnet) -> str | None:
+def _private_address(
+    ctx: Context,
+    logical_id: str,
+    path: str,
+    value: Any,
+    lb_type: str,
+    scheme: str,
+    subnet: spec.Subnet,
+) -> str | None:
     if lb_type != "network" or scheme != "internal":
-        ctx.fail(PRIVATE_ADDRESS, logical_id, path,
-                 "A private IPv4 address can be specified only for internal Network Load "
-                 "Balancers")
+        ctx.fail(
+            PRIVATE_ADDRESS,
+            logical_id,
+            path,
+            "A private IPv4 address can be specified only for internal Network Load Balancers",
+        )
         return None
     cidr = ipaddress.IPv4Network(subnet.cidr)
     try:
         ip = ipaddress.IPv4Address(str(value))
     except ValueError:
         ip = None
-    if ip is None or ip not in cidr or int(ip) - int(cidr.network_address) < 4 or \
-            ip == cidr.broadcast_address:
-        ctx.fail(PRIVATE_ADDRESS, logical_id, path,
-                 f"{value!r} is not a usable address of subnet {subnet.name} ({cidr})")
+    if (
+        ip is None
+        or ip not in cidr
+        or int(ip) - int(cidr.network_address) < 4
+        or ip == cidr.broadcast_address
+    ):
+        ctx.fail(
+            PRIVATE_ADDRESS,
+            logical_id,
+            path,
+            f"{value!r} is not a usable address of subnet {subnet.name} ({cidr})",
+        )
         return None
     return str(ip)

@@ -37,8 +37,12 @@ def check(ctx: Context) -> None:
             _resolve(ctx, "Outputs", path.lstrip("."), target, attribute)
     cycle = _find_cycle(edges)
     if cycle:
-        ctx.fail(CYCLE, "Template", "Resources",
-                 f"Circular dependency between resources: [{', '.join(cycle)}]")
+        ctx.fail(
+            CYCLE,
+            "Template",
+            "Resources",
+            f"Circular dependency between resources: [{', '.join(cycle)}]",
+        )
 
 
 def _references(value: Any, path: str) -> Iterator[tuple[str, str, str | None]]:
@@ -59,8 +63,11 @@ def _references(value: Any, path: str) -> Iterator[tuple[str, str, str | None]]:
     sub = value.get("Fn::Sub") if len(value) == 1 else None
     template = sub[0] if isinstance(sub, list) and sub else sub
     if isinstance(template, str):
-        local = set(sub[1]) if isinstance(sub, list) and len(sub) > 1 and isinstance(
-            sub[1], dict) else set()
+        local = (
+            set(sub[1])
+            if isinstance(sub, list) and len(sub) > 1 and isinstance(sub[1], dict)
+            else set()
+        )
         for name in _SUB_NAME.findall(template):
             target, _, attribute = name.partition(".")
             if target not in local:
@@ -69,20 +76,23 @@ def _references(value: Any, path: str) -> Iterator[tuple[str, str, str | None]]:
         yield from _references(item, f"{path}.{key}")
 
 
-def _resolve(ctx: Context, logical_id: str, path: str, target: str,
-             attribute: str | None) -> bool:
+def _resolve(ctx: Context, logical_id: str, path: str, target: str, attribute: str | None) -> bool:
     """Whether ``target`` is a resource of this template; pseudo parameters pass quietly."""
     if target.startswith("AWS::"):
         return False
     type_ = ctx.type_of(target)
     if type_ is None:
-        ctx.fail(UNRESOLVED, logical_id, path,
-                 f"Ref {target} does not name a resource in this template")
+        ctx.fail(
+            UNRESOLVED, logical_id, path, f"Ref {target} does not name a resource in this template"
+        )
         return False
     if attribute is not None and attribute not in GET_ATT.get(type_, {attribute}):
-        ctx.fail(ATTRIBUTE, logical_id, path,
-                 f"{type_} has no attribute {attribute} (it has "
-                 f"{', '.join(sorted(GET_ATT[type_]))})")
+        ctx.fail(
+            ATTRIBUTE,
+            logical_id,
+            path,
+            f"{type_} has no attribute {attribute} (it has {', '.join(sorted(GET_ATT[type_]))})",
+        )
     return True
 
 
@@ -94,9 +104,12 @@ def _depends_on(ctx: Context, logical_id: str, value: Any) -> Iterator[str]:
         if isinstance(name, str) and name in ctx.resources:
             yield name
         else:
-            ctx.fail(DEPENDS_ON, logical_id, "DependsOn",
-                     f"Unresolved resource dependencies [{name}] in the Resources block of "
-                     "the template")
+            ctx.fail(
+                DEPENDS_ON,
+                logical_id,
+                "DependsOn",
+                f"Unresolved resource dependencies [{name}] in the Resources block of the template",
+            )
 
 
 def _find_cycle(edges: dict[str, set[str]]) -> list[str]:
@@ -109,7 +122,7 @@ def _find_cycle(edges: dict[str, set[str]]) -> list[str]:
         stack.append(node)
         for target in sorted(edges.get(node, ())):
             if state.get(target) == 1:
-                return stack[stack.index(target):]
+                return stack[stack.index(target) :]
             if target not in state and (found := visit(target)):
                 return found
         stack.pop()

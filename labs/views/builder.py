@@ -59,13 +59,20 @@ def builder_save(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     document = _document(topology)
     form_class = EDITORS.get(request.POST.get("kind", ""))
     if document is None or form_class is None:
-        return _answer(request, topology, None, [], _("The template cannot be read: fix it in "
-                                                      "the Template tab first."), status=400)
+        return _answer(
+            request,
+            topology,
+            None,
+            [],
+            _("The template cannot be read: fix it in the Template tab first."),
+            status=400,
+        )
     original_id = request.POST.get("original_id") or None
     form = form_class(request.POST, document=document, original_id=original_id)
     if not form.is_valid():
-        return _answer(request, topology, form, [], _("Nothing was saved: check the form."),
-                       status=400)
+        return _answer(
+            request, topology, form, [], _("Nothing was saved: check the form."), status=400
+        )
     change = Change.EDIT if original_id or not isinstance(form, ResourceForm) else Change.ADD
     text = editing.dump_yaml(form.updated_document())
     try:
@@ -76,7 +83,9 @@ def builder_save(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         rest = form.show_problems(error.problems)
         return _answer(request, topology, form, rest, _problems_note(error.problems), status=400)
     saved = _("Saved %(subject)s as revision %(number)s.") % {
-        "subject": form.subject or form.title, "number": revision.number}
+        "subject": form.subject or form.title,
+        "number": revision.number,
+    }
     fresh = _fresh_editor(form, _document(topology))
     return _answer(request, topology, fresh, [], saved)
 
@@ -101,7 +110,9 @@ def builder_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         note = _("%(name)s was not deleted: other resources still use it.") % {"name": logical_id}
         return _answer(request, topology, form, error.problems, note, status=400)
     deleted = _("Deleted %(name)s (revision %(number)s).") % {
-        "name": logical_id, "number": revision.number}
+        "name": logical_id,
+        "number": revision.number,
+    }
     return _answer(request, topology, None, [], deleted)
 
 
@@ -123,58 +134,95 @@ def builder_template(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             saved = _("Saved the template as revision %(number)s.") % {"number": revision.number}
             return _answer(request, topology, None, [], saved, tab="template")
     note = _problems_note(problems) if problems else _("Nothing was saved: check the form.")
-    return _answer(request, topology, None, problems, note, status=400, tab="template",
-                   template_form=form)
+    return _answer(
+        request, topology, None, problems, note, status=400, tab="template", template_form=form
+    )
 
 
 # --- answers ------------------------------------------------------------------------------
-def _answer(request: AuthenticatedRequest, topology: Topology, editor: EditorForm | None,
-            problems: list[cfn.Problem], note: str, *, status: int = 200, tab: str = "diagram",
-            template_form: TemplateForm | None = None) -> HttpResponse:
+def _answer(
+    request: AuthenticatedRequest,
+    topology: Topology,
+    editor: EditorForm | None,
+    problems: list[cfn.Problem],
+    note: str,
+    *,
+    status: int = 200,
+    tab: str = "diagram",
+    template_form: TemplateForm | None = None,
+) -> HttpResponse:
     level = "success" if status < 400 else "error"
     wants_json = request.accepts("application/json") and not request.accepts("text/html")
     if wants_json:
-        return JsonResponse(_panels(request, topology, editor, problems, note, level),
-                            status=status)
+        return JsonResponse(
+            _panels(request, topology, editor, problems, note, level), status=status
+        )
     if status < 400:
         messages.success(request, note)
         query = f"?edit={editor.subject}" if isinstance(editor, ResourceForm) else ""
         if tab == "template":
             query = "?tab=template"
         return redirect(reverse("labs-topology-builder", args=[topology.pk]) + query)
-    context = _page_context(request, topology, editor=editor, problems=problems, note=note,
-                            level=level, tab=tab, template_form=template_form)
+    context = _page_context(
+        request,
+        topology,
+        editor=editor,
+        problems=problems,
+        note=note,
+        level=level,
+        tab=tab,
+        template_form=template_form,
+    )
     return render(request, "labs/builder.html", context, status=status)
 
 
-def _panels(request: AuthenticatedRequest, topology: Topology, editor: EditorForm | None,
-            problems: list[cfn.Problem], note: str, level: str) -> dict[str, Any]:
+def _panels(
+    request: AuthenticatedRequest,
+    topology: Topology,
+    editor: EditorForm | None,
+    problems: list[cfn.Problem],
+    note: str,
+    level: str,
+) -> dict[str, Any]:
     """The fragments the page's script swaps in, and facts tests can wait on."""
     document = _document(topology)
     shared = {"topology": topology, "editable": True}
     return {
-        "diagram": render_to_string("labs/_diagram.html", {
-            **shared, "diagram": diagram.build(document or {})}, request),
-        "outline": render_to_string("labs/_outline.html", {
-            **shared, "outline": _outline(document or {})}, request),
+        "diagram": render_to_string(
+            "labs/_diagram.html", {**shared, "diagram": diagram.build(document or {})}, request
+        ),
+        "outline": render_to_string(
+            "labs/_outline.html", {**shared, "outline": _outline(document or {})}, request
+        ),
         "editor": _render_editor(request, topology, editor),
-        "messages": render_to_string("labs/_builder_messages.html", {
-            "note": note, "level": level, "problems": _problem_lines(problems)}, request),
+        "messages": render_to_string(
+            "labs/_builder_messages.html",
+            {"note": note, "level": level, "problems": _problem_lines(problems)},
+            request,
+        ),
         "template": topology.document,
         "revision": _latest_revision(topology),
         "ok": level == "success",
     }
 
 
-def _render_editor(request: AuthenticatedRequest, topology: Topology,
-                   editor: EditorForm | None) -> str:
+def _render_editor(
+    request: AuthenticatedRequest, topology: Topology, editor: EditorForm | None
+) -> str:
     return render_to_string("labs/_editor.html", {"topology": topology, "form": editor}, request)
 
 
-def _page_context(request: AuthenticatedRequest, topology: Topology, *,
-                  editor: EditorForm | None = None, problems: list[cfn.Problem] | None = None,
-                  note: str = "", level: str = "", tab: str = "",
-                  template_form: TemplateForm | None = None) -> dict[str, Any]:
+def _page_context(
+    request: AuthenticatedRequest,
+    topology: Topology,
+    *,
+    editor: EditorForm | None = None,
+    problems: list[cfn.Problem] | None = None,
+    note: str = "",
+    level: str = "",
+    tab: str = "",
+    template_form: TemplateForm | None = None,
+) -> dict[str, Any]:
     document = _document(topology)
     editable = topology.owner_id == request.user.pk
     unreadable = _parse_problems(topology) if document is None else []
@@ -210,8 +258,7 @@ def _parse_problems(topology: Topology) -> list[cfn.Problem]:
     return []
 
 
-def _requested_editor(request: AuthenticatedRequest,
-                      document: dict[str, Any]) -> EditorForm | None:
+def _requested_editor(request: AuthenticatedRequest, document: dict[str, Any]) -> EditorForm | None:
     """The form ``?edit=LogicalId`` or ``?form=kind`` asks for, if there is one."""
     logical_id = request.GET.get("edit", "")
     if logical_id:
@@ -238,9 +285,14 @@ def _fresh_editor(form: EditorForm, document: dict[str, Any] | None) -> EditorFo
 def _outline(document: dict[str, Any]) -> dict[str, Any]:
     """The resources by builder form, and those the builder has no form for."""
     groups = [
-        {"kind": kind, "title": form.title, "add_label": form.add_label,
-         "names": editing.of_type(document, form.resource_type)}
-        for kind, form in EDITORS.items() if issubclass(form, ResourceForm)
+        {
+            "kind": kind,
+            "title": form.title,
+            "add_label": form.add_label,
+            "names": editing.of_type(document, form.resource_type),
+        }
+        for kind, form in EDITORS.items()
+        if issubclass(form, ResourceForm)
     ]
     known = set(RESOURCE_EDITORS)
     others = [
@@ -254,8 +306,12 @@ def _outline(document: dict[str, Any]) -> dict[str, Any]:
 def _problem_lines(problems: list[cfn.Problem]) -> list[dict[str, str]]:
     """Each problem's parts: where (LogicalId.Properties.Path), code, our words, cfn's."""
     return [
-        {"where": f"{p.logical_id}.{p.path}" if p.path else p.logical_id, "code": p.code,
-         "gloss": codes.problem_code(p.code), "message": p.message}
+        {
+            "where": f"{p.logical_id}.{p.path}" if p.path else p.logical_id,
+            "code": p.code,
+            "gloss": codes.problem_code(p.code),
+            "message": p.message,
+        }
         for p in problems
     ]
 

@@ -41,8 +41,11 @@ class ChoiceFormSet(BaseInlineFormSet):
 
     def clean(self) -> None:
         super().clean()
-        rows = [f.cleaned_data for f in self.forms
-                if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        rows = [
+            f.cleaned_data
+            for f in self.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE")
+        ]
         question: Question = self.instance
         correct = sum(bool(row.get("is_correct")) for row in rows)
         if len(rows) < 2:
@@ -56,8 +59,10 @@ class ChoiceFormSet(BaseInlineFormSet):
             )
         if question.status == Question.Status.PUBLISHED and (
             not (question.prompt_ko.strip() and question.explanation_ko.strip())
-            or any(not (row.get("text_ko", "").strip() and row.get("explanation_ko", "").strip())
-                   for row in rows)
+            or any(
+                not (row.get("text_ko", "").strip() and row.get("explanation_ko", "").strip())
+                for row in rows
+            )
         ):
             raise ValidationError(
                 _("A published question needs every Korean text; save it as a draft until then.")
@@ -78,13 +83,17 @@ class LanguageFilter(admin.SimpleListFilter):
     parameter_name = "languages"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
-        return [("complete", gettext_lazy("English and Korean")),
-                ("missing-ko", gettext_lazy("Korean missing"))]
+        return [
+            ("complete", gettext_lazy("English and Korean")),
+            ("missing-ko", gettext_lazy("Korean missing")),
+        ]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Question]) -> QuerySet[Question]:
         missing = (
-            Q(prompt_ko="") | Q(explanation_ko="")
-            | Q(choices__text_ko="") | Q(choices__explanation_ko="")
+            Q(prompt_ko="")
+            | Q(explanation_ko="")
+            | Q(choices__text_ko="")
+            | Q(choices__explanation_ko="")
         )
         incomplete = Question.objects.filter(missing).values("pk")
         if self.value() == "complete":
@@ -112,8 +121,18 @@ def _statistics(queryset: QuerySet[Question]) -> QuerySet[Question]:
 @admin.register(Question)
 class QuestionAdmin(admin.ModelAdmin):
     change_list_template = "admin/quizzes/question/change_list.html"
-    list_display = ["key", "short_prompt", "status", "kind", "difficulty", "topic_list",
-                    "korean", "answered", "percent_correct", "most_chosen_wrong"]
+    list_display = [
+        "key",
+        "short_prompt",
+        "status",
+        "kind",
+        "difficulty",
+        "topic_list",
+        "korean",
+        "answered",
+        "percent_correct",
+        "most_chosen_wrong",
+    ]
     list_filter = ["status", "topics", "difficulty", "kind", LanguageFilter, "lab_trigger"]
     search_fields = ["key", "prompt_en", "prompt_ko", "choices__text_en", "choices__text_ko"]
     filter_horizontal = ["topics"]
@@ -125,12 +144,24 @@ class QuestionAdmin(admin.ModelAdmin):
         models.URLField: {"assume_scheme": "https"},
     }
     fieldsets = [
-        (None, {"fields": [("key", "status"), ("kind", "choose", "difficulty"), "topics",
-                           ("reference_url", "lab_trigger")]}),
-        (gettext_lazy("English and Korean, side by side"), {
-            "classes": ["side-by-side"],
-            "fields": [("prompt_en", "prompt_ko"), ("explanation_en", "explanation_ko")],
-        }),
+        (
+            None,
+            {
+                "fields": [
+                    ("key", "status"),
+                    ("kind", "choose", "difficulty"),
+                    "topics",
+                    ("reference_url", "lab_trigger"),
+                ]
+            },
+        ),
+        (
+            gettext_lazy("English and Korean, side by side"),
+            {
+                "classes": ["side-by-side"],
+                "fields": [("prompt_en", "prompt_ko"), ("explanation_en", "explanation_ko")],
+            },
+        ),
         (gettext_lazy("Preview, as a learner sees it"), {"fields": ["preview"]}),
         (gettext_lazy("Statistics"), {"fields": ["statistics"]}),
     ]
@@ -181,9 +212,17 @@ class QuestionAdmin(admin.ModelAdmin):
         panes = []
         for code, name in (("en", "English"), ("ko", "한국어")):
             with translation.override(code):
-                panes.append(render_to_string("quizzes/_admin_preview.html", {
-                    "question": question, "choices": choices, "language": code, "name": name,
-                }))
+                panes.append(
+                    render_to_string(
+                        "quizzes/_admin_preview.html",
+                        {
+                            "question": question,
+                            "choices": choices,
+                            "language": code,
+                            "name": name,
+                        },
+                    )
+                )
         return format_html('<div class="quiz-preview">{}{}</div>', *panes)
 
     @admin.display(description=gettext_lazy("statistics"))
@@ -195,11 +234,15 @@ class QuestionAdmin(admin.ModelAdmin):
         correct = question.answers.filter(is_correct=True).count()
         return format_html(
             "{}",
-            render_to_string("quizzes/_admin_statistics.html", {
-                "answered": answered, "correct": correct,
-                "percent": round(100 * correct / answered) if answered else None,
-                "rows": rows.order_by("position"),
-            }),
+            render_to_string(
+                "quizzes/_admin_statistics.html",
+                {
+                    "answered": answered,
+                    "correct": correct,
+                    "percent": round(100 * correct / answered) if answered else None,
+                    "rows": rows.order_by("position"),
+                },
+            ),
         )
 
     @admin.action(description=gettext_lazy("Publish the selected questions"))
@@ -207,26 +250,38 @@ class QuestionAdmin(admin.ModelAdmin):
         ready, incomplete = [], []
         for question in queryset.prefetch_related("choices"):
             (incomplete if question.missing_korean() else ready).append(question.pk)
-        published = Question.objects.filter(pk__in=ready).exclude(
-            status=Question.Status.PUBLISHED
-        ).update(status=Question.Status.PUBLISHED)
-        self.message_user(request, ngettext("%(count)s question published.",
-                                            "%(count)s questions published.", published)
-                          % {"count": published}, messages.SUCCESS)
+        published = (
+            Question.objects.filter(pk__in=ready)
+            .exclude(status=Question.Status.PUBLISHED)
+            .update(status=Question.Status.PUBLISHED)
+        )
+        self.message_user(
+            request,
+            ngettext("%(count)s question published.", "%(count)s questions published.", published)
+            % {"count": published},
+            messages.SUCCESS,
+        )
         if incomplete:
-            keys = ", ".join(Question.objects.filter(pk__in=incomplete).values_list("key",
-                                                                                    flat=True))
-            self.message_user(request, _("Not published, Korean missing: %(keys)s")
-                              % {"keys": keys}, messages.WARNING)
+            keys = ", ".join(
+                Question.objects.filter(pk__in=incomplete).values_list("key", flat=True)
+            )
+            self.message_user(
+                request,
+                _("Not published, Korean missing: %(keys)s") % {"keys": keys},
+                messages.WARNING,
+            )
 
     @admin.action(description=gettext_lazy("Unpublish the selected questions (back to draft)"))
     def unpublish(self, request: HttpRequest, queryset: QuerySet[Question]) -> None:
         count = queryset.filter(status=Question.Status.PUBLISHED).update(
             status=Question.Status.DRAFT
         )
-        self.message_user(request, ngettext("%(count)s question unpublished.",
-                                            "%(count)s questions unpublished.", count)
-                          % {"count": count}, messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("%(count)s question unpublished.", "%(count)s questions unpublished.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
 
     @admin.action(description=gettext_lazy("Export the selected questions as JSON"))
     def export_json(self, request: HttpRequest, queryset: QuerySet[Question]) -> HttpResponse:
@@ -238,10 +293,16 @@ class QuestionAdmin(admin.ModelAdmin):
 
     def get_urls(self) -> list[Any]:
         own = [
-            path("import/", self.admin_site.admin_view(self.import_view),
-                 name="quizzes_question_import"),
-            path("export/<str:fmt>/", self.admin_site.admin_view(self.export_view),
-                 name="quizzes_question_export"),
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="quizzes_question_import",
+            ),
+            path(
+                "export/<str:fmt>/",
+                self.admin_site.admin_view(self.export_view),
+                name="quizzes_question_export",
+            ),
         ]
         return own + super().get_urls()
 
@@ -265,21 +326,34 @@ class QuestionAdmin(admin.ModelAdmin):
             except BankError as error:
                 problems = error.problems
             else:
-                self.message_user(request, _(
-                    "Imported: %(created)s created, %(updated)s updated, %(unchanged)s unchanged."
-                ) % vars(report), messages.SUCCESS)
+                self.message_user(
+                    request,
+                    _(
+                        "Imported: %(created)s created, %(updated)s updated, "
+                        "%(unchanged)s unchanged."
+                    )
+                    % vars(report),
+                    messages.SUCCESS,
+                )
                 return redirect("admin:quizzes_question_changelist")
-        context = {**self.admin_site.each_context(request), "form": form, "problems": problems,
-                   "opts": self.model._meta, "title": _("Import questions"),
-                   "changelist_url": reverse("admin:quizzes_question_changelist")}
+        context = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "problems": problems,
+            "opts": self.model._meta,
+            "title": _("Import questions"),
+            "changelist_url": reverse("admin:quizzes_question_changelist"),
+        }
         return TemplateResponse(request, "admin/quizzes/question/import.html", context)
 
 
 class ImportForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("Bank file"),
-        help_text=gettext_lazy("JSON or CSV, as exported here. Any bad row stops the import: "
-                               "nothing is changed until every row is right."),
+        help_text=gettext_lazy(
+            "JSON or CSV, as exported here. Any bad row stops the import: "
+            "nothing is changed until every row is right."
+        ),
     )
 
 
@@ -298,8 +372,9 @@ class TopicAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Topic]:
         published = Q(questions__status=Question.Status.PUBLISHED)
-        return super().get_queryset(request).annotate(published=Count("questions",
-                                                                      filter=published))
+        return (
+            super().get_queryset(request).annotate(published=Count("questions", filter=published))
+        )
 
     @admin.display(description=gettext_lazy("published questions"), ordering="published")
     def question_count(self, topic: Topic) -> int:
@@ -308,18 +383,37 @@ class TopicAdmin(admin.ModelAdmin):
 
 @admin.register(QuestionSet)
 class QuestionSetAdmin(admin.ModelAdmin):
-    list_display = ["slug", "kind", "title_en", "title_ko", "question_count",
-                    "time_limit_minutes", "passing_percent", "is_published"]
+    list_display = [
+        "slug",
+        "kind",
+        "title_en",
+        "title_ko",
+        "question_count",
+        "time_limit_minutes",
+        "passing_percent",
+        "is_published",
+    ]
     list_filter = ["kind", "is_published"]
     filter_horizontal = ["topics"]
     fieldsets = [
         (None, {"fields": [("slug", "kind", "is_published", "order")]}),
-        (gettext_lazy("English and Korean, side by side"), {
-            "classes": ["side-by-side"],
-            "fields": [("title_en", "title_ko"), ("description_en", "description_ko")],
-        }),
-        (gettext_lazy("Questions"), {"fields": ["topics", ("question_count", "time_limit_minutes",
-                                                           "passing_percent"), "topic_weights"]}),
+        (
+            gettext_lazy("English and Korean, side by side"),
+            {
+                "classes": ["side-by-side"],
+                "fields": [("title_en", "title_ko"), ("description_en", "description_ko")],
+            },
+        ),
+        (
+            gettext_lazy("Questions"),
+            {
+                "fields": [
+                    "topics",
+                    ("question_count", "time_limit_minutes", "passing_percent"),
+                    "topic_weights",
+                ]
+            },
+        ),
     ]
 
     class Media:

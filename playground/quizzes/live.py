@@ -118,8 +118,10 @@ def quiz_event(asked: LabQuestion) -> dict[str, Any]:
         "prompt": question.prompt,
         "choose": question.choose,
         "multiple": question.is_multiple,
-        "choices": [{"id": c.pk, "letter": c.letter, "text": c.text}
-                    for c in question.choices.order_by("position")],
+        "choices": [
+            {"id": c.pk, "letter": c.letter, "text": c.text}
+            for c in question.choices.order_by("position")
+        ],
     }
 
 

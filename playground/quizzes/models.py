@@ -25,7 +25,9 @@ class Topic(models.Model):
     name_en = models.CharField(_("name (English)"), max_length=100)
     name_ko = models.CharField(_("name (Korean)"), max_length=100, blank=True)
     section = models.CharField(
-        _("seed notes section"), max_length=100, blank=True,
+        _("seed notes section"),
+        max_length=100,
+        blank=True,
         help_text=_("Where the topic is taught in the course notes."),
     )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
@@ -63,7 +65,8 @@ class Question(models.Model):
     explanation_ko = models.TextField(_("explanation (Korean)"), blank=True)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.SINGLE)
     choose = models.PositiveSmallIntegerField(
-        _("choices to pick"), default=1,
+        _("choices to pick"),
+        default=1,
         help_text=_("How many choices a learner must pick: 1 for single response."),
     )
     topics = models.ManyToManyField(Topic, verbose_name=_("topics"), related_name="questions")
@@ -75,7 +78,10 @@ class Question(models.Model):
     )
     reference_url = models.URLField(_("reference"), max_length=300, blank=True)
     lab_trigger = models.CharField(
-        _("ask in the lab when"), max_length=40, choices=TRIGGER_CHOICES, blank=True,
+        _("ask in the lab when"),
+        max_length=40,
+        choices=TRIGGER_CHOICES,
+        blank=True,
         help_text=_("Preferred when this lab event happens; otherwise its topics decide."),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -149,7 +155,10 @@ class QuestionSet(models.Model):
     description_en = models.TextField(_("description (English)"), blank=True)
     description_ko = models.TextField(_("description (Korean)"), blank=True)
     topics = models.ManyToManyField(
-        Topic, verbose_name=_("topics"), blank=True, related_name="question_sets",
+        Topic,
+        verbose_name=_("topics"),
+        blank=True,
+        related_name="question_sets",
         help_text=_("Practice: the topics to practise. Empty means every topic."),
     )
     question_count = models.PositiveSmallIntegerField(_("number of questions"), default=10)
@@ -182,7 +191,9 @@ class Answer(models.Model):
         LAB = "lab", _("lab")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
         related_name="quiz_answers",
     )
     question = models.ForeignKey(
@@ -211,7 +222,9 @@ class ExamAttempt(models.Model):
         EXPIRED = "expired", _("time ran out")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
         related_name="exam_attempts",
     )
     question_set = models.ForeignKey(
@@ -284,7 +297,9 @@ class LabQuestion(models.Model):
         LabRun, verbose_name=_("lab run"), on_delete=models.CASCADE, related_name="quiz_questions"
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
         related_name="lab_questions",
     )
     question = models.ForeignKey(
@@ -294,7 +309,11 @@ class LabQuestion(models.Model):
     t = models.FloatField(_("lab time (s)"))
     asked_at = models.DateTimeField(_("asked"), auto_now_add=True)
     answer = models.OneToOneField(
-        Answer, verbose_name=_("answer"), on_delete=models.SET_NULL, null=True, blank=True,
+        Answer,
+        verbose_name=_("answer"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="lab_question",
     )
 

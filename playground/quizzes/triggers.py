@@ -112,22 +112,41 @@ class Trigger:
 
 
 TRIGGERS: tuple[Trigger, ...] = (
-    Trigger("first_unhealthy", _("A target just turned unhealthy."),
-            ("health-checks",), _first_unhealthy),
-    Trigger("lb_5xx", _("The load balancer itself answered 503 or 504."),
-            ("alb", "health-checks"), _lb_5xx),
-    Trigger("sticky", _("Stickiness pinned a client to one target."),
-            ("stickiness",), _sticky),
-    Trigger("redirect", _("The load balancer answered with a redirect."),
-            ("alb", "ssl"), _redirect),
-    Trigger("fail_open", _("No target is healthy, so the load balancer failed open."),
-            ("health-checks",), _fail_open),
-    Trigger("draining", _("A target is draining."),
-            ("health-checks", "clb"), _draining),
-    Trigger("health_check_blocked", _("A health check timed out: is a security group dropping it?"),
-            ("security-groups", "health-checks"), _health_check_blocked),
-    Trigger("cross_zone_imbalance", _("Targets in different zones get very different shares."),
-            ("cross-zone",), _cross_zone_imbalance),
+    Trigger(
+        "first_unhealthy",
+        _("A target just turned unhealthy."),
+        ("health-checks",),
+        _first_unhealthy,
+    ),
+    Trigger(
+        "lb_5xx",
+        _("The load balancer itself answered 503 or 504."),
+        ("alb", "health-checks"),
+        _lb_5xx,
+    ),
+    Trigger("sticky", _("Stickiness pinned a client to one target."), ("stickiness",), _sticky),
+    Trigger(
+        "redirect", _("The load balancer answered with a redirect."), ("alb", "ssl"), _redirect
+    ),
+    Trigger(
+        "fail_open",
+        _("No target is healthy, so the load balancer failed open."),
+        ("health-checks",),
+        _fail_open,
+    ),
+    Trigger("draining", _("A target is draining."), ("health-checks", "clb"), _draining),
+    Trigger(
+        "health_check_blocked",
+        _("A health check timed out: is a security group dropping it?"),
+        ("security-groups", "health-checks"),
+        _health_check_blocked,
+    ),
+    Trigger(
+        "cross_zone_imbalance",
+        _("Targets in different zones get very different shares."),
+        ("cross-zone",),
+        _cross_zone_imbalance,
+    ),
 )
 
 BY_CODE = {trigger.code: trigger for trigger in TRIGGERS}

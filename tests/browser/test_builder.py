@@ -168,7 +168,9 @@ def test_learner_builds_path_routing_and_sees_each_path_reach_its_group(
         "rows => rows.map(row => [row.dataset.path, row.dataset.targetGroup])"
     )
     assert {tuple(pair) for pair in groups_by_path} <= {
-        ("/users", "UsersTargets"), ("/posts", "PostsTargets")}
+        ("/users", "UsersTargets"),
+        ("/posts", "PostsTargets"),
+    }
     for row in targets.locator('tr[data-target-group="WebTargets"]').all():
         expect(row.locator(".count")).to_have_text("0")
 

@@ -31,8 +31,9 @@ def _field(scope: Page | Locator, label: str) -> Locator:
 
 
 def _saved(page: Page, revision: int) -> None:
-    expect(page.locator("body")).to_have_attribute("data-revision", str(revision),
-                                                   timeout=SAVE_TIMEOUT_MS)
+    expect(page.locator("body")).to_have_attribute(
+        "data-revision", str(revision), timeout=SAVE_TIMEOUT_MS
+    )
 
 
 @pytest.mark.parametrize("language", ["en", "ko"])
@@ -42,15 +43,17 @@ def test_learner_adds_a_certificate_an_https_listener_and_a_function(
     editors = builder_forms.EDITORS
     with translation.override(language):
         login = AuthenticationForm()
-        username_label, password_label = (str(login.fields[name].label)
-                                           for name in ("username", "password"))
+        username_label, password_label = (
+            str(login.fields[name].label) for name in ("username", "password")
+        )
         starter = Topology.objects.get(owner=None, slug="basic-alb").title
         add_certificate = str(editors["certificate"].add_label)
         add_listener = str(editors["listener"].add_label)
         add_function = str(editors["lambda-function"].add_label)
         logical_id = _label(builder_forms.ResourceForm, "logical_id")
-        protocol, port, certificate = (_label(editors["listener"], name)
-                                       for name in ("protocol", "port", "certificate"))
+        protocol, port, certificate = (
+            _label(editors["listener"], name) for name in ("protocol", "port", "certificate")
+        )
         handler = _label(editors["lambda-function"], "handler")
         group_row = gettext("Target group %(number)s") % {"number": 1}
         target_group = _label(WeightedGroupRowForm, "target_group")

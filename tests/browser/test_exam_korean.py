@@ -50,8 +50,13 @@ def test_a_learner_sits_a_five_question_exam_in_korean(live_server_url: str, pag
     Question.objects.all().delete()
     for _ in range(6):
         make_question(correct=(1,))  # the right answer is always A (보기 1)
-    make_exam(question_count=5, time_limit_minutes=10, passing_percent=60,
-              title_en="Mini exam", title_ko="미니 모의고사")
+    make_exam(
+        question_count=5,
+        time_limit_minutes=10,
+        passing_percent=60,
+        title_en="Mini exam",
+        title_ko="미니 모의고사",
+    )
     user = make_user("exam-taker")
 
     page.goto(f"{live_server_url}/accounts/login/")
@@ -65,8 +70,9 @@ def test_a_learner_sits_a_five_question_exam_in_korean(live_server_url: str, pag
     expect(page.get_by_role("heading", name="미니 모의고사")).to_be_visible()
     page.get_by_role("button", name=ui.start).click()
 
-    expect(page.locator("#time-left")).to_have_text(re.compile(r"^(9|10):\d\d$"),
-                                                     timeout=TIMEOUT_MS)
+    expect(page.locator("#time-left")).to_have_text(
+        re.compile(r"^(9|10):\d\d$"), timeout=TIMEOUT_MS
+    )
     for number in range(1, 6):
         expect(page.locator("#question-heading")).to_contain_text(f"{number}번")
         choices = page.get_by_role("radio")

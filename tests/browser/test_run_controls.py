@@ -33,7 +33,10 @@ class ControlsUi:
             self.draining = str(codes.HEALTH_STATES["draining"])
             self.deregistration = str(codes.HEALTH_REASONS["Target.DeregistrationInProgress"])
             self.logged = str(codes.FAULT_LOG["deregister"]) % {
-                "by": "learner", "target": WEB1, "target_group": "WebTargets"}
+                "by": "learner",
+                "target": WEB1,
+                "target_group": "WebTargets",
+            }
             self.download = gettext("Download the access log")
 
     def texts(self) -> list[str]:

@@ -38,6 +38,9 @@ def rule_data(document: dict[str, Any], name: str, priority: int, path: str, gro
         logical_id=name,
         listener="HttpListener",
         priority=str(priority),
-        **{"conditions-0-field": "path-pattern", "conditions-0-values": path,
-           "forward-0-target_group": group},
+        **{
+            "conditions-0-field": "path-pattern",
+            "conditions-0-values": path,
+            "forward-0-target_group": group,
+        },
     )

@@ -1,4 +1,3 @@
-
 from django.urls import reverse
 
 from labs.models import TopologyRevision
@@ -98,8 +97,10 @@ def test_deleting_a_resource_others_use_is_refused_with_the_reasons(client, lear
     url = reverse("labs-builder-delete", args=[own_topology.pk])
     response = client.post(url, {"logical_id": "WebTargets"}, headers=JSON)
     assert response.status_code == 400
-    assert 'data-where="HttpListener.Properties.DefaultActions[0].TargetGroupArn"' in \
-        response.json()["messages"]
+    assert (
+        'data-where="HttpListener.Properties.DefaultActions[0].TargetGroupArn"'
+        in response.json()["messages"]
+    )
     response = client.post(url, {"logical_id": "Web2"}, headers=JSON)
     assert response.status_code == 400  # WebTargets still names Web2
     own_topology.refresh_from_db()
@@ -144,8 +145,10 @@ def test_the_traffic_form_sets_the_paths_the_run_sends(client, learner, own_topo
     data = form_data(editor("traffic", demo_document()), paths="/users\n/posts")
     assert client.post(_save(own_topology), data, headers=JSON).status_code == 200
     own_topology.refresh_from_db()
-    assert 'Paths:\n      - /users\n      - /posts' in own_topology.document or \
-        "- /users" in own_topology.document
+    assert (
+        "Paths:\n      - /users\n      - /posts" in own_topology.document
+        or "- /users" in own_topology.document
+    )
 
 
 def test_the_builder_speaks_korean(client, learner, own_topology):

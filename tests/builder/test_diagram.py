@@ -19,8 +19,10 @@ def _boxes(drawing, cls):
 def test_the_vpc_has_one_column_per_availability_zone_with_its_subnets():
     drawing = diagram.build(demo_document())
     zones = _boxes(drawing, "az")
-    assert [zone.texts[0].text for zone in zones] == ["Availability Zone us-east-1a",
-                                                      "Availability Zone us-east-1b"]
+    assert [zone.texts[0].text for zone in zones] == [
+        "Availability Zone us-east-1a",
+        "Availability Zone us-east-1b",
+    ]
     subnets = {box.resource: box for box in _boxes(drawing, "subnet")}
     assert subnets["SubnetA"].x < subnets["SubnetB"].x
     assert subnets["SubnetA"].y == subnets["SubnetB"].y
@@ -40,15 +42,18 @@ def test_instances_sit_in_their_subnet_with_their_security_group_badges():
 def test_the_load_balancer_has_a_node_in_each_enabled_zone():
     nodes = _boxes(diagram.build(demo_document()), "lb-node")
     assert [node.resource for node in nodes] == ["LoadBalancer", "LoadBalancer"]
-    assert {node.texts[0].text for node in nodes} == {"LoadBalancer node 10.0.1.5",
-                                                      "LoadBalancer node 10.0.2.5"}
+    assert {node.texts[0].text for node in nodes} == {
+        "LoadBalancer node 10.0.1.5",
+        "LoadBalancer node 10.0.2.5",
+    }
 
 
 def test_rules_are_drawn_in_priority_order_with_the_default_last():
     document = demo_document()
     for name, priority, path in (("Late", 30, "/b"), ("Early", 10, "/a")):
-        form = EDITORS["listener-rule"](rule_data(document, name, priority, path, "WebTargets"),
-                                        document=document)
+        form = EDITORS["listener-rule"](
+            rule_data(document, name, priority, path, "WebTargets"), document=document
+        )
         assert form.is_valid()
         document = form.updated_document()
     rules = _boxes(diagram.build(document), "rule")
@@ -61,8 +66,11 @@ def test_each_forward_draws_a_line_to_its_target_group():
     drawing = diagram.build(demo_document())
     group = _boxes(drawing, "target-group")[0]
     assert group.resource == "WebTargets"
-    assert [t.text for t in group.texts[2:]] == ["Web1 · 10.0.1.10:80", "Web2 · 10.0.1.11:80",
-                                                 "Web3 · 10.0.2.10:80"]
+    assert [t.text for t in group.texts[2:]] == [
+        "Web1 · 10.0.1.10:80",
+        "Web2 · 10.0.1.11:80",
+        "Web3 · 10.0.2.10:80",
+    ]
     forwards = [edge for edge in drawing.edges if "forward" in edge.cls]
     assert len(forwards) == 1
     assert forwards[0].path.endswith(f"{group.x},{group.y + 19}")

@@ -5,8 +5,11 @@ from tests.builder.helpers import demo_document
 def test_renaming_a_resource_renames_every_reference_to_it():
     document = demo_document()
     resource = document["Resources"]["WebTargets"]
-    document["Resources"]["Other"] = {"Type": "X", "DependsOn": ["WebTargets"],
-                                      "Properties": {"A": {"Fn::GetAtt": ["WebTargets", "Arn"]}}}
+    document["Resources"]["Other"] = {
+        "Type": "X",
+        "DependsOn": ["WebTargets"],
+        "Properties": {"A": {"Fn::GetAtt": ["WebTargets", "Arn"]}},
+    }
     renamed = editing.put_resource(document, "AppTargets", resource, "WebTargets")
     names = list(renamed["Resources"])
     assert "WebTargets" not in names

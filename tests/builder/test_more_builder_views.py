@@ -33,8 +33,7 @@ def _document(topology):
 
 @pytest.mark.parametrize("kind", [*NEW_KINDS, "load-balancer", "listener", "target-group"])
 @pytest.mark.parametrize(("language", "words"), [("en", "Logical ID"), ("ko", "논리적 ID")])
-def test_every_form_opens_in_both_languages(client, learner, own_topology, kind, language,
-                                            words):
+def test_every_form_opens_in_both_languages(client, learner, own_topology, kind, language, words):
     client.force_login(learner)
     url = reverse("labs-topology-builder", args=[own_topology.pk])
     response = client.get(f"{url}?form={kind}", headers={"accept-language": language})
@@ -81,28 +80,43 @@ def test_deleting_a_function_takes_its_permission(client, learner, own_topology)
     assert {"Echo", "EchoPermission"}.isdisjoint(_document(own_topology)["Resources"])
 
 
-def test_deleting_a_used_certificate_is_refused_naming_the_listener(client, learner,
-                                                                      own_topology):
+def test_deleting_a_used_certificate_is_refused_naming_the_listener(client, learner, own_topology):
     client.force_login(learner)
     _post(client, own_topology, "certificate", logical_id="Cert")
-    response = _post(client, own_topology, "listener", logical_id="Https",
-                     load_balancer="LoadBalancer", protocol="HTTPS", port="443",
-                     certificate="Cert", **{"forward-0-target_group": "WebTargets"})
+    response = _post(
+        client,
+        own_topology,
+        "listener",
+        logical_id="Https",
+        load_balancer="LoadBalancer",
+        protocol="HTTPS",
+        port="443",
+        certificate="Cert",
+        **{"forward-0-target_group": "WebTargets"},
+    )
     assert response.status_code == 200, response.json()["messages"]
     before = own_topology.revisions.count()
     response = client.post(_delete_url(own_topology), {"logical_id": "Cert"}, headers=JSON)
     assert response.status_code == 400
-    assert 'data-where="Https.Properties.Certificates[0].CertificateArn"' in \
-        response.json()["messages"]
+    assert (
+        'data-where="Https.Properties.Certificates[0].CertificateArn"'
+        in response.json()["messages"]
+    )
     assert "Cert" in _document(own_topology)["Resources"]
     assert own_topology.revisions.count() == before
 
 
 def test_deleting_an_instance_a_classic_lb_registers_is_refused(client, learner, own_topology):
     client.force_login(learner)
-    response = _post(client, own_topology, "classic-load-balancer", logical_id="Clb",
-                     subnets=["SubnetA", "SubnetB"], instances=["Web3"],
-                     **{"listeners-0-port": "80", "listeners-0-instance_port": "80"})
+    response = _post(
+        client,
+        own_topology,
+        "classic-load-balancer",
+        logical_id="Clb",
+        subnets=["SubnetA", "SubnetB"],
+        instances=["Web3"],
+        **{"listeners-0-port": "80", "listeners-0-instance_port": "80"},
+    )
     assert response.status_code == 200, response.json()["messages"]
     assert 'data-resource="Clb"' in response.json()["diagram"]
     response = client.post(_delete_url(own_topology), {"logical_id": "Web3"}, headers=JSON)
@@ -110,18 +124,37 @@ def test_deleting_an_instance_a_classic_lb_registers_is_refused(client, learner,
     assert 'data-where="Clb.Properties.Instances[0]"' in response.json()["messages"]
 
 
-def test_an_invalid_form_saves_nothing_and_says_why_next_to_the_field(client, learner,
-                                                                        own_topology):
+def test_an_invalid_form_saves_nothing_and_says_why_next_to_the_field(
+    client, learner, own_topology
+):
     client.force_login(learner)
     before = own_topology.document
-    response = _post(client, own_topology, "auto-scaling-group", logical_id="Fleet",
-                     min_size="1", max_size="2", desired_capacity="5", subnets=["SubnetA"])
+    response = _post(
+        client,
+        own_topology,
+        "auto-scaling-group",
+        logical_id="Fleet",
+        min_size="1",
+        max_size="2",
+        desired_capacity="5",
+        subnets=["SubnetA"],
+    )
     assert response.status_code == 400
-    assert "The desired capacity is between the minimum (1) and the maximum (2)." in \
-        response.json()["editor"]
-    response = _post(client, own_topology, "auto-scaling-group", headers=KOREAN,
-                     logical_id="Fleet", min_size="1", max_size="2", desired_capacity="5",
-                     subnets=["SubnetA"])
+    assert (
+        "The desired capacity is between the minimum (1) and the maximum (2)."
+        in response.json()["editor"]
+    )
+    response = _post(
+        client,
+        own_topology,
+        "auto-scaling-group",
+        headers=KOREAN,
+        logical_id="Fleet",
+        min_size="1",
+        max_size="2",
+        desired_capacity="5",
+        subnets=["SubnetA"],
+    )
     assert "원하는 용량은 최솟값(1)과 최댓값(2) 사이여야 합니다." in response.json()["editor"]
     own_topology.refresh_from_db()
     assert own_topology.document == before
@@ -131,8 +164,7 @@ def test_an_invalid_form_saves_nothing_and_says_why_next_to_the_field(client, le
 def test_a_problem_only_validation_finds_saves_nothing(client, learner, own_topology):
     client.force_login(learner)
     # An NLB in one subnet is fine; an ALB in one is not (validation's rule, not the form's).
-    response = _post(client, own_topology, "load-balancer", "LoadBalancer",
-                     subnets=["SubnetA"])
+    response = _post(client, own_topology, "load-balancer", "LoadBalancer", subnets=["SubnetA"])
     assert response.status_code == 400
     assert "LoadBalancer.Properties.Subnets: ValidationError: " in response.json()["editor"]
     assert own_topology.revisions.count() == 1
@@ -142,8 +174,15 @@ def test_a_problem_only_validation_finds_saves_nothing(client, learner, own_topo
 
 def test_an_nlb_with_elastic_ips_draws_them_and_deletes_them(client, learner, own_topology):
     client.force_login(learner)
-    response = _post(client, own_topology, "load-balancer", logical_id="Nlb",
-                     lb_type="network", subnets=["SubnetA", "SubnetB"], elastic_ips="on")
+    response = _post(
+        client,
+        own_topology,
+        "load-balancer",
+        logical_id="Nlb",
+        lb_type="network",
+        subnets=["SubnetA", "SubnetB"],
+        elastic_ips="on",
+    )
     assert response.status_code == 200, response.json()["messages"]
     assert "Elastic IP NlbSubnetAEip" in response.json()["diagram"]
     assert len(editing.of_type(_document(own_topology), editing.EIP)) == 2

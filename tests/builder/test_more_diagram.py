@@ -35,7 +35,8 @@ def test_an_nlb_has_a_node_per_zone_with_its_elastic_ip():
     assert [node.cls for node in nodes] == ["lb-node network"] * 2
     assert [_texts(node) for node in nodes] == [
         ["LoadBalancer node 10.0.1.5", "Elastic IP ElasticIpA"],
-        ["LoadBalancer node 10.0.2.5", "Elastic IP ElasticIpB"]]
+        ["LoadBalancer node 10.0.2.5", "Elastic IP ElasticIpB"],
+    ]
 
 
 def test_a_gwlb_listener_reads_geneve_and_its_check_tcp():
@@ -53,8 +54,12 @@ def test_a_classic_lb_has_nodes_listeners_and_its_registered_instances():
     assert [node.resource for node in _boxes(drawing, "lb-node")] == ["LoadBalancer"] * 2
     assert _texts(_boxes(drawing, "listener")[0]) == ["HTTP:80", "→ HTTP:80"]
     registered = next(box for box in _boxes(drawing, "rule") if "classic" in box.cls)
-    assert _texts(registered) == ["Registered instances", "Web1 · 10.0.1.10",
-                                  "Web2 · 10.0.2.10", "health check HTTP:80/health"]
+    assert _texts(registered) == [
+        "Registered instances",
+        "Web1 · 10.0.1.10",
+        "Web2 · 10.0.2.10",
+        "health check HTTP:80/health",
+    ]
     assert not _boxes(drawing, "target-group")
 
 
@@ -69,11 +74,14 @@ def test_an_auto_scaling_groups_instances_are_grouped_in_their_subnets():
     subnets = {box.resource: box for box in _boxes(drawing, "subnet")}
     fleets = _boxes(drawing, "asg")
     assert [box.resource for box in fleets] == ["Fleet", "Fleet"]
-    by_subnet = {next(name for name, s in subnets.items() if s.x < box.x < s.x + s.width):
-                 _texts(box) for box in fleets}
+    by_subnet = {
+        next(name for name, s in subnets.items() if s.x < box.x < s.x + s.width): _texts(box)
+        for box in fleets
+    }
     assert by_subnet == {
         "SubnetA": ["Auto Scaling group Fleet", "Fleet-1", "Fleet-3"],
-        "SubnetB": ["Auto Scaling group Fleet", "Fleet-2"]}
+        "SubnetB": ["Auto Scaling group Fleet", "Fleet-2"],
+    }
     for box in fleets:
         subnet = next(s for s in subnets.values() if s.x < box.x < s.x + s.width)
         assert box.y + box.height <= subnet.y + subnet.height

@@ -8,8 +8,9 @@ def _two_revisions(learner, topology):
     services.save_document(learner, topology, DEMO_TEMPLATE.replace("/health", "/ping"), "ping")
 
 
-def test_the_owner_sees_every_revision_newest_first(client, learner, own_topology,
-                                                    django_assert_num_queries):
+def test_the_owner_sees_every_revision_newest_first(
+    client, learner, own_topology, django_assert_num_queries
+):
     _two_revisions(learner, own_topology)
     client.force_login(learner)
     url = reverse("labs-topology-revisions", args=[own_topology.pk])
@@ -38,19 +39,18 @@ def test_the_difference_between_two_revisions(client, learner, own_topology):
 def test_restoring_a_revision(client, learner, own_topology):
     _two_revisions(learner, own_topology)
     client.force_login(learner)
-    response = client.post(reverse("labs-revision-restore", args=[own_topology.pk, 1]),
-                           follow=True)
+    response = client.post(reverse("labs-revision-restore", args=[own_topology.pk, 1]), follow=True)
     assert "Restored revision 1 as revision 3." in response.text
     own_topology.refresh_from_db()
     assert own_topology.document == DEMO_TEMPLATE
 
 
-def test_another_learner_sees_no_history_and_restores_nothing(client, learner, other_learner,
-                                                              own_topology):
+def test_another_learner_sees_no_history_and_restores_nothing(
+    client, learner, other_learner, own_topology
+):
     _two_revisions(learner, own_topology)
     client.force_login(other_learner)
-    assert client.get(reverse("labs-topology-revisions", args=[own_topology.pk])).status_code \
-        == 404
+    assert client.get(reverse("labs-topology-revisions", args=[own_topology.pk])).status_code == 404
     url = reverse("labs-revision-restore", args=[own_topology.pk, 1])
     assert client.post(url).status_code == 404
     assert own_topology.revisions.count() == 2
@@ -64,6 +64,8 @@ def test_anonymous_visitor_is_sent_to_log_in(client, own_topology):
 def test_the_history_speaks_korean(client, learner, own_topology):
     _two_revisions(learner, own_topology)
     client.force_login(learner)
-    response = client.get(reverse("labs-topology-revisions", args=[own_topology.pk]),
-                          headers={"accept-language": "ko"})
+    response = client.get(
+        reverse("labs-topology-revisions", args=[own_topology.pk]),
+        headers={"accept-language": "ko"},
+    )
     assert "템플릿을 편집함" in response.text

@@ -65,8 +65,11 @@ def test_another_learners_topology_is_read_only(other_learner, own_topology):
 def test_a_fork_of_a_starter_belongs_to_the_learner(learner, starter):
     fork = services.fork_topology(learner, starter)
     assert (fork.owner, fork.slug, fork.forked_from) == (learner, "basic-alb", starter)
-    assert (fork.title_en, fork.title_ko, fork.document) == ("Basic ALB", "기본 ALB",
-                                                            starter.document)
+    assert (fork.title_en, fork.title_ko, fork.document) == (
+        "Basic ALB",
+        "기본 ALB",
+        starter.document,
+    )
     revision = fork.revisions.get()
     assert (revision.number, revision.change, revision.subject) == (1, "fork", "basic-alb")
     assert Topology.objects.get(pk=starter.pk).owner is None

@@ -16,8 +16,12 @@ BROKEN = DEMO_TEMPLATE.replace("Port: 80\n      DefaultActions", "Port: 0\n     
 
 def _manage(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(  # noqa: S603 - our own manage.py
-        [sys.executable, "manage.py", "topology", *args], cwd=settings.BASE_DIR,
-        capture_output=True, text=True, timeout=60, check=False,
+        [sys.executable, "manage.py", "topology", *args],
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
 
@@ -40,13 +44,22 @@ def test_validate_exits_2_with_one_line_per_problem(tmp_path: Path):
 
 def test_import_makes_the_owners_topology_with_a_first_revision(learner, tmp_path: Path):
     out = io.StringIO()
-    call_command("topology", "import", str(STARTERS / "basic-alb.yaml"), "--owner", "learner",
-                 stdout=out)
+    call_command(
+        "topology", "import", str(STARTERS / "basic-alb.yaml"), "--owner", "learner", stdout=out
+    )
     topology = Topology.objects.get(owner=learner, slug="basic-alb")
     assert topology.title_ko == "두 가용 영역의 기본 ALB"
     assert topology.revisions.get().change == "import"
-    call_command("topology", "import", str(STARTERS / "basic-alb.yaml"), "--owner", "learner",
-                 "--name", "demo", stdout=out)
+    call_command(
+        "topology",
+        "import",
+        str(STARTERS / "basic-alb.yaml"),
+        "--owner",
+        "learner",
+        "--name",
+        "demo",
+        stdout=out,
+    )
     assert Topology.objects.filter(owner=learner, slug="demo").exists()
 
 

@@ -19,7 +19,12 @@ pytestmark = pytest.mark.timeout(60)
 def lab(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(  # noqa: S603 - our own manage.py with fixed arguments
         [sys.executable, str(ROOT / "manage.py"), "lab", "run", *args],
-        capture_output=True, text=True, timeout=60, cwd=ROOT, check=False)
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        check=False,
+    )
 
 
 def events_of(result: subprocess.CompletedProcess[str]) -> list[dict]:
@@ -40,11 +45,29 @@ def test_it_prints_json_lines_with_requests_spread_over_all_three_targets():
 
 def test_it_sends_exactly_the_given_requests_and_ends_when_they_are_answered(tmp_path):
     script = tmp_path / "requests.jsonl"
-    script.write_text("\n".join(json.dumps(r) for r in [
-        {"url": "http://one.example.com/users?id=1", "client": "a", "client_ip": "203.0.113.9"},
-        {"url": "http://other.example.com/posts", "method": "POST", "body": "hi", "client": "a"},
-        {"url": "http://one.example.com/", "headers": {"Host": "given.example.com"}, "wait": 2},
-    ]))
+    script.write_text(
+        "\n".join(
+            json.dumps(r)
+            for r in [
+                {
+                    "url": "http://one.example.com/users?id=1",
+                    "client": "a",
+                    "client_ip": "203.0.113.9",
+                },
+                {
+                    "url": "http://other.example.com/posts",
+                    "method": "POST",
+                    "body": "hi",
+                    "client": "a",
+                },
+                {
+                    "url": "http://one.example.com/",
+                    "headers": {"Host": "given.example.com"},
+                    "wait": 2,
+                },
+            ]
+        )
+    )
     result = lab(str(STARTER), "--requests", str(script), "--json", "--clock", "20")
     assert result.returncode == 0, result.stderr
     requests = [e for e in events_of(result) if e["type"] == "request"]
@@ -66,8 +89,10 @@ def test_a_bad_template_exits_2_naming_the_resource_and_the_property(tmp_path):
     bad.write_text(yaml.safe_dump(document))
     result = lab(str(bad), "--json")
     assert result.returncode == 2
-    assert ("WebTargets.Properties.HealthCheckIntervalSeconds: ValidationError: 4 is out of "
-            "range; must be from 5 to 300") in result.stderr
+    assert (
+        "WebTargets.Properties.HealthCheckIntervalSeconds: ValidationError: 4 is out of "
+        "range; must be from 5 to 300"
+    ) in result.stderr
     assert "Traceback" not in result.stderr
     assert result.stdout == ""
 

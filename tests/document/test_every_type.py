@@ -24,14 +24,18 @@ def group(topology, name):
 
 def test_every_load_balancer_type_is_built(topology):
     assert [(lb.name, lb.type) for lb in topology.load_balancers] == [
-        ("LoadBalancer", "application"), ("NetworkLoadBalancer", "network"),
-        ("GatewayLoadBalancer", "gateway"), ("ClassicLoadBalancer", "classic")]
+        ("LoadBalancer", "application"),
+        ("NetworkLoadBalancer", "network"),
+        ("GatewayLoadBalancer", "gateway"),
+        ("ClassicLoadBalancer", "classic"),
+    ]
 
 
 def test_an_nlb_node_carries_the_elastic_ip_of_its_subnet_mapping(topology):
     assert balancer(topology, "NetworkLoadBalancer").nodes == (
         Node(az="us-east-1a", ip="10.0.1.5", subnet="SubnetA", elastic_ip="EipA"),
-        Node(az="us-east-1b", ip="10.0.2.5", subnet="SubnetB", elastic_ip="EipB"))
+        Node(az="us-east-1b", ip="10.0.2.5", subnet="SubnetB", elastic_ip="EipB"),
+    )
 
 
 def test_an_https_listener_names_its_certificates_domain_and_its_rules_by_priority(topology):
@@ -39,18 +43,28 @@ def test_an_https_listener_names_its_certificates_domain_and_its_rules_by_priori
 
     assert (https.protocol, https.port, https.certificates) == ("HTTPS", 443, ("www.example.com",))
     assert [rule.name for rule in https.rules] == ["UsersRule", "HelloRule", "MaintenanceRule"]
-    assert https.default_actions == (Action(
-        type="forward", target_groups=(("WebTargets", 80), ("FleetTargets", 20)),
-        stickiness=(True, 600)),)
+    assert https.default_actions == (
+        Action(
+            type="forward",
+            target_groups=(("WebTargets", 80), ("FleetTargets", 20)),
+            stickiness=(True, 600),
+        ),
+    )
 
 
 def test_the_redirect_and_fixed_response_configs_are_kept_as_cloudformation_wrote_them(topology):
     (http, https) = balancer(topology, "LoadBalancer").listeners
 
     assert http.default_actions[0].redirect == {
-        "Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301"}
+        "Protocol": "HTTPS",
+        "Port": "443",
+        "StatusCode": "HTTP_301",
+    }
     assert https.rules[2].actions[0].fixed_response == {
-        "StatusCode": "503", "ContentType": "text/plain", "MessageBody": "maintenance"}
+        "StatusCode": "503",
+        "ContentType": "text/plain",
+        "MessageBody": "maintenance",
+    }
 
 
 def test_the_auto_scaling_group_launches_its_desired_capacity_into_its_target_group(topology):
@@ -58,7 +72,9 @@ def test_the_auto_scaling_group_launches_its_desired_capacity_into_its_target_gr
 
     assert fleet.instances == ("WebFleet-1", "WebFleet-2")
     assert [(t.id, t.address, t.az) for t in group(topology, "FleetTargets").targets] == [
-        ("WebFleet-1", "10.0.1.12:80", "us-east-1a"), ("WebFleet-2", "10.0.2.11:80", "us-east-1b")]
+        ("WebFleet-1", "10.0.1.12:80", "us-east-1a"),
+        ("WebFleet-2", "10.0.2.11:80", "us-east-1b"),
+    ]
 
 
 def test_a_lambda_target_runs_its_built_in_handler_with_health_checks_off(topology):
@@ -66,8 +82,11 @@ def test_a_lambda_target_runs_its_built_in_handler_with_health_checks_off(topolo
 
     assert [(t.id, t.handler) for t in lambdas.targets] == [("HelloFunction", "hello")]
     assert lambdas.health_check.enabled is False
-    assert (lambdas.health_check.interval_seconds, lambdas.health_check.timeout_seconds,
-            lambdas.health_check.unhealthy_threshold) == (35, 30, 5)
+    assert (
+        lambdas.health_check.interval_seconds,
+        lambdas.health_check.timeout_seconds,
+        lambdas.health_check.unhealthy_threshold,
+    ) == (35, 30, 5)
 
 
 def test_gateway_target_groups_take_gwlb_health_check_defaults(topology):
@@ -80,8 +99,11 @@ def test_per_target_ports_and_attributes_are_kept(topology):
     web = group(topology, "WebTargets")
 
     assert [t.address for t in web.targets] == ["10.0.1.10:80", "10.0.2.10:8080"]
-    assert web.attributes == {"stickiness.enabled": "true", "stickiness.type": "lb_cookie",
-                              "stickiness.lb_cookie.duration_seconds": "300"}
+    assert web.attributes == {
+        "stickiness.enabled": "true",
+        "stickiness.type": "lb_cookie",
+        "stickiness.lb_cookie.duration_seconds": "300",
+    }
 
 
 def test_the_classic_load_balancer_registers_its_instances_on_the_first_instance_port(topology):
@@ -89,15 +111,22 @@ def test_the_classic_load_balancer_registers_its_instances_on_the_first_instance
 
     assert [t.address for t in classic.instances] == ["10.0.1.10:80", "10.0.2.10:80"]
     assert classic.listeners[1] == Listener(
-        name="ClassicLoadBalancer:443", protocol="HTTPS", port=443, default_actions=(),
-        certificates=("www.example.com",), instance_protocol="HTTP", instance_port=80)
+        name="ClassicLoadBalancer:443",
+        protocol="HTTPS",
+        port=443,
+        default_actions=(),
+        certificates=("www.example.com",),
+        instance_protocol="HTTP",
+        instance_port=80,
+    )
     assert classic.attributes["load_balancing.cross_zone.enabled"] == "true"
 
 
 # --- what the runtime can run --------------------------------------------------------------------
 def only(topology, *names):
-    return dataclasses.replace(topology, load_balancers=tuple(
-        lb for lb in topology.load_balancers if lb.name in names))
+    return dataclasses.replace(
+        topology, load_balancers=tuple(lb for lb in topology.load_balancers if lb.name in names)
+    )
 
 
 def test_the_runtime_runs_an_http_alb_forwarding_to_instances(topology):
@@ -106,17 +135,22 @@ def test_the_runtime_runs_an_http_alb_forwarding_to_instances(topology):
     plain = dataclasses.replace(alb, listeners=(http,))
     groups = tuple(g for g in topology.target_groups if g.target_type in ("instance", "ip"))
 
-    assert runnable(dataclasses.replace(topology, load_balancers=(plain,),
-                                        target_groups=groups)) is None
+    assert (
+        runnable(dataclasses.replace(topology, load_balancers=(plain,), target_groups=groups))
+        is None
+    )
 
 
-@pytest.mark.parametrize(("names", "code"), [
-    (("NetworkLoadBalancer",), "unsupported-load-balancer-type:network"),
-    (("GatewayLoadBalancer",), "unsupported-load-balancer-type:gateway"),
-    (("ClassicLoadBalancer",), "unsupported-load-balancer-type:classic"),
-    (("LoadBalancer",), "unsupported-target-type:alb"),
-    ((), "no-load-balancer"),
-])
+@pytest.mark.parametrize(
+    ("names", "code"),
+    [
+        (("NetworkLoadBalancer",), "unsupported-load-balancer-type:network"),
+        (("GatewayLoadBalancer",), "unsupported-load-balancer-type:gateway"),
+        (("ClassicLoadBalancer",), "unsupported-load-balancer-type:classic"),
+        (("LoadBalancer",), "unsupported-target-type:alb"),
+        ((), "no-load-balancer"),
+    ],
+)
 def test_the_runtime_says_why_it_cannot_run_a_topology(topology, names, code):
     assert runnable(only(topology, *names)) == code
 
@@ -125,8 +159,9 @@ def test_the_runtime_runs_https_redirects_and_lambda_targets(topology):
     alb = balancer(topology, "LoadBalancer")
     groups = tuple(g for g in topology.target_groups if g.target_type != "alb")
 
-    assert runnable(dataclasses.replace(topology, load_balancers=(alb,),
-                                        target_groups=groups)) is None
+    assert (
+        runnable(dataclasses.replace(topology, load_balancers=(alb,), target_groups=groups)) is None
+    )
 
 
 # --- cfn-lint ------------------------------------------------------------------------------------
@@ -138,7 +173,9 @@ LINT_IGNORED = ["W3010"]
 def test_the_every_type_export_passes_cfn_lint(dump):
     api = pytest.importorskip("cfnlint.api")
 
-    matches = api.lint(dump(every_type_document()), config=api.ManualArgs(
-        regions=["us-east-1"], ignore_checks=LINT_IGNORED))
+    matches = api.lint(
+        dump(every_type_document()),
+        config=api.ManualArgs(regions=["us-east-1"], ignore_checks=LINT_IGNORED),
+    )
 
     assert [str(match) for match in matches] == []

@@ -53,14 +53,23 @@ def test_yaml_export_uses_short_forms_and_json_export_long_forms():
 
 def test_export_puts_the_top_level_keys_in_cloudformation_order_and_keeps_resource_order():
     document = every_type_document()
-    shuffled = {"Outputs": document["Outputs"], "Resources": document["Resources"],
-                "Metadata": document["Metadata"], "Description": document["Description"],
-                "AWSTemplateFormatVersion": document["AWSTemplateFormatVersion"]}
+    shuffled = {
+        "Outputs": document["Outputs"],
+        "Resources": document["Resources"],
+        "Metadata": document["Metadata"],
+        "Description": document["Description"],
+        "AWSTemplateFormatVersion": document["AWSTemplateFormatVersion"],
+    }
 
     exported = parse_document(dump_json(shuffled))
 
-    assert list(exported) == ["AWSTemplateFormatVersion", "Description", "Metadata",
-                              "Resources", "Outputs"]
+    assert list(exported) == [
+        "AWSTemplateFormatVersion",
+        "Description",
+        "Metadata",
+        "Resources",
+        "Outputs",
+    ]
     assert list(exported["Resources"]) == list(document["Resources"])
 
 

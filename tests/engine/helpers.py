@@ -8,8 +8,9 @@ import yaml
 
 from labs.cfn import parse_document
 
-STARTER = (Path(__file__).resolve().parents[2] / "labs" / "starters" / "basic-alb.yaml"
-           ).read_text(encoding="utf-8")
+STARTER = (Path(__file__).resolve().parents[2] / "labs" / "starters" / "basic-alb.yaml").read_text(
+    encoding="utf-8"
+)
 _STARTER_DOCUMENT = parse_document(STARTER)
 
 
@@ -22,8 +23,12 @@ def dump(document: dict[str, Any]) -> str:
     return yaml.safe_dump(document, sort_keys=False)
 
 
-def listener_rule(priority: int, conditions: list[dict[str, Any]],
-                  listener: str = "HttpListener", group: str = "WebTargets") -> dict[str, Any]:
+def listener_rule(
+    priority: int,
+    conditions: list[dict[str, Any]],
+    listener: str = "HttpListener",
+    group: str = "WebTargets",
+) -> dict[str, Any]:
     return {
         "Type": "AWS::ElasticLoadBalancingV2::ListenerRule",
         "Properties": {
@@ -36,5 +41,6 @@ def listener_rule(priority: int, conditions: list[dict[str, Any]],
 
 
 def path_rule(priority: int, *paths: str) -> dict[str, Any]:
-    return listener_rule(priority, [{"Field": "path-pattern",
-                                     "PathPatternConfig": {"Values": list(paths)}}])
+    return listener_rule(
+        priority, [{"Field": "path-pattern", "PathPatternConfig": {"Values": list(paths)}}]
+    )

@@ -15,19 +15,46 @@ from labs.engine.accesslog import (
 
 # AWS's documented HTTP entry (ALB guide, "Access log entries", example entries).
 AWS_EXAMPLE = (
-    'http 2018-07-02T22:23:00.186641Z app/my-loadbalancer/50dc6c495c0c9188 '
-    '192.168.131.39:2817 10.0.0.1:80 0.000 0.001 0.000 200 200 34 366 '
+    "http 2018-07-02T22:23:00.186641Z app/my-loadbalancer/50dc6c495c0c9188 "
+    "192.168.131.39:2817 10.0.0.1:80 0.000 0.001 0.000 200 200 34 366 "
     '"GET http://www.example.com:80/ HTTP/1.1" "curl/7.46.0" - - '
-    'arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup/my-targets/73e2d6bc24d8a067 '
+    "arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup/my-targets/73e2d6bc24d8a067 "
     '"Root=1-58337262-36d228ad5d99923122bbe354" "-" "-" '
     '0 2018-07-02T22:22:48.364000Z "forward" "-" "-" "10.0.0.1:80" "200" "-" "-"'
 )
 
 # Positions (0-based) of AWS's 29 fields.
-(TYPE, TIME, ELB, CLIENT, TARGET, REQUEST_PROCESSING, TARGET_PROCESSING, RESPONSE_PROCESSING,
- ELB_STATUS, TARGET_STATUS, RECEIVED, SENT, REQUEST, USER_AGENT, SSL_CIPHER, SSL_PROTOCOL,
- TARGET_GROUP_ARN, TRACE_ID, DOMAIN_NAME, CERT_ARN, RULE, CREATION_TIME, ACTIONS, REDIRECT_URL,
- ERROR_REASON, TARGET_LIST, TARGET_STATUS_LIST, CLASSIFICATION, CLASSIFICATION_REASON) = range(29)
+(
+    TYPE,
+    TIME,
+    ELB,
+    CLIENT,
+    TARGET,
+    REQUEST_PROCESSING,
+    TARGET_PROCESSING,
+    RESPONSE_PROCESSING,
+    ELB_STATUS,
+    TARGET_STATUS,
+    RECEIVED,
+    SENT,
+    REQUEST,
+    USER_AGENT,
+    SSL_CIPHER,
+    SSL_PROTOCOL,
+    TARGET_GROUP_ARN,
+    TRACE_ID,
+    DOMAIN_NAME,
+    CERT_ARN,
+    RULE,
+    CREATION_TIME,
+    ACTIONS,
+    REDIRECT_URL,
+    ERROR_REASON,
+    TARGET_LIST,
+    TARGET_STATUS_LIST,
+    CLASSIFICATION,
+    CLASSIFICATION_REASON,
+) = range(29)
 
 
 def epoch(*parts: int) -> float:
@@ -35,20 +62,40 @@ def epoch(*parts: int) -> float:
 
 
 FORWARDED = LogRecord(
-    type="http", lb="my-loadbalancer", client="192.168.131.39:2817", target="10.0.0.1:80",
+    type="http",
+    lb="my-loadbalancer",
+    client="192.168.131.39:2817",
+    target="10.0.0.1:80",
     request_time=epoch(2018, 7, 2, 22, 22, 48, 364000),
     response_time=epoch(2018, 7, 2, 22, 23, 0, 186641),
-    request_processing=0.0, target_processing=0.001, response_processing=0.0,
-    elb_status=200, target_status=200, received_bytes=34, sent_bytes=366,
-    request_line="GET http://www.example.com:80/ HTTP/1.1", user_agent="curl/7.46.0",
-    target_group="my-targets", trace_id="Root=1-58337262-36d228ad5d99923122bbe354",
-    rule="default", actions=("forward",),
+    request_processing=0.0,
+    target_processing=0.001,
+    response_processing=0.0,
+    elb_status=200,
+    target_status=200,
+    received_bytes=34,
+    sent_bytes=366,
+    request_line="GET http://www.example.com:80/ HTTP/1.1",
+    user_agent="curl/7.46.0",
+    target_group="my-targets",
+    trace_id="Root=1-58337262-36d228ad5d99923122bbe354",
+    rule="default",
+    actions=("forward",),
 )
 
 NOT_DISPATCHED = replace(
-    FORWARDED, target=None, request_processing=-1, target_processing=-1, response_processing=-1,
-    elb_status=503, target_status=None, sent_bytes=0, target_group=None, actions=(),
-    error_reason=None)
+    FORWARDED,
+    target=None,
+    request_processing=-1,
+    target_processing=-1,
+    response_processing=-1,
+    elb_status=503,
+    target_status=None,
+    sent_bytes=0,
+    target_group=None,
+    actions=(),
+    error_reason=None,
+)
 
 
 def fields(line: str) -> list[str]:
@@ -106,9 +153,11 @@ def test_the_target_group_is_an_elasticloadbalancing_arn():
 
     assert re.fullmatch(
         r"arn:aws:elasticloadbalancing:[a-z]{2}-[a-z]+-\d:\d{12}:targetgroup/WebTargets/[0-9a-f]{16}",
-        arn)
-    assert fields(format_line(replace(FORWARDED, target_group="WebTargets")))[
-        TARGET_GROUP_ARN] == arn
+        arn,
+    )
+    assert (
+        fields(format_line(replace(FORWARDED, target_group="WebTargets")))[TARGET_GROUP_ARN] == arn
+    )
 
 
 @pytest.mark.parametrize(("rule", "expected"), [("default", "0"), (1, "1"), (50000, "50000")])
@@ -116,12 +165,15 @@ def test_the_matched_rule_priority_is_0_for_the_default_rule(rule, expected):
     assert fields(format_line(replace(FORWARDED, rule=rule)))[RULE] == expected
 
 
-@pytest.mark.parametrize(("actions", "expected"), [
-    (("forward",), "forward"),
-    (("fixed-response",), "fixed-response"),
-    (("authenticate", "forward"), "authenticate,forward"),
-    ((), "-"),
-])
+@pytest.mark.parametrize(
+    ("actions", "expected"),
+    [
+        (("forward",), "forward"),
+        (("fixed-response",), "fixed-response"),
+        (("authenticate", "forward"), "authenticate,forward"),
+        ((), "-"),
+    ],
+)
 def test_actions_executed_is_a_comma_list_or_a_dash(actions, expected):
     assert fields(format_line(replace(FORWARDED, actions=actions)))[ACTIONS] == expected
 
@@ -130,7 +182,7 @@ def test_a_request_never_dispatched_has_dashes_for_the_target_and_minus_one_time
     values = fields(format_line(NOT_DISPATCHED))
 
     assert values[TARGET] == "-"
-    assert values[REQUEST_PROCESSING:RESPONSE_PROCESSING + 1] == ["-1", "-1", "-1"]
+    assert values[REQUEST_PROCESSING : RESPONSE_PROCESSING + 1] == ["-1", "-1", "-1"]
     assert values[ELB_STATUS] == "503"
     assert values[TARGET_STATUS] == "-"
     assert values[TARGET_GROUP_ARN] == "-"
@@ -140,31 +192,51 @@ def test_a_request_never_dispatched_has_dashes_for_the_target_and_minus_one_time
 
 
 def test_a_target_that_never_answered_keeps_its_address_but_not_a_status():
-    record = replace(FORWARDED, elb_status=502, target_status=None, target_processing=-1,
-                     response_processing=-1, error_reason="TargetConnectionErrorCode")
+    record = replace(
+        FORWARDED,
+        elb_status=502,
+        target_status=None,
+        target_processing=-1,
+        response_processing=-1,
+        error_reason="TargetConnectionErrorCode",
+    )
 
     values = fields(format_line(record))
 
     assert values[TARGET] == values[TARGET_LIST] == "10.0.0.1:80"
     assert (values[ELB_STATUS], values[TARGET_STATUS], values[TARGET_STATUS_LIST]) == (
-        "502", "-", "-")
+        "502",
+        "-",
+        "-",
+    )
     assert values[ERROR_REASON] == "TargetConnectionErrorCode"
 
 
 def test_processing_times_are_seconds_with_millisecond_precision():
-    record = replace(FORWARDED, request_processing=0.0004, target_processing=1.23456,
-                     response_processing=0.0)
+    record = replace(
+        FORWARDED, request_processing=0.0004, target_processing=1.23456, response_processing=0.0
+    )
 
     values = fields(format_line(record))
 
-    assert values[REQUEST_PROCESSING:RESPONSE_PROCESSING + 1] == ["0.000", "1.235", "0.000"]
+    assert values[REQUEST_PROCESSING : RESPONSE_PROCESSING + 1] == ["0.000", "1.235", "0.000"]
 
 
 def test_fields_the_playground_does_not_model_are_dashes():
     values = fields(format_line(FORWARDED))
 
-    assert [values[i] for i in (SSL_CIPHER, SSL_PROTOCOL, DOMAIN_NAME, CERT_ARN, REDIRECT_URL,
-                                CLASSIFICATION, CLASSIFICATION_REASON)] == ["-"] * 7
+    assert [
+        values[i]
+        for i in (
+            SSL_CIPHER,
+            SSL_PROTOCOL,
+            DOMAIN_NAME,
+            CERT_ARN,
+            REDIRECT_URL,
+            CLASSIFICATION,
+            CLASSIFICATION_REASON,
+        )
+    ] == ["-"] * 7
 
 
 def test_a_redirect_url_is_quoted_in_its_own_field():

@@ -31,7 +31,8 @@ def picks(n, health, algorithm, targets=TARGETS):
 
 def test_round_robin_rotates_evenly_over_healthy_targets():
     assert picks(6, ALL_HEALTHY, RoundRobin()) == [
-        Choice(target, "round_robin") for target in (A, B, C, A, B, C)]
+        Choice(target, "round_robin") for target in (A, B, C, A, B, C)
+    ]
 
 
 def test_round_robin_uses_only_the_healthy_targets():
@@ -60,7 +61,8 @@ def test_targets_missing_from_the_health_map_do_not_count_as_healthy():
 
 def test_it_fails_open_over_all_registered_targets_when_none_is_healthy():
     assert picks(6, NONE_HEALTHY, RoundRobin()) == [
-        Choice(target, FAIL_OPEN) for target in (A, B, C, A, B, C)]
+        Choice(target, FAIL_OPEN) for target in (A, B, C, A, B, C)
+    ]
 
 
 def test_fail_open_ends_as_soon_as_one_target_is_healthy():
@@ -73,9 +75,15 @@ def test_fail_open_ends_as_soon_as_one_target_is_healthy():
     assert picks(3, health, rr) == [Choice(B, "round_robin")] * 3
 
 
-@pytest.mark.parametrize("algorithm", [
-    RoundRobin(), LeastOutstandingRequests({}), seeded(1),
-], ids=lambda algorithm: algorithm.name)
+@pytest.mark.parametrize(
+    "algorithm",
+    [
+        RoundRobin(),
+        LeastOutstandingRequests({}),
+        seeded(1),
+    ],
+    ids=lambda algorithm: algorithm.name,
+)
 def test_a_group_with_no_registered_targets_raises_no_registered_targets(algorithm):
     with pytest.raises(NoRegisteredTargets):
         choose([], {}, algorithm)

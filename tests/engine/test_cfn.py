@@ -44,8 +44,10 @@ def test_the_starter_loads_three_targets_behind_an_alb_in_two_zones():
     (alb,) = topology.load_balancers
     (web,) = topology.target_groups
     assert (alb.name, alb.type, alb.scheme) == ("LoadBalancer", "application", "internet-facing")
-    assert alb.nodes == (Node(az="us-east-1a", ip="10.0.1.5", subnet="SubnetA"),
-                         Node(az="us-east-1b", ip="10.0.2.5", subnet="SubnetB"))
+    assert alb.nodes == (
+        Node(az="us-east-1a", ip="10.0.1.5", subnet="SubnetA"),
+        Node(az="us-east-1b", ip="10.0.2.5", subnet="SubnetB"),
+    )
     assert [(t.id, t.address, t.az) for t in web.targets] == [
         ("Web1", "10.0.1.10:80", "us-east-1a"),
         ("Web2", "10.0.1.11:80", "us-east-1a"),
@@ -59,8 +61,12 @@ def test_the_starters_http_80_listener_forwards_to_web_targets():
     (listener,) = load_topology(STARTER).load_balancers[0].listeners
 
     assert listener == Listener(
-        name="HttpListener", protocol="HTTP", port=80, rules=(),
-        default_actions=(Action(type="forward", target_groups=(("WebTargets", 1),)),))
+        name="HttpListener",
+        protocol="HTTP",
+        port=80,
+        rules=(),
+        default_actions=(Action(type="forward", target_groups=(("WebTargets", 1),)),),
+    )
 
 
 def test_the_starters_web_targets_accept_traffic_only_from_the_load_balancers_group():
@@ -68,9 +74,9 @@ def test_the_starters_web_targets_accept_traffic_only_from_the_load_balancers_gr
 
     web = topology.security_group("WebSecurityGroup")
     assert [(r.protocol, r.from_port, r.to_port, r.source_group, r.cidr) for r in web.ingress] == [
-        ("tcp", 80, 80, "LoadBalancerSecurityGroup", None)]
-    assert {t.security_groups for t in topology.target_groups[0].targets} == {
-        ("WebSecurityGroup",)}
+        ("tcp", 80, 80, "LoadBalancerSecurityGroup", None)
+    ]
+    assert {t.security_groups for t in topology.target_groups[0].targets} == {("WebSecurityGroup",)}
 
 
 # --- YAML short forms and JSON -----------------------------------------------------------------
@@ -100,8 +106,10 @@ def test_the_long_form_in_yaml_or_json_gives_the_same_topology_as_the_short_form
 
 
 def test_a_get_att_names_a_resource_just_like_a_ref():
-    short = STARTER.replace("SourceSecurityGroupId: !Ref LoadBalancerSecurityGroup",
-                            "SourceSecurityGroupId: !GetAtt LoadBalancerSecurityGroup.GroupId")
+    short = STARTER.replace(
+        "SourceSecurityGroupId: !Ref LoadBalancerSecurityGroup",
+        "SourceSecurityGroupId: !GetAtt LoadBalancerSecurityGroup.GroupId",
+    )
     assert short != STARTER
 
     assert load_topology(short) == load_topology(STARTER)
@@ -115,7 +123,10 @@ def test_listener_rules_come_out_sorted_by_priority_whatever_the_document_order(
     rules = http_listener(dump(document)).rules
 
     assert [(rule.name, rule.priority) for rule in rules] == [
-        ("Ten", 10), ("Twenty", 20), ("Thirty", 30)]
+        ("Ten", 10),
+        ("Twenty", 20),
+        ("Thirty", 30),
+    ]
 
 
 # --- invalid documents -------------------------------------------------------------------------
@@ -125,109 +136,180 @@ SUPPORTED_LIST = ", ".join(SUPPORTED)
 INVALID = [
     pytest.param(
         [((*TG, "Targets", 2, "Id"), {"Ref": "Web9"})],
-        ["WebTargets.Properties.Targets[2].Id: ValidationError: "
-         "Ref Web9 does not name a resource in this template"],
-        id="unknown Ref"),
+        [
+            "WebTargets.Properties.Targets[2].Id: ValidationError: "
+            "Ref Web9 does not name a resource in this template"
+        ],
+        id="unknown Ref",
+    ),
     pytest.param(
-        [((R, "HttpListener", "Properties", "DefaultActions", 0, "TargetGroupArn"),
-          {"Ref": "Web1"})],
-        ["HttpListener.Properties.DefaultActions[0].TargetGroupArn: ValidationError: "
-         "Ref Web1 is a AWS::EC2::Instance, expected AWS::ElasticLoadBalancingV2::TargetGroup"],
-        id="Ref to the wrong type"),
+        [
+            (
+                (R, "HttpListener", "Properties", "DefaultActions", 0, "TargetGroupArn"),
+                {"Ref": "Web1"},
+            )
+        ],
+        [
+            "HttpListener.Properties.DefaultActions[0].TargetGroupArn: ValidationError: "
+            "Ref Web1 is a AWS::EC2::Instance, expected AWS::ElasticLoadBalancingV2::TargetGroup"
+        ],
+        id="Ref to the wrong type",
+    ),
     pytest.param(
         [((R, "HttpListener", "Properties", "Port"), 70000)],
-        ["HttpListener.Properties.Port: ValidationError: "
-         "70000 is out of range; must be from 1 to 65535"],
-        id="listener port 70000"),
+        [
+            "HttpListener.Properties.Port: ValidationError: "
+            "70000 is out of range; must be from 1 to 65535"
+        ],
+        id="listener port 70000",
+    ),
     pytest.param(
         [((*TG, "HealthCheckIntervalSeconds"), 4), ((*TG, "HealthCheckTimeoutSeconds"), 2)],
-        ["WebTargets.Properties.HealthCheckIntervalSeconds: ValidationError: "
-         "4 is out of range; must be from 5 to 300"],
-        id="interval 4"),
+        [
+            "WebTargets.Properties.HealthCheckIntervalSeconds: ValidationError: "
+            "4 is out of range; must be from 5 to 300"
+        ],
+        id="interval 4",
+    ),
     pytest.param(
         [((*TG, "HealthCheckIntervalSeconds"), 10), ((*TG, "HealthCheckTimeoutSeconds"), 10)],
-        ["WebTargets.Properties.HealthCheckTimeoutSeconds: ValidationError: "
-         "Health check timeout must be smaller than the interval"],
-        id="timeout equal to interval"),
+        [
+            "WebTargets.Properties.HealthCheckTimeoutSeconds: ValidationError: "
+            "Health check timeout must be smaller than the interval"
+        ],
+        id="timeout equal to interval",
+    ),
     pytest.param(
         [((*TG, "HealthCheckTimeoutSeconds"), 31)],
-        ["WebTargets.Properties.HealthCheckTimeoutSeconds: ValidationError: "
-         "Health check timeout must be smaller than the interval"],
-        id="timeout above the default interval"),
+        [
+            "WebTargets.Properties.HealthCheckTimeoutSeconds: ValidationError: "
+            "Health check timeout must be smaller than the interval"
+        ],
+        id="timeout above the default interval",
+    ),
     pytest.param(
         [((*TG, "UnhealthyThresholdCount"), 1)],
-        ["WebTargets.Properties.UnhealthyThresholdCount: ValidationError: "
-         "1 is out of range; must be from 2 to 10"],
-        id="unhealthy threshold 1"),
+        [
+            "WebTargets.Properties.UnhealthyThresholdCount: ValidationError: "
+            "1 is out of range; must be from 2 to 10"
+        ],
+        id="unhealthy threshold 1",
+    ),
     pytest.param(
         [((*TG, "Matcher"), {"HttpCode": "200-500"})],
-        ["WebTargets.Properties.Matcher.HttpCode: ValidationError: '200-500': ALB success codes "
-         "are values or ranges from 200 to 499, e.g. 200,202 or 200-299"],
-        id="matcher beyond 499"),
+        [
+            "WebTargets.Properties.Matcher.HttpCode: ValidationError: '200-500': ALB success codes "
+            "are values or ranges from 200 to 499, e.g. 200,202 or 200-299"
+        ],
+        id="matcher beyond 499",
+    ),
     pytest.param(
         [((R, "LoadBalancer", "Properties", "Subnets"), [{"Ref": "SubnetA"}])],
-        ["LoadBalancer.Properties.Subnets: ValidationError: "
-         "At least two subnets in two different Availability Zones must be specified"],
-        id="ALB with one subnet"),
+        [
+            "LoadBalancer.Properties.Subnets: ValidationError: "
+            "At least two subnets in two different Availability Zones must be specified"
+        ],
+        id="ALB with one subnet",
+    ),
     pytest.param(
         [((R, "SubnetB", "Properties", "AvailabilityZone"), "us-east-1a")],
-        ["LoadBalancer.Properties.Subnets: ValidationError: "
-         "You can specify only one subnet per Availability Zone"],
-        id="ALB with two subnets in one zone"),
+        [
+            "LoadBalancer.Properties.Subnets: ValidationError: "
+            "You can specify only one subnet per Availability Zone"
+        ],
+        id="ALB with two subnets in one zone",
+    ),
     pytest.param(
-        [((R, "SubnetC"), {"Type": "AWS::EC2::Subnet", "Properties": {
-            "VpcId": {"Ref": "Vpc"}, "CidrBlock": "10.1.2.0/24",
-            "AvailabilityZone": "us-east-1c"}})],
-        ["SubnetC.Properties.CidrBlock: InvalidSubnet.Range: "
-         "10.1.2.0/24 is not inside the VPC 10.0.0.0/16"],
-        id="subnet outside the VPC"),
+        [
+            (
+                (R, "SubnetC"),
+                {
+                    "Type": "AWS::EC2::Subnet",
+                    "Properties": {
+                        "VpcId": {"Ref": "Vpc"},
+                        "CidrBlock": "10.1.2.0/24",
+                        "AvailabilityZone": "us-east-1c",
+                    },
+                },
+            )
+        ],
+        [
+            "SubnetC.Properties.CidrBlock: InvalidSubnet.Range: "
+            "10.1.2.0/24 is not inside the VPC 10.0.0.0/16"
+        ],
+        id="subnet outside the VPC",
+    ),
     pytest.param(
         [((R, "Web1", "Properties", "PrivateIpAddress"), "10.0.3.10")],
-        ["Web1.Properties.PrivateIpAddress: ValidationError: "
-         "10.0.3.10 is not inside the instance's subnet 10.0.1.0/24"],
-        id="instance IP outside its subnet"),
+        [
+            "Web1.Properties.PrivateIpAddress: ValidationError: "
+            "10.0.3.10 is not inside the instance's subnet 10.0.1.0/24"
+        ],
+        id="instance IP outside its subnet",
+    ),
     pytest.param(
         [((R, "Web2", "Properties", "PrivateIpAddress"), "10.0.1.3")],
-        ["Web2.Properties.PrivateIpAddress: ValidationError: "
-         "10.0.1.3 is reserved by AWS in subnet 10.0.1.0/24"],
-        id="instance IP reserved by AWS"),
+        [
+            "Web2.Properties.PrivateIpAddress: ValidationError: "
+            "10.0.1.3 is reserved by AWS in subnet 10.0.1.0/24"
+        ],
+        id="instance IP reserved by AWS",
+    ),
     pytest.param(
         [((R, "Web2", "Properties", "PrivateIpAddress"), "10.0.1.10")],
         ["Web2.Properties.PrivateIpAddress: ValidationError: 10.0.1.10 is already used by Web1"],
-        id="instance IP used twice"),
+        id="instance IP used twice",
+    ),
     pytest.param(
         [((R, "ApiRule"), path_rule(10, "/api/*")), ((R, "AdminRule"), path_rule(10, "/admin/*"))],
         ["AdminRule.Properties.Priority: PriorityInUse: priority 10 is already used by ApiRule"],
-        id="duplicate rule priority"),
+        id="duplicate rule priority",
+    ),
     pytest.param(
         [((R, "ApiRule"), path_rule(0, "/api/*"))],
-        ["ApiRule.Properties.Priority: ValidationError: "
-         "0 is out of range; must be from 1 to 50000"],
-        id="rule priority 0"),
+        [
+            "ApiRule.Properties.Priority: ValidationError: "
+            "0 is out of range; must be from 1 to 50000"
+        ],
+        id="rule priority 0",
+    ),
     pytest.param(
         [((R, "ApiRule"), listener_rule(10, []))],
         ["ApiRule.Properties.Conditions: ValidationError: a rule needs at least one condition"],
-        id="rule without conditions"),
+        id="rule without conditions",
+    ),
     pytest.param(
         [((R, "ApiRule"), path_rule(10))],
-        ["ApiRule.Properties.Conditions[0].PathPatternConfig.Values: ValidationError: "
-         "a condition needs at least one value"],
-        id="condition without values"),
+        [
+            "ApiRule.Properties.Conditions[0].PathPatternConfig.Values: ValidationError: "
+            "a condition needs at least one value"
+        ],
+        id="condition without values",
+    ),
     pytest.param(
         [((R, "HttpListener", "Properties", "Protocol"), "HTTPS")],
-        ["HttpListener.Properties.Certificates: ValidationError: "
-         "A certificate must be specified for HTTPS listeners"],
-        id="HTTPS listener without a certificate"),
+        [
+            "HttpListener.Properties.Certificates: ValidationError: "
+            "A certificate must be specified for HTTPS listeners"
+        ],
+        id="HTTPS listener without a certificate",
+    ),
     pytest.param(
         [((R, "OtherListener"), starter_document()[R]["HttpListener"])],
-        ["OtherListener.Properties.Port: DuplicateListener: port 80 is already used by "
-         "HttpListener"],
-        id="two listeners on one port"),
+        [
+            "OtherListener.Properties.Port: DuplicateListener: port 80 is already used by "
+            "HttpListener"
+        ],
+        id="two listeners on one port",
+    ),
     pytest.param(
         [((R, "Bucket"), {"Type": "AWS::S3::Bucket"})],
-        [f"Bucket.Type: ValidationError: 'AWS::S3::Bucket' is not a resource type the "
-         f"playground models ({SUPPORTED_LIST})"],
-        id="unsupported resource type"),
+        [
+            f"Bucket.Type: ValidationError: 'AWS::S3::Bucket' is not a resource type the "
+            f"playground models ({SUPPORTED_LIST})"
+        ],
+        id="unsupported resource type",
+    ),
 ]
 
 
@@ -238,8 +320,10 @@ def test_an_invalid_document_yields_its_exact_one_line_problems(changes, expecte
 
 
 def test_every_problem_is_reported_and_the_error_reads_one_line_per_problem():
-    document = edited(((R, "HttpListener", "Properties", "Port"), 70000),
-                      ((R, "Web1", "Properties", "PrivateIpAddress"), "10.0.3.10"))
+    document = edited(
+        ((R, "HttpListener", "Properties", "Port"), 70000),
+        ((R, "Web1", "Properties", "PrivateIpAddress"), "10.0.3.10"),
+    )
 
     with pytest.raises(TemplateError) as caught:
         load_topology(dump(document))
@@ -252,21 +336,39 @@ def test_every_problem_is_reported_and_the_error_reads_one_line_per_problem():
     ]
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    pytest.param("{not json", "Template: ValidationError: not valid YAML or JSON: "
-                 "Expecting property name enclosed in double quotes: line 1 column 2 (char 1)",
-                 id="broken JSON"),
-    pytest.param("Resources: [", "Template: ValidationError: not valid YAML or JSON: "
-                 "while parsing a flow node expected the node content, but found '<stream end>'"
-                 '   in "<unicode string>", line 1, column 13:     Resources: [                 ^',
-                 id="broken YAML"),
-    pytest.param("just some words", "Template.Resources: ValidationError: "
-                 "a template needs a Resources mapping", id="prose"),
-    pytest.param("", "Template.Resources: ValidationError: a template needs a Resources mapping",
-                 id="empty"),
-    pytest.param("Resources: [a, b]", "Template.Resources: ValidationError: "
-                 "a template needs a Resources mapping", id="Resources not a mapping"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            "{not json",
+            "Template: ValidationError: not valid YAML or JSON: "
+            "Expecting property name enclosed in double quotes: line 1 column 2 (char 1)",
+            id="broken JSON",
+        ),
+        pytest.param(
+            "Resources: [",
+            "Template: ValidationError: not valid YAML or JSON: "
+            "while parsing a flow node expected the node content, but found '<stream end>'"
+            '   in "<unicode string>", line 1, column 13:     Resources: [                 ^',
+            id="broken YAML",
+        ),
+        pytest.param(
+            "just some words",
+            "Template.Resources: ValidationError: a template needs a Resources mapping",
+            id="prose",
+        ),
+        pytest.param(
+            "",
+            "Template.Resources: ValidationError: a template needs a Resources mapping",
+            id="empty",
+        ),
+        pytest.param(
+            "Resources: [a, b]",
+            "Template.Resources: ValidationError: a template needs a Resources mapping",
+            id="Resources not a mapping",
+        ),
+    ],
+)
 def test_a_document_that_is_not_a_template_yields_one_problem(text, expected):
     assert problems(text) == [expected]
 
@@ -291,40 +393,77 @@ def test_a_target_that_is_not_a_mapping_is_a_problem_not_a_crash():
 
 
 def test_a_query_string_value_that_is_not_a_key_value_mapping_is_a_problem_not_a_crash():
-    document = edited(((R, "ApiRule"), listener_rule(10, [
-        {"Field": "query-string", "QueryStringConfig": {"Values": ["beta"]}}])))
+    document = edited(
+        (
+            (R, "ApiRule"),
+            listener_rule(
+                10, [{"Field": "query-string", "QueryStringConfig": {"Values": ["beta"]}}]
+            ),
+        )
+    )
 
     assert problem_sites(document)[0][0] == "ApiRule"
 
 
 def test_a_source_ip_value_that_is_not_a_cidr_is_rejected():
-    document = edited(((R, "ApiRule"), listener_rule(10, [
-        {"Field": "source-ip", "SourceIpConfig": {"Values": ["not-a-cidr"]}}])))
+    document = edited(
+        (
+            (R, "ApiRule"),
+            listener_rule(
+                10, [{"Field": "source-ip", "SourceIpConfig": {"Values": ["not-a-cidr"]}}]
+            ),
+        )
+    )
 
     assert problem_sites(document) == [
-        ("ApiRule", "Properties.Conditions[0].SourceIpConfig.Values[0]")]
+        ("ApiRule", "Properties.Conditions[0].SourceIpConfig.Values[0]")
+    ]
 
 
 def test_an_http_header_condition_needs_a_header_name():
-    document = edited(((R, "ApiRule"), listener_rule(10, [
-        {"Field": "http-header", "HttpHeaderConfig": {"Values": ["beta"]}}])))
+    document = edited(
+        (
+            (R, "ApiRule"),
+            listener_rule(10, [{"Field": "http-header", "HttpHeaderConfig": {"Values": ["beta"]}}]),
+        )
+    )
 
     assert problem_sites(document) == [
-        ("ApiRule", "Properties.Conditions[0].HttpHeaderConfig.HttpHeaderName")]
+        ("ApiRule", "Properties.Conditions[0].HttpHeaderConfig.HttpHeaderName")
+    ]
 
 
 def test_a_rule_takes_at_most_one_path_pattern_condition():
-    document = edited(((R, "ApiRule"), listener_rule(10, [
-        {"Field": "path-pattern", "PathPatternConfig": {"Values": ["/api/*"]}},
-        {"Field": "path-pattern", "PathPatternConfig": {"Values": ["/v1/*"]}}])))
+    document = edited(
+        (
+            (R, "ApiRule"),
+            listener_rule(
+                10,
+                [
+                    {"Field": "path-pattern", "PathPatternConfig": {"Values": ["/api/*"]}},
+                    {"Field": "path-pattern", "PathPatternConfig": {"Values": ["/v1/*"]}},
+                ],
+            ),
+        )
+    )
 
     assert [site[0] for site in problem_sites(document)] == ["ApiRule"]
 
 
 def test_a_subnet_overlapping_another_is_rejected():
-    document = edited(((R, "SubnetC"), {"Type": "AWS::EC2::Subnet", "Properties": {
-        "VpcId": {"Ref": "Vpc"}, "CidrBlock": "10.0.1.128/25",
-        "AvailabilityZone": "us-east-1c"}}))
+    document = edited(
+        (
+            (R, "SubnetC"),
+            {
+                "Type": "AWS::EC2::Subnet",
+                "Properties": {
+                    "VpcId": {"Ref": "Vpc"},
+                    "CidrBlock": "10.0.1.128/25",
+                    "AvailabilityZone": "us-east-1c",
+                },
+            },
+        )
+    )
 
     assert problem_sites(document) == [("SubnetC", "Properties.CidrBlock")]
 

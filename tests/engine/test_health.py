@@ -47,7 +47,8 @@ def unhealthy_target(check: HealthCheck) -> TargetHealth:
 
 def test_a_registered_target_starts_initial_with_registration_in_progress():
     assert TargetHealth() == TargetHealth(
-        state=INITIAL, reason=REGISTRATION_IN_PROGRESS, description="", passes=0, failures=0)
+        state=INITIAL, reason=REGISTRATION_IN_PROGRESS, description="", passes=0, failures=0
+    )
 
 
 def test_one_passing_check_brings_an_initial_target_in_whatever_the_healthy_threshold():
@@ -57,7 +58,8 @@ def test_one_passing_check_brings_an_initial_target_in_whatever_the_healthy_thre
 
     assert health == TargetHealth(state=HEALTHY, reason=None, passes=1, failures=0)
     assert change == HealthChanged(
-        state=HEALTHY, previous=INITIAL, reason=None, description="", at=30.0)
+        state=HEALTHY, previous=INITIAL, reason=None, description="", at=30.0
+    )
 
 
 def test_an_initial_target_stays_initial_after_one_failure_then_turns_unhealthy_on_the_second():
@@ -69,10 +71,15 @@ def test_an_initial_target_stays_initial_after_one_failure_then_turns_unhealthy_
 
     health, change = step(health, failed(60.0, RESPONSE_CODE_MISMATCH, MISMATCH_500), check)
     assert health == TargetHealth(
-        state=UNHEALTHY, reason=RESPONSE_CODE_MISMATCH, description=MISMATCH_500, failures=2)
+        state=UNHEALTHY, reason=RESPONSE_CODE_MISMATCH, description=MISMATCH_500, failures=2
+    )
     assert change == HealthChanged(
-        state=UNHEALTHY, previous=INITIAL, reason=RESPONSE_CODE_MISMATCH,
-        description=MISMATCH_500, at=60.0)
+        state=UNHEALTHY,
+        previous=INITIAL,
+        reason=RESPONSE_CODE_MISMATCH,
+        description=MISMATCH_500,
+        at=60.0,
+    )
 
 
 def test_an_initial_target_that_failed_once_still_needs_only_one_pass():
@@ -83,7 +90,8 @@ def test_an_initial_target_that_failed_once_still_needs_only_one_pass():
 
     assert health == TargetHealth(state=HEALTHY, reason=None, passes=1, failures=0)
     assert change == HealthChanged(
-        state=HEALTHY, previous=INITIAL, reason=None, description="", at=60.0)
+        state=HEALTHY, previous=INITIAL, reason=None, description="", at=60.0
+    )
 
 
 @pytest.mark.parametrize("threshold", [2, 3, 10])
@@ -98,11 +106,18 @@ def test_a_healthy_target_turns_unhealthy_after_exactly_unhealthy_threshold_fail
 
     health, change = step(health, failed(99.0, FAILED_HEALTH_CHECKS, "connection refused"), check)
     assert health == TargetHealth(
-        state=UNHEALTHY, reason=FAILED_HEALTH_CHECKS, description="connection refused",
-        failures=threshold)
+        state=UNHEALTHY,
+        reason=FAILED_HEALTH_CHECKS,
+        description="connection refused",
+        failures=threshold,
+    )
     assert change == HealthChanged(
-        state=UNHEALTHY, previous=HEALTHY, reason=FAILED_HEALTH_CHECKS,
-        description="connection refused", at=99.0)
+        state=UNHEALTHY,
+        previous=HEALTHY,
+        reason=FAILED_HEALTH_CHECKS,
+        description="connection refused",
+        at=99.0,
+    )
 
 
 def test_a_pass_between_failures_resets_the_consecutive_failure_count():
@@ -121,7 +136,8 @@ def test_a_pass_between_failures_resets_the_consecutive_failure_count():
     health, change = step(health, failed(120.0), check)
     assert health == TargetHealth(state=UNHEALTHY, reason=TIMEOUT, failures=2)
     assert change == HealthChanged(
-        state=UNHEALTHY, previous=HEALTHY, reason=TIMEOUT, description="", at=120.0)
+        state=UNHEALTHY, previous=HEALTHY, reason=TIMEOUT, description="", at=120.0
+    )
 
 
 @pytest.mark.parametrize("threshold", [2, 5, 10])
@@ -138,7 +154,8 @@ def test_an_unhealthy_target_recovers_after_exactly_healthy_threshold_passes(thr
     health, change = step(health, passed(99.0), check)
     assert health == TargetHealth(state=HEALTHY, reason=None, passes=threshold, failures=0)
     assert change == HealthChanged(
-        state=HEALTHY, previous=UNHEALTHY, reason=None, description="", at=99.0)
+        state=HEALTHY, previous=UNHEALTHY, reason=None, description="", at=99.0
+    )
 
 
 def test_a_failure_while_recovering_restarts_the_pass_count():
@@ -149,7 +166,8 @@ def test_a_failure_while_recovering_restarts_the_pass_count():
         health, _ = step(health, passed(at), check)
     health, change = step(health, failed(30.0, RESPONSE_CODE_MISMATCH, MISMATCH_500), check)
     assert health == TargetHealth(
-        state=UNHEALTHY, reason=RESPONSE_CODE_MISMATCH, description=MISMATCH_500, failures=1)
+        state=UNHEALTHY, reason=RESPONSE_CODE_MISMATCH, description=MISMATCH_500, failures=1
+    )
     assert change is None
 
     for at in (40.0, 50.0):
@@ -158,7 +176,8 @@ def test_a_failure_while_recovering_restarts_the_pass_count():
     health, change = step(health, passed(60.0), check)
     assert health.state == HEALTHY
     assert change == HealthChanged(
-        state=HEALTHY, previous=UNHEALTHY, reason=None, description="", at=60.0)
+        state=HEALTHY, previous=UNHEALTHY, reason=None, description="", at=60.0
+    )
 
 
 def test_an_unhealthy_target_reports_the_latest_failures_reason():
@@ -168,7 +187,8 @@ def test_an_unhealthy_target_reports_the_latest_failures_reason():
     health, change = step(health, failed(90.0, FAILED_HEALTH_CHECKS, "connection reset"), check)
 
     assert health == TargetHealth(
-        state=UNHEALTHY, reason=FAILED_HEALTH_CHECKS, description="connection reset", failures=3)
+        state=UNHEALTHY, reason=FAILED_HEALTH_CHECKS, description="connection reset", failures=3
+    )
     assert change is None  # the state did not change
 
 
@@ -186,13 +206,16 @@ def test_check_failed_accepts_the_aws_failed_check_reason_codes(reason):
     assert CheckFailed(at=0.0, reason=reason).reason == reason
 
 
-@pytest.mark.parametrize("reason", [
-    "timeout",
-    "Target.timeout",
-    "",
-    REGISTRATION_IN_PROGRESS,  # an AWS code, but not one a failed check gives
-    "Target.NotRegistered",
-])
+@pytest.mark.parametrize(
+    "reason",
+    [
+        "timeout",
+        "Target.timeout",
+        "",
+        REGISTRATION_IN_PROGRESS,  # an AWS code, but not one a failed check gives
+        "Target.NotRegistered",
+    ],
+)
 def test_check_failed_rejects_a_reason_that_is_not_an_aws_failed_check_code(reason):
     with pytest.raises(ValueError, match="not a failed-check reason code"):
         CheckFailed(at=0.0, reason=reason)
@@ -204,23 +227,26 @@ def test_check_events_are_frozen():
         event.at = 2.0  # type: ignore[misc]
 
 
-@pytest.mark.parametrize(("matcher", "status", "accepted"), [
-    ("200", 200, True),
-    ("200", 201, False),
-    ("200", 199, False),
-    ("200,202", 200, True),
-    ("200,202", 202, True),
-    ("200,202", 201, False),
-    ("200-299", 200, True),
-    ("200-299", 250, True),
-    ("200-299", 299, True),
-    ("200-299", 300, False),
-    ("200-299", 199, False),
-    ("200, 202", 202, True),
-    ("200-204,301", 204, True),
-    ("200-204,301", 301, True),
-    ("200-204,301", 302, False),
-])
+@pytest.mark.parametrize(
+    ("matcher", "status", "accepted"),
+    [
+        ("200", 200, True),
+        ("200", 201, False),
+        ("200", 199, False),
+        ("200,202", 200, True),
+        ("200,202", 202, True),
+        ("200,202", 201, False),
+        ("200-299", 200, True),
+        ("200-299", 250, True),
+        ("200-299", 299, True),
+        ("200-299", 300, False),
+        ("200-299", 199, False),
+        ("200, 202", 202, True),
+        ("200-204,301", 204, True),
+        ("200-204,301", 301, True),
+        ("200-204,301", 302, False),
+    ],
+)
 def test_matcher_accepts_exactly_the_listed_codes_and_ranges(matcher, status, accepted):
     assert parse_matcher(matcher)(status) is accepted
 

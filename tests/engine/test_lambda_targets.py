@@ -11,8 +11,15 @@ ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/Fn/0"
 
 
 def _event(**kw):
-    values = {"method": "GET", "path": "/", "query": "", "headers": [], "body": b"",
-              "target_group_arn": ARN, "multi_value": False}
+    values = {
+        "method": "GET",
+        "path": "/",
+        "query": "",
+        "headers": [],
+        "body": b"",
+        "target_group_arn": ARN,
+        "multi_value": False,
+    }
     return event(**{**values, **kw})
 
 
@@ -28,13 +35,16 @@ def test_multi_value_keeps_every_value():
     assert built["multiValueQueryStringParameters"] == {"k": ["1", "2"]}
 
 
-@pytest.mark.parametrize(("headers", "encoded"), [
-    ([("content-type", "text/plain")], False),
-    ([("content-type", "application/json")], False),
-    ([("content-type", "application/octet-stream")], True),
-    ([("content-type", "text/plain"), ("content-encoding", "gzip")], True),
-    ([], True),
-])
+@pytest.mark.parametrize(
+    ("headers", "encoded"),
+    [
+        ([("content-type", "text/plain")], False),
+        ([("content-type", "application/json")], False),
+        ([("content-type", "application/octet-stream")], True),
+        ([("content-type", "text/plain"), ("content-encoding", "gzip")], True),
+        ([], True),
+    ],
+)
 def test_the_body_is_base64_unless_textual_and_unencoded(headers, encoded):
     built = _event(headers=headers, body=b"hello")
     assert built["isBase64Encoded"] is encoded
@@ -47,10 +57,18 @@ def test_a_request_body_over_one_megabyte_is_refused():
     assert (caught.value.status, caught.value.reason) == (413, "LambdaRequestTooLarge")
 
 
-@pytest.mark.parametrize("answer", [
-    None, [], {"headers": {}}, {"statusCode": "200"}, {"statusCode": 200, "headers": []},
-    {"statusCode": 200, "body": 5}, {"statusCode": 200, "isBase64Encoded": True, "body": "***"},
-])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        None,
+        [],
+        {"headers": {}},
+        {"statusCode": "200"},
+        {"statusCode": 200, "headers": []},
+        {"statusCode": 200, "body": 5},
+        {"statusCode": 200, "isBase64Encoded": True, "body": "***"},
+    ],
+)
 def test_a_malformed_answer_is_502_lambda_invalid_response(answer):
     with pytest.raises(LambdaError) as caught:
         response(answer, multi_value=False)
@@ -58,12 +76,20 @@ def test_a_malformed_answer_is_502_lambda_invalid_response(answer):
 
 
 def test_a_base64_answer_is_decoded_and_hop_by_hop_headers_dropped():
-    answer = response({"statusCode": 201, "isBase64Encoded": True,
-                       "body": base64.b64encode(b"\x00hi").decode(),
-                       "headers": {"Content-Type": "x/y", "Connection": "close"}},
-                      multi_value=False)
-    assert (answer.status, answer.headers, answer.body) == (201, (("Content-Type", "x/y"),),
-                                                           b"\x00hi")
+    answer = response(
+        {
+            "statusCode": 201,
+            "isBase64Encoded": True,
+            "body": base64.b64encode(b"\x00hi").decode(),
+            "headers": {"Content-Type": "x/y", "Connection": "close"},
+        },
+        multi_value=False,
+    )
+    assert (answer.status, answer.headers, answer.body) == (
+        201,
+        (("Content-Type", "x/y"),),
+        b"\x00hi",
+    )
 
 
 def test_the_fail_handler_is_502_lambda_unhandled():

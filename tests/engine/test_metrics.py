@@ -7,34 +7,68 @@ TARGET = "10.0.1.10:80"
 
 def one_request(**request) -> dict:
     window = MetricsWindow()
-    window.record(**{"lb": "Alb", "target_group": "WebTargets", "target": TARGET,
-                     "target_seconds": None, **request})
+    window.record(
+        **{
+            "lb": "Alb",
+            "target_group": "WebTargets",
+            "target": TARGET,
+            "target_seconds": None,
+            **request,
+        }
+    )
     return window.close(1.0, {})
 
 
-@pytest.mark.parametrize(("request_", "expected"), [
-    pytest.param({"elb_status": 200, "target_status": 200},
-                 {"RequestCount": 1, "HTTPCode_Target_2XX_Count": 1}, id="forwarded 200"),
-    pytest.param({"elb_status": 404, "target_status": 404},
-                 {"RequestCount": 1, "HTTPCode_Target_4XX_Count": 1}, id="target's 404"),
-    pytest.param({"elb_status": 500, "target_status": 500},
-                 {"RequestCount": 1, "HTTPCode_Target_5XX_Count": 1}, id="target's 500"),
-    pytest.param({"target": None, "elb_status": 503, "target_status": None},
-                 {"HTTPCode_ELB_5XX_Count": 1, "HTTPCode_ELB_503_Count": 1},
-                 id="no registered targets"),
-    pytest.param({"elb_status": 502, "target_status": None},
-                 {"RequestCount": 1, "HTTPCode_ELB_5XX_Count": 1, "HTTPCode_ELB_502_Count": 1},
-                 id="target chosen, connection refused"),
-    pytest.param({"elb_status": 504, "target_status": None},
-                 {"RequestCount": 1, "HTTPCode_ELB_5XX_Count": 1, "HTTPCode_ELB_504_Count": 1},
-                 id="target chosen, timed out"),
-    pytest.param({"target": None, "target_group": None, "elb_status": 400, "target_status": None},
-                 {"HTTPCode_ELB_4XX_Count": 1}, id="malformed request"),
-    pytest.param({"target": None, "target_group": None, "elb_status": 301, "target_status": None},
-                 {"HTTPCode_ELB_3XX_Count": 1}, id="redirect action"),
-    pytest.param({"target": None, "target_group": None, "elb_status": 460, "target_status": None},
-                 {"HTTPCode_ELB_4XX_Count": 1}, id="client closed early"),
-])
+@pytest.mark.parametrize(
+    ("request_", "expected"),
+    [
+        pytest.param(
+            {"elb_status": 200, "target_status": 200},
+            {"RequestCount": 1, "HTTPCode_Target_2XX_Count": 1},
+            id="forwarded 200",
+        ),
+        pytest.param(
+            {"elb_status": 404, "target_status": 404},
+            {"RequestCount": 1, "HTTPCode_Target_4XX_Count": 1},
+            id="target's 404",
+        ),
+        pytest.param(
+            {"elb_status": 500, "target_status": 500},
+            {"RequestCount": 1, "HTTPCode_Target_5XX_Count": 1},
+            id="target's 500",
+        ),
+        pytest.param(
+            {"target": None, "elb_status": 503, "target_status": None},
+            {"HTTPCode_ELB_5XX_Count": 1, "HTTPCode_ELB_503_Count": 1},
+            id="no registered targets",
+        ),
+        pytest.param(
+            {"elb_status": 502, "target_status": None},
+            {"RequestCount": 1, "HTTPCode_ELB_5XX_Count": 1, "HTTPCode_ELB_502_Count": 1},
+            id="target chosen, connection refused",
+        ),
+        pytest.param(
+            {"elb_status": 504, "target_status": None},
+            {"RequestCount": 1, "HTTPCode_ELB_5XX_Count": 1, "HTTPCode_ELB_504_Count": 1},
+            id="target chosen, timed out",
+        ),
+        pytest.param(
+            {"target": None, "target_group": None, "elb_status": 400, "target_status": None},
+            {"HTTPCode_ELB_4XX_Count": 1},
+            id="malformed request",
+        ),
+        pytest.param(
+            {"target": None, "target_group": None, "elb_status": 301, "target_status": None},
+            {"HTTPCode_ELB_3XX_Count": 1},
+            id="redirect action",
+        ),
+        pytest.param(
+            {"target": None, "target_group": None, "elb_status": 460, "target_status": None},
+            {"HTTPCode_ELB_4XX_Count": 1},
+            id="client closed early",
+        ),
+    ],
+)
 def test_load_balancer_counts_request_count_only_when_a_target_was_chosen(request_, expected):
     assert one_request(**request_)["load_balancers"] == {"Alb": expected}
 
@@ -42,8 +76,13 @@ def test_load_balancer_counts_request_count_only_when_a_target_was_chosen(reques
 def test_a_target_answer_is_counted_for_its_target_group_with_its_response_time():
     metrics = one_request(elb_status=200, target_status=200, target_seconds=0.05)
 
-    assert metrics["target_groups"] == {"WebTargets": {
-        "RequestCount": 1, "HTTPCode_Target_2XX_Count": 1, "TargetResponseTime": 0.05}}
+    assert metrics["target_groups"] == {
+        "WebTargets": {
+            "RequestCount": 1,
+            "HTTPCode_Target_2XX_Count": 1,
+            "TargetResponseTime": 0.05,
+        }
+    }
 
 
 def test_a_request_no_target_answered_adds_nothing_to_the_target_group():
@@ -55,8 +94,14 @@ def test_a_request_no_target_answered_adds_nothing_to_the_target_group():
 def test_target_response_time_is_the_windows_mean():
     window = MetricsWindow()
     for seconds in (0.01, 0.02, 0.06):
-        window.record(lb="Alb", target_group="WebTargets", target=TARGET, elb_status=200,
-                      target_status=200, target_seconds=seconds)
+        window.record(
+            lb="Alb",
+            target_group="WebTargets",
+            target=TARGET,
+            elb_status=200,
+            target_status=200,
+            target_seconds=seconds,
+        )
 
     metrics = window.close(1.0, {})
 
@@ -68,7 +113,9 @@ def test_closing_a_window_reports_healthy_and_unhealthy_hosts_per_target_group()
     metrics = MetricsWindow().close(12.34567, {"WebTargets": (2, 1), "ApiTargets": (0, 0)})
 
     assert metrics == {
-        "type": "metrics", "t": 12.346, "load_balancers": {},
+        "type": "metrics",
+        "t": 12.346,
+        "load_balancers": {},
         "target_groups": {
             "WebTargets": {"HealthyHostCount": 2, "UnHealthyHostCount": 1},
             "ApiTargets": {"HealthyHostCount": 0, "UnHealthyHostCount": 0},

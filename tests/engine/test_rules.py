@@ -14,8 +14,12 @@ DEFAULT_ACTIONS = (Action(type="forward", target_groups=(("DefaultTargets", 1),)
 
 def facts(**overrides) -> RequestFacts:
     values = {
-        "method": "GET", "host": "shop.example.com", "path": "/", "query": "",
-        "headers": (), "source_ip": "203.0.113.7",
+        "method": "GET",
+        "host": "shop.example.com",
+        "path": "/",
+        "query": "",
+        "headers": (),
+        "source_ip": "203.0.113.7",
     }
     return RequestFacts(**{**values, **overrides})
 
@@ -25,13 +29,15 @@ def actions(priority: int) -> tuple[Action, ...]:
 
 
 def rule(priority: int, *conditions: Condition) -> Rule:
-    return Rule(name=f"Rule{priority}", priority=priority, conditions=conditions,
-                actions=actions(priority))
+    return Rule(
+        name=f"Rule{priority}", priority=priority, conditions=conditions, actions=actions(priority)
+    )
 
 
 def listener(*rules: Rule) -> Listener:
-    return Listener(name="HttpListener", protocol="HTTP", port=80,
-                    default_actions=DEFAULT_ACTIONS, rules=rules)
+    return Listener(
+        name="HttpListener", protocol="HTTP", port=80, default_actions=DEFAULT_ACTIONS, rules=rules
+    )
 
 
 def when(field: str, *values: str, header: str | None = None) -> Condition:
@@ -50,39 +56,45 @@ NO_MATCH = Matched(DEFAULT, None, DEFAULT_ACTIONS)
 
 
 # --- wildcards ---------------------------------------------------------------------------------
-@pytest.mark.parametrize(("pattern", "value", "expected"), [
-    ("*.example.com", "test.example.com", True),
-    ("*.example.com", "a.b.example.com", True),
-    ("*.example.com", "example.com", False),  # AWS's own example: whole field
-    ("www.example.???", "www.example.com", True),
-    ("www.example.???", "www.example.co", False),
-    ("www.example.???", "www.example.info", False),
-    ("/img/*", "/img/picture.jpg", True),
-    ("/img/*", "/img/", True),
-    ("/img/*", "/img", False),
-    ("/api", "/api/", False),
-    ("/api", "/v1/api", False),
-    ("*", "", True),
-    ("?", "", False),
-    ("a*b*c", "abbbc", True),
-    ("a*b*c", "acb", False),
-    ("a.c", "abc", False),  # "." is not a wildcard
-    ("/(x)+[y]", "/(x)+[y]", True),  # nor are regex or fnmatch brackets
-    ("a\\*b", "a*b", True),  # an escaped "*" is literal
-    ("a\\*b", "axxb", False),
-    ("a\\?", "a?", True),
-    ("a\\?", "ab", False),
-])
+@pytest.mark.parametrize(
+    ("pattern", "value", "expected"),
+    [
+        ("*.example.com", "test.example.com", True),
+        ("*.example.com", "a.b.example.com", True),
+        ("*.example.com", "example.com", False),  # AWS's own example: whole field
+        ("www.example.???", "www.example.com", True),
+        ("www.example.???", "www.example.co", False),
+        ("www.example.???", "www.example.info", False),
+        ("/img/*", "/img/picture.jpg", True),
+        ("/img/*", "/img/", True),
+        ("/img/*", "/img", False),
+        ("/api", "/api/", False),
+        ("/api", "/v1/api", False),
+        ("*", "", True),
+        ("?", "", False),
+        ("a*b*c", "abbbc", True),
+        ("a*b*c", "acb", False),
+        ("a.c", "abc", False),  # "." is not a wildcard
+        ("/(x)+[y]", "/(x)+[y]", True),  # nor are regex or fnmatch brackets
+        ("a\\*b", "a*b", True),  # an escaped "*" is literal
+        ("a\\*b", "axxb", False),
+        ("a\\?", "a?", True),
+        ("a\\?", "ab", False),
+    ],
+)
 def test_wildcard_patterns_match_the_whole_field(pattern, value, expected):
     assert wildcard_match(pattern, value, ignore_case=False) is expected
 
 
-@pytest.mark.parametrize(("pattern", "value", "ignore_case", "expected"), [
-    ("/API/*", "/api/users", False, False),
-    ("/API/*", "/api/users", True, True),
-    ("*.Example.COM", "shop.example.com", True, True),
-    ("*.Example.COM", "shop.example.com", False, False),
-])
+@pytest.mark.parametrize(
+    ("pattern", "value", "ignore_case", "expected"),
+    [
+        ("/API/*", "/api/users", False, False),
+        ("/API/*", "/api/users", True, True),
+        ("*.Example.COM", "shop.example.com", True, True),
+        ("*.Example.COM", "shop.example.com", False, False),
+    ],
+)
 def test_wildcard_case_follows_ignore_case(pattern, value, ignore_case, expected):
     assert wildcard_match(pattern, value, ignore_case=ignore_case) is expected
 
@@ -114,8 +126,9 @@ def test_the_first_rule_in_priority_order_that_matches_wins():
 
 
 def test_a_later_rule_matches_when_the_earlier_ones_do_not():
-    rules = listener(rule(5, when("path-pattern", "/api/*")),
-                     rule(10, when("path-pattern", "/img/*")))
+    rules = listener(
+        rule(5, when("path-pattern", "/api/*")), rule(10, when("path-pattern", "/img/*"))
+    )
 
     assert route(rules, facts(path="/img/a.png")) == matched(10)
 
@@ -157,8 +170,9 @@ def test_any_value_of_one_condition_may_match():
 
 # --- path-pattern ------------------------------------------------------------------------------
 def test_path_matching_ignores_the_query_string():
-    rules = listener(rule(5, when("path-pattern", "/search")),
-                     rule(6, when("path-pattern", "*q=1*")))
+    rules = listener(
+        rule(5, when("path-pattern", "/search")), rule(6, when("path-pattern", "*q=1*"))
+    )
 
     assert route(rules, facts(path="/search", query="q=1")) == matched(5)
     assert route(rules, facts(path="/find", query="q=1")) == NO_MATCH
@@ -178,21 +192,30 @@ def test_path_matching_does_not_percent_decode():
 
 
 # --- host-header -------------------------------------------------------------------------------
-@pytest.mark.parametrize("host", [
-    "shop.example.com", "SHOP.Example.Com", "shop.example.com:8080", "Shop.Example.COM:80",
-])
+@pytest.mark.parametrize(
+    "host",
+    [
+        "shop.example.com",
+        "SHOP.Example.Com",
+        "shop.example.com:8080",
+        "Shop.Example.COM:80",
+    ],
+)
 def test_host_matching_ignores_case_and_port(host):
     rules = listener(rule(5, when("host-header", "shop.example.com")))
 
     assert route(rules, facts(host=host)) == matched(5)
 
 
-@pytest.mark.parametrize(("host", "expected"), [
-    ("api.example.com", True),
-    ("API.example.com:443", True),
-    ("example.com", False),
-    ("api.example.org", False),
-])
+@pytest.mark.parametrize(
+    ("host", "expected"),
+    [
+        ("api.example.com", True),
+        ("API.example.com:443", True),
+        ("example.com", False),
+        ("api.example.org", False),
+    ],
+)
 def test_host_wildcards_need_the_whole_name(host, expected):
     rules = listener(rule(5, when("host-header", "*.example.com")))
 
@@ -200,9 +223,16 @@ def test_host_wildcards_need_the_whole_name(host, expected):
 
 
 # --- http-request-method -----------------------------------------------------------------------
-@pytest.mark.parametrize(("method", "expected"), [
-    ("GET", True), ("POST", True), ("get", False), ("PUT", False), ("GETS", False),
-])
+@pytest.mark.parametrize(
+    ("method", "expected"),
+    [
+        ("GET", True),
+        ("POST", True),
+        ("get", False),
+        ("PUT", False),
+        ("GETS", False),
+    ],
+)
 def test_method_matching_is_exact_and_case_sensitive(method, expected):
     rules = listener(rule(5, when("http-request-method", "GET", "POST")))
 
@@ -231,26 +261,32 @@ def test_a_missing_header_does_not_match():
 
 
 # --- query-string ------------------------------------------------------------------------------
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("version=v1", True),
-    ("a=1&version=v1", True),
-    ("VERSION=V1", True),  # key and value ignore case
-    ("version=v2", False),
-    ("other=v1", False),
-    ("", False),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("version=v1", True),
+        ("a=1&version=v1", True),
+        ("VERSION=V1", True),  # key and value ignore case
+        ("version=v2", False),
+        ("other=v1", False),
+        ("", False),
+    ],
+)
 def test_a_query_condition_with_a_key_matches_that_key_only(raw, expected):
     rules = listener(rule(5, query(("version", "v1"))))
 
     assert (route(rules, facts(query=raw)) == matched(5)) is expected
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("version=v1", True),
-    ("anything=v1", True),
-    ("a=1&b=v1", True),
-    ("v1=other", False),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("version=v1", True),
+        ("anything=v1", True),
+        ("a=1&b=v1", True),
+        ("v1=other", False),
+    ],
+)
 def test_a_query_condition_without_a_key_matches_the_value_under_any_key(raw, expected):
     rules = listener(rule(5, query((None, "v1"))))
 
@@ -264,9 +300,15 @@ def test_any_listed_query_pair_may_match():
     assert route(rules, facts(query="lang=fr")) == NO_MATCH
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("q=a*b", True), ("q=axxb", False), ("q=what?", True), ("q=whatx", False),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("q=a*b", True),
+        ("q=axxb", False),
+        ("q=what?", True),
+        ("q=whatx", False),
+    ],
+)
 def test_query_values_escape_a_literal_star_or_question_mark_with_a_backslash(raw, expected):
     rules = listener(rule(5, query((None, "a\\*b"), (None, "what\\?"))))
 
@@ -291,13 +333,16 @@ def test_source_ip_matches_the_tcp_peer_and_ignores_x_forwarded_for():
     assert route(rules, proxied) == matched(5)
 
 
-@pytest.mark.parametrize(("source_ip", "expected"), [
-    ("192.0.2.10", True),
-    ("192.0.2.11", False),
-    ("198.51.100.200", True),
-    ("2001:db8::1", True),
-    ("2001:db9::1", False),
-])
+@pytest.mark.parametrize(
+    ("source_ip", "expected"),
+    [
+        ("192.0.2.10", True),
+        ("192.0.2.11", False),
+        ("198.51.100.200", True),
+        ("2001:db8::1", True),
+        ("2001:db9::1", False),
+    ],
+)
 def test_source_ip_takes_any_of_its_cidrs_ipv4_or_ipv6(source_ip, expected):
     cidrs = when("source-ip", "192.0.2.10/32", "198.51.100.0/24", "2001:db8::/32")
     rules = listener(rule(5, cidrs))
@@ -313,10 +358,16 @@ def test_an_ipv4_peer_does_not_match_an_ipv6_cidr():
 
 def test_a_loaded_template_routes_a_host_and_query_rule():
     document = starter_document()
-    document["Resources"]["BetaRule"] = listener_rule(7, [
-        {"Field": "host-header", "HostHeaderConfig": {"Values": ["*.example.com"]}},
-        {"Field": "query-string", "QueryStringConfig": {"Values": [{"Key": "beta", "Value": "1"}]}},
-    ])
+    document["Resources"]["BetaRule"] = listener_rule(
+        7,
+        [
+            {"Field": "host-header", "HostHeaderConfig": {"Values": ["*.example.com"]}},
+            {
+                "Field": "query-string",
+                "QueryStringConfig": {"Values": [{"Key": "beta", "Value": "1"}]},
+            },
+        ],
+    )
     http = load_topology(dump(document)).load_balancers[0].listeners[0]
 
     hit = route(http, facts(host="www.example.com:80", query="beta=1"))

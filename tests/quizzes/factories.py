@@ -30,9 +30,12 @@ def make_question(*, topics=("health-checks",), correct=(1,), choices=4, **field
     question.topics.set([make_topic(slug) for slug in topics])
     for position in range(1, choices + 1):
         Choice.objects.create(
-            question=question, position=position,
-            text_en=f"Choice {position}", text_ko=f"보기 {position}",
-            explanation_en=f"Why {position}.", explanation_ko=f"{position}번 설명.",
+            question=question,
+            position=position,
+            text_en=f"Choice {position}",
+            text_ko=f"보기 {position}",
+            explanation_en=f"Why {position}.",
+            explanation_ko=f"{position}번 설명.",
             is_correct=position in correct,
         )
     return question
@@ -41,9 +44,13 @@ def make_question(*, topics=("health-checks",), correct=(1,), choices=4, **field
 def make_exam(**fields) -> QuestionSet:
     number = next(_numbers)
     defaults = {
-        "slug": f"exam-{number}", "kind": QuestionSet.Kind.EXAM,
-        "title_en": f"Exam {number}", "title_ko": f"시험 {number}",
-        "question_count": 5, "time_limit_minutes": 10, "passing_percent": 60,
+        "slug": f"exam-{number}",
+        "kind": QuestionSet.Kind.EXAM,
+        "title_en": f"Exam {number}",
+        "title_ko": f"시험 {number}",
+        "question_count": 5,
+        "time_limit_minutes": 10,
+        "passing_percent": 60,
         "is_published": True,
     }
     return QuestionSet.objects.create(**{**defaults, **fields})
@@ -52,8 +59,11 @@ def make_exam(**fields) -> QuestionSet:
 def make_practice_set(topics=("health-checks",), **fields) -> QuestionSet:
     number = next(_numbers)
     defaults = {
-        "slug": f"practice-{number}", "kind": QuestionSet.Kind.PRACTICE,
-        "title_en": f"Practice {number}", "title_ko": f"연습 {number}", "is_published": True,
+        "slug": f"practice-{number}",
+        "kind": QuestionSet.Kind.PRACTICE,
+        "title_en": f"Practice {number}",
+        "title_ko": f"연습 {number}",
+        "is_published": True,
     }
     question_set = QuestionSet.objects.create(**{**defaults, **fields})
     question_set.topics.set([make_topic(slug) for slug in topics])

@@ -55,9 +55,14 @@ def test_the_language_filter_finds_questions_missing_korean(staff_client, empty_
 def test_bulk_publish_skips_questions_without_korean(staff_client, empty_bank):
     ready = make_question(key="ready", status="draft")
     not_ready = make_question(key="not-ready", status="draft", explanation_ko="")
-    response = staff_client.post(CHANGELIST, {
-        "action": "publish", "_selected_action": [ready.pk, not_ready.pk],
-    }, follow=True)
+    response = staff_client.post(
+        CHANGELIST,
+        {
+            "action": "publish",
+            "_selected_action": [ready.pk, not_ready.pk],
+        },
+        follow=True,
+    )
     ready.refresh_from_db()
     not_ready.refresh_from_db()
     assert (ready.status, not_ready.status) == ("published", "draft")
@@ -106,8 +111,9 @@ def test_a_good_upload_imports_and_says_how_much(staff_client, empty_bank):
     Question.objects.all().delete()
     upload = SimpleUploadedFile("bank.json", text.encode(), "application/json")
 
-    response = staff_client.post(reverse("admin:quizzes_question_import"), {"file": upload},
-                                 follow=True)
+    response = staff_client.post(
+        reverse("admin:quizzes_question_import"), {"file": upload}, follow=True
+    )
 
     assert "1 created" in response.content.decode()
     assert Question.objects.filter(key="round-trip").exists()
@@ -121,19 +127,34 @@ def test_learners_cannot_open_the_quiz_admin(client, learner):
 
 def _form(question_fields, choices):
     data = {
-        "key": "from-admin", "status": "published", "kind": "single", "choose": 1,
-        "difficulty": 2, "topics": [], "reference_url": "", "lab_trigger": "",
-        "prompt_en": "Which one?", "prompt_ko": "어느 것입니까?",
-        "explanation_en": "Because.", "explanation_ko": "그렇기 때문입니다.",
-        "choices-TOTAL_FORMS": len(choices), "choices-INITIAL_FORMS": 0,
-        "choices-MIN_NUM_FORMS": 2, "choices-MAX_NUM_FORMS": 1000, **question_fields,
+        "key": "from-admin",
+        "status": "published",
+        "kind": "single",
+        "choose": 1,
+        "difficulty": 2,
+        "topics": [],
+        "reference_url": "",
+        "lab_trigger": "",
+        "prompt_en": "Which one?",
+        "prompt_ko": "어느 것입니까?",
+        "explanation_en": "Because.",
+        "explanation_ko": "그렇기 때문입니다.",
+        "choices-TOTAL_FORMS": len(choices),
+        "choices-INITIAL_FORMS": 0,
+        "choices-MIN_NUM_FORMS": 2,
+        "choices-MAX_NUM_FORMS": 1000,
+        **question_fields,
     }
     for n, (correct, text_ko) in enumerate(choices):
-        data.update({
-            f"choices-{n}-position": n + 1, f"choices-{n}-text_en": f"Choice {n}",
-            f"choices-{n}-text_ko": text_ko, f"choices-{n}-explanation_en": "Why.",
-            f"choices-{n}-explanation_ko": "이유.",
-        })
+        data.update(
+            {
+                f"choices-{n}-position": n + 1,
+                f"choices-{n}-text_en": f"Choice {n}",
+                f"choices-{n}-text_ko": text_ko,
+                f"choices-{n}-explanation_en": "Why.",
+                f"choices-{n}-explanation_ko": "이유.",
+            }
+        )
         if correct:
             data[f"choices-{n}-is_correct"] = "on"
     return data
@@ -141,20 +162,26 @@ def _form(question_fields, choices):
 
 def test_a_question_with_both_languages_is_saved_from_the_admin(staff_client):
     topic = make_topic("alb")
-    response = staff_client.post(reverse("admin:quizzes_question_add"),
-                                 _form({"topics": [topic.pk]}, [(True, "가"), (False, "나")]))
+    response = staff_client.post(
+        reverse("admin:quizzes_question_add"),
+        _form({"topics": [topic.pk]}, [(True, "가"), (False, "나")]),
+    )
     assert response.status_code == 302, response.context["errors"]
     assert Question.objects.get(key="from-admin").choices.count() == 2
 
 
-@pytest.mark.parametrize(("choices", "message"), [
-    ([(True, "가"), (False, "")], "needs every Korean text"),
-    ([(True, "가"), (True, "나")], "exactly one correct choice"),
-])
+@pytest.mark.parametrize(
+    ("choices", "message"),
+    [
+        ([(True, "가"), (False, "")], "needs every Korean text"),
+        ([(True, "가"), (True, "나")], "exactly one correct choice"),
+    ],
+)
 def test_the_admin_refuses_a_question_that_breaks_the_rules(staff_client, choices, message):
     topic = make_topic("alb")
-    response = staff_client.post(reverse("admin:quizzes_question_add"),
-                                 _form({"topics": [topic.pk]}, choices))
+    response = staff_client.post(
+        reverse("admin:quizzes_question_add"), _form({"topics": [topic.pk]}, choices)
+    )
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not Question.objects.filter(key="from-admin").exists()

@@ -38,7 +38,9 @@ def test_reimporting_an_export_changes_nothing(fmt):
 
 @pytest.mark.parametrize("fmt", ["json", "csv"])
 def test_an_import_into_an_empty_bank_recreates_every_question(fmt):
-    make_question(key="multi", correct=(1, 4), choices=5, reference_url="https://docs.aws.amazon.com/x")
+    make_question(
+        key="multi", correct=(1, 4), choices=5, reference_url="https://docs.aws.amazon.com/x"
+    )
     text = export_json() if fmt == "json" else export_csv()
     Question.objects.all().delete()
 
@@ -69,13 +71,19 @@ def test_a_changed_row_is_updated_and_the_rest_left_alone():
 def _json_with_bad_rows():
     data = json.loads(export_json(Question.objects.filter(key="good-one"), everything=False))
     good = data["questions"][0]
-    no_correct = {**good, "key": "no-correct",
-                  "choices": [{**c, "correct": False} for c in good["choices"]]}
+    no_correct = {
+        **good,
+        "key": "no-correct",
+        "choices": [{**c, "correct": False} for c in good["choices"]],
+    }
     unknown_topic = {**good, "key": "unknown-topic", "topics": ["warp-drive"]}
     no_korean = {**good, "key": "no-korean", "prompt": {"en": "Hello?", "ko": ""}}
     duplicate = {**good}
-    return json.dumps({"questions": [good, no_correct, unknown_topic, no_korean, duplicate]},
-                      ensure_ascii=False, indent=2)
+    return json.dumps(
+        {"questions": [good, no_correct, unknown_topic, no_korean, duplicate]},
+        ensure_ascii=False,
+        indent=2,
+    )
 
 
 def test_a_json_import_with_bad_rows_names_each_line_and_imports_nothing():
@@ -83,8 +91,10 @@ def test_a_json_import_with_bad_rows_names_each_line_and_imports_nothing():
     text = _json_with_bad_rows()
     Question.objects.filter(key="good-one").delete()
     count = Question.objects.count()
-    lines = {q: text.count("\n", 0, text.index(f'"key": "{q}"')) for q in
-             ("no-correct", "unknown-topic", "no-korean")}
+    lines = {
+        q: text.count("\n", 0, text.index(f'"key": "{q}"'))
+        for q in ("no-correct", "unknown-topic", "no-korean")
+    }
 
     with pytest.raises(BankError) as raised:
         import_text(text, "json")

@@ -56,8 +56,9 @@ def test_an_anonymous_visitor_is_sent_to_log_in(client, attempt):
     assert response.status_code == 302 and "/accounts/login/" in response.url
 
 
-def test_the_index_lists_exams_practice_and_past_attempts(client, learner, attempt,
-                                                          django_assert_max_num_queries):
+def test_the_index_lists_exams_practice_and_past_attempts(
+    client, learner, attempt, django_assert_max_num_queries
+):
     client.force_login(learner)
     with django_assert_max_num_queries(12):
         response = client.get(reverse("quizzes-index"))

@@ -81,8 +81,9 @@ def test_time_runs_out_on_the_server_and_saved_answers_are_scored(client, learne
     client.post(_question_url(attempt), {"choice": correct_ids(first.question), "go": "next"})
     ExamAttempt.objects.filter(pk=attempt.pk).update(deadline=timezone.now() - timedelta(seconds=1))
 
-    late = client.post(_question_url(attempt, 2),
-                       {"choice": correct_ids(attempt.items.get(position=2).question)})
+    late = client.post(
+        _question_url(attempt, 2), {"choice": correct_ids(attempt.items.get(position=2).question)}
+    )
 
     attempt.refresh_from_db()
     assert late.url == reverse("quizzes-attempt", args=[attempt.pk])

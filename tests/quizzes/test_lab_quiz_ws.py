@@ -25,15 +25,25 @@ def headers_for(client, user, language="ko"):
 @pytest.fixture
 def sticky_question(empty_bank):
     make_question(topics=("stickiness",), key="other-sticky")
-    return make_question(topics=("stickiness",), lab_trigger="sticky",
-                         prompt_en="Which cookie pins the client?",
-                         prompt_ko="어떤 쿠키가 클라이언트를 고정합니까?",
-                         explanation_ko="AWSALB 쿠키 때문입니다.")
+    return make_question(
+        topics=("stickiness",),
+        lab_trigger="sticky",
+        prompt_en="Which cookie pins the client?",
+        prompt_ko="어떤 쿠키가 클라이언트를 고정합니까?",
+        explanation_ko="AWSALB 쿠키 때문입니다.",
+    )
 
 
 def sticky_request(t):
-    return {"type": "request", "t": t, "target": "10.0.1.10:80", "elb_status_code": 200,
-            "target_status_code": 200, "reason": "sticky:AWSALB", "action": "forward"}
+    return {
+        "type": "request",
+        "t": t,
+        "target": "10.0.1.10:80",
+        "elb_status_code": 200,
+        "target_status_code": 200,
+        "reason": "sticky:AWSALB",
+        "action": "forward",
+    }
 
 
 def marker(t):
@@ -71,15 +81,14 @@ async def test_a_sticky_request_pushes_a_korean_question_and_the_answer_is_store
     assert [c["text"] for c in quiz["choices"]] == ["보기 1", "보기 2", "보기 3", "보기 4"]
 
     right = await database_sync_to_async(correct_ids)(sticky_question)
-    await ws.send_json_to({"action": "quiz.answer", "question": quiz["question"],
-                           "choices": right})
+    await ws.send_json_to({"action": "quiz.answer", "question": quiz["question"], "choices": right})
     result = (await ws.receive_json_from(TIMEOUT))["quiz_result"]
 
     assert result["correct"] is True and result["chosen"] == right
     assert result["explanation"] == "AWSALB 쿠키 때문입니다."
-    asked = await database_sync_to_async(
-        LabQuestion.objects.select_related("answer").get
-    )(run=run, user=learner)
+    asked = await database_sync_to_async(LabQuestion.objects.select_related("answer").get)(
+        run=run, user=learner
+    )
     assert asked.answer.is_correct and asked.answer.source == Answer.Source.LAB
     await ws.disconnect()
 
@@ -91,8 +100,13 @@ async def test_questions_wait_the_minimum_lab_seconds_and_never_repeat(
     run = await database_sync_to_async(make_run)(owner=learner)
     await database_sync_to_async(make_question)(topics=("health-checks",), key="hc-one")
     ws = await connect(run, await database_sync_to_async(headers_for)(client, learner, "en"))
-    unhealthy = {"type": "health", "t": 20.0, "target": "10.0.1.10:80", "state": "unhealthy",
-                 "reason": "Target.ResponseCodeMismatch"}
+    unhealthy = {
+        "type": "health",
+        "t": 20.0,
+        "target": "10.0.1.10:80",
+        "state": "unhealthy",
+        "reason": "Target.ResponseCodeMismatch",
+    }
 
     await publish(run, [sticky_request(10.0)])
     await ws.receive_json_from(TIMEOUT)
@@ -141,17 +155,19 @@ async def test_a_bad_answer_gets_an_error_frame_and_nothing_is_stored(
 ):
     run = await database_sync_to_async(make_run)(owner=learner)
     ws = await connect(run, await database_sync_to_async(headers_for)(client, learner, "en"))
-    await ws.send_json_to({"action": "quiz.answer", "question": sticky_question.pk,
-                           "choices": [1]})
+    await ws.send_json_to({"action": "quiz.answer", "question": sticky_question.pk, "choices": [1]})
     reply = await ws.receive_json_from(TIMEOUT)
-    assert reply == {"error": "ValidationError",
-                     "message": "This run did not ask you that question."}
+    assert reply == {
+        "error": "ValidationError",
+        "message": "This run did not ask you that question.",
+    }
     assert not await database_sync_to_async(Answer.objects.exists)()
     await ws.disconnect()
 
 
-async def test_staff_watching_someone_elses_run_are_not_quizzed(client, admin, learner,
-                                                               sticky_question):
+async def test_staff_watching_someone_elses_run_are_not_quizzed(
+    client, admin, learner, sticky_question
+):
     run = await database_sync_to_async(make_run)(owner=learner)
     ws = await connect(run, await database_sync_to_async(headers_for)(client, admin))
     await publish(run, [sticky_request(3.0)])

@@ -41,16 +41,19 @@ def test_a_learner_has_one_open_attempt_per_exam(learner):
 
     exam = make_exam()
     now = timezone.now()
-    ExamAttempt.objects.create(user=learner, question_set=exam, started_at=now, deadline=now,
-                               passing_percent=60)
+    ExamAttempt.objects.create(
+        user=learner, question_set=exam, started_at=now, deadline=now, passing_percent=60
+    )
     with pytest.raises(IntegrityError):
-        ExamAttempt.objects.create(user=learner, question_set=exam, started_at=now,
-                                   deadline=now, passing_percent=60)
+        ExamAttempt.objects.create(
+            user=learner, question_set=exam, started_at=now, deadline=now, passing_percent=60
+        )
 
 
 def test_a_question_is_asked_once_per_run(learner):
     run, question = make_run(owner=learner), make_question()
     LabQuestion.objects.create(run=run, user=learner, question=question, trigger="sticky", t=1)
     with pytest.raises(IntegrityError):
-        LabQuestion.objects.create(run=run, user=learner, question=question, trigger="redirect",
-                                   t=90)
+        LabQuestion.objects.create(
+            run=run, user=learner, question=question, trigger="redirect", t=90
+        )

@@ -23,8 +23,9 @@ def test_a_right_answer_gets_immediate_feedback_and_is_recorded(client, learner,
     client.force_login(learner)
     question = client.get(url(practice_set)).context["question"]
 
-    response = client.post(url(practice_set), {"question": question.pk,
-                                               "choice": correct_ids(question)})
+    response = client.post(
+        url(practice_set), {"question": question.pk, "choice": correct_ids(question)}
+    )
 
     assert response.status_code == 200
     page = response.content.decode()
@@ -37,8 +38,9 @@ def test_feedback_comes_in_korean_for_a_korean_reader(client, learner, practice_
     client.cookies["django_language"] = "ko"
     question = client.get(url(practice_set)).context["question"]
 
-    response = client.post(url(practice_set), {"question": question.pk,
-                                               "choice": wrong_ids(question)[:1]})
+    response = client.post(
+        url(practice_set), {"question": question.pk, "choice": wrong_ids(question)[:1]}
+    )
 
     page = response.content.decode()
     assert "어떤 쿠키입니까?" in page and "이유 때문입니다" in page

@@ -28,8 +28,9 @@ def topology(edit: Callable[[dict[str, Any]], None] | None = None) -> Topology:
     return load_topology(json.dumps(document))
 
 
-async def run_until(topo: Topology, done: Callable[[list[Event]], bool], *,
-                    within: float = 10.0, **options: Any) -> tuple[list[Event], LabRuntime]:
+async def run_until(
+    topo: Topology, done: Callable[[list[Event]], bool], *, within: float = 10.0, **options: Any
+) -> tuple[list[Event], LabRuntime]:
     """Run until ``done(events)`` holds; fail if it does not within ``within`` seconds."""
     events: list[Event] = []
     stop = asyncio.Event()
@@ -40,15 +41,17 @@ async def run_until(topo: Topology, done: Callable[[list[Event]], bool], *,
             stop.set()
 
     options.setdefault("clock_speed", 30)
-    async with LabRuntime(topo, RunOptions(duration=within, **options), emit,
-                          sample_requests=False) as lab:
+    async with LabRuntime(
+        topo, RunOptions(duration=within, **options), emit, sample_requests=False
+    ) as lab:
         await lab.run(stop)
     assert done(events), f"condition not met within {within}s; last events: {events[-5:]}"
     return events, lab
 
 
-async def run_script(topo: Topology, *requests: ScriptedRequest,
-                     **options: Any) -> tuple[list[Event], LabRuntime]:
+async def run_script(
+    topo: Topology, *requests: ScriptedRequest, **options: Any
+) -> tuple[list[Event], LabRuntime]:
     events: list[Event] = []
 
     async def emit(batch: list[Event]) -> None:
@@ -57,8 +60,9 @@ async def run_script(topo: Topology, *requests: ScriptedRequest,
     # Real-time AWS timers by default: a loaded machine must not fail a health check that
     # would pass on AWS (5 s timeout) just because the lab clock made it 0.5 s.
     options.setdefault("clock_speed", 1)
-    async with LabRuntime(topo, RunOptions(duration=30, requests=requests, **options), emit,
-                          sample_requests=False) as lab:
+    async with LabRuntime(
+        topo, RunOptions(duration=30, requests=requests, **options), emit, sample_requests=False
+    ) as lab:
         await lab.run(asyncio.Event())
     return events, lab
 
@@ -91,7 +95,7 @@ def listening_ports() -> set[tuple[str, int]]:
             local, state, inode = fields[1], fields[3], fields[9]
             if state == "0A" and inode in mine:
                 host_hex, port_hex = local.split(":")
-                host = ".".join(str(int(host_hex[i:i + 2], 16)) for i in (6, 4, 2, 0))
+                host = ".".join(str(int(host_hex[i : i + 2], 16)) for i in (6, 4, 2, 0))
                 listening.add((host, int(port_hex, 16)))
     return listening
 

@@ -18,9 +18,12 @@ class Node(EventLog):
 
     def __init__(self, edit=None, **options):
         super().__init__()
-        self.runtime = LabRuntime(topology(edit), RunOptions(
-            duration=25, clock_speed=options.pop("clock_speed", 1), **options),
-            self.emit, sample_requests=False)
+        self.runtime = LabRuntime(
+            topology(edit),
+            RunOptions(duration=25, clock_speed=options.pop("clock_speed", 1), **options),
+            self.emit,
+            sample_requests=False,
+        )
 
     async def __aenter__(self):
         await self.runtime.__aenter__()
@@ -48,14 +51,24 @@ def _status(answer: bytes) -> int:
     return int(answer.split(b" ", 2)[1])
 
 
-@pytest.mark.parametrize(("raw", "status"), [
-    (b"GET /" + b"a" * (17 * 1024) + b" HTTP/1.1\r\nHost: a.example.com\r\n\r\n", 414),
-    (b"GET / HTTP/1.1\r\nHost: a.example.com\r\nX-Big: " + b"b" * (17 * 1024) + b"\r\n\r\n", 400),
-    (b"GET / HTTP/1.1\r\nHost: a.example.com\r\n" + b"".join(
-        b"X-H%d: %s\r\n" % (n, b"c" * 8000) for n in range(9)) + b"\r\n", 400),
-    (b"POST / HTTP/1.1\r\nHost: a.example.com\r\nTransfer-Encoding: gzip\r\n\r\n", 501),
-    (b"GARBAGE\r\n\r\n", 400),
-])
+@pytest.mark.parametrize(
+    ("raw", "status"),
+    [
+        (b"GET /" + b"a" * (17 * 1024) + b" HTTP/1.1\r\nHost: a.example.com\r\n\r\n", 414),
+        (
+            b"GET / HTTP/1.1\r\nHost: a.example.com\r\nX-Big: " + b"b" * (17 * 1024) + b"\r\n\r\n",
+            400,
+        ),
+        (
+            b"GET / HTTP/1.1\r\nHost: a.example.com\r\n"
+            + b"".join(b"X-H%d: %s\r\n" % (n, b"c" * 8000) for n in range(9))
+            + b"\r\n",
+            400,
+        ),
+        (b"POST / HTTP/1.1\r\nHost: a.example.com\r\nTransfer-Encoding: gzip\r\n\r\n", 501),
+        (b"GARBAGE\r\n\r\n", 400),
+    ],
+)
 async def test_requests_breaking_alb_limits_get_awss_status(raw, status):
     async with Node() as node:
         answer = await node.exchange(raw)
@@ -66,8 +79,10 @@ async def test_requests_breaking_alb_limits_get_awss_status(raw, status):
 async def test_expect_100_continue_is_answered_by_the_alb_and_not_forwarded():
     async with Node() as node:
         reader, writer = await node.connect()
-        writer.write(b"POST /upload HTTP/1.1\r\nHost: a.example.com\r\nContent-Length: 5\r\n"
-                     b"Expect: 100-continue\r\n\r\n")
+        writer.write(
+            b"POST /upload HTTP/1.1\r\nHost: a.example.com\r\nContent-Length: 5\r\n"
+            b"Expect: 100-continue\r\n\r\n"
+        )
         async with asyncio.timeout(10):
             interim = await reader.readuntil(b"\r\n\r\n")
             writer.write(b"hello")
@@ -83,7 +98,8 @@ async def test_chunked_request_bodies_reach_the_target_whole():
     async with Node() as node:
         answer = await node.exchange(
             b"POST /c HTTP/1.1\r\nHost: a.example.com\r\nTransfer-Encoding: chunked\r\n\r\n"
-            b"5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n")
+            b"5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"
+        )
     assert _status(answer) == 200
     assert b'"content-length", "11"' in answer.lower()
 
@@ -91,8 +107,7 @@ async def test_chunked_request_bodies_reach_the_target_whole():
 async def test_a_client_that_leaves_before_its_answer_is_logged_460():
     def slow(document):
         for name in ("Web1", "Web2", "Web3"):
-            document["Resources"][name]["Metadata"] = {"Playground": {"App": {
-                "LatencyMs": 3000}}}
+            document["Resources"][name]["Metadata"] = {"Playground": {"App": {"LatencyMs": 3000}}}
 
     async with Node(slow) as node:
         _, writer = await node.connect()
@@ -100,8 +115,9 @@ async def test_a_client_that_leaves_before_its_answer_is_logged_460():
         await writer.drain()
         # Gone for good: a reset, as when a browser tab closes (a plain FIN is only a
         # half-close, which still gets its answer).
-        writer.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                                                   struct.pack("ii", 1, 0))
+        writer.get_extra_info("socket").setsockopt(
+            socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+        )
         writer.transport.abort()
         await node.wait_for(lambda e: e["type"] == "request")
     request = of_type(node.events, "request")[0]
@@ -112,7 +128,8 @@ async def test_a_client_that_leaves_before_its_answer_is_logged_460():
 async def test_a_client_idle_mid_request_gets_408_at_the_idle_timeout():
     def short_idle(document):
         document["Resources"]["LoadBalancer"]["Properties"]["LoadBalancerAttributes"] = [
-            {"Key": "idle_timeout.timeout_seconds", "Value": "1"}]
+            {"Key": "idle_timeout.timeout_seconds", "Value": "1"}
+        ]
 
     async with Node(short_idle) as node:
         reader, writer = await node.connect()
@@ -126,7 +143,8 @@ async def test_a_client_idle_mid_request_gets_408_at_the_idle_timeout():
 async def test_an_idle_keep_alive_connection_is_closed_quietly():
     def short_idle(document):
         document["Resources"]["LoadBalancer"]["Properties"]["LoadBalancerAttributes"] = [
-            {"Key": "idle_timeout.timeout_seconds", "Value": "1"}]
+            {"Key": "idle_timeout.timeout_seconds", "Value": "1"}
+        ]
 
     async with Node(short_idle) as node:
         reader, writer = await node.connect()

@@ -15,7 +15,9 @@ WEB1 = "10.0.1.10:80"
 def _delay(seconds):
     def edit(document):
         document["Resources"]["WebTargets"]["Properties"]["TargetGroupAttributes"] = [
-            {"Key": "deregistration_delay.timeout_seconds", "Value": str(seconds)}]
+            {"Key": "deregistration_delay.timeout_seconds", "Value": str(seconds)}
+        ]
+
     return edit
 
 
@@ -25,8 +27,7 @@ class Lab(EventLog):
     def __init__(self, topo, **options):
         super().__init__()
         options = {"duration": 25, "clock_speed": 30, "rps": 40, **options}
-        self.runtime = LabRuntime(topo, RunOptions(**options), self.emit,
-                                  sample_requests=False)
+        self.runtime = LabRuntime(topo, RunOptions(**options), self.emit, sample_requests=False)
         self.stop = asyncio.Event()
 
     async def __aenter__(self):
@@ -46,8 +47,9 @@ class Lab(EventLog):
 async def test_a_deregistered_target_drains_then_becomes_unused_and_gets_no_new_requests():
     async with Lab(topology(_delay(60))) as lab:
         await lab.wait_for(lambda e: e["type"] == "request" and e["target"] == WEB1)
-        fault = lab.runtime.control({"action": "deregister", "target_group": "WebTargets",
-                                     "target": WEB1})
+        fault = lab.runtime.control(
+            {"action": "deregister", "target_group": "WebTargets", "target": WEB1}
+        )
         assert (fault["type"], fault["action"], fault["target"]) == ("fault", "deregister", WEB1)
         cutoff = lab.runtime.now()
         await lab.wait_for(lab.health(WEB1, "draining"))
@@ -63,25 +65,27 @@ async def test_a_deregistered_target_drains_then_becomes_unused_and_gets_no_new_
 
 async def test_a_registered_target_starts_initial_and_passes_back_in():
     async with Lab(topology(_delay(0))) as lab:
-        lab.runtime.control({"action": "deregister", "target_group": "WebTargets",
-                             "target": WEB1})
+        lab.runtime.control({"action": "deregister", "target_group": "WebTargets", "target": WEB1})
         await lab.wait_for(lab.health(WEB1, "unused"))
-        lab.runtime.control({"action": "register", "target_group": "WebTargets",
-                             "target": WEB1})
-        await lab.wait_for(lambda e: lab.health(WEB1, "healthy")(e)
-                        and e["previous"] == "initial" and e["t"] > 0.5)
+        lab.runtime.control({"action": "register", "target_group": "WebTargets", "target": WEB1})
+        await lab.wait_for(
+            lambda e: lab.health(WEB1, "healthy")(e) and e["previous"] == "initial" and e["t"] > 0.5
+        )
 
 
-@pytest.mark.parametrize(("mode", "reason"), [
-    ("unhealthy", "Target.ResponseCodeMismatch"), ("stopped", "Target.FailedHealthChecks")])
+@pytest.mark.parametrize(
+    ("mode", "reason"),
+    [("unhealthy", "Target.ResponseCodeMismatch"), ("stopped", "Target.FailedHealthChecks")],
+)
 async def test_a_fault_turns_a_target_unhealthy_with_awss_reason(mode, reason):
     async with Lab(topology(), rps=5) as lab:
         await lab.wait_for(lab.health(WEB1, "healthy"))
         lab.runtime.control({"action": "fault", "target": WEB1, "mode": mode})
         await lab.wait_for(lab.health(WEB1, "unhealthy"))
         lab.runtime.control({"action": "fault", "target": WEB1, "mode": "normal"})
-        await lab.wait_for(lambda e: lab.health(WEB1, "healthy")(e)
-                        and e["previous"] == "unhealthy")
+        await lab.wait_for(
+            lambda e: lab.health(WEB1, "healthy")(e) and e["previous"] == "unhealthy"
+        )
     unhealthy = next(e for e in lab.events if lab.health(WEB1, "unhealthy")(e))
     assert unhealthy["reason"] == reason
     faults = [e for e in lab.events if e["type"] == "fault"]
@@ -101,16 +105,21 @@ async def test_a_traffic_command_pauses_and_resumes_generated_requests():
         await lab.wait_for(lambda e: e["type"] == "request" and e["t"] > resumed_at)
 
 
-@pytest.mark.parametrize(("command", "code"), [
-    ({"action": "explode"}, "ValidationError"),
-    ({"action": "deregister", "target_group": "Nope", "target": WEB1}, "TargetGroupNotFound"),
-    ({"action": "deregister", "target_group": "WebTargets", "target": "10.0.9.9:80"},
-     "InvalidTarget"),
-    ({"action": "register", "target_group": "WebTargets", "target": WEB1}, "InvalidTarget"),
-    ({"action": "fault", "target": WEB1, "mode": "melt"}, "ValidationError"),
-    ({"action": "traffic", "rps": -1}, "ValidationError"),
-    ({"action": "traffic", "rps": 10_000}, "ValidationError"),
-])
+@pytest.mark.parametrize(
+    ("command", "code"),
+    [
+        ({"action": "explode"}, "ValidationError"),
+        ({"action": "deregister", "target_group": "Nope", "target": WEB1}, "TargetGroupNotFound"),
+        (
+            {"action": "deregister", "target_group": "WebTargets", "target": "10.0.9.9:80"},
+            "InvalidTarget",
+        ),
+        ({"action": "register", "target_group": "WebTargets", "target": WEB1}, "InvalidTarget"),
+        ({"action": "fault", "target": WEB1, "mode": "melt"}, "ValidationError"),
+        ({"action": "traffic", "rps": -1}, "ValidationError"),
+        ({"action": "traffic", "rps": 10_000}, "ValidationError"),
+    ],
+)
 async def test_a_command_the_run_cannot_apply_is_refused_by_name(command, code):
     async with Lab(topology(), rps=1) as lab:
         with pytest.raises(ControlError) as caught:
@@ -130,7 +139,9 @@ def _slow_start(seconds):
     def edit(document):
         document["Resources"]["WebTargets"]["Properties"]["TargetGroupAttributes"] = [
             {"Key": "slow_start.duration_seconds", "Value": str(seconds)},
-            {"Key": "deregistration_delay.timeout_seconds", "Value": "0"}]
+            {"Key": "deregistration_delay.timeout_seconds", "Value": "0"},
+        ]
+
     return edit
 
 
@@ -138,11 +149,9 @@ async def test_a_target_back_in_service_ramps_up_in_slow_start():
     async with Lab(topology(_slow_start(900)), rps=60, clock_speed=30) as lab:
         await lab.wait_for(lab.health(WEB1, "healthy"))
         first = [e for e in of_type(lab.events, "request")]
-        lab.runtime.control({"action": "deregister", "target_group": "WebTargets",
-                             "target": WEB1})
+        lab.runtime.control({"action": "deregister", "target_group": "WebTargets", "target": WEB1})
         await lab.wait_for(lab.health(WEB1, "unused"))
-        lab.runtime.control({"action": "register", "target_group": "WebTargets",
-                             "target": WEB1})
+        lab.runtime.control({"action": "register", "target_group": "WebTargets", "target": WEB1})
         await lab.wait_for(lambda e: lab.health(WEB1, "healthy")(e) and e["t"] > 1)
         back = lab.runtime.now()
         await lab.wait_for(lambda e: e["type"] == "request" and e["t"] > back + 60)
@@ -157,19 +166,27 @@ async def test_a_target_back_in_service_ramps_up_in_slow_start():
 async def test_a_sticky_client_is_re_pinned_when_its_target_turns_unhealthy():
     def sticky(document):
         document["Resources"]["WebTargets"]["Properties"]["TargetGroupAttributes"] = [
-            {"Key": "stickiness.enabled", "Value": "true"}]
+            {"Key": "stickiness.enabled", "Value": "true"}
+        ]
 
     async with Lab(topology(sticky), rps=20) as lab:
         await lab.wait_for(lambda e: e["type"] == "request" and e["reason"] == "sticky:AWSALB")
-        pinned = next(e["target"] for e in lab.events
-                      if e["type"] == "request" and e["reason"] == "sticky:AWSALB")
+        pinned = next(
+            e["target"]
+            for e in lab.events
+            if e["type"] == "request" and e["reason"] == "sticky:AWSALB"
+        )
         lab.runtime.control({"action": "fault", "target": pinned, "mode": "unhealthy"})
         await lab.wait_for(lab.health(pinned, "unhealthy"))
         turned = lab.runtime.now()
-        await lab.wait_for(lambda e: e["type"] == "request" and e["t"] > turned + 5
-                           and e["reason"] == "sticky:AWSALB")
+        await lab.wait_for(
+            lambda e: (
+                e["type"] == "request" and e["t"] > turned + 5 and e["reason"] == "sticky:AWSALB"
+            )
+        )
     after = [e for e in of_type(lab.events, "request") if e["t"] > turned]
     assert pinned not in {e["target"] for e in after}
     repinned = [e for e in after if e["reason"] == "round_robin"]
-    assert repinned and all(any(c.startswith("AWSALB=") for c in
-                                e["response_headers"]["Set-Cookie"]) for e in repinned)
+    assert repinned and all(
+        any(c.startswith("AWSALB=") for c in e["response_headers"]["Set-Cookie"]) for e in repinned
+    )

@@ -33,8 +33,9 @@ class BackgroundLab:
 
     def __enter__(self):
         self.thread.start()
-        self.runtime = LabRuntime(topology(), RunOptions(duration=600, clock_speed=1),
-                                  self._emit, sample_requests=False)
+        self.runtime = LabRuntime(
+            topology(), RunOptions(duration=600, clock_speed=1), self._emit, sample_requests=False
+        )
         asyncio.run_coroutine_threadsafe(self.runtime.__aenter__(), self.loop).result(10)
         self.node = self.runtime.entries()[0].nodes[0]
         return self
@@ -43,8 +44,9 @@ class BackgroundLab:
         pass
 
     def __exit__(self, *exc):
-        asyncio.run_coroutine_threadsafe(self.runtime.__aexit__(None, None, None),
-                                         self.loop).result(10)
+        asyncio.run_coroutine_threadsafe(
+            self.runtime.__aexit__(None, None, None), self.loop
+        ).result(10)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(5)
         self.loop.close()
@@ -72,19 +74,45 @@ def lab():
 _methods = st.sampled_from([b"GET", b"POST", b"HEAD", b"PUT", b"DELETE", b"OPTIONS", b"G\x00T"])
 _tokens = st.binary(min_size=0, max_size=40)
 _requests = st.builds(
-    lambda method, path, version, headers, body: method + b" " + path + b" " + version +
-    b"\r\n" + b"".join(name + b": " + value + b"\r\n" for name, value in headers) + b"\r\n" +
-    body,
-    _methods, st.one_of(st.just(b"/"), _tokens), st.sampled_from(
-        [b"HTTP/1.1", b"HTTP/1.0", b"HTTP/2.0", b"HTTP/9", b""]),
-    st.lists(st.tuples(st.sampled_from([b"Host", b"Content-Length", b"Transfer-Encoding",
-                                        b"X-Forwarded-For", b"Cookie", b"Expect", b"Upgrade",
-                                        b"Connection"]), _tokens), max_size=6),
-    _tokens)
+    lambda method, path, version, headers, body: (
+        method
+        + b" "
+        + path
+        + b" "
+        + version
+        + b"\r\n"
+        + b"".join(name + b": " + value + b"\r\n" for name, value in headers)
+        + b"\r\n"
+        + body
+    ),
+    _methods,
+    st.one_of(st.just(b"/"), _tokens),
+    st.sampled_from([b"HTTP/1.1", b"HTTP/1.0", b"HTTP/2.0", b"HTTP/9", b""]),
+    st.lists(
+        st.tuples(
+            st.sampled_from(
+                [
+                    b"Host",
+                    b"Content-Length",
+                    b"Transfer-Encoding",
+                    b"X-Forwarded-For",
+                    b"Cookie",
+                    b"Expect",
+                    b"Upgrade",
+                    b"Connection",
+                ]
+            ),
+            _tokens,
+        ),
+        max_size=6,
+    ),
+    _tokens,
+)
 
 
-@settings(max_examples=150, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(raw=st.one_of(st.binary(max_size=300), _requests))
 @example(raw=b"GET / HTTP/1.1\r\nContent-Length: -1\r\n\r\n")
 @example(raw=b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n")
@@ -99,15 +127,26 @@ def test_no_input_crashes_a_node(lab, raw):
 
 
 @settings(max_examples=300, deadline=None)
-@given(method=st.text(max_size=10), host=st.text(max_size=30), path=st.text(max_size=40),
-       query=st.text(max_size=40), headers=st.lists(st.tuples(st.text(max_size=10),
-                                                              st.text(max_size=20)), max_size=4),
-       source=st.ip_addresses(v=4).map(str))
-def test_rule_matching_never_raises_and_falls_back_to_the_default(method, host, path, query,
-                                                                   headers, source):
+@given(
+    method=st.text(max_size=10),
+    host=st.text(max_size=30),
+    path=st.text(max_size=40),
+    query=st.text(max_size=40),
+    headers=st.lists(st.tuples(st.text(max_size=10), st.text(max_size=20)), max_size=4),
+    source=st.ip_addresses(v=4).map(str),
+)
+def test_rule_matching_never_raises_and_falls_back_to_the_default(
+    method, host, path, query, headers, source
+):
     listener = topology(_every_condition).load_balancers[0].listeners[0]
-    facts = RequestFacts(method=method, host=host, path=path, query=query,
-                         headers=tuple((k.lower(), v) for k, v in headers), source_ip=source)
+    facts = RequestFacts(
+        method=method,
+        host=host,
+        path=path,
+        query=query,
+        headers=tuple((k.lower(), v) for k, v in headers),
+        source_ip=source,
+    )
     matched = route(listener, facts)
     assert matched.rule in {10, 20, 30, 40, 50, 60, "default"}
 
@@ -116,17 +155,23 @@ def _every_condition(document):
     rules = [
         ("host-header", {"HostHeaderConfig": {"Values": ["*.example.com"]}}),
         ("path-pattern", {"PathPatternConfig": {"Values": ["/api/*", "/v?/x"]}}),
-        ("http-header", {"HttpHeaderConfig": {"HttpHeaderName": "X-Env",
-                                              "Values": ["beta*"]}}),
+        ("http-header", {"HttpHeaderConfig": {"HttpHeaderName": "X-Env", "Values": ["beta*"]}}),
         ("http-request-method", {"HttpRequestMethodConfig": {"Values": ["POST"]}}),
-        ("query-string", {"QueryStringConfig": {"Values": [{"Key": "v", "Value": "2"},
-                                                           {"Value": "x\\*"}]}}),
+        (
+            "query-string",
+            {"QueryStringConfig": {"Values": [{"Key": "v", "Value": "2"}, {"Value": "x\\*"}]}},
+        ),
         ("source-ip", {"SourceIpConfig": {"Values": ["10.0.0.0/8", "203.0.113.0/24"]}}),
     ]
     for n, (field, config) in enumerate(rules, start=1):
         document["Resources"][f"Rule{n}"] = {
             "Type": "AWS::ElasticLoadBalancingV2::ListenerRule",
-            "Properties": {"ListenerArn": {"Ref": "HttpListener"}, "Priority": n * 10,
-                           "Conditions": [{"Field": field, **config}],
-                           "Actions": [{"Type": "fixed-response", "FixedResponseConfig": {
-                               "StatusCode": "200"}}]}}
+            "Properties": {
+                "ListenerArn": {"Ref": "HttpListener"},
+                "Priority": n * 10,
+                "Conditions": [{"Field": field, **config}],
+                "Actions": [
+                    {"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "200"}}
+                ],
+            },
+        }

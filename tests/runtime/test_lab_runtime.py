@@ -33,10 +33,32 @@ async def test_round_robin_spreads_generated_traffic_over_all_three_targets():
 async def test_request_events_follow_the_wire_contract():
     events, _ = await run_until(topology(), _requests_seen(1), rps=20)
     request = of_type(events, "request")[0]
-    expected = {"type", "t", "trace_id", "client_ip", "lb", "node_az", "listener", "protocol",
-                "method", "host", "path", "query", "rule", "action", "target_group", "target",
-                "elb_status_code", "target_status_code", "reason", "error_reason",
-                "latency_ms", "headers_sent", "response_headers", "log"}
+    expected = {
+        "type",
+        "t",
+        "trace_id",
+        "client_ip",
+        "lb",
+        "node_az",
+        "listener",
+        "protocol",
+        "method",
+        "host",
+        "path",
+        "query",
+        "rule",
+        "action",
+        "target_group",
+        "target",
+        "elb_status_code",
+        "target_status_code",
+        "reason",
+        "error_reason",
+        "latency_ms",
+        "headers_sent",
+        "response_headers",
+        "log",
+    }
     assert expected <= set(request)
     assert request["rule"] == "default"
     assert request["action"] == "forward"
@@ -47,8 +69,10 @@ async def test_request_events_follow_the_wire_contract():
 
 
 async def test_target_sees_the_client_address_in_x_forwarded_for_and_the_host_header():
-    events, lab = await run_script(topology(), ScriptedRequest(
-        url="http://one.example.com/users?id=1", client_ip="203.0.113.7"))
+    events, lab = await run_script(
+        topology(),
+        ScriptedRequest(url="http://one.example.com/users?id=1", client_ip="203.0.113.7"),
+    )
     echo = json.loads(lab.answers[0].body)
     headers = {name.lower(): value for name, value in echo["headers"]}
     assert headers["x-forwarded-for"] == "203.0.113.7"
@@ -65,16 +89,22 @@ async def test_target_sees_the_client_address_in_x_forwarded_for_and_the_host_he
 
 
 async def test_an_existing_x_forwarded_for_is_appended_to():
-    _, lab = await run_script(topology(), ScriptedRequest(
-        url="http://one.example.com/", client_ip="203.0.113.7",
-        headers=(("X-Forwarded-For", "192.0.2.1"),)))
+    _, lab = await run_script(
+        topology(),
+        ScriptedRequest(
+            url="http://one.example.com/",
+            client_ip="203.0.113.7",
+            headers=(("X-Forwarded-For", "192.0.2.1"),),
+        ),
+    )
     headers = {k.lower(): v for k, v in json.loads(lab.answers[0].body)["headers"]}
     assert headers["x-forwarded-for"] == "192.0.2.1, 203.0.113.7"
 
 
 async def test_a_client_id_keeps_one_keep_alive_connection():
     events, _ = await run_script(
-        topology(), *[ScriptedRequest(url="http://one.example.com/", client="alice")] * 3)
+        topology(), *[ScriptedRequest(url="http://one.example.com/", client="alice")] * 3
+    )
     requests = of_type(events, "request")
     assert len(requests) == 3
     assert len({event["client_port"] for event in requests}) == 1
@@ -107,7 +137,8 @@ async def test_all_targets_unhealthy_makes_the_alb_fail_open():
         unhealthy = [e["t"] for e in of_type(events, "health") if e["state"] == "unhealthy"]
         return len(unhealthy) == 3 and any(
             e["reason"] == "fail_open" and e["t"] > max(unhealthy)
-            for e in of_type(events, "request"))
+            for e in of_type(events, "request")
+        )
 
     events, _ = await run_until(topology(_failing_health_checks), failed_open, rps=30)
     health = [e for e in of_type(events, "health") if e["state"] == "unhealthy"]
@@ -122,8 +153,9 @@ def _no_targets(document):
 
 
 async def test_a_target_group_without_registered_targets_answers_503():
-    events, lab = await run_script(topology(_no_targets),
-                                   ScriptedRequest(url="http://one.example.com/"))
+    events, lab = await run_script(
+        topology(_no_targets), ScriptedRequest(url="http://one.example.com/")
+    )
     assert lab.answers[0].status == 503
     request = of_type(events, "request")[0]
     assert request["elb_status_code"] == 503
@@ -232,8 +264,9 @@ def test_virtual_addresses_map_to_distinct_loopback_addresses():
 
 
 async def test_a_head_request_is_answered_and_the_connection_kept():
-    events, lab = await run_script(topology(), *[
-        ScriptedRequest(url="http://one.example.com/", method="HEAD", client="c")] * 4)
+    events, lab = await run_script(
+        topology(), *[ScriptedRequest(url="http://one.example.com/", method="HEAD", client="c")] * 4
+    )
     assert [answer.status for answer in lab.answers] == [200] * 4
     assert all(answer.body == b"" for answer in lab.answers)
     assert len({e["client_port"] for e in of_type(events, "request")}) == 1

@@ -16,9 +16,13 @@ KEY = base64.b64encode(b"0123456789abcdef")
 
 async def _handshake(node, path=b"/chat"):
     reader, writer = await node.connect()
-    writer.write(b"GET " + path + b" HTTP/1.1\r\nHost: a.example.com\r\nUpgrade: websocket\r\n"
-                 b"Connection: Upgrade\r\nSec-WebSocket-Key: " + KEY +
-                 b"\r\nSec-WebSocket-Version: 13\r\n\r\n" + client_frame("early"))
+    writer.write(
+        b"GET " + path + b" HTTP/1.1\r\nHost: a.example.com\r\nUpgrade: websocket\r\n"
+        b"Connection: Upgrade\r\nSec-WebSocket-Key: "
+        + KEY
+        + b"\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        + client_frame("early")
+    )
     async with asyncio.timeout(10):
         head = await reader.readuntil(b"\r\n\r\n")
     return reader, writer, head

@@ -17,6 +17,7 @@ STARTERS_DIR = Path(__file__).resolve().parents[2] / "labs" / "starters"
 STARTERS = sorted(path.name for path in STARTERS_DIR.glob("*.yaml"))
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
+
 def starter_text(name: str) -> str:
     return (STARTERS_DIR / name).read_text(encoding="utf-8")
 
@@ -28,11 +29,21 @@ def lint_problems(text: str) -> list[str]:
 
 def test_the_gallery_has_every_starter_the_curriculum_needs():
     curriculum = {
-        "basic-alb.yaml", "path-routing.yaml", "host-routing.yaml",
-        "query-header-routing.yaml", "https-redirect.yaml", "sticky-sessions.yaml",
-        "weighted-blue-green.yaml", "lambda-target.yaml", "containers-dynamic-ports.yaml",
-        "security-group-from-lb.yaml", "nlb-static-ips.yaml", "nlb-in-front-of-alb.yaml",
-        "gwlb-appliances.yaml", "classic-lb.yaml", "internal-and-internet-facing.yaml",
+        "basic-alb.yaml",
+        "path-routing.yaml",
+        "host-routing.yaml",
+        "query-header-routing.yaml",
+        "https-redirect.yaml",
+        "sticky-sessions.yaml",
+        "weighted-blue-green.yaml",
+        "lambda-target.yaml",
+        "containers-dynamic-ports.yaml",
+        "security-group-from-lb.yaml",
+        "nlb-static-ips.yaml",
+        "nlb-in-front-of-alb.yaml",
+        "gwlb-appliances.yaml",
+        "classic-lb.yaml",
+        "internal-and-internet-facing.yaml",
     }
     assert set(STARTERS) == curriculum
 
@@ -76,7 +87,9 @@ def test_playground_settings_live_only_under_metadata_playground(name):
     # cfn-lint's own section only silences W3010: the playground needs named AZs.
     assert set(document["Metadata"]) <= {"Playground", "cfn-lint"}
     assert document["Metadata"].get("cfn-lint", {}) in (
-        {}, {"config": {"ignore_checks": ["W3010"]}})
+        {},
+        {"config": {"ignore_checks": ["W3010"]}},
+    )
     for logical_id, resource in document["Resources"].items():
         assert set(resource.get("Metadata") or {}) <= {"Playground"}, logical_id
 
@@ -90,9 +103,12 @@ def _wildcard(pattern: str, value: str, *, case_sensitive: bool) -> bool:
 def _condition_matches(condition: dict, host: str, path: str, query: str) -> bool:
     """Spec §1.3 for what generated traffic carries: a GET with a host, a path and a query."""
     field = condition["Field"]
-    config_key = {"host-header": "HostHeaderConfig", "path-pattern": "PathPatternConfig",
-                  "query-string": "QueryStringConfig",
-                  "http-request-method": "HttpRequestMethodConfig"}.get(field)
+    config_key = {
+        "host-header": "HostHeaderConfig",
+        "path-pattern": "PathPatternConfig",
+        "query-string": "QueryStringConfig",
+        "http-request-method": "HttpRequestMethodConfig",
+    }.get(field)
     if config_key is None:  # headers and source IPs are not something Traffic can choose
         return False
     values = (condition.get(config_key) or {}).get("Values") or condition.get("Values") or []
@@ -103,16 +119,22 @@ def _condition_matches(condition: dict, host: str, path: str, query: str) -> boo
     if field == "http-request-method":
         return "GET" in values
     pairs = parse_qsl(query, keep_blank_values=True)
-    return any(_wildcard(want.get("Key", "*"), key, case_sensitive=False)
-               and _wildcard(want["Value"], value, case_sensitive=False)
-               for want in values for key, value in pairs)
+    return any(
+        _wildcard(want.get("Key", "*"), key, case_sensitive=False)
+        and _wildcard(want["Value"], value, case_sensitive=False)
+        for want in values
+        for key, value in pairs
+    )
 
 
 @pytest.mark.parametrize("name", STARTERS)
 def test_every_traffic_path_and_host_exercises_a_listener_rule(name):
     document = parse_document(starter_text(name))
-    rules = [resource["Properties"] for resource in document["Resources"].values()
-             if resource["Type"] == "AWS::ElasticLoadBalancingV2::ListenerRule"]
+    rules = [
+        resource["Properties"]
+        for resource in document["Resources"].values()
+        if resource["Type"] == "AWS::ElasticLoadBalancingV2::ListenerRule"
+    ]
     if not rules:
         return  # the listener's default action takes every request: nothing to miss
     traffic = document["Metadata"]["Playground"]["Traffic"]
@@ -121,8 +143,10 @@ def test_every_traffic_path_and_host_exercises_a_listener_rule(name):
 
     def routed_by_a_rule(host: str, url: str) -> bool:
         parts = urlsplit(url)
-        return any(all(_condition_matches(c, host, parts.path, parts.query)
-                       for c in rule["Conditions"]) for rule in rules)
+        return any(
+            all(_condition_matches(c, host, parts.path, parts.query) for c in rule["Conditions"])
+            for rule in rules
+        )
 
     for path in traffic["Paths"]:
         assert any(routed_by_a_rule(h, path) for h in hosts), f"no rule routes {path}"

@@ -30,9 +30,7 @@ class GroupListener:
         await self.layer.group_discard(self.group, self.channel)
         await self.layer.close_pools()
 
-    async def seen_or_wait_for(
-        self, wanted: Callable[[Event], bool], within: float = 10
-    ) -> Event:
+    async def seen_or_wait_for(self, wanted: Callable[[Event], bool], within: float = 10) -> Event:
         """Like ``wait_for``, but an event that already arrived counts too."""
         for event in self.seen:
             if wanted(event):

@@ -10,9 +10,9 @@ from labs import cfn, services
 from tests.factories import make_run
 
 LINES = [
-    'http 2026-11-27T17:00:00.000000Z app/LoadBalancer/abc 203.0.113.7:40000 10.0.1.10:80 '
+    "http 2026-11-27T17:00:00.000000Z app/LoadBalancer/abc 203.0.113.7:40000 10.0.1.10:80 "
     '0.000 0.001 0.000 200 200 80 250 "GET http://lb:80/ HTTP/1.1" "curl/8" - - '
-    'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/WebTargets/x '
+    "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/WebTargets/x "
     '"Root=1-00000000-000000000000000000000000" "-" "-" 0 2026-11-27T17:00:00.000000Z '
     '"forward" "-" "-" "10.0.1.10:80" "200" "-" "-" TID_x',
     "http second line",
@@ -27,9 +27,7 @@ FILE_NAME = re.compile(
 def ended_run(learners_run):
     learners_run.state, learners_run.reason = "finished", "stopped"
     learners_run.save()
-    services.save_access_log(
-        learners_run, LINES, cfn.load_topology(learners_run.topology.document)
-    )
+    services.save_access_log(learners_run, LINES, cfn.load_topology(learners_run.topology.document))
     return learners_run
 
 

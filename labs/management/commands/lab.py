@@ -34,19 +34,29 @@ def parse_requests(text: str, source: str) -> tuple[ScriptedRequest, ...]:
         except json.JSONDecodeError as exc:
             raise CommandError(f"{where}: not valid JSON: {exc.msg}", returncode=2) from None
         if not isinstance(item, dict) or not isinstance(item.get("url"), str):
-            raise CommandError(f"{where}: each line needs a \"url\" string", returncode=2)
+            raise CommandError(f'{where}: each line needs a "url" string', returncode=2)
         unknown = set(item) - _REQUEST_FIELDS
         if unknown:
-            raise CommandError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}; "
-                               f"known: {', '.join(sorted(_REQUEST_FIELDS))}", returncode=2)
+            raise CommandError(
+                f"{where}: unknown field(s) {', '.join(sorted(unknown))}; "
+                f"known: {', '.join(sorted(_REQUEST_FIELDS))}",
+                returncode=2,
+            )
         headers = item.get("headers") or {}
         if not isinstance(headers, dict):
-            raise CommandError(f"{where}: \"headers\" must be an object", returncode=2)
-        requests.append(ScriptedRequest(
-            url=item["url"], method=str(item.get("method", "GET")).upper(),
-            headers=tuple((str(k), str(v)) for k, v in headers.items()),
-            body=str(item.get("body", "")).encode(), client_ip=item.get("client_ip"),
-            client=item.get("client"), lb=item.get("lb"), wait=float(item.get("wait", 0))))
+            raise CommandError(f'{where}: "headers" must be an object', returncode=2)
+        requests.append(
+            ScriptedRequest(
+                url=item["url"],
+                method=str(item.get("method", "GET")).upper(),
+                headers=tuple((str(k), str(v)) for k, v in headers.items()),
+                body=str(item.get("body", "")).encode(),
+                client_ip=item.get("client_ip"),
+                client=item.get("client"),
+                lb=item.get("lb"),
+                wait=float(item.get("wait", 0)),
+            )
+        )
     return tuple(requests)
 
 
@@ -57,15 +67,26 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         run = sub.add_parser("run", help="run a CloudFormation template")
         run.add_argument("template", help="CloudFormation YAML or JSON file")
-        run.add_argument("--duration", type=float, default=None,
-                         help="wall-clock seconds (default 10; with --requests: until answered, "
-                              "at most 300)")
-        run.add_argument("--rps", type=float, default=None,
-                         help="generated requests per second (default: the template's)")
-        run.add_argument("--requests", default=None,
-                         help="JSON lines of requests to send instead of generated traffic")
-        run.add_argument("--clock", type=float, default=10.0,
-                         help="lab clock speed, 1 to 30 (default 10)")
+        run.add_argument(
+            "--duration",
+            type=float,
+            default=None,
+            help="wall-clock seconds (default 10; with --requests: until answered, at most 300)",
+        )
+        run.add_argument(
+            "--rps",
+            type=float,
+            default=None,
+            help="generated requests per second (default: the template's)",
+        )
+        run.add_argument(
+            "--requests",
+            default=None,
+            help="JSON lines of requests to send instead of generated traffic",
+        )
+        run.add_argument(
+            "--clock", type=float, default=10.0, help="lab clock speed, 1 to 30 (default 10)"
+        )
         run.add_argument("--seed", type=int, default=None, help="seed for repeatable runs")
         run.add_argument("--json", action="store_true", help="print every event as JSON lines")
 
@@ -90,8 +111,13 @@ class Command(BaseCommand):
                 raise CommandError(f"{source}: {exc.strerror}", returncode=2) from None
             requests = parse_requests(text, str(source))
         duration = options["duration"] or (300.0 if requests is not None else 10.0)
-        run_options = RunOptions(duration=duration, clock_speed=options["clock"],
-                                 rps=options["rps"], requests=requests, seed=options["seed"])
+        run_options = RunOptions(
+            duration=duration,
+            clock_speed=options["clock"],
+            rps=options["rps"],
+            requests=requests,
+            seed=options["seed"],
+        )
         printer = _JsonPrinter() if options["json"] else _TextPrinter(self.stdout.write)
         uvloop.run(_run(topology, run_options, printer))
 
@@ -104,14 +130,23 @@ async def _run(topology: Any, options: RunOptions, printer: Any) -> None:
     printer({"type": "run.status", "t": 0.0, "state": "starting", "reason": None})
     stop = asyncio.Event()
     async with LabRuntime(topology, options, emit, sample_requests=False) as lab:
-        printer({"type": "run.status", "t": round(lab.now(), 3), "state": "running",
-                 "reason": None})
+        printer(
+            {"type": "run.status", "t": round(lab.now(), 3), "state": "running", "reason": None}
+        )
         await lab.run(stop)
         reason = "requests-answered" if options.requests is not None else "time-limit"
-        printer({"type": "run.status", "t": round(lab.now(), 3), "state": "stopping",
-                 "reason": reason})
-    printer({"type": "run.status", "t": round(lab.now(), 3), "state": "finished",
-             "reason": reason, "summary": lab.summary()})
+        printer(
+            {"type": "run.status", "t": round(lab.now(), 3), "state": "stopping", "reason": reason}
+        )
+    printer(
+        {
+            "type": "run.status",
+            "t": round(lab.now(), 3),
+            "state": "finished",
+            "reason": reason,
+            "summary": lab.summary(),
+        }
+    )
 
 
 class _JsonPrinter:
@@ -126,13 +161,17 @@ class _TextPrinter:
     def __call__(self, event: Event) -> None:
         kind = event["type"]
         if kind == "request":
-            self._write(f"{event['t']:9.3f}  {event['client_ip']:>15} → {event['method']} "
-                        f"{event['path']}  rule={event['rule']}  "
-                        f"target={event['target'] or '-'}  {event['elb_status_code']}  "
-                        f"({event['reason'] or event['error_reason']})")
+            self._write(
+                f"{event['t']:9.3f}  {event['client_ip']:>15} → {event['method']} "
+                f"{event['path']}  rule={event['rule']}  "
+                f"target={event['target'] or '-'}  {event['elb_status_code']}  "
+                f"({event['reason'] or event['error_reason']})"
+            )
         elif kind == "health":
-            self._write(f"{event['t']:9.3f}  health {event['target']}: {event['state']} "
-                        f"{event['reason'] or ''}")
+            self._write(
+                f"{event['t']:9.3f}  health {event['target']}: {event['state']} "
+                f"{event['reason'] or ''}"
+            )
         elif kind == "run.status":
             self._write(f"{event['t']:9.3f}  run {event['state']} {event.get('reason') or ''}")
             if "summary" in event:

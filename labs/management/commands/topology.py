@@ -71,7 +71,10 @@ class Command(BaseCommand):
                 self.stdout.write(f"{slug}: revision {revision.number} imported from {path}")
                 return
             services.create_topology(
-                owner, slug=slug, document=text, change=services.Change.IMPORT,
+                owner,
+                slug=slug,
+                document=text,
+                change=services.Change.IMPORT,
                 **_titles(text, slug),
             )
         except services.DocumentError as error:

@@ -45,13 +45,18 @@ def question_dict(question: Question) -> dict[str, Any]:
 
 
 def _topic_dict(topic: Topic) -> dict[str, Any]:
-    return {"slug": topic.slug, "name": {"en": topic.name_en, "ko": topic.name_ko},
-            "section": topic.section, "order": topic.order}
+    return {
+        "slug": topic.slug,
+        "name": {"en": topic.name_en, "ko": topic.name_ko},
+        "section": topic.section,
+        "order": topic.order,
+    }
 
 
 def _set_dict(question_set: QuestionSet) -> dict[str, Any]:
     return {
-        "slug": question_set.slug, "kind": question_set.kind,
+        "slug": question_set.slug,
+        "kind": question_set.kind,
         "title": {"en": question_set.title_en, "ko": question_set.title_ko},
         "description": {"en": question_set.description_en, "ko": question_set.description_ko},
         "topics": sorted(t.slug for t in question_set.topics.all()),
@@ -90,12 +95,18 @@ def export_csv(queryset: QuerySet[Question] | None = None) -> str:
 def _csv_row(question: Question) -> dict[str, str]:
     data = question_dict(question)
     row = {
-        "key": data["key"], "status": data["status"], "kind": data["kind"],
-        "choose": str(data["choose"]), "difficulty": data["difficulty"],
-        "topics": " ".join(data["topics"]), "reference_url": data["reference_url"],
+        "key": data["key"],
+        "status": data["status"],
+        "kind": data["kind"],
+        "choose": str(data["choose"]),
+        "difficulty": data["difficulty"],
+        "topics": " ".join(data["topics"]),
+        "reference_url": data["reference_url"],
         "lab_trigger": data["lab_trigger"],
-        "prompt_en": data["prompt"]["en"], "prompt_ko": data["prompt"]["ko"],
-        "explanation_en": data["explanation"]["en"], "explanation_ko": data["explanation"]["ko"],
+        "prompt_en": data["prompt"]["en"],
+        "prompt_ko": data["prompt"]["ko"],
+        "explanation_en": data["explanation"]["en"],
+        "explanation_ko": data["explanation"]["ko"],
     }
     for n, choice in enumerate(data["choices"][:MAX_CHOICES], start=1):
         row[f"choice{n}_en"], row[f"choice{n}_ko"] = choice["text"]["en"], choice["text"]["ko"]

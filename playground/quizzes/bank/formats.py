@@ -38,8 +38,12 @@ def parse_json(text: str, problems: Problems) -> Parsed:
     try:
         data = json.loads(text)
     except ValueError as error:
-        problems.append((getattr(error, "lineno", 1), _("not valid JSON: %(error)s")
-                         % {"error": getattr(error, "msg", str(error))}))
+        problems.append(
+            (
+                getattr(error, "lineno", 1),
+                _("not valid JSON: %(error)s") % {"error": getattr(error, "msg", str(error))},
+            )
+        )
         return Parsed()
     if isinstance(data, list):
         sections = {"questions": _array_items(text, _skip(text, 0))[0]}
@@ -60,13 +64,23 @@ def parse_csv(text: str, problems: Problems) -> Parsed:
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
     missing = [name for name in ("key", "prompt_en") if name not in (reader.fieldnames or [])]
     if missing:
-        problems.append((1, _("the header row lacks the columns: %(columns)s.")
-                         % {"columns": ", ".join(missing)}))
+        problems.append(
+            (
+                1,
+                _("the header row lacks the columns: %(columns)s.")
+                % {"columns": ", ".join(missing)},
+            )
+        )
         return Parsed()
     unknown = [name for name in reader.fieldnames or [] if name not in CSV_COLUMNS]
     if unknown:
-        problems.append((1, _("the header row has unknown columns: %(columns)s.")
-                         % {"columns": ", ".join(unknown)}))
+        problems.append(
+            (
+                1,
+                _("the header row has unknown columns: %(columns)s.")
+                % {"columns": ", ".join(unknown)},
+            )
+        )
     parsed = Parsed()
     start = reader.line_num + 1
     for row in reader:

@@ -34,8 +34,18 @@ DIFFICULTY_NAMES = {number: name for name, number in DIFFICULTIES.items()}
 TRUE, FALSE = {"1", "true", "yes", "y", "x"}, {"", "0", "false", "no", "n"}
 
 CSV_COLUMNS = [
-    "key", "status", "kind", "choose", "difficulty", "topics", "reference_url", "lab_trigger",
-    "prompt_en", "prompt_ko", "explanation_en", "explanation_ko",
+    "key",
+    "status",
+    "kind",
+    "choose",
+    "difficulty",
+    "topics",
+    "reference_url",
+    "lab_trigger",
+    "prompt_en",
+    "prompt_ko",
+    "explanation_en",
+    "explanation_ko",
     *(
         f"choice{n}_{part}"
         for n in range(1, MAX_CHOICES + 1)
@@ -92,8 +102,12 @@ def _difficulty(value: Any, line: int, problems: Problems) -> int:
     if name.isdigit() and int(name) in DIFFICULTY_NAMES:
         return int(name)
     if name not in DIFFICULTIES:
-        problems.append((line, _("difficulty must be easy, medium or hard, not “%(value)s”.")
-                         % {"value": value}))
+        problems.append(
+            (
+                line,
+                _("difficulty must be easy, medium or hard, not “%(value)s”.") % {"value": value},
+            )
+        )
         return 2
     return DIFFICULTIES[name]
 
@@ -102,8 +116,13 @@ def _whole(value: Any, line: int, name: str, problems: Problems) -> int:
     try:
         return int(str(value).strip())
     except ValueError:
-        problems.append((line, _("%(field)s must be a whole number, not “%(value)s”.")
-                         % {"field": name, "value": value}))
+        problems.append(
+            (
+                line,
+                _("%(field)s must be a whole number, not “%(value)s”.")
+                % {"field": name, "value": value},
+            )
+        )
         return 1
 
 
@@ -157,8 +176,13 @@ def from_csv(line: int, row: dict[str, str], problems: Problems) -> QuestionReco
         if not any(parts) and flag in FALSE:
             continue
         if flag not in TRUE | FALSE:
-            problems.append((line, _("choice%(n)s_correct must be 1 or 0, not “%(value)s”.")
-                             % {"n": n, "value": flag}))
+            problems.append(
+                (
+                    line,
+                    _("choice%(n)s_correct must be 1 or 0, not “%(value)s”.")
+                    % {"n": n, "value": flag},
+                )
+            )
         record.choices.append(ChoiceRecord(*parts, correct=flag in TRUE))
     return record
 
@@ -171,8 +195,9 @@ def check(record: QuestionRecord, topics: set[str], problems: Problems) -> None:
         problems.append((line, message % params if params else message))
 
     if not KEY.match(record.key):
-        problem(_("key must be lower-case letters, digits and hyphens, not “%(key)s”."),
-                key=record.key)
+        problem(
+            _("key must be lower-case letters, digits and hyphens, not “%(key)s”."), key=record.key
+        )
     if record.status not in STATUSES:
         problem(_("status must be draft or published, not “%(value)s”."), value=record.status)
     if record.kind not in KINDS:
@@ -200,19 +225,32 @@ def check(record: QuestionRecord, topics: set[str], problems: Problems) -> None:
 def _check_choices(record: QuestionRecord, problem: Any) -> None:
     choices = record.choices
     if not 2 <= len(choices) <= MAX_CHOICES:
-        problem(_("a question has 2 to %(most)s choices, not %(count)s."),
-                most=MAX_CHOICES, count=len(choices))
+        problem(
+            _("a question has 2 to %(most)s choices, not %(count)s."),
+            most=MAX_CHOICES,
+            count=len(choices),
+        )
     for n, choice in enumerate(choices, start=1):
         if not choice.text_en or not choice.explanation_en:
             problem(_("choice %(n)s needs its English text and explanation."), n=n)
     correct = sum(choice.correct for choice in choices)
     if record.kind == "single" and (record.choose != 1 or correct != 1):
-        problem(_("a single-response question has exactly one correct choice (it has "
-                  "%(correct)s) and choose 1."), correct=correct)
+        problem(
+            _(
+                "a single-response question has exactly one correct choice (it has "
+                "%(correct)s) and choose 1."
+            ),
+            correct=correct,
+        )
     if record.kind == "multiple" and (record.choose < 2 or correct != record.choose):
-        problem(_("a multiple-response question has choose ≥ 2 and exactly that many correct "
-                  "choices (choose %(choose)s, correct %(correct)s)."),
-                choose=record.choose, correct=correct)
+        problem(
+            _(
+                "a multiple-response question has choose ≥ 2 and exactly that many correct "
+                "choices (choose %(choose)s, correct %(correct)s)."
+            ),
+            choose=record.choose,
+            correct=correct,
+        )
     if choices and record.choose >= len(choices):
         problem(_("choose must be fewer than the number of choices."))
 

@@ -48,8 +48,13 @@ def import_text(text: str, fmt: str | None = None, name: str = "") -> ImportRepo
     for record in parsed.questions:
         check(record, known, problems)
         if record.key in seen:
-            problems.append((record.line, _("key “%(key)s” is already used on line %(other)s.")
-                             % {"key": record.key, "other": seen[record.key]}))
+            problems.append(
+                (
+                    record.line,
+                    _("key “%(key)s” is already used on line %(other)s.")
+                    % {"key": record.key, "other": seen[record.key]},
+                )
+            )
         seen.setdefault(record.key, record.line)
     sets = _checked_sets(parsed.sets, known, problems)
     if not parsed.questions and not topics and not sets and not problems:
@@ -81,16 +86,24 @@ def _checked_topics(items: list[tuple[int, Any]], problems: Problems) -> list[di
     topics = []
     for line, item in items:
         if not isinstance(item, dict) or not KEY.match(str(item.get("slug", ""))):
-            problems.append((line, _("a topic needs a slug of lower-case letters, digits and "
-                                     "hyphens.")))
+            problems.append(
+                (line, _("a topic needs a slug of lower-case letters, digits and hyphens."))
+            )
             continue
         name_en, name_ko = _pair(item.get("name"))
         if not name_en:
-            problems.append((line, _("topic “%(slug)s” needs an English name.")
-                             % {"slug": item["slug"]}))
-        topics.append({"slug": item["slug"], "name_en": name_en, "name_ko": name_ko,
-                       "section": str(item.get("section") or ""),
-                       "order": int(item.get("order") or 0)})
+            problems.append(
+                (line, _("topic “%(slug)s” needs an English name.") % {"slug": item["slug"]})
+            )
+        topics.append(
+            {
+                "slug": item["slug"],
+                "name_en": name_en,
+                "name_ko": name_ko,
+                "section": str(item.get("section") or ""),
+                "order": int(item.get("order") or 0),
+            }
+        )
     return topics
 
 
@@ -100,8 +113,9 @@ def _checked_sets(
     sets = []
     for line, item in items:
         if not isinstance(item, dict) or not KEY.match(str(item.get("slug", ""))):
-            problems.append((line, _("a question set needs a slug of lower-case letters, "
-                                     "digits and hyphens.")))
+            problems.append(
+                (line, _("a question set needs a slug of lower-case letters, digits and hyphens."))
+            )
             continue
         kind = item.get("kind")
         title_en, title_ko = _pair(item.get("title"))
@@ -112,21 +126,44 @@ def _checked_sets(
             if slug not in topics:
                 problems.append((line, _("unknown topic “%(topic)s”.") % {"topic": slug}))
         if kind not in QuestionSet.Kind.values or not title_en:
-            problems.append((line, _("a question set needs a kind (practice or exam) and an "
-                                     "English title.")))
+            problems.append(
+                (line, _("a question set needs a kind (practice or exam) and an English title."))
+            )
         try:
-            numbers = {name: int(item.get(name, default)) for name, default in
-                       (("question_count", 10), ("time_limit_minutes", 15),
-                        ("passing_percent", 72), ("order", 0))}
+            numbers = {
+                name: int(item.get(name, default))
+                for name, default in (
+                    ("question_count", 10),
+                    ("time_limit_minutes", 15),
+                    ("passing_percent", 72),
+                    ("order", 0),
+                )
+            }
         except (TypeError, ValueError):
-            problems.append((line, _("question_count, time_limit_minutes, passing_percent and "
-                                     "order are whole numbers.")))
+            problems.append(
+                (
+                    line,
+                    _(
+                        "question_count, time_limit_minutes, passing_percent and "
+                        "order are whole numbers."
+                    ),
+                )
+            )
             continue
-        sets.append({"slug": item["slug"], "kind": kind, "title_en": title_en,
-                     "title_ko": title_ko, "description_en": description_en,
-                     "description_ko": description_ko, "topic_weights": weights,
-                     "is_published": item.get("published") is True,
-                     "topics": list(item.get("topics") or []), **numbers})
+        sets.append(
+            {
+                "slug": item["slug"],
+                "kind": kind,
+                "title_en": title_en,
+                "title_ko": title_ko,
+                "description_en": description_en,
+                "description_ko": description_ko,
+                "topic_weights": weights,
+                "is_published": item.get("published") is True,
+                "topics": list(item.get("topics") or []),
+                **numbers,
+            }
+        )
     return sets
 
 
@@ -158,13 +195,21 @@ def _save_if_changed(row: Any, fields: dict[str, Any]) -> bool:
 
 # --- questions ------------------------------------------------------------------------------
 
-QUESTION_FIELDS = ("status", "kind", "choose", "difficulty", "reference_url", "lab_trigger",
-                   "prompt_en", "prompt_ko", "explanation_en", "explanation_ko")
+QUESTION_FIELDS = (
+    "status",
+    "kind",
+    "choose",
+    "difficulty",
+    "reference_url",
+    "lab_trigger",
+    "prompt_en",
+    "prompt_ko",
+    "explanation_en",
+    "explanation_ko",
+)
 
 
-def _save_question(
-    record: QuestionRecord, by_slug: dict[str, Topic], report: ImportReport
-) -> None:
+def _save_question(record: QuestionRecord, by_slug: dict[str, Topic], report: ImportReport) -> None:
     question = Question.objects.filter(key=record.key).first()
     created = question is None
     question = question or Question(key=record.key)
@@ -188,9 +233,13 @@ def _save_choices(question: Question, records: list[ChoiceRecord]) -> bool:
     changed = False
     for position, record in enumerate(records, start=1):
         choice = existing.pop(position, None) or Choice(question=question, position=position)
-        fields = {"text_en": record.text_en, "text_ko": record.text_ko,
-                  "explanation_en": record.explanation_en,
-                  "explanation_ko": record.explanation_ko, "is_correct": record.correct}
+        fields = {
+            "text_en": record.text_en,
+            "text_ko": record.text_ko,
+            "explanation_en": record.explanation_en,
+            "explanation_ko": record.explanation_ko,
+            "is_correct": record.correct,
+        }
         changed = _save_if_changed(choice, fields) or changed
     if existing:
         Choice.objects.filter(pk__in=[c.pk for c in existing.values()]).delete()

@@ -40,9 +40,7 @@ def draw_questions(exam: QuestionSet, rng: random.Random | None = None) -> list[
     questions leaves its places to the others, so the exam is full whenever the bank is.
     """
     rng = rng or random.Random()  # noqa: S311 - shuffling questions, not secrets
-    published = Question.objects.filter(status=Question.Status.PUBLISHED).prefetch_related(
-        "topics"
-    )
+    published = Question.objects.filter(status=Question.Status.PUBLISHED).prefetch_related("topics")
     pools: dict[str, list[Question]] = defaultdict(list)
     for question in published:
         for topic in question.topics.all():
@@ -91,7 +89,9 @@ def start_attempt(user: User, exam: QuestionSet) -> ExamAttempt:
             raise ValidationError(_("This exam has no questions yet."), code="empty")
         now = timezone.now()
         attempt = ExamAttempt.objects.create(
-            user=user, question_set=exam, started_at=now,
+            user=user,
+            question_set=exam,
+            started_at=now,
             deadline=now + timedelta(minutes=exam.time_limit_minutes),
             passing_percent=exam.passing_percent,
         )
@@ -154,8 +154,9 @@ def _finish(attempt: ExamAttempt, state: str, finished_at: object) -> None:
             attempt.refresh_from_db()
             return  # another tab got here first
         items = list(
-            locked.items.select_related("question")
-            .prefetch_related("selected", "question__choices", "question__topics")
+            locked.items.select_related("question").prefetch_related(
+                "selected", "question__choices", "question__topics"
+            )
         )
         breakdown: dict[str, dict[str, int]] = {}
         for item in items:
@@ -182,7 +183,9 @@ def _grade(attempt: ExamAttempt, item: AttemptQuestion) -> bool:
         return False
     correct = is_correct(item.question, selected)
     answer = Answer.objects.create(
-        user_id=attempt.user_id, question=item.question, is_correct=correct,
+        user_id=attempt.user_id,
+        question=item.question,
+        is_correct=correct,
         source=Answer.Source.EXAM,
     )
     answer.choices.set(selected)

@@ -50,8 +50,9 @@ def push_question(run: LabRun, user: User, trigger: str, t: float) -> LabQuestio
         question = _pick(run, user, trigger, rule.topics)
         if question is None:
             return None
-        return LabQuestion.objects.create(run=run, user=user, question=question,
-                                          trigger=trigger, t=t)
+        return LabQuestion.objects.create(
+            run=run, user=user, question=question, trigger=trigger, t=t
+        )
 
 
 def _pick(run: LabRun, user: User, trigger: str, topics: tuple[str, ...]) -> Question | None:
@@ -105,5 +106,6 @@ def _as_id(value: Any) -> int:
     try:
         return int(value)
     except (TypeError, ValueError) as error:
-        raise ValidationError(_("This run did not ask you that question."),
-                              code="unknown") from error
+        raise ValidationError(
+            _("This run did not ask you that question."), code="unknown"
+        ) from error

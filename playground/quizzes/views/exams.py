@@ -45,13 +45,23 @@ def attempt_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     items = _items(attempt)
     topics = {t.slug: t for t in Topic.objects.filter(slug__in=attempt.breakdown)}
     breakdown = [
-        {"topic": topics.get(slug), "slug": slug, **row,
-         "percent": round(100 * row["correct"] / row["total"]) if row["total"] else 0}
+        {
+            "topic": topics.get(slug),
+            "slug": slug,
+            **row,
+            "percent": round(100 * row["correct"] / row["total"]) if row["total"] else 0,
+        }
         for slug, row in sorted(attempt.breakdown.items())
     ]
-    return render(request, "quizzes/attempt_result.html", {
-        "attempt": attempt, "items": items, "breakdown": breakdown,
-    })
+    return render(
+        request,
+        "quizzes/attempt_result.html",
+        {
+            "attempt": attempt,
+            "items": items,
+            "breakdown": breakdown,
+        },
+    )
 
 
 @login_required
@@ -78,12 +88,19 @@ def attempt_question(request: AuthenticatedRequest, pk: int, position: int) -> H
     choices = list(item.question.choices.order_by("position"))
     for choice in choices:
         choice.chosen = choice.pk in chosen
-    return render(request, "quizzes/attempt_question.html", {
-        "attempt": attempt, "item": item, "choices": choices, "total": total,
-        "seconds_left": service.seconds_left(attempt),
-        "previous": position - 1 if position > 1 else None,
-        "next": position + 1 if position < total else None,
-    })
+    return render(
+        request,
+        "quizzes/attempt_question.html",
+        {
+            "attempt": attempt,
+            "item": item,
+            "choices": choices,
+            "total": total,
+            "seconds_left": service.seconds_left(attempt),
+            "previous": position - 1 if position > 1 else None,
+            "next": position + 1 if position < total else None,
+        },
+    )
 
 
 def _go(attempt: ExamAttempt, position: int, total: int, go: str) -> HttpResponse:
@@ -102,11 +119,17 @@ def attempt_review(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if service.expire_if_due(attempt):
         return redirect("quizzes-attempt", pk=attempt.pk)
     items = _items(attempt)
-    return render(request, "quizzes/attempt_review.html", {
-        "attempt": attempt, "items": items, "seconds_left": service.seconds_left(attempt),
-        "unanswered": sum(1 for item in items if not item.chosen_ids),
-        "flagged": sum(1 for item in items if item.flagged),
-    })
+    return render(
+        request,
+        "quizzes/attempt_review.html",
+        {
+            "attempt": attempt,
+            "items": items,
+            "seconds_left": service.seconds_left(attempt),
+            "unanswered": sum(1 for item in items if not item.chosen_ids),
+            "flagged": sum(1 for item in items if item.flagged),
+        },
+    )
 
 
 @login_required
@@ -119,8 +142,9 @@ def attempt_submit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 def _items(attempt: ExamAttempt) -> list[AttemptQuestion]:
     items = list(
-        attempt.items.select_related("question")
-        .prefetch_related("selected", "question__choices", "question__topics")
+        attempt.items.select_related("question").prefetch_related(
+            "selected", "question__choices", "question__topics"
+        )
     )
     for item in items:
         chosen: Iterable[Any] = item.selected.all()

@@ -20,8 +20,12 @@ def index(request: AuthenticatedRequest) -> HttpResponse:
     for attempt in attempts:
         exams.expire_if_due(attempt)  # a sitting whose time ran out shows its score
     sets = QuestionSet.objects.filter(is_published=True).prefetch_related("topics")
-    return render(request, "quizzes/index.html", {
-        "practice_sets": [s for s in sets if s.kind == QuestionSet.Kind.PRACTICE],
-        "exams": [s for s in sets if s.kind == QuestionSet.Kind.EXAM],
-        "attempts": attempts,
-    })
+    return render(
+        request,
+        "quizzes/index.html",
+        {
+            "practice_sets": [s for s in sets if s.kind == QuestionSet.Kind.PRACTICE],
+            "exams": [s for s in sets if s.kind == QuestionSet.Kind.EXAM],
+            "attempts": attempts,
+        },
+    )

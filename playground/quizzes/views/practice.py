@@ -19,8 +19,9 @@ def practice(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     question_set = get_set_for_user(request, slug, QuestionSet.Kind.PRACTICE)
     context = {"question_set": question_set, "answer": None, "errors": []}
     if request.method == "POST":
-        question = get_object_or_404(service.questions_of(question_set),
-                                     pk=request.POST.get("question"))
+        question = get_object_or_404(
+            service.questions_of(question_set), pk=request.POST.get("question")
+        )
         try:
             context["answer"] = record_answer(
                 request.user, question, request.POST.getlist("choice"), Answer.Source.PRACTICE

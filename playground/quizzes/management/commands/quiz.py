@@ -48,6 +48,5 @@ class Command(BaseCommand):
                 returncode=2,
             ) from error
         self.stdout.write(
-            f"{report.created} created, {report.updated} updated, "
-            f"{report.unchanged} unchanged."
+            f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged."
         )
