@@ -72,9 +72,14 @@ class GroupPick:
     sticky: StickyCheck | None  # with TargetGroupStickinessConfig on
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class Decision:
-    """What the load balancer does with one request, and what it decided from."""
+    """What the load balancer does with one request, and what it decided from.
+
+    Not frozen on purpose: a frozen dataclass sets each field through
+    ``object.__setattr__``, a cost paid once per request on the proxy's path. Treat it as
+    read-only; nothing mutates it.
+    """
 
     facts: RequestFacts
     router: Router  # to render the rules tried
