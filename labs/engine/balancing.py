@@ -3,12 +3,13 @@
 Which targets are candidates is the ALB's rule: healthy targets; when a group has
 registered targets but none is healthy, the ALB *fails open* and uses all of them;
 a group with no registered targets answers 503. Among candidates, the group's
-algorithm picks. Each algorithm is one class with ``pick(candidates)``.
+algorithm picks. Each algorithm is one class with ``pick(candidates)`` and
+``state(candidates)``: what the pick depends on, kept (as ints) for the trace.
 """
 
 import random
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from .health import HEALTHY
@@ -22,10 +23,17 @@ class NoRegisteredTargets(Exception):
     """The target group has no registered targets: the ALB answers 503."""
 
 
+AlgorithmState = int | tuple[int, ...] | None
+
+
 class Algorithm(Protocol):
     name: str
 
     def pick(self, candidates: Sequence[str]) -> str: ...
+
+    def state(self, candidates: Sequence[str]) -> AlgorithmState:
+        """What the next ``pick`` depends on, read just before it."""
+        ...
 
 
 class RoundRobin:
@@ -39,6 +47,9 @@ class RoundRobin:
         self._turn += 1
         return choice
 
+    def state(self, candidates: Sequence[str]) -> int:
+        return self._turn % len(candidates)  # the position the rotation is at
+
 
 class LeastOutstandingRequests:
     name = "least_outstanding_requests"
@@ -48,6 +59,9 @@ class LeastOutstandingRequests:
 
     def pick(self, candidates: Sequence[str]) -> str:
         return min(candidates, key=lambda target: self._outstanding.get(target, 0))
+
+    def state(self, candidates: Sequence[str]) -> tuple[int, ...]:
+        return tuple(self._outstanding.get(target, 0) for target in candidates)
 
 
 class WeightedRandom:
@@ -59,11 +73,20 @@ class WeightedRandom:
     def pick(self, candidates: Sequence[str]) -> str:
         return self._rng.choice(candidates)
 
+    def state(self, candidates: Sequence[str]) -> None:
+        return None  # a fresh draw each time: nothing carries over
+
 
 @dataclass(frozen=True, slots=True)
 class Choice:
+    """A pick and what it was made from (the latter for the trace, not for equality)."""
+
     target: str  # virtual "ip:port"
-    reason: str  # the algorithm's name, or FAIL_OPEN
+    reason: str  # the algorithm's name, SLOW_START or FAIL_OPEN
+    algorithm: str = field(default="", compare=False)
+    candidates: Sequence[str] = field(default=(), compare=False)
+    state: AlgorithmState = field(default=None, compare=False)  # before the first pick
+    shares: Mapping[str, float] | None = field(default=None, compare=False)  # slow start
 
 
 def slow_start_share(since: float, now: float, duration: float) -> float:
@@ -73,7 +96,7 @@ def slow_start_share(since: float, now: float, duration: float) -> float:
 
 def choose(
     targets: Sequence[str],
-    health: dict[str, str],
+    health: Mapping[str, str],
     algorithm: Algorithm,
     ramping: Mapping[str, float] | None = None,
     rng: random.Random | None = None,
@@ -93,9 +116,12 @@ def choose(
     """
     if not targets:
         raise NoRegisteredTargets
+    name = algorithm.name
     healthy = [target for target in targets if health.get(target) == HEALTHY]
     if not healthy:
-        return Choice(algorithm.pick(targets), FAIL_OPEN)
+        state = algorithm.state(targets)
+        return Choice(algorithm.pick(targets), FAIL_OPEN, name, targets, state)
+    state = algorithm.state(healthy)
     pick = algorithm.pick(healthy)
     if ramping and rng is not None:
         for _ in range(len(healthy)):
@@ -103,6 +129,7 @@ def choose(
             if share is None:
                 break
             if rng.random() < share:
-                return Choice(pick, SLOW_START)
+                return Choice(pick, SLOW_START, name, healthy, state, ramping)
             pick = algorithm.pick(healthy)
-    return Choice(pick, algorithm.name)
+        return Choice(pick, name, name, healthy, state, ramping)
+    return Choice(pick, name, name, healthy, state)

@@ -1,13 +1,18 @@
 """Target health: everything that changes a target's health state lives in this file.
 
-AWS's ELBv2 model (spec §3.3–3.4): a registered target starts ``initial``; **one** passing
-check makes it ``healthy`` ("not in service until it passes one health check");
-``UnhealthyThresholdCount`` consecutive failures make a ``healthy`` (or ``initial``) target
-``unhealthy``; ``HealthyThresholdCount`` consecutive passes bring an ``unhealthy`` one back.
-The reason code of an unhealthy target is the last failure's.
+ELB_BEHAVIOUR.md §3.3–3.4 (and §2.6 for deregistration). A registered target starts
+``initial``; **one** passing check makes it ``healthy`` ("not in service until it passes
+one health check"); ``UnhealthyThresholdCount`` consecutive failures make a ``healthy``
+(or ``initial``) target ``unhealthy``; ``HealthyThresholdCount`` consecutive passes bring
+an ``unhealthy`` one back. The reason code of an unhealthy target is the last failure's.
+Deregistering makes a target ``draining`` until its delay expires, then ``unused``
+(``Target.NotRegistered``); a group no listener rule uses shows ``unused``
+(``Target.NotInUse``); a group with checks off shows ``unavailable``.
 
-The machine is a table keyed by (state, input type); each entry returns the next state.
-Inputs are facts (``CheckPassed``, ``CheckFailed``); outputs are ``HealthChanged`` decisions.
+The machine is one table, h11-style: ``(state, input type) -> transition``. An input with
+no row is refused with ``HealthRefused`` and the health is left as it was. Check results
+that arrive while a target drains keep it draining: only the delay ends a deregistration.
+Inputs are facts (``CheckPassed``, ``Deregistered``); outputs are ``HealthChanged``.
 """
 
 from collections.abc import Callable
@@ -16,13 +21,31 @@ from dataclasses import dataclass, replace
 from .spec import HealthCheck
 
 INITIAL, HEALTHY, UNHEALTHY = "initial", "healthy", "unhealthy"
+UNUSED, DRAINING, UNAVAILABLE = "unused", "draining", "unavailable"
+STATES = (INITIAL, HEALTHY, UNHEALTHY, UNUSED, DRAINING, UNAVAILABLE)
 
-# AWS reason codes (API_TargetHealth.html).
+# AWS reason codes (§3.3, API_TargetHealth.html).
 REGISTRATION_IN_PROGRESS = "Elb.RegistrationInProgress"
 INITIAL_HEALTH_CHECKING = "Elb.InitialHealthChecking"
 TIMEOUT = "Target.Timeout"
 RESPONSE_CODE_MISMATCH = "Target.ResponseCodeMismatch"
 FAILED_HEALTH_CHECKS = "Target.FailedHealthChecks"
+NOT_REGISTERED = "Target.NotRegistered"
+NOT_IN_USE = "Target.NotInUse"
+DEREGISTRATION_IN_PROGRESS = "Target.DeregistrationInProgress"
+HEALTH_CHECK_DISABLED = "Target.HealthCheckDisabled"
+
+# The description AWS's DescribeTargetHealth pairs with each reason code. A failed
+# check's description is built from what the probe saw (see ``CheckFailed``).
+DESCRIPTIONS = {
+    REGISTRATION_IN_PROGRESS: "Target registration is in progress",
+    INITIAL_HEALTH_CHECKING: "Initial health checks in progress",
+    NOT_REGISTERED: "Target is not registered to the target group",
+    NOT_IN_USE: "Target group is not configured to receive traffic from the load balancer",
+    DEREGISTRATION_IN_PROGRESS: "Target deregistration is in progress",
+    HEALTH_CHECK_DISABLED: "Health checks are disabled",
+}
+_FAILED_CHECK_REASONS = (TIMEOUT, RESPONSE_CODE_MISMATCH, FAILED_HEALTH_CHECKS)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -34,6 +57,8 @@ class CheckPassed:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CheckFailed:
+    """A failed probe; a timed-out one carries ``Target.Timeout``."""
+
     at: float
     reason: str  # TIMEOUT, RESPONSE_CODE_MISMATCH or FAILED_HEALTH_CHECKS
     description: str = ""
@@ -41,18 +66,66 @@ class CheckFailed:
     latency_ms: float = 0.0
 
     def __post_init__(self) -> None:
-        if self.reason not in (TIMEOUT, RESPONSE_CODE_MISMATCH, FAILED_HEALTH_CHECKS):
+        if self.reason not in _FAILED_CHECK_REASONS:
             raise ValueError(f"not a failed-check reason code: {self.reason}")
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Registered:
+    at: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Deregistered:
+    at: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DelayExpired:
+    """The deregistration delay is over (``deregistration_delay.timeout_seconds``)."""
+
+    at: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GroupUnused:
+    """No listener rule forwards to the target's group (any more)."""
+
+    at: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GroupInUse:
+    """A listener rule forwards to the target's group again."""
+
+    at: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChecksDisabled:
+    """``HealthCheckEnabled: false`` (a Lambda group's default, §3.1)."""
+
+    at: float
+
+
 CheckEvent = CheckPassed | CheckFailed
+HealthEvent = (
+    CheckPassed
+    | CheckFailed
+    | Registered
+    | Deregistered
+    | DelayExpired
+    | GroupUnused
+    | GroupInUse
+    | ChecksDisabled
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TargetHealth:
     state: str = INITIAL
     reason: str | None = REGISTRATION_IN_PROGRESS
-    description: str = ""
+    description: str = ""  # a failed check's own words; else see ``describe``
     passes: int = 0  # consecutive
     failures: int = 0  # consecutive
 
@@ -66,50 +139,128 @@ class HealthChanged:
     at: float
 
 
-def _on_pass(health: TargetHealth, event: CheckPassed, check: HealthCheck) -> TargetHealth:
+class HealthRefused(Exception):
+    """An input the state has no row for (a check on an unused target, a second
+    deregistration): the health stays as it was."""
+
+    def __init__(self, health: TargetHealth, event: HealthEvent) -> None:
+        super().__init__(f"{type(event).__name__} is refused in state {health.state}")
+        self.state = health.state
+        self.event = event
+
+
+def describe(health: TargetHealth) -> str:
+    """AWS's description of a target's health: the failed check's, else its reason code's."""
+    return health.description or DESCRIPTIONS.get(health.reason or "", "")
+
+
+def _at(state: str, reason: str | None) -> TargetHealth:
+    return TargetHealth(state=state, reason=reason)
+
+
+def _passed(health: TargetHealth, event: CheckPassed, check: HealthCheck) -> TargetHealth:
     passes = health.passes + 1
     needed = 1 if health.state == INITIAL else check.healthy_threshold
     if health.state != HEALTHY and passes >= needed:
         return TargetHealth(state=HEALTHY, reason=None, passes=passes)
-    reason = INITIAL_HEALTH_CHECKING if health.state == INITIAL else health.reason
-    return replace(health, passes=passes, failures=0, reason=reason)
+    if health.state == INITIAL:
+        return _checking(health, passes=passes, failures=0)
+    return replace(health, passes=passes, failures=0)
 
 
-def _on_fail(health: TargetHealth, event: CheckFailed, check: HealthCheck) -> TargetHealth:
+def _failed(health: TargetHealth, event: CheckFailed, check: HealthCheck) -> TargetHealth:
     failures = health.failures + 1
     if health.state == UNHEALTHY or failures >= check.unhealthy_threshold:
         return TargetHealth(
-            state=UNHEALTHY,
-            reason=event.reason,
-            description=event.description,
-            failures=failures,
+            state=UNHEALTHY, reason=event.reason, description=event.description, failures=failures
         )
-    reason = INITIAL_HEALTH_CHECKING if health.state == INITIAL else health.reason
-    return replace(health, passes=0, failures=failures, reason=reason)
+    if health.state == INITIAL:
+        return _checking(health, passes=0, failures=failures)
+    return replace(health, passes=0, failures=failures)
 
 
-_TRANSITIONS: dict[type, Callable[..., TargetHealth]] = {
-    CheckPassed: _on_pass,
-    CheckFailed: _on_fail,
+def _checking(health: TargetHealth, *, passes: int, failures: int) -> TargetHealth:
+    return replace(health, reason=INITIAL_HEALTH_CHECKING, passes=passes, failures=failures)
+
+
+def _stays(health: TargetHealth, event: HealthEvent, check: HealthCheck) -> TargetHealth:
+    return health
+
+
+Transition = Callable[..., TargetHealth]  # (health, its input, the group's check) -> health
+
+
+def _to(state: str, reason: str) -> Transition:
+    return lambda health, event, check: _at(state, reason)
+
+
+def _only_if(reason: str, state: str, new_reason: str) -> Transition:
+    """A row of ``unused`` that holds for one of its reasons only."""
+
+    def transition(health: TargetHealth, event: HealthEvent, check: HealthCheck) -> TargetHealth:
+        if health.reason != reason:
+            raise HealthRefused(health, event)
+        return _at(state, new_reason)
+
+    return transition
+
+
+_CHECKED: dict[type, Transition] = {  # rows every state that is health-checked shares
+    CheckPassed: _passed,
+    CheckFailed: _failed,
+    Deregistered: _to(DRAINING, DEREGISTRATION_IN_PROGRESS),
+    GroupUnused: _to(UNUSED, NOT_IN_USE),
+    ChecksDisabled: _to(UNAVAILABLE, HEALTH_CHECK_DISABLED),
+}
+_TABLE: dict[str, dict[type, Transition]] = {
+    INITIAL: dict(_CHECKED),
+    HEALTHY: dict(_CHECKED),
+    UNHEALTHY: dict(_CHECKED),
+    DRAINING: {
+        # The bug this table fixes: passing checks used to make a draining target healthy.
+        CheckPassed: _stays,
+        CheckFailed: _stays,
+        GroupUnused: _stays,
+        GroupInUse: _stays,
+        DelayExpired: _to(UNUSED, NOT_REGISTERED),
+        # Instance targets may come back before the delay ends; it cancels the deregistration.
+        Registered: _to(INITIAL, REGISTRATION_IN_PROGRESS),
+    },
+    UNUSED: {
+        Registered: _only_if(NOT_REGISTERED, INITIAL, REGISTRATION_IN_PROGRESS),
+        GroupInUse: _only_if(NOT_IN_USE, INITIAL, REGISTRATION_IN_PROGRESS),
+        Deregistered: _only_if(NOT_IN_USE, DRAINING, DEREGISTRATION_IN_PROGRESS),
+        GroupUnused: _stays,
+    },
+    UNAVAILABLE: {
+        Deregistered: _to(DRAINING, DEREGISTRATION_IN_PROGRESS),
+        GroupUnused: _to(UNUSED, NOT_IN_USE),
+    },
 }
 
 
 def step(
-    health: TargetHealth, event: CheckEvent, check: HealthCheck
+    health: TargetHealth, event: HealthEvent, check: HealthCheck
 ) -> tuple[TargetHealth, HealthChanged | None]:
-    """Apply one check result.
+    """Apply one input to a target's health.
 
     Returns:
         The new health, and a ``HealthChanged`` when the state changed (else ``None``).
+
+    Raises:
+        HealthRefused: the state has no row for this input.
     """
-    new = _TRANSITIONS[type(event)](health, event, check)
+    transition = _TABLE[health.state].get(type(event))
+    if transition is None:
+        raise HealthRefused(health, event)
+    new = transition(health, event, check)
     if new.state == health.state:
         return new, None
     change = HealthChanged(
         state=new.state,
         previous=health.state,
         reason=new.reason,
-        description=new.description,
+        description=describe(new),
         at=event.at,
     )
     return new, change

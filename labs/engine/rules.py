@@ -10,13 +10,15 @@ field. The path is matched raw, without the query string and without percent-dec
 
 import ipaddress
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
+from types import MappingProxyType
 
-from .spec import Action, Condition, Listener
+from .spec import Action, Condition, Listener, Rule
 
 DEFAULT = "default"
+NO_COOKIES: Mapping[str, str] = MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -27,6 +29,19 @@ class RequestFacts:
     query: str  # raw query string, no "?"
     headers: tuple[tuple[str, str], ...]  # (lower-case name, value), in order
     source_ip: str  # the TCP peer of the connection to the load balancer
+    # Parsed only when stickiness needs them.
+    cookies: Mapping[str, str] = field(default_factory=lambda: NO_COOKIES)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConditionTried:
+    """One condition of one rule against one request, for the trace (rendered late)."""
+
+    rule: int | str  # priority, or DEFAULT
+    field: str  # "host-header", "path-pattern", ...
+    values: tuple[str, ...]  # the condition's values (query-string: "key=value")
+    matched: bool
+    seen: str  # what the request had, e.g. the Host header without its port
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,10 +158,35 @@ _COMPILERS: dict[str, Callable[[Condition], Predicate]] = {
 }
 
 
+def _seen(condition: Condition, facts: RequestFacts) -> str:
+    """What a condition compared, in the request's words."""
+    if condition.field == "http-header":
+        name = (condition.header_name or "").lower()
+        found = [value for key, value in facts.headers if key == name]
+        return ", ".join(found) if found else "(absent)"
+    return _SEEN[condition.field](facts)
+
+
+_SEEN: dict[str, Callable[[RequestFacts], str]] = {
+    "host-header": lambda facts: _host_without_port(facts.host),
+    "path-pattern": lambda facts: facts.path,
+    "http-request-method": lambda facts: facts.method,
+    "query-string": lambda facts: facts.query,
+    "source-ip": lambda facts: facts.source_ip,
+}
+
+
+def _shown_values(condition: Condition) -> tuple[str, ...]:
+    if condition.field == "query-string":
+        return tuple(f"{key}={value}" if key else value for key, value in condition.key_values)
+    return condition.values
+
+
 class Router:
     """A listener's rules, compiled once: per request only predicates run."""
 
     def __init__(self, listener: Listener) -> None:
+        self.listener = listener
         self._rules = [
             (
                 tuple(_COMPILERS[c.field](c) for c in rule.conditions),
@@ -162,13 +202,34 @@ class Router:
 
     def route(self, facts: RequestFacts) -> Matched:
         """The rule that handles this request: the first full match by priority, else default."""
-        for predicates, matched in self._rules:
+        index = self.match(facts)
+        return self._default if index < 0 else self._rules[index][1]
+
+    def match(self, facts: RequestFacts) -> int:
+        """The index in ``listener.rules`` of the first full match, or -1 for the default."""
+        for index, (predicates, _) in enumerate(self._rules):
             for predicate in predicates:
                 if not predicate(facts):
                     break
             else:
-                return matched
-        return self._default
+                return index
+        return -1
+
+    def matched(self, index: int) -> Matched:
+        return self._default if index < 0 else self._rules[index][1]
+
+    def explain(self, rule: Rule, index: int, facts: RequestFacts) -> list[ConditionTried]:
+        """Every condition of ``listener.rules[index]`` against ``facts``, none skipped."""
+        return [
+            ConditionTried(
+                rule=rule.priority,
+                field=condition.field,
+                values=_shown_values(condition),
+                matched=predicate(facts),
+                seen=_seen(condition, facts),
+            )
+            for condition, predicate in zip(rule.conditions, self._rules[index][0], strict=True)
+        ]
 
 
 def route(listener: Listener, facts: RequestFacts) -> Matched:

@@ -15,6 +15,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
+from labs.engine import health
 from labs.engine.attributes import deregistration_delay
 from labs.engine.spec import TargetGroup
 
@@ -104,16 +105,14 @@ class Controller:
         task = self._running.pop((group.name, target), None)
         if task is not None:
             task.cancel()
-        checker.set_state(
-            "draining", "Target.DeregistrationInProgress", "Target deregistration is in progress"
-        )
+        checker.apply(health.Deregistered(at=self._clock.now()))
         delay = deregistration_delay(group.attributes)
         self._running[group.name, target] = self._spawn(self._finish_draining(checker, delay))
         return {"target_group": group.name, "target": target, "delay": delay}
 
     async def _finish_draining(self, checker: TargetChecker, delay: float) -> None:
         await self._clock.sleep(delay)
-        checker.set_state("unused", "Target.NotRegistered", "Target is not registered")
+        checker.apply(health.DelayExpired(at=self._clock.now()))
 
     def _register(self, command: dict[str, Any]) -> Event:
         group, target = self._group_target(command)

@@ -20,6 +20,7 @@ class Exchange:
         "client_ip",
         "client_port",
         "cookies",
+        "decision",
         "elb_status",
         "error_reason",
         "group_reason",
@@ -107,6 +108,7 @@ class Exchange:
         self.response_headers: list[tuple[bytes, bytes]] = []  # as sent to the client
         self.add_cookies: list[str] = []  # Set-Cookie values the LB adds (stickiness)
         self.cookies: dict[str, str] | None = None  # parsed on demand, for stickiness
+        self.decision: Any = None  # the engine's routing.Decision, rendered into the trace
         self.group_reason: str | None = None  # weighted forwards: how the group was chosen
         self.redirect_url: str | None = None
         self.abandoned = False  # the client left before the answer (460)

@@ -128,12 +128,18 @@ class TargetChecker:
         """The registration event: the target starts ``initial``."""
         self._report(self._event(None, None))
 
-    def set_state(self, state: str, reason: str, description: str = "") -> None:
-        """A change that is not a check's result (deregistration), reported like one."""
+    def apply(self, event: health.HealthEvent, result: Probe | None = None) -> bool:
+        """Step the engine's health table and report the outcome. Returns whether the
+        state changed.
+
+        Raises:
+            health.HealthRefused: the target's state has no row for ``event``.
+        """
         previous = self.health.state
-        self.health = health.TargetHealth(state=state, reason=reason, description=description)
-        self._states[self.target.address] = state
-        self._report(self._event(previous, None))
+        self.health, change = health.step(self.health, event, self.group.health_check)
+        self._states[self.target.address] = self.health.state
+        self._report(self._event(previous, result))
+        return change is not None
 
     async def check_once(self) -> bool:
         """One probe, one engine step, one event. Returns whether the state changed."""
@@ -147,13 +153,7 @@ class TargetChecker:
             check,
             self._clock.wall(check.timeout_seconds),
         )
-        previous = self.health.state
-        self.health, change = health.step(
-            self.health, judge(result, self._matches, self._clock.now()), check
-        )
-        self._states[self.target.address] = self.health.state
-        self._report(self._event(previous, result))
-        return change is not None
+        return self.apply(judge(result, self._matches, self._clock.now()), result)
 
     async def run(self, first_done: Callable[[], None] = lambda: None) -> None:
         """Check forever, one interval apart; ``first_done`` is called after the first."""
@@ -178,7 +178,7 @@ class TargetChecker:
             "state": h.state,
             "previous": previous,
             "reason": h.reason,
-            "description": h.description,
+            "description": health.describe(h),
             "check": None
             if result is None
             else {

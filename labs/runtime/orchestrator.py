@@ -24,7 +24,7 @@ from dataclasses import replace
 from types import TracebackType
 from typing import Any
 
-from labs.engine import attributes, security
+from labs.engine import attributes, routing, security
 from labs.engine.accesslog import load_balancer_id
 from labs.engine.balancing import (
     Algorithm,
@@ -32,6 +32,7 @@ from labs.engine.balancing import (
     RoundRobin,
     WeightedRandom,
 )
+from labs.engine.health import GroupUnused
 from labs.engine.spec import Listener, Target, TargetGroup, Topology
 
 from .clock import LabClock
@@ -146,6 +147,7 @@ class LabRuntime:
                     alb_node = AlbNode(lb, node, listener, ctx, certificates)
                     self._nodes.append(alb_node)
                     await alb_node.start()
+        in_use = routing.groups_in_use(topology.load_balancers)
         for group in topology.target_groups:
             if not group.health_check.enabled:
                 self._unchecked(group, health[group.name])
@@ -154,6 +156,8 @@ class LabRuntime:
                 checker = self._make_checker(group, target.address)
                 checker.announce()
                 self._checkers[group.name, target.address] = checker
+                if group.name not in in_use:  # AWS checks only groups a rule uses (§3.2)
+                    checker.apply(GroupUnused(at=0.0))
         self._controller = Controller(
             clock=self.clock,
             groups=ctx.groups,
@@ -168,7 +172,8 @@ class LabRuntime:
         )
         self._spawn(self._flush_forever())
         self._spawn(self._metrics_forever())
-        pending = len(self._checkers)
+        checked = {k: c for k, c in self._checkers.items() if c.health.state != "unused"}
+        pending = len(checked)
 
         def one_checked() -> None:
             nonlocal pending
@@ -176,9 +181,9 @@ class LabRuntime:
             if pending <= 0:
                 self._first_checks.set()
 
-        if not self._checkers:
+        if not checked:
             self._first_checks.set()
-        for key, checker in self._checkers.items():
+        for key, checker in checked.items():
             self._controller.watch(key, self._spawn(checker.run(one_checked)))
 
     def _certificates(self, listener: Listener) -> ListenerCertificates | None:

@@ -1,7 +1,7 @@
 """The Application Load Balancer node: an HTTP/1.1 reverse proxy on asyncio Protocols.
 
 Per request the flow is plain method calls, no coroutine or Task: ``data_received`` →
-httptools callbacks → ``rules.route`` and ``balancing.choose`` (the engine decides) →
+httptools callbacks → ``routing.decide`` (the engine decides, once) →
 one ``write`` to a pooled keep-alive connection to the target → httptools response
 callbacks → one ``write`` back to the client. Only opening a new upstream connection
 awaits. Finished exchanges go to ``record`` untouched; events are built per batch.
@@ -9,8 +9,8 @@ awaits. Finished exchanges go to ``record`` untouched; events are built per batc
 Targets are reached only through ``Sandbox.endpoint`` from the node's own loopback
 address, so a target sees the node's (virtual private) address as its peer.
 
-This module decides (routing, actions, answers); ``client_side`` speaks to clients and
-``upstream`` to targets.
+This module carries out the engine's decision (forward, redirect, fixed response, the
+LB's own error); ``client_side`` speaks to clients and ``upstream`` to targets.
 """
 
 from __future__ import annotations
@@ -21,19 +21,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from time import perf_counter
 
-from labs.engine import actions, lambda_targets, stickiness
+from labs.engine import errors, lambda_targets, stickiness
 from labs.engine.accesslog import target_group_arn
+from labs.engine.actions import Redirect
 from labs.engine.attributes import Stickiness, load_balancer_settings
-from labs.engine.balancing import (
-    Algorithm,
-    Choice,
-    NoRegisteredTargets,
-    RoundRobin,
-    choose,
-    slow_start_share,
-)
-from labs.engine.health import HEALTHY
-from labs.engine.rules import RequestFacts, Router
+from labs.engine.balancing import Algorithm, RoundRobin
+from labs.engine.routing import LAMBDA, Decision, GroupStates, decide, needs_cookies
+from labs.engine.rules import NO_COOKIES, RequestFacts, Router
 from labs.engine.spec import Action, Listener, LoadBalancer, Node, TargetGroup
 
 from .client_side import ClientConnection
@@ -115,10 +109,24 @@ class AlbNode:
         self._pools: dict[str, UpstreamPool] = {}
         self.clients: set[ClientConnection] = set()
         self.waiting: set[UpstreamConnection] = set()  # sent a request, no answer yet
-        self._zonal_algorithms: dict[str, Algorithm] = {}
         self._reaper: asyncio.TimerHandle | None = None
         self.settings = load_balancer_settings(lb.attributes)
         self._router = Router(listener)
+        self._needs_cookies = needs_cookies(self._router, ctx.stickiness)
+        self._state = GroupStates(
+            groups=ctx.groups,
+            registered=ctx.addresses,
+            health=ctx.health,
+            algorithms=ctx.algorithms,
+            stickiness=ctx.stickiness,
+            secret=ctx.secret,
+            node_az=node.az,
+            zones=ctx.zones,
+            zonal_groups=ctx.zonal_groups,
+            new_algorithm=ctx.new_algorithm,
+            slow_start=ctx.slow_start,
+            slow_start_seconds=ctx.slow_start_seconds,
+        )
         self._xfp = listener.protocol.lower().encode()
         self._xfport = str(listener.port).encode()
 
@@ -167,19 +175,28 @@ class AlbNode:
             query=ex.query,
             headers=headers,
             source_ip=ex.client_ip,
+            cookies=self._cookies(ex) if self._needs_cookies else NO_COOKIES,
         )
-        matched = self._router.route(facts)
-        ex.rule = matched.rule
-        action = matched.actions[0]
-        ex.action = action.type
-        if action.type == "forward":
-            self._forward(ex, action)
-        elif action.type == "redirect":
-            self._redirect(ex, action)
-        elif action.type == "fixed-response":
-            self._fixed_response(ex, action)
+        decision = decide(facts, self._router, self._state, self.ctx.clock.now(), self.ctx.rng)
+        ex.decision = decision
+        ex.rule = decision.rule
+        ex.action = decision.action.type
+        ex.target_group = decision.target_group
+        ex.group_reason = decision.group_why
+        if decision.group_pin is not None:
+            ex.add_cookies += stickiness.set_cookie_headers(
+                stickiness.TG_COOKIE, stickiness.TG_COOKIE_CORS, decision.group_pin, ex.wall_start
+            )
+        if decision.lb_error is not None:
+            self.answer_error(ex, decision.lb_error.status, decision.lb_error.cause)
+        elif decision.redirect is not None:
+            self._redirect(ex, decision.redirect)
+        elif ex.action == "fixed-response":
+            self._fixed_response(ex, decision.action)
+        elif decision.why == LAMBDA:
+            self._invoke_lambda(ex, self.ctx.groups[decision.target_group or ""], decision)
         else:
-            self.answer_error(ex, 500, "UnsupportedAction")
+            self._forward(ex, decision)
 
     def _fixed_response(self, ex: Exchange, action: Action) -> None:
         config = action.fixed_response or {}
@@ -195,19 +212,7 @@ class AlbNode:
             body,
         )
 
-    def _redirect(self, ex: Exchange, action: Action) -> None:
-        original = actions.OriginalRequest(
-            protocol=self.listener.protocol,
-            host=ex.host.split(":", 1)[0],
-            port=self.listener.port,
-            path=ex.path,
-            query=ex.query,
-        )
-        try:
-            answer = actions.redirect(action.redirect or {}, original)
-        except actions.RedirectTooLong:
-            self.answer_error(ex, 500, "RedirectUrlLimitExceeded")
-            return
+    def _redirect(self, ex: Exchange, answer: Redirect) -> None:
         ex.redirect_url = answer.location
         self._reply(
             ex,
@@ -221,38 +226,6 @@ class AlbNode:
             b"",
         )
 
-    def _pick_group(self, ex: Exchange, action: Action) -> str:
-        groups = action.target_groups
-        if len(groups) == 1:
-            return groups[0][0]
-        names = [name for name, _ in groups]
-        sticky = action.stickiness is not None and action.stickiness[0]
-        if sticky:
-            pin = stickiness.valid_pin(
-                self._cookies(ex).get(stickiness.TG_COOKIE),
-                group="+".join(names),
-                now=self.ctx.clock.now(),
-                secret=self.ctx.secret,
-            )
-            if pin is not None and pin.target in names:
-                ex.group_reason = f"sticky:{stickiness.TG_COOKIE}"
-                return pin.target
-        weights = [weight for _, weight in groups]
-        ex.group_reason = "weighted"
-        # All weights 0 is undocumented (spec Appendix B): we use the first group.
-        choice = self.ctx.rng.choices(names, weights)[0] if any(weights) else names[0]
-        if sticky and action.stickiness is not None:
-            pin_value = stickiness.encode(
-                stickiness.Pin(
-                    "+".join(names), choice, self.ctx.clock.now() + action.stickiness[1]
-                ),
-                self.ctx.secret,
-            )
-            ex.add_cookies += stickiness.set_cookie_headers(
-                stickiness.TG_COOKIE, stickiness.TG_COOKIE_CORS, pin_value, ex.wall_start
-            )
-        return choice
-
     def _cookies(self, ex: Exchange) -> dict[str, str]:
         if ex.cookies is None:
             ex.cookies = stickiness.cookies(
@@ -260,59 +233,22 @@ class AlbNode:
             )
         return ex.cookies
 
-    def _sticky_choice(self, ex: Exchange, group: str, policy: Stickiness) -> Choice | None:
-        """The pinned target, when the client's cookie names a healthy one of this group."""
-        name = stickiness.LB_COOKIE if policy.type == "lb_cookie" else stickiness.APP_COOKIE
-        pin = stickiness.valid_pin(
-            self._cookies(ex).get(name),
-            group=group,
-            now=self.ctx.clock.now(),
-            secret=self.ctx.secret,
-        )
-        if pin is None or self.ctx.health[group].get(pin.target) != HEALTHY:
-            return None
-        return Choice(pin.target, f"sticky:{name}")
-
-    def _forward(self, ex: Exchange, action: Action) -> None:
+    def _forward(self, ex: Exchange, decision: Decision) -> None:
+        """Carry a decided forward to its target: pooled connection, or a tunnel."""
         ctx = self.ctx
-        group = self._pick_group(ex, action)
-        ex.target_group = group
-        if ctx.groups[group].target_type == "lambda":
-            self._invoke_lambda(ex, ctx.groups[group])
-            return
-        policy = ctx.stickiness.get(group)
-        choice = self._sticky_choice(ex, group, policy) if policy is not None else None
-        if choice is None:
-            zonal = group in ctx.zonal_groups
-            registered = ctx.addresses[group]
-            if zonal:  # cross-zone off: this node only uses targets in its own zone (§9)
-                registered = [t for t in registered if ctx.zones.get(t) == self.node.az]
-            try:
-                choice = choose(
-                    registered,
-                    ctx.health[group],
-                    self._algorithm(group, zonal),
-                    self._ramping(group),
-                    ctx.rng,
-                )
-            except NoRegisteredTargets:
-                self.answer_error(
-                    ex,
-                    503,
-                    "NoTargetsInZone" if zonal and ctx.addresses[group] else "NoRegisteredTargets",
-                )
-                return
-        ex.target = choice.target
-        ex.reason = choice.reason
-        pool = self._pools.get(choice.target)
+        target = decision.target or ""
+        ex.target = target
+        ex.reason = decision.why
+        pool = self._pools.get(target)
         if pool is None:
             try:
-                endpoint = ctx.sandbox.endpoint(choice.target)
+                endpoint = ctx.sandbox.endpoint(target)
             except SandboxViolation:
-                self.answer_error(ex, 502, "TargetNotInSandbox")
+                error = errors.TARGET_NOT_IN_SANDBOX
+                self.answer_error(ex, error.status, error.cause)
                 return
-            pool = self._pools[choice.target] = UpstreamPool(self, endpoint)
-        ctx.outstanding[choice.target] = ctx.outstanding.get(choice.target, 0) + 1
+            pool = self._pools[target] = UpstreamPool(self, endpoint)
+        ctx.outstanding[target] = ctx.outstanding.get(target, 0) + 1
         ex.t_dispatched = perf_counter()
         if ex.upgrade:
             self._open_tunnel(ex, pool.endpoint)
@@ -350,35 +286,11 @@ class AlbNode:
         except OSError:
             self.target_failed(ex, 502, "TargetConnectionError")
 
-    def _ramping(self, group: str) -> dict[str, float] | None:
-        """Targets of ``group`` in slow start, with their share now; done ones leave."""
-        since = self.ctx.slow_start.get(group)
-        if not since:
-            return None
-        now, duration = self.ctx.clock.now(), self.ctx.slow_start_seconds[group]
-        shares = {t: slow_start_share(start, now, duration) for t, start in since.items()}
-        for target, share in shares.items():
-            if share >= 1.0:
-                del since[target]
-        return shares
-
-    def _algorithm(self, group: str, zonal: bool) -> Algorithm:
-        if not zonal:
-            return self.ctx.algorithms[group]
-        # Each node balances its own zone's targets: a rotation of its own.
-        algorithm = self._zonal_algorithms.get(group)
-        if algorithm is None:
-            algorithm = self._zonal_algorithms[group] = self.ctx.new_algorithm(group)
-        return algorithm
-
-    def _invoke_lambda(self, ex: Exchange, group: TargetGroup) -> None:
+    def _invoke_lambda(self, ex: Exchange, group: TargetGroup, decision: Decision) -> None:
         """Call the group's built-in function in-process, as ALB invokes Lambda (spec §5)."""
-        function = group.targets[0] if group.targets else None
-        if function is None or function.handler is None:
-            self.answer_error(ex, 503, "NoRegisteredTargets")
-            return
-        ex.reason = "lambda"
-        ex.target = function.id
+        function = group.targets[0]  # decide() answers 503 for a group without a handler
+        ex.reason = LAMBDA
+        ex.target = decision.target
         ex.t_dispatched = perf_counter()
         multi_value = group.attributes.get("lambda.multi_value_headers.enabled") == "true"
         headers = [
@@ -404,7 +316,7 @@ class AlbNode:
                 target_group_arn=target_group_arn(group.name),
                 multi_value=multi_value,
             )
-            answer = lambda_targets.invoke(function.handler, event, multi_value=multi_value)
+            answer = lambda_targets.invoke(function.handler or "", event, multi_value=multi_value)
         except lambda_targets.LambdaError as error:
             self.answer_error(ex, error.status, error.reason)
             return
@@ -499,7 +411,7 @@ class AlbNode:
         self.answer_error(ex, status, error)
 
     def _release(self, ex: Exchange) -> None:
-        if ex.target is not None and ex.reason != "lambda":
+        if ex.target is not None and ex.reason != LAMBDA:
             self.ctx.outstanding[ex.target] -= 1
 
     def answer_error(self, ex: Exchange, status: int, error: str) -> None:

@@ -14,7 +14,7 @@ import random
 from collections import Counter, deque
 from typing import Any
 
-from labs.engine import accesslog
+from labs.engine import accesslog, trace
 from labs.engine.metrics import MetricsWindow
 
 from .exchange import Exchange
@@ -68,6 +68,7 @@ def request_event(ex: Exchange, log: str) -> Event:
             "Host": ex.host,
         },
         "response_headers": _response_headers(ex.response_headers),
+        "trace": trace.render(ex.decision, ex.elb_status, ex.error_reason),
         "log": log,
     }
 

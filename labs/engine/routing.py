@@ -1,0 +1,299 @@
+"""Request routing: which rule, which target group, which target, or which LB error.
+
+ELB_BEHAVIOUR.md §1.2–1.4 (rules and actions), §2.4–2.7 (algorithms, slow start,
+stickiness), §3.5 (fail open), §4.3 (the ALB's own answers), §9 (cross-zone).
+
+``decide`` is the one call the proxy makes per request: facts in, a ``Decision`` out.
+The decision records what each step was made from — the matched rule's index, the
+weighted draw, the algorithm's state, the decoded stickiness cookie — as small values,
+and ``labs.engine.trace`` renders them into an explanation only when the event is built.
+The live state a decision reads (registrations, health, rotations, slow-start clocks) is
+``GroupStates``: plain dicts the runtime keeps current and ``decide`` updates where AWS
+would (a rotation turns, a finished slow start ends).
+"""
+
+import random
+from bisect import bisect
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from itertools import accumulate
+from typing import Any
+
+from . import actions, errors, stickiness
+from .attributes import Stickiness
+from .balancing import Algorithm, Choice, NoRegisteredTargets, choose, slow_start_share
+from .errors import LbError
+from .health import HEALTHY
+from .rules import RequestFacts, Router
+from .spec import Action, LoadBalancer, TargetGroup
+
+LAMBDA = "lambda"
+WEIGHTED = "weighted"
+# Why a stickiness cookie pinned nothing (§2.7: the algorithm picks, the cookie is rewritten).
+NO_COOKIE, INVALID, OTHER_GROUP, EXPIRED = "no_cookie", "invalid", "other_group", "expired"
+TARGET_GONE, TARGET_UNHEALTHY, HONOURED = "target_gone", "target_unhealthy", "honoured"
+
+
+@dataclass(slots=True, kw_only=True)
+class GroupStates:
+    """What one LB node's decisions read; the dicts are shared with the runtime."""
+
+    groups: Mapping[str, TargetGroup]
+    registered: Mapping[str, list[str]]  # group -> registered "ip:port", in order
+    health: Mapping[str, Mapping[str, str]]  # group -> target -> state
+    algorithms: Mapping[str, Algorithm]  # cross-zone groups: one rotation for all nodes
+    stickiness: Mapping[str, Stickiness]
+    secret: bytes  # signs stickiness cookies
+    node_az: str = ""
+    zones: Mapping[str, str] = field(default_factory=dict)  # target -> AZ
+    zonal_groups: frozenset[str] = frozenset()  # cross-zone off (§9)
+    new_algorithm: Callable[[str], Algorithm] | None = None  # a zonal group's own rotation
+    zonal_algorithms: dict[str, Algorithm] = field(default_factory=dict)
+    slow_start: Mapping[str, dict[str, float]] = field(default_factory=dict)  # target -> since
+    slow_start_seconds: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class StickyCheck:
+    """A stickiness cookie as decoded, and whether it pinned the request."""
+
+    cookie: str  # AWSALB, AWSALBAPP-0 or AWSALBTG
+    pin: stickiness.Pin | None
+    outcome: str  # HONOURED, or why not: NO_COOKIE, INVALID, EXPIRED, ...
+
+
+@dataclass(frozen=True, slots=True)
+class GroupPick:
+    """A forward to several target groups: the weighted draw, or the TG cookie."""
+
+    names: tuple[str, ...]
+    weights: tuple[int, ...]
+    draw: float | None  # in [0, sum of weights); None when the cookie decided
+    sticky: StickyCheck | None  # with TargetGroupStickinessConfig on
+
+
+@dataclass(slots=True, kw_only=True)
+class Decision:
+    """What the load balancer does with one request, and what it decided from.
+
+    Not frozen on purpose: a frozen dataclass sets each field through
+    ``object.__setattr__``, a cost paid once per request on the proxy's path. Treat it as
+    read-only; nothing mutates it.
+    """
+
+    facts: RequestFacts
+    router: Router  # to render the rules tried
+    rule_index: int  # into ``router.listener.rules``; -1: the default rule
+    rule: int | str  # priority, or "default"
+    action: Action
+    target_group: str | None = None
+    target: str | None = None  # virtual "ip:port", or a Lambda function's id
+    why: str | None = None  # round_robin, sticky:AWSALB, fail_open, slow_start, lambda, ...
+    group_why: str | None = None  # several groups: "weighted" or "sticky:AWSALBTG"
+    group_pick: GroupPick | None = None
+    choice: Choice | None = None  # the algorithm's pick and its state
+    sticky: StickyCheck | None = None  # the target-level cookie, when the group is sticky
+    zonal: bool = False  # cross-zone off: only this node's zone was a candidate
+    redirect: actions.Redirect | None = None
+    group_pin: str | None = None  # a new AWSALBTG value to set
+    lb_error: LbError | None = None
+
+
+def groups_in_use(load_balancers: Iterable[LoadBalancer]) -> frozenset[str]:
+    """Target groups some listener rule (or default action) forwards to (§3.3 ``unused``)."""
+    return frozenset(
+        name
+        for lb in load_balancers
+        for listener in lb.listeners
+        for actions_ in (listener.default_actions, *(rule.actions for rule in listener.rules))
+        for action in actions_
+        for name, _ in action.target_groups
+    )
+
+
+def needs_cookies(router: Router, sticky_groups: Iterable[str]) -> bool:
+    """Whether this listener's decisions read cookies (else the proxy skips parsing them)."""
+    sticky = frozenset(sticky_groups)
+    listener = router.listener
+    return any(
+        action.stickiness is not None or any(name in sticky for name, _ in action.target_groups)
+        for actions_ in (listener.default_actions, *(rule.actions for rule in listener.rules))
+        for action in actions_
+    )
+
+
+def decide(
+    facts: RequestFacts, router: Router, state: GroupStates, now: float, rng: random.Random
+) -> Decision:
+    """Everything the ALB decides about one request (rule, action, group, target, error).
+
+    Args:
+        facts: the request as received.
+        router: the listener's compiled rules.
+        state: the node's view of its target groups (updated: rotations, slow start).
+        now: lab-clock seconds (stickiness expiry, slow start).
+        rng: the run's randomness (weighted groups, slow start, weighted_random).
+    """
+    index = router.match(facts)
+    matched = router.matched(index)
+    action = matched.actions[0]
+    common: dict[str, Any] = {
+        "facts": facts,
+        "router": router,
+        "rule_index": index,
+        "rule": matched.rule,
+        "action": action,
+    }
+    if action.type == "forward":
+        return Decision(**common, **_forward(facts, action, state, now, rng))
+    if action.type == "redirect":
+        return Decision(**common, **_redirect(facts, action, router))
+    if action.type == "fixed-response":
+        return Decision(**common)
+    return Decision(**common, lb_error=errors.UNSUPPORTED_ACTION)
+
+
+def _redirect(facts: RequestFacts, action: Action, router: Router) -> dict[str, Any]:
+    listener = router.listener
+    original = actions.OriginalRequest(
+        protocol=listener.protocol,
+        host=facts.host.split(":", 1)[0],
+        port=listener.port,
+        path=facts.path,
+        query=facts.query,
+    )
+    try:
+        return {"redirect": actions.redirect(action.redirect or {}, original)}
+    except actions.RedirectTooLong:
+        return {"lb_error": errors.REDIRECT_URL_LIMIT_EXCEEDED}
+
+
+def _forward(
+    facts: RequestFacts, action: Action, state: GroupStates, now: float, rng: random.Random
+) -> dict[str, Any]:
+    """The ``Decision`` fields of a forward: group, target (or the 503 and its cause)."""
+    group = action.target_groups[0][0]
+    found: dict[str, Any] = {"target_group": group}
+    if len(action.target_groups) > 1:
+        pick, pin = _pick_group(facts, action, state.secret, now, rng)
+        sticky = pick.sticky
+        honoured = sticky is not None and sticky.outcome == HONOURED and sticky.pin is not None
+        group = sticky.pin.target if honoured and sticky and sticky.pin else _drawn(pick)
+        found = {
+            "target_group": group,
+            "group_pick": pick,
+            "group_pin": pin,
+            "group_why": f"sticky:{stickiness.TG_COOKIE}" if honoured else WEIGHTED,
+        }
+    spec = state.groups[group]
+    if spec.target_type == "lambda":
+        function = spec.targets[0] if spec.targets else None
+        if function is None or function.handler is None:
+            return {**found, "lb_error": errors.NO_REGISTERED_TARGETS}
+        return {**found, "target": function.id, "why": LAMBDA}
+    policy = state.stickiness.get(group)
+    if policy is not None:
+        sticky = found["sticky"] = _sticky(facts, group, policy, state, now)
+        if sticky.outcome == HONOURED and sticky.pin is not None:
+            return {**found, "target": sticky.pin.target, "why": f"sticky:{sticky.cookie}"}
+    zonal = found["zonal"] = group in state.zonal_groups
+    registered = state.registered[group]
+    if zonal:  # cross-zone off: this node only uses targets in its own zone (§9)
+        registered = [t for t in registered if state.zones.get(t) == state.node_az]
+    try:
+        choice = choose(
+            registered,
+            state.health[group],
+            _algorithm(state, group, zonal),
+            _ramping(state, group, now),
+            rng,
+        )
+    except NoRegisteredTargets:
+        empty_zone = zonal and state.registered[group]
+        error = errors.NO_TARGETS_IN_ZONE if empty_zone else errors.NO_REGISTERED_TARGETS
+        return {**found, "lb_error": error}
+    return {**found, "target": choice.target, "why": choice.reason, "choice": choice}
+
+
+def _drawn(pick: GroupPick) -> str:
+    # All weights 0 is undocumented (spec Appendix B): we use the first group.
+    if pick.draw is None:
+        return pick.names[0]
+    return pick.names[bisect(list(accumulate(pick.weights)), pick.draw)]
+
+
+def _pick_group(
+    facts: RequestFacts, action: Action, secret: bytes, now: float, rng: random.Random
+) -> tuple[GroupPick, str | None]:
+    """A weighted forward's group: the AWSALBTG cookie's, else a weighted draw (§1.4)."""
+    names = tuple(name for name, _ in action.target_groups)
+    weights = tuple(weight for _, weight in action.target_groups)
+    enabled = action.stickiness is not None and action.stickiness[0]
+    sticky = None
+    if enabled:
+        key = "+".join(names)
+        sticky = _check(facts, stickiness.TG_COOKIE, key, now, secret)
+        if sticky.outcome == HONOURED and sticky.pin is not None and sticky.pin.target in names:
+            return GroupPick(names, weights, None, sticky), None
+        if sticky.outcome == HONOURED:
+            sticky = StickyCheck(sticky.cookie, sticky.pin, TARGET_GONE)
+    # One random() per draw, scaled to the weights: exactly what random.choices does.
+    draw = rng.random() * sum(weights) if any(weights) else None
+    pick = GroupPick(names, weights, draw, sticky)
+    if not enabled or action.stickiness is None:
+        return pick, None
+    pin = stickiness.Pin("+".join(names), _drawn(pick), now + action.stickiness[1])
+    return pick, stickiness.encode(pin, secret)
+
+
+def _check(facts: RequestFacts, cookie: str, group: str, now: float, secret: bytes) -> StickyCheck:
+    value = facts.cookies.get(cookie)
+    if not value:
+        return StickyCheck(cookie, None, NO_COOKIE)
+    pin = stickiness.decode(value, secret)
+    if pin is None:
+        return StickyCheck(cookie, None, INVALID)
+    if pin.group != group:
+        return StickyCheck(cookie, pin, OTHER_GROUP)
+    if pin.expires <= now:
+        return StickyCheck(cookie, pin, EXPIRED)
+    return StickyCheck(cookie, pin, HONOURED)
+
+
+def _sticky(
+    facts: RequestFacts, group: str, policy: Stickiness, state: GroupStates, now: float
+) -> StickyCheck:
+    """The group's stickiness cookie: honoured only for a registered, healthy target."""
+    cookie = stickiness.LB_COOKIE if policy.type == "lb_cookie" else stickiness.APP_COOKIE
+    sticky = _check(facts, cookie, group, now, state.secret)
+    pin = sticky.pin
+    if sticky.outcome != HONOURED or pin is None:
+        return sticky
+    if pin.target not in state.registered[group]:
+        return StickyCheck(cookie, pin, TARGET_GONE)
+    if state.health[group].get(pin.target) != HEALTHY:
+        return StickyCheck(cookie, pin, TARGET_UNHEALTHY)
+    return sticky
+
+
+def _algorithm(state: GroupStates, group: str, zonal: bool) -> Algorithm:
+    if not zonal or state.new_algorithm is None:
+        return state.algorithms[group]
+    # Each node balances its own zone's targets: a rotation of its own.
+    algorithm = state.zonal_algorithms.get(group)
+    if algorithm is None:
+        algorithm = state.zonal_algorithms[group] = state.new_algorithm(group)
+    return algorithm
+
+
+def _ramping(state: GroupStates, group: str, now: float) -> dict[str, float] | None:
+    """Targets of ``group`` in slow start, with their share now; done ones leave (§2.5)."""
+    since = state.slow_start.get(group)
+    if not since:
+        return None
+    duration = state.slow_start_seconds[group]
+    shares = {t: slow_start_share(start, now, duration) for t, start in since.items()}
+    for target, share in shares.items():
+        if share >= 1.0:
+            del since[target]
+    return shares

@@ -1,0 +1,188 @@
+"""The explanation of a decision, rendered when its event is built (DESIGN.md, ``trace``).
+
+ELB_BEHAVIOUR.md §1.2–1.3 (rules tried in priority order, conditions AND-ed), §1.4
+(weighted forwards), §2.4–2.7 (target selection, slow start, stickiness), §3.5 (fail
+open), §4.3 (the LB's own answers), §9 (cross-zone off).
+
+``decide`` records only the inputs and outcomes of each step; ``render`` turns them into
+JSON-able data and sentences, off the proxy's per-request path. Rendering re-evaluates the
+conditions of the rules that were tried (pure and deterministic: same facts, same
+outcomes) so every condition gets its outcome, not only the first that failed.
+"""
+
+from typing import Any
+
+from . import errors
+from .balancing import FAIL_OPEN, SLOW_START, Choice
+from .routing import HONOURED, Decision, GroupPick, StickyCheck
+from .rules import ConditionTried
+
+_NOUN = {
+    "host-header": "host",
+    "path-pattern": "path",
+    "http-request-method": "method",
+    "http-header": "header",
+    "query-string": "query",
+    "source-ip": "source IP",
+}
+_NOT_HONOURED = {
+    "no_cookie": "the request carried no {cookie} cookie",
+    "invalid": "the {cookie} cookie is not one this load balancer signed",
+    "other_group": "the {cookie} cookie belongs to target group {group}",
+    "expired": "the {cookie} cookie's stickiness expired at t={expires:.1f}",
+    "target_gone": "the pinned {target} is no longer registered",
+    "target_unhealthy": "the pinned {target} is not healthy",
+}
+
+
+def render(decision: Decision | None, status: int, error: str | None) -> dict[str, Any]:
+    """The trace of one request, as the ``request`` event carries it.
+
+    Args:
+        decision: what ``decide`` returned; None when the request never reached it
+            (malformed, refused by a limit).
+        status: the status the client got; error: the LB's cause when it answered itself.
+    """
+    trace: dict[str, Any] = {}
+    if decision is not None:
+        trace["rules"] = _rules(decision)
+        trace["action"] = _action(decision)
+        if decision.group_pick is not None:
+            trace["target_group"] = _group(decision.group_pick, decision.target_group)
+        if decision.target is not None or decision.sticky is not None:
+            trace["target"] = _target(decision)
+    if error is not None:
+        trace["error"] = {"status": status, "cause": error, "why": errors.explain(status, error)}
+    return trace
+
+
+def condition_why(tried: ConditionTried) -> str:
+    outcome = "match" if tried.matched else "no match"
+    values = " or ".join(tried.values)
+    return f"{tried.field} {values}: {outcome}, {_NOUN[tried.field]} was {tried.seen}"
+
+
+def _rules(decision: Decision) -> list[dict[str, Any]]:
+    router, facts = decision.router, decision.facts
+    rules = router.listener.rules
+    tried = len(rules) if decision.rule_index < 0 else decision.rule_index + 1
+    shown: list[dict[str, Any]] = []
+    for index, rule in enumerate(rules[:tried]):
+        conditions = router.explain(rule, index, facts)
+        shown.append(
+            {
+                "rule": rule.priority,
+                "name": rule.name,
+                "matched": all(c.matched for c in conditions),
+                "conditions": [
+                    {
+                        "field": c.field,
+                        "values": list(c.values),
+                        "matched": c.matched,
+                        "seen": c.seen,
+                        "why": condition_why(c),
+                    }
+                    for c in conditions
+                ],
+            }
+        )
+    if decision.rule_index < 0:
+        shown.append({"rule": "default", "name": None, "matched": True, "conditions": []})
+    return shown
+
+
+def _action(decision: Decision) -> dict[str, Any]:
+    action = decision.action
+    shown: dict[str, Any] = {"type": action.type}
+    if action.type == "forward":
+        shown["target_groups"] = [{"name": n, "weight": w} for n, w in action.target_groups]
+    elif action.type == "redirect" and decision.redirect is not None:
+        shown.update(status=decision.redirect.status, location=decision.redirect.location)
+    elif action.type == "fixed-response":
+        config = action.fixed_response or {}
+        shown.update(
+            status=int(config.get("StatusCode", "200")),
+            content_type=config.get("ContentType", "text/plain"),
+        )
+    return shown
+
+
+def _group(pick: GroupPick, chosen: str | None) -> dict[str, Any]:
+    shown: dict[str, Any] = {
+        "chosen": chosen,
+        "weights": dict(zip(pick.names, pick.weights, strict=True)),
+        "draw": None if pick.draw is None else round(pick.draw, 3),
+        "stickiness": None if pick.sticky is None else _sticky(pick.sticky, chosen),
+    }
+    if pick.sticky is not None and pick.sticky.outcome == HONOURED:
+        shown["why"] = f"the AWSALBTG cookie pins target group {chosen}"
+    elif pick.draw is None:
+        shown["why"] = f"every weight is 0: the first group, {chosen}, is used"
+    else:
+        total = sum(pick.weights)
+        shown["why"] = f"a draw of {pick.draw:.3f} in [0, {total}) falls in {chosen}'s share"
+    return shown
+
+
+def _sticky(check: StickyCheck, chosen: str | None) -> dict[str, Any]:
+    pin = check.pin
+    honoured = check.outcome == HONOURED
+    if honoured:
+        why = f"the {check.cookie} cookie pins {chosen}"
+    else:
+        why = _NOT_HONOURED[check.outcome].format(
+            cookie=check.cookie,
+            group=pin.group if pin else "",
+            target=pin.target if pin else "",
+            expires=pin.expires if pin else 0.0,
+        )
+        why += f"; re-pinned to {chosen}" if chosen else ""
+    return {
+        "cookie": check.cookie,
+        "pin": None
+        if pin is None
+        else {"group": pin.group, "target": pin.target, "expires": pin.expires},
+        "honoured": honoured,
+        "outcome": check.outcome,
+        "why": why,
+    }
+
+
+def _target(decision: Decision) -> dict[str, Any]:
+    shown: dict[str, Any] = {"chosen": decision.target, "reason": decision.why}
+    if decision.sticky is not None:
+        shown["stickiness"] = _sticky(decision.sticky, decision.target)
+    choice = decision.choice
+    if choice is None:
+        return shown
+    candidates = list(choice.candidates)
+    shown.update(
+        algorithm=choice.algorithm,
+        candidates=candidates,
+        fail_open=choice.reason == FAIL_OPEN,
+        cross_zone=not decision.zonal,
+    )
+    if isinstance(choice.state, int):
+        shown["position"] = choice.state
+    elif isinstance(choice.state, tuple):
+        shown["outstanding"] = dict(zip(candidates, choice.state, strict=True))
+    if choice.shares is not None:
+        shown["slow_start"] = {t: round(s, 3) for t, s in choice.shares.items()}
+    shown["why"] = _target_why(choice, decision.zonal)
+    return shown
+
+
+def _target_why(choice: Choice, zonal: bool) -> str:
+    count = len(choice.candidates)
+    scope = " in this node's zone" if zonal else ""
+    if choice.reason == FAIL_OPEN:
+        return f"no healthy target{scope}: failing open, {choice.algorithm} over all {count}"
+    if choice.reason == SLOW_START:
+        share = (choice.shares or {}).get(choice.target, 1.0)
+        return f"{choice.target} is in slow start at {share:.0%} of a full share and was drawn"
+    if isinstance(choice.state, int):
+        return f"round robin at position {choice.state} of {count} healthy targets{scope}"
+    if isinstance(choice.state, tuple):
+        fewest = min(choice.state)
+        return f"{choice.target} had the fewest outstanding requests ({fewest})"
+    return f"a random pick among {count} healthy targets{scope}"
