@@ -7,11 +7,10 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.forms.models import BaseInlineFormSet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
@@ -32,41 +31,41 @@ from .models import (
     QuestionSet,
     Topic,
 )
+from .services.questions import ChoiceDraft, QuestionDraft, question_problems, validate_question
 
 TEXTAREA = forms.Textarea(attrs={"rows": 3, "cols": 48})
 
 
-class ChoiceFormSet(BaseInlineFormSet):
-    """The rules a question's choices obey, checked against the question being saved."""
+class ChoiceFormSet(BaseInlineFormSet[Choice, Question, "forms.ModelForm[Choice]"]):
+    """The question being saved, with these choices, checked against the rules."""
 
     def clean(self) -> None:
         super().clean()
         rows = [
-            f.cleaned_data
-            for f in self.forms
-            if f.cleaned_data and not f.cleaned_data.get("DELETE")
+            form.cleaned_data
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
         ]
-        question: Question = self.instance
-        correct = sum(bool(row.get("is_correct")) for row in rows)
-        if len(rows) < 2:
-            raise ValidationError(_("A question needs at least two choices."))
-        if question.kind == Question.Kind.SINGLE and correct != 1:
-            raise ValidationError(_("A single-response question has exactly one correct choice."))
-        if question.kind == Question.Kind.MULTIPLE and correct != question.choose:
-            raise ValidationError(
-                _("Mark exactly %(choose)s correct choices, as many as learners must pick.")
-                % {"choose": question.choose}
+        rows.sort(key=lambda row: row.get("position") or 0)
+        choices = [
+            ChoiceDraft(
+                text_en=row.get("text_en", ""),
+                text_ko=row.get("text_ko", ""),
+                explanation_en=row.get("explanation_en", ""),
+                explanation_ko=row.get("explanation_ko", ""),
+                correct=bool(row.get("is_correct")),
             )
-        if question.status == Question.Status.PUBLISHED and (
-            not (question.prompt_ko.strip() and question.explanation_ko.strip())
-            or any(
-                not (row.get("text_ko", "").strip() and row.get("explanation_ko", "").strip())
-                for row in rows
-            )
-        ):
-            raise ValidationError(
-                _("A published question needs every Korean text; save it as a draft until then.")
-            )
+            for row in rows
+        ]
+        topics = self._posted_topics()
+        # The question form has already copied its fields onto the instance.
+        validate_question(QuestionDraft.of(self.instance, topics=topics, choices=choices), topics)
+
+    def _posted_topics(self) -> list[str]:
+        """The topics the question form is saving (a formset cannot see that form's data)."""
+        picked = self.data.getlist("topics") if isinstance(self.data, QueryDict) else []
+        ids = [value for value in picked if str(value).isdigit()]
+        return list(Topic.objects.filter(pk__in=ids).values_list("slug", flat=True))
 
 
 class ChoiceInline(admin.TabularInline):
@@ -247,9 +246,17 @@ class QuestionAdmin(admin.ModelAdmin):
 
     @admin.action(description=gettext_lazy("Publish the selected questions"))
     def publish(self, request: HttpRequest, queryset: QuerySet[Question]) -> None:
-        ready, incomplete = [], []
-        for question in queryset.prefetch_related("choices"):
-            (incomplete if question.missing_korean() else ready).append(question.pk)
+        topics = set(Topic.objects.values_list("slug", flat=True))
+        ready: list[int] = []
+        refused: list[tuple[str, list[str]]] = []
+        for question in queryset.prefetch_related("choices", "topics"):
+            draft = QuestionDraft.of(question)
+            draft.status = Question.Status.PUBLISHED
+            problems = question_problems(draft, topics)
+            if problems:
+                refused.append((question.key, problems))
+            else:
+                ready.append(question.pk)
         published = (
             Question.objects.filter(pk__in=ready)
             .exclude(status=Question.Status.PUBLISHED)
@@ -261,13 +268,11 @@ class QuestionAdmin(admin.ModelAdmin):
             % {"count": published},
             messages.SUCCESS,
         )
-        if incomplete:
-            keys = ", ".join(
-                Question.objects.filter(pk__in=incomplete).values_list("key", flat=True)
-            )
+        for key, problems in refused:
             self.message_user(
                 request,
-                _("Not published, Korean missing: %(keys)s") % {"keys": keys},
+                _("%(key)s was not published: %(problems)s")
+                % {"key": key, "problems": " ".join(problems)},
                 messages.WARNING,
             )
 
