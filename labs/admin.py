@@ -1,19 +1,22 @@
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin
+from django.contrib.auth.models import User
 from django.http import HttpRequest
 
 from . import services
 from .models import LabRun, Topology, TopologyRevision
 
+REVISION_COLUMNS = ("number", "change", "subject", "note", "author", "created_at")
 
-class RevisionInline(admin.TabularInline):
-    """History is written by labs.services.save_document only: read-only here."""
+
+class RevisionInline(admin.TabularInline[TopologyRevision, Topology]):
+    """History is written by labs.services only: read-only here."""
 
     model = TopologyRevision
-    fields = ["number", "change", "subject", "note", "author", "created_at"]
-    readonly_fields = fields
+    fields = REVISION_COLUMNS
+    readonly_fields = REVISION_COLUMNS
     extra = 0
     can_delete = False
     show_change_link = True
@@ -22,7 +25,7 @@ class RevisionInline(admin.TabularInline):
         return False
 
 
-class TopologyForm(forms.ModelForm):
+class TopologyForm(forms.ModelForm[Topology]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         document = self.fields["document"]
@@ -37,7 +40,7 @@ class TopologyForm(forms.ModelForm):
 
 
 @admin.register(Topology)
-class TopologyAdmin(admin.ModelAdmin):
+class TopologyAdmin(admin.ModelAdmin[Topology]):
     form = TopologyForm
     list_display = ["slug", "title_en", "title_ko", "owner", "updated_at"]
     list_filter = [("owner", admin.EmptyFieldListFilter)]
@@ -46,11 +49,12 @@ class TopologyAdmin(admin.ModelAdmin):
     inlines = [RevisionInline]
 
     def save_model(self, request: HttpRequest, obj: Topology, form: Any, change: bool) -> None:
-        services.save_topology(request.user, obj)  # type: ignore[arg-type]
+        # Only a logged-in staff user reaches an admin view.
+        services.save_topology(cast(User, request.user), obj)
 
 
 @admin.register(TopologyRevision)
-class TopologyRevisionAdmin(admin.ModelAdmin):
+class TopologyRevisionAdmin(admin.ModelAdmin[TopologyRevision]):
     """History is written by the topology services only: an added revision would be a lie."""
 
     list_display = ["topology", "number", "change", "subject", "author", "created_at"]
@@ -71,7 +75,7 @@ class TopologyRevisionAdmin(admin.ModelAdmin):
 
 
 @admin.register(LabRun)
-class LabRunAdmin(admin.ModelAdmin):
+class LabRunAdmin(admin.ModelAdmin[LabRun]):
     list_display = ["pk", "topology", "owner", "state", "reason", "created_at", "ended_at"]
     list_filter = ["state"]
     search_fields = ["owner__username", "topology__slug"]

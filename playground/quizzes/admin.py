@@ -3,7 +3,7 @@ filters (language completeness included), bulk publish, statistics, import and e
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 from django import forms
 from django.contrib import admin, messages
@@ -68,7 +68,7 @@ class ChoiceFormSet(BaseInlineFormSet[Choice, Question, "forms.ModelForm[Choice]
         return list(Topic.objects.filter(pk__in=ids).values_list("slug", flat=True))
 
 
-class ChoiceInline(admin.TabularInline):
+class ChoiceInline(admin.TabularInline[Choice, Question]):
     model = Choice
     formset = ChoiceFormSet
     fields = ["position", "is_correct", "text_en", "text_ko", "explanation_en", "explanation_ko"]
@@ -102,6 +102,19 @@ class LanguageFilter(admin.SimpleListFilter):
         return queryset
 
 
+class Statistics(TypedDict):
+    times_answered: int
+    times_correct: int
+    top_wrong: int | None  # the position of the wrong choice picked most, if any was
+    top_wrong_picks: int | None
+
+
+if TYPE_CHECKING:  # WithAnnotations takes its second argument in annotations only
+    from django_stubs_ext import WithAnnotations
+
+    QuestionWithStatistics = WithAnnotations[Question, Statistics]
+
+
 def _statistics(queryset: QuerySet[Question]) -> QuerySet[Question]:
     wrong = (
         Choice.objects.filter(question=OuterRef("pk"), is_correct=False)
@@ -118,7 +131,7 @@ def _statistics(queryset: QuerySet[Question]) -> QuerySet[Question]:
 
 
 @admin.register(Question)
-class QuestionAdmin(admin.ModelAdmin):
+class QuestionAdmin(admin.ModelAdmin[Question]):
     change_list_template = "admin/quizzes/question/change_list.html"
     list_display = [
         "key",
@@ -185,23 +198,23 @@ class QuestionAdmin(admin.ModelAdmin):
         return not question.missing_korean(list(question.choices.all()))
 
     @admin.display(description=gettext_lazy("answered"), ordering="times_answered")
-    def answered(self, question: Question) -> int:
-        return question.times_answered  # type: ignore[attr-defined]
+    def answered(self, question: QuestionWithStatistics) -> int:
+        return question.times_answered
 
     @admin.display(description=gettext_lazy("percent correct"))
-    def percent_correct(self, question: Question) -> str:
-        answered = question.times_answered  # type: ignore[attr-defined]
+    def percent_correct(self, question: QuestionWithStatistics) -> str:
+        answered = question.times_answered
         if not answered:
             return "—"
-        return f"{round(100 * question.times_correct / answered)}%"  # type: ignore[attr-defined]
+        return f"{round(100 * question.times_correct / answered)}%"
 
     @admin.display(description=gettext_lazy("most chosen wrong choice"))
-    def most_chosen_wrong(self, question: Question) -> str:
-        position = question.top_wrong  # type: ignore[attr-defined]
+    def most_chosen_wrong(self, question: QuestionWithStatistics) -> str:
+        position = question.top_wrong
         if position is None:
             return "—"
         letter = "ABCDEFGH"[position - 1] if position <= 8 else str(position)
-        return f"{letter} (×{question.top_wrong_picks})"  # type: ignore[attr-defined]
+        return f"{letter} (×{question.top_wrong_picks})"
 
     @admin.display(description=gettext_lazy("preview"))
     def preview(self, question: Question) -> SafeString | str:
@@ -369,25 +382,28 @@ def _download(text: str, fmt: str) -> HttpResponse:
     return response
 
 
+class Published(TypedDict):
+    published: int  # how many of the topic's questions are published
+
+
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
+class TopicAdmin(admin.ModelAdmin[Topic]):
     list_display = ["slug", "name_en", "name_ko", "section", "order", "question_count"]
     list_editable = ["order"]
     fields = [("slug", "order"), ("name_en", "name_ko"), "section"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Topic]:
         published = Q(questions__status=Question.Status.PUBLISHED)
-        return (
-            super().get_queryset(request).annotate(published=Count("questions", filter=published))
-        )
+        topics: QuerySet[Topic] = super().get_queryset(request)
+        return topics.annotate(published=Count("questions", filter=published))
 
     @admin.display(description=gettext_lazy("published questions"), ordering="published")
-    def question_count(self, topic: Topic) -> int:
-        return topic.published  # type: ignore[attr-defined]
+    def question_count(self, topic: WithAnnotations[Topic, Published]) -> int:
+        return topic.published
 
 
 @admin.register(QuestionSet)
-class QuestionSetAdmin(admin.ModelAdmin):
+class QuestionSetAdmin(admin.ModelAdmin[QuestionSet]):
     list_display = [
         "slug",
         "kind",
@@ -425,7 +441,10 @@ class QuestionSetAdmin(admin.ModelAdmin):
         css = {"all": ["quizzes/css/admin.css"]}
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+_Row = TypeVar("_Row", bound=models.Model)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin[_Row]):
     """Learners write these by answering; the admin only looks."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -436,20 +455,20 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Answer)
-class AnswerAdmin(ReadOnlyAdmin):
+class AnswerAdmin(ReadOnlyAdmin[Answer]):
     list_display = ["question", "user", "source", "is_correct", "created_at"]
     list_filter = ["source", "is_correct"]
     search_fields = ["question__key", "user__username"]
 
 
 @admin.register(ExamAttempt)
-class ExamAttemptAdmin(ReadOnlyAdmin):
+class ExamAttemptAdmin(ReadOnlyAdmin[ExamAttempt]):
     list_display = ["question_set", "user", "state", "score_percent", "passed", "started_at"]
     list_filter = ["state", "passed", "question_set"]
     search_fields = ["user__username"]
 
 
 @admin.register(LabQuestion)
-class LabQuestionAdmin(ReadOnlyAdmin):
+class LabQuestionAdmin(ReadOnlyAdmin[LabQuestion]):
     list_display = ["run", "user", "trigger", "question", "t", "answer"]
     list_filter = ["trigger"]
