@@ -81,7 +81,12 @@ def start(stack: ExitStack, cpu: int, *command: str) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
         ["taskset", "-c", str(cpu), *command], stdout=subprocess.PIPE, cwd=ROOT
     )
-    stack.callback(lambda: (process.terminate(), process.wait(5)))
+
+    def stop() -> None:
+        process.terminate()
+        process.wait(5)
+
+    stack.callback(stop)
     return process
 
 
