@@ -212,12 +212,12 @@ def _network(model: _Model, boxes: list[Box]) -> float:
     vpc_width = WIDTH - 2 * MARGIN
     column = (vpc_width - PAD * (len(zones) + 1)) / len(zones)
     top = MARGIN + HEADER + LINE
-    columns_bottom = top
+    columns_bottom: float = top
     for index, zone in enumerate(zones):
         x = MARGIN + PAD + index * (column + PAD)
         heading = Box(x, top, column, 0, "az")
         heading.text(0, _("Availability Zone %(zone)s") % {"zone": zone} if zone else "", "az-name")
-        y = top + HEADER
+        y: float = top + HEADER
         for name, properties in subnets:
             if str(properties.get("AvailabilityZone") or "?") == zone:
                 y = _subnet(model, boxes, name, properties, x + PAD, y, column - 2 * PAD) + GAP
@@ -588,6 +588,6 @@ def _target_label(model: _Model, target: dict[str, Any], group_port: Any) -> str
 
 def _number(properties: dict[str, Any], key: str) -> int:
     try:
-        return int(properties.get(key))  # type: ignore[arg-type]
+        return int(properties.get(key, 0))
     except (TypeError, ValueError):
         return 0

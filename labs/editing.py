@@ -240,7 +240,7 @@ def rename_references(value: Any, old: str, new: str) -> Any:
         return [rename_references(item, old, new) for item in value]
     if not isinstance(value, dict):
         return value
-    renamed = {}
+    renamed: dict[str, Any] = {}
     for key, item in value.items():
         if key == "Ref" and item == old:
             renamed[key] = new

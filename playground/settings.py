@@ -9,10 +9,15 @@ import os
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 
 from .env import env_bool, env_int, env_list
 from .redis_urls import broker_url
+
+# Lets classes subclass django-stubs' generics (ModelAdmin[Topology], BaseInlineFormSet[...])
+# at run time, as mypy wants them written.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PLAYGROUND_VAR_DIR", BASE_DIR / "var"))

@@ -13,7 +13,16 @@ from django.utils.translation import gettext_lazy as _
 
 from labs import editing
 
-from .base import Document, ResourceForm, RowForm, RowSet, Section, choices_of, row_formset
+from .base import (
+    Document,
+    ResourceForm,
+    RowForm,
+    RowSet,
+    Section,
+    choices_of,
+    row_formset,
+    set_choices,
+)
 
 # Condition field → its CloudFormation config key (ListenerRule RuleCondition).
 CONDITION_CONFIGS = {
@@ -106,7 +115,7 @@ class WeightedGroupRowForm(RowForm):
 
     def __init__(self, *args: Any, document: Document, **kwargs: Any) -> None:
         super().__init__(*args, document=document, **kwargs)
-        self.fields["target_group"].choices = choices_of(document, editing.TARGET_GROUP, blank=True)
+        set_choices(self, "target_group", choices_of(document, editing.TARGET_GROUP, blank=True))
 
 
 class ActionForm(ResourceForm):

@@ -24,6 +24,7 @@ from .base import (
     key_value_lines,
     key_values,
     row_formset,
+    set_choices,
     set_or_drop,
 )
 from .compute import elb_permissions
@@ -132,8 +133,8 @@ class LoadBalancerForm(ResourceForm):
 
     def __init__(self, *args: Any, document: Document, **kwargs: Any) -> None:
         super().__init__(*args, document=document, **kwargs)
-        self.fields["subnets"].choices = choices_of(document, editing.SUBNET)
-        self.fields["security_groups"].choices = choices_of(document, editing.SECURITY_GROUP)
+        set_choices(self, "subnets", choices_of(document, editing.SUBNET))
+        set_choices(self, "security_groups", choices_of(document, editing.SECURITY_GROUP))
 
     def read(self, properties: dict[str, Any], resource: dict[str, Any]) -> dict[str, Any]:
         subnets = properties.get("Subnets") or [
@@ -274,13 +275,13 @@ class ListenerForm(ActionForm):
 
     def __init__(self, *args: Any, document: Document, **kwargs: Any) -> None:
         super().__init__(*args, document=document, **kwargs)
-        self.fields["load_balancer"].choices = choices_of(document, editing.LOAD_BALANCER)
-        self.fields["certificate"].choices = choices_of(document, editing.CERTIFICATE, blank=True)
+        set_choices(self, "load_balancer", choices_of(document, editing.LOAD_BALANCER))
+        set_choices(self, "certificate", choices_of(document, editing.CERTIFICATE, blank=True))
         policies = list(SSL_POLICIES)
         current = (self.resource or {}).get("Properties", {}).get("SslPolicy")
         if isinstance(current, str) and current not in policies:
             policies.append(current)
-        self.fields["ssl_policy"].choices = [("", _("AWS's default")), *((p, p) for p in policies)]
+        set_choices(self, "ssl_policy", [("", _("AWS's default")), *((p, p) for p in policies)])
 
     def read(self, properties: dict[str, Any], resource: dict[str, Any]) -> dict[str, Any]:
         certificates = properties.get("Certificates") or [{}]
@@ -386,7 +387,7 @@ class ListenerRuleForm(ActionForm):
 
     def __init__(self, *args: Any, document: Document, **kwargs: Any) -> None:
         super().__init__(*args, document=document, **kwargs)
-        self.fields["listener"].choices = choices_of(document, editing.LISTENER)
+        set_choices(self, "listener", choices_of(document, editing.LISTENER))
 
     def defaults(self, document: Document) -> dict[str, Any]:
         return {"priority": _free_priority(document)}
@@ -445,9 +446,8 @@ class TargetRowForm(RowForm):
 
     def __init__(self, *args: Any, document: Document, **kwargs: Any) -> None:
         super().__init__(*args, document=document, **kwargs)
-        self.fields["resource"].choices = choices_of(
-            document, editing.INSTANCE, editing.LAMBDA_FUNCTION, editing.LOAD_BALANCER, blank=True
-        )
+        kinds = (editing.INSTANCE, editing.LAMBDA_FUNCTION, editing.LOAD_BALANCER)
+        set_choices(self, "resource", choices_of(document, *kinds, blank=True))
 
 
 def _read_target(target: dict[str, Any]) -> dict[str, Any]:
@@ -588,8 +588,8 @@ class TargetGroupForm(ResourceForm):
 
     def __init__(self, *args: Any, document: Document, **kwargs: Any) -> None:
         super().__init__(*args, document=document, **kwargs)
-        self.fields["vpc"].choices = choices_of(document, editing.VPC, blank=True)
-        self.fields["hc_protocol"].choices = [("", "—"), *((p, p) for p in HEALTH_CHECK_PROTOCOLS)]
+        set_choices(self, "vpc", choices_of(document, editing.VPC, blank=True))
+        set_choices(self, "hc_protocol", [("", "—"), *((p, p) for p in HEALTH_CHECK_PROTOCOLS)])
 
     def defaults(self, document: Document) -> dict[str, Any]:
         vpcs = editing.of_type(document, editing.VPC)

@@ -47,7 +47,7 @@ class Section:
 class RowSet:
     """Rows (a formset) that write one list property, e.g. a security group's ingress."""
 
-    formset: type[BaseFormSet]
+    formset: type[BaseFormSet[RowForm]]
     path: str  # where the list lives, e.g. "Properties.SecurityGroupIngress"
     row_label: Promise  # names one row: "Condition %(number)s"
 
@@ -62,6 +62,14 @@ def problem_text(problem: cfn.Problem) -> str:
 def choices_of(document: Document, *types: str, blank: bool = False) -> list[tuple[str, str]]:
     found = [(name, name) for name in editing.of_type(document, *types)]
     return [("", "—"), *found] if blank else found
+
+
+def set_choices(form: forms.BaseForm, name: str, choices: list[tuple[str, Any]]) -> None:
+    """Fill the choices of ``form``'s choice field ``name``, which come from the document."""
+    field = form.fields[name]
+    if not isinstance(field, forms.ChoiceField):
+        raise TypeError(f"{type(form).__name__}.{name} is not a choice field")
+    field.choices = choices
 
 
 def set_or_drop(properties: dict[str, Any], key: str, value: Any) -> None:
@@ -120,7 +128,9 @@ class RowForm(forms.Form):
         return bool(data.get("DELETE")) or not any(data.get(name) for name in self.key_fields)
 
 
-def row_formset(form: type[RowForm], extra: int = 1, max_num: int = 50) -> type[BaseFormSet]:
+def row_formset(
+    form: type[RowForm], extra: int = 1, max_num: int = 50
+) -> type[BaseFormSet[RowForm]]:
     return forms.formset_factory(form, extra=extra, max_num=max_num, can_delete=True)
 
 
@@ -273,7 +283,7 @@ class ResourceForm(EditorForm):
 
     # The edit ------------------------------------------------------------------------------------
     def clean_logical_id(self) -> str:
-        logical_id = self.cleaned_data["logical_id"].strip()
+        logical_id: str = self.cleaned_data["logical_id"].strip()
         if not editing.LOGICAL_ID.match(logical_id):
             raise forms.ValidationError(
                 _("A logical ID has only letters A–Z, a–z and digits 0–9."), code="logical_id"

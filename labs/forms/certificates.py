@@ -76,7 +76,7 @@ class CertificateForm(ResourceForm):
         }
 
     def clean_domain_name(self) -> str:
-        value = self.cleaned_data["domain_name"].strip()
+        value: str = self.cleaned_data["domain_name"].strip()
         _check_domain(value)
         return value
 

@@ -20,6 +20,7 @@ from .base import (
     Section,
     choices_of,
     row_formset,
+    set_choices,
     set_or_drop,
 )
 
@@ -56,7 +57,7 @@ class ClassicListenerRowForm(RowForm):
 
     def __init__(self, *args: Any, document: Document, **kwargs: Any) -> None:
         super().__init__(*args, document=document, **kwargs)
-        self.fields["certificate"].choices = choices_of(document, editing.CERTIFICATE, blank=True)
+        set_choices(self, "certificate", choices_of(document, editing.CERTIFICATE, blank=True))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -178,9 +179,9 @@ class ClassicLoadBalancerForm(ResourceForm):
 
     def __init__(self, *args: Any, document: Document, **kwargs: Any) -> None:
         super().__init__(*args, document=document, **kwargs)
-        self.fields["subnets"].choices = choices_of(document, editing.SUBNET)
-        self.fields["security_groups"].choices = choices_of(document, editing.SECURITY_GROUP)
-        self.fields["instances"].choices = choices_of(document, editing.INSTANCE)
+        set_choices(self, "subnets", choices_of(document, editing.SUBNET))
+        set_choices(self, "security_groups", choices_of(document, editing.SECURITY_GROUP))
+        set_choices(self, "instances", choices_of(document, editing.INSTANCE))
 
     def read(self, properties: dict[str, Any], resource: dict[str, Any]) -> dict[str, Any]:
         check = properties.get("HealthCheck")

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from labs import editing
 from labs.validation.compute import HANDLERS
 
-from .base import Document, ResourceForm, Section, choices_of, set_or_drop
+from .base import Document, ResourceForm, Section, choices_of, set_choices, set_or_drop
 from .network import DEFAULT_IMAGE_ID, DEFAULT_INSTANCE_TYPE, InstanceForm, write_app
 
 ELB_PRINCIPAL = "elasticloadbalancing.amazonaws.com"
@@ -145,7 +145,7 @@ class LambdaFunctionForm(ResourceForm):
         }
 
     def clean_role(self) -> str:
-        role = self.cleaned_data["role"].strip()
+        role: str = self.cleaned_data["role"].strip()
         if not role.startswith("arn:aws:iam::"):
             raise forms.ValidationError(
                 _("An execution role is an IAM role ARN, e.g. %(example)s."),
@@ -187,8 +187,8 @@ class LambdaFunctionForm(ResourceForm):
                 document, name, editing.free_name(document, f"{name}Permission"), permission
             )
         if not self.cleaned_data["allow_elb"]:
-            for permission in existing:
-                document = editing.delete_resource(document, permission)
+            for stale in existing:
+                document = editing.delete_resource(document, stale)
         return document
 
 
@@ -258,9 +258,9 @@ class AutoScalingGroupForm(ResourceForm):
 
     def __init__(self, *args: Any, document: Document, **kwargs: Any) -> None:
         super().__init__(*args, document=document, **kwargs)
-        self.fields["subnets"].choices = choices_of(document, editing.SUBNET)
-        self.fields["target_groups"].choices = choices_of(document, editing.TARGET_GROUP)
-        self.fields["security_groups"].choices = choices_of(document, editing.SECURITY_GROUP)
+        set_choices(self, "subnets", choices_of(document, editing.SUBNET))
+        set_choices(self, "target_groups", choices_of(document, editing.TARGET_GROUP))
+        set_choices(self, "security_groups", choices_of(document, editing.SECURITY_GROUP))
 
     def _template_name(self, properties: dict[str, Any]) -> str | None:
         template = properties.get("LaunchTemplate")
@@ -335,7 +335,7 @@ class AutoScalingGroupForm(ResourceForm):
 
     def write_companions(self, document: Document) -> Document:
         existing = editing.resources(document).get(self.template)
-        template = (
+        template: dict[str, Any] = (
             existing
             if isinstance(existing, dict)
             else {"Type": editing.LAUNCH_TEMPLATE, "Properties": {}}

@@ -17,6 +17,7 @@ from .base import (
     Section,
     choices_of,
     row_formset,
+    set_choices,
     set_or_drop,
 )
 
@@ -62,7 +63,7 @@ class SubnetForm(ResourceForm):
 
     def __init__(self, *args: Any, document: Document, **kwargs: Any) -> None:
         super().__init__(*args, document=document, **kwargs)
-        self.fields["vpc"].choices = choices_of(document, editing.VPC)
+        set_choices(self, "vpc", choices_of(document, editing.VPC))
 
     def read(self, properties: dict[str, Any], resource: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -93,7 +94,7 @@ class IngressRowForm(RowForm):
     def __init__(self, *args: Any, document: Document, **kwargs: Any) -> None:
         super().__init__(*args, document=document, **kwargs)
         groups = choices_of(document, editing.SECURITY_GROUP, blank=True)
-        self.fields["source_group"].choices = groups
+        set_choices(self, "source_group", groups)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -131,7 +132,7 @@ class SecurityGroupForm(ResourceForm):
 
     def __init__(self, *args: Any, document: Document, **kwargs: Any) -> None:
         super().__init__(*args, document=document, **kwargs)
-        self.fields["vpc"].choices = choices_of(document, editing.VPC, blank=True)
+        set_choices(self, "vpc", choices_of(document, editing.VPC, blank=True))
 
     def read(self, properties: dict[str, Any], resource: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -247,8 +248,8 @@ class InstanceForm(ResourceForm):
 
     def __init__(self, *args: Any, document: Document, **kwargs: Any) -> None:
         super().__init__(*args, document=document, **kwargs)
-        self.fields["subnet"].choices = choices_of(document, editing.SUBNET)
-        self.fields["security_groups"].choices = choices_of(document, editing.SECURITY_GROUP)
+        set_choices(self, "subnet", choices_of(document, editing.SUBNET))
+        set_choices(self, "security_groups", choices_of(document, editing.SECURITY_GROUP))
 
     def read(self, properties: dict[str, Any], resource: dict[str, Any]) -> dict[str, Any]:
         groups = properties.get("SecurityGroupIds")

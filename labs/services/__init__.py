@@ -24,11 +24,13 @@ from .runs import (
 from .topologies import (
     Change,
     DocumentError,
+    check_document,
     create_topology,
     fork_topology,
     free_slug,
     restore_revision,
     save_document,
+    save_topology,
 )
 
 __all__ = [
@@ -39,6 +41,7 @@ __all__ = [
     "DocumentError",
     "access_log_file_name",
     "beat",
+    "check_document",
     "checked_command",
     "claim_run",
     "control_run",
@@ -51,6 +54,7 @@ __all__ = [
     "restore_revision",
     "save_access_log",
     "save_document",
+    "save_topology",
     "set_state",
     "start_run",
     "status_event",

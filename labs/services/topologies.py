@@ -1,6 +1,7 @@
 """Every change to a topology's document: validated first, saved with a revision, or not at all.
 
-Views, the ``topology`` command and tests all call these; each is one transaction.
+Views, the ``topology`` command, the admin, ``seed_demo`` and tests all call these; each is
+one transaction.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def save_document(
         PermissionDenied: ``user`` does not own the topology (starters are read-only).
     """
     _check_can_edit(user, topology)
-    _check_document(text)
+    check_document(text)
     with transaction.atomic():
         # Locks the row (on databases that can), so two saves cannot take one number.
         Topology.objects.select_for_update().filter(pk=topology.pk).first()
@@ -74,7 +75,7 @@ def create_topology(
         ValidationError: ``user`` already has a topology called ``slug``.
     """
     document = document or BLANK_TEMPLATE
-    _check_document(document)
+    check_document(document)
     fields = {
         "title_en": title_en,
         "title_ko": title_ko,
@@ -118,6 +119,45 @@ def fork_topology(user: User, topology: Topology) -> Topology:
     )
 
 
+def save_topology(
+    author: User | None,
+    topology: Topology,
+    *,
+    change: str = Change.TEMPLATE,
+    note: str = "",
+    subject: str = "",
+) -> TopologyRevision | None:
+    """Save every field of ``topology`` as set by a curator: the admin's and ``seed_demo``'s path.
+
+    Unlike ``save_document`` it takes any topology, starters included, because the caller
+    (a staff user, or the site's own seeding with no ``author``) curates them all. A new
+    topology's document is its revision 1 (``Change.CREATE``); a changed one becomes the
+    next revision (``change``); an unchanged one adds none, so seeding twice changes nothing.
+
+    Returns:
+        The revision added, or None when the document did not change.
+
+    Raises:
+        DocumentError: the document has problems; nothing is saved.
+    """
+    check_document(topology.document)
+    with transaction.atomic():
+        stored = (
+            Topology.objects.select_for_update()
+            .filter(pk=topology.pk)
+            .values_list("document", flat=True)
+            .first()
+            if topology.pk
+            else None
+        )
+        topology.save()
+        if stored == topology.document:
+            return None
+        if stored is None:
+            change = Change.CREATE
+        return _add_revision(author, topology, topology.document, note, change, subject)
+
+
 def restore_revision(user: User, revision: TopologyRevision, note: str = "") -> TopologyRevision:
     """Make an old revision's document current again, as a new revision (history stays)."""
     return save_document(
@@ -145,7 +185,8 @@ def _check_can_edit(user: User, topology: Topology) -> None:
         raise PermissionDenied(_("Only the topology's owner can change it; fork it instead."))
 
 
-def _check_document(text: str) -> None:
+def check_document(text: str) -> None:
+    """Raises DocumentError listing every problem of ``text``; forms call it to show them."""
     try:
         cfn.load_topology(text)
     except cfn.TemplateError as error:
@@ -153,7 +194,7 @@ def _check_document(text: str) -> None:
 
 
 def _add_revision(
-    user: User, topology: Topology, text: str, note: str, change: str, subject: str
+    user: User | None, topology: Topology, text: str, note: str, change: str, subject: str
 ) -> TopologyRevision:
     latest = topology.revisions.aggregate(latest=Max("number"))["latest"] or 0
     return TopologyRevision.objects.create(

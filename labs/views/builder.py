@@ -68,7 +68,7 @@ def builder_save(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             status=400,
         )
     original_id = request.POST.get("original_id") or None
-    form = form_class(request.POST, document=document, original_id=original_id)
+    form = _bound_editor(form_class, request.POST, document, original_id)
     if not form.is_valid():
         return _answer(
             request, topology, form, [], _("Nothing was saved: check the form."), status=400
@@ -269,8 +269,18 @@ def _requested_editor(request: AuthenticatedRequest, document: dict[str, Any]) -
 
 def _editor_for(document: dict[str, Any], logical_id: str) -> ResourceForm | None:
     resource = editing.resources(document).get(logical_id)
-    form_class = RESOURCE_EDITORS.get(resource.get("Type")) if isinstance(resource, dict) else None
+    kind = resource.get("Type") if isinstance(resource, dict) else None
+    form_class = RESOURCE_EDITORS.get(kind) if isinstance(kind, str) else None
     return form_class(document=document, original_id=logical_id) if form_class else None
+
+
+def _bound_editor(
+    form_class: type[EditorForm], data: Any, document: dict[str, Any], original_id: str | None
+) -> EditorForm:
+    """The posted form; only a resource's form has an ``original_id`` (the one it edits)."""
+    if issubclass(form_class, ResourceForm):
+        return form_class(data, document=document, original_id=original_id)
+    return form_class(data, document=document)
 
 
 def _fresh_editor(form: EditorForm, document: dict[str, Any] | None) -> EditorForm | None:

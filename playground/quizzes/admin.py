@@ -3,15 +3,14 @@ filters (language completeness included), bulk publish, statistics, import and e
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.forms.models import BaseInlineFormSet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
@@ -32,44 +31,44 @@ from .models import (
     QuestionSet,
     Topic,
 )
+from .services.questions import ChoiceDraft, QuestionDraft, question_problems, validate_question
 
 TEXTAREA = forms.Textarea(attrs={"rows": 3, "cols": 48})
 
 
-class ChoiceFormSet(BaseInlineFormSet):
-    """The rules a question's choices obey, checked against the question being saved."""
+class ChoiceFormSet(BaseInlineFormSet[Choice, Question, "forms.ModelForm[Choice]"]):
+    """The question being saved, with these choices, checked against the rules."""
 
     def clean(self) -> None:
         super().clean()
         rows = [
-            f.cleaned_data
-            for f in self.forms
-            if f.cleaned_data and not f.cleaned_data.get("DELETE")
+            form.cleaned_data
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
         ]
-        question: Question = self.instance
-        correct = sum(bool(row.get("is_correct")) for row in rows)
-        if len(rows) < 2:
-            raise ValidationError(_("A question needs at least two choices."))
-        if question.kind == Question.Kind.SINGLE and correct != 1:
-            raise ValidationError(_("A single-response question has exactly one correct choice."))
-        if question.kind == Question.Kind.MULTIPLE and correct != question.choose:
-            raise ValidationError(
-                _("Mark exactly %(choose)s correct choices, as many as learners must pick.")
-                % {"choose": question.choose}
+        rows.sort(key=lambda row: row.get("position") or 0)
+        choices = [
+            ChoiceDraft(
+                text_en=row.get("text_en", ""),
+                text_ko=row.get("text_ko", ""),
+                explanation_en=row.get("explanation_en", ""),
+                explanation_ko=row.get("explanation_ko", ""),
+                correct=bool(row.get("is_correct")),
             )
-        if question.status == Question.Status.PUBLISHED and (
-            not (question.prompt_ko.strip() and question.explanation_ko.strip())
-            or any(
-                not (row.get("text_ko", "").strip() and row.get("explanation_ko", "").strip())
-                for row in rows
-            )
-        ):
-            raise ValidationError(
-                _("A published question needs every Korean text; save it as a draft until then.")
-            )
+            for row in rows
+        ]
+        topics = self._posted_topics()
+        # The question form has already copied its fields onto the instance.
+        validate_question(QuestionDraft.of(self.instance, topics=topics, choices=choices), topics)
+
+    def _posted_topics(self) -> list[str]:
+        """The topics the question form is saving (a formset cannot see that form's data)."""
+        picked = self.data.getlist("topics") if isinstance(self.data, QueryDict) else []
+        ids = [value for value in picked if str(value).isdigit()]
+        return list(Topic.objects.filter(pk__in=ids).values_list("slug", flat=True))
 
 
-class ChoiceInline(admin.TabularInline):
+class ChoiceInline(admin.TabularInline[Choice, Question]):
     model = Choice
     formset = ChoiceFormSet
     fields = ["position", "is_correct", "text_en", "text_ko", "explanation_en", "explanation_ko"]
@@ -103,6 +102,19 @@ class LanguageFilter(admin.SimpleListFilter):
         return queryset
 
 
+class Statistics(TypedDict):
+    times_answered: int
+    times_correct: int
+    top_wrong: int | None  # the position of the wrong choice picked most, if any was
+    top_wrong_picks: int | None
+
+
+if TYPE_CHECKING:  # WithAnnotations takes its second argument in annotations only
+    from django_stubs_ext import WithAnnotations
+
+    QuestionWithStatistics = WithAnnotations[Question, Statistics]
+
+
 def _statistics(queryset: QuerySet[Question]) -> QuerySet[Question]:
     wrong = (
         Choice.objects.filter(question=OuterRef("pk"), is_correct=False)
@@ -119,7 +131,7 @@ def _statistics(queryset: QuerySet[Question]) -> QuerySet[Question]:
 
 
 @admin.register(Question)
-class QuestionAdmin(admin.ModelAdmin):
+class QuestionAdmin(admin.ModelAdmin[Question]):
     change_list_template = "admin/quizzes/question/change_list.html"
     list_display = [
         "key",
@@ -186,23 +198,23 @@ class QuestionAdmin(admin.ModelAdmin):
         return not question.missing_korean(list(question.choices.all()))
 
     @admin.display(description=gettext_lazy("answered"), ordering="times_answered")
-    def answered(self, question: Question) -> int:
-        return question.times_answered  # type: ignore[attr-defined]
+    def answered(self, question: QuestionWithStatistics) -> int:
+        return question.times_answered
 
     @admin.display(description=gettext_lazy("percent correct"))
-    def percent_correct(self, question: Question) -> str:
-        answered = question.times_answered  # type: ignore[attr-defined]
+    def percent_correct(self, question: QuestionWithStatistics) -> str:
+        answered = question.times_answered
         if not answered:
             return "—"
-        return f"{round(100 * question.times_correct / answered)}%"  # type: ignore[attr-defined]
+        return f"{round(100 * question.times_correct / answered)}%"
 
     @admin.display(description=gettext_lazy("most chosen wrong choice"))
-    def most_chosen_wrong(self, question: Question) -> str:
-        position = question.top_wrong  # type: ignore[attr-defined]
+    def most_chosen_wrong(self, question: QuestionWithStatistics) -> str:
+        position = question.top_wrong
         if position is None:
             return "—"
         letter = "ABCDEFGH"[position - 1] if position <= 8 else str(position)
-        return f"{letter} (×{question.top_wrong_picks})"  # type: ignore[attr-defined]
+        return f"{letter} (×{question.top_wrong_picks})"
 
     @admin.display(description=gettext_lazy("preview"))
     def preview(self, question: Question) -> SafeString | str:
@@ -247,9 +259,17 @@ class QuestionAdmin(admin.ModelAdmin):
 
     @admin.action(description=gettext_lazy("Publish the selected questions"))
     def publish(self, request: HttpRequest, queryset: QuerySet[Question]) -> None:
-        ready, incomplete = [], []
-        for question in queryset.prefetch_related("choices"):
-            (incomplete if question.missing_korean() else ready).append(question.pk)
+        topics = set(Topic.objects.values_list("slug", flat=True))
+        ready: list[int] = []
+        refused: list[tuple[str, list[str]]] = []
+        for question in queryset.prefetch_related("choices", "topics"):
+            draft = QuestionDraft.of(question)
+            draft.status = Question.Status.PUBLISHED
+            problems = question_problems(draft, topics)
+            if problems:
+                refused.append((question.key, problems))
+            else:
+                ready.append(question.pk)
         published = (
             Question.objects.filter(pk__in=ready)
             .exclude(status=Question.Status.PUBLISHED)
@@ -261,13 +281,11 @@ class QuestionAdmin(admin.ModelAdmin):
             % {"count": published},
             messages.SUCCESS,
         )
-        if incomplete:
-            keys = ", ".join(
-                Question.objects.filter(pk__in=incomplete).values_list("key", flat=True)
-            )
+        for key, problems in refused:
             self.message_user(
                 request,
-                _("Not published, Korean missing: %(keys)s") % {"keys": keys},
+                _("%(key)s was not published: %(problems)s")
+                % {"key": key, "problems": " ".join(problems)},
                 messages.WARNING,
             )
 
@@ -364,25 +382,28 @@ def _download(text: str, fmt: str) -> HttpResponse:
     return response
 
 
+class Published(TypedDict):
+    published: int  # how many of the topic's questions are published
+
+
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
+class TopicAdmin(admin.ModelAdmin[Topic]):
     list_display = ["slug", "name_en", "name_ko", "section", "order", "question_count"]
     list_editable = ["order"]
     fields = [("slug", "order"), ("name_en", "name_ko"), "section"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Topic]:
         published = Q(questions__status=Question.Status.PUBLISHED)
-        return (
-            super().get_queryset(request).annotate(published=Count("questions", filter=published))
-        )
+        topics: QuerySet[Topic] = super().get_queryset(request)
+        return topics.annotate(published=Count("questions", filter=published))
 
     @admin.display(description=gettext_lazy("published questions"), ordering="published")
-    def question_count(self, topic: Topic) -> int:
-        return topic.published  # type: ignore[attr-defined]
+    def question_count(self, topic: WithAnnotations[Topic, Published]) -> int:
+        return topic.published
 
 
 @admin.register(QuestionSet)
-class QuestionSetAdmin(admin.ModelAdmin):
+class QuestionSetAdmin(admin.ModelAdmin[QuestionSet]):
     list_display = [
         "slug",
         "kind",
@@ -420,7 +441,10 @@ class QuestionSetAdmin(admin.ModelAdmin):
         css = {"all": ["quizzes/css/admin.css"]}
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+_Row = TypeVar("_Row", bound=models.Model)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin[_Row]):
     """Learners write these by answering; the admin only looks."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -431,20 +455,20 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Answer)
-class AnswerAdmin(ReadOnlyAdmin):
+class AnswerAdmin(ReadOnlyAdmin[Answer]):
     list_display = ["question", "user", "source", "is_correct", "created_at"]
     list_filter = ["source", "is_correct"]
     search_fields = ["question__key", "user__username"]
 
 
 @admin.register(ExamAttempt)
-class ExamAttemptAdmin(ReadOnlyAdmin):
+class ExamAttemptAdmin(ReadOnlyAdmin[ExamAttempt]):
     list_display = ["question_set", "user", "state", "score_percent", "passed", "started_at"]
     list_filter = ["state", "passed", "question_set"]
     search_fields = ["user__username"]
 
 
 @admin.register(LabQuestion)
-class LabQuestionAdmin(ReadOnlyAdmin):
+class LabQuestionAdmin(ReadOnlyAdmin[LabQuestion]):
     list_display = ["run", "user", "trigger", "question", "t", "answer"]
     list_filter = ["trigger"]

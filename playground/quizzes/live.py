@@ -19,7 +19,7 @@ Frames:
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, ParamSpec, TypeVar, cast
 
 from channels.db import database_sync_to_async
 from django.core.exceptions import ValidationError
@@ -34,6 +34,15 @@ from .triggers import BY_CODE, Watch
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 ANSWER = "quiz.answer"
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _in_db_thread(function: Callable[_P, _R]) -> Callable[_P, Awaitable[_R]]:
+    """``database_sync_to_async`` with the type channels (shipping no stubs) leaves out."""
+    return cast(Callable[_P, Awaitable[_R]], database_sync_to_async(function))
 
 
 class LabQuiz:
@@ -95,12 +104,12 @@ class LabQuiz:
         await send({"quiz_result": await self._result(asked)})
         return True
 
-    @database_sync_to_async
+    @_in_db_thread
     def _event(self, asked: LabQuestion) -> dict[str, Any]:
         with translation.override(self.language):
             return quiz_event(asked)
 
-    @database_sync_to_async
+    @_in_db_thread
     def _result(self, asked: LabQuestion) -> dict[str, Any]:
         with translation.override(self.language):
             return result_frame(asked)

@@ -6,7 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from playground.quizzes.bank import export_json
+from playground.quizzes.bank import BankError, export_json, import_text
 from playground.quizzes.models import Question
 from playground.quizzes.services.answers import record_answer
 from tests.factories import make_user
@@ -185,3 +185,96 @@ def test_the_admin_refuses_a_question_that_breaks_the_rules(staff_client, choice
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not Question.objects.filter(key="from-admin").exists()
+
+
+def _bank_file(question_fields, choices):
+    """The question ``_form`` posts, as a bank file for the importer."""
+    fields = {**_form(question_fields, choices), **question_fields}
+    question = {
+        "key": fields["key"],
+        "status": fields["status"],
+        "kind": fields["kind"],
+        "choose": fields["choose"],
+        "difficulty": "medium",
+        "topics": ["alb"],
+        "reference_url": fields["reference_url"],
+        "prompt": {"en": fields["prompt_en"], "ko": fields["prompt_ko"]},
+        "explanation": {"en": fields["explanation_en"], "ko": fields["explanation_ko"]},
+        "choices": [
+            {
+                "text": {"en": f"Choice {n}", "ko": text_ko},
+                "explanation": {"en": "Why.", "ko": "이유."},
+                "correct": correct,
+            }
+            for n, (correct, text_ko) in enumerate(choices)
+        ],
+    }
+    return json.dumps({"questions": [question]})
+
+
+RIGHT, WRONG = (True, "가"), (False, "나")
+
+
+# Each of these the admin used to accept and the importer refused.
+@pytest.mark.parametrize(
+    ("fields", "choices", "message"),
+    [
+        ({"choose": 2}, [RIGHT, WRONG, WRONG], "a single-response question has exactly one"),
+        (
+            {"kind": "multiple", "choose": 1},
+            [RIGHT, WRONG, WRONG],
+            "a multiple-response question has choose ≥ 2",
+        ),
+        ({}, [RIGHT, *[WRONG] * 6], "a question has 2 to 6 choices, not 7."),
+        (
+            {"kind": "multiple", "choose": 2},
+            [RIGHT, RIGHT],
+            "choose must be fewer than the number of choices.",
+        ),
+        ({"key": "From_Admin"}, [RIGHT, WRONG], "key must be lower-case letters, digits"),
+        (
+            {"reference_url": "ftp://docs.example.com/elb"},
+            [RIGHT, WRONG],
+            "reference_url is not a web address.",
+        ),
+    ],
+)
+def test_the_admin_and_the_importer_refuse_the_same_question_with_the_same_words(
+    staff_client, fields, choices, message
+):
+    topic = make_topic("alb")
+    count = Question.objects.count()
+
+    response = staff_client.post(
+        reverse("admin:quizzes_question_add"), _form({"topics": [topic.pk], **fields}, choices)
+    )
+    with pytest.raises(BankError) as refused:
+        import_text(_bank_file(fields, choices), "json")
+
+    assert response.status_code == 200
+    errors = response.context["inline_admin_formsets"][0].formset.non_form_errors()
+    assert any(error.startswith(message) for error in errors), errors
+    assert any(problem.startswith(message) for _, problem in refused.value.problems)
+    assert Question.objects.count() == count
+
+
+def test_the_importer_refuses_a_key_longer_than_the_admin_allows(db):
+    too_long = "k" * 81
+    with pytest.raises(BankError) as refused:
+        import_text(_bank_file({"key": too_long}, [RIGHT, WRONG]), "json")
+    assert (1, "key must be at most 80 characters long.") in refused.value.problems
+    assert not Question.objects.filter(key=too_long).exists()
+
+
+def test_publishing_refuses_a_question_that_breaks_a_rule_and_says_why(staff_client, empty_bank):
+    broken = make_question(key="broken", status="draft")
+    broken.choices.update(is_correct=False)  # an old row from before the rules
+
+    response = staff_client.post(
+        CHANGELIST, {"action": "publish", "_selected_action": [broken.pk]}, follow=True
+    )
+
+    broken.refresh_from_db()
+    assert broken.status == "draft"
+    said = [str(message) for message in response.context["messages"]]
+    assert any(m.startswith("broken was not published: a single-response question") for m in said)

@@ -71,3 +71,22 @@ def test_an_unpublished_exam_cannot_be_started_by_a_learner(client, learner, emp
     exam = make_exam(is_published=False)
     client.force_login(learner)
     assert client.post(reverse("quizzes-exam-start", args=[exam.slug])).status_code == 404
+
+
+def test_the_question_review_and_result_pages_show_the_saved_pick(client, learner, empty_bank):
+    for _ in range(3):
+        make_question()
+    attempt = exams.start_attempt(learner, make_exam(question_count=3))
+    item = attempt.items.select_related("question").get(position=1)
+    picked = item.question.choices.filter(is_correct=False).first()
+    exams.save_item(item, [picked.pk], flagged=False)
+    client.force_login(learner)
+
+    question_page = client.get(reverse("quizzes-attempt-question", args=[attempt.pk, 1]))
+    review = client.get(reverse("quizzes-attempt-review", args=[attempt.pk]))
+    exams.submit(attempt)
+    result = client.get(url(attempt)).content.decode()
+
+    assert f'value="{picked.pk}" checked>' in question_page.content.decode()
+    assert review.context["unanswered"] == 2
+    assert result.count("(your pick)") == 1 and result.count(">Wrong<") == 1

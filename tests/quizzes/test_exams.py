@@ -140,3 +140,47 @@ def test_a_flag_is_kept_for_the_review_screen(client, learner, exam):
 
     assert review.context["flagged"] == 1
     assert review.context["unanswered"] == 5
+
+
+def test_picking_more_than_the_question_asks_for_is_refused_saying_how_many(learner, exam):
+    attempt = exams.start_attempt(learner, exam)
+    item = attempt.items.select_related("question").get(position=1)
+    two = list(item.question.choices.values_list("pk", flat=True)[:2])
+    with pytest.raises(ValidationError) as raised:
+        exams.save_item(item, two, flagged=False)
+    assert raised.value.messages == ["Pick 1 choice."]
+    assert not item.selected.exists()
+
+
+@pytest.fixture
+def multiple_exam(empty_bank):
+    make_question(topics=("alb",), correct=(1, 2))
+    return make_exam(question_count=1)
+
+
+def test_a_short_pick_is_handed_in_and_graded_wrong(learner, multiple_exam):
+    attempt = exams.start_attempt(learner, multiple_exam)
+    item = attempt.items.select_related("question").get()
+    exams.save_item(item, correct_ids(item.question)[:1], flagged=False)
+
+    exams.submit(attempt)
+
+    answer = Answer.objects.get(user=learner, source="exam")
+    assert (attempt.correct_count, answer.is_correct, answer.choices.count()) == (0, False, 1)
+
+
+def test_a_pick_the_edited_question_no_longer_fits_is_wrong_and_not_recorded(
+    learner, multiple_exam
+):
+    attempt = exams.start_attempt(learner, multiple_exam)
+    item = attempt.items.select_related("question").get()
+    exams.save_item(item, correct_ids(item.question), flagged=False)
+    question = item.question
+    question.kind, question.choose = "single", 1  # an admin's edit, mid-exam
+    question.save()
+    question.choices.filter(position=2).update(is_correct=False)
+
+    exams.submit(attempt)
+
+    assert (attempt.state, attempt.correct_count) == (ExamAttempt.State.SUBMITTED, 0)
+    assert not Answer.objects.filter(user=learner).exists()

@@ -59,3 +59,15 @@ def test_picking_nothing_is_refused_with_a_message(client, learner, practice_set
 def test_an_anonymous_visitor_is_sent_to_log_in(client, practice_set):
     response = client.get(url(practice_set))
     assert response.status_code == 302 and "/accounts/login/" in response.url
+
+
+def test_the_feedback_marks_the_learners_wrong_pick(client, learner, practice_set):
+    client.force_login(learner)
+    question = client.get(url(practice_set)).context["question"]
+    wrong = wrong_ids(question)[0]
+
+    response = client.post(url(practice_set), {"question": question.pk, "choice": [wrong]})
+
+    page = response.content.decode()
+    assert page.count("Your pick, and not right.") == 1
+    assert f'value="{wrong}" checked disabled' in page

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
@@ -111,13 +111,21 @@ def _user(username: str) -> Any:
     return user
 
 
-def _titles(text: str, slug: str) -> dict[str, str]:
+class Titles(TypedDict):
+    title_en: str
+    title_ko: str
+    description_en: str
+    description_ko: str
+
+
+def _titles(text: str, slug: str) -> Titles:
     """Bilingual title and description from Metadata.Playground, else the name."""
     try:
         metadata = cfn.template_metadata(text)
     except cfn.TemplateError:
         metadata = {}
-    title = metadata.get("Title") if isinstance(metadata.get("Title"), dict) else {}
+    title = metadata.get("Title")
+    title = title if isinstance(title, dict) else {}
     description = metadata.get("Description")
     description = description if isinstance(description, dict) else {}
     return {

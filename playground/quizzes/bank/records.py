@@ -1,4 +1,4 @@
-"""The shape a question has in a file, and every check a file's question must pass.
+"""The shape a question has in a file; the rules it must pass are ``services.questions``'.
 
 A JSON question::
 
@@ -15,20 +15,21 @@ A CSV row holds the same fields flat (``CSV_COLUMNS``): ``prompt_en``, ``choice1
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.utils.translation import gettext as _
 
-from playground.quizzes.triggers import BY_CODE
+from playground.quizzes.services.questions import (
+    KEY,
+    MAX_CHOICES,
+    ChoiceDraft,
+    QuestionDraft,
+    question_problems,
+)
 
-MAX_CHOICES = 6
-KEY = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-STATUSES = ("draft", "published")
-KINDS = ("single", "multiple")
+__all__ = ["KEY", "MAX_CHOICES", "ChoiceDraft", "Problems", "QuestionRecord", "check"]
+
 DIFFICULTIES = {"easy": 1, "medium": 2, "hard": 3}
 DIFFICULTY_NAMES = {number: name for name, number in DIFFICULTIES.items()}
 TRUE, FALSE = {"1", "true", "yes", "y", "x"}, {"", "0", "false", "no", "n"}
@@ -54,31 +55,9 @@ CSV_COLUMNS = [
 ]
 
 
-@dataclass
-class ChoiceRecord:
-    text_en: str
-    text_ko: str
-    explanation_en: str
-    explanation_ko: str
-    correct: bool
-
-
-@dataclass
-class QuestionRecord:
-    line: int
-    key: str = ""
-    status: str = "draft"
-    kind: str = "single"
-    choose: int = 1
-    difficulty: int = 2
-    topics: list[str] = field(default_factory=list)
-    reference_url: str = ""
-    lab_trigger: str = ""
-    prompt_en: str = ""
-    prompt_ko: str = ""
-    explanation_en: str = ""
-    explanation_ko: str = ""
-    choices: list[ChoiceRecord] = field(default_factory=list)
+@dataclass(kw_only=True)
+class QuestionRecord(QuestionDraft):
+    line: int  # where the question starts in its file, for the problems found in it
 
 
 class Problems(list[tuple[int, str]]):
@@ -152,14 +131,17 @@ def from_json(line: int, item: Any, problems: Problems) -> QuestionRecord | None
         text_en, text_ko = _pair(choice.get("text"))
         why_en, why_ko = _pair(choice.get("explanation"))
         record.choices.append(
-            ChoiceRecord(text_en, text_ko, why_en, why_ko, choice.get("correct") is True)
+            ChoiceDraft(text_en, text_ko, why_en, why_ko, choice.get("correct") is True)
         )
     return record
 
 
 def from_csv(line: int, row: dict[str, str], problems: Problems) -> QuestionRecord:
     record = QuestionRecord(line=line)
-    get = lambda name: _text(row.get(name))  # noqa: E731
+
+    def get(name: str) -> str:
+        return _text(row.get(name))
+
     record.key = get("key")
     record.status = get("status") or "draft"
     record.kind = get("kind") or "single"
@@ -171,9 +153,11 @@ def from_csv(line: int, row: dict[str, str], problems: Problems) -> QuestionReco
     record.prompt_en, record.prompt_ko = get("prompt_en"), get("prompt_ko")
     record.explanation_en, record.explanation_ko = get("explanation_en"), get("explanation_ko")
     for n in range(1, MAX_CHOICES + 1):
-        parts = [get(f"choice{n}_{part}") for part in ("en", "ko", "why_en", "why_ko")]
+        text_en, text_ko, why_en, why_ko = (
+            get(f"choice{n}_{part}") for part in ("en", "ko", "why_en", "why_ko")
+        )
         flag = get(f"choice{n}_correct").lower()
-        if not any(parts) and flag in FALSE:
+        if not any((text_en, text_ko, why_en, why_ko)) and flag in FALSE:
             continue
         if flag not in TRUE | FALSE:
             problems.append(
@@ -183,79 +167,10 @@ def from_csv(line: int, row: dict[str, str], problems: Problems) -> QuestionReco
                     % {"n": n, "value": flag},
                 )
             )
-        record.choices.append(ChoiceRecord(*parts, correct=flag in TRUE))
+        record.choices.append(ChoiceDraft(text_en, text_ko, why_en, why_ko, flag in TRUE))
     return record
 
 
 def check(record: QuestionRecord, topics: set[str], problems: Problems) -> None:
-    """Every rule a question in the bank obeys, each broken one reported on its line."""
-    line = record.line
-
-    def problem(message: str, **params: Any) -> None:
-        problems.append((line, message % params if params else message))
-
-    if not KEY.match(record.key):
-        problem(
-            _("key must be lower-case letters, digits and hyphens, not “%(key)s”."), key=record.key
-        )
-    if record.status not in STATUSES:
-        problem(_("status must be draft or published, not “%(value)s”."), value=record.status)
-    if record.kind not in KINDS:
-        problem(_("kind must be single or multiple, not “%(value)s”."), value=record.kind)
-    if not record.topics:
-        problem(_("give at least one topic."))
-    for slug in record.topics:
-        if slug not in topics:
-            problem(_("unknown topic “%(topic)s”."), topic=slug)
-    if record.lab_trigger and record.lab_trigger not in BY_CODE:
-        problem(_("unknown lab trigger “%(trigger)s”."), trigger=record.lab_trigger)
-    if record.reference_url:
-        try:
-            URLValidator(schemes=["https", "http"])(record.reference_url)
-        except ValidationError:
-            problem(_("reference_url is not a web address."))
-    for name in ("prompt_en", "explanation_en"):
-        if not getattr(record, name):
-            problem(_("%(field)s is empty."), field=name)
-    _check_choices(record, problem)
-    if record.status == "published" and _missing_korean(record):
-        problem(_("a published question needs every Korean text; keep it a draft until then."))
-
-
-def _check_choices(record: QuestionRecord, problem: Any) -> None:
-    choices = record.choices
-    if not 2 <= len(choices) <= MAX_CHOICES:
-        problem(
-            _("a question has 2 to %(most)s choices, not %(count)s."),
-            most=MAX_CHOICES,
-            count=len(choices),
-        )
-    for n, choice in enumerate(choices, start=1):
-        if not choice.text_en or not choice.explanation_en:
-            problem(_("choice %(n)s needs its English text and explanation."), n=n)
-    correct = sum(choice.correct for choice in choices)
-    if record.kind == "single" and (record.choose != 1 or correct != 1):
-        problem(
-            _(
-                "a single-response question has exactly one correct choice (it has "
-                "%(correct)s) and choose 1."
-            ),
-            correct=correct,
-        )
-    if record.kind == "multiple" and (record.choose < 2 or correct != record.choose):
-        problem(
-            _(
-                "a multiple-response question has choose ≥ 2 and exactly that many correct "
-                "choices (choose %(choose)s, correct %(correct)s)."
-            ),
-            choose=record.choose,
-            correct=correct,
-        )
-    if choices and record.choose >= len(choices):
-        problem(_("choose must be fewer than the number of choices."))
-
-
-def _missing_korean(record: QuestionRecord) -> bool:
-    if not (record.prompt_ko and record.explanation_ko):
-        return True
-    return any(not (c.text_ko and c.explanation_ko) for c in record.choices)
+    """Every rule a question obeys (``services.questions``), each broken one on its line."""
+    problems.extend((record.line, message) for message in question_problems(record, topics))

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from playground.quizzes.models import Choice, Question, QuestionSet, Topic
 
 from . import formats
-from .records import KEY, ChoiceRecord, Problems, QuestionRecord, check
+from .records import KEY, ChoiceDraft, Problems, QuestionRecord, check
 
 
 class BankError(Exception):
@@ -228,7 +228,7 @@ def _save_question(record: QuestionRecord, by_slug: dict[str, Topic], report: Im
         report.unchanged += 1
 
 
-def _save_choices(question: Question, records: list[ChoiceRecord]) -> bool:
+def _save_choices(question: Question, records: list[ChoiceDraft]) -> bool:
     existing = {c.position: c for c in question.choices.all()}
     changed = False
     for position, record in enumerate(records, start=1):

@@ -6,14 +6,23 @@ from collections.abc import Iterable
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from playground.quizzes.models import Answer, Choice, Question
 
+# An exam keeps whatever the learner picked when it ends, so a pick short of what the
+# question asks for is handed in (and graded wrong); practice and the lab want it complete.
+PARTIAL_PICKS = {Answer.Source.EXAM}
 
-def picked_choices(question: Question, choice_ids: Iterable[object]) -> list[Choice]:
+
+def picked_choices(
+    question: Question, choice_ids: Iterable[object], *, partial: bool = False
+) -> list[Choice]:
     """The question's choices with these ids, checked: they exist and there are enough.
+
+    ``partial`` allows fewer than the question asks for (never more): an exam's saved pick.
 
     Raises:
         ValidationError: an id is not one of the question's choices, or the number picked
@@ -26,7 +35,7 @@ def picked_choices(question: Question, choice_ids: Iterable[object]) -> list[Cho
     choices = [c for c in question.choices.all() if c.pk in wanted]
     if len(choices) != len(wanted):
         raise ValidationError(_("Pick from the listed choices."), code="choice")
-    if len(choices) != question.choose:
+    if len(choices) > question.choose or (not partial and len(choices) != question.choose):
         raise ValidationError(
             ngettext("Pick %(count)s choice.", "Pick %(count)s choices.", question.choose)
             % {"count": question.choose},
@@ -43,10 +52,15 @@ def is_correct(question: Question, choices: Iterable[Choice]) -> bool:
 def record_answer(
     user: User, question: Question, choice_ids: Iterable[object], source: str
 ) -> Answer:
-    """Grade and store an answer. Raises ValidationError for a malformed pick."""
-    choices = picked_choices(question, choice_ids)
-    answer = Answer.objects.create(
-        user=user, question=question, is_correct=is_correct(question, choices), source=source
-    )
-    answer.choices.set(choices)
+    """Grade and store an answer: practice, the lab and exam grading all write through here.
+
+    Raises:
+        ValidationError: a malformed pick (see ``picked_choices``); nothing is stored.
+    """
+    choices = picked_choices(question, choice_ids, partial=source in PARTIAL_PICKS)
+    with transaction.atomic():
+        answer = Answer.objects.create(
+            user=user, question=question, is_correct=is_correct(question, choices), source=source
+        )
+        answer.choices.set(choices)
     return answer

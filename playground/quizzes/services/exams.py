@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
@@ -28,7 +28,7 @@ from playground.quizzes.models import (
     QuestionSet,
 )
 
-from .answers import is_correct
+from .answers import picked_choices, record_answer
 
 State = ExamAttempt.State
 
@@ -127,14 +127,7 @@ def save_item(item: AttemptQuestion, choice_ids: Iterable[object], flagged: bool
     attempt = item.attempt
     if expire_if_due(attempt):
         raise ValidationError(_("This exam has ended; your answer was not saved."), code="over")
-    try:
-        wanted = {int(str(value)) for value in choice_ids}
-    except ValueError as error:
-        raise ValidationError(_("Pick from the listed choices."), code="choice") from error
-    choices = [c for c in item.question.choices.all() if c.pk in wanted]
-    if len(choices) != len(wanted) or len(choices) > item.question.choose:
-        raise ValidationError(_("Pick from the listed choices."), code="choice")
-    item.selected.set(choices)
+    item.selected.set(picked_choices(item.question, choice_ids, partial=True))
     if item.flagged != flagged:
         item.flagged = flagged
         item.save(update_fields=["flagged"])
@@ -147,7 +140,7 @@ def submit(attempt: ExamAttempt) -> None:
     _finish(attempt, State.SUBMITTED, finished_at=timezone.now())
 
 
-def _finish(attempt: ExamAttempt, state: str, finished_at: object) -> None:
+def _finish(attempt: ExamAttempt, state: str, finished_at: datetime) -> None:
     with transaction.atomic():
         locked = ExamAttempt.objects.select_for_update().get(pk=attempt.pk)
         if not locked.is_open:
@@ -159,8 +152,9 @@ def _finish(attempt: ExamAttempt, state: str, finished_at: object) -> None:
             )
         )
         breakdown: dict[str, dict[str, int]] = {}
+        user = attempt.user
         for item in items:
-            item.is_correct = _grade(locked, item)
+            item.is_correct = _grade(user, item)
             for topic in item.question.topics.all():
                 row = breakdown.setdefault(topic.slug, {"correct": 0, "total": 0})
                 row["total"] += 1
@@ -177,16 +171,14 @@ def _finish(attempt: ExamAttempt, state: str, finished_at: object) -> None:
     attempt.refresh_from_db()
 
 
-def _grade(attempt: ExamAttempt, item: AttemptQuestion) -> bool:
-    selected = list(item.selected.all())
+def _grade(user: User, item: AttemptQuestion) -> bool:
+    selected = [choice.pk for choice in item.selected.all()]
     if not selected:
+        return False  # unanswered: wrong, and not an answer for the statistics
+    try:
+        answer = record_answer(user, item.question, selected, Answer.Source.EXAM)
+    except ValidationError:
+        # The question was edited after the pick was saved and now asks for fewer choices:
+        # the pick answers a question nobody asks any more, so it is wrong.
         return False
-    correct = is_correct(item.question, selected)
-    answer = Answer.objects.create(
-        user_id=attempt.user_id,
-        question=item.question,
-        is_correct=correct,
-        source=Answer.Source.EXAM,
-    )
-    answer.choices.set(selected)
-    return correct
+    return answer.is_correct

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -84,17 +84,14 @@ def attempt_question(request: AuthenticatedRequest, pk: int, position: int) -> H
                 return redirect("quizzes-attempt", pk=attempt.pk)
             return redirect("quizzes-attempt-question", pk=attempt.pk, position=position)
         return _go(attempt, position, total, request.POST.get("go", "next"))
-    chosen = set(item.selected.values_list("pk", flat=True))
-    choices = list(item.question.choices.order_by("position"))
-    for choice in choices:
-        choice.chosen = choice.pk in chosen
     return render(
         request,
         "quizzes/attempt_question.html",
         {
             "attempt": attempt,
             "item": item,
-            "choices": choices,
+            "choices": list(item.question.choices.order_by("position")),
+            "chosen": set(item.selected.values_list("pk", flat=True)),
             "total": total,
             "seconds_left": service.seconds_left(attempt),
             "previous": position - 1 if position > 1 else None,
@@ -126,8 +123,8 @@ def attempt_review(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "attempt": attempt,
             "items": items,
             "seconds_left": service.seconds_left(attempt),
-            "unanswered": sum(1 for item in items if not item.chosen_ids),
-            "flagged": sum(1 for item in items if item.flagged),
+            "unanswered": sum(1 for shown in items if not shown.chosen_ids),
+            "flagged": sum(1 for shown in items if shown.item.flagged),
         },
     )
 
@@ -140,17 +137,23 @@ def attempt_submit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return redirect("quizzes-attempt", pk=attempt.pk)
 
 
-def _items(attempt: ExamAttempt) -> list[AttemptQuestion]:
-    items = list(
-        attempt.items.select_related("question").prefetch_related(
-            "selected", "question__choices", "question__topics"
-        )
+@dataclass(frozen=True)
+class ShownItem:
+    """An exam question as the review and result pages show it, with the learner's pick."""
+
+    item: AttemptQuestion
+    chosen_ids: set[int]
+    choice_rows: list[dict[str, Any]]  # {"choice": Choice, "chosen": bool}, in order
+
+
+def _items(attempt: ExamAttempt) -> list[ShownItem]:
+    items = attempt.items.select_related("question").prefetch_related(
+        "selected", "question__choices", "question__topics"
     )
+    shown = []
     for item in items:
-        chosen: Iterable[Any] = item.selected.all()
-        item.chosen_ids = {c.pk for c in chosen}  # type: ignore[attr-defined]
-        item.choice_rows = [  # type: ignore[attr-defined]
-            {"choice": c, "chosen": c.pk in item.chosen_ids}  # type: ignore[attr-defined]
-            for c in sorted(item.question.choices.all(), key=lambda c: c.position)
-        ]
-    return items
+        chosen = {choice.pk for choice in item.selected.all()}
+        choices = sorted(item.question.choices.all(), key=lambda c: c.position)
+        rows = [{"choice": c, "chosen": c.pk in chosen} for c in choices]
+        shown.append(ShownItem(item=item, chosen_ids=chosen, choice_rows=rows))
+    return shown

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 import labs
+from labs import services
 from labs.cfn import template_metadata
 from labs.models import Topology
 from playground.accounts import roles
@@ -55,7 +56,16 @@ class Command(BaseCommand):
     def _ensure_starter(self, path: Path) -> None:
         document = path.read_text(encoding="utf-8")
         fields = {"document": document, **_metadata_fields(document, path.stem)}
-        _, created = Topology.objects.update_or_create(owner=None, slug=path.stem, defaults=fields)
+        starter = Topology.objects.filter(owner=None, slug=path.stem).first()
+        created = starter is None
+        starter = starter or Topology(owner=None, slug=path.stem)
+        for name, value in fields.items():
+            setattr(starter, name, value)
+        try:
+            services.save_topology(None, starter, change=services.Change.IMPORT, subject=path.name)
+        except services.DocumentError as error:
+            problems = "\n".join(error.messages)
+            raise CommandError(f"{path.name} is not a valid topology:\n{problems}") from None
         self.stdout.write(f"topology {path.stem} ({'created' if created else 'updated'})")
 
 
