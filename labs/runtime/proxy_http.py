@@ -304,13 +304,13 @@ class AlbNode:
                 return
         ex.target = choice.target
         ex.reason = choice.reason
+        try:
+            endpoint = ctx.sandbox.endpoint(choice.target)
+        except SandboxViolation:
+            self.answer_error(ex, 502, "TargetNotInSandbox")
+            return
         pool = self._pools.get(choice.target)
-        if pool is None:
-            try:
-                endpoint = ctx.sandbox.endpoint(choice.target)
-            except SandboxViolation:
-                self.answer_error(ex, 502, "TargetNotInSandbox")
-                return
+        if pool is None or pool.endpoint != endpoint:  # a stopped target moves (targets.py)
             pool = self._pools[choice.target] = UpstreamPool(self, endpoint)
         ctx.outstanding[choice.target] = ctx.outstanding.get(choice.target, 0) + 1
         ex.t_dispatched = perf_counter()
