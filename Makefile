@@ -86,9 +86,11 @@ browser: $(STAMP)
 		fi; }
 
 # The suite gets its own embedded Redis (var/test-redis.sock, so a running `make run` is
-# left alone) or, with REDIS_URL set, that server; either way database 9.
+# left alone) or, with REDIS_URL set, that server; either way database 9, with keys and
+# queues prefixed per checkout so two checkouts sharing one server never meet.
 pytest: $(STAMP)
-	@$(PY) -m playground.embedded --socket $(VAR_DIR)/test-redis.sock --db 9 -- \
+	@REDIS_KEY_PREFIX=test-$$(printf %s "$(CURDIR)" | cksum | cut -d' ' -f1) \
+		$(PY) -m playground.embedded --socket $(VAR_DIR)/test-redis.sock --db 9 -- \
 		$(PY) -m pytest -q $(PYTEST_ARGS)
 
 bench: $(STAMP)

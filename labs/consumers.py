@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
@@ -15,12 +15,15 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from . import services
+from .frames import FrameError, parse_frame
 from .language import viewer_language
 from .models import LabRun
 
 # How often an open run page checks that the run's worker still beats. With
 # LAB_STALE_SECONDS of 20 a dead worker shows as failed within 25 seconds.
 WATCHDOG_SECONDS = 5
+
+logger = logging.getLogger(__name__)
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
@@ -79,12 +82,22 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
             await extension.observe(message["events"], self.send_json)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        try:
-            content = json.loads(text_data or "")
-        except ValueError:
-            await self._reject(_('Send a JSON object, such as {"action": "stop"}.'))
-            return
-        await self.receive_json(content)
+        # A bad frame is answered with an error frame naming the problem, in the viewer's
+        # language; it never closes the socket with 1011 (labs.frames has the rules).
+        with translation.override(viewer_language(self.scope)):
+            try:
+                content = parse_frame(text_data, bytes_data)
+            except FrameError as error:
+                await self._reject(str(error))
+                return
+            if not isinstance(content, dict):
+                await self._reject(_('Send a JSON object, such as {"action": "stop"}.'))
+                return
+            try:
+                await self.receive_json(content)
+            except Exception:
+                logger.exception("run %s: a message could not be handled", self.scope["path"])
+                await self._reject(_("This message could not be handled."))
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         for extension in self.extensions:

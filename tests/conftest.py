@@ -1,7 +1,8 @@
 """Personas and the shared Redis test database.
 
 Redis is real in tests (STYLE.md §6). REDIS_URL must point at a database of its own
-(the Makefile picks one); it is flushed once per session, never db 0 by accident.
+(the Makefile picks one and a per-checkout REDIS_KEY_PREFIX); this checkout's keys are
+deleted once per session, never db 0 by accident.
 """
 
 from urllib.parse import parse_qs, urlsplit
@@ -29,9 +30,11 @@ def _fresh_redis_test_db() -> None:
             "run the tests through `make test` or set REDIS_URL=redis://127.0.0.1:6379/9",
             returncode=2,
         )
+    # Only this checkout's keys: another checkout may share the server and database.
     client = redis.Redis.from_url(settings.REDIS_URL)
     try:
-        client.flushdb()
+        for key in client.scan_iter(match=f"{settings.REDIS_KEY_PREFIX}:*", count=1000):
+            client.delete(key)
     finally:
         client.close()
 

@@ -349,7 +349,7 @@ class LabRuntime:
         if not entries:
             await asyncio.Event().wait()  # nothing to talk to: just let the clock run
         if self.options.requests is not None:
-            self.answers = await play(self.options.requests, entries, clients, self.clock)
+            await play(self.options.requests, entries, clients, self.clock, self.answers)
             return
         traffic = self.topology.traffic
         await generate(

@@ -239,14 +239,14 @@ class AlbNode:
         target = decision.target or ""
         ex.target = target
         ex.reason = decision.why
+        try:
+            endpoint = ctx.sandbox.endpoint(target)
+        except SandboxViolation:
+            error = errors.TARGET_NOT_IN_SANDBOX
+            self.answer_error(ex, error.status, error.cause)
+            return
         pool = self._pools.get(target)
-        if pool is None:
-            try:
-                endpoint = ctx.sandbox.endpoint(target)
-            except SandboxViolation:
-                error = errors.TARGET_NOT_IN_SANDBOX
-                self.answer_error(ex, error.status, error.cause)
-                return
+        if pool is None or pool.endpoint != endpoint:  # a stopped target moves (targets.py)
             pool = self._pools[target] = UpstreamPool(self, endpoint)
         ctx.outstanding[target] = ctx.outstanding.get(target, 0) + 1
         ex.t_dispatched = perf_counter()

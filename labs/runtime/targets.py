@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import socket
 from collections.abc import Callable
 from dataclasses import replace
 from typing import cast
@@ -47,7 +48,10 @@ class TargetServer:
     """One (instance, port): its listening socket, its connections, its current behaviour.
 
     A fault replaces the behaviour while the run goes on; ``stopped`` closes the socket so
-    connections are refused, as from an instance that was shut down.
+    connections are refused, as from an instance that was shut down. The freed port is
+    then no longer the run's: anyone may bind it, so the address map points at a socket
+    the target keeps bound but never listening (a port nobody else can take, where every
+    connection is refused), and a restart listens wherever it can and publishes that.
     """
 
     def __init__(
@@ -62,6 +66,7 @@ class TargetServer:
         self.server: asyncio.Server | None = None
         self.host = sandbox.loopback(target.ip)
         self.port = 0
+        self._refuser: socket.socket | None = None  # bound, never listening, while stopped
         self._starting: asyncio.Task[None] | None = None
         self.clock: Callable[[], float] = lambda: float("inf")  # lab clock, set by the run
 
@@ -70,11 +75,22 @@ class TargetServer:
         return self.clock() < self.target.app.startup_seconds
 
     async def start(self) -> None:
-        """Listen (port 0 the first time, the same port after a stop) and publish it."""
+        """Listen (port 0 the first time, the same port after a stop if it is still free)
+        and publish it."""
         loop = asyncio.get_running_loop()
-        self.server = await loop.create_server(
-            lambda: _TargetProtocol(self), self.host, self.port, reuse_address=True
-        )
+        self._release_refuser()
+        try:
+            self.server = await loop.create_server(
+                lambda: _TargetProtocol(self), self.host, self.port, reuse_address=True
+            )
+        except OSError:
+            if self.port == 0:
+                raise
+            # Someone took the port while the instance was stopped: an instance that
+            # boots again keeps its address; which port it listens on is ours to pick.
+            self.server = await loop.create_server(
+                lambda: _TargetProtocol(self), self.host, 0, reuse_address=True
+            )
         self.port = self.server.sockets[0].getsockname()[1]
         self.sandbox.publish(self.target.address, (self.host, self.port))
 
@@ -89,7 +105,7 @@ class TargetServer:
             app = replace(app, mode=mode)
         self.target = replace(self.target, app=app)
         if mode == "stopped":
-            self.close()
+            self._stop()
         elif self.server is None and self._starting is None:
             self._starting = asyncio.get_running_loop().create_task(self.start())
             self._starting.add_done_callback(self._started)
@@ -97,12 +113,29 @@ class TargetServer:
     def _started(self, task: asyncio.Task[None]) -> None:
         self._starting = None
 
+    def _stop(self) -> None:
+        """Shut the instance down: refuse connections, and give the port up."""
+        if self.server is None and self._starting is None:
+            return  # already stopped
+        self.close()
+        refuser = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        refuser.bind((self.host, 0))  # no SO_REUSEADDR, no listen(): refused, and ours
+        self._refuser = refuser
+        self.sandbox.publish(self.target.address, refuser.getsockname()[:2])
+
+    def _release_refuser(self) -> None:
+        if self._refuser is not None:
+            self._refuser.close()
+            self._refuser = None
+
     def close(self) -> None:
+        """Close the listening socket and every connection (the run's end closes all)."""
         if self._starting is not None:
             self._starting.cancel()
         if self.server is not None:
             self.server.close()
             self.server = None
+        self._release_refuser()
         for transport in list(self.connections):
             transport.abort()
 

@@ -9,11 +9,12 @@ client picks one node and keeps it.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import itertools
 import random
 import ssl
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from urllib.parse import urlsplit
@@ -22,7 +23,7 @@ import httptools
 
 from .clock import LabClock
 from .options import ScriptedRequest
-from .sandbox import Sandbox
+from .sandbox import Sandbox, SandboxViolation
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,14 +61,28 @@ class _ResponseReader:
     def on_body(self, body: bytes) -> None:
         self.body.append(body)
 
+    def interim(self) -> bool:
+        """A 1xx answer (100 Continue) before the real one: RFC 9110 §15.2, skip it."""
+        return 100 <= self.parser.get_status_code() < 200 and self.parser.get_status_code() != 101
+
     def on_headers_complete(self) -> None:
-        if self.method == "HEAD":  # no body follows, whatever Content-Length says
+        if self.method == "HEAD" and not self.interim():  # no body, whatever Content-Length
             self.on_message_complete()
 
     def on_message_complete(self) -> None:
+        if self.done:
+            return  # a HEAD answer already ended at its headers
+        if self.interim():
+            self.headers.clear()  # the final response follows on the same connection
+            self.body.clear()
+            return
         # llhttp forgets keep-alive once the message is over: ask while it is current.
         self.keep_alive = self.parser.should_keep_alive()
         self.done = True
+
+
+class _NothingBack(Exception):
+    """The connection ended before a single byte of the answer."""
 
 
 @dataclass(slots=True)
@@ -90,16 +105,48 @@ class Client:
         within: float = 30.0,
         tls: ssl.SSLContext | None = None,
     ) -> Response:
-        if self._conn is None or self._node != node or self._conn[1].is_closing():
-            await self.close()
-            self._conn = await asyncio.open_connection(
+        reused = self._reusable(node)
+        try:
+            return await self._exchange(node, method, target, host, headers, body, within, tls)
+        except _NothingBack:
+            if not reused:
+                raise ConnectionResetError("the load balancer closed the connection") from None
+        # Like a browser: a kept-alive connection the LB closed as we sent (its idle
+        # timeout) gets the request again on a new connection, once.
+        return await self._exchange(node, method, target, host, headers, body, within, tls)
+
+    def _reusable(self, node: tuple[str, int]) -> bool:
+        """Whether the kept-alive connection to ``node`` is still open (else drop it)."""
+        if self._conn is None:
+            return False
+        reader, writer = self._conn
+        if self._node == node and not writer.is_closing() and not reader.at_eof():
+            return True
+        writer.close()
+        self._conn = None
+        return False
+
+    async def _exchange(
+        self,
+        node: tuple[str, int],
+        method: str,
+        target: str,
+        host: str,
+        headers: Sequence[tuple[str, str]],
+        body: bytes,
+        within: float,
+        tls: ssl.SSLContext | None,
+    ) -> Response:
+        conn = self._conn if self._reusable(node) else None
+        if conn is None:
+            conn = await asyncio.open_connection(
                 *node,
                 local_addr=(self.source_host, 0),
                 ssl=tls,
                 server_hostname=host.split(":")[0] if tls else None,
             )
-            self._node = node
-        reader, writer = self._conn
+            self._conn, self._node = conn, node
+        reader, writer = conn
         given = {name.lower() for name, _ in headers}
         lines = [f"{method} {target} HTTP/1.1", *(f"{k}: {v}" for k, v in headers)]
         if "host" not in given:
@@ -113,12 +160,19 @@ class Client:
         writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
         collected = _ResponseReader(method)
         parser = collected.parser
+        received = False
         try:
             async with asyncio.timeout(within):
                 while not collected.done:
-                    data = await reader.read(65536)
+                    try:
+                        data = await reader.read(65536)
+                    except ConnectionResetError:
+                        data = b""
                     if not data:
-                        raise ConnectionResetError("the load balancer closed the connection")
+                        if received:
+                            raise ConnectionResetError("the load balancer closed the connection")
+                        raise _NothingBack
+                    received = True
                     parser.feed_data(data)
         except BaseException:
             await self.close()
@@ -143,13 +197,27 @@ class Client:
             writer.close()
 
 
+# Public-looking client addresses, in the order clients get them: the documentation
+# ranges (RFC 5737) from 198.51.100.10 on, then the benchmarking range (RFC 2544,
+# 131,072 addresses), so a script may have as many distinct clients as it likes.
+_CLIENT_RANGES = ("198.51.100.0/24", "203.0.113.0/24", "192.0.2.0/24", "198.18.0.0/15")
+
+
+def _client_addresses() -> Iterator[str]:
+    for network in _CLIENT_RANGES:
+        for address in ipaddress.IPv4Network(network).hosts():
+            if not (network == _CLIENT_RANGES[0] and address.packed[3] < 10):
+                yield str(address)
+    raise SandboxViolation("the run has used every client address")
+
+
 class ClientPool:
     """Clients by id, each with its own virtual public address."""
 
     def __init__(self, sandbox: Sandbox) -> None:
         self._sandbox = sandbox
         self._clients: dict[str, Client] = {}
-        self._addresses = (f"198.51.100.{n}" for n in itertools.count(10))
+        self._addresses = _client_addresses()
 
     def get(self, key: str, ip: str | None = None) -> Client:
         client = self._clients.get(key)
@@ -224,9 +292,15 @@ async def play(
     entries: Sequence[Entry],
     clients: ClientPool,
     clock: LabClock,
+    answers: list[Response | str] | None = None,
 ) -> list[Response | str]:
-    """Send each scripted request in order, waiting for its answer (or error text)."""
-    answers: list[Response | str] = []
+    """Send each scripted request in order, waiting for its answer (or error text).
+
+    Each answer is appended to ``answers`` as it arrives, so a run cut short still
+    knows which requests were answered; the list is also returned. No request is
+    dropped silently: one that cannot be sent or gets no answer has its error text.
+    """
+    answers = [] if answers is None else answers
     for number, item in enumerate(script):
         if item.wait:
             await clock.sleep(item.wait)
@@ -236,7 +310,7 @@ async def play(
 
 def _entry_for(item: ScriptedRequest, entries: Sequence[Entry]) -> tuple[Entry, str, str]:
     url = urlsplit(item.url)
-    port = url.port or (443 if url.scheme == "https" else 80)
+    port = url.port or (443 if url.scheme == "https" else 80)  # ValueError: a bad port
     matching = [e for e in entries if e.port == port and (item.lb is None or e.lb == item.lb)]
     if not matching:
         raise LookupError(f"no listener on port {port}" + (f" of {item.lb}" if item.lb else ""))
@@ -249,9 +323,14 @@ async def _play_one(
 ) -> Response | str:
     try:
         entry, target, host = _entry_for(item, entries)
-    except LookupError as exc:
+    except (LookupError, ValueError) as exc:  # ValueError: a port that is not one
         return str(exc)
-    client = clients.get(item.client or f"script-{number}", item.client_ip)
+    try:
+        client = clients.get(item.client or f"script-{number}", item.client_ip)
+    except SandboxViolation as exc:
+        return str(exc)
+    except ValueError:
+        return f"client_ip {item.client_ip!r} is not an IPv4 address (the sandbox has no IPv6)"
     node = entry.nodes[zlib.crc32(client.ip.encode()) % len(entry.nodes)]
     try:
         response = await client.request(
@@ -259,6 +338,8 @@ async def _play_one(
         )
     except (OSError, TimeoutError, httptools.HttpParserError) as exc:
         return f"{type(exc).__name__}: {exc}"
+    except UnicodeEncodeError:
+        return "a request line or header is not Latin-1 text"
     if item.client is None:
         await client.close()
     return response

@@ -7,19 +7,135 @@ JSON object a line) instead of generated traffic and ends once they are all answ
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import ipaddress
 import json
+import math
+import re
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import uvloop
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from labs.cfn import TemplateError, load_topology
+from labs import messages
+from labs.cfn import TemplateError, load_topology, runnable
 from labs.runtime.orchestrator import Event, LabRuntime, RunOptions, ScriptedRequest
+from labs.runtime.traffic import Response
 
 _REQUEST_FIELDS = {"url", "method", "headers", "body", "client_ip", "client", "lb", "wait"}
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # RFC 9110 §5.6.2: methods, header names
+_MAX_WAIT = 3600.0  # lab seconds
+_MAX_DURATION = 3600.0  # wall seconds
+
+EXIT_CODES = """exit codes:
+  0  the run finished; with --requests, every request was sent and answered
+     (an answer may be an error status from the load balancer: that is an answer)
+  1  with --requests, some requests were not sent or got no answer; each is named on
+     stderr and in the final run.status event's summary ("script")
+  2  bad input: the template, an option or a --requests line (named), or a topology
+     the playground cannot run yet (NLB, GWLB, Classic); nothing ran"""
+
+
+def _bad(where: str, problem: str) -> CommandError:
+    return CommandError(f"{where}: {problem}", returncode=2)
+
+
+def _url(where: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise _bad(where, 'each line needs a "url" string')
+    try:
+        url = urlsplit(value)
+        port = url.port
+    except ValueError as exc:  # a port that is not a number from 0 to 65535
+        raise _bad(where, f'"url" {value!r}: {exc}') from None
+    if url.scheme not in ("http", "https"):
+        raise _bad(where, f'"url" {value!r} must start with http:// or https://')
+    if port == 0:
+        raise _bad(where, f'"url" {value!r}: port 0 is not a port')
+    if not value.isascii() or any(c in value for c in " \r\n\t"):
+        raise _bad(where, f'"url" {value!r} must be ASCII without spaces (percent-encode)')
+    return value
+
+
+def _headers(where: str, value: Any) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, dict):
+        raise _bad(where, '"headers" must be an object')
+    headers = []
+    for name, raw in value.items():
+        if not _TOKEN.fullmatch(name):
+            raise _bad(where, f"header name {name!r} is not a valid HTTP token")
+        if not isinstance(raw, str | int | float) or isinstance(raw, bool):
+            raise _bad(where, f"header {name!r} must be a string")
+        text = str(raw)
+        try:
+            text.encode("latin-1")
+        except UnicodeEncodeError:
+            raise _bad(
+                where, f"header {name!r} is not Latin-1 text (HTTP/1.1 sends bytes)"
+            ) from None
+        if any(c in text for c in "\r\n\0"):
+            raise _bad(where, f"header {name!r} contains a line break")
+        headers.append((name, text))
+    return tuple(headers)
+
+
+def _wait(where: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _bad(where, f'"wait" must be a number of lab seconds, not {value!r}')
+    if not 0 <= value <= _MAX_WAIT:  # also refuses NaN
+        raise _bad(where, f'"wait" must be from 0 to {_MAX_WAIT:g} lab seconds')
+    return float(value)
+
+
+def _client_ip(where: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    try:
+        return str(ipaddress.IPv4Address(value))
+    except (ipaddress.AddressValueError, ValueError, TypeError):
+        raise _bad(
+            where, f'"client_ip" {value!r} must be an IPv4 address (the sandbox has no IPv6)'
+        ) from None
+
+
+def _optional_str(where: str, item: dict[str, Any], key: str) -> str | None:
+    value = item.get(key)
+    if value is not None and not isinstance(value, str):
+        raise _bad(where, f'"{key}" must be a string')
+    return value
+
+
+def _request(where: str, item: Any) -> ScriptedRequest:
+    if not isinstance(item, dict):
+        raise _bad(where, 'each line needs a "url" string')
+    unknown = set(item) - _REQUEST_FIELDS
+    if unknown:
+        raise _bad(
+            where,
+            f"unknown field(s) {', '.join(sorted(unknown))}; "
+            f"known: {', '.join(sorted(_REQUEST_FIELDS))}",
+        )
+    url = _url(where, item.get("url"))
+    method = str(item.get("method", "GET")).upper()
+    if not _TOKEN.fullmatch(method):
+        raise _bad(where, f'"method" {method!r} is not an HTTP method')
+    body = item.get("body", "")
+    if not isinstance(body, str):
+        raise _bad(where, '"body" must be a string')
+    return ScriptedRequest(
+        url=url,
+        method=method,
+        headers=_headers(where, item.get("headers") or {}),
+        body=body.encode("utf-8", "surrogateescape"),
+        client_ip=_client_ip(where, item.get("client_ip")),
+        client=_optional_str(where, item, "client"),
+        lb=_optional_str(where, item, "lb"),
+        wait=_wait(where, item.get("wait", 0)),
+    )
 
 
 def parse_requests(text: str, source: str) -> tuple[ScriptedRequest, ...]:
@@ -32,50 +148,57 @@ def parse_requests(text: str, source: str) -> tuple[ScriptedRequest, ...]:
         try:
             item = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise CommandError(f"{where}: not valid JSON: {exc.msg}", returncode=2) from None
-        if not isinstance(item, dict) or not isinstance(item.get("url"), str):
-            raise CommandError(f'{where}: each line needs a "url" string', returncode=2)
-        unknown = set(item) - _REQUEST_FIELDS
-        if unknown:
-            raise CommandError(
-                f"{where}: unknown field(s) {', '.join(sorted(unknown))}; "
-                f"known: {', '.join(sorted(_REQUEST_FIELDS))}",
-                returncode=2,
-            )
-        headers = item.get("headers") or {}
-        if not isinstance(headers, dict):
-            raise CommandError(f'{where}: "headers" must be an object', returncode=2)
-        requests.append(
-            ScriptedRequest(
-                url=item["url"],
-                method=str(item.get("method", "GET")).upper(),
-                headers=tuple((str(k), str(v)) for k, v in headers.items()),
-                body=str(item.get("body", "")).encode(),
-                client_ip=item.get("client_ip"),
-                client=item.get("client"),
-                lb=item.get("lb"),
-                wait=float(item.get("wait", 0)),
-            )
-        )
+            raise _bad(where, f"not valid JSON: {exc.msg}") from None
+        except RecursionError:
+            raise _bad(where, "nested too deeply") from None
+        requests.append(_request(where, item))
     return tuple(requests)
 
 
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CommandError(f"{path}: {exc.strerror or exc}", returncode=2) from None
+    except UnicodeDecodeError as exc:
+        raise CommandError(
+            f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})",
+            returncode=2,
+        ) from None
+
+
+def _finite(text: str) -> float:
+    """argparse type: a finite number (``nan`` and ``inf`` are not durations)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+    return value
+
+
 class Command(BaseCommand):
-    help = "Run a lab topology in this process and print its events."
+    help = "Run a lab topology in this process and print its events (exit codes: lab run -h)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
-        run = sub.add_parser("run", help="run a CloudFormation template")
+        run = sub.add_parser(
+            "run",
+            help="run a CloudFormation template",
+            epilog=EXIT_CODES,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         run.add_argument("template", help="CloudFormation YAML or JSON file")
         run.add_argument(
             "--duration",
-            type=float,
+            type=_finite,
             default=None,
             help="wall-clock seconds (default 10; with --requests: until answered, at most 300)",
         )
         run.add_argument(
             "--rps",
-            type=float,
+            type=_finite,
             default=None,
             help="generated requests per second (default: the template's)",
         )
@@ -85,7 +208,7 @@ class Command(BaseCommand):
             help="JSON lines of requests to send instead of generated traffic",
         )
         run.add_argument(
-            "--clock", type=float, default=10.0, help="lab clock speed, 1 to 30 (default 10)"
+            "--clock", type=_finite, default=10.0, help="lab clock speed, 1 to 30 (default 10)"
         )
         run.add_argument("--seed", type=int, default=None, help="seed for repeatable runs")
         run.add_argument("--json", action="store_true", help="print every event as JSON lines")
@@ -93,23 +216,29 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["template"])
         try:
-            topology = load_topology(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise CommandError(f"{path}: {exc.strerror}", returncode=2) from None
+            topology = load_topology(_read_text(path))
         except TemplateError as exc:
             raise CommandError(f"{path} is not a valid topology:\n{exc}", returncode=2) from None
+        reason = runnable(topology)
+        if reason:
+            raise CommandError(
+                f"{path}: the playground cannot run this topology yet "
+                f"({messages.not_runnable(reason)})",
+                returncode=2,
+            )
         if not 1 <= options["clock"] <= 30:
             raise CommandError("--clock must be from 1 to 30", returncode=2)
         if options["rps"] is not None and not 0 < options["rps"] <= 10_000:
             raise CommandError("--rps must be more than 0 and at most 10000", returncode=2)
+        if options["duration"] is not None and not 0 < options["duration"] <= _MAX_DURATION:
+            raise CommandError(
+                f"--duration must be more than 0 and at most {_MAX_DURATION:g} seconds",
+                returncode=2,
+            )
         requests = None
         if options["requests"]:
             source = Path(options["requests"])
-            try:
-                text = source.read_text(encoding="utf-8")
-            except OSError as exc:
-                raise CommandError(f"{source}: {exc.strerror}", returncode=2) from None
-            requests = parse_requests(text, str(source))
+            requests = parse_requests(_read_text(source), str(source))
         duration = options["duration"] or (300.0 if requests is not None else 10.0)
         run_options = RunOptions(
             duration=duration,
@@ -119,10 +248,21 @@ class Command(BaseCommand):
             seed=options["seed"],
         )
         printer = _JsonPrinter() if options["json"] else _TextPrinter(self.stdout.write)
-        uvloop.run(_run(topology, run_options, printer))
+        failures = uvloop.run(_run(topology, run_options, printer))
+        for failure in failures:
+            self.stderr.write(
+                f"request {failure['request']} ({failure['url']}): {failure['error']}"
+            )
+        if failures:
+            raise CommandError(
+                f"{len(failures)} of {len(requests or ())} requests were not answered",
+                returncode=1,
+            )
 
 
-async def _run(topology: Any, options: RunOptions, printer: Any) -> None:
+async def _run(topology: Any, options: RunOptions, printer: Any) -> list[dict[str, Any]]:
+    """Run the lab; returns the scripted requests that were not sent or not answered."""
+
     async def emit(batch: list[Event]) -> None:
         for event in batch:
             printer(event)
@@ -135,18 +275,41 @@ async def _run(topology: Any, options: RunOptions, printer: Any) -> None:
         )
         await lab.run(stop)
         reason = "requests-answered" if options.requests is not None else "time-limit"
+        failures = _failures(options.requests or (), lab.answers)
+        if failures:
+            reason = "requests-failed"
         printer(
             {"type": "run.status", "t": round(lab.now(), 3), "state": "stopping", "reason": reason}
         )
+    summary = lab.summary()
+    if options.requests is not None:
+        summary["script"] = {
+            "requests": len(options.requests),
+            "answered": len(options.requests) - len(failures),
+            "errors": failures,
+        }
     printer(
         {
             "type": "run.status",
             "t": round(lab.now(), 3),
             "state": "finished",
             "reason": reason,
-            "summary": lab.summary(),
+            "summary": summary,
         }
     )
+    return failures
+
+
+def _failures(
+    script: tuple[ScriptedRequest, ...], answers: list[Response | str]
+) -> list[dict[str, Any]]:
+    """Every scripted request without an answer: its error, or that it was never sent."""
+    failures = []
+    for number, item in enumerate(script):
+        answer = answers[number] if number < len(answers) else "not sent: the run ended first"
+        if isinstance(answer, str):
+            failures.append({"request": number + 1, "url": item.url, "error": answer})
+    return failures
 
 
 class _JsonPrinter:

@@ -1,0 +1,30 @@
+"""The Run button refuses a topology without a data plane yet, in the learner's language."""
+
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import translation
+
+from labs import services
+from labs.models import LabRun
+from tests.factories import make_topology
+
+STARTERS = Path(__file__).resolve().parents[2] / "labs" / "starters"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "starter", ["nlb-static-ips.yaml", "gwlb-appliances.yaml", "classic-lb.yaml"]
+)
+@pytest.mark.parametrize("language", ["en", "ko"])
+def test_start_run_refuses_it_with_a_translated_message(learner, starter, language):
+    topology = make_topology(document=(STARTERS / starter).read_text(encoding="utf-8"))
+    with translation.override(language), pytest.raises(ValidationError) as refused:
+        services.start_run(learner, topology)
+    (message,) = refused.value.messages
+    with translation.override(language):
+        expected = translation.gettext("this load balancer type is not simulated yet")
+    assert expected in message
+    assert refused.value.error_list[0].code == "not-runnable"
+    assert not LabRun.objects.exists()
