@@ -84,7 +84,7 @@ _controls: dict[int, RunControl] = {}
 _controls_lock = threading.Condition()  # notified whenever a run ends here
 
 
-@shared_task(acks_late=False, max_retries=0, ignore_result=True)
+@shared_task(acks_late=False, max_retries=0, ignore_result=True)  # type: ignore[untyped-decorator]
 def run_lab(run_id: int) -> None:
     run = LabRun.objects.filter(pk=run_id).first()
     if run is None or run.state != State.QUEUED:

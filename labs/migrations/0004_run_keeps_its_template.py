@@ -13,21 +13,20 @@ def copy_templates(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('labs', '0003_run_access_log'),
+        ("labs", "0003_run_access_log"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='labrun',
-            name='document',
-            field=models.TextField(blank=True, verbose_name='CloudFormation template'),
+            model_name="labrun",
+            name="document",
+            field=models.TextField(blank=True, verbose_name="CloudFormation template"),
         ),
         migrations.AddField(
-            model_name='labrun',
-            name='stop_requested_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='stop requested'),
+            model_name="labrun",
+            name="stop_requested_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="stop requested"),
         ),
         migrations.RunPython(copy_templates, migrations.RunPython.noop),
     ]

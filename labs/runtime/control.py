@@ -5,10 +5,11 @@ control channel) as plain dicts, already checked against the run's template and 
 by the one check there is (``labs.services.checked_command``, which the worker calls on
 every message); each is applied inside the run's loop and answered with the ``fault``
 event it produced (DESIGN.md's event table), or refused with a ``ControlError`` when the
-run's present state does not allow it (a target already registered, say). Deregistration follows spec §2.6: the target gets
-no new requests at once and shows ``draining`` (``Target.DeregistrationInProgress``)
-for the group's ``deregistration_delay.timeout_seconds`` on the lab clock, then
-``unused`` (``Target.NotRegistered``).
+run's present state does not allow it (a target already registered, say).
+Deregistration follows spec §2.6: the target gets no new requests at once and shows
+``draining`` (``Target.DeregistrationInProgress``) for the group's
+``deregistration_delay.timeout_seconds`` on the lab clock, then ``unused``
+(``Target.NotRegistered``).
 """
 
 from __future__ import annotations

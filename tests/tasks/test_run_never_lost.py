@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from datetime import timedelta
 
@@ -25,7 +26,7 @@ from tests.tasks.conftest import GroupListener, of_type, status
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PAUSE_MS = 12_000  # longer than the channel layer's 10 s socket timeout
+OUTAGE_SECONDS = 12  # longer than the channel layer's 10 s socket timeout
 
 
 # --- the run's own template ------------------------------------------------------------
@@ -95,12 +96,28 @@ def test_a_stop_is_left_on_the_row_for_the_workers_heartbeat(learner):
     assert services.beat(run) is services.Beat.LOST
 
 
-def _pause_redis(milliseconds: int) -> None:
+@pytest.fixture
+def redis_outage():
+    """``outage(seconds)`` freezes the Redis server (SIGSTOP) and thaws it after ``seconds``.
+
+    A frozen server answers nothing, so a read in progress runs into its socket timeout,
+    as when Redis hangs or the network drops; the thaw is certain, even on a failure.
+    """
     client = redis.Redis.from_url(settings.REDIS_URL)
-    try:
-        client.execute_command("CLIENT", "PAUSE", milliseconds, "ALL")
-    finally:
-        client.close()
+    pid = int(client.info("server")["process_id"])
+    client.close()
+    timers: list[threading.Timer] = []
+
+    def outage(seconds: float) -> None:
+        os.kill(pid, signal.SIGSTOP)
+        timer = threading.Timer(seconds, os.kill, (pid, signal.SIGCONT))
+        timers.append(timer)
+        timer.start()
+
+    yield outage
+    for timer in timers:
+        timer.cancel()
+    os.kill(pid, signal.SIGCONT)
 
 
 def _redis_answers() -> None:
@@ -116,13 +133,13 @@ async def _refreshed(run: LabRun) -> LabRun:
     return await LabRun.objects.aget(pk=run.pk)
 
 
-async def test_after_a_redis_outage_commands_are_answered_and_stop_stops(learner):
+async def test_after_a_redis_outage_commands_are_answered_and_stop_stops(learner, redis_outage):
     run = await database_sync_to_async(make_run)(owner=learner, duration_limit=120)
     async with GroupListener(run.pk) as listener:
         worker = asyncio.create_task(asyncio.to_thread(run_lab, run.pk))
         await listener.wait_for(status("running"), within=30)
         await listener.wait_for(of_type("request"), within=30)
-    await asyncio.to_thread(_pause_redis, PAUSE_MS)
+    redis_outage(OUTAGE_SECONDS)
     await asyncio.to_thread(_redis_answers)
     run = await _refreshed(run)
     async with GroupListener(run.pk) as listener:
@@ -137,16 +154,16 @@ async def test_after_a_redis_outage_commands_are_answered_and_stop_stops(learner
     assert (await _refreshed(run)).reason == "stopped"
 
 
-async def test_a_stop_sent_while_redis_is_paused_still_stops_the_run(learner):
+async def test_a_stop_sent_while_redis_is_frozen_still_stops_the_run(learner, redis_outage):
     run = await database_sync_to_async(make_run)(owner=learner, duration_limit=120)
     async with GroupListener(run.pk) as listener:
         worker = asyncio.create_task(asyncio.to_thread(run_lab, run.pk))
         await listener.wait_for(status("running"), within=30)
     run = await _refreshed(run)
-    await asyncio.to_thread(_pause_redis, PAUSE_MS)
+    redis_outage(OUTAGE_SECONDS)
     # The control message cannot get through; the row can, and the heartbeat reads it.
     await database_sync_to_async(services.stop_run)(learner, run)
-    await asyncio.wait_for(worker, PAUSE_MS / 1000 + 20)
+    await asyncio.wait_for(worker, OUTAGE_SECONDS + 30)
     run = await _refreshed(run)
     assert (run.state, run.reason) == ("finished", "stopped")
 
