@@ -29,6 +29,8 @@ RUN_REASONS = {
     "sandbox-error": _("The sandbox could not open its sockets."),
     "internal-error": _("Something went wrong in the worker."),
     "run-lost": _("The run was ended elsewhere."),
+    # Not an ending: why a queued run has not started yet.
+    "waiting-for-slot": _("Waiting for a free lab slot."),
 }
 
 # Target health states, as the ELB console names them.
@@ -78,6 +80,14 @@ UI = {
     "stopRequested": _("Stopping…"),
     "noRequests": _("No requests yet."),
     "default": pgettext_lazy("listener rule", "default"),
+    "queuePosition": _("Position in the queue: %(position)s."),
+    "reconnecting": _("Connection lost. Reconnecting…"),
+    "reconnected": _("Reconnected."),
+    "stopUnconfirmed": _(
+        "The worker has not confirmed the stop yet. It will stop the run within a few "
+        "seconds; if it does not, reload the page."
+    ),
+    "stopFailed": _("The stop request did not reach the site. Try again."),
 }
 
 

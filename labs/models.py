@@ -183,6 +183,10 @@ class LabRun(models.Model):
     topology = models.ForeignKey(
         Topology, verbose_name=_("topology"), on_delete=models.CASCADE, related_name="runs"
     )
+    # The template exactly as the run started it: the worker, the run page, control
+    # commands and the access log read this, so editing the topology afterwards never
+    # changes what a live or finished run is.
+    document = models.TextField(_("CloudFormation template"), blank=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("owner"),
@@ -203,6 +207,9 @@ class LabRun(models.Model):
     duration_limit = models.PositiveIntegerField(_("time limit (seconds)"), default=600)
     control_channel = models.CharField(_("control channel"), max_length=200, blank=True)
     heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
+    # Set by a stop request; the worker's heartbeat reads it, so a run stops even when
+    # the control channel's message never arrives (a Redis outage, say).
+    stop_requested_at = models.DateTimeField(_("stop requested"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
@@ -231,10 +238,12 @@ class LabRun(models.Model):
         return self.state in self.ACTIVE_STATES
 
     def lab_seconds(self, now: datetime | None = None) -> float:
-        """Lab-clock seconds since the run started: the ``t`` of a status event."""
+        """Lab-clock seconds since the run started (until it ended): a status event's ``t``."""
         if self.started_at is None:
             return 0.0
-        elapsed = ((now or timezone.now()) - self.started_at).total_seconds()
+        # An ended run's clock stopped when it ended, however long ago that was.
+        end = self.ended_at or now or timezone.now()
+        elapsed = (end - self.started_at).total_seconds()
         return round(max(elapsed, 0.0) * self.clock_speed, 3)
 
 

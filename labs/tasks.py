@@ -2,6 +2,11 @@
 
 The worker runs with a thread pool (``--pool threads``), so a task is a thread; each run
 gets a fresh uvloop loop in its thread (DESIGN.md, "Worker shape").
+
+A run never gets lost: every wait on the way out has a deadline (a task that swallows
+its cancellation cannot hold the worker slot), the control listener outlives Redis
+outages and read timeouts, a stop also reaches the worker through the row its heartbeat
+reads, and every worker checks every LAB_HEARTBEAT_SECONDS for runs whose worker died.
 """
 
 from __future__ import annotations
@@ -16,13 +21,17 @@ from typing import Any, ParamSpec, TypeVar, cast
 
 import uvloop
 from celery import shared_task
-from celery.signals import worker_ready, worker_shutting_down
+from celery.signals import worker_ready, worker_shutdown, worker_shutting_down
 from channels.db import database_sync_to_async
 from channels.layers import DEFAULT_CHANNEL_LAYER, channel_layers
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import close_old_connections
 
 from labs import cfn
+from labs.engine import spec
 from labs.runtime.orchestrator import ControlError, LabRuntime, RunOptions
+from labs.runtime.shutdown import cancel_until_done
 
 from . import services
 from .models import LabRun
@@ -32,6 +41,13 @@ logger = logging.getLogger(__name__)
 State = LabRun.State
 WAKE = "run.wake"  # what a run sends its own control channel to end its listener
 WAKE_TIMEOUT_SECONDS = 2
+CLOSE_SECONDS = 5  # how long a stopping run's listener and heartbeat get to end
+TEARDOWN_SECONDS = 5  # then whatever is left on the run's loop, before the loop is closed
+EMIT_TIMEOUT_SECONDS = 2  # a batch Redis cannot take in this long is dropped
+LISTEN_RETRY_MAX_SECONDS = 2  # the longest pause before listening again after an error
+# Why the worker refused a command (services.checked_command's codes), as the run page's
+# catalog names them (AWS's codes where AWS has one).
+REFUSALS = {"target": "InvalidTarget", "target_group": "TargetGroupNotFound"}
 SUMMARY_FAULTS = 500  # the newest `fault` events a run's summary keeps for its page
 
 
@@ -68,13 +84,39 @@ _controls: dict[int, RunControl] = {}
 _controls_lock = threading.Condition()  # notified whenever a run ends here
 
 
-@shared_task(acks_late=False, max_retries=0, ignore_result=True)
+@shared_task(acks_late=False, max_retries=0, ignore_result=True)  # type: ignore[untyped-decorator]
 def run_lab(run_id: int) -> None:
-    run = LabRun.objects.select_related("topology").filter(pk=run_id).first()
+    run = LabRun.objects.filter(pk=run_id).first()
     if run is None or run.state != State.QUEUED:
         return  # deleted, or stopped while it waited in the queue
-    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-        runner.run(_run_lab(run))
+    loop = uvloop.new_event_loop()
+    try:
+        loop.run_until_complete(_run_lab(run))
+    finally:
+        _tear_down(loop, run.pk)
+
+
+def _tear_down(loop: asyncio.AbstractEventLoop, run_id: int) -> None:
+    """Close the run's loop with nothing left on it, or after TEARDOWN_SECONDS regardless.
+
+    Not ``asyncio.Runner``: its close cancels leftover tasks once and then waits for them
+    without a limit, so one task that swallowed its cancellation would keep the worker
+    slot forever. The run's sockets are closed by then (LabRuntime's exit).
+    """
+    try:
+        left = asyncio.all_tasks(loop)
+        if left:
+            stuck = loop.run_until_complete(cancel_until_done(left, TEARDOWN_SECONDS))
+            if stuck:
+                logger.error(
+                    "lab run %s: %s task(s) outlived the run; closing its loop anyway: %s",
+                    run_id,
+                    len(stuck),
+                    ", ".join(sorted(repr(task.get_coro()) for task in stuck)),
+                )
+        loop.run_until_complete(loop.shutdown_asyncgens())
+    finally:
+        loop.close()
 
 
 async def _run_lab(run: LabRun) -> None:
@@ -89,23 +131,31 @@ async def _run_lab(run: LabRun) -> None:
         with _registered(run.pk, control):
             await _run_claimed(run, layer, channel, control)
     finally:
-        await layer.close_pools()
+        try:
+            async with asyncio.timeout(WAKE_TIMEOUT_SECONDS):
+                await layer.close_pools()
+        except Exception:  # Redis away: its connections die with the loop
+            logger.warning("lab run %s: could not close its Redis connections", run.pk)
 
 
 async def _run_claimed(run: LabRun, layer: Any, channel: str, control: RunControl) -> None:
     lab = None
     faults: list[dict[str, Any]] = []  # what learners changed, for the saved summary
     try:
-        topology = cfn.load_topology(run.topology.document)
+        topology = cfn.load_topology(run.document)  # the run's own copy (LabRun.document)
         async with LabRuntime(topology, _options(run), _emitter(layer, run)) as lab:
             await _db(services.set_state)(run, State.RUNNING, "", lab.now())
-            await _serve(lab, run, layer, channel, control, faults)
-        reason = control.reason or "time-limit"
+            await _serve(lab, run, layer, channel, control, faults, topology)
+            reason = control.reason or "time-limit"
+            # The page hears that the worker got the stop before the tear-down is done.
+            await _db(services.set_state)(run, State.STOPPING, reason, lab.now())
+        if lab.stuck:
+            logger.error("lab run %s did not stop cleanly (see above)", run.pk)
         await _save_access_log(run, lab, topology)
         summary = {**lab.summary(), "faults": faults[-SUMMARY_FAULTS:]}
         await _db(services.finish_run)(run, reason, summary, lab.now())
     except cfn.TemplateError as error:
-        # The template changed since the run was queued: the learner's problem, not ours.
+        # Only a run saved before runs kept their template (migration 0004) gets here.
         logger.warning("lab run %s: template has problems: %s", run.pk, error)
         await _db(services.set_state)(run, State.FAILED, "template-error", None)
     except Exception as error:
@@ -123,27 +173,30 @@ async def _serve(
     channel: str,
     control: RunControl,
     faults: list[dict[str, Any]],
+    topology: spec.Topology,
 ) -> None:
     """Run the lab until it stops, with its control listener and heartbeat beside it."""
-    listener = asyncio.create_task(_listen(layer, channel, run, control, lab, faults))
+    listener = asyncio.create_task(_listen(layer, channel, run, control, lab, faults, topology))
     beater = asyncio.create_task(_beat(run, control))
     try:
         await lab.run(control.stop)
     finally:
         control.stop.set()
-        beater.cancel()
-        await _end_listener(listener, layer, channel)
-        await asyncio.gather(listener, beater, return_exceptions=True)
+        await _wake(listener, layer, channel)
+        stuck = await cancel_until_done((listener, beater), CLOSE_SECONDS)
+        if stuck:
+            logger.error("lab run %s: its control listener or heartbeat would not end", run.pk)
 
 
-async def _end_listener(listener: asyncio.Task[None], layer: Any, channel: str) -> None:
+async def _wake(listener: asyncio.Task[None], layer: Any, channel: str) -> None:
     # The listener waits in a Redis BZPOPMIN, and a receive cancelled there unwinds only
     # when that times out (seconds later). A message to ourselves ends it at once.
     try:
-        await layer.send(channel, {"type": WAKE})
-        await asyncio.wait({listener}, timeout=WAKE_TIMEOUT_SECONDS)
-    finally:
-        listener.cancel()
+        async with asyncio.timeout(WAKE_TIMEOUT_SECONDS):
+            await layer.send(channel, {"type": WAKE})
+            await asyncio.wait({listener})
+    except Exception:  # Redis away or slow: cancelling it will do
+        return
 
 
 def _options(run: LabRun) -> RunOptions:
@@ -159,7 +212,13 @@ def _emitter(layer: Any, run: LabRun) -> Callable[[list[dict[str, Any]]], Awaita
     group = run.group_name
 
     async def emit(events: list[dict[str, Any]]) -> None:
-        await layer.group_send(group, {"type": "run.events", "events": events})
+        # Redis away must not stall the run: the batch is dropped, the counts in the
+        # summary stay exact, and a page that reconnects reads the state afresh.
+        try:
+            async with asyncio.timeout(EMIT_TIMEOUT_SECONDS):
+                await layer.group_send(group, {"type": "run.events", "events": events})
+        except Exception as error:
+            logger.warning("lab run %s: dropped %s event(s): %r", run.pk, len(events), error)
 
     return emit
 
@@ -171,20 +230,40 @@ async def _listen(
     control: RunControl,
     lab: LabRuntime,
     faults: list[dict[str, Any]],
+    topology: spec.Topology,
 ) -> None:
-    """The run's control channel: ``run.stop`` and ``run.control`` (labs.services)."""
+    """The run's control channel: ``run.stop`` and ``run.control`` (labs.services).
+
+    It lives as long as the run: a Redis outage or a read timeout makes ``receive``
+    raise, and the channel (a Redis key, with what was sent meanwhile) is still there,
+    so listening again is re-subscribing.
+    """
+    failures = 0
     while not control.stop.is_set():
-        message = await layer.receive(channel)
+        try:
+            message = await layer.receive(channel)
+        except Exception as error:
+            failures += 1
+            logger.warning("lab run %s: control channel: %r; listening again", run.pk, error)
+            await asyncio.sleep(min(LISTEN_RETRY_MAX_SECONDS, 0.05 * 2**failures))
+            continue
+        failures = 0
         if message.get("type") == "run.stop":
             logger.info("lab run %s: stop requested by %s", run.pk, message.get("by") or "system")
             control.request_stop("stopped")
         elif message.get("type") == "run.control":
-            event = await _apply_control(lab, run, layer, message)
-            faults.append(event)
+            try:
+                faults.append(await _apply_control(lab, run, layer, message, topology))
+            except Exception:
+                logger.exception("lab run %s: could not answer a control command", run.pk)
 
 
 async def _apply_control(
-    lab: LabRuntime, run: LabRun, layer: Any, message: dict[str, Any]
+    lab: LabRuntime,
+    run: LabRun,
+    layer: Any,
+    message: dict[str, Any],
+    topology: spec.Topology,
 ) -> dict[str, Any]:
     """Apply one command; the page hears the ``fault`` event either way.
 
@@ -194,7 +273,11 @@ async def _apply_control(
     """
     command, by = message.get("command") or {}, message.get("by") or ""
     try:
-        event = lab.control(command)
+        # The same check the page's request passed (anyone may send to the channel).
+        event = lab.control(services.checked_command(topology, command))
+    except ValidationError as error:
+        code = REFUSALS.get(str(error.code), "ValidationError")
+        event = _refusal(lab, command, by, code, " ".join(error.messages))
     except ControlError as error:
         event = _refusal(lab, command, by, error.code, error.message)
     except Exception:
@@ -213,6 +296,7 @@ def _refusal(
     lab: LabRuntime, command: dict[str, Any], by: str, code: str, message: str
 ) -> dict[str, Any]:
     fields = ("action", "target_group", "target", "mode", "rps")
+    command = command if isinstance(command, dict) else {}
     return {
         "type": "fault",
         "t": round(lab.now(), 3),
@@ -233,9 +317,19 @@ async def _save_access_log(run: LabRun, lab: LabRuntime, topology: Any) -> None:
 
 async def _beat(run: LabRun, control: RunControl) -> None:
     while not control.stop.is_set():
-        if not await _db(services.beat)(run):
+        try:
+            verdict = await _db(services.beat)(run)
+        except Exception:  # a busy database: the next beat tries again
+            logger.warning("lab run %s: heartbeat failed", run.pk, exc_info=True)
+            verdict = services.Beat.SERVE
+        if verdict is services.Beat.LOST:
             # Someone else ended the run (declared it lost, say): stop serving it.
             control.request_stop("run-lost")
+            return
+        if verdict is services.Beat.STOP:
+            # Asked to stop, and the control channel's message never came (Redis away).
+            logger.info("lab run %s: stop found on its row", run.pk)
+            control.request_stop("stopped")
             return
         await asyncio.sleep(settings.LAB_HEARTBEAT_SECONDS)
 
@@ -275,14 +369,62 @@ def stop_all_runs(reason: str, within: float) -> bool:
         return _controls_lock.wait_for(lambda: not _controls, timeout=within)
 
 
-@worker_shutting_down.connect
+@worker_shutting_down.connect  # type: ignore[untyped-decorator]
 def _stop_runs_on_shutdown(**kwargs: Any) -> None:
     """Ctrl-C on a worker ends its runs now, each saving its summary on the way out."""
     stop_all_runs("worker-shutdown", within=0)  # ask only: the worker's shutdown waits
 
 
-@worker_ready.connect
-def _fail_runs_of_dead_workers(**kwargs: Any) -> None:
+def fail_runs_of_dead_workers() -> int:
     failed = services.fail_stale_runs()
     if failed:
         logger.warning("marked %s lab run(s) of a lost worker as failed", failed)
+    return failed
+
+
+class StaleRunCheck:
+    """A worker's own timer: every LAB_HEARTBEAT_SECONDS, fail the runs of dead workers.
+
+    A thread of its own, not a task: it must run when every slot of the worker's pool is
+    busy with runs, and whether or not anyone has a run page open.
+    """
+
+    def __init__(self) -> None:
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return  # one per process
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name="stale-run-check", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def _loop(self) -> None:
+        while not self._stop.wait(settings.LAB_HEARTBEAT_SECONDS):
+            try:
+                fail_runs_of_dead_workers()
+            except Exception:
+                logger.exception("the stale run check failed; trying again")
+            finally:
+                close_old_connections()
+
+
+stale_run_check = StaleRunCheck()
+
+
+@worker_ready.connect  # type: ignore[untyped-decorator]
+def _watch_for_dead_workers(**kwargs: Any) -> None:
+    fail_runs_of_dead_workers()  # at once: this worker's predecessor may have died mid-run
+    stale_run_check.start()
+
+
+@worker_shutdown.connect  # type: ignore[untyped-decorator]
+def _stop_watching(**kwargs: Any) -> None:
+    stale_run_check.stop()

@@ -41,4 +41,5 @@ def make_run(**fields) -> LabRun:
         fields["topology"] = make_topology()
     if "owner" not in fields:
         fields["owner"] = make_user(role=roles.LEARNER)
+    fields.setdefault("document", fields["topology"].document)  # as start_run copies it
     return LabRun.objects.create(**fields)

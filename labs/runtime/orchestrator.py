@@ -17,6 +17,7 @@ to the caller, which owns the run's lifecycle (``lab.now()`` gives the lab-clock
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import random
 from collections.abc import Awaitable, Callable
@@ -41,6 +42,7 @@ from .health_checker import TargetChecker
 from .options import RunOptions, ScriptedRequest
 from .proxy_http import AlbNode, ProxyContext
 from .sandbox import Sandbox
+from .shutdown import cancel_until_done
 from .targets import TargetServer, start_target
 from .tls import ListenerCertificates, RunAuthority
 from .traffic import ClientPool, Entry, Rate, Response, generate, play
@@ -53,6 +55,11 @@ Emit = Callable[[list[Event]], Awaitable[None]]
 FLUSH_SECONDS = 0.1  # DESIGN.md: batches at most every 100 ms
 METRICS_SECONDS = 1.0
 BROWSER_REQUESTS_PER_BATCH = 100
+# How long a closing run's tasks get to end. Past it the run closes its sockets anyway
+# and logs what survived: a stuck task must never keep a run's ports or worker slot.
+CLOSE_SECONDS = 5.0
+
+logger = logging.getLogger(__name__)
 
 
 class LabRuntime:
@@ -80,6 +87,7 @@ class LabRuntime:
         self.sandbox = Sandbox()
         self._authority: RunAuthority | None = None
         self.answers: list[Response | str] = []
+        self.stuck: set[asyncio.Task[Any]] = set()  # tasks that outlived _close's deadline
         self.clock: LabClock
 
     def now(self) -> float:
@@ -335,9 +343,9 @@ class LabRuntime:
                 return_when=asyncio.FIRST_COMPLETED,
             )
         finally:
-            for task in (traffic, stopped):
-                task.cancel()
-            await asyncio.gather(traffic, stopped, return_exceptions=True)
+            stuck = await cancel_until_done((traffic, stopped), CLOSE_SECONDS)
+            if stuck:
+                logger.error("lab run: its traffic did not stop within %ss", CLOSE_SECONDS)
             await clients.close()
             await self._flush()  # every answered request is reported before run() returns
 
@@ -404,9 +412,16 @@ class LabRuntime:
         self._sink.close_window(self.clock.now(), healthy)
 
     async def _close(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self.stuck = await cancel_until_done(self._tasks, CLOSE_SECONDS)
+        if self.stuck:
+            # Not fatal to the worker: the sockets close below all the same, and the
+            # caller tears the run's loop down with whatever is left on it.
+            logger.error(
+                "lab run: %s task(s) did not end within %ss of being cancelled: %s",
+                len(self.stuck),
+                CLOSE_SECONDS,
+                ", ".join(sorted(repr(task.get_coro()) for task in self.stuck)),
+            )
         self._tasks.clear()
         listening = [n._server for n in self._nodes] + [s.server for s in self._servers.values()]
         for node in self._nodes:

@@ -1,11 +1,14 @@
 """Every write to a lab run goes through here.
 
-Each function commits its rows first and only then enqueues or publishes
-(``transaction.on_commit``): a worker or a browser never hears about a row it cannot read.
+A run's ``state`` has one writer, ``_transition``; the task, the views, the consumer and
+the stale-run check all reach it through the functions below. Each function commits its
+rows first and only then enqueues or publishes (``transaction.on_commit``): a worker or a
+browser never hears about a row it cannot read.
 """
 
 from __future__ import annotations
 
+import enum
 import gzip
 import logging
 from datetime import UTC, datetime, timedelta
@@ -35,6 +38,7 @@ logger = logging.getLogger(__name__)
 State = LabRun.State
 MIN_CLOCK_SPEED, MAX_CLOCK_SPEED = 1, 30
 ACCESS_LOG_MAX_LINES = 200_000  # the newest lines of a run's access log that are kept
+QUEUE_NOTICES = 100  # how many queued runs hear their new place when the queue moves
 
 
 def start_run(
@@ -54,12 +58,14 @@ def start_run(
     clock_speed = _checked_clock_speed(clock_speed)
     rps = _checked_rps(rps)
     duration = _checked_duration(duration)
-    _check_template(topology.document)
+    document = topology.document  # the run keeps this copy, whatever the topology becomes
+    _check_template(document)
     with transaction.atomic():
         _lock_user(user)
         _check_run_quota(user)
         run = LabRun.objects.create(
             topology=topology,
+            document=document,
             owner=user,
             clock_speed=clock_speed,
             rps=rps,
@@ -74,13 +80,18 @@ def stop_run(user: User | None, run: LabRun) -> None:
 
     A queued run has no worker yet, so it is finished here. A running one is told over
     its control channel and its worker finishes it, usually within a few milliseconds.
+    The request is also recorded on the row, where the worker's heartbeat finds it within
+    LAB_HEARTBEAT_SECONDS: a message lost to a Redis outage still stops the run.
     """
     _check_can_control(user, run)
-    if _finish_if_queued(run):
+    if _transition(run, State.FINISHED, "stopped", t=0.0, only_from=(State.QUEUED,)):
         return
-    run.refresh_from_db(fields=["state", "control_channel"])
+    LabRun.objects.filter(pk=run.pk, stop_requested_at__isnull=True).exclude(
+        state__in=LabRun.FINAL_STATES
+    ).update(stop_requested_at=timezone.now())
+    run.refresh_from_db(fields=["state", "control_channel", "stop_requested_at"])
     if run.state in LabRun.FINAL_STATES or not run.control_channel:
-        return  # already over, or the worker has not claimed it yet: nothing to tell
+        return  # already over, or the worker has not claimed it yet: it reads the row
     message = {"type": "run.stop", "by": getattr(user, "username", "")}
     transaction.on_commit(partial(_send, run.control_channel, message))
 
@@ -100,19 +111,25 @@ def control_run(user: User, run: LabRun, command: Any) -> dict[str, Any]:
         ValidationError: a malformed command, or the run is not running.
     """
     _check_can_control(user, run, _("You cannot change someone else's run."))
-    command = checked_command(run, command)
+    checked = checked_command(run.document, command)
     run.refresh_from_db(fields=["state", "control_channel"])
     if run.state != State.RUNNING or not run.control_channel:
         raise ValidationError(
             _("The run is not running, so it cannot be changed."), code="not-running"
         )
-    message = {"type": "run.control", "command": command, "by": user.username}
+    message = {"type": "run.control", "command": checked, "by": user.username}
     transaction.on_commit(partial(_send, run.control_channel, message))
-    return command
+    return checked
 
 
-def checked_command(run: LabRun, command: Any) -> dict[str, Any]:
-    """``command`` reduced to the keys its action uses, or a ValidationError saying why."""
+def checked_command(document: str | spec.Topology, command: Any) -> dict[str, Any]:
+    """``command`` reduced to the keys its action uses, or a ValidationError saying why.
+
+    The one check of a control command: the views and the consumer call it through
+    ``control_run``, and the worker calls it on every message before the runtime applies
+    it (a message can come from anywhere on the channel layer). ``document`` is the run's
+    template (``LabRun.document``), or that template already parsed.
+    """
     if not isinstance(command, dict):
         raise ValidationError(
             _('Send the change as an object, such as {"action": "traffic", "rps": 5}.'),
@@ -121,7 +138,7 @@ def checked_command(run: LabRun, command: Any) -> dict[str, Any]:
     action = command.get("action")
     if action == "traffic":
         return {"action": action, "rps": _checked_control_rps(command.get("rps"))}
-    topology = _runnable_topology(run)
+    topology = _runnable_topology(document)
     if action in ("deregister", "register"):
         group_name, target = command.get("target_group"), command.get("target")
         group = next((g for g in topology.target_groups if g.name == group_name), None)
@@ -161,25 +178,7 @@ def set_state(run: LabRun, state: str, reason: str = "", t: float | None = None)
     A finished or failed run never changes again: a worker that comes back after being
     declared lost must not overwrite "failed" with "finished".
     """
-    now = timezone.now()
-    changes: dict[str, Any] = {"state": state, "reason": reason}
-    if state == State.RUNNING:
-        changes["started_at"] = now
-    if state in LabRun.FINAL_STATES:
-        changes["ended_at"] = now
-    with transaction.atomic():
-        updated = (
-            LabRun.objects.filter(pk=run.pk)
-            .exclude(state__in=LabRun.FINAL_STATES)
-            .update(**changes)
-        )
-        if not updated:
-            return False
-        for field, value in changes.items():
-            setattr(run, field, value)
-        event = status_event(run, t)
-        transaction.on_commit(partial(publish, run.pk, [event]))
-    return True
+    return _transition(run, state, reason, t=t)
 
 
 def claim_run(run: LabRun, control_channel: str) -> bool:
@@ -187,24 +186,55 @@ def claim_run(run: LabRun, control_channel: str) -> bool:
 
     A conditional update, so a run stopped while queued is never started after all.
     """
-    now = timezone.now()
-    claimed = LabRun.objects.filter(pk=run.pk, state=State.QUEUED).update(
-        state=State.STARTING, control_channel=control_channel, heartbeat_at=now
-    )
-    if not claimed:
+    extra = {"control_channel": control_channel, "heartbeat_at": timezone.now()}
+    if not _transition(run, State.STARTING, "", t=0.0, only_from=(State.QUEUED,), extra=extra):
         return False
-    run.state, run.control_channel, run.heartbeat_at = State.STARTING, control_channel, now
-    publish(run.pk, [status_event(run, 0.0)])
+    transaction.on_commit(_publish_queue_positions)  # everyone behind it moved up
     return True
 
 
-def beat(run: LabRun) -> bool:
-    """Record that the worker is alive; False if the run is no longer the worker's."""
-    return bool(
-        LabRun.objects.filter(pk=run.pk, state__in=LabRun.WORKER_STATES).update(
-            heartbeat_at=timezone.now()
-        )
-    )
+def _transition(
+    run: LabRun,
+    state: str,
+    reason: str,
+    *,
+    t: float | None,
+    only_from: tuple[str, ...] = LabRun.ACTIVE_STATES,
+    extra: dict[str, Any] | None = None,
+) -> bool:
+    """The one write of ``LabRun.state``: a conditional update, published after commit."""
+    now = timezone.now()
+    changes: dict[str, Any] = {"state": state, "reason": reason, **(extra or {})}
+    if state == State.RUNNING:
+        changes["started_at"] = now
+    if state in LabRun.FINAL_STATES:
+        changes["ended_at"] = now
+    with transaction.atomic():
+        if not LabRun.objects.filter(pk=run.pk, state__in=only_from).update(**changes):
+            return False
+        for field, value in changes.items():
+            setattr(run, field, value)
+        event = status_event(run, t)
+        transaction.on_commit(partial(publish, run.pk, [event]))
+        if state in LabRun.FINAL_STATES:
+            transaction.on_commit(_publish_queue_positions)  # a slot may have come free
+    return True
+
+
+class Beat(enum.Enum):
+    """What a worker's heartbeat learns: go on, stop (someone asked), or the run is lost."""
+
+    SERVE = "serve"
+    STOP = "stop"
+    LOST = "lost"
+
+
+def beat(run: LabRun) -> Beat:
+    """Record that the worker is alive, and tell it whether to go on serving the run."""
+    mine = LabRun.objects.filter(pk=run.pk, state__in=LabRun.WORKER_STATES)
+    if not mine.update(heartbeat_at=timezone.now()):
+        return Beat.LOST
+    return Beat.STOP if mine.filter(stop_requested_at__isnull=False).exists() else Beat.SERVE
 
 
 def save_access_log(run: LabRun, lines: list[str], topology: spec.Topology) -> RunAccessLog:
@@ -247,17 +277,18 @@ def access_log_file_name(topology: spec.Topology, end: datetime) -> str:
 
 
 def finish_run(run: LabRun, reason: str, summary: dict[str, Any], t: float | None) -> None:
-    LabRun.objects.filter(pk=run.pk).update(summary=summary)
-    run.summary = summary
-    set_state(run, State.FINISHED, reason, t)
+    with transaction.atomic():
+        LabRun.objects.filter(pk=run.pk).update(summary=summary)
+        run.summary = summary
+        set_state(run, State.FINISHED, reason, t)
 
 
 def fail_stale_runs(run_id: int | None = None) -> int:
     """Mark runs whose worker stopped beating as failed ("worker-lost").
 
-    Called when a worker starts (its predecessor may have died mid-run) and by every
-    open run page, so a dead worker shows as failed within LAB_STALE_SECONDS plus a
-    watchdog period. Returns how many runs it failed.
+    Called by every worker every LAB_HEARTBEAT_SECONDS (labs.tasks, whether or not
+    anyone watches) and when a worker starts, so a dead worker's runs are failed within
+    LAB_STALE_SECONDS plus one period. Returns how many runs it failed.
     """
     cutoff = timezone.now() - timedelta(seconds=settings.LAB_STALE_SECONDS)
     stale = LabRun.objects.filter(state__in=LabRun.WORKER_STATES).filter(
@@ -284,13 +315,38 @@ def status_event(run: LabRun, t: float | None = None) -> dict[str, Any]:
     if run.state in LabRun.FINAL_STATES:
         # The run page offers the access log's download once the run is over.
         event["access_log"] = RunAccessLog.objects.filter(run_id=run.pk).exists()
+    if run.state == State.QUEUED:
+        # Why nothing happens yet, and how long it may take: the page says both.
+        event["reason"] = event["reason"] or "waiting-for-slot"
+        event["position"] = queue_position(run)
     return event
 
 
+def queue_position(run: LabRun) -> int:
+    """1 for the next queued run to get a worker slot, 2 for the one after, ..."""
+    ahead = LabRun.objects.filter(state=State.QUEUED, created_at__lt=run.created_at)
+    return ahead.count() + 1
+
+
 def publish(run_id: int, events: list[dict[str, Any]]) -> None:
-    """Send a batch of events to everyone watching the run (sync callers only)."""
+    """Send a batch of events to everyone watching the run (sync callers only).
+
+    Best effort: the row is already committed, and a page that missed the event reads
+    the state again when its socket reconnects. A Redis outage must not turn a stop
+    or a state change that was saved into an error page.
+    """
     layer = get_channel_layer()
-    async_to_sync(layer.group_send)(f"run.{run_id}", {"type": "run.events", "events": events})
+    message = {"type": "run.events", "events": events}
+    try:
+        async_to_sync(layer.group_send)(f"run.{run_id}", message)
+    except Exception:
+        logger.warning("lab run %s: could not publish its events", run_id, exc_info=True)
+
+
+def _publish_queue_positions() -> None:
+    """Tell every queued run's watchers where it now stands."""
+    for run in LabRun.objects.filter(state=State.QUEUED).order_by("created_at")[:QUEUE_NOTICES]:
+        publish(run.pk, [status_event(run, 0.0)])
 
 
 # --- checks ----------------------------------------------------------------------------
@@ -382,15 +438,16 @@ def _checked_control_rps(value: Any) -> float:
     return float(value)
 
 
-def _runnable_topology(run: LabRun) -> spec.Topology:
+def _runnable_topology(document: str | spec.Topology) -> spec.Topology:
     """The run's parsed template; it was valid when the run started."""
+    if isinstance(document, spec.Topology):
+        return document
     try:
-        return cfn.load_topology(run.topology.document)
+        return cfn.load_topology(document)
     except cfn.TemplateError as error:
-        # Edited since the run started: the run is still what it was, but we cannot tell
-        # its targets apart any more. Rare enough to simply refuse.
+        # Only a run saved before runs kept their template (migration 0004) can get here.
         raise ValidationError(
-            _("The template changed since this run started, so it cannot be changed."),
+            _("This run's template has problems, so the run cannot be changed."),
             code="template",
         ) from error
 
@@ -398,17 +455,6 @@ def _runnable_topology(run: LabRun) -> spec.Topology:
 def _target_key(target: Any) -> str:
     """How events and commands name a target: ``ip:port``, or a Lambda's logical id."""
     return str(target.address if target.ip else target.id)
-
-
-def _finish_if_queued(run: LabRun) -> bool:
-    with transaction.atomic():
-        finished = LabRun.objects.filter(pk=run.pk, state=State.QUEUED).update(
-            state=State.FINISHED, reason="stopped", ended_at=timezone.now()
-        )
-        if finished:
-            run.state, run.reason = State.FINISHED, "stopped"
-            transaction.on_commit(partial(publish, run.pk, [status_event(run, 0.0)]))
-    return bool(finished)
 
 
 # --- side effects, run after commit -----------------------------------------------------
@@ -422,4 +468,8 @@ def _enqueue_run(run_id: int) -> None:
 
 
 def _send(channel: str, message: dict[str, Any]) -> None:
-    async_to_sync(get_channel_layer().send)(channel, message)
+    # Best effort, like publish: a stop also waits on the row for the worker's heartbeat.
+    try:
+        async_to_sync(get_channel_layer().send)(channel, message)
+    except Exception:
+        logger.warning("could not send %s to %s", message.get("type"), channel, exc_info=True)

@@ -60,13 +60,14 @@ def run_start(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @login_required
 def run_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     run = _get_run_for_user(request, pk)
+    status = services.status_event(run)
     context = {
         "run": run,
         "state_label": codes.run_state(run.state),
-        "reason_label": codes.run_reason(run.reason),
-        "targets": _targets_of(run.topology),
+        "reason_label": codes.run_reason(status["reason"]),
+        "targets": _targets_of(run),
         "catalog": codes.catalog(),
-        "run_config": _run_config(run),
+        "run_config": _run_config(run, status),
         **_controls_context(run),
     }
     return render(request, "labs/run_detail.html", context)
@@ -152,16 +153,17 @@ def _topology_context(
     }
 
 
-def _parse(topology: Topology) -> tuple[Any, list[Any]]:
+def _parse(topology: Topology | LabRun) -> tuple[Any, list[Any]]:
+    """A topology's template, or the one a run keeps (what it started with)."""
     try:
         return cfn.load_topology(topology.document), []
     except cfn.TemplateError as error:
         return None, list(error.problems)
 
 
-def _targets_of(topology: Topology) -> list[dict[str, Any]]:
+def _targets_of(run: LabRun) -> list[dict[str, Any]]:
     """Every target the run page lists before any event arrives (health: initial)."""
-    parsed, _ = _parse(topology)
+    parsed, _ = _parse(run)
     if parsed is None:
         return []
     return [
@@ -179,7 +181,7 @@ def _targets_of(topology: Topology) -> list[dict[str, Any]]:
 
 def _controls_context(run: LabRun) -> dict[str, Any]:
     """The run controls' part of the run page: fault modes, the rate limit, the log."""
-    parsed, _problems = _parse(run.topology)
+    parsed, _problems = _parse(run)
     rps = run.rps or (parsed.traffic.rps if parsed is not None else 0)
     return {
         "fault_modes": list(codes.FAULT_MODES.items()),
@@ -190,12 +192,13 @@ def _controls_context(run: LabRun) -> dict[str, Any]:
     }
 
 
-def _run_config(run: LabRun) -> dict[str, Any]:
+def _run_config(run: LabRun, status: dict[str, Any]) -> dict[str, Any]:
     """What the run page's script starts from (json_script), before any live event."""
     return {
         "wsPath": f"/ws/runs/{run.pk}/",
         "state": run.state,
-        "reason": run.reason,
+        "reason": status["reason"],
+        "position": status.get("position"),
         # An ended run gets no more events: its page is drawn from the saved summary.
         "summary": run.summary,
     }

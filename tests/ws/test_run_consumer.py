@@ -23,7 +23,8 @@ async def test_the_owner_connects_and_hears_the_current_state(ws_headers, learne
     connected, _ = await ws.connect()
     assert connected
     frame = await ws.receive_json_from(TIMEOUT)
-    assert frame == {"events": [{"type": "run.status", "t": 0.0, "state": "queued", "reason": ""}]}
+    status = {"type": "run.status", "t": 0.0, "state": "queued", "reason": "waiting-for-slot"}
+    assert frame == {"events": [{**status, "position": 1}]}
     await ws.disconnect()
 
 

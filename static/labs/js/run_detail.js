@@ -4,6 +4,10 @@
 
 const MAX_REQUEST_ROWS = 25;
 const FINAL_STATES = new Set(["finished", "failed"]);
+// A stop the worker has not answered (with "stopping" or an end) within this long is
+// reported: Redis may be away, and the worker then finds the stop on its next heartbeat.
+const STOP_CONFIRM_MS = 5000;
+const RECONNECT_MS = [500, 1000, 2000, 4000, 8000];  // then every 8 s until it answers
 
 const config = JSON.parse(document.getElementById("run-config").textContent);
 const text = JSON.parse(document.getElementById("run-text").textContent);
@@ -21,13 +25,21 @@ const requestsBody = document.querySelector("#requests tbody");
 const label = (table, code) => (code && text[table][code]) || code || "";
 
 let socket = null;
+let reconnects = 0;  // failed attempts in a row
+let everOpened = false;
 
-function showState(state, reason) {
+function showState(state, reason, position) {
   stateEl.textContent = label("states", state);
   stateEl.dataset.state = state;
   stateEl.className = `state state-${state}`;
   document.body.dataset.state = state;
-  const reasonText = label("reasons", reason);
+  let reasonText = label("reasons", reason);
+  if (state === "queued" && position) {
+    reasonText = `${reasonText} ${fill(text.ui.queuePosition, { position })}`.trim();
+    reasonEl.dataset.position = String(position);
+  } else {
+    delete reasonEl.dataset.position;
+  }
   reasonEl.textContent = reasonText;
   reasonEl.hidden = !reasonText;
   if (FINAL_STATES.has(state)) {
@@ -129,7 +141,7 @@ function showHealth(event) {
 
 const handlers = {
   "run.status": (event) => {
-    showState(event.state, event.reason);
+    showState(event.state, event.reason, event.position);
     if (event.access_log) accessLogEl.hidden = false;
   },
   request: (event) => {
@@ -157,17 +169,28 @@ function showNotice(message) {
   noticeEl.hidden = !message;
 }
 
+// The socket reconnects by itself (a daphne restart, a Redis outage), and says so; on
+// every (re)connect the consumer sends the run's current state first.
 function connect() {
   const scheme = location.protocol === "https:" ? "wss" : "ws";
   socket = new WebSocket(`${scheme}://${location.host}${config.wsPath}`);
   socket.addEventListener("open", () => {
     document.body.dataset.ws = "open";
-    showNotice("");
+    showNotice(everOpened && reconnects > 0 ? text.ui.reconnected : "");
+    everOpened = true;
+    reconnects = 0;
   });
   socket.addEventListener("message", (message) => handleFrame(JSON.parse(message.data)));
   socket.addEventListener("close", () => {
-    document.body.dataset.ws = "closed";
-    if (!FINAL_STATES.has(document.body.dataset.state)) showNotice(text.ui.disconnected);
+    if (FINAL_STATES.has(document.body.dataset.state)) {
+      document.body.dataset.ws = "closed";
+      return;  // nothing more will happen: no need to listen again
+    }
+    document.body.dataset.ws = "reconnecting";
+    showNotice(text.ui.reconnecting);
+    const delay = RECONNECT_MS[Math.min(reconnects, RECONNECT_MS.length - 1)];
+    reconnects += 1;
+    setTimeout(connect, delay);
   });
 }
 
@@ -175,16 +198,32 @@ async function requestStop(submitEvent) {
   submitEvent.preventDefault();
   stopButton.disabled = true;
   stopButton.textContent = text.ui.stopRequested;
+  setTimeout(checkStopped, STOP_CONFIRM_MS);
   if (socket?.readyState === WebSocket.OPEN) {
     socket.send(JSON.stringify({ action: "stop" }));
     return;
   }
   // No socket: the same request over HTTP, so Stop always works.
-  await fetch(stopForm.action, {
-    method: "POST",
-    body: new FormData(stopForm),
-    headers: { Accept: "application/json" },
-  });
+  try {
+    const response = await fetch(stopForm.action, {
+      method: "POST",
+      body: new FormData(stopForm),
+      headers: { Accept: "application/json" },
+    });
+    if (response.ok) return;
+  } catch {
+    // the network is down: said below
+  }
+  showNotice(text.ui.stopFailed);
+  stopButton.disabled = false;
+}
+
+function checkStopped() {
+  const state = document.body.dataset.state;
+  if (state !== "stopping" && !FINAL_STATES.has(state)) {
+    document.body.dataset.stop = "unconfirmed";
+    showNotice(text.ui.stopUnconfirmed);
+  }
 }
 
 // summary: labs.runtime LabRuntime.summary(), saved on the run when it ended.
@@ -300,7 +339,7 @@ function initControls() {
 }
 
 initControls();
-showState(config.state, config.reason);
+showState(config.state, config.reason, config.position);
 showSummary(config.summary);
 stopForm.addEventListener("submit", requestStop);
 connect();
