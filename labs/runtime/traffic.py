@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import random
+import socket
 import ssl
 import zlib
 from collections.abc import Sequence
@@ -93,8 +94,7 @@ class Client:
         if self._conn is None or self._node != node or self._conn[1].is_closing():
             await self.close()
             self._conn = await asyncio.open_connection(
-                *node,
-                local_addr=(self.source_host, 0),
+                sock=await _connected(self.source_host, node),
                 ssl=tls,
                 server_hostname=host.split(":")[0] if tls else None,
             )
@@ -141,6 +141,22 @@ class Client:
             writer = self._conn[1]
             self._conn = None
             writer.close()
+
+
+async def _connected(source_host: str, node: tuple[str, int]) -> socket.socket:
+    """A socket from ``source_host`` connected to ``node``. SO_REUSEADDR lets an NLB
+    node preserving client IPs bind its upstream socket to this very address and port,
+    so the target sees the client's socket as its peer (spec §6.3)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setblocking(False)
+        sock.bind((source_host, 0))
+        await asyncio.get_running_loop().sock_connect(sock, node)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
 
 
 class ClientPool:
