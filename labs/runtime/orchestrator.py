@@ -292,7 +292,9 @@ class LabRuntime:
                 for port in ports:
                     address = f"{target.ip}:{port}"
                     targets.setdefault(address, _at_port(target, port))
-                    paths_by_address.setdefault(address, set()).add(check.path)
+                    paths = paths_by_address.setdefault(address, set())
+                    if check.protocol in ("HTTP", "HTTPS"):  # a TCP check asks for no path
+                        paths.add(check.path)
         for address, target in targets.items():
             server = await start_target(
                 target, self.sandbox, self._admission(target), frozenset(paths_by_address[address])

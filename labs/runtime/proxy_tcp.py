@@ -150,6 +150,7 @@ class Flow:
         self.seen_as: str | None = None  # the source address the target sees (virtual)
         self.ended = False
         self._eof = {"client": False, "target": False}
+        self._closed_first: str | None = None
         node.live[self.key] = self
         node.ctx.connections.add(client)
 
@@ -214,6 +215,8 @@ class Flow:
 
     def eof(self, side: str) -> None:
         """A FIN from ``side``: pass the half-close on; both done ends the flow."""
+        if not any(self._eof.values()):
+            self._closed_first = side  # who closed: the first to send FIN
         self._eof[side] = True
         other = self.target if side == "client" else self.client
         if all(self._eof.values()):
@@ -235,7 +238,7 @@ class Flow:
         for transport in (self.client, self.target):
             if transport is not None:
                 transport.close()
-        self._end("closed", closed_by)
+        self._end("closed", self._closed_first or closed_by)
 
     def reset(self, closed_by: str | None) -> None:
         """Send RST both ways: a side reset, the flow idled out, or had no target."""
