@@ -151,6 +151,7 @@ class Flow:
         self.ended = False
         self._eof = {"client": False, "target": False}
         self._closed_first: str | None = None
+        self._early: list[bytes] = []  # client bytes that came before the target connected
         node.live[self.key] = self
         node.ctx.connections.add(client)
 
@@ -184,6 +185,10 @@ class Flow:
                     (self.key.destination_ip, self.key.destination_port),
                 )
             )
+        self.target.writelines(self._early)
+        self._early.clear()
+        if self._eof["client"]:
+            self.target.write_eof()
         node.report(self._event("open"))
         if not self.client.is_closing():
             self.client.resume_reading()
@@ -207,6 +212,8 @@ class Flow:
         self.node.flows.seen(self.key, self.node.ctx.clock.now())
         if self.target is not None:
             self.target.write(data)
+        else:  # uvloop may deliver a first chunk before pause_reading takes hold
+            self._early.append(data)
 
     def from_target_data(self, data: bytes) -> None:
         self.from_target += len(data)

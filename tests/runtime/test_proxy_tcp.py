@@ -3,6 +3,7 @@
 import asyncio
 
 import pytest
+import uvloop
 
 from labs.engine import proxy_protocol
 from labs.engine.flows import FAIL_OPEN, HASH_OWN_ZONE, NO_TARGET
@@ -210,3 +211,19 @@ async def test_a_refused_connection_to_the_target_resets_the_client():
         writer.close()
         (event,) = await nlb.wait_for(closed)
         assert (event["state"], event["closed_by"]) == ("reset", "target")
+
+
+def test_bytes_and_a_fin_sent_before_the_target_connects_still_arrive_under_uvloop():
+    # The worker runs uvloop, which may read a first chunk before pause_reading holds.
+    async def scenario() -> bytes:
+        async with Nlb([A1]) as nlb:
+            reader, writer = await nlb.connect(CLIENT)
+            writer.write(b"early")
+            writer.write_eof()
+            async with asyncio.timeout(5):
+                answer = await reader.read()
+            writer.close()
+            assert nlb.targets[0].received == [b"early"]
+            return answer
+
+    assert uvloop.run(scenario()) == A1.address.encode() + b"\n"
