@@ -320,20 +320,25 @@ def dump_json(document: dict[str, Any]) -> str:
 _RUNTIME_ACTIONS = ("forward", "redirect", "fixed-response")
 
 
+# What each load balancer type's data plane carries today.
+_RUNTIME_PROTOCOLS = {"application": ("HTTP", "HTTPS"), "network": ("TCP",)}
+
+
 def runnable(topology: spec.Topology) -> str | None:
     """None when today's runtime can run the topology, else a code saying why not.
 
     The runtime proxies HTTP and HTTPS for Application Load Balancers, forwarding to
-    instance, ip or Lambda targets, redirecting or answering fixed responses; codes look like
-    ``unsupported-load-balancer-type:network`` so the web layer can translate them.
+    instance, ip or Lambda targets, redirecting or answering fixed responses, and passes TCP
+    through Network Load Balancers to instance and ip targets; codes look like
+    ``unsupported-load-balancer-type:gateway`` so the web layer can translate them.
     """
     if not topology.load_balancers:
         return "no-load-balancer"
     for lb in topology.load_balancers:
-        if lb.type != "application":
+        if lb.type not in _RUNTIME_PROTOCOLS:
             return f"unsupported-load-balancer-type:{lb.type}"
         for listener in lb.listeners:
-            if listener.protocol not in ("HTTP", "HTTPS"):
+            if listener.protocol not in _RUNTIME_PROTOCOLS[lb.type]:
                 return f"unsupported-listener-protocol:{listener.protocol}"
             actions = listener.default_actions + tuple(
                 action for rule in listener.rules for action in rule.actions

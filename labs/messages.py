@@ -169,6 +169,8 @@ def controls_catalog() -> dict[str, dict[str, str]]:
 # Why a valid template cannot run yet (cfn.runnable), "<code>:<detail>".
 NOT_RUNNABLE = {
     "unsupported-load-balancer-type": _("this load balancer type is not simulated yet"),
+    "unsupported-listener-protocol": _("this listener protocol is not simulated yet"),
+    "unsupported-target-type": _("this target type is not simulated yet"),
 }
 
 

@@ -64,3 +64,26 @@ def deregistration_delay(attributes: Mapping[str, str]) -> float:
 
 def slow_start(attributes: Mapping[str, str]) -> float:
     return float(attributes.get("slow_start.duration_seconds", 0))
+
+
+# --- Network Load Balancer (spec §6.2–6.4, §9) ---------------------------------------------
+def preserve_client_ip(attributes: Mapping[str, str], target_type: str, protocol: str) -> bool:
+    """``preserve_client_ip.enabled``: on for instance targets and for UDP-family groups
+    (where it cannot be turned off), off for ``ip`` targets over TCP or TLS (§6.3)."""
+    if protocol in ("UDP", "TCP_UDP"):
+        return True
+    return _flag(attributes, "preserve_client_ip.enabled", target_type == "instance")
+
+
+def proxy_protocol_v2(attributes: Mapping[str, str]) -> bool:
+    return _flag(attributes, "proxy_protocol_v2.enabled", False)
+
+
+def nlb_cross_zone(group: Mapping[str, str], load_balancer: Mapping[str, str]) -> bool:
+    """The group's value wins; ``use_load_balancer_configuration`` defers to the LB's,
+    which is off by default for an NLB (§9)."""
+    return cross_zone(group, _flag(load_balancer, "load_balancing.cross_zone.enabled", False))
+
+
+def tcp_idle_timeout(listener: Mapping[str, str]) -> float:
+    return float(listener.get("tcp.idle_timeout.seconds", 350))

@@ -1,8 +1,10 @@
-"""Active health checks, as an ALB node sends them (spec §3.2).
+"""Active health checks, as a load balancer node sends them (spec §3.2).
 
-Each check opens a new connection from the checking node's address, sends
-``GET <path>`` with ``Host: <target ip>:<port>`` and ``User-Agent: ELB-HealthChecker/2.0``,
-reads the status line within the timeout and closes. The interval is measured
+A TCP check (the NLB default) passes when the connection is accepted within the
+timeout, and closes it at once. An HTTP check opens a new connection from the checking
+node's address, sends ``GET <path>`` with ``Host: <target ip>:<port>`` and
+``User-Agent: ELB-HealthChecker/2.0``, reads the status line within the timeout and
+closes. The interval is measured
 check-to-check on the lab clock. Results go to the engine's state machine; the checker
 only reports what the engine decides.
 """
@@ -70,6 +72,22 @@ async def probe(
             writer.close()
 
 
+async def tcp_probe(endpoint: tuple[str, int], source_host: str, within: float) -> Probe:
+    """Run one TCP check: the handshake completes in time, or it fails."""
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    try:
+        async with asyncio.timeout(within):
+            _, writer = await asyncio.open_connection(*endpoint, local_addr=(source_host, 0))
+    except TimeoutError:
+        return Probe(status=None, latency_ms=within * 1000, error="timeout")
+    except OSError as exc:
+        elapsed = (loop.time() - started) * 1000
+        return Probe(status=None, latency_ms=elapsed, error=exc.strerror or type(exc).__name__)
+    writer.close()
+    return Probe(status=None, latency_ms=(loop.time() - started) * 1000, error=None)
+
+
 def judge(result: Probe, matches: Callable[[int], bool], at: float) -> health.CheckEvent:
     """The engine input for a probe result (reason codes per spec §3.4)."""
     if result.error == "timeout":
@@ -79,6 +97,8 @@ def judge(result: Probe, matches: Callable[[int], bool], at: float) -> health.Ch
             description="Request timed out",
             latency_ms=result.latency_ms,
         )
+    if result.status is None and result.error is None:
+        return health.CheckPassed(at=at, latency_ms=result.latency_ms)  # a TCP check
     if result.status is None:
         return health.CheckFailed(
             at=at,
@@ -145,14 +165,13 @@ class TargetChecker:
         """One probe, one engine step, one event. Returns whether the state changed."""
         check = self.group.health_check
         endpoint = self._sandbox.endpoint(self._address)
-        result = await probe(
-            endpoint,
-            self._source_host,
-            self.target,
-            self._port,
-            check,
-            self._clock.wall(check.timeout_seconds),
-        )
+        within = self._clock.wall(check.timeout_seconds)
+        if check.protocol == "TCP":
+            result = await tcp_probe(endpoint, self._source_host, within)
+        else:
+            result = await probe(
+                endpoint, self._source_host, self.target, self._port, check, within
+            )
         return self.apply(judge(result, self._matches, self._clock.now()), result)
 
     async def run(self, first_done: Callable[[], None] = lambda: None) -> None:

@@ -41,6 +41,7 @@ from .control import ControlError, Controller
 from .health_checker import TargetChecker
 from .options import RunOptions, ScriptedRequest
 from .proxy_http import AlbNode, ProxyContext
+from .proxy_tcp import NlbNode
 from .sandbox import Sandbox
 from .shutdown import cancel_until_done
 from .targets import TargetServer, start_target
@@ -60,16 +61,21 @@ BROWSER_REQUESTS_PER_BATCH = 100
 CLOSE_SECONDS = 5.0
 
 logger = logging.getLogger(__name__)
+_NODES = ("application", "network")  # load balancer types with a data plane
 
 
 class LabRuntime:
     def __init__(
         self, topology: Topology, options: RunOptions, emit: Emit, *, sample_requests: bool = True
     ) -> None:
-        if topology.load_balancers and any(
-            lb.type != "application" for lb in topology.load_balancers
-        ):
-            raise NotImplementedError("only application load balancers run so far")
+        if any(lb.type not in _NODES for lb in topology.load_balancers):
+            raise NotImplementedError("only application and network load balancers run so far")
+        if any(
+            lb.type == "network" and listener.protocol != "TCP"
+            for lb in topology.load_balancers
+            for listener in lb.listeners
+        ) or any(group.target_type == "alb" for group in topology.target_groups):
+            raise NotImplementedError("NLBs run TCP listeners to instance and ip targets so far")
         self.topology = topology
         self.options = options
         self._emit = emit
@@ -80,7 +86,7 @@ class LabRuntime:
         )
         self._tasks: list[asyncio.Task[Any]] = []
         self._servers: dict[str, TargetServer] = {}  # by virtual "ip:port"
-        self._nodes: list[AlbNode] = []
+        self._nodes: list[AlbNode | NlbNode] = []
         self._checkers: dict[tuple[str, str], TargetChecker] = {}  # (group, "ip:port")
         self._rate = Rate(options.rps or topology.traffic.rps)
         self._controller: Controller | None = None
@@ -152,9 +158,13 @@ class LabRuntime:
             for listener in lb.listeners:
                 certificates = self._certificates(listener)
                 for node in lb.nodes:
-                    alb_node = AlbNode(lb, node, listener, ctx, certificates)
-                    self._nodes.append(alb_node)
-                    await alb_node.start()
+                    lb_node: AlbNode | NlbNode
+                    if lb.type == "network":
+                        lb_node = NlbNode(lb, node, listener, ctx, self._sink.add, ctx.secret)
+                    else:
+                        lb_node = AlbNode(lb, node, listener, ctx, certificates)
+                    self._nodes.append(lb_node)
+                    await lb_node.start()
         in_use = routing.groups_in_use(topology.load_balancers)
         for group in topology.target_groups:
             if not group.health_check.enabled:
@@ -290,7 +300,9 @@ class LabRuntime:
                 for port in ports:
                     address = f"{target.ip}:{port}"
                     targets.setdefault(address, _at_port(target, port))
-                    paths_by_address.setdefault(address, set()).add(check.path)
+                    paths = paths_by_address.setdefault(address, set())
+                    if check.protocol in ("HTTP", "HTTPS"):  # a TCP check asks for no path
+                        paths.add(check.path)
         for address, target in targets.items():
             server = await start_target(
                 target, self.sandbox, self._admission(target), frozenset(paths_by_address[address])
@@ -371,7 +383,7 @@ class LabRuntime:
         )
 
     def entries(self) -> list[Entry]:
-        by_listener: dict[tuple[str, int], list[AlbNode]] = {}
+        by_listener: dict[tuple[str, int], list[AlbNode | NlbNode]] = {}
         for node in self._nodes:
             by_listener.setdefault((node.lb.name, node.listener.port), []).append(node)
         client_tls = self._authority.client_context() if self._authority else None

@@ -19,6 +19,7 @@ from typing import cast
 
 import httptools
 
+from labs.engine import proxy_protocol
 from labs.engine.spec import AppBehaviour, Target
 
 from .sandbox import Sandbox
@@ -153,6 +154,8 @@ class _TargetProtocol(asyncio.Protocol):
         self._socket: EchoSocket | None = None  # after a WebSocket upgrade
         self._dropped = False
         self._peer = "-"
+        self._first = True
+        self._proxied: dict[str, str] | None = None  # what a PPv2 header said
         self._url = b""
         self._headers: list[tuple[str, str]] = []
 
@@ -172,6 +175,9 @@ class _TargetProtocol(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         if self._dropped:
             return  # a security group drops silently: no answer, ever
+        if self._first:
+            self._first = False
+            data = self._strip_proxy_header(data)
         if self._socket is not None:
             self._socket.feed(data)
             return
@@ -182,6 +188,20 @@ class _TargetProtocol(asyncio.Protocol):
                 self._socket.feed(data[upgrade.args[0] :])
         except httptools.HttpParserError:
             self._write(400, b"bad request\n", keep_alive=False)
+
+    def _strip_proxy_header(self, data: bytes) -> bytes:
+        """An app configured for proxy protocol v2 reads the NLB's header (spec §6.4)
+        and shows it in its echo; a LOCAL header (a health check) carries no client."""
+        parsed = proxy_protocol.parse(data)
+        if parsed is None:
+            return data
+        source, destination, length = parsed
+        if source is not None and destination is not None:
+            self._proxied = {
+                "source": f"{source[0]}:{source[1]}",
+                "destination": f"{destination[0]}:{destination[1]}",
+            }
+        return data[length:]
 
     # --- httptools callbacks ------------------------------------------------------------
     def on_message_begin(self) -> None:
@@ -253,6 +273,7 @@ class _TargetProtocol(asyncio.Protocol):
             "az": self._owner.target.az,
             "address": self._owner.target.address,
             "peer": self._peer,
+            "proxy_protocol": self._proxied,
             "method": self._parser.get_method().decode("latin-1"),
             "path": path,
             "query": query,

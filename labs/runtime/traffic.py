@@ -12,6 +12,7 @@ import asyncio
 import ipaddress
 import itertools
 import random
+import socket
 import ssl
 import zlib
 from collections.abc import Iterator, Sequence
@@ -140,8 +141,7 @@ class Client:
         conn = self._conn if self._reusable(node) else None
         if conn is None:
             conn = await asyncio.open_connection(
-                *node,
-                local_addr=(self.source_host, 0),
+                sock=await _connected(self.source_host, node),
                 ssl=tls,
                 server_hostname=host.split(":")[0] if tls else None,
             )
@@ -209,6 +209,22 @@ def _client_addresses() -> Iterator[str]:
             if not (network == _CLIENT_RANGES[0] and address.packed[3] < 10):
                 yield str(address)
     raise SandboxViolation("the run has used every client address")
+
+
+async def _connected(source_host: str, node: tuple[str, int]) -> socket.socket:
+    """A socket from ``source_host`` connected to ``node``. SO_REUSEADDR lets an NLB
+    node preserving client IPs bind its upstream socket to this very address and port,
+    so the target sees the client's socket as its peer (spec §6.3)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setblocking(False)
+        sock.bind((source_host, 0))
+        await asyncio.get_running_loop().sock_connect(sock, node)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
 
 
 class ClientPool:

@@ -15,16 +15,21 @@ STARTERS = Path(__file__).resolve().parents[2] / "labs" / "starters"
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "starter", ["nlb-static-ips.yaml", "gwlb-appliances.yaml", "classic-lb.yaml"]
+    ("starter", "why"),
+    [
+        ("nlb-in-front-of-alb.yaml", "this target type is not simulated yet"),
+        ("gwlb-appliances.yaml", "this load balancer type is not simulated yet"),
+        ("classic-lb.yaml", "this load balancer type is not simulated yet"),
+    ],
 )
 @pytest.mark.parametrize("language", ["en", "ko"])
-def test_start_run_refuses_it_with_a_translated_message(learner, starter, language):
+def test_start_run_refuses_it_with_a_translated_message(learner, starter, why, language):
     topology = make_topology(document=(STARTERS / starter).read_text(encoding="utf-8"))
     with translation.override(language), pytest.raises(ValidationError) as refused:
         services.start_run(learner, topology)
     (message,) = refused.value.messages
     with translation.override(language):
-        expected = translation.gettext("this load balancer type is not simulated yet")
+        expected = translation.gettext(why)
     assert expected in message
     assert refused.value.error_list[0].code == "not-runnable"
     assert not LabRun.objects.exists()

@@ -1,0 +1,352 @@
+"""The Network Load Balancer node: a TCP pass-through on asyncio Protocols (spec §6).
+
+A client connects to the node's own loopback address (its static IP). The node hands the
+connection's 5-tuple to the engine (``flows.FlowTable.route``), which picks the target
+and says why; the node then opens one upstream connection and copies bytes both ways,
+untouched, with flow control (a full write buffer on one side pauses reading on the
+other). Half-closes pass through; a reset on one side resets the other.
+
+Client IP preservation is real: with ``preserve_client_ip.enabled`` the upstream socket
+is bound to the client's own loopback address and port, so the target's socket sees the
+client as its peer, exactly what an instance behind an NLB sees. Off, it is bound to the
+node's address. (Sharing the client's port needs SO_REUSEADDR on both sockets; a client
+that did not set it keeps its address but the kernel picks the port.) With
+``proxy_protocol_v2.enabled`` the node writes a PPv2 header before the first byte.
+
+Every flow is reported twice as a ``flow`` event: when it is set up (``state: open``,
+or ``reset`` when there was nowhere to send it) and when it ends (``closed``/``reset``).
+Idle flows are reset after the listener's idle timeout on the lab clock (§6.2).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import struct
+from collections.abc import Callable
+from typing import Any, cast
+
+from labs.engine import attributes, proxy_protocol
+from labs.engine.flows import TCP, FlowDecision, FlowKey, FlowTable, Pool
+from labs.engine.spec import Listener, LoadBalancer, Node
+
+from .limits import CONNECT_TIMEOUT
+from .proxy_http import ProxyContext
+from .sandbox import SandboxViolation
+
+REAP_SECONDS = 0.25  # wall seconds between looks for idle flows
+Report = Callable[[dict[str, Any]], None]
+_LINGER_ZERO = struct.pack("ii", 1, 0)  # close() then sends RST, not FIN
+
+
+class NlbNode:
+    """One node (one AZ) of one Network Load Balancer, serving one TCP listener."""
+
+    certificates = None  # TLS listeners are not terminated yet
+
+    def __init__(
+        self,
+        lb: LoadBalancer,
+        node: Node,
+        listener: Listener,
+        ctx: ProxyContext,
+        report: Report,
+        seed: bytes = b"",
+    ) -> None:
+        self.lb = lb
+        self.node = node
+        self.listener = listener
+        self.ctx = ctx
+        self.report = report
+        self.host = ctx.sandbox.loopback(node.ip)
+        self.port = 0
+        self._server: asyncio.Server | None = None
+        self._reaper: asyncio.TimerHandle | None = None
+        # An NLB listener forwards to exactly one target group (§6.1).
+        self.group = ctx.groups[listener.default_actions[0].target_groups[0][0]]
+        group = self.group
+        self.cross_zone = attributes.nlb_cross_zone(group.attributes, lb.attributes)
+        self.preserve_client_ip = attributes.preserve_client_ip(
+            group.attributes, group.target_type, group.protocol
+        )
+        self.proxy_protocol = attributes.proxy_protocol_v2(group.attributes)
+        self.flows = FlowTable(
+            node_az=node.az,
+            seed=seed,
+            tcp_idle_timeout=attributes.tcp_idle_timeout(listener.attributes),
+        )
+        self.live: dict[FlowKey, Flow] = {}
+
+    async def start(self, port: int = 0) -> None:
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(
+            lambda: _ClientSide(self), self.host, port, reuse_address=True
+        )
+        self.port = self._server.sockets[0].getsockname()[1]
+        self._reaper = loop.call_later(REAP_SECONDS, self._reap)
+
+    def close(self) -> None:
+        if self._reaper is not None:
+            self._reaper.cancel()
+        if self._server is not None:
+            self._server.close()
+        for flow in list(self.live.values()):
+            flow.reset("load_balancer")
+
+    def pool(self) -> Pool:
+        name = self.group.name
+        return Pool(
+            targets=self.ctx.addresses[name],
+            zones=self.ctx.zones,
+            health=self.ctx.health[name],
+            cross_zone=self.cross_zone,
+        )
+
+    def _reap(self) -> None:
+        for key in self.flows.expire(self.ctx.clock.now()):
+            flow = self.live.get(key)
+            if flow is not None:
+                flow.reset("idle_timeout")
+        self._reaper = asyncio.get_running_loop().call_later(REAP_SECONDS, self._reap)
+
+    def accept(self, transport: asyncio.Transport) -> Flow:
+        host, port = transport.get_extra_info("peername")[:2]
+        key = FlowKey(
+            protocol=TCP,
+            source_ip=self.ctx.sandbox.virtual(host) or host,
+            source_port=port,
+            destination_ip=self.node.ip,
+            destination_port=self.listener.port,
+        )
+        decision = self.flows.route(key, self.pool(), self.ctx.clock.now())
+        flow = Flow(self, decision, transport, (host, port))
+        if decision.target is None:
+            flow.reset(None)
+        else:
+            transport.pause_reading()  # until the target is connected
+            flow.connecting = asyncio.get_running_loop().create_task(flow.connect())
+        return flow
+
+
+class Flow:
+    """One client connection and its upstream connection, and what went through."""
+
+    def __init__(
+        self,
+        node: NlbNode,
+        decision: FlowDecision,
+        client: asyncio.Transport,
+        client_socket: tuple[str, int],
+    ) -> None:
+        self.node = node
+        self.decision = decision
+        self.key = decision.key
+        self.client = client
+        self.client_socket = client_socket  # real (loopback host, port)
+        self.target: asyncio.Transport | None = None
+        self.connecting: asyncio.Task[None] | None = None
+        self.from_client = 0
+        self.from_target = 0
+        self.seen_as: str | None = None  # the source address the target sees (virtual)
+        self.ended = False
+        self._eof = {"client": False, "target": False}
+        self._closed_first: str | None = None
+        self._early: list[bytes] = []  # client bytes that came before the target connected
+        node.live[self.key] = self
+        node.ctx.connections.add(client)
+
+    # --- setting up ------------------------------------------------------------------
+    async def connect(self) -> None:
+        node, target = self.node, self.decision.target or ""
+        loop = asyncio.get_running_loop()
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setblocking(False)
+        try:
+            endpoint = node.ctx.sandbox.endpoint(target)
+            self._bind(sock)
+            async with asyncio.timeout(node.ctx.clock.wall(CONNECT_TIMEOUT)):
+                await loop.sock_connect(sock, endpoint)
+            transport, _ = await loop.create_connection(lambda: _TargetSide(self), sock=sock)
+        except (OSError, TimeoutError, SandboxViolation):
+            sock.close()
+            self.connecting = None
+            self.reset("target")  # refused or silent: the client gets a RST (§6.5 metrics)
+            return
+        except BaseException:  # cancelled: the client went away first
+            sock.close()
+            raise
+        self.connecting = None
+        self.target = transport
+        node.ctx.connections.add(self.target)
+        if node.proxy_protocol:
+            self.target.write(
+                proxy_protocol.header(
+                    (self.key.source_ip, self.key.source_port),
+                    (self.key.destination_ip, self.key.destination_port),
+                )
+            )
+        self.target.writelines(self._early)
+        self._early.clear()
+        if self._eof["client"]:
+            self.target.write_eof()
+        node.report(self._event("open"))
+        if not self.client.is_closing():
+            self.client.resume_reading()
+
+    def _bind(self, sock: socket.socket) -> None:
+        node = self.node
+        if not node.preserve_client_ip:
+            sock.bind((node.host, 0))
+        else:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind(self.client_socket)
+            except OSError:  # the client's socket would not share its port
+                sock.bind((self.client_socket[0], 0))
+        host, port = sock.getsockname()[:2]
+        self.seen_as = f"{node.ctx.sandbox.virtual(host) or host}:{port}"
+
+    # --- bytes -----------------------------------------------------------------------
+    def from_client_data(self, data: bytes) -> None:
+        self.from_client += len(data)
+        self.node.flows.seen(self.key, self.node.ctx.clock.now())
+        if self.target is not None:
+            self.target.write(data)
+        else:  # uvloop may deliver a first chunk before pause_reading takes hold
+            self._early.append(data)
+
+    def from_target_data(self, data: bytes) -> None:
+        self.from_target += len(data)
+        self.node.flows.seen(self.key, self.node.ctx.clock.now())
+        self.client.write(data)
+
+    def eof(self, side: str) -> None:
+        """A FIN from ``side``: pass the half-close on; both done ends the flow."""
+        if not any(self._eof.values()):
+            self._closed_first = side  # who closed: the first to send FIN
+        self._eof[side] = True
+        other = self.target if side == "client" else self.client
+        if all(self._eof.values()):
+            self.finish(side)
+        elif other is not None and other.can_write_eof():
+            other.write_eof()
+
+    def lost(self, side: str, exc: Exception | None) -> None:
+        if exc is not None:
+            self.reset(side)
+        else:
+            self.finish(side)
+
+    # --- ending ----------------------------------------------------------------------
+    def finish(self, closed_by: str) -> None:
+        """A clean end: close both sides (flushing what is buffered) and report."""
+        if self.ended:
+            return
+        for transport in (self.client, self.target):
+            if transport is not None:
+                transport.close()
+        self._end("closed", self._closed_first or closed_by)
+
+    def reset(self, closed_by: str | None) -> None:
+        """Send RST both ways: a side reset, the flow idled out, or had no target."""
+        if self.ended:
+            return
+        for transport in (self.client, self.target):
+            if transport is not None and not transport.is_closing():
+                sock = transport.get_extra_info("socket")
+                if sock is not None:
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _LINGER_ZERO)
+                transport.close()
+        self._end("reset", closed_by)
+
+    def _end(self, state: str, closed_by: str | None) -> None:
+        self.ended = True
+        if self.connecting is not None:
+            self.connecting.cancel()
+        node = self.node
+        node.flows.close(self.key)
+        node.live.pop(self.key, None)
+        for transport in (self.client, self.target):
+            if transport is not None:
+                node.ctx.connections.discard(transport)
+        event = self._event(state)
+        event["closed_by"] = closed_by
+        node.report(event)
+
+    def _event(self, state: str) -> dict[str, Any]:
+        """A ``flow`` event (DESIGN.md's event table, plus what a learner asks next)."""
+        node, key, decision = self.node, self.key, self.decision
+        return {
+            "type": "flow",
+            "t": round(node.ctx.clock.now(), 3),
+            "state": state,  # open | closed | reset
+            "client_ip": key.source_ip,
+            "client_port": key.source_port,
+            "protocol": key.protocol,
+            "lb": node.lb.name,
+            "node_az": node.node.az,
+            "node_ip": node.node.ip,
+            "listener": node.listener.port,
+            "target_group": node.group.name,
+            "target": decision.target,
+            "hash": str(key),
+            "hash_value": f"{decision.hash:016x}",
+            "reason": decision.reason,
+            "candidates": list(decision.candidates),
+            "source_seen_by_target": self.seen_as,
+            "proxy_protocol": node.proxy_protocol,
+            "bytes": self.from_client + self.from_target,
+            "bytes_from_client": self.from_client,
+            "bytes_from_target": self.from_target,
+        }
+
+
+class _ClientSide(asyncio.Protocol):
+    def __init__(self, node: NlbNode) -> None:
+        self._node = node
+        self._flow: Flow | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._flow = self._node.accept(cast(asyncio.Transport, transport))
+
+    def data_received(self, data: bytes) -> None:
+        if self._flow is not None:
+            self._flow.from_client_data(data)
+
+    def eof_received(self) -> bool:
+        if self._flow is not None:
+            self._flow.eof("client")
+        return True  # keep the write side open: the target may still answer
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._flow is not None:
+            self._flow.lost("client", exc)
+
+    def pause_writing(self) -> None:
+        if self._flow is not None and self._flow.target is not None:
+            self._flow.target.pause_reading()
+
+    def resume_writing(self) -> None:
+        if self._flow is not None and self._flow.target is not None:
+            self._flow.target.resume_reading()
+
+
+class _TargetSide(asyncio.Protocol):
+    def __init__(self, flow: Flow) -> None:
+        self._flow = flow
+
+    def data_received(self, data: bytes) -> None:
+        self._flow.from_target_data(data)
+
+    def eof_received(self) -> bool:
+        self._flow.eof("target")
+        return True
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._flow.lost("target", exc)
+
+    def pause_writing(self) -> None:
+        self._flow.client.pause_reading()
+
+    def resume_writing(self) -> None:
+        self._flow.client.resume_reading()

@@ -1,0 +1,229 @@
+"""The NLB node on real loopback sockets: client IP preservation, PPv2, flows (spec §6)."""
+
+import asyncio
+
+import pytest
+import uvloop
+
+from labs.engine import proxy_protocol
+from labs.engine.flows import FAIL_OPEN, HASH_OWN_ZONE, NO_TARGET
+from labs.engine.health import UNHEALTHY
+
+from .nlb_helpers import NODE_A, NODE_B, Nlb, target
+
+pytestmark = pytest.mark.timeout(30)
+
+CLIENT = "198.51.100.7"
+A1, A2, B1 = target("10.0.1.10"), target("10.0.1.11"), target("10.0.2.10", "us-east-1b")
+
+
+def closed(event):
+    return event["type"] == "flow" and event["state"] in ("closed", "reset")
+
+
+async def exchange(writer, reader, data: bytes) -> bytes:
+    writer.write(data)
+    await writer.drain()
+    async with asyncio.timeout(5):
+        return await reader.readline()
+
+
+async def test_with_preservation_on_the_target_sees_the_clients_own_socket_as_its_peer():
+    async with Nlb([A1]) as nlb:  # instance targets: preserve_client_ip defaults on
+        reader, writer = await nlb.connect(CLIENT)
+        await exchange(writer, reader, b"hi")
+        client_socket = writer.get_extra_info("sockname")[:2]
+        writer.close()
+        assert nlb.targets[0].peers == [client_socket]
+        assert nlb.sandbox.virtual(client_socket[0]) == CLIENT
+        (event,) = await nlb.wait_for(closed)
+        assert event["source_seen_by_target"] == f"{CLIENT}:{client_socket[1]}"
+
+
+async def test_a_client_that_cannot_share_its_port_keeps_its_address_but_not_its_port():
+    async with Nlb([A1]) as nlb:
+        reader, writer = await nlb.connect(CLIENT, share_port=False)
+        await exchange(writer, reader, b"hi")
+        host, port = writer.get_extra_info("sockname")[:2]
+        writer.close()
+        (peer,) = nlb.targets[0].peers
+        assert peer[0] == host
+        assert peer[1] != port
+
+
+async def test_with_preservation_off_the_target_sees_the_nodes_address():
+    async with Nlb([A1], target_type="ip") as nlb:  # ip targets over TCP: off by default
+        reader, writer = await nlb.connect(CLIENT)
+        await exchange(writer, reader, b"hi")
+        writer.close()
+        ((host, _),) = nlb.targets[0].peers
+        assert host == nlb.nodes[0].host
+        assert nlb.sandbox.virtual(host) == NODE_A.ip
+
+
+async def test_preserve_client_ip_can_be_turned_on_for_ip_targets():
+    attributes = {"preserve_client_ip.enabled": "true"}
+    async with Nlb([A1], target_type="ip", attributes=attributes) as nlb:
+        reader, writer = await nlb.connect(CLIENT)
+        await exchange(writer, reader, b"hi")
+        writer.close()
+        assert nlb.sandbox.virtual(nlb.targets[0].peers[0][0]) == CLIENT
+
+
+async def test_proxy_protocol_v2_header_comes_first_byte_for_byte():
+    async with Nlb([A1], attributes={"proxy_protocol_v2.enabled": "true"}) as nlb:
+        reader, writer = await nlb.connect(CLIENT)
+        await exchange(writer, reader, b"hello")
+        port = writer.get_extra_info("sockname")[1]
+        writer.close()
+        expected = (
+            b"\r\n\r\n\x00\r\nQUIT\n"
+            + bytes([0x21, 0x11, 0x00, 0x0C])
+            + bytes([198, 51, 100, 7])  # the client, virtual
+            + bytes([10, 0, 1, 5])  # the node, virtual
+            + port.to_bytes(2, "big")
+            + (80).to_bytes(2, "big")
+        )
+        assert nlb.targets[0].received[0] == expected + b"hello"
+        assert expected == proxy_protocol.header((CLIENT, port), (NODE_A.ip, 80))
+
+
+async def test_without_proxy_protocol_the_target_gets_the_clients_bytes_untouched():
+    async with Nlb([A1]) as nlb:
+        reader, writer = await nlb.connect(CLIENT)
+        await exchange(writer, reader, b"\x00\x01 not http at all")
+        writer.close()
+        assert nlb.targets[0].received[0] == b"\x00\x01 not http at all"
+
+
+async def test_a_connection_keeps_its_target_while_health_changes_under_it():
+    async with Nlb([A1, A2]) as nlb:
+        reader, writer = await nlb.connect(CLIENT)
+        first = await exchange(writer, reader, b"1")
+        for address in nlb.health:  # its target turns unhealthy, the other stays healthy
+            nlb.health[address] = UNHEALTHY if address.encode() in first else "healthy"
+        answers = {await exchange(writer, reader, str(n).encode()) for n in range(20)}
+        writer.close()
+        assert answers == {first}
+        (event,) = await nlb.wait_for(closed)
+        assert event["bytes_from_client"] == 1 + sum(len(str(n)) for n in range(20))
+
+
+async def test_every_connection_gets_a_flow_event_when_it_opens_and_when_it_closes():
+    async with Nlb([A1, A2]) as nlb:
+        ports = []
+        for _ in range(8):
+            reader, writer = await nlb.connect(CLIENT)
+            await exchange(writer, reader, b"x")
+            ports.append(writer.get_extra_info("sockname")[1])
+            writer.close()
+        ends = await nlb.wait_for(lambda e: closed(e) and len(nlb.events) >= 16)
+        opens = [e for e in nlb.events if e["state"] == "open"]
+        assert sorted(e["client_port"] for e in ends) == sorted(ports)
+        assert sorted(e["client_port"] for e in opens) == sorted(ports)
+        event = ends[0]
+        assert event["state"] == "closed" and event["closed_by"] == "client"
+        assert event["reason"] == HASH_OWN_ZONE
+        assert event["hash"] == f"TCP {CLIENT}:{event['client_port']} → 10.0.1.5:80"
+        assert event["target"] in (A1.address, A2.address)
+        assert event["bytes"] == 1 + len(A1.address) + 1
+        assert {
+            "client_ip",
+            "client_port",
+            "protocol",
+            "lb",
+            "node_az",
+            "target",
+            "hash",
+            "bytes",
+            "reason",
+        } <= set(event)
+
+
+async def test_all_targets_unhealthy_fail_open():
+    async with Nlb([A1, A2]) as nlb:
+        nlb.health.update(dict.fromkeys(nlb.health, UNHEALTHY))
+        reader, writer = await nlb.connect(CLIENT)
+        answer = await exchange(writer, reader, b"x")
+        writer.close()
+        assert answer.strip().decode() in (A1.address, A2.address)
+        (event,) = await nlb.wait_for(closed)
+        assert event["reason"] == FAIL_OPEN
+
+
+async def test_a_node_whose_zone_has_no_healthy_target_resets_the_connection():
+    async with Nlb([A1, B1], nodes=(NODE_A, NODE_B)) as nlb:
+        nlb.health[A1.address] = UNHEALTHY  # cross-zone off: node A may not use B1
+        reader, writer = await nlb.connect(CLIENT, node=0)
+        with pytest.raises(ConnectionError):
+            await exchange(writer, reader, b"x")
+            await exchange(writer, reader, b"x")  # the RST may arrive after one write
+        writer.close()
+        (event,) = await nlb.wait_for(closed)
+        assert (event["state"], event["target"], event["reason"]) == ("reset", None, NO_TARGET)
+
+
+async def test_cross_zone_on_lets_a_node_use_the_other_zones_targets():
+    async with Nlb(
+        [A1, B1], nodes=(NODE_A, NODE_B), attributes={"load_balancing.cross_zone.enabled": "true"}
+    ) as nlb:
+        nlb.health[A1.address] = UNHEALTHY
+        reader, writer = await nlb.connect(CLIENT, node=0)
+        assert await exchange(writer, reader, b"x") == B1.address.encode() + b"\n"
+        writer.close()
+
+
+async def test_an_idle_flow_is_reset_after_the_listener_idle_timeout():
+    # 60 lab seconds at 600x: a tenth of a wall second.
+    async with Nlb(
+        [A1], listener_attributes={"tcp.idle_timeout.seconds": "60"}, clock_speed=600
+    ) as nlb:
+        reader, writer = await nlb.connect(CLIENT)
+        await exchange(writer, reader, b"x")
+        (event,) = await nlb.wait_for(closed)
+        assert (event["state"], event["closed_by"]) == ("reset", "idle_timeout")
+        with pytest.raises(ConnectionError):
+            async with asyncio.timeout(5):
+                await reader.read()
+        writer.close()
+
+
+async def test_a_half_close_passes_through_and_the_answer_still_arrives():
+    async with Nlb([A1]) as nlb:
+        reader, writer = await nlb.connect(CLIENT)
+        writer.write(b"last words")
+        writer.write_eof()
+        async with asyncio.timeout(5):
+            assert await reader.read() == A1.address.encode() + b"\n"
+        writer.close()
+        (event,) = await nlb.wait_for(closed)
+        assert event["state"] == "closed"
+
+
+async def test_a_refused_connection_to_the_target_resets_the_client():
+    async with Nlb([A1]) as nlb:
+        nlb.targets[0].server.close()
+        await nlb.targets[0].server.wait_closed()
+        reader, writer = await nlb.connect(CLIENT)
+        with pytest.raises(ConnectionError):
+            async with asyncio.timeout(5):
+                await reader.read()
+        writer.close()
+        (event,) = await nlb.wait_for(closed)
+        assert (event["state"], event["closed_by"]) == ("reset", "target")
+
+
+def test_bytes_and_a_fin_sent_before_the_target_connects_still_arrive_under_uvloop():
+    # The worker runs uvloop, which may read a first chunk before pause_reading holds.
+    async def scenario() -> bytes:
+        async with Nlb([A1]) as nlb:
+            reader, writer = await nlb.connect(CLIENT)
+            writer.write(b"early")
+            writer.write_eof()
+            async with asyncio.timeout(5):
+                answer = await reader.read()
+            writer.close()
+            assert nlb.targets[0].received == [b"early"]
+            return answer
+
+    assert uvloop.run(scenario()) == A1.address.encode() + b"\n"
