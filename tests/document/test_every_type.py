@@ -144,7 +144,7 @@ def test_the_runtime_runs_an_http_alb_forwarding_to_instances(topology):
 @pytest.mark.parametrize(
     ("names", "code"),
     [
-        (("NetworkLoadBalancer",), "unsupported-load-balancer-type:network"),
+        (("NetworkLoadBalancer",), "unsupported-target-type:alb"),  # NLB runs TCP, not ALB targets
         (("GatewayLoadBalancer",), "unsupported-load-balancer-type:gateway"),
         (("ClassicLoadBalancer",), "unsupported-load-balancer-type:classic"),
         (("LoadBalancer",), "unsupported-target-type:alb"),

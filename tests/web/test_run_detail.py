@@ -13,7 +13,8 @@ def test_owner_sees_the_live_page(client, learners_run):
     assert config == {
         "wsPath": f"/ws/runs/{learners_run.pk}/",
         "state": "queued",
-        "reason": "",
+        "reason": "waiting-for-slot",
+        "position": 1,
         "summary": {},
     }
     assert 'data-target="10.0.1.11:80"' in response.text
