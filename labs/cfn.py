@@ -18,9 +18,10 @@ import re
 from typing import Any
 
 import yaml
+from django.conf import settings
 
 from labs.engine import spec
-from labs.validation import RULES, build
+from labs.validation import RULES, Limits, build, limits
 from labs.validation import validate as _validate
 from labs.validation.core import (
     AUTO_SCALING_GROUP,
@@ -63,12 +64,14 @@ __all__ = [
     "SUPPORTED",
     "TARGET_GROUP",
     "VPC",
+    "Limits",
     "Problem",
     "TemplateError",
     "dump_json",
     "dump_yaml",
     "load_topology",
     "parse_document",
+    "run_limits",
     "runnable",
     "template_metadata",
     "validate",
@@ -119,9 +122,34 @@ _RESOURCE_KEYS = ("Type", "Condition", "DependsOn", "Metadata", "Properties")
 
 
 # --- parsing ---------------------------------------------------------------------------------
+class _TooDeep(Exception):
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+
+
 class _Loader(yaml.SafeLoader):
     """YAML with CloudFormation's short forms; dates stay strings, as CloudFormation reads
-    ``AWSTemplateFormatVersion: 2010-09-09``."""
+    ``AWSTemplateFormatVersion: 2010-09-09``.
+
+    PyYAML composes nodes recursively, so nesting is bounded while composing: deep
+    enough YAML would otherwise exhaust Python's stack before there is data to measure.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._path: list[Any] = []  # keys and list indexes down to the node being composed
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            return super().compose_node(parent, index)
+        # ``index``: the key node for a mapping's value, the position in a sequence, None
+        # for the root and for keys; so the path's length is the depth ``measure`` counts.
+        self._path.append(index.value if isinstance(index, yaml.ScalarNode) else index)
+        if len(self._path) > limits.MAX_DEPTH:
+            raise _TooDeep(limits.too_deep([step for step in self._path if step is not None]))
+        node = super().compose_node(parent, index)
+        self._path.pop()
+        return node
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -150,12 +178,24 @@ for _short, _long in _SHORT_FORMS.items():
 
 
 def parse_document(text: str) -> dict[str, Any]:
-    """The template as plain data; short forms become their long ``Fn::`` spelling."""
+    """The template as plain data; short forms become their long ``Fn::`` spelling.
+
+    Raises:
+        TemplateError: the text is no template, or is larger, deeper or holds more values
+            than ``labs.validation.limits`` allows.
+    """
+    too_big = limits.size(text)
+    if too_big is not None:
+        raise TemplateError([too_big])
     try:
         if text.lstrip().startswith("{"):
             document = json.loads(text)
         else:
             document = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+    except _TooDeep as exc:
+        raise TemplateError([exc.problem]) from None
+    except RecursionError:  # json's C scanner nests on the stack: far past MAX_DEPTH
+        raise TemplateError([limits.too_deep([])]) from None
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
         raise TemplateError(
             [
@@ -184,6 +224,9 @@ def parse_document(text: str) -> dict[str, Any]:
                 )
             ]
         )
+    bounded = limits.measure(document) or limits.resource_count(document["Resources"])
+    if bounded is not None:
+        raise TemplateError([bounded])
     return document
 
 
@@ -194,16 +237,30 @@ def template_metadata(text: str) -> dict[str, Any]:
     return playground if isinstance(playground, dict) else {}
 
 
-def load_topology(source: str | dict[str, Any]) -> spec.Topology:
-    """The topology a template (text or parsed document) describes.
+def run_limits() -> Limits:
+    """What a run may use, from the settings (LAB_MAX_RPS, LAB_MAX_TARGETS); read on each
+    call, so every entry point (views, commands, the worker) checks today's values."""
+    if not settings.configured:
+        return Limits()
+    default = Limits()
+    return Limits(
+        max_rps=getattr(settings, "LAB_MAX_RPS", default.max_rps),
+        max_targets=getattr(settings, "LAB_MAX_TARGETS", default.max_targets),
+    )
+
+
+def load_topology(source: str | dict[str, Any], bounds: Limits | None = None) -> spec.Topology:
+    """The topology a template (text or parsed document) describes, within ``bounds``
+    (default: ``run_limits()``).
 
     Raises:
         TemplateError: with every problem found; an invalid document yields nothing.
     """
-    return build(parse_document(source) if isinstance(source, str) else source)
+    document = parse_document(source) if isinstance(source, str) else source
+    return build(document, bounds or run_limits())
 
 
-def validate(document: dict[str, Any]) -> list[Problem]:
+def validate(document: dict[str, Any], bounds: Limits | None = None) -> list[Problem]:
     """Every problem of a parsed document; [] when it is valid."""
     if not isinstance(document.get("Resources"), dict):
         return [
@@ -215,7 +272,7 @@ def validate(document: dict[str, Any]) -> list[Problem]:
                 RESOURCES.id,
             )
         ]
-    return _validate(document)
+    return _validate(document, bounds or run_limits())
 
 
 # --- dumping ---------------------------------------------------------------------------------
