@@ -33,7 +33,7 @@ VALUES = rule("template.value-count", source="playground")
 TARGETS = rule("run.targets", code="TooManyTargets", source="playground")
 
 
-__all__ = ["Limits", "measure", "resource_count", "size", "targets", "too_deep"]
+__all__ = ["Limits", "measure", "resource_count", "size", "targets", "too_deep", "too_many"]
 
 
 def size(text: str) -> Problem | None:
@@ -64,6 +64,19 @@ def too_deep(path: list[Any]) -> Problem:
     )
 
 
+def too_many(path: list[Any]) -> Problem:
+    """More than ``MAX_VALUES`` values; ``path`` leads to where counting passed it."""
+    logical_id, where = _located(path)
+    return Problem(
+        logical_id,
+        where,
+        VALUES.code,
+        f"the template holds more than {MAX_VALUES} values (a YAML alias counts its "
+        "values each time it is used)",
+        VALUES.id,
+    )
+
+
 def measure(document: Any) -> Problem | None:
     """A problem when ``document`` nests deeper than ``MAX_DEPTH`` or holds more than
     ``MAX_VALUES`` values (aliases expanded). Iterative, and it stops at the first bound,
@@ -78,15 +91,7 @@ def measure(document: Any) -> Problem | None:
         if depth > MAX_DEPTH:
             return too_deep(_path(link))
         if count > MAX_VALUES:
-            logical_id, where = _located(_path(link))
-            return Problem(
-                logical_id,
-                where,
-                VALUES.code,
-                f"the template holds more than {MAX_VALUES} values (a YAML alias counts "
-                "its values each time it is used)",
-                VALUES.id,
-            )
+            return too_many(_path(link))
         if isinstance(value, dict):
             count += len(value)  # the keys
             stack.extend((item, depth + 1, (key, link)) for key, item in value.items())

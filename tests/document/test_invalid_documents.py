@@ -1750,10 +1750,28 @@ ALIAS_BOMB = (
         ),
         pytest.param(
             "Resources:\n  Vpc:\n    Type: AWS::EC2::VPC\n    Properties:\n      Tags: "
+            + "[" * 900
+            + "]" * 900,
+            "Vpc.Properties.Tags: ValidationError: is nested more than 32 levels deep",
+            id="template.depth/yaml past python's stack",
+        ),
+        pytest.param(
+            "Resources:\n  Vpc:\n    Type: AWS::EC2::VPC\n    Properties:\n      Tags: "
             + "[" * 5000
             + "]" * 5000,
             "Vpc.Properties.Tags: ValidationError: is nested more than 32 levels deep",
-            id="template.depth/yaml past python's stack",
+            id="template.depth/yaml past libyaml's limit",
+        ),
+        pytest.param(
+            "Description: "
+            + "x" * 70_000
+            + "\nResources:\n  Vpc:\n    Properties:\n      Tags: "
+            + "[" * 5000
+            + "]" * 5000,
+            # Too big to parse twice for a better message: libyaml's own words.
+            "Template: ValidationError: not valid YAML or JSON: while increasing flow level "
+            'exceeded maximum nesting depth   in "<unicode string>", line 5, column 1009',
+            id="template.depth/large yaml past libyaml's limit",
         ),
         pytest.param(
             '{"Resources": {"Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"Tags": '
