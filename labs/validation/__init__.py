@@ -29,6 +29,7 @@ from . import (
 from .core import (
     PROPERTIES,
     RESOURCE_TYPE,
+    RESOURCES,
     RULES,
     SUPPORTED,
     Context,
@@ -68,8 +69,21 @@ def validate(document: dict[str, Any], bounds: Limits | None = None) -> list[Pro
 
 
 def build(document: dict[str, Any], bounds: Limits | None = None) -> spec.Topology:
+    resources = document.get("Resources") if isinstance(document, dict) else None
+    if not isinstance(resources, dict) or not all(isinstance(r, dict) for r in resources.values()):
+        raise TemplateError(
+            [
+                Problem(
+                    "Template",
+                    "Resources",
+                    RESOURCES.code,
+                    "a template needs a Resources mapping",
+                    RESOURCES.id,
+                )
+            ]
+        )
     # The document's shape is bounded before anything walks it (limits.py says why).
-    bounded = limits.measure(document) or limits.resource_count(document["Resources"])
+    bounded = limits.measure(document) or limits.resource_count(resources)
     if bounded is not None:
         raise TemplateError([bounded])
     ctx = Context(document, bounds)

@@ -1,6 +1,6 @@
-"""Arbitrary JSON-ish values in every number of the every-type template: a document is
-valid or refused with a ``TemplateError``, never another exception (OverflowError from
-``int(inf)``, a TypeError from a list where a number goes...)."""
+"""Arbitrary JSON-ish values anywhere in the every-type template, and in its numbers most
+of all: a document is valid or refused with a ``TemplateError``, never another exception
+(an OverflowError from ``int(inf)``, a TypeError from a list where a name goes...)."""
 
 import math
 from typing import Any
@@ -13,17 +13,25 @@ from labs.cfn import TemplateError, dump_json, dump_yaml, load_topology
 from tests.document.helpers import every_type_document
 
 
-def _numbers(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """The path of every number (or numeric string: CloudFormation takes both) in value."""
+def _paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """The path of every value under ``value``: scalars, lists and mappings alike."""
+    found = [path] if path else []
     if isinstance(value, dict):
-        return [p for key, item in value.items() for p in _numbers(item, (*path, key))]
-    if isinstance(value, list):
-        return [p for i, item in enumerate(value) for p in _numbers(item, (*path, i))]
-    numeric = isinstance(value, int | float) and not isinstance(value, bool)
-    return [path] if numeric or (isinstance(value, str) and value.isdigit()) else []
+        found += [p for key, item in value.items() for p in _paths(item, (*path, key))]
+    elif isinstance(value, list):
+        found += [p for i, item in enumerate(value) for p in _paths(item, (*path, i))]
+    return found
 
 
-PATHS = _numbers(every_type_document())
+def _is_number(path: tuple[Any, ...]) -> bool:
+    node: Any = every_type_document()
+    for key in path:
+        node = node[key]
+    return isinstance(node, int | float) and not isinstance(node, bool) or str(node).isdigit()
+
+
+PATHS = _paths(every_type_document())
+NUMBERS = [path for path in PATHS if _is_number(path)]
 hostile = st.recursive(
     st.one_of(
         st.none(),
@@ -42,8 +50,9 @@ hostile = st.recursive(
 )
 
 
-def test_the_every_type_template_has_numbers_to_spoil():
-    assert len(PATHS) > 40
+def test_the_every_type_template_has_values_and_numbers_to_spoil():
+    assert len(PATHS) > 400
+    assert len(NUMBERS) > 40
 
 
 @pytest.fixture(autouse=True)
@@ -53,8 +62,12 @@ def _run_limits(settings):
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.sampled_from(PATHS), hostile, st.sampled_from([None, dump_json, dump_yaml]))
-def test_any_value_in_a_number_is_accepted_or_a_template_error(path, value, dump):
+@given(
+    st.sampled_from(NUMBERS) | st.sampled_from(PATHS),
+    hostile,
+    st.sampled_from([None, dump_json, dump_yaml]),
+)
+def test_any_value_anywhere_is_accepted_or_a_template_error(path, value, dump):
     document = every_type_document()
     node = document
     for key in path[:-1]:

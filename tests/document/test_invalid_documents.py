@@ -1653,6 +1653,30 @@ CASES = [
         ["MaintenanceRule.Properties.Actions[0].Type: ValidationError: is required"],
     ),
     case(
+        "condition.field/a list",
+        [(f"{RULE}.Conditions.0.Field", ["path-pattern"])],
+        [
+            "UsersRule.Properties.Conditions[0].Field: ValidationError: ['path-pattern'] is "
+            "not one of host-header, path-pattern, http-header, http-request-method, "
+            "query-string, source-ip",
+        ],
+    ),
+    case(
+        "condition.value-format/query key a number",
+        [("Resources.HelloRule.Properties.Conditions.0.QueryStringConfig.Values.0.Key", 7)],
+        [
+            "HelloRule.Properties.Conditions[0].QueryStringConfig.Values[0].Key: "
+            "ValidationError: 7 must be a string",
+        ],
+    ),
+    case(
+        "value.shape/policy names",
+        [(f"{CLB}.Listeners.0.PolicyNames", 7)],
+        [
+            "ClassicLoadBalancer.Properties.Listeners[0].PolicyNames: ValidationError: must be a list"
+        ],
+    ),
+    case(
         "playground.traffic",
         [("Metadata.Playground.Traffic.Paths", ["users"])],
         [
@@ -1862,3 +1886,13 @@ def test_nesting_exactly_as_deep_as_the_bound_is_accepted_and_one_more_is_not(du
     assert [str(p) for p in caught.value.problems] == [
         "Web1.Metadata.Playground: ValidationError: is nested more than 32 levels deep"
     ]
+
+
+@pytest.mark.parametrize("resources", [[], None, "Vpc", {"Vpc": ["AWS::EC2::VPC"]}])
+def test_a_parsed_document_without_a_resources_mapping_is_one_problem(resources):
+    expected = ["Template.Resources: ValidationError: a template needs a Resources mapping"]
+
+    with pytest.raises(TemplateError) as caught:
+        load_topology({"Resources": resources})
+
+    assert [str(problem) for problem in caught.value.problems] == expected
