@@ -27,7 +27,8 @@ def _is_number(path: tuple[Any, ...]) -> bool:
     node: Any = every_type_document()
     for key in path:
         node = node[key]
-    return isinstance(node, int | float) and not isinstance(node, bool) or str(node).isdigit()
+    number = isinstance(node, int | float) and not isinstance(node, bool)
+    return number or str(node).isdigit()
 
 
 PATHS = _paths(every_type_document())

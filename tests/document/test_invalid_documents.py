@@ -1673,7 +1673,8 @@ CASES = [
         "value.shape/policy names",
         [(f"{CLB}.Listeners.0.PolicyNames", 7)],
         [
-            "ClassicLoadBalancer.Properties.Listeners[0].PolicyNames: ValidationError: must be a list"
+            "ClassicLoadBalancer.Properties.Listeners[0].PolicyNames: ValidationError: must "
+            "be a list"
         ],
     ),
     case(
