@@ -109,8 +109,8 @@ def _condition(
             for part in ("Key", "Value"):
                 if pair.get(part) is not None or part == "Value":
                     _value(ctx, logical_id, f"{path}.Values[{j}].{part}", field, pair.get(part))
-            key = pair.get("Key")  # anything but a string was reported just above
-            pairs.append((None if key is None else str(key), str(pair.get("Value", ""))))
+            name = pair.get("Key")  # anything but a string was reported just above
+            pairs.append((None if name is None else str(name), str(pair.get("Value", ""))))
         return spec.Condition(field=field, key_values=tuple(pairs))
     header = None
     if field == "http-header":
