@@ -18,9 +18,10 @@ import re
 from typing import Any
 
 import yaml
+from django.conf import settings
 
 from labs.engine import spec
-from labs.validation import RULES, build
+from labs.validation import RULES, Limits, build, limits
 from labs.validation import validate as _validate
 from labs.validation.core import (
     AUTO_SCALING_GROUP,
@@ -63,12 +64,14 @@ __all__ = [
     "SUPPORTED",
     "TARGET_GROUP",
     "VPC",
+    "Limits",
     "Problem",
     "TemplateError",
     "dump_json",
     "dump_yaml",
     "load_topology",
     "parse_document",
+    "run_limits",
     "runnable",
     "template_metadata",
     "validate",
@@ -119,19 +122,50 @@ _RESOURCE_KEYS = ("Type", "Condition", "DependsOn", "Metadata", "Properties")
 
 
 # --- parsing ---------------------------------------------------------------------------------
-class _Loader(yaml.SafeLoader):
+class _Bounded(Exception):
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+
+
+# libyaml parses about fifty times faster than PyYAML's Python parser (a 1 MB template:
+# 0.2 s instead of 10), so the bounds hold in well under a second; PyYAML's own words
+# for a syntax error, with the line quoted, stay for texts small enough to parse twice.
+_FAST = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_REPORT_BELOW = 64 * 1024  # bytes: PyYAML's Python parser reads this in ~0.5 s at worst
+
+
+class _Loader(_FAST):  # type: ignore[misc, valid-type]
     """YAML with CloudFormation's short forms; dates stay strings, as CloudFormation reads
     ``AWSTemplateFormatVersion: 2010-09-09``."""
 
 
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+class _ReportingLoader(yaml.SafeLoader):
+    """The same YAML, read by PyYAML's Python parser for its error messages only.
+
+    It composes recursively, so it counts the depth as it goes: nesting that stopped
+    libyaml (at 1000 open brackets) is reported by resource and property, not by a
+    RecursionError.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._path: list[Any] = []  # keys and list indexes down to the node being composed
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            return super().compose_node(parent, index)
+        # ``index``: the key node for a mapping's value, the position in a sequence, None
+        # for the root and for keys; so the path's length is the depth ``measure`` counts.
+        self._path.append(index.value if isinstance(index, yaml.ScalarNode) else index)
+        if len(self._path) > limits.MAX_DEPTH:
+            raise _Bounded(limits.too_deep([step for step in self._path if step is not None]))
+        node = super().compose_node(parent, index)
+        self._path.pop()
+        return node
 
 
 def _intrinsic(name: str) -> Any:
-    def construct(loader: _Loader, node: yaml.Node) -> dict[str, Any]:
+    def construct(loader: yaml.SafeLoader, node: yaml.Node) -> dict[str, Any]:
         if isinstance(node, yaml.ScalarNode):
             value: Any = loader.construct_scalar(node)
             if name == "Fn::GetAtt":
@@ -145,29 +179,102 @@ def _intrinsic(name: str) -> Any:
     return construct
 
 
-for _short, _long in _SHORT_FORMS.items():
-    _Loader.add_constructor(f"!{_short}", _intrinsic(_long))
+for _loader in (_Loader, _ReportingLoader):
+    _loader.yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in found if tag != "tag:yaml.org,2002:timestamp"]
+        for first, found in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    for _short, _long in _SHORT_FORMS.items():
+        _loader.add_constructor(f"!{_short}", _intrinsic(_long))
+
+_NODE_EVENTS = (yaml.ScalarEvent, yaml.AliasEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)
+
+
+def _check_yaml_shape(text: str) -> None:
+    """Walk the parser's events once, before anything is composed: nesting past
+    ``MAX_DEPTH`` or more than ``MAX_VALUES`` values (aliases not yet expanded) raises
+    ``_Bounded``. Composing is recursive, so this is what keeps deep text off the stack.
+    """
+    # Per open collection: [is a mapping, the next node is a key, last key, next index].
+    open_: list[list[Any]] = []
+    path: list[Any] = []  # each open collection's step from its parent (the root has none)
+    count = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, _NODE_EVENTS):
+            count += 1
+            step = _step(open_[-1], event) if open_ else None
+            if step is not _KEY and (len(open_) >= limits.MAX_DEPTH or count > limits.MAX_VALUES):
+                where = [s for s in (*path, step) if s is not None]
+                too_deep = len(open_) >= limits.MAX_DEPTH
+                raise _Bounded(limits.too_deep(where) if too_deep else limits.too_many(where))
+            if isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
+                if open_:
+                    path.append(None if step is _KEY else step)
+                open_.append([isinstance(event, yaml.MappingStartEvent), True, None, 0])
+        elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
+            open_.pop()
+            del path[max(len(open_) - 1, 0) :]
+
+
+_KEY = object()  # a mapping's key: not a step down, the next value's name
+
+
+def _step(parent: list[Any], event: yaml.Event) -> Any:
+    """Where a node sits in its open parent collection (and advance the parent)."""
+    is_mapping, wants_key, key, index = parent
+    if not is_mapping:
+        parent[3] = index + 1
+        return index
+    parent[1] = not wants_key
+    if wants_key:
+        parent[2] = event.value if isinstance(event, yaml.ScalarEvent) else None
+        return _KEY
+    return key
+
+
+def _parse_problem(text: str, fast: yaml.YAMLError | json.JSONDecodeError) -> Problem:
+    """The problem with text the parser refused. For small YAML, PyYAML's Python parser
+    reads it again: its message quotes the line, and it names the property that nests
+    too deep."""
+    message = str(fast)
+    if isinstance(fast, yaml.YAMLError) and len(text) <= _REPORT_BELOW:
+        try:
+            yaml.load(text, Loader=_ReportingLoader)  # noqa: S506 - a SafeLoader
+        except _Bounded as bounded:
+            return bounded.problem
+        except yaml.YAMLError as slow:
+            message = str(slow)
+    return Problem(
+        "Template",
+        "",
+        PARSE.code,
+        f"not valid YAML or JSON: {message}".replace("\n", " "),
+        PARSE.id,
+    )
 
 
 def parse_document(text: str) -> dict[str, Any]:
-    """The template as plain data; short forms become their long ``Fn::`` spelling."""
+    """The template as plain data; short forms become their long ``Fn::`` spelling.
+
+    Raises:
+        TemplateError: the text is no template, or is larger, deeper or holds more values
+            than ``labs.validation.limits`` allows.
+    """
+    too_big = limits.size(text)
+    if too_big is not None:
+        raise TemplateError([too_big])
     try:
         if text.lstrip().startswith("{"):
             document = json.loads(text)
         else:
+            _check_yaml_shape(text)
             document = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+    except _Bounded as exc:
+        raise TemplateError([exc.problem]) from None
+    except RecursionError:  # json's C scanner nests on the stack: far past MAX_DEPTH
+        raise TemplateError([limits.too_deep([])]) from None
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
-        raise TemplateError(
-            [
-                Problem(
-                    "Template",
-                    "",
-                    PARSE.code,
-                    f"not valid YAML or JSON: {exc}".replace("\n", " "),
-                    PARSE.id,
-                )
-            ]
-        ) from None
+        raise TemplateError([_parse_problem(text, exc)]) from None
     if (
         not isinstance(document, dict)
         or not isinstance(document.get("Resources"), dict)
@@ -184,6 +291,9 @@ def parse_document(text: str) -> dict[str, Any]:
                 )
             ]
         )
+    bounded = limits.measure(document) or limits.resource_count(document["Resources"])
+    if bounded is not None:
+        raise TemplateError([bounded])
     return document
 
 
@@ -194,16 +304,30 @@ def template_metadata(text: str) -> dict[str, Any]:
     return playground if isinstance(playground, dict) else {}
 
 
-def load_topology(source: str | dict[str, Any]) -> spec.Topology:
-    """The topology a template (text or parsed document) describes.
+def run_limits() -> Limits:
+    """What a run may use, from the settings (LAB_MAX_RPS, LAB_MAX_TARGETS); read on each
+    call, so every entry point (views, commands, the worker) checks today's values."""
+    if not settings.configured:
+        return Limits()
+    default = Limits()
+    return Limits(
+        max_rps=getattr(settings, "LAB_MAX_RPS", default.max_rps),
+        max_targets=getattr(settings, "LAB_MAX_TARGETS", default.max_targets),
+    )
+
+
+def load_topology(source: str | dict[str, Any], bounds: Limits | None = None) -> spec.Topology:
+    """The topology a template (text or parsed document) describes, within ``bounds``
+    (default: ``run_limits()``).
 
     Raises:
         TemplateError: with every problem found; an invalid document yields nothing.
     """
-    return build(parse_document(source) if isinstance(source, str) else source)
+    document = parse_document(source) if isinstance(source, str) else source
+    return build(document, bounds or run_limits())
 
 
-def validate(document: dict[str, Any]) -> list[Problem]:
+def validate(document: dict[str, Any], bounds: Limits | None = None) -> list[Problem]:
     """Every problem of a parsed document; [] when it is valid."""
     if not isinstance(document.get("Resources"), dict):
         return [
@@ -215,7 +339,7 @@ def validate(document: dict[str, Any]) -> list[Problem]:
                 RESOURCES.id,
             )
         ]
-    return _validate(document)
+    return _validate(document, bounds or run_limits())
 
 
 # --- dumping ---------------------------------------------------------------------------------

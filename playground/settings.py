@@ -57,9 +57,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "playground.middleware.RequestTooBigMiddleware",  # after Locale: its page is translated
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+# A template may be 1 MB (CloudFormation's quota, labs.validation.limits); sent as an
+# URL-encoded form each byte can take three, so a request may carry a little over 3 MB.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 3 * 1_000_000 + 64 * 1024
 
 ROOT_URLCONF = "playground.urls"
 ASGI_APPLICATION = "playground.asgi.application"
@@ -149,6 +154,8 @@ LAB_RUN_MAX_SECONDS = env_int("LAB_RUN_MAX_SECONDS", 600, minimum=10, maximum=24
 LAB_RUNS_PER_WORKER = env_int("LAB_RUNS_PER_WORKER", 8, minimum=1, maximum=256)
 LAB_RUNS_PER_USER = env_int("LAB_RUNS_PER_USER", 2, minimum=1, maximum=50)
 LAB_MAX_RPS = env_int("LAB_MAX_RPS", 200, minimum=1, maximum=100_000)
+# Dummy targets one run may start (each is a socket and a task in the worker).
+LAB_MAX_TARGETS = env_int("LAB_MAX_TARGETS", 50, minimum=1, maximum=1000)
 LAB_DEFAULT_CLOCK_SPEED = env_int("LAB_DEFAULT_CLOCK_SPEED", 10, minimum=1, maximum=30)
 # A worker beats every LAB_HEARTBEAT_SECONDS; a running run silent for LAB_STALE_SECONDS
 # is declared failed (its worker died), so no run stays "running" forever.

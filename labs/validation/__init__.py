@@ -18,6 +18,7 @@ from . import (
     certificates,
     classic,
     compute,
+    limits,
     listeners,
     load_balancers,
     network,
@@ -28,9 +29,11 @@ from . import (
 from .core import (
     PROPERTIES,
     RESOURCE_TYPE,
+    RESOURCES,
     RULES,
     SUPPORTED,
     Context,
+    Limits,
     Problem,
     Rule,
     TemplateError,
@@ -38,8 +41,10 @@ from .core import (
 )
 
 TRAFFIC = rule("playground.traffic", source="playground")
+TRAFFIC_LIMIT = rule("playground.traffic-rps-limit", source="playground")
+METADATA = rule("template.metadata-mapping", source="CloudFormation")
 
-__all__ = ["RULES", "Problem", "Rule", "TemplateError", "build", "validate"]
+__all__ = ["RULES", "Limits", "Problem", "Rule", "TemplateError", "build", "validate"]
 
 _STEPS = (
     network.check,
@@ -51,19 +56,37 @@ _STEPS = (
     listeners.check,
     rules.check,
     associations.check,
+    limits.targets,
 )
 
 
-def validate(document: dict[str, Any]) -> list[Problem]:
+def validate(document: dict[str, Any], bounds: Limits | None = None) -> list[Problem]:
     try:
-        build(document)
+        build(document, bounds)
     except TemplateError as error:
         return error.problems
     return []
 
 
-def build(document: dict[str, Any]) -> spec.Topology:
-    ctx = Context(document)
+def build(document: dict[str, Any], bounds: Limits | None = None) -> spec.Topology:
+    resources = document.get("Resources") if isinstance(document, dict) else None
+    if not isinstance(resources, dict) or not all(isinstance(r, dict) for r in resources.values()):
+        raise TemplateError(
+            [
+                Problem(
+                    "Template",
+                    "Resources",
+                    RESOURCES.code,
+                    "a template needs a Resources mapping",
+                    RESOURCES.id,
+                )
+            ]
+        )
+    # The document's shape is bounded before anything walks it (limits.py says why).
+    bounded = limits.measure(document) or limits.resource_count(resources)
+    if bounded is not None:
+        raise TemplateError([bounded])
+    ctx = Context(document, bounds)
     _types(ctx)
     if ctx.problems:
         raise TemplateError(ctx.problems)
@@ -118,8 +141,14 @@ def _topology(ctx: Context) -> spec.Topology:
 
 def _traffic(ctx: Context) -> None:
     metadata = ctx.document.get("Metadata") or {}
-    playground = metadata.get("Playground") if isinstance(metadata, dict) else None
-    traffic = (playground or {}).get("Traffic") or {} if isinstance(playground, dict) else {}
+    if not isinstance(metadata, dict):
+        ctx.fail(METADATA, "Template", "Metadata", "must be a mapping")
+        return
+    playground = metadata.get("Playground") or {}
+    if not isinstance(playground, dict):
+        ctx.fail(METADATA, "Template", "Metadata.Playground", "must be a mapping")
+        return
+    traffic = playground.get("Traffic") or {}
     if not isinstance(traffic, dict):
         ctx.fail(TRAFFIC, "Template", "Metadata.Playground.Traffic", "must be a mapping")
         return
@@ -134,6 +163,15 @@ def _traffic(ctx: Context) -> None:
     if not isinstance(rps, int | float) or isinstance(rps, bool) or not 0 < rps <= 10_000:
         ctx.fail(
             TRAFFIC, "Template", f"{where}.RequestsPerSecond", "must be a number from 0 to 10000"
+        )
+        rps = 10
+    elif rps > ctx.limits.max_rps:
+        ctx.fail(
+            TRAFFIC_LIMIT,
+            "Template",
+            f"{where}.RequestsPerSecond",
+            f"{rps} is more than this playground runs; at most {ctx.limits.max_rps:g} "
+            "requests per second (LAB_MAX_RPS)",
         )
         rps = 10
     host = traffic.get("Host")

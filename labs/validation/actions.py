@@ -82,6 +82,10 @@ def read(
     ordered = []
     for i, item in ctx.mappings(logical_id, path, values):
         where = f"{path}[{i}]"
+        # Without a Type the action used to vanish, and every request got a 460 (cfn-lint
+        # E3003: a required property is missing).
+        if not ctx.required(logical_id, item, "Type", where=where):
+            continue
         kind = ctx.choice(logical_id, f"{where}.Type", item.get("Type"), ROUTING + AUTHENTICATE, "")
         if not kind:
             continue

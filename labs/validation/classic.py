@@ -18,6 +18,7 @@ from .core import (
     INSTANCE,
     REQUIRED,
     SECURITY_GROUP,
+    SHAPE,
     SUBNET,
     Context,
     article,
@@ -165,8 +166,12 @@ def _listeners(
             )
         seen.setdefault(port, i)
         certificates = _certificate(ctx, logical_id, path, item, protocol)
-        for j, name in enumerate(item.get("PolicyNames") or []):
-            if name not in policies:
+        names = item.get("PolicyNames") or []
+        if not isinstance(names, list):
+            ctx.fail(SHAPE, logical_id, f"{path}.PolicyNames", "must be a list")
+            names = []
+        for j, name in enumerate(names):
+            if not isinstance(name, str) or name not in policies:
                 ctx.fail(
                     POLICY,
                     logical_id,

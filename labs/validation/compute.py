@@ -10,6 +10,7 @@ group's port (done in target_groups.py). What the dummy app does lives under
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from labs.engine import spec
@@ -42,6 +43,8 @@ ASG_SUBNETS = rule("auto-scaling.subnets", source="Auto Scaling")
 
 HANDLERS = ("echo", "hello", "fail")
 _MODES = ("normal", "reset", "hang", "garbage")
+# A header value's characters: visible ASCII, space and tab, and Latin-1's upper half.
+_HEADER_VALUE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
 
 
 def check(ctx: Context) -> None:
@@ -102,6 +105,16 @@ def app_behaviour(ctx: Context, logical_id: str) -> spec.AppBehaviour:
     set_cookie = app.get("SetCookie")
     if set_cookie is not None and (not isinstance(set_cookie, str) or "=" not in set_cookie):
         ctx.fail(APP, logical_id, f"{path}.SetCookie", "must look like name=value")
+        set_cookie = None
+    elif set_cookie is not None and not _HEADER_VALUE.fullmatch(set_cookie):
+        # It becomes a Set-Cookie header: HTTP carries Latin-1 text there, and a line
+        # break would end the header (RFC 9110 §5.5).
+        ctx.fail(
+            APP,
+            logical_id,
+            f"{path}.SetCookie",
+            "must be Latin-1 text without control characters (it is sent as an HTTP header)",
+        )
         set_cookie = None
     rate = app.get("ErrorRate", 0)
     if not isinstance(rate, int | float) or isinstance(rate, bool) or not 0 <= rate <= 1:

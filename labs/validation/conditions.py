@@ -59,7 +59,7 @@ def read(ctx: Context, logical_id: str, values: Any) -> tuple[spec.Condition, ..
     for i, item in ctx.mappings(logical_id, "Properties.Conditions", values):
         path = f"Properties.Conditions[{i}]"
         field = item.get("Field")
-        if field not in CONFIGS:
+        if not isinstance(field, str) or field not in CONFIGS:
             ctx.fail(
                 FIELD, logical_id, f"{path}.Field", f"{field!r} is not one of {', '.join(CONFIGS)}"
             )
@@ -109,7 +109,8 @@ def _condition(
             for part in ("Key", "Value"):
                 if pair.get(part) is not None or part == "Value":
                     _value(ctx, logical_id, f"{path}.Values[{j}].{part}", field, pair.get(part))
-            pairs.append((pair.get("Key"), str(pair.get("Value", ""))))
+            name = pair.get("Key")  # anything but a string was reported just above
+            pairs.append((None if name is None else str(name), str(pair.get("Value", ""))))
         return spec.Condition(field=field, key_values=tuple(pairs))
     header = None
     if field == "http-header":
@@ -144,8 +145,10 @@ def _value(ctx: Context, logical_id: str, path: str, field: str, value: Any) -> 
         _source_ip(ctx, logical_id, path, value)
         return
     longest, pattern, described = _FORMATS[field]
-    if not isinstance(value, str) or not value:
+    if value is None or value == "":
         ctx.fail(VALUES, logical_id, path, "condition values cannot be empty")
+    elif not isinstance(value, str):
+        ctx.fail(VALUE_FORMAT, logical_id, path, f"{value!r} must be a string")
     elif len(value) > longest:
         ctx.fail(VALUE_FORMAT, logical_id, path, f"must be at most {longest} characters")
     elif not re.fullmatch(pattern, value):

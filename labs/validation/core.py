@@ -148,6 +148,14 @@ class Problem:
         return f"{where}: {self.code}: {self.message}"
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Limits:
+    """What one run may use (``labs.validation.limits``); each names its setting."""
+
+    max_rps: float = 200  # LAB_MAX_RPS
+    max_targets: int = 50  # LAB_MAX_TARGETS
+
+
 class TemplateError(Exception):
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__("\n".join(str(p) for p in problems))
@@ -188,8 +196,9 @@ REF_ATTRIBUTE = rule("ref.attribute", source="CloudFormation")
 class Context:
     """One walk over a parsed template; the modules fill in what they build."""
 
-    def __init__(self, document: dict[str, Any]) -> None:
+    def __init__(self, document: dict[str, Any], limits: Limits | None = None) -> None:
         self.document = document
+        self.limits = limits or Limits()
         self.resources: dict[str, Any] = document["Resources"]
         self.problems: list[Problem] = []
         self.vpc: ipaddress.IPv4Network | None = None
@@ -321,7 +330,7 @@ class Context:
             number = int(value)
             if isinstance(value, bool) or str(number) != str(value).strip():
                 raise ValueError
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # OverflowError: int(inf)
             self.fail(rule_, logical_id, path, f"must be an integer from {low} to {high}")
             return low if default is None else default
         if not low <= number <= high:

@@ -167,9 +167,16 @@ def _matcher(ctx: Context, logical_id: str, value: Any, d: Defaults, http: bool)
         ctx.fail(MATCHER, logical_id, path, f"{matcher!r}: GWLB success codes must be 200-399")
         return d.matcher
     for part in matcher.split(","):
-        first, _, last = part.strip().partition("-")
-        if not (first.isdigit() and (not last or last.isdigit())) or not all(
-            low <= int(code) <= high for code in (first, last or first)
+        first, dash, last = part.strip().partition("-")
+        # A range needs both ends, low first ("200-299"); "200-" or "299-200" is a
+        # matcher the health checker could never satisfy as meant.
+        last = last if dash else first
+        if not (
+            first.isascii()
+            and last.isascii()
+            and first.isdigit()
+            and last.isdigit()
+            and low <= int(first) <= int(last) <= high
         ):
             ctx.fail(
                 MATCHER,

@@ -113,24 +113,27 @@ def _depends_on(ctx: Context, logical_id: str, value: Any) -> Iterator[str]:
 
 
 def _find_cycle(edges: dict[str, set[str]]) -> list[str]:
-    """The resources on one dependency cycle, in document order; [] when there is none."""
+    """The resources on one dependency cycle, in document order; [] when there is none.
+
+    Depth-first with an explicit stack: a DependsOn chain as long as the resource quota
+    must not run out of Python's own.
+    """
     state: dict[str, int] = {}  # 1: on the current path, 2: done
-    stack: list[str] = []
-
-    def visit(node: str) -> list[str]:
-        state[node] = 1
-        stack.append(node)
-        for target in sorted(edges.get(node, ())):
-            if state.get(target) == 1:
-                return stack[stack.index(target) :]
-            if target not in state and (found := visit(target)):
-                return found
-        stack.pop()
-        state[node] = 2
-        return []
-
-    for node in edges:
-        if node not in state and (found := visit(node)):
-            order = list(edges)
-            return sorted(found, key=order.index)
+    order = list(edges)
+    for root in edges:
+        if root in state:
+            continue
+        state[root] = 1
+        path, pending = [root], [iter(sorted(edges.get(root, ())))]
+        while pending:
+            target = next(pending[-1], None)
+            if target is None:
+                state[path.pop()] = 2
+                pending.pop()
+            elif state.get(target) == 1:
+                return sorted(path[path.index(target) :], key=order.index)
+            elif target not in state:
+                state[target] = 1
+                path.append(target)
+                pending.append(iter(sorted(edges.get(target, ()))))
     return []

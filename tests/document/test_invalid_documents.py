@@ -12,10 +12,22 @@ import pytest
 
 from labs.cfn import RULES, TemplateError, dump_json, dump_yaml, load_topology, validate
 from tests.document.helpers import DELETE as D
-from tests.document.helpers import edited
+from tests.document.helpers import edited, every_type_document
 
 # Rules a document can only break as text (tests below), not by editing parsed data.
-TEXT_ONLY_RULES = {"template.parse", "template.resources-mapping"}
+TEXT_ONLY_RULES = {
+    "template.parse",
+    "template.resources-mapping",
+    "template.size",
+    "template.value-count",
+}
+
+
+@pytest.fixture(autouse=True)
+def _run_limits(settings):
+    """The limits the messages below name, whatever the environment sets."""
+    settings.LAB_MAX_RPS = 200
+    settings.LAB_MAX_TARGETS = 50
 
 
 def case(rule_id: str, changes: list[tuple[str, Any]], expected: list[str]) -> Any:
@@ -69,6 +81,30 @@ RULE = "Resources.UsersRule.Properties"
 HTTPS = "Resources.HttpsListener.Properties"
 NLB = "Resources.NetworkLoadBalancer.Properties"
 CLB = "Resources.ClassicLoadBalancer.Properties"
+
+
+def nested(depth):
+    value = "bottom"
+    for _ in range(depth):
+        value = {"Deeper": value}
+    return value
+
+
+def many_vpcs(count):
+    return [
+        (
+            f"Resources.Extra{n}",
+            {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.1.0.0/16"}},
+        )
+        for n in range(count)
+    ]
+
+
+def ip_targets(count):
+    return [
+        {"Id": "10.0.1.10", "Port": 8000 + n, "AvailabilityZone": "us-east-1a"}
+        for n in range(count)
+    ]
 
 
 def tg_attrs(*pairs):
@@ -397,6 +433,22 @@ CASES = [
         ],
     ),
     case(
+        "app.behaviour/set-cookie not latin-1",
+        [("Resources.Web1.Metadata.Playground.App.SetCookie", "SESSION=세션")],
+        [
+            "Web1.Metadata.Playground.App.SetCookie: ValidationError: must be Latin-1 text "
+            "without control characters (it is sent as an HTTP header)",
+        ],
+    ),
+    case(
+        "app.behaviour/set-cookie line break",
+        [("Resources.Web1.Metadata.Playground.App.SetCookie", "a=b\r\nX-Injected: 1")],
+        [
+            "Web1.Metadata.Playground.App.SetCookie: ValidationError: must be Latin-1 text "
+            "without control characters (it is sent as an HTTP header)",
+        ],
+    ),
+    case(
         "lambda.built-in-handler",
         [("Resources.HelloFunction.Metadata.Playground.Handler", "mine")],
         [
@@ -571,6 +623,22 @@ CASES = [
         [
             "ApplianceTargets.Properties.Matcher.HttpCode: ValidationError: '200': GWLB "
             "success codes must be 200-399",
+        ],
+    ),
+    case(
+        "health-check.matcher/open range",
+        [(f"{TG}.Matcher", {"HttpCode": "200-"})],
+        [
+            "WebTargets.Properties.Matcher.HttpCode: ValidationError: '200-': ALB success "
+            "codes are values or ranges from 200 to 499, e.g. 200,202 or 200-299",
+        ],
+    ),
+    case(
+        "health-check.matcher/reversed range",
+        [(f"{TG}.Matcher", {"HttpCode": "200,299-200"})],
+        [
+            "WebTargets.Properties.Matcher.HttpCode: ValidationError: '200,299-200': ALB "
+            "success codes are values or ranges from 200 to 499, e.g. 200,202 or 200-299",
         ],
     ),
     case(
@@ -1534,6 +1602,82 @@ CASES = [
         ],
     ),
     case(
+        "playground.traffic-rps-limit",
+        [("Metadata.Playground.Traffic.RequestsPerSecond", 10_000)],
+        [
+            "Template.Metadata.Playground.Traffic.RequestsPerSecond: ValidationError: 10000 "
+            "is more than this playground runs; at most 200 requests per second (LAB_MAX_RPS)",
+        ],
+    ),
+    case(
+        "run.targets",
+        [("Resources.IpTargets.Properties.Targets", ip_targets(51))],
+        [
+            "IpTargets.Properties.Targets: TooManyTargets: a run may start at most 50 "
+            "targets (LAB_MAX_TARGETS); this template registers more",
+        ],
+    ),
+    case(
+        "template.resource-count",
+        many_vpcs(501 - len(every_type_document()["Resources"])),
+        [
+            "Template.Resources: ValidationError: Number of resources, 501, is greater "
+            "than maximum allowed, 500",
+        ],
+    ),
+    case(
+        "template.depth",
+        [("Resources.Web1.Metadata.Playground.Notes", nested(30))],
+        [
+            "Web1.Metadata.Playground: ValidationError: is nested more than 32 levels deep",
+        ],
+    ),
+    case(
+        "template.metadata-mapping",
+        [("Metadata", ["Playground"])],
+        ["Template.Metadata: ValidationError: must be a mapping"],
+    ),
+    case(
+        "template.metadata-mapping/playground",
+        [("Metadata.Playground", "fast")],
+        ["Template.Metadata.Playground: ValidationError: must be a mapping"],
+    ),
+    case(
+        "property.required/action type",
+        [("Resources.HttpListener.Properties.DefaultActions.0.Type", D)],
+        ["HttpListener.Properties.DefaultActions[0].Type: ValidationError: is required"],
+    ),
+    case(
+        "property.required/rule action type",
+        [("Resources.MaintenanceRule.Properties.Actions.0.Type", D)],
+        ["MaintenanceRule.Properties.Actions[0].Type: ValidationError: is required"],
+    ),
+    case(
+        "condition.field/a list",
+        [(f"{RULE}.Conditions.0.Field", ["path-pattern"])],
+        [
+            "UsersRule.Properties.Conditions[0].Field: ValidationError: ['path-pattern'] is "
+            "not one of host-header, path-pattern, http-header, http-request-method, "
+            "query-string, source-ip",
+        ],
+    ),
+    case(
+        "condition.value-format/query key a number",
+        [("Resources.HelloRule.Properties.Conditions.0.QueryStringConfig.Values.0.Key", 7)],
+        [
+            "HelloRule.Properties.Conditions[0].QueryStringConfig.Values[0].Key: "
+            "ValidationError: 7 must be a string",
+        ],
+    ),
+    case(
+        "value.shape/policy names",
+        [(f"{CLB}.Listeners.0.PolicyNames", 7)],
+        [
+            "ClassicLoadBalancer.Properties.Listeners[0].PolicyNames: ValidationError: must "
+            "be a list"
+        ],
+    ),
+    case(
         "playground.traffic",
         [("Metadata.Playground.Traffic.Paths", ["users"])],
         [
@@ -1589,3 +1733,167 @@ def test_text_that_is_not_a_template_yields_one_problem(text, expected):
         load_topology(text)
 
     assert [str(problem) for problem in caught.value.problems] == [expected]
+
+
+# A "billion laughs": nine aliases of nine aliases..., 9**8 values from a few hundred bytes.
+ALIAS_BOMB = (
+    "Resources:\n"
+    "  Vpc:\n"
+    "    Type: AWS::EC2::VPC\n"
+    "    Metadata:\n"
+    "      a: &a [x, x, x, x, x, x, x, x, x]\n"
+    + "".join(
+        f"      {b}: &{b} [{', '.join([f'*{a}'] * 9)}]\n"
+        for a, b in zip("abcdefg", "bcdefgh", strict=True)
+    )
+    + "    Properties: {CidrBlock: 10.0.0.0/16}\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            ALIAS_BOMB,
+            "Vpc.Metadata.h: ValidationError: the template holds more than 100000 values "
+            "(a YAML alias counts its values each time it is used)",
+            id="template.value-count/alias bomb",
+        ),
+        pytest.param(
+            json.dumps(
+                {"Resources": {"Vpc": {"Type": "AWS::EC2::VPC"}}, "Metadata": [0] * 100_001}
+            ),
+            "Template.Metadata: ValidationError: the template holds more than 100000 values "
+            "(a YAML alias counts its values each time it is used)",
+            id="template.value-count/long list",
+        ),
+        pytest.param(
+            "Description: " + "x" * 1_000_000 + "\nResources: {}\n",
+            "Template: ValidationError: the template is 1000028 bytes; CloudFormation takes "
+            "at most 1000000 bytes (1 MB)",
+            id="template.size",
+        ),
+        pytest.param(
+            "Resources:\n  Vpc:\n    Type: AWS::EC2::VPC\n    Properties:\n      Tags: "
+            + "[" * 900
+            + "]" * 900,
+            "Vpc.Properties.Tags: ValidationError: is nested more than 32 levels deep",
+            id="template.depth/yaml past python's stack",
+        ),
+        pytest.param(
+            "Resources:\n  Vpc:\n    Type: AWS::EC2::VPC\n    Properties:\n      Tags: "
+            + "[" * 5000
+            + "]" * 5000,
+            "Vpc.Properties.Tags: ValidationError: is nested more than 32 levels deep",
+            id="template.depth/yaml past libyaml's limit",
+        ),
+        pytest.param(
+            "Description: "
+            + "x" * 70_000
+            + "\nResources:\n  Vpc:\n    Properties:\n      Tags: "
+            + "[" * 5000
+            + "]" * 5000,
+            # Too big to parse twice for a better message: libyaml's own words.
+            "Template: ValidationError: not valid YAML or JSON: while increasing flow level "
+            'exceeded maximum nesting depth   in "<unicode string>", line 5, column 1009',
+            id="template.depth/large yaml past libyaml's limit",
+        ),
+        pytest.param(
+            '{"Resources": {"Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"Tags": '
+            + "[" * 5000
+            + "]" * 5000
+            + "}}}}",
+            "Template: ValidationError: is nested more than 32 levels deep",
+            id="template.depth/json past python's stack",
+        ),
+    ],
+)
+def test_a_hostile_text_is_refused_with_one_problem(text, expected):
+    with pytest.raises(TemplateError) as caught:
+        load_topology(text)
+
+    assert [str(problem) for problem in caught.value.problems] == [expected]
+
+
+@pytest.mark.parametrize("value", ["Infinity", "-Infinity", "NaN", "1e999"])
+def test_json_infinity_or_nan_in_an_integer_property_is_a_validation_error(value):
+    text = dump_json(edited([("Resources.HttpListener.Properties.Port", 12345)]))
+
+    with pytest.raises(TemplateError) as caught:
+        load_topology(text.replace('"Port": 12345', f'"Port": {value}'))
+
+    assert [str(problem) for problem in caught.value.problems] == [
+        "HttpListener.Properties.Port: ValidationError: must be an integer from 1 to 65535"
+    ]
+
+
+@pytest.mark.parametrize("value", [".inf", "-.inf", ".nan"])
+def test_yaml_infinity_or_nan_in_a_metadata_number_is_a_validation_error(value):
+    text = dump_yaml(edited([("Resources.Web1.Metadata.Playground.App.LatencyMs", 12345)]))
+
+    with pytest.raises(TemplateError) as caught:
+        load_topology(text.replace("LatencyMs: 12345", f"LatencyMs: {value}"))
+
+    assert [str(problem) for problem in caught.value.problems] == [
+        "Web1.Metadata.Playground.App.LatencyMs: ValidationError: must be an integer from 0 "
+        "to 600000"
+    ]
+
+
+def test_a_dependson_chain_as_long_as_the_quota_and_closed_into_a_cycle_is_reported():
+    # Each group depends on the next, the last on the first: the cycle search must walk
+    # all 500 without recursing once per resource.
+    document = {"Resources": {}}
+    for n in range(500):
+        document["Resources"][f"Sg{n}"] = {
+            "Type": "AWS::EC2::SecurityGroup",
+            "DependsOn": f"Sg{(n + 1) % 500}",
+            "Properties": {"GroupDescription": "chain"},
+        }
+
+    problems = [str(p) for p in validate(document)]
+
+    assert problems[0].startswith(
+        "Template.Resources: ValidationError: Circular dependency between resources: [Sg0, Sg1,"
+    )
+
+
+def test_a_1200_long_dependson_chain_is_refused_by_the_resource_quota():
+    document = every_type_document()
+    for n in range(1200):
+        document["Resources"][f"Sg{n}"] = {
+            "Type": "AWS::EC2::SecurityGroup",
+            "DependsOn": f"Sg{n + 1}" if n < 1199 else "Vpc",
+            "Properties": {"GroupDescription": "chain", "VpcId": {"Ref": "Vpc"}},
+        }
+
+    with pytest.raises(TemplateError) as caught:
+        load_topology(dump_yaml(document))
+
+    assert [str(problem) for problem in caught.value.problems] == [
+        "Template.Resources: ValidationError: Number of resources, 1232, is greater than "
+        "maximum allowed, 500"
+    ]
+
+
+@pytest.mark.parametrize("dump", [dump_yaml, dump_json], ids=["yaml", "json"])
+def test_nesting_exactly_as_deep_as_the_bound_is_accepted_and_one_more_is_not(dump):
+    where = "Resources.Web1.Metadata.Playground.Notes"  # its value sits 6 levels deep
+
+    load_topology(dump(edited([(where, nested(32 - 6))])))
+    with pytest.raises(TemplateError) as caught:
+        load_topology(dump(edited([(where, nested(32 - 5))])))
+
+    assert [str(p) for p in caught.value.problems] == [
+        "Web1.Metadata.Playground: ValidationError: is nested more than 32 levels deep"
+    ]
+
+
+@pytest.mark.parametrize("resources", [[], None, "Vpc", {"Vpc": ["AWS::EC2::VPC"]}])
+def test_a_parsed_document_without_a_resources_mapping_is_one_problem(resources):
+    expected = ["Template.Resources: ValidationError: a template needs a Resources mapping"]
+
+    with pytest.raises(TemplateError) as caught:
+        load_topology({"Resources": resources})
+
+    assert [str(problem) for problem in caught.value.problems] == expected
