@@ -45,7 +45,7 @@ $(STAMP): pyproject.toml | $(PY)
 lint: $(STAMP)
 	@$(PY) -m ruff check --quiet .
 	@$(PY) -m ruff format --check --quiet . || { echo "Run '$(PY) -m ruff format .'" >&2; exit 1; }
-	@out=$$($(PY) -m mypy labs/engine labs/runtime) || { echo "$$out"; exit 1; }
+	@out=$$($(PY) -m mypy labs playground) || { echo "$$out"; exit 1; }
 
 migrations-check: $(STAMP)
 	@out=$$($(PY) manage.py makemigrations --check --dry-run 2>&1) || { \

@@ -8,7 +8,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import translation
@@ -18,6 +17,7 @@ from . import services
 from .frames import FrameError, parse_frame
 from .language import viewer_language
 from .models import LabRun
+from .orm import in_db_thread
 
 # How often an open run page checks that the run's worker still beats. With
 # LAB_STALE_SECONDS of 20 a dead worker shows as failed within 25 seconds.
@@ -41,7 +41,8 @@ class ViewerExtension(Protocol):
 viewer_extensions: list[Callable[[dict[str, Any], LabRun], Awaitable[ViewerExtension]]] = []
 
 
-class RunConsumer(AsyncJsonWebsocketConsumer):
+# channels ships no type information, so its base class is Any to mypy.
+class RunConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     """One browser tab watching one run (``/ws/runs/<pk>/``).
 
     Frames to the browser: ``{"events": [...]}`` (DESIGN.md's events, as the worker
@@ -100,28 +101,28 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
                 await self._reject(_("This message could not be handled."))
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if self.run is None:
+            return  # frames only arrive once connect() found the run and accepted
         for extension in self.extensions:
             if await extension.receive(content, self.send_json):
                 return
         if isinstance(content, dict) and content.get("action") == "control":
-            await self._control(content.get("command"))
+            await self._control(self.run, content.get("command"))
             return
         if not isinstance(content, dict) or content.get("action") != "stop":
             await self._reject(_('Unknown action. Use "stop" or "control".'))
             return
         try:
-            await database_sync_to_async(services.stop_run)(self.scope["user"], self.run)
+            await in_db_thread(services.stop_run)(self.scope["user"], self.run)
         except PermissionDenied as error:
             await self._reject(str(error))
 
-    async def _control(self, command: Any) -> None:
+    async def _control(self, run: LabRun, command: Any) -> None:
         """``{"action": "control", "command": {...}}``: change the running lab.
 
         Nothing comes back when it is sent: the worker's ``fault`` event says what happened.
         """
-        refusal = await _control_run(
-            self.scope["user"], self.run, command, viewer_language(self.scope)
-        )
+        refusal = await _control_run(self.scope["user"], run, command, viewer_language(self.scope))
         if refusal:
             await self._reject(refusal)
 
@@ -131,15 +132,15 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
     async def _watch_worker(self, run_id: int) -> None:
         while True:
             await asyncio.sleep(WATCHDOG_SECONDS)
-            await database_sync_to_async(services.fail_stale_runs)(run_id)
+            await in_db_thread(services.fail_stale_runs)(run_id)
 
 
-@database_sync_to_async
+@in_db_thread
 def _find_run(user: Any, pk: int) -> LabRun | None:
     return LabRun.objects.visible_to(user).filter(pk=pk).first()
 
 
-@database_sync_to_async
+@in_db_thread
 def _control_run(user: Any, run: LabRun, command: Any, language: str) -> str:
     """labs.services.control_run; why it refused, in the viewer's language, or ""."""
     with translation.override(language):
@@ -152,7 +153,7 @@ def _control_run(user: Any, run: LabRun, command: Any, language: str) -> str:
     return ""
 
 
-@database_sync_to_async
+@in_db_thread
 def _current_status(run: LabRun) -> dict[str, Any]:
     run.refresh_from_db()
     return services.status_event(run)

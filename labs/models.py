@@ -13,6 +13,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise as StrOrPromise
+
+if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
 
 
@@ -146,7 +149,7 @@ class TopologyRevision(models.Model):
         return str(CHANGE_SUMMARIES.get(self.change, self.change)) % {"subject": self.subject}
 
 
-CHANGE_SUMMARIES = {
+CHANGE_SUMMARIES: dict[str, StrOrPromise] = {
     TopologyRevision.Change.CREATE: _("Created"),
     TopologyRevision.Change.FORK: _("Forked from %(subject)s"),
     TopologyRevision.Change.IMPORT: _("Imported"),

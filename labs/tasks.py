@@ -17,12 +17,11 @@ import logging
 import threading
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, ParamSpec, TypeVar, cast
+from typing import Any
 
 import uvloop
 from celery import shared_task
 from celery.signals import worker_ready, worker_shutdown, worker_shutting_down
-from channels.db import database_sync_to_async
 from channels.layers import DEFAULT_CHANNEL_LAYER, channel_layers
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -35,6 +34,7 @@ from labs.runtime.shutdown import cancel_until_done
 
 from . import services
 from .models import LabRun
+from .orm import in_db_thread
 
 logger = logging.getLogger(__name__)
 
@@ -126,7 +126,7 @@ async def _run_lab(run: LabRun) -> None:
     control = RunControl(loop=asyncio.get_running_loop())
     try:
         channel = await layer.new_channel()
-        if not await _db(services.claim_run)(run, channel):
+        if not await in_db_thread(services.claim_run)(run, channel):
             return
         with _registered(run.pk, control):
             await _run_claimed(run, layer, channel, control)
@@ -144,26 +144,26 @@ async def _run_claimed(run: LabRun, layer: Any, channel: str, control: RunContro
     try:
         topology = cfn.load_topology(run.document)  # the run's own copy (LabRun.document)
         async with LabRuntime(topology, _options(run), _emitter(layer, run)) as lab:
-            await _db(services.set_state)(run, State.RUNNING, "", lab.now())
+            await in_db_thread(services.set_state)(run, State.RUNNING, "", lab.now())
             await _serve(lab, run, layer, channel, control, faults, topology)
             reason = control.reason or "time-limit"
             # The page hears that the worker got the stop before the tear-down is done.
-            await _db(services.set_state)(run, State.STOPPING, reason, lab.now())
+            await in_db_thread(services.set_state)(run, State.STOPPING, reason, lab.now())
         if lab.stuck:
             logger.error("lab run %s did not stop cleanly (see above)", run.pk)
         await _save_access_log(run, lab, topology)
         summary = {**lab.summary(), "faults": faults[-SUMMARY_FAULTS:]}
-        await _db(services.finish_run)(run, reason, summary, lab.now())
+        await in_db_thread(services.finish_run)(run, reason, summary, lab.now())
     except cfn.TemplateError as error:
         # Only a run saved before runs kept their template (migration 0004) gets here.
         logger.warning("lab run %s: template has problems: %s", run.pk, error)
-        await _db(services.set_state)(run, State.FAILED, "template-error", None)
+        await in_db_thread(services.set_state)(run, State.FAILED, "template-error", None)
     except Exception as error:
         logger.exception("lab run %s failed", run.pk)
         t = lab.now() if lab is not None else None
         if lab is not None:
             await _save_access_log(run, lab, topology)  # what was served is still worth having
-        await _db(services.set_state)(run, State.FAILED, _failure_reason(error), t)
+        await in_db_thread(services.set_state)(run, State.FAILED, _failure_reason(error), t)
 
 
 async def _serve(
@@ -309,7 +309,7 @@ def _refusal(
 
 async def _save_access_log(run: LabRun, lab: LabRuntime, topology: Any) -> None:
     try:
-        await _db(services.save_access_log)(run, lab.access_log(), topology)
+        await in_db_thread(services.save_access_log)(run, lab.access_log(), topology)
     except Exception:
         # The run's outcome matters more than its log: record it and carry on.
         logger.exception("lab run %s: could not save the access log", run.pk)
@@ -318,7 +318,7 @@ async def _save_access_log(run: LabRun, lab: LabRuntime, topology: Any) -> None:
 async def _beat(run: LabRun, control: RunControl) -> None:
     while not control.stop.is_set():
         try:
-            verdict = await _db(services.beat)(run)
+            verdict = await in_db_thread(services.beat)(run)
         except Exception:  # a busy database: the next beat tries again
             logger.warning("lab run %s: heartbeat failed", run.pk, exc_info=True)
             verdict = services.Beat.SERVE
@@ -338,15 +338,6 @@ def _failure_reason(error: Exception) -> str:
     if isinstance(error, OSError):
         return "sandbox-error"
     return "internal-error"
-
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def _db(function: Callable[P, R]) -> Callable[P, Awaitable[R]]:
-    """Django's ORM from the run's loop: in a thread, with stale connections closed."""
-    return cast(Callable[P, Awaitable[R]], database_sync_to_async(function))
 
 
 @contextlib.contextmanager

@@ -109,7 +109,7 @@ def run_control(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def run_access_log(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+def run_access_log(request: AuthenticatedRequest, pk: int) -> StreamingHttpResponse:
     """The run's ALB access log as a text file named as AWS names its log files."""
     run = _get_run_for_user(request, pk)
     log = get_object_or_404(RunAccessLog.objects.filter(run=run))
@@ -133,7 +133,7 @@ def _command_from(form: QueryDict) -> dict[str, Any]:
     }
     if "rps" in form:
         try:
-            command["rps"] = float(form["rps"])
+            command["rps"] = float(form.get("rps", ""))
         except ValueError:
             command["rps"] = form["rps"]  # control_run names the problem
     return command

@@ -19,14 +19,14 @@ Frames:
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, ParamSpec, TypeVar, cast
+from typing import Any
 
-from channels.db import database_sync_to_async
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
 from labs.language import viewer_language
 from labs.models import LabRun
+from labs.orm import in_db_thread
 
 from .models import LabQuestion
 from .services import lab
@@ -34,15 +34,6 @@ from .triggers import BY_CODE, Watch
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 ANSWER = "quiz.answer"
-
-
-_P = ParamSpec("_P")
-_R = TypeVar("_R")
-
-
-def _in_db_thread(function: Callable[_P, _R]) -> Callable[_P, Awaitable[_R]]:
-    """``database_sync_to_async`` with the type channels (shipping no stubs) leaves out."""
-    return cast(Callable[_P, Awaitable[_R]], database_sync_to_async(function))
 
 
 class LabQuiz:
@@ -58,7 +49,7 @@ class LabQuiz:
         user = scope["user"]
         quiz = cls(run, user, viewer_language(scope), enabled=run.owner_id == user.pk)
         if quiz.enabled:
-            fired, quiz.last_t = await database_sync_to_async(lab.state_for)(run, user)
+            fired, quiz.last_t = await in_db_thread(lab.state_for)(run, user)
             quiz.watch.fired |= fired
         return quiz
 
@@ -66,7 +57,7 @@ class LabQuiz:
         """After a reload, the question still waiting for an answer comes back."""
         if not self.enabled:
             return
-        asked = await database_sync_to_async(lab.pending_question)(self.run, self.user)
+        asked = await in_db_thread(lab.pending_question)(self.run, self.user)
         if asked is not None:
             await send({"events": [await self._event(asked)]})
 
@@ -82,9 +73,7 @@ class LabQuiz:
             return  # cheap check first: the database only hears about a likely push
         while self.watch.pending:
             trigger = self.watch.pending.pop(0)
-            asked = await database_sync_to_async(lab.push_question)(
-                self.run, self.user, trigger, now
-            )
+            asked = await in_db_thread(lab.push_question)(self.run, self.user, trigger, now)
             if asked is not None:
                 self.last_t = asked.t
                 await send({"events": [await self._event(asked)]})
@@ -95,7 +84,7 @@ class LabQuiz:
         if not isinstance(content, dict) or content.get("action") != ANSWER:
             return False
         try:
-            asked = await database_sync_to_async(lab.answer_question)(
+            asked = await in_db_thread(lab.answer_question)(
                 self.run, self.user, content.get("question"), content.get("choices")
             )
         except ValidationError as error:
@@ -104,12 +93,12 @@ class LabQuiz:
         await send({"quiz_result": await self._result(asked)})
         return True
 
-    @_in_db_thread
+    @in_db_thread
     def _event(self, asked: LabQuestion) -> dict[str, Any]:
         with translation.override(self.language):
             return quiz_event(asked)
 
-    @_in_db_thread
+    @in_db_thread
     def _result(self, asked: LabQuestion) -> dict[str, Any]:
         with translation.override(self.language):
             return result_frame(asked)
