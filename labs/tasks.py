@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ParamSpec, TypeVar, cast
@@ -22,6 +23,7 @@ from channels.layers import DEFAULT_CHANNEL_LAYER, channel_layers
 from django.conf import settings
 
 from labs import cfn
+from labs.engine.events import Fault
 from labs.runtime.orchestrator import ControlError, LabRuntime, RunOptions
 
 from . import services
@@ -194,7 +196,7 @@ async def _apply_control(
     """
     command, by = message.get("command") or {}, message.get("by") or ""
     try:
-        event = lab.control(command)
+        event = lab.control(command, by)
     except ControlError as error:
         event = _refusal(lab, command, by, error.code, error.message)
     except Exception:
@@ -202,7 +204,6 @@ async def _apply_control(
         logger.exception("lab run %s: control command %r failed", run.pk, command)
         event = _refusal(lab, command, by, "InternalError", "the change could not be applied")
     else:
-        event["by"] = by
         logger.info("lab run %s: %s by %s", run.pk, command.get("action"), by or "system")
         return event
     await layer.group_send(run.group_name, {"type": "run.events", "events": [event]})
@@ -212,15 +213,18 @@ async def _apply_control(
 def _refusal(
     lab: LabRuntime, command: dict[str, Any], by: str, code: str, message: str
 ) -> dict[str, Any]:
-    fields = ("action", "target_group", "target", "mode", "rps")
-    return {
-        "type": "fault",
-        "t": round(lab.now(), 3),
-        **{key: command[key] for key in fields if key in command},
-        "by": by,
-        "error": code,
-        "message": message,
-    }
+    fields = ("target_group", "target", "mode")
+    rps = command.get("rps")
+    return Fault(
+        t=round(lab.now(), 3),
+        emitted=time.time(),
+        action=str(command["action"]) if "action" in command else None,
+        **{key: str(command[key]) for key in fields if key in command},
+        rps=float(rps) if isinstance(rps, int | float) and not isinstance(rps, bool) else None,
+        by=by,
+        error=code,
+        message=message,
+    ).wire()
 
 
 async def _save_access_log(run: LabRun, lab: LabRuntime, topology: Any) -> None:

@@ -98,6 +98,11 @@ class Decision:
     group_pin: str | None = None  # a new AWSALBTG value to set
     lb_error: LbError | None = None
 
+    @property
+    def non_sticky(self) -> bool:
+        """The group is sticky but its cookie pinned nothing: ``NonStickyRequestCount``."""
+        return self.sticky is not None and self.sticky.outcome != HONOURED
+
 
 def groups_in_use(load_balancers: Iterable[LoadBalancer]) -> frozenset[str]:
     """Target groups some listener rule (or default action) forwards to (§3.3 ``unused``)."""

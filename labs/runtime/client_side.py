@@ -44,7 +44,7 @@ class ClientConnection(asyncio.Protocol):
         self._client_ip = ""
         self._client_port = 0
         self._xff_self = ""
-        self._tls: tuple[str, str, str | None] | None = None  # cipher, protocol, SNI
+        self._tls: tuple[str, str, str | None, str] | None = None  # cipher, protocol, SNI, cert
         self._url = b""
         self._headers: list[tuple[bytes, bytes]] = []
         self._body: list[bytes] = []
@@ -74,10 +74,12 @@ class ClientConnection(asyncio.Protocol):
         certificates = self.node.certificates
         if ssl_object is not None and certificates is not None:
             cipher = ssl_object.cipher()
+            sni = certificates.server_name(ssl_object)
             self._tls = (
                 cipher[0] if cipher else "-",
                 ssl_object.version() or "-",
-                certificates.server_name(ssl_object),
+                sni,
+                certificates.chosen(sni)[0],
             )
 
     def connection_lost(self, exc: Exception | None) -> None:

@@ -12,11 +12,13 @@ for the group's ``deregistration_delay.timeout_seconds`` on the lab clock, then
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from typing import Any
 
 from labs.engine import health
 from labs.engine.attributes import deregistration_delay
+from labs.engine.events import Fault
 from labs.engine.spec import TargetGroup
 
 from .clock import LabClock
@@ -24,7 +26,7 @@ from .health_checker import TargetChecker
 from .targets import FAULT_MODES, TargetServer
 from .traffic import Rate
 
-Event = dict[str, Any]
+Fields = dict[str, Any]  # a handler's part of its ``fault`` event
 MakeChecker = Callable[[TargetGroup, str], TargetChecker]
 
 
@@ -48,7 +50,7 @@ class Controller:
         max_rps: float,
         make_checker: MakeChecker,
         spawn: Callable[[Any], asyncio.Task[Any]],
-        report: Callable[[Event], None],
+        report: Callable[[Fault], None],
     ) -> None:
         self._clock = clock
         self._groups = groups
@@ -66,7 +68,8 @@ class Controller:
         """Remember the checking task of a target, to end it on deregistration."""
         self._running[key] = task
 
-    def apply(self, command: dict[str, Any]) -> Event:
+    def apply(self, command: dict[str, Any], by: str | None = None) -> Fault:
+        """Apply ``command`` (asked for by ``by``); report and return its ``fault`` event."""
         action = command.get("action") if isinstance(command, dict) else None
         handler = {
             "deregister": self._deregister,
@@ -78,8 +81,14 @@ class Controller:
             raise ControlError(
                 "ValidationError", "action must be deregister, register, fault or traffic"
             )
-        event = handler(command)
-        event = {"type": "fault", "t": round(self._clock.now(), 3), "action": action, **event}
+        fields = handler(command)
+        event = Fault(
+            t=round(self._clock.now(), 3),
+            emitted=time.time(),
+            action=str(action),
+            by=by,
+            **fields,
+        )
         self._report(event)
         return event
 
@@ -95,7 +104,7 @@ class Controller:
             raise ControlError("InvalidTarget", f"{target} is not a target of {group.name}")
         return group, target
 
-    def _deregister(self, command: dict[str, Any]) -> Event:
+    def _deregister(self, command: dict[str, Any]) -> Fields:
         group, target = self._group_target(command)
         registered = self._addresses[group.name]
         if target not in registered:
@@ -114,7 +123,7 @@ class Controller:
         await self._clock.sleep(delay)
         checker.apply(health.DelayExpired(at=self._clock.now()))
 
-    def _register(self, command: dict[str, Any]) -> Event:
+    def _register(self, command: dict[str, Any]) -> Fields:
         group, target = self._group_target(command)
         registered = self._addresses[group.name]
         if target in registered:
@@ -131,7 +140,7 @@ class Controller:
         self._running[group.name, target] = self._spawn(checker.run())
         return {"target_group": group.name, "target": target}
 
-    def _fault(self, command: dict[str, Any]) -> Event:
+    def _fault(self, command: dict[str, Any]) -> Fields:
         mode = command.get("mode")
         if mode not in FAULT_MODES:
             raise ControlError("ValidationError", f"mode must be one of {', '.join(FAULT_MODES)}")
@@ -141,7 +150,7 @@ class Controller:
         server.fault(str(mode))
         return {"target": server.target.address, "instance": server.target.id, "mode": mode}
 
-    def _traffic(self, command: dict[str, Any]) -> Event:
+    def _traffic(self, command: dict[str, Any]) -> Fields:
         rps = command.get("rps")
         if (
             not isinstance(rps, int | float)

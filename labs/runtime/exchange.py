@@ -113,7 +113,8 @@ class Exchange:
         self.redirect_url: str | None = None
         self.abandoned = False  # the client left before the answer (460)
         self.upgrade: bytes | None = None  # the Upgrade header of an upgrade request
-        self.tls: tuple[str, str, str | None] | None = None  # cipher, protocol, SNI name
+        # cipher, protocol, SNI name, the chosen certificate's domain (its ARN's key)
+        self.tls: tuple[str, str, str | None, str] | None = None
         self.t_dispatched = -1.0
         self.t_target_done = -1.0
         self.t_responded = -1.0

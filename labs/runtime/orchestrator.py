@@ -19,12 +19,13 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from types import TracebackType
 from typing import Any
 
-from labs.engine import attributes, routing, security
+from labs.engine import attributes, events, routing, security
 from labs.engine.accesslog import load_balancer_id
 from labs.engine.balancing import (
     Algorithm,
@@ -32,7 +33,9 @@ from labs.engine.balancing import (
     RoundRobin,
     WeightedRandom,
 )
-from labs.engine.health import GroupUnused
+from labs.engine.health import ChecksDisabled, GroupUnused, TargetHealth
+from labs.engine.health import describe as describe_health
+from labs.engine.health import step as step_health
 from labs.engine.spec import Listener, Target, TargetGroup, Topology
 
 from .clock import LabClock
@@ -211,53 +214,54 @@ class LabRuntime:
             self._health_changed,
         )
 
-    def _health_changed(self, event: Event) -> None:
+    def _health_changed(self, event: events.Health) -> None:
         """Report a health event; start or end a target's slow start on the way (§2.5)."""
         self._sink.add(event)
-        group, target = event["target_group"], event["target"]
+        group, target = event.target_group, event.target
         ramping = self._ctx.slow_start.get(group)
         if ramping is None:
             return
-        if event["state"] != "healthy":
+        if event.state != "healthy":
             ramping.pop(target, None)
-        elif event["previous"] in ("initial", "unhealthy") and self._first_checks.is_set():
+        elif event.previous in ("initial", "unhealthy") and self._first_checks.is_set():
             # Targets registered together on an empty group (the run's start) never ramp;
             # a later one does, if some healthy target outside slow start carries traffic.
             states = self._ctx.health[group]
             if any(s == "healthy" and t != target and t not in ramping for t, s in states.items()):
-                ramping[target] = event["t"]
+                ramping[target] = event.t
 
-    def control(self, command: dict[str, Any]) -> Event:
-        """Apply a learner's command to the running lab (see ``control.py``).
+    def control(self, command: dict[str, Any], by: str | None = None) -> Event:
+        """Apply ``by``'s command to the running lab (see ``control.py``).
 
-        Returns the ``fault`` event it also emits. Raises ``ControlError``.
+        Returns the ``fault`` event it also emits, as a wire object. Raises ``ControlError``.
         """
         if self._controller is None:
             raise ControlError("ValidationError", "the run has not started")
-        return self._controller.apply(command)
+        return self._controller.apply(command, by).wire()
 
     def access_log(self) -> list[str]:
         """Every request's access-log line so far, oldest first (bounded)."""
         return list(self._sink.access_log)
 
     def _unchecked(self, group: TargetGroup, states: dict[str, str]) -> None:
-        """Health checks off (a Lambda group's default): AWS shows ``unavailable``."""
+        """Health checks off (a Lambda group's default): the engine says ``unavailable``."""
+        shown, _ = step_health(TargetHealth(), ChecksDisabled(at=0.0), group.health_check)
         for target in group.targets:
-            states[target.address] = "unavailable"
+            states[target.address] = shown.state
             self._sink.add(
-                {
-                    "type": "health",
-                    "t": 0.0,
-                    "target_group": group.name,
-                    "target": target.address if target.ip else target.id,
-                    "instance": target.id,
-                    "az": target.az,
-                    "state": "unavailable",
-                    "previous": None,
-                    "reason": "Target.HealthCheckDisabled",
-                    "description": "Health checks disabled",
-                    "check": None,
-                }
+                events.Health(
+                    t=0.0,
+                    emitted=time.time(),
+                    target_group=group.name,
+                    target=target.address if target.ip else target.id,
+                    instance=target.id,
+                    az=target.az,
+                    state=shown.state,
+                    previous=None,
+                    reason=shown.reason,
+                    description=describe_health(shown),
+                    check=None,
+                )
             )
 
     def _algorithm(self, group: TargetGroup, outstanding: dict[str, int]) -> Algorithm:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import logging
+import time
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -28,6 +29,7 @@ from labs import cfn
 from labs import messages as codes
 from labs.engine import spec
 from labs.engine.accesslog import ACCOUNT, REGION, load_balancer_id
+from labs.engine.events import RunStatus
 from labs.models import LabRun, RunAccessLog, Topology
 
 logger = logging.getLogger(__name__)
@@ -275,16 +277,16 @@ def fail_stale_runs(run_id: int | None = None) -> int:
 
 def status_event(run: LabRun, t: float | None = None) -> dict[str, Any]:
     """A ``run.status`` event (DESIGN.md, "Events") for the run as it is now."""
-    event = {
-        "type": "run.status",
-        "t": run.lab_seconds() if t is None else t,
-        "state": run.state,
-        "reason": run.reason,
-    }
-    if run.state in LabRun.FINAL_STATES:
+    return RunStatus(
+        t=run.lab_seconds() if t is None else t,
+        emitted=time.time(),
+        state=run.state,
+        reason=run.reason,
         # The run page offers the access log's download once the run is over.
-        event["access_log"] = RunAccessLog.objects.filter(run_id=run.pk).exists()
-    return event
+        access_log=RunAccessLog.objects.filter(run_id=run.pk).exists()
+        if run.state in LabRun.FINAL_STATES
+        else None,
+    ).wire()
 
 
 def publish(run_id: int, events: list[dict[str, Any]]) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ import uvloop
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from labs.cfn import TemplateError, load_topology
+from labs.engine.events import RunStatus
 from labs.runtime.orchestrator import Event, LabRuntime, RunOptions, ScriptedRequest
 
 _REQUEST_FIELDS = {"url", "method", "headers", "body", "client_ip", "client", "lb", "wait"}
@@ -127,26 +129,19 @@ async def _run(topology: Any, options: RunOptions, printer: Any) -> None:
         for event in batch:
             printer(event)
 
-    printer({"type": "run.status", "t": 0.0, "state": "starting", "reason": None})
+    def status(t: float, state: str, reason: str | None = None, **more: Any) -> None:
+        printer(
+            RunStatus(t=round(t, 3), emitted=time.time(), state=state, reason=reason, **more).wire()
+        )
+
+    status(0.0, "starting")
     stop = asyncio.Event()
     async with LabRuntime(topology, options, emit, sample_requests=False) as lab:
-        printer(
-            {"type": "run.status", "t": round(lab.now(), 3), "state": "running", "reason": None}
-        )
+        status(lab.now(), "running")
         await lab.run(stop)
         reason = "requests-answered" if options.requests is not None else "time-limit"
-        printer(
-            {"type": "run.status", "t": round(lab.now(), 3), "state": "stopping", "reason": reason}
-        )
-    printer(
-        {
-            "type": "run.status",
-            "t": round(lab.now(), 3),
-            "state": "finished",
-            "reason": reason,
-            "summary": lab.summary(),
-        }
-    )
+        status(lab.now(), "stopping", reason)
+    status(lab.now(), "finished", reason, summary=lab.summary())
 
 
 class _JsonPrinter:
