@@ -26,7 +26,14 @@ from labs.engine.accesslog import target_group_arn
 from labs.engine.actions import Redirect
 from labs.engine.attributes import Stickiness, load_balancer_settings
 from labs.engine.balancing import Algorithm, RoundRobin
-from labs.engine.routing import LAMBDA, Decision, GroupStates, decide, needs_cookies
+from labs.engine.routing import (
+    LAMBDA,
+    NOT_ROUTED,
+    Decision,
+    GroupStates,
+    decide,
+    needs_cookies,
+)
 from labs.engine.rules import NO_COOKIES, RequestFacts, Router
 from labs.engine.spec import Action, Listener, LoadBalancer, Node, TargetGroup
 
@@ -176,11 +183,13 @@ class AlbNode:
             headers=headers,
             source_ip=ex.client_ip,
             cookies=self._cookies(ex) if self._needs_cookies else NO_COOKIES,
+            version=ex.version,
+            upgrade=ex.upgrade is not None,
         )
         decision = decide(facts, self._router, self._state, self.ctx.clock.now(), self.ctx.rng)
         ex.decision = decision
         ex.rule = decision.rule
-        ex.action = decision.action.type
+        ex.action = None if decision.rule == NOT_ROUTED else decision.action.type
         ex.target_group = decision.target_group
         ex.group_reason = decision.group_why
         if decision.group_pin is not None:

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, cast
 
 import httptools
 
+from labs.engine import errors
+
 from .exchange import Exchange
 from .limits import CONNECT_TIMEOUT, RESPONSE_HEADERS_LIMIT, Refused
 
@@ -148,7 +150,7 @@ class UpstreamConnection(asyncio.Protocol):
     def on_header(self, name: bytes, value: bytes) -> None:
         self._header_bytes += len(name) + len(value)
         if self._header_bytes > RESPONSE_HEADERS_LIMIT:
-            raise Refused(502)  # response headers over 32 K (spec §4.3)
+            raise Refused(errors.TARGET_RESPONSE_TOO_LARGE)  # over 32 K (spec §4.3)
         self._headers.append((name, value))
 
     def on_body(self, body: bytes) -> None:
