@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, cast
 import httptools
 
 from labs.engine.errors import (
+    CLIENT_CLOSED,
     HEADERS_TOO_LARGE,
     MALFORMED_REQUEST,
     REQUEST_TIMEOUT,
@@ -81,6 +82,11 @@ class ClientConnection(asyncio.Protocol):
         self._xff_self = (
             f"{client}:{port}" if self.node.settings.xff_client_port else self._client_ip
         )
+        if self.node.drops(self._client_ip):
+            # Dropped as AWS drops the SYN: never answered, never logged; the reaper
+            # closes it at the idle timeout and the client's own timeout fires first.
+            self._refused = True
+            return
         ssl_object = transport.get_extra_info("ssl_object")
         certificates = self.node.certificates
         if ssl_object is not None and certificates is not None:
@@ -102,12 +108,14 @@ class ClientConnection(asyncio.Protocol):
         for task in self._tasks:
             task.cancel()
         for ex in ([self._active] if self._active else []) + list(self._queue):
-            # 460: the client left before its answer; logged, never seen (spec §4.3).
+            # 460: the client left before its answer; logged at once, never seen (spec
+            # §4.3). ``abandoned`` tells the target's side to leave the record alone.
             ex.abandoned = True
-            ex.elb_status = 460
-            ex.error_reason = "ClientClosedConnection"
+            ex.elb_status = CLIENT_CLOSED.status
+            ex.error_reason = CLIENT_CLOSED.cause
             ex.t_responded = perf_counter()
             self.node.ctx.record(ex)
+        self._active = None
         self._queue.clear()
 
     def hold(self, task: asyncio.Task[None]) -> None:

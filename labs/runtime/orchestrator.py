@@ -36,7 +36,7 @@ from labs.engine.balancing import (
 from labs.engine.health import ChecksDisabled, GroupUnused, TargetHealth
 from labs.engine.health import describe as describe_health
 from labs.engine.health import step as step_health
-from labs.engine.spec import Listener, Target, TargetGroup, Topology
+from labs.engine.spec import Listener, LoadBalancer, Target, TargetGroup, Topology
 
 from .clock import LabClock
 from .control import ControlError, Controller
@@ -140,6 +140,8 @@ class LabRuntime:
                 g.name: attributes.slow_start(g.attributes) for g in topology.target_groups
             },
         )
+        ctx.target_admits = self._target_admits
+        ctx.client_dropped = self._client_dropped
         self._first_checks = asyncio.Event()
         self._ctx = ctx
         await self._start_targets()
@@ -218,6 +220,9 @@ class LabRuntime:
         """Report a health event; start or end a target's slow start on the way (§2.5)."""
         self._sink.add(event)
         group, target = event.target_group, event.target
+        if event.state == "unused" and event.previous == "draining":
+            for node in self._nodes:  # the delay is over: requests still in flight get 502
+                node.drained(target)
         ramping = self._ctx.slow_start.get(group)
         if ramping is None:
             return
@@ -312,6 +317,24 @@ class LabRuntime:
             )
 
         return admits
+
+    def _target_admits(self, target: str, source_ip: str) -> bool:
+        server = self._servers.get(target)
+        return server is None or server.admits(source_ip)
+
+    def _client_dropped(self, lb: LoadBalancer, port: int, source_ip: str) -> str | None:
+        topology = self.topology
+        return security.client_dropped(
+            lb,
+            [topology.security_group(name) for name in lb.security_groups],
+            vpc_cidr=topology.vpc_cidr,
+            source_ip=source_ip,
+            port=port,
+            # A client inside the VPC (an instance's address) is in its security groups.
+            source_groups=next(
+                (i.security_groups for i in topology.instances if i.ip == source_ip), ()
+            ),
+        )
 
     def _checking_node(self, target: Target) -> str:
         # Every node checks every target on AWS; we let the target's own zone's node do

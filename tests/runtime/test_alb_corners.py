@@ -2,6 +2,8 @@
 their request event and access-log line; TRACE, protocol versions, custom methods."""
 
 import asyncio
+import socket
+import struct
 
 import pytest
 
@@ -186,3 +188,119 @@ async def test_a_websocket_upgrade_to_a_lambda_target_gets_400():
     assert lab.answers[0].status == 400
     (event,) = of_type(events, "request")
     assert event["error_reason"] == "WebSocketToLambda"
+
+
+def _slow(ms):
+    def edit(document):
+        for name in ("Web1", "Web2", "Web3"):
+            document["Resources"][name]["Metadata"] = {"Playground": {"App": {"LatencyMs": ms}}}
+
+    return edit
+
+
+async def test_a_client_that_resets_mid_request_is_logged_460_at_once_and_never_rewritten():
+    async with Node(_slow(20_000)) as node:
+        _, writer = await node.connect()
+        writer.write(b"GET / HTTP/1.1\r\nHost: a.example.com\r\n\r\n")
+        await writer.drain()
+        writer.get_extra_info("socket").setsockopt(
+            socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+        )
+        writer.transport.abort()
+        # Well before the target's 20 s answer: the reset is noticed as it happens.
+        await node.wait_for(lambda e: e["type"] == "request", within=5)
+    (event,) = of_type(node.events, "request")
+    assert (event["elb_status_code"], event["error_reason"]) == (460, "ClientClosedConnection")
+    assert event["target_status_code"] is None
+    assert node.runtime.access_log() == [event["log"]]  # the record was not changed later
+
+
+async def test_in_flight_requests_get_502_when_the_deregistration_delay_expires():
+    def slow_and_short_delay(document):
+        _slow(60_000)(document)
+        document["Resources"]["WebTargets"]["Properties"]["TargetGroupAttributes"] = [
+            {"Key": "deregistration_delay.timeout_seconds", "Value": "2"}
+        ]
+
+    async with Node(slow_and_short_delay, clock_speed=10) as node:
+        reader, writer = await node.connect()
+        writer.write(b"GET / HTTP/1.1\r\nHost: a.example.com\r\n\r\n")
+        await writer.drain()
+        await node.wait_for(lambda e: e["type"] == "health")  # checks are under way
+        target = await _in_flight_target(node)
+        node.runtime.control(
+            {"action": "deregister", "target_group": "WebTargets", "target": target}
+        )
+        async with asyncio.timeout(10):
+            answer = await reader.read(65536)
+        writer.close()
+        await node.wait_for(lambda e: e["type"] == "request")
+    assert _status(answer) == 502
+    (event,) = of_type(node.events, "request")
+    assert (event["target"], event["error_reason"]) == (target, "DeregistrationDelayExpired")
+
+
+async def _in_flight_target(node) -> str:
+    """The target of the one request the node's targets are working on."""
+    async with asyncio.timeout(5):
+        while True:
+            busy = [t for t, n in node.runtime._ctx.outstanding.items() if n > 0]
+            if busy:
+                return busy[0]
+            await asyncio.sleep(0)  # a yield, not a sleep: the request is on its way
+
+
+def _closed_target_group(document):
+    document["Resources"]["WebSecurityGroup"]["Properties"]["SecurityGroupIngress"] = [
+        {"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "CidrIp": "192.0.2.0/24"}
+    ]
+
+
+async def test_a_target_security_group_that_drops_the_lb_gives_504_after_the_connect_timeout():
+    # Health checks time out too, so the group fails open: the request is still sent.
+    async with Node(_closed_target_group, clock_speed=30) as node:
+        started = node.runtime.now()
+        answer = await node.exchange(b"GET / HTTP/1.1\r\nHost: a.example.com\r\n\r\n")
+        took = node.runtime.now() - started
+        await node.wait_for(lambda e: e["type"] == "request")
+    assert _status(answer) == 504
+    assert of_type(node.events, "request")[0]["error_reason"] == "TargetConnectTimeout"
+    assert 10 <= took < 30  # AWS's 10 s connect timeout, not the 60 s idle timeout
+
+
+async def _silent(node, source_ip: str) -> bool:
+    """Whether the LB leaves a request from ``source_ip`` unanswered (dropped)."""
+    host, port = node.runtime.entries()[0].nodes[0]
+    local = node.runtime.sandbox.loopback(source_ip)
+    reader, writer = await asyncio.open_connection(host, port, local_addr=(local, 0))
+    writer.write(b"GET / HTTP/1.1\r\nHost: a.example.com\r\n\r\n")
+    try:
+        async with asyncio.timeout(1.0):
+            await reader.read(65536)
+    except TimeoutError:
+        return True
+    finally:
+        writer.close()
+    return False
+
+
+async def test_the_lb_security_group_drops_a_client_it_does_not_admit():
+    def only_documentation_net(document):
+        document["Resources"]["LoadBalancerSecurityGroup"]["Properties"]["SecurityGroupIngress"] = [
+            {"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "CidrIp": "198.51.100.0/24"}
+        ]
+
+    async with Node(only_documentation_net) as node:
+        assert await _silent(node, "203.0.113.9")
+        assert not await _silent(node, "198.51.100.7")
+    requests = of_type(node.events, "request")
+    assert [e["client_ip"] for e in requests] == ["198.51.100.7"]  # the dropped one: no log
+
+
+async def test_an_internal_alb_is_unreachable_from_outside_the_vpc():
+    def internal(document):
+        document["Resources"]["LoadBalancer"]["Properties"]["Scheme"] = "internal"
+
+    async with Node(internal) as node:
+        assert await _silent(node, "203.0.113.9")
+        assert not await _silent(node, "10.0.2.99")
