@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +30,7 @@ from django.db import close_old_connections
 
 from labs import cfn
 from labs.engine import spec
+from labs.engine.events import Fault
 from labs.runtime.orchestrator import ControlError, LabRuntime, RunOptions
 from labs.runtime.shutdown import cancel_until_done
 
@@ -274,7 +276,7 @@ async def _apply_control(
     command, by = message.get("command") or {}, message.get("by") or ""
     try:
         # The same check the page's request passed (anyone may send to the channel).
-        event = lab.control(services.checked_command(topology, command))
+        event = lab.control(services.checked_command(topology, command), by)
     except ValidationError as error:
         code = REFUSALS.get(str(error.code), "ValidationError")
         event = _refusal(lab, command, by, code, " ".join(error.messages))
@@ -285,7 +287,6 @@ async def _apply_control(
         logger.exception("lab run %s: control command %r failed", run.pk, command)
         event = _refusal(lab, command, by, "InternalError", "the change could not be applied")
     else:
-        event["by"] = by
         logger.info("lab run %s: %s by %s", run.pk, command.get("action"), by or "system")
         return event
     await layer.group_send(run.group_name, {"type": "run.events", "events": [event]})
@@ -295,16 +296,24 @@ async def _apply_control(
 def _refusal(
     lab: LabRuntime, command: dict[str, Any], by: str, code: str, message: str
 ) -> dict[str, Any]:
-    fields = ("action", "target_group", "target", "mode", "rps")
     command = command if isinstance(command, dict) else {}
-    return {
-        "type": "fault",
-        "t": round(lab.now(), 3),
-        **{key: command[key] for key in fields if key in command},
-        "by": by,
-        "error": code,
-        "message": message,
-    }
+
+    def text(key: str) -> str | None:
+        return str(command[key]) if key in command else None
+
+    rps = command.get("rps")
+    return Fault(
+        t=round(lab.now(), 3),
+        emitted=time.time(),
+        action=text("action"),
+        target_group=text("target_group"),
+        target=text("target"),
+        mode=text("mode"),
+        rps=float(rps) if isinstance(rps, int | float) and not isinstance(rps, bool) else None,
+        by=by,
+        error=code,
+        message=message,
+    ).wire()
 
 
 async def _save_access_log(run: LabRun, lab: LabRuntime, topology: Any) -> None:

@@ -29,6 +29,11 @@ def target_group_arn(name: str) -> str:
     return f"{arn}:targetgroup/{name}/{_resource_id(name)}"
 
 
+def certificate_arn(domain: str) -> str:
+    """The ACM ARN standing in for the run's certificate whose first name is ``domain``."""
+    return f"arn:aws:acm:{REGION}:{ACCOUNT}:certificate/{_resource_id('cert:' + domain)}"
+
+
 @lru_cache(maxsize=64)
 def _second(whole: int) -> str:
     return datetime.fromtimestamp(whole, UTC).strftime("%Y-%m-%dT%H:%M:%S")
@@ -67,6 +72,7 @@ class LogRecord:
     ssl_cipher: str | None = None
     ssl_protocol: str | None = None
     domain_name: str | None = None  # the SNI name the client asked for
+    chosen_cert_arn: str | None = None  # the certificate presented (HTTPS)
 
 
 def _quoted(value: str | None) -> str:
@@ -101,7 +107,7 @@ def format_line(r: LogRecord) -> str:
         target_group_arn(r.target_group) if r.target_group else "-",
         _quoted(r.trace_id),
         _quoted(r.domain_name),
-        _quoted(None),  # chosen_cert_arn
+        _quoted(r.chosen_cert_arn),
         rule,
         iso_time(r.request_time),
         _quoted(",".join(r.actions) or None),

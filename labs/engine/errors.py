@@ -22,6 +22,21 @@ TARGET_NOT_IN_SANDBOX = LbError(502, "TargetNotInSandbox")
 TARGET_CONNECT_TIMEOUT = LbError(504, "TargetConnectTimeout")
 TARGET_CONNECTION_ERROR = LbError(502, "TargetConnectionError")
 TARGET_CLOSED_CONNECTION = LbError(502, "TargetClosedConnection")
+TARGET_RESPONSE_TOO_LARGE = LbError(502, "TargetResponseTooLarge")
+DEREGISTRATION_DELAY_EXPIRED = LbError(502, "DeregistrationDelayExpired")
+# Refused before routing: the request line or headers break HTTP or a limit.
+MALFORMED_REQUEST = LbError(400, "MalformedRequest")
+HEADERS_TOO_LARGE = LbError(400, "HeadersTooLarge")
+REQUEST_TIMEOUT = LbError(408, "ClientRequestTimeout")
+URL_TOO_LONG = LbError(414, "UrlTooLong")
+UNSUPPORTED_TRANSFER_CODING = LbError(501, "UnsupportedTransferEncoding")
+# Decided by ``routing.decide``.
+METHOD_NOT_ALLOWED = LbError(405, "MethodNotAllowed")
+WEBSOCKET_TO_LAMBDA = LbError(400, "WebSocketToLambda")
+PROTOCOL_VERSION_MISMATCH = LbError(464, "ProtocolVersionMismatch")
+TOO_MANY_FORWARDED_FOR = LbError(463, "TooManyForwardedForAddresses")
+# Logged, never seen: the client went away before its answer.
+CLIENT_CLOSED = LbError(460, "ClientClosedConnection")
 
 WHY = {
     "NoRegisteredTargets": "the target group has no registered targets",
@@ -33,8 +48,19 @@ WHY = {
     "TargetConnectionError": "the target refused or reset the connection",
     "TargetClosedConnection": "the target closed the connection with the request outstanding",
     "TargetTimeout": "the target was silent for the idle timeout",
-    "TargetResponseMalformed": "the target's response was not valid HTTP",
+    "TargetMalformedResponse": "the target's response was not valid HTTP",
+    "TargetResponseTooLarge": "the target's response headers were over 32 KB",
     "TooManyForwardedForAddresses": "X-Forwarded-For listed more than 30 addresses",
+    "DeregistrationDelayExpired": "the target's deregistration delay ended mid-request",
+    "MalformedRequest": "the request is not valid HTTP/1.1",
+    "HeadersTooLarge": "a header is over 16 KB, or all headers are over 64 KB",
+    "ClientRequestTimeout": "the client started a request and sent nothing for the idle timeout",
+    "UrlTooLong": "the request line is over 16 KB",
+    "UnsupportedTransferEncoding": "Transfer-Encoding is neither chunked nor identity",
+    "MethodNotAllowed": "the ALB never forwards TRACE",
+    "WebSocketToLambda": "a Lambda target cannot take a WebSocket upgrade",
+    "ProtocolVersionMismatch": "an HTTP/1.1 request cannot go to an HTTP2 or GRPC target group",
+    "ClientClosedConnection": "the client closed the connection before the answer",
 }
 
 

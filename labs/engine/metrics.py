@@ -3,15 +3,24 @@
 The runtime records each finished request; once a second it closes the window and
 publishes the sums under CloudWatch's metric names, per load balancer and per target
 group. ``RequestCount`` counts only requests for which a target was chosen, as AWS does.
+A redirect or fixed response counts when the LB carried it out (``HTTP_Redirect_Count``,
+``HTTP_Fixed_Response_Count``); a request to a sticky group whose cookie pinned nothing
+counts in ``NonStickyRequestCount``; a request that failed open (no healthy target) in
+the group's ``UnhealthyRoutingRequestCount``.
 """
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+
+from .events import Metrics
 
 
 def _status_class(status: int) -> str:
     return f"{status // 100}XX"
+
+
+_ACTION_COUNTS = {"redirect": "HTTP_Redirect_Count", "fixed-response": "HTTP_Fixed_Response_Count"}
+_FAILED_ACTION = {"RedirectUrlLimitExceeded": "HTTP_Redirect_Url_Limit_Exceeded_Count"}
 
 
 @dataclass(slots=True)
@@ -29,9 +38,22 @@ class MetricsWindow:
         elb_status: int,
         target_status: int | None,
         target_seconds: float | None,
+        action: str | None = None,
+        error: str | None = None,
+        non_sticky: bool = False,
+        fail_open: bool = False,
     ) -> None:
         if target is not None:
             self.lb[lb, "RequestCount"] += 1
+        if action in _ACTION_COUNTS:
+            # Only an action the LB carried out counts; an overlong redirect has its own.
+            name = _ACTION_COUNTS[action] if error is None else _FAILED_ACTION.get(error)
+            if name is not None:
+                self.lb[lb, name] += 1
+        if non_sticky:
+            self.lb[lb, "NonStickyRequestCount"] += 1
+        if fail_open and target_group is not None:
+            self.tg[target_group, "UnhealthyRoutingRequestCount"] += 1
         if (target_status is None or target_status != elb_status) and elb_status >= 300:
             # The LB produced this status itself (no target answer, or it overrode one);
             # CloudWatch has ELB counts for 3XX, 4XX and 5XX only.
@@ -45,8 +67,11 @@ class MetricsWindow:
         if target_group is not None and target_seconds is not None:
             self.response_times[target_group].append(target_seconds)
 
-    def close(self, t: float, healthy: dict[str, tuple[int, int]]) -> dict[str, Any]:
-        """The ``metrics`` event for this window; ``healthy`` maps TG → (healthy, unhealthy)."""
+    def close(self, t: float, healthy: dict[str, tuple[int, int]], *, emitted: float) -> Metrics:
+        """The ``metrics`` event for this window; ``healthy`` maps TG → (healthy, unhealthy).
+
+        ``t`` is lab-clock seconds, ``emitted`` the worker's wall clock (epoch seconds).
+        """
         load_balancers: dict[str, dict[str, float]] = defaultdict(dict)
         for (lb, name), value in self.lb.items():
             load_balancers[lb][name] = value
@@ -58,9 +83,9 @@ class MetricsWindow:
             groups.setdefault(group, {})[name] = value
         for group, times in self.response_times.items():
             groups.setdefault(group, {})["TargetResponseTime"] = round(sum(times) / len(times), 6)
-        return {
-            "type": "metrics",
-            "t": round(t, 3),
-            "load_balancers": dict(load_balancers),
-            "target_groups": groups,
-        }
+        return Metrics(
+            t=round(t, 3),
+            emitted=emitted,
+            load_balancers=dict(load_balancers),
+            target_groups=groups,
+        )

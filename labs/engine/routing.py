@@ -29,6 +29,8 @@ from .spec import Action, LoadBalancer, TargetGroup
 
 LAMBDA = "lambda"
 WEIGHTED = "weighted"
+NOT_ROUTED = "-"  # the rule of a request refused before any rule was evaluated
+_NEEDS_HTTP2 = frozenset({"HTTP2", "GRPC"})  # ProtocolVersion an HTTP/1.x request cannot use
 # Why a stickiness cookie pinned nothing (§2.7: the algorithm picks, the cookie is rewritten).
 NO_COOKIE, INVALID, OTHER_GROUP, EXPIRED = "no_cookie", "invalid", "other_group", "expired"
 TARGET_GONE, TARGET_UNHEALTHY, HONOURED = "target_gone", "target_unhealthy", "honoured"
@@ -98,6 +100,11 @@ class Decision:
     group_pin: str | None = None  # a new AWSALBTG value to set
     lb_error: LbError | None = None
 
+    @property
+    def non_sticky(self) -> bool:
+        """The group is sticky but its cookie pinned nothing: ``NonStickyRequestCount``."""
+        return self.sticky is not None and self.sticky.outcome != HONOURED
+
 
 def groups_in_use(load_balancers: Iterable[LoadBalancer]) -> frozenset[str]:
     """Target groups some listener rule (or default action) forwards to (§3.3 ``unused``)."""
@@ -134,6 +141,15 @@ def decide(
         now: lab-clock seconds (stickiness expiry, slow start).
         rng: the run's randomness (weighted groups, slow start, weighted_random).
     """
+    if facts.method == "TRACE":  # refused before rules (§4.3): never forwarded
+        return Decision(
+            facts=facts,
+            router=router,
+            rule_index=-1,
+            rule=NOT_ROUTED,
+            action=router.matched(-1).actions[0],
+            lb_error=errors.METHOD_NOT_ALLOWED,
+        )
     index = router.match(facts)
     matched = router.matched(index)
     action = matched.actions[0]
@@ -186,10 +202,14 @@ def _forward(
             "group_why": f"sticky:{stickiness.TG_COOKIE}" if honoured else WEIGHTED,
         }
     spec = state.groups[group]
+    if spec.protocol_version in _NEEDS_HTTP2 and not facts.version.startswith("2"):
+        return {**found, "lb_error": errors.PROTOCOL_VERSION_MISMATCH}  # §2.2
     if spec.target_type == "lambda":
         function = spec.targets[0] if spec.targets else None
         if function is None or function.handler is None:
             return {**found, "lb_error": errors.NO_REGISTERED_TARGETS}
+        if facts.upgrade:
+            return {**found, "lb_error": errors.WEBSOCKET_TO_LAMBDA}  # §4.3
         return {**found, "target": function.id, "why": LAMBDA}
     policy = state.stickiness.get(group)
     if policy is not None:

@@ -31,6 +31,8 @@ class RequestFacts:
     source_ip: str  # the TCP peer of the connection to the load balancer
     # Parsed only when stickiness needs them.
     cookies: Mapping[str, str] = field(default_factory=lambda: NO_COOKIES)
+    version: str = "1.1"  # HTTP version of the request (the playground's clients: 1.x)
+    upgrade: bool = False  # a WebSocket (or other) upgrade request
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

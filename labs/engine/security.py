@@ -9,7 +9,9 @@ which is why a blocked health check shows up as ``Target.Timeout``, not as a ref
 import ipaddress
 from collections.abc import Iterable
 
-from .spec import IngressRule, SecurityGroup
+from .spec import IngressRule, LoadBalancer, SecurityGroup
+
+INTERNAL, SECURITY_GROUP = "internal", "security_group"  # why a client is dropped
 
 
 def _rule_allows(
@@ -48,3 +50,28 @@ def allows(
         for group in groups
         for rule in group.ingress
     )
+
+
+def client_dropped(
+    lb: LoadBalancer,
+    groups: Iterable[SecurityGroup],
+    *,
+    vpc_cidr: str,
+    source_ip: str,
+    port: int,
+    source_groups: Iterable[str] = (),
+) -> str | None:
+    """Why ``lb`` drops a client's connection, or None when it is admitted (§10).
+
+    An ``internal`` load balancer has only private addresses: nothing outside the VPC
+    reaches it. Either scheme then admits only what its own security groups allow.
+    """
+    if lb.scheme == "internal" and ipaddress.ip_address(source_ip) not in ipaddress.ip_network(
+        vpc_cidr, strict=False
+    ):
+        return INTERNAL
+    if not allows(
+        groups, protocol="tcp", port=port, source_ip=source_ip, source_groups=source_groups
+    ):
+        return SECURITY_GROUP
+    return None

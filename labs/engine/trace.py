@@ -14,7 +14,7 @@ from typing import Any
 
 from . import errors
 from .balancing import FAIL_OPEN, SLOW_START, Choice
-from .routing import HONOURED, Decision, GroupPick, StickyCheck
+from .routing import HONOURED, NOT_ROUTED, Decision, GroupPick, StickyCheck
 from .rules import ConditionTried
 
 _NOUN = {
@@ -44,7 +44,9 @@ def render(decision: Decision | None, status: int, error: str | None) -> dict[st
         status: the status the client got; error: the LB's cause when it answered itself.
     """
     trace: dict[str, Any] = {}
-    if decision is not None:
+    if decision is not None and decision.rule == NOT_ROUTED:
+        trace["rules"] = []  # refused before any rule was evaluated
+    elif decision is not None:
         trace["rules"] = _rules(decision)
         trace["action"] = _action(decision)
         if decision.group_pick is not None:

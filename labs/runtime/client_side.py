@@ -16,12 +16,22 @@ from typing import TYPE_CHECKING, cast
 
 import httptools
 
+from labs.engine.errors import (
+    CLIENT_CLOSED,
+    HEADERS_TOO_LARGE,
+    MALFORMED_REQUEST,
+    REQUEST_TIMEOUT,
+    TOO_MANY_FORWARDED_FOR,
+    UNSUPPORTED_TRANSFER_CODING,
+    URL_TOO_LONG,
+    LbError,
+)
+
 from .exchange import Exchange
 from .limits import (
     HEADER_LIMIT,
     HEADERS_LIMIT,
     MAX_XFF_ADDRESSES,
-    REASONS,
     TRANSFER_CODINGS,
     URL_LIMIT,
     Refused,
@@ -44,7 +54,7 @@ class ClientConnection(asyncio.Protocol):
         self._client_ip = ""
         self._client_port = 0
         self._xff_self = ""
-        self._tls: tuple[str, str, str | None] | None = None  # cipher, protocol, SNI
+        self._tls: tuple[str, str, str | None, str] | None = None  # cipher, protocol, SNI, cert
         self._url = b""
         self._headers: list[tuple[bytes, bytes]] = []
         self._body: list[bytes] = []
@@ -56,6 +66,8 @@ class ClientConnection(asyncio.Protocol):
         self._early: list[bytes] | None = None  # bytes after an upgrade request, until 101
         self._upstream: TunnelUpstream | None = None  # set once tunnelling
         self._tasks: set[asyncio.Task[None]] = set()
+        self._method: str | None = None  # a method token httptools does not know
+        self._refused = False  # the ALB refused a request here: nothing more is read
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = cast(asyncio.Transport, transport)
@@ -70,14 +82,21 @@ class ClientConnection(asyncio.Protocol):
         self._xff_self = (
             f"{client}:{port}" if self.node.settings.xff_client_port else self._client_ip
         )
+        if self.node.drops(self._client_ip):
+            # Dropped as AWS drops the SYN: never answered, never logged; the reaper
+            # closes it at the idle timeout and the client's own timeout fires first.
+            self._refused = True
+            return
         ssl_object = transport.get_extra_info("ssl_object")
         certificates = self.node.certificates
         if ssl_object is not None and certificates is not None:
             cipher = ssl_object.cipher()
+            sni = certificates.server_name(ssl_object)
             self._tls = (
                 cipher[0] if cipher else "-",
                 ssl_object.version() or "-",
-                certificates.server_name(ssl_object),
+                sni,
+                certificates.chosen(sni)[0],
             )
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -89,12 +108,14 @@ class ClientConnection(asyncio.Protocol):
         for task in self._tasks:
             task.cancel()
         for ex in ([self._active] if self._active else []) + list(self._queue):
-            # 460: the client left before its answer; logged, never seen (spec §4.3).
+            # 460: the client left before its answer; logged at once, never seen (spec
+            # §4.3). ``abandoned`` tells the target's side to leave the record alone.
             ex.abandoned = True
-            ex.elb_status = 460
-            ex.error_reason = "ClientClosedConnection"
+            ex.elb_status = CLIENT_CLOSED.status
+            ex.error_reason = CLIENT_CLOSED.cause
             ex.t_responded = perf_counter()
             self.node.ctx.record(ex)
+        self._active = None
         self._queue.clear()
 
     def hold(self, task: asyncio.Task[None]) -> None:
@@ -134,7 +155,7 @@ class ClientConnection(asyncio.Protocol):
             return
         if now - self._last_data >= idle:
             if self._in_message:
-                self._refuse(408)  # started a request and went quiet
+                self._refuse(REQUEST_TIMEOUT)  # started a request and went quiet
             else:
                 transport.close()
         elif now - self._opened >= lifetime:
@@ -150,29 +171,67 @@ class ClientConnection(asyncio.Protocol):
         if self._early is not None:
             self._early.append(data)
             return
+        if self._refused:
+            return  # the parser stopped at the refusal; the connection is closing
+        if not self._in_message:
+            data = self._stand_in(data)
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserUpgrade as upgrade:
             self._early = [data[upgrade.args[0] :]]
         except httptools.HttpParserCallbackError as error:
             refused = error.__context__
-            self._refuse(refused.status if isinstance(refused, Refused) else 400)
+            self._refuse(refused.error if isinstance(refused, Refused) else MALFORMED_REQUEST)
         except httptools.HttpParserError:
-            self._refuse(400)
+            self._refuse(MALFORMED_REQUEST)
 
-    def _refuse(self, status: int) -> None:
-        """Answer a request the ALB will not route (malformed, too large…) and close."""
-        transport = self._transport
-        if transport is not None:
-            transport.write(
-                b"HTTP/1.1 "
-                + str(status).encode()
-                + b" "
-                + REASONS[status]
-                + b"\r\nServer: awselb/2.0\r\nContent-Length: 0\r\n"
-                b"Connection: close\r\n\r\n"
-            )
-            transport.close()
+    def _stand_in(self, data: bytes) -> bytes:
+        """Let httptools parse a method it does not know (``GETX``, lower-case ``get``).
+
+        The ALB routes any token as a method (the http-request-method condition matches
+        it case-sensitively); llhttp refuses all but its own list. So a request that
+        starts a chunk with another token is fed with ``GET`` in its place and the real
+        token is restored when the message completes. One ``find`` and one set lookup per
+        chunk that starts a request; a custom method in the middle of a pipelined chunk is
+        still refused (400).
+        """
+        end = data.find(b" ", 0, _METHOD_MAX + 1)
+        if end <= 0:
+            return data
+        token = data[:end]
+        if token in _LLHTTP_METHODS or token.strip(_TCHAR):
+            return data  # a method llhttp knows, or not a token: the parser decides
+        self._method = token.decode("latin-1")
+        return b"GET" + data[end:]
+
+    def _refuse(self, error: LbError) -> None:
+        """Answer a request the ALB will not route (malformed, too large…), log it, close.
+
+        It gets a request event and an access-log line like any other, with ``-1``
+        processing times and ``-`` for the target, as AWS logs it (spec §4.4).
+        """
+        if self._transport is None or self._refused:
+            return
+        self._refused = True
+        self._in_message = False
+        ex = Exchange(
+            self,
+            self._method or _parsed_method(self._parser),
+            self._url,
+            self._headers,
+            b"",
+            "1.1",
+            False,  # the ALB closes after its refusal
+            perf_counter(),
+            time.time(),
+            self.node.ctx.clock.now(),
+        )
+        ex.received, self._received = self._received, 0
+        ex.refusal = error
+        self._describe(ex)
+        self._queue.append(ex)
+        if self._active is None:
+            self._next()
 
     # --- httptools callbacks ----------------------------------------------------------------
     def on_message_begin(self) -> None:
@@ -185,13 +244,13 @@ class ClientConnection(asyncio.Protocol):
     def on_url(self, url: bytes) -> None:
         self._url += url
         if len(self._url) > URL_LIMIT:
-            raise Refused(414)
+            raise Refused(URL_TOO_LONG)
 
     def on_header(self, name: bytes, value: bytes) -> None:
         size = len(name) + len(value)
         self._header_bytes += size
         if size > HEADER_LIMIT or self._header_bytes > HEADERS_LIMIT:
-            raise Refused(400)
+            raise Refused(HEADERS_TOO_LARGE)
         self._headers.append((name, value))
 
     def on_headers_complete(self) -> None:
@@ -202,7 +261,7 @@ class ClientConnection(asyncio.Protocol):
                 lower == b"transfer-encoding"
                 and value.strip().lower().rsplit(b",", 1)[-1].strip() not in TRANSFER_CODINGS
             ):
-                raise Refused(501)
+                raise Refused(UNSUPPORTED_TRANSFER_CODING)
             if lower == b"expect" and value.strip().lower() == b"100-continue":
                 expect = True
         if expect and self._transport is not None:
@@ -218,9 +277,10 @@ class ClientConnection(asyncio.Protocol):
         node = self.node
         started = perf_counter()
         parser = self._parser
+        method, self._method = self._method or parser.get_method().decode("latin-1"), None
         ex = Exchange(
             self,
-            parser.get_method().decode("latin-1"),
+            method,
             self._url,
             self._headers,
             b"".join(self._body),
@@ -247,9 +307,13 @@ class ClientConnection(asyncio.Protocol):
         ex.listener_port = node.listener.port
         ex.protocol = node.listener.protocol
         ex.tls = self._tls
-        url = httptools.parse_url(ex.url)
-        ex.path = (url.path or b"/").decode("latin-1")
-        ex.query = (url.query or b"").decode("latin-1")
+        try:
+            url = httptools.parse_url(ex.url)
+        except httptools.HttpParserInvalidURLError:
+            pass  # a refused request's URL may be cut short or invalid: "/" stays
+        else:
+            ex.path = (url.path or b"/").decode("latin-1")
+            ex.query = (url.query or b"").decode("latin-1")
         host = b""
         xff = b""
         trace = b""
@@ -276,8 +340,11 @@ class ClientConnection(asyncio.Protocol):
         if not self._queue:
             return
         ex = self._active = self._queue.popleft()
-        if ex.xff_received and ex.xff_received.count(",") + 1 > MAX_XFF_ADDRESSES:
-            self.node.answer_error(ex, 463, "TooManyForwardedForAddresses")
+        refusal = ex.refusal
+        if refusal is None and ex.xff_received.count(",") >= MAX_XFF_ADDRESSES:
+            refusal = TOO_MANY_FORWARDED_FOR
+        if refusal is not None:
+            self.node.answer_error(ex, refusal.status, refusal.cause)
             return
         self.node.dispatch(ex)
 
@@ -291,6 +358,23 @@ class ClientConnection(asyncio.Protocol):
             transport.close()
             return
         self._next()
+
+
+_LLHTTP_METHODS = frozenset(
+    b"DELETE GET HEAD POST PUT CONNECT OPTIONS TRACE COPY LOCK MKCOL MOVE PROPFIND "
+    b"PROPPATCH SEARCH UNLOCK BIND REBIND UNBIND ACL REPORT MKACTIVITY CHECKOUT MERGE "
+    b"M-SEARCH NOTIFY SUBSCRIBE UNSUBSCRIBE PATCH PURGE MKCALENDAR LINK UNLINK SOURCE "
+    b"QUERY".split()
+)
+_TCHAR = b"!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_METHOD_MAX = 127  # longer is no method anyone sends; leave it to the parser (400)
+
+
+def _parsed_method(parser: httptools.HttpRequestParser) -> str:
+    try:
+        return str(parser.get_method().decode("latin-1"))
+    except httptools.HttpParserError:
+        return "-"
 
 
 def _forwarded_for(received: str, client: str, mode: str) -> str | None:

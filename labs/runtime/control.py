@@ -15,11 +15,13 @@ Deregistration follows spec §2.6: the target gets no new requests at once and s
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from typing import Any
 
 from labs.engine import health
 from labs.engine.attributes import deregistration_delay
+from labs.engine.events import Fault
 from labs.engine.spec import TargetGroup
 
 from .clock import LabClock
@@ -27,7 +29,7 @@ from .health_checker import TargetChecker
 from .targets import TargetServer
 from .traffic import Rate
 
-Event = dict[str, Any]
+Fields = dict[str, Any]  # a handler's part of its ``fault`` event
 MakeChecker = Callable[[TargetGroup, str], TargetChecker]
 
 
@@ -51,7 +53,7 @@ class Controller:
         max_rps: float,
         make_checker: MakeChecker,
         spawn: Callable[[Any], asyncio.Task[Any]],
-        report: Callable[[Event], None],
+        report: Callable[[Fault], None],
     ) -> None:
         self._clock = clock
         self._groups = groups
@@ -69,7 +71,8 @@ class Controller:
         """Remember the checking task of a target, to end it on deregistration."""
         self._running[key] = task
 
-    def apply(self, command: dict[str, Any]) -> Event:
+    def apply(self, command: dict[str, Any], by: str | None = None) -> Fault:
+        """Apply ``command`` (asked for by ``by``); report and return its ``fault`` event."""
         action = command.get("action") if isinstance(command, dict) else None
         handler = {
             "deregister": self._deregister,
@@ -81,8 +84,14 @@ class Controller:
             raise ControlError(
                 "ValidationError", "action must be deregister, register, fault or traffic"
             )
-        event = handler(command)
-        event = {"type": "fault", "t": round(self._clock.now(), 3), "action": action, **event}
+        fields = handler(command)
+        event = Fault(
+            t=round(self._clock.now(), 3),
+            emitted=time.time(),
+            action=str(action),
+            by=by,
+            **fields,
+        )
         self._report(event)
         return event
 
@@ -98,7 +107,7 @@ class Controller:
             raise ControlError("InvalidTarget", f"{target} is not a target of {group.name}")
         return group, target
 
-    def _deregister(self, command: dict[str, Any]) -> Event:
+    def _deregister(self, command: dict[str, Any]) -> Fields:
         group, target = self._group_target(command)
         registered = self._addresses[group.name]
         if target not in registered:
@@ -117,7 +126,7 @@ class Controller:
         await self._clock.sleep(delay)
         checker.apply(health.DelayExpired(at=self._clock.now()))
 
-    def _register(self, command: dict[str, Any]) -> Event:
+    def _register(self, command: dict[str, Any]) -> Fields:
         group, target = self._group_target(command)
         registered = self._addresses[group.name]
         if target in registered:
@@ -134,7 +143,7 @@ class Controller:
         self._running[group.name, target] = self._spawn(checker.run())
         return {"target_group": group.name, "target": target}
 
-    def _fault(self, command: dict[str, Any]) -> Event:
+    def _fault(self, command: dict[str, Any]) -> Fields:
         mode = command["mode"]
         server = self._servers.get(str(command.get("target")))
         if server is None:
@@ -142,7 +151,7 @@ class Controller:
         server.fault(str(mode))
         return {"target": server.target.address, "instance": server.target.id, "mode": mode}
 
-    def _traffic(self, command: dict[str, Any]) -> Event:
+    def _traffic(self, command: dict[str, Any]) -> Fields:
         # Capped here as well: the one thing a runtime must never trust is a rate.
         rps = min(float(command["rps"]), self._max_rps)
         self._rate.rps = rps

@@ -37,6 +37,7 @@ class Exchange:
         "reason",
         "received",
         "redirect_url",
+        "refusal",
         "response_headers",
         "rule",
         "sent",
@@ -111,9 +112,11 @@ class Exchange:
         self.decision: Any = None  # the engine's routing.Decision, rendered into the trace
         self.group_reason: str | None = None  # weighted forwards: how the group was chosen
         self.redirect_url: str | None = None
+        self.refusal: Any = None  # the LbError of a request refused before routing
         self.abandoned = False  # the client left before the answer (460)
         self.upgrade: bytes | None = None  # the Upgrade header of an upgrade request
-        self.tls: tuple[str, str, str | None] | None = None  # cipher, protocol, SNI name
+        # cipher, protocol, SNI name, the chosen certificate's domain (its ARN's key)
+        self.tls: tuple[str, str, str | None, str] | None = None
         self.t_dispatched = -1.0
         self.t_target_done = -1.0
         self.t_responded = -1.0

@@ -12,17 +12,18 @@ only reports what the engine decides.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
 
 from labs.engine import health
+from labs.engine.events import Health
 from labs.engine.spec import HealthCheck, Target, TargetGroup
 
 from .clock import LabClock
 from .sandbox import Sandbox
 
-Report = Callable[[dict[str, Any]], None]
+Report = Callable[[Health], None]
 
 
 @dataclass(slots=True, kw_only=True)
@@ -30,7 +31,7 @@ class Probe:
     """One check's outcome, before the engine turns it into health."""
 
     status: int | None
-    latency_ms: float
+    latency_ms: float  # wall ms from ``probe``; lab ms once ``check_once`` scales it
     error: str | None
 
 
@@ -172,6 +173,9 @@ class TargetChecker:
             result = await probe(
                 endpoint, self._source_host, self.target, self._port, check, within
             )
+        # Latency in lab time, the clock of HealthCheckTimeoutSeconds: a timed-out check
+        # reads as the timeout the learner set, whatever the clock speed.
+        result = replace(result, latency_ms=result.latency_ms * self._clock.speed)
         return self.apply(judge(result, self._matches, self._clock.now()), result)
 
     async def run(self, first_done: Callable[[], None] = lambda: None) -> None:
@@ -185,24 +189,24 @@ class TargetChecker:
             started = self._clock.now()
             await self.check_once()
 
-    def _event(self, previous: str | None, result: Probe | None) -> dict[str, Any]:
+    def _event(self, previous: str | None, result: Probe | None) -> Health:
         h = self.health
-        return {
-            "type": "health",
-            "t": round(self._clock.now(), 3),
-            "target_group": self.group.name,
-            "target": self.target.address,
-            "instance": self.target.id,
-            "az": self.target.az,
-            "state": h.state,
-            "previous": previous,
-            "reason": h.reason,
-            "description": health.describe(h),
-            "check": None
+        return Health(
+            t=round(self._clock.now(), 3),
+            emitted=time.time(),
+            target_group=self.group.name,
+            target=self.target.address,
+            instance=self.target.id,
+            az=self.target.az,
+            state=h.state,
+            previous=previous,
+            reason=h.reason,
+            description=health.describe(h),
+            check=None
             if result is None
             else {
                 "status": result.status,
                 "latency_ms": round(result.latency_ms, 2),
                 "error": result.error,
             },
-        }
+        )

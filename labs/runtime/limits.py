@@ -1,5 +1,7 @@
 """HTTP limits and reason phrases the ALB applies (spec §4.3), shared by both sides."""
 
+from labs.engine.errors import LbError
+
 CONNECT_TIMEOUT = 10.0  # lab seconds, fixed by AWS (spec §4.2)
 URL_LIMIT = 16 * 1024  # request line over 16 K ⇒ 414 (spec §4.3)
 HEADER_LIMIT = 16 * 1024  # one header ⇒ 400
@@ -14,10 +16,12 @@ REASONS = {
     400: b"Bad Request",
     403: b"Forbidden",
     404: b"Not Found",
+    405: b"Method Not Allowed",
     408: b"Request Time-out",
     413: b"Request Entity Too Large",
     414: b"Request-URI Too Large",
     463: b"",
+    464: b"",
     500: b"Internal Server Error",
     501: b"Not Implemented",
     502: b"Bad Gateway",
@@ -27,7 +31,7 @@ REASONS = {
 
 
 class Refused(Exception):
-    """Raised from a parser callback: the message breaks a limit; answer ``status``."""
+    """Raised from a parser callback: the message breaks a limit; answer ``error``."""
 
-    def __init__(self, status: int) -> None:
-        self.status = status
+    def __init__(self, error: LbError) -> None:
+        self.error = error

@@ -20,12 +20,13 @@ import asyncio
 import logging
 import os
 import random
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from types import TracebackType
 from typing import Any
 
-from labs.engine import attributes, routing, security
+from labs.engine import attributes, events, routing, security
 from labs.engine.accesslog import load_balancer_id
 from labs.engine.balancing import (
     Algorithm,
@@ -33,8 +34,10 @@ from labs.engine.balancing import (
     RoundRobin,
     WeightedRandom,
 )
-from labs.engine.health import GroupUnused
-from labs.engine.spec import Listener, Target, TargetGroup, Topology
+from labs.engine.health import ChecksDisabled, GroupUnused, TargetHealth
+from labs.engine.health import describe as describe_health
+from labs.engine.health import step as step_health
+from labs.engine.spec import Listener, LoadBalancer, Target, TargetGroup, Topology
 
 from .clock import LabClock
 from .control import ControlError, Controller
@@ -151,6 +154,8 @@ class LabRuntime:
                 g.name: attributes.slow_start(g.attributes) for g in topology.target_groups
             },
         )
+        ctx.target_admits = self._target_admits
+        ctx.client_dropped = self._client_dropped
         self._first_checks = asyncio.Event()
         self._ctx = ctx
         await self._start_targets()
@@ -229,53 +234,57 @@ class LabRuntime:
             self._health_changed,
         )
 
-    def _health_changed(self, event: Event) -> None:
+    def _health_changed(self, event: events.Health) -> None:
         """Report a health event; start or end a target's slow start on the way (§2.5)."""
         self._sink.add(event)
-        group, target = event["target_group"], event["target"]
+        group, target = event.target_group, event.target
+        if event.state == "unused" and event.previous == "draining":
+            for node in self._nodes:  # the delay is over: requests still in flight get 502
+                node.drained(target)
         ramping = self._ctx.slow_start.get(group)
         if ramping is None:
             return
-        if event["state"] != "healthy":
+        if event.state != "healthy":
             ramping.pop(target, None)
-        elif event["previous"] in ("initial", "unhealthy") and self._first_checks.is_set():
+        elif event.previous in ("initial", "unhealthy") and self._first_checks.is_set():
             # Targets registered together on an empty group (the run's start) never ramp;
             # a later one does, if some healthy target outside slow start carries traffic.
             states = self._ctx.health[group]
             if any(s == "healthy" and t != target and t not in ramping for t, s in states.items()):
-                ramping[target] = event["t"]
+                ramping[target] = event.t
 
-    def control(self, command: dict[str, Any]) -> Event:
-        """Apply a learner's command to the running lab (see ``control.py``).
+    def control(self, command: dict[str, Any], by: str | None = None) -> Event:
+        """Apply ``by``'s command to the running lab (see ``control.py``).
 
-        Returns the ``fault`` event it also emits. Raises ``ControlError``.
+        Returns the ``fault`` event it also emits, as a wire object. Raises ``ControlError``.
         """
         if self._controller is None:
             raise ControlError("ValidationError", "the run has not started")
-        return self._controller.apply(command)
+        return self._controller.apply(command, by).wire()
 
     def access_log(self) -> list[str]:
         """Every request's access-log line so far, oldest first (bounded)."""
         return list(self._sink.access_log)
 
     def _unchecked(self, group: TargetGroup, states: dict[str, str]) -> None:
-        """Health checks off (a Lambda group's default): AWS shows ``unavailable``."""
+        """Health checks off (a Lambda group's default): the engine says ``unavailable``."""
+        shown, _ = step_health(TargetHealth(), ChecksDisabled(at=0.0), group.health_check)
         for target in group.targets:
-            states[target.address] = "unavailable"
+            states[target.address] = shown.state
             self._sink.add(
-                {
-                    "type": "health",
-                    "t": 0.0,
-                    "target_group": group.name,
-                    "target": target.address if target.ip else target.id,
-                    "instance": target.id,
-                    "az": target.az,
-                    "state": "unavailable",
-                    "previous": None,
-                    "reason": "Target.HealthCheckDisabled",
-                    "description": "Health checks disabled",
-                    "check": None,
-                }
+                events.Health(
+                    t=0.0,
+                    emitted=time.time(),
+                    target_group=group.name,
+                    target=target.address if target.ip else target.id,
+                    instance=target.id,
+                    az=target.az,
+                    state=shown.state,
+                    previous=None,
+                    reason=shown.reason,
+                    description=describe_health(shown),
+                    check=None,
+                )
             )
 
     def _algorithm(self, group: TargetGroup, outstanding: dict[str, int]) -> Algorithm:
@@ -328,6 +337,24 @@ class LabRuntime:
             )
 
         return admits
+
+    def _target_admits(self, target: str, source_ip: str) -> bool:
+        server = self._servers.get(target)
+        return server is None or server.admits(source_ip)
+
+    def _client_dropped(self, lb: LoadBalancer, port: int, source_ip: str) -> str | None:
+        topology = self.topology
+        return security.client_dropped(
+            lb,
+            [topology.security_group(name) for name in lb.security_groups],
+            vpc_cidr=topology.vpc_cidr,
+            source_ip=source_ip,
+            port=port,
+            # A client inside the VPC (an instance's address) is in its security groups.
+            source_groups=next(
+                (i.security_groups for i in topology.instances if i.ip == source_ip), ()
+            ),
+        )
 
     def _checking_node(self, target: Target) -> str:
         # Every node checks every target on AWS; we let the target's own zone's node do

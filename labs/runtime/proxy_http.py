@@ -26,7 +26,14 @@ from labs.engine.accesslog import target_group_arn
 from labs.engine.actions import Redirect
 from labs.engine.attributes import Stickiness, load_balancer_settings
 from labs.engine.balancing import Algorithm, RoundRobin
-from labs.engine.routing import LAMBDA, Decision, GroupStates, decide, needs_cookies
+from labs.engine.routing import (
+    LAMBDA,
+    NOT_ROUTED,
+    Decision,
+    GroupStates,
+    decide,
+    needs_cookies,
+)
 from labs.engine.rules import NO_COOKIES, RequestFacts, Router
 from labs.engine.spec import Action, Listener, LoadBalancer, Node, TargetGroup
 
@@ -85,6 +92,10 @@ class ProxyContext:
     slow_start: dict[str, dict[str, float]] = field(default_factory=dict)  # group -> since
     slow_start_seconds: dict[str, float] = field(default_factory=dict)
     connections: set[asyncio.BaseTransport] = field(default_factory=set)
+    # Security (spec §10), decided by labs.engine.security: whether a target admits a
+    # source ("ip:port", virtual source ip), and why a client is dropped (None: admitted).
+    target_admits: Callable[[str, str], bool] = lambda target, source: True
+    client_dropped: Callable[[LoadBalancer, int, str], str | None] = lambda lb, port, ip: None
 
 
 class AlbNode:
@@ -127,6 +138,7 @@ class AlbNode:
             slow_start=ctx.slow_start,
             slow_start_seconds=ctx.slow_start_seconds,
         )
+        self._dropped: dict[str, str | None] = {}  # client ip -> why dropped (cached)
         self._xfp = listener.protocol.lower().encode()
         self._xfport = str(listener.port).encode()
 
@@ -153,6 +165,20 @@ class AlbNode:
             upstream.timed_out()  # the target was silent for the idle timeout: 504
         self._reaper = loop.call_later(REAP_SECONDS, self._reap)
 
+    def drops(self, client_ip: str) -> bool:
+        """Whether a new connection from ``client_ip`` is dropped (scheme, LB SG)."""
+        if client_ip not in self._dropped:
+            self._dropped[client_ip] = self.ctx.client_dropped(
+                self.lb, self.listener.port, client_ip
+            )
+        return self._dropped[client_ip] is not None
+
+    def drained(self, target: str) -> None:
+        """``target``'s deregistration delay expired: what is still in flight gets 502."""
+        error = errors.DEREGISTRATION_DELAY_EXPIRED
+        for upstream in [u for u in self.waiting if u.serving(target)]:
+            upstream.cut(error.status, error.cause)
+
     def close(self) -> None:
         if self._reaper is not None:
             self._reaper.cancel()
@@ -176,11 +202,13 @@ class AlbNode:
             headers=headers,
             source_ip=ex.client_ip,
             cookies=self._cookies(ex) if self._needs_cookies else NO_COOKIES,
+            version=ex.version,
+            upgrade=ex.upgrade is not None,
         )
         decision = decide(facts, self._router, self._state, self.ctx.clock.now(), self.ctx.rng)
         ex.decision = decision
         ex.rule = decision.rule
-        ex.action = decision.action.type
+        ex.action = None if decision.rule == NOT_ROUTED else decision.action.type
         ex.target_group = decision.target_group
         ex.group_reason = decision.group_why
         if decision.group_pin is not None:
@@ -247,7 +275,8 @@ class AlbNode:
             return
         pool = self._pools.get(target)
         if pool is None or pool.endpoint != endpoint:  # a stopped target moves (targets.py)
-            pool = self._pools[target] = UpstreamPool(self, endpoint)
+            admitted = ctx.target_admits(target, self.node.ip)
+            pool = self._pools[target] = UpstreamPool(self, endpoint, admitted)
         ctx.outstanding[target] = ctx.outstanding.get(target, 0) + 1
         ex.t_dispatched = perf_counter()
         if ex.upgrade:
@@ -265,13 +294,12 @@ class AlbNode:
         client = ex.client
 
         def answered(status: int, received: bytes) -> None:
-            ex.target_status = status
-            ex.t_target_done = perf_counter()
             self._release(ex)
-            ex.elb_status = status
-            ex.sent = len(received)
-            ex.t_responded = perf_counter()
-            if not ex.abandoned:
+            if not ex.abandoned:  # else logged 460 already, and that record stays
+                ex.target_status = status
+                ex.t_target_done = ex.t_responded = perf_counter()
+                ex.elb_status = status
+                ex.sent = len(received)
                 self.ctx.record(ex)
             client.tunnel(upstream, received, upgraded=status == 101)
 
@@ -371,9 +399,11 @@ class AlbNode:
         headers: list[tuple[bytes, bytes]],
         body: bytes,
     ) -> None:
+        self._release(ex)
+        if ex.abandoned:
+            return  # logged 460 when the client left: that record stays as it was
         ex.target_status = status
         ex.t_target_done = perf_counter()
-        self._release(ex)
         kept = [(k, v) for k, v in headers if k.lower() not in _HOP_BY_HOP]
         policy = self.ctx.stickiness.get(ex.target_group or "")
         if policy is not None:
@@ -408,7 +438,8 @@ class AlbNode:
 
     def target_failed(self, ex: Exchange, status: int, error: str) -> None:
         self._release(ex)
-        self.answer_error(ex, status, error)
+        if not ex.abandoned:
+            self.answer_error(ex, status, error)
 
     def _release(self, ex: Exchange) -> None:
         if ex.target is not None and ex.reason != LAMBDA:

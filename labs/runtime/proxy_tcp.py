@@ -23,10 +23,11 @@ from __future__ import annotations
 import asyncio
 import socket
 import struct
+import time
 from collections.abc import Callable
-from typing import Any, cast
+from typing import cast
 
-from labs.engine import attributes, proxy_protocol
+from labs.engine import attributes, events, proxy_protocol
 from labs.engine.flows import TCP, FlowDecision, FlowKey, FlowTable, Pool
 from labs.engine.spec import Listener, LoadBalancer, Node
 
@@ -35,7 +36,7 @@ from .proxy_http import ProxyContext
 from .sandbox import SandboxViolation
 
 REAP_SECONDS = 0.25  # wall seconds between looks for idle flows
-Report = Callable[[dict[str, Any]], None]
+Report = Callable[[events.Flow], None]
 _LINGER_ZERO = struct.pack("ii", 1, 0)  # close() then sends RST, not FIN
 
 
@@ -84,6 +85,10 @@ class NlbNode:
         )
         self.port = self._server.sockets[0].getsockname()[1]
         self._reaper = loop.call_later(REAP_SECONDS, self._reap)
+
+    def drained(self, target: str) -> None:
+        """``target``'s deregistration delay expired. Its flows run on: connection
+        termination on deregistration (off by default, §6) is not modelled yet."""
 
     def close(self) -> None:
         if self._reaper is not None:
@@ -269,36 +274,35 @@ class Flow:
         for transport in (self.client, self.target):
             if transport is not None:
                 node.ctx.connections.discard(transport)
-        event = self._event(state)
-        event["closed_by"] = closed_by
-        node.report(event)
+        node.report(self._event(state, closed_by))
 
-    def _event(self, state: str) -> dict[str, Any]:
+    def _event(self, state: str, closed_by: str | None = None) -> events.Flow:
         """A ``flow`` event (DESIGN.md's event table, plus what a learner asks next)."""
         node, key, decision = self.node, self.key, self.decision
-        return {
-            "type": "flow",
-            "t": round(node.ctx.clock.now(), 3),
-            "state": state,  # open | closed | reset
-            "client_ip": key.source_ip,
-            "client_port": key.source_port,
-            "protocol": key.protocol,
-            "lb": node.lb.name,
-            "node_az": node.node.az,
-            "node_ip": node.node.ip,
-            "listener": node.listener.port,
-            "target_group": node.group.name,
-            "target": decision.target,
-            "hash": str(key),
-            "hash_value": f"{decision.hash:016x}",
-            "reason": decision.reason,
-            "candidates": list(decision.candidates),
-            "source_seen_by_target": self.seen_as,
-            "proxy_protocol": node.proxy_protocol,
-            "bytes": self.from_client + self.from_target,
-            "bytes_from_client": self.from_client,
-            "bytes_from_target": self.from_target,
-        }
+        return events.Flow(
+            t=round(node.ctx.clock.now(), 3),
+            emitted=time.time(),
+            state=state,
+            client_ip=key.source_ip,
+            client_port=key.source_port,
+            protocol=key.protocol,
+            lb=node.lb.name,
+            node_az=node.node.az,
+            node_ip=node.node.ip,
+            listener=node.listener.port,
+            target_group=node.group.name,
+            target=decision.target,
+            hash=str(key),
+            hash_value=f"{decision.hash:016x}",
+            reason=decision.reason,
+            candidates=list(decision.candidates),
+            source_seen_by_target=self.seen_as,
+            proxy_protocol=node.proxy_protocol,
+            bytes=self.from_client + self.from_target,
+            bytes_from_client=self.from_client,
+            bytes_from_target=self.from_target,
+            closed_by=closed_by,
+        )
 
 
 class _ClientSide(asyncio.Protocol):

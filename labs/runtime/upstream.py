@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, cast
 
 import httptools
 
+from labs.engine import errors
+
 from .exchange import Exchange
 from .limits import CONNECT_TIMEOUT, RESPONSE_HEADERS_LIMIT, Refused
 
@@ -23,9 +25,10 @@ if TYPE_CHECKING:
 class UpstreamPool:
     """Keep-alive connections from one node to one target, warmest first (LIFO)."""
 
-    def __init__(self, node: AlbNode, endpoint: tuple[str, int]) -> None:
+    def __init__(self, node: AlbNode, endpoint: tuple[str, int], admitted: bool = True) -> None:
         self.node = node
         self.endpoint = endpoint
+        self.admitted = admitted  # the target's security group admits this node
         self.idle: list[UpstreamConnection] = []
         self._connecting: set[asyncio.Task[None]] = set()
 
@@ -42,6 +45,12 @@ class UpstreamPool:
     async def _connect_and_send(self, ex: Exchange, data: bytes) -> None:
         loop = asyncio.get_running_loop()
         host, port = self.endpoint
+        if not self.admitted:
+            # The target's security group drops the SYN: nothing answers, and the
+            # connect gives up after AWS's fixed 10 s (lab clock), not the idle timeout.
+            await self.node.ctx.clock.sleep(CONNECT_TIMEOUT)
+            self.node.target_failed(ex, 504, "TargetConnectTimeout")
+            return
         try:
             async with asyncio.timeout(self.node.ctx.clock.wall(CONNECT_TIMEOUT)):
                 _transport, connection = await loop.create_connection(
@@ -110,7 +119,14 @@ class UpstreamConnection(asyncio.Protocol):
             self._transport.close()
 
     def timed_out(self) -> None:
-        self._fail(504, "TargetTimeout")
+        self.cut(504, "TargetTimeout")
+
+    def serving(self, target: str) -> bool:
+        return self._ex is not None and self._ex.target == target
+
+    def cut(self, status: int, error: str) -> None:
+        """End the request in flight with the LB's answer and drop the connection."""
+        self._fail(status, error)
         if self._transport is not None:
             self._transport.abort()
 
@@ -148,7 +164,7 @@ class UpstreamConnection(asyncio.Protocol):
     def on_header(self, name: bytes, value: bytes) -> None:
         self._header_bytes += len(name) + len(value)
         if self._header_bytes > RESPONSE_HEADERS_LIMIT:
-            raise Refused(502)  # response headers over 32 K (spec §4.3)
+            raise Refused(errors.TARGET_RESPONSE_TOO_LARGE)  # over 32 K (spec §4.3)
         self._headers.append((name, value))
 
     def on_body(self, body: bytes) -> None:

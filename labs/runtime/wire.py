@@ -1,9 +1,10 @@
 """Events on the wire (DESIGN.md, "Events (the wire contract)").
 
-The runtime's parts drop facts here as they happen: ready-made dicts for rare events
-(``health``), finished ``Exchange`` objects for requests. ``drain()`` — once per batch,
-at most every 100 ms — turns exchanges into ``request`` events with their access-log
-line, feeds the metrics window and the run's counters, and returns the batch. When
+The runtime's parts drop facts here as they happen: ready-made ``labs.engine.events``
+objects for rare events (``health``, ``fault``), finished ``Exchange`` objects for
+requests. ``drain()`` — once per batch, at most every 100 ms — turns exchanges into
+``request`` events with their access-log line, feeds the metrics window and the run's
+counters, and returns the batch as wire objects (new dicts: the queued events are frozen). When
 traffic outruns what a browser can draw, only a sample of ``request`` events is sent
 (marked ``sampled: true``); counts and ``metrics`` stay exact.
 """
@@ -11,55 +12,56 @@ traffic outruns what a browser can draw, only a sample of ``request`` events is 
 from __future__ import annotations
 
 import random
+import time
 from collections import Counter, deque
-from typing import Any
 
-from labs.engine import accesslog, trace
+from labs.engine import accesslog, events, trace
+from labs.engine.balancing import FAIL_OPEN
+from labs.engine.events import Request, Wire
 from labs.engine.metrics import MetricsWindow
 
 from .exchange import Exchange
 
-Event = dict[str, Any]
 ACCESS_LOG_LINES = 200_000  # kept per run for the download; older lines drop off
 
 
-def request_event(ex: Exchange, log: str) -> Event:
+def request_event(ex: Exchange, log: str, emitted: float, *, sampled: bool = False) -> Request:
     def ms(start: float, end: float) -> float | None:
         return None if start < 0 or end < 0 else round((end - start) * 1000, 3)
 
-    return {
-        "type": "request",
-        "t": round(ex.t, 3),
-        "trace_id": ex.trace_id,
-        "client_ip": ex.client_ip,
-        "client_port": ex.client_port,
-        "lb": ex.lb,
-        "node_az": ex.node_az,
-        "listener": ex.listener_port,
-        "protocol": ex.protocol,
-        "method": ex.method,
-        "host": ex.host,
-        "path": ex.path,
-        "query": ex.query,
-        "rule": ex.rule,
-        "action": ex.action,
-        "target_group": ex.target_group,
-        "target": ex.target,
-        "elb_status_code": ex.elb_status,
-        "target_status_code": ex.target_status,
-        "reason": ex.reason,
-        "error_reason": ex.error_reason,
-        "target_group_reason": ex.group_reason,
-        "redirect_url": ex.redirect_url,
-        "latency_ms": {
+    return Request(
+        t=round(ex.t, 3),
+        emitted=emitted,
+        trace_id=ex.trace_id,
+        client_ip=ex.client_ip,
+        client_port=ex.client_port,
+        lb=ex.lb,
+        node_az=ex.node_az,
+        listener=ex.listener_port,
+        protocol=ex.protocol,
+        method=ex.method,
+        host=ex.host,
+        path=ex.path,
+        query=ex.query,
+        rule=ex.rule,
+        action=ex.action,
+        target_group=ex.target_group,
+        target=ex.target,
+        elb_status_code=ex.elb_status,
+        target_status_code=ex.target_status,
+        reason=ex.reason,
+        error_reason=ex.error_reason,
+        target_group_reason=ex.group_reason,
+        redirect_url=ex.redirect_url,
+        latency_ms={
             "request": ms(ex.t_start, ex.t_dispatched),
             "target": ms(ex.t_dispatched, ex.t_target_done),
             "response": ms(
                 ex.t_target_done if ex.t_target_done >= 0 else ex.t_dispatched, ex.t_responded
             ),
         },
-        "headers_sent": None
-        if ex.target is None
+        headers_sent=None
+        if ex.target is None or ex.t_dispatched < 0
         else {
             "X-Forwarded-For": ex.xff,
             "X-Forwarded-Proto": ex.protocol.lower(),
@@ -67,10 +69,11 @@ def request_event(ex: Exchange, log: str) -> Event:
             "X-Amzn-Trace-Id": ex.trace_id,
             "Host": ex.host,
         },
-        "response_headers": _response_headers(ex.response_headers),
-        "trace": trace.render(ex.decision, ex.elb_status, ex.error_reason),
-        "log": log,
-    }
+        response_headers=_response_headers(ex.response_headers),
+        trace=trace.render(ex.decision, ex.elb_status, ex.error_reason),
+        log=log,
+        sampled=sampled,
+    )
 
 
 def _response_headers(headers: list[tuple[bytes, bytes]]) -> dict[str, str | list[str]]:
@@ -107,8 +110,7 @@ def access_log_line(ex: Exchange) -> str:
             target_status=ex.target_status,
             received_bytes=ex.received,
             sent_bytes=ex.sent,
-            request_line=f"{ex.method} {ex.protocol.lower()}://{ex.host.split(':')[0]}:"
-            f"{ex.listener_port}{ex.url.decode('latin-1')} HTTP/{ex.version}",
+            request_line=_request_line(ex),
             user_agent=ex.user_agent,
             target_group=ex.target_group,
             trace_id=ex.trace_id,
@@ -118,14 +120,28 @@ def access_log_line(ex: Exchange) -> str:
             ssl_cipher=ex.tls[0] if ex.tls else None,
             ssl_protocol=ex.tls[1] if ex.tls else None,
             domain_name=ex.tls[2] if ex.tls else None,
+            chosen_cert_arn=accesslog.certificate_arn(ex.tls[3]) if ex.tls else None,
             error_reason=ex.error_reason if (ex.error_reason or "").startswith("Lambda") else None,
         )
     )
 
 
+def _request_line(ex: Exchange) -> str:
+    where = f"{ex.protocol.lower()}://{ex.host.split(':')[0]}:{ex.listener_port}"
+    if ex.rule is None and ex.elb_status in _UNPARSED:
+        # AWS logs a request it could not parse as "- scheme://host:port- -".
+        return f"- {where}- -"
+    return f"{ex.method} {where}{ex.url.decode('latin-1')} HTTP/{ex.version}"
+
+
+_UNPARSED = frozenset({400, 408, 414, 501})
+
+
 class EventSink:
+    """Where a run's parts queue events; ``drain`` hands them out as wire objects."""
+
     def __init__(self, *, max_requests_per_batch: int | None, rng: random.Random) -> None:
-        self._events: list[Event] = []
+        self._events: list[events.Event] = []
         self._exchanges: list[Exchange] = []
         self._limit = max_requests_per_batch
         self._rng = rng
@@ -134,20 +150,20 @@ class EventSink:
         self.access_log: deque[str] = deque(maxlen=ACCESS_LOG_LINES)
         self.record = self._exchanges.append  # the proxy's hook: one list append
 
-    def add(self, event: Event) -> None:
+    def add(self, event: events.Event) -> None:
         self._events.append(event)
 
-    def drain(self) -> list[Event]:
-        """Everything since the last drain, in lab-clock order."""
+    def drain(self) -> list[Wire]:
+        """Everything since the last drain, in lab-clock order, as wire objects."""
         self._absorb()
         batch, self._events = self._events, []
-        batch.sort(key=lambda event: event["t"])
-        return batch
+        batch.sort(key=lambda event: event.t)
+        return [event.wire() for event in batch]
 
     def close_window(self, t: float, healthy: dict[str, tuple[int, int]]) -> None:
         """Publish this second's ``metrics`` event and start the next window."""
         self._absorb()
-        self._events.append(self._window.close(t, healthy))
+        self._events.append(self._window.close(t, healthy, emitted=time.time()))
         self._window = MetricsWindow()
 
     def _absorb(self) -> None:
@@ -156,6 +172,7 @@ class EventSink:
         if not exchanges:
             return
         for ex in exchanges:
+            decision = ex.decision
             self._window.record(
                 lb=ex.lb,
                 target_group=ex.target_group,
@@ -165,6 +182,10 @@ class EventSink:
                 target_seconds=(ex.t_target_done - ex.t_dispatched)
                 if ex.t_target_done >= 0
                 else None,
+                action=ex.action,
+                error=ex.error_reason,
+                non_sticky=decision is not None and decision.non_sticky,
+                fail_open=decision is not None and decision.why == FAIL_OPEN,
             )
             self.counts["requests"] += 1
             self.counts[f"status:{ex.elb_status}"] += 1
@@ -172,14 +193,15 @@ class EventSink:
                 self.counts[f"target:{ex.target}"] += 1
         lines = [access_log_line(ex) for ex in exchanges]
         self.access_log.extend(lines)
+        emitted = time.time()
         if self._limit is not None and len(exchanges) > self._limit:
             kept = sorted(
                 self._rng.sample(range(len(exchanges)), self._limit), key=lambda n: exchanges[n].t
             )
             self._events.extend(
-                {**request_event(exchanges[n], lines[n]), "sampled": True} for n in kept
+                request_event(exchanges[n], lines[n], emitted, sampled=True) for n in kept
             )
         else:
             self._events.extend(
-                request_event(ex, line) for ex, line in zip(exchanges, lines, strict=True)
+                request_event(ex, line, emitted) for ex, line in zip(exchanges, lines, strict=True)
             )

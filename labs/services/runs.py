@@ -11,6 +11,8 @@ from __future__ import annotations
 import enum
 import gzip
 import logging
+import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -31,6 +33,7 @@ from labs import cfn
 from labs import messages as codes
 from labs.engine import spec
 from labs.engine.accesslog import ACCOUNT, REGION, load_balancer_id
+from labs.engine.events import RunStatus
 from labs.models import LabRun, RunAccessLog, Topology
 
 logger = logging.getLogger(__name__)
@@ -306,20 +309,22 @@ def fail_stale_runs(run_id: int | None = None) -> int:
 
 def status_event(run: LabRun, t: float | None = None) -> dict[str, Any]:
     """A ``run.status`` event (DESIGN.md, "Events") for the run as it is now."""
-    event = {
-        "type": "run.status",
-        "t": run.lab_seconds() if t is None else t,
-        "state": run.state,
-        "reason": run.reason,
-    }
-    if run.state in LabRun.FINAL_STATES:
+    event = RunStatus(
+        t=run.lab_seconds() if t is None else t,
+        emitted=time.time(),
+        state=run.state,
+        reason=run.reason,
         # The run page offers the access log's download once the run is over.
-        event["access_log"] = RunAccessLog.objects.filter(run_id=run.pk).exists()
+        access_log=RunAccessLog.objects.filter(run_id=run.pk).exists()
+        if run.state in LabRun.FINAL_STATES
+        else None,
+    )
     if run.state == State.QUEUED:
         # Why nothing happens yet, and how long it may take: the page says both.
-        event["reason"] = event["reason"] or "waiting-for-slot"
-        event["position"] = queue_position(run)
-    return event
+        event = replace(
+            event, reason=event.reason or "waiting-for-slot", position=queue_position(run)
+        )
+    return event.wire()
 
 
 def queue_position(run: LabRun) -> int:

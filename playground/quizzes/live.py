@@ -18,12 +18,14 @@ Frames:
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
+from labs.engine.events import Quiz
 from labs.language import viewer_language
 from labs.models import LabRun
 from labs.orm import in_db_thread
@@ -107,20 +109,20 @@ class LabQuiz:
 def quiz_event(asked: LabQuestion) -> dict[str, Any]:
     """DESIGN.md's ``quiz`` event, in the active language."""
     question = asked.question
-    return {
-        "type": "quiz",
-        "t": asked.t,
-        "question": question.pk,
-        "trigger": asked.trigger,
-        "trigger_text": str(BY_CODE[asked.trigger].label),
-        "prompt": question.prompt,
-        "choose": question.choose,
-        "multiple": question.is_multiple,
-        "choices": [
+    return Quiz(
+        t=asked.t,
+        emitted=time.time(),
+        question=question.pk,
+        trigger=asked.trigger,
+        trigger_text=str(BY_CODE[asked.trigger].label),
+        prompt=question.prompt,
+        choose=question.choose,
+        multiple=question.is_multiple,
+        choices=[
             {"id": c.pk, "letter": c.letter, "text": c.text}
             for c in question.choices.order_by("position")
         ],
-    }
+    ).wire()
 
 
 def result_frame(asked: LabQuestion) -> dict[str, Any]:

@@ -16,7 +16,7 @@ def one_request(**request) -> dict:
             **request,
         }
     )
-    return window.close(1.0, {})
+    return window.close(1.0, {}, emitted=0.0).wire()
 
 
 @pytest.mark.parametrize(
@@ -103,18 +103,23 @@ def test_target_response_time_is_the_windows_mean():
             target_seconds=seconds,
         )
 
-    metrics = window.close(1.0, {})
+    metrics = window.close(1.0, {}, emitted=0.0).wire()
 
     assert metrics["target_groups"]["WebTargets"]["TargetResponseTime"] == 0.03
     assert metrics["load_balancers"]["Alb"]["RequestCount"] == 3
 
 
 def test_closing_a_window_reports_healthy_and_unhealthy_hosts_per_target_group():
-    metrics = MetricsWindow().close(12.34567, {"WebTargets": (2, 1), "ApiTargets": (0, 0)})
+    metrics = (
+        MetricsWindow()
+        .close(12.34567, {"WebTargets": (2, 1), "ApiTargets": (0, 0)}, emitted=1.5e9)
+        .wire()
+    )
 
     assert metrics == {
         "type": "metrics",
         "t": 12.346,
+        "emitted": 1.5e9,
         "load_balancers": {},
         "target_groups": {
             "WebTargets": {"HealthyHostCount": 2, "UnHealthyHostCount": 1},
@@ -127,3 +132,48 @@ def test_a_fixed_response_200_adds_no_elb_status_class_metric():
     metrics = one_request(target=None, target_group=None, elb_status=200, target_status=None)
 
     assert metrics["load_balancers"] == {}
+
+
+@pytest.mark.parametrize(
+    ("request_", "expected"),
+    [
+        pytest.param(
+            {"action": "redirect", "elb_status": 301, "target_status": None, "target": None},
+            {"HTTP_Redirect_Count": 1, "HTTPCode_ELB_3XX_Count": 1},
+            id="redirect carried out",
+        ),
+        pytest.param(
+            {
+                "action": "redirect",
+                "error": "RedirectUrlLimitExceeded",
+                "elb_status": 500,
+                "target_status": None,
+                "target": None,
+            },
+            {
+                "HTTP_Redirect_Url_Limit_Exceeded_Count": 1,
+                "HTTPCode_ELB_5XX_Count": 1,
+                "HTTPCode_ELB_500_Count": 1,
+            },
+            id="redirect too long",
+        ),
+        pytest.param(
+            {"action": "fixed-response", "elb_status": 200, "target_status": None, "target": None},
+            {"HTTP_Fixed_Response_Count": 1},
+            id="fixed response",
+        ),
+        pytest.param(
+            {"non_sticky": True, "elb_status": 200, "target_status": 200},
+            {"RequestCount": 1, "NonStickyRequestCount": 1, "HTTPCode_Target_2XX_Count": 1},
+            id="stickiness could not be used",
+        ),
+    ],
+)
+def test_action_and_stickiness_counts_per_load_balancer(request_, expected):
+    assert one_request(**request_)["load_balancers"] == {"Alb": expected}
+
+
+def test_a_request_that_failed_open_counts_in_its_groups_unhealthy_routing_count():
+    metrics = one_request(fail_open=True, elb_status=200, target_status=200)
+
+    assert metrics["target_groups"]["WebTargets"]["UnhealthyRoutingRequestCount"] == 1

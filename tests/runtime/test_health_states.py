@@ -22,12 +22,16 @@ async def test_passing_checks_leave_a_deregistered_target_draining():
     sandbox = Sandbox()
     server = await start_target(WEB1, sandbox, lambda source: True, frozenset({"/"}))
     reports: list[dict] = []
+
+    def report(event):
+        reports.append(event.wire())
+
     group = TargetGroup(
         name="WebTargets", targets=(WEB1,), health_check=HealthCheck(healthy_threshold=2)
     )
     states: dict[str, str] = {}
     checker = TargetChecker(
-        group, WEB1, sandbox.loopback("10.0.1.250"), sandbox, LabClock(1), states, reports.append
+        group, WEB1, sandbox.loopback("10.0.1.250"), sandbox, LabClock(1), states, report
     )
     try:
         async with asyncio.timeout(10):

@@ -14,6 +14,7 @@ import json
 import math
 import re
 import sys
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,6 +24,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from labs import messages
 from labs.cfn import TemplateError, load_topology, runnable
+from labs.engine.events import RunStatus
 from labs.runtime.orchestrator import Event, LabRuntime, RunOptions, ScriptedRequest
 from labs.runtime.traffic import Response
 
@@ -267,20 +269,21 @@ async def _run(topology: Any, options: RunOptions, printer: Any) -> list[dict[st
         for event in batch:
             printer(event)
 
-    printer({"type": "run.status", "t": 0.0, "state": "starting", "reason": None})
+    def status(t: float, state: str, reason: str | None = None, **more: Any) -> None:
+        printer(
+            RunStatus(t=round(t, 3), emitted=time.time(), state=state, reason=reason, **more).wire()
+        )
+
+    status(0.0, "starting")
     stop = asyncio.Event()
     async with LabRuntime(topology, options, emit, sample_requests=False) as lab:
-        printer(
-            {"type": "run.status", "t": round(lab.now(), 3), "state": "running", "reason": None}
-        )
+        status(lab.now(), "running")
         await lab.run(stop)
         reason = "requests-answered" if options.requests is not None else "time-limit"
         failures = _failures(options.requests or (), lab.answers)
         if failures:
             reason = "requests-failed"
-        printer(
-            {"type": "run.status", "t": round(lab.now(), 3), "state": "stopping", "reason": reason}
-        )
+        status(lab.now(), "stopping", reason)
     summary = lab.summary()
     if options.requests is not None:
         summary["script"] = {
@@ -288,15 +291,7 @@ async def _run(topology: Any, options: RunOptions, printer: Any) -> list[dict[st
             "answered": len(options.requests) - len(failures),
             "errors": failures,
         }
-    printer(
-        {
-            "type": "run.status",
-            "t": round(lab.now(), 3),
-            "state": "finished",
-            "reason": reason,
-            "summary": summary,
-        }
-    )
+    status(lab.now(), "finished", reason, summary=summary)
     return failures
 
 

@@ -1,0 +1,252 @@
+"""The wire contract: every event a run streams, defined once (DESIGN.md, "Events").
+
+Each event type is a frozen, slotted, keyword-only dataclass; producers build one and
+``wire()`` turns it into the JSON object the browser, the dashboard, the CLI and the tests
+consume (``type`` first, then the fields in the order declared here). Frozen, so nothing
+changes an event once it is queued: a producer that knows more (who asked for a fault)
+says so when it builds the event.
+
+Every event carries ``t`` (lab-clock seconds since the run started) and ``emitted``
+(wall-clock epoch seconds at the worker when the event was built), so a consumer can
+measure delivery delay. The engine never reads a clock: both are passed in.
+
+``validate`` checks a wire object against its type (required fields, no unknown fields,
+the declared types), for the contract tests and for anything that takes events in.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from dataclasses import dataclass, fields
+from typing import Any, ClassVar, Union
+
+Wire = dict[str, Any]
+Json = Any  # nested JSON data (a trace, a snapshot's series): checked as "any JSON"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Event:
+    TYPE: ClassVar[str] = ""
+    t: float  # lab-clock seconds since the run started
+    emitted: float  # wall-clock epoch seconds at the worker
+
+    def wire(self) -> Wire:
+        """The JSON object for this event (a new dict: safe to hand to any consumer).
+
+        An optional field (one whose default is None) is left out while it is None, so
+        consumers can ask ``"error" in event``; every other field is always present.
+        """
+        out: Wire = {"type": self.TYPE}
+        for name, optional in _fields(type(self)):
+            value = getattr(self, name)
+            if value is not None or not optional:
+                out[name] = value
+        return out
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunStatus(Event):
+    TYPE: ClassVar[str] = "run.status"
+    state: str  # queued, starting, running, stopping, finished, failed
+    reason: str | None = None
+    access_log: bool | None = None  # final states: whether the log can be downloaded
+    summary: dict[str, Json] | None = None  # final states, headless CLI: the run's summary
+    position: int | None = None  # queued: 1 for the next run to get a worker slot
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Request(Event):
+    TYPE: ClassVar[str] = "request"
+    trace_id: str
+    client_ip: str
+    client_port: int
+    lb: str
+    node_az: str
+    listener: int  # port
+    protocol: str
+    method: str
+    host: str
+    path: str
+    query: str
+    rule: int | str | None  # priority or "default"; None: never routed (malformed)
+    action: str | None  # forward, redirect, fixed-response
+    target_group: str | None
+    target: str | None  # virtual "ip:port", or a Lambda function's id
+    elb_status_code: int
+    target_status_code: int | None
+    reason: str | None  # why this target: round_robin, sticky:AWSALB, fail_open, ...
+    error_reason: str | None  # the LB's own cause (labs.engine.errors), or Lambda's
+    target_group_reason: str | None  # several groups: weighted or sticky:AWSALBTG
+    redirect_url: str | None
+    latency_ms: dict[str, float | None]  # request, target, response (wall ms)
+    headers_sent: dict[str, str | None] | None  # what the LB added for the target
+    response_headers: dict[str, str | list[str]]  # Location, Set-Cookie
+    trace: dict[str, Json]  # labs.engine.trace.render
+    log: str  # the access-log line
+    sampled: bool = False  # one of a sample: traffic outran the browser
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Flow(Event):
+    """An L4/L3 flow (NLB, GWLB)."""
+
+    TYPE: ClassVar[str] = "flow"
+    client_ip: str
+    client_port: int
+    protocol: str
+    lb: str
+    node_az: str
+    target: str | None
+    hash: str  # the 5-tuple / 3-tuple key
+    bytes: int
+    reason: str | None
+    state: str  # open, closed, reset
+    node_ip: str
+    listener: int  # port
+    target_group: str
+    hash_value: str  # the flow hash, hex
+    candidates: list[str]  # the targets the hash chose among
+    source_seen_by_target: str | None  # the peer address the target's socket saw
+    proxy_protocol: bool
+    bytes_from_client: int
+    bytes_from_target: int
+    closed_by: str | None = None  # client, target, idle_timeout, load_balancer
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Health(Event):
+    TYPE: ClassVar[str] = "health"
+    target_group: str
+    target: str  # virtual "ip:port", or a Lambda function's id
+    instance: str
+    az: str
+    state: str  # initial, healthy, unhealthy, unused, draining, unavailable
+    previous: str | None
+    reason: str | None  # AWS reason code
+    description: str
+    # status, latency_ms (lab-clock ms, like HealthCheckTimeoutSeconds), error
+    check: dict[str, int | float | str | None] | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Metrics(Event):
+    """One second's CloudWatch sums, per load balancer and per target group."""
+
+    TYPE: ClassVar[str] = "metrics"
+    load_balancers: dict[str, dict[str, float]]
+    target_groups: dict[str, dict[str, float]]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Fault(Event):
+    """A change made to a running lab (or refused: ``error`` and ``message``)."""
+
+    TYPE: ClassVar[str] = "fault"
+    action: str | None  # deregister, register, fault, traffic
+    target_group: str | None = None
+    target: str | None = None
+    instance: str | None = None
+    mode: str | None = None  # a fault's mode (normal, reset, hang, ...)
+    rps: float | None = None
+    delay: float | None = None  # a deregistration's delay, lab seconds
+    by: str | None = None  # who asked
+    error: str | None = None
+    message: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Quiz(Event):
+    TYPE: ClassVar[str] = "quiz"
+    question: int
+    trigger: str
+    trigger_text: str
+    prompt: str
+    choose: int
+    multiple: bool
+    choices: list[dict[str, Json]]  # id, letter, text (in the viewer's language)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Snapshot(Event):
+    """What a (re)connecting viewer needs; the stream continues after it."""
+
+    TYPE: ClassVar[str] = "snapshot"
+    counts: dict[str, int]
+    health: list[Wire]  # the latest ``health`` event per target
+    requests: list[Wire]  # the last N ``request`` events
+    series: dict[str, Json]  # the charts' series so far
+
+
+TYPES: dict[str, type[Event]] = {
+    cls.TYPE: cls for cls in (RunStatus, Request, Flow, Health, Metrics, Fault, Quiz, Snapshot)
+}
+
+
+def _fields(cls: type[Event]) -> tuple[tuple[str, bool], ...]:
+    """Each field's name and whether it is optional (its default is None)."""
+    found = _FIELDS.get(cls)
+    if found is None:
+        found = _FIELDS[cls] = tuple((f.name, f.default is None) for f in fields(cls))
+    return found
+
+
+_FIELDS: dict[type[Event], tuple[tuple[str, bool], ...]] = {}
+_HINTS: dict[type[Event], dict[str, Any]] = {}
+
+
+class InvalidEvent(ValueError):
+    pass
+
+
+def validate(event: Wire) -> None:
+    """Raise ``InvalidEvent`` unless ``event`` is a wire object of a known type.
+
+    Checks that every required field is present, that each field has its declared
+    type, and that there are no others.
+    """
+    cls = TYPES.get(event.get("type", ""))
+    if cls is None:
+        raise InvalidEvent(f"unknown event type {event.get('type')!r}")
+    hints = _hints(cls)
+    unknown = set(event) - set(hints) - {"type"}
+    if unknown:
+        raise InvalidEvent(f"{cls.TYPE}: unknown fields {sorted(unknown)}")
+    optional = {name for name, is_optional in _fields(cls) if is_optional}
+    for name, hint in hints.items():
+        if name not in event:
+            if name in optional:
+                continue
+            raise InvalidEvent(f"{cls.TYPE}: missing {name}")
+        if not _conforms(event[name], hint):
+            raise InvalidEvent(f"{cls.TYPE}.{name}: {event[name]!r} is not {hint}")
+
+
+def _hints(cls: type[Event]) -> dict[str, Any]:
+    if cls not in _HINTS:
+        hints = typing.get_type_hints(cls)
+        _HINTS[cls] = {name: hints[name] for name, _ in _fields(cls)}
+    return _HINTS[cls]
+
+
+def _conforms(value: Any, hint: Any) -> bool:
+    if hint is Any:
+        return True
+    origin = typing.get_origin(hint)
+    if origin in (Union, types.UnionType):
+        return any(_conforms(value, arm) for arm in typing.get_args(hint))
+    if hint is type(None):
+        return value is None
+    if hint is float:  # JSON has one number type
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if origin is dict:
+        key, item = typing.get_args(hint)
+        return isinstance(value, dict) and all(
+            _conforms(k, key) and _conforms(v, item) for k, v in value.items()
+        )
+    if origin is list:
+        (item,) = typing.get_args(hint)
+        return isinstance(value, list) and all(_conforms(v, item) for v in value)
+    return isinstance(value, hint)
