@@ -83,8 +83,8 @@ class Nlb:
         self.sandbox = Sandbox()
         self.nodes: list[NlbNode] = []
 
-    def report(self, event: dict) -> None:
-        self.events.append(event)
+    def report(self, event) -> None:
+        self.events.append(event.wire())
         self._arrived.set()
 
     async def __aenter__(self) -> Nlb:

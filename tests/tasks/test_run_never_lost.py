@@ -60,9 +60,10 @@ def test_the_run_page_lists_the_targets_of_the_runs_own_template(client, learner
 
 def test_a_queued_run_says_it_waits_for_a_slot_and_where_it_stands(learner, other_learner):
     first, second = make_run(owner=learner), make_run(owner=other_learner)
-    assert services.status_event(first) | {"t": 0} == {
+    assert services.status_event(first) | {"t": 0, "emitted": 0} == {
         "type": "run.status",
         "t": 0,
+        "emitted": 0,
         "state": "queued",
         "reason": "waiting-for-slot",
         "position": 1,
