@@ -121,3 +121,22 @@ def test_each_rule_catches_the_form_it_rules_out(rule, bad):
 )
 def test_the_forms_the_glossary_asks_for_pass(good):
     assert not any(re.search(pattern, good) for _, pattern, _ in RULES)
+
+
+# 해라체 ("…한다.", "없다.") where the glossary asks for 합니다체; "…마다." is a noun phrase.
+PLAIN_STYLE = re.compile(r"(?<![니마])다[.)]?$")
+
+
+def test_the_quiz_speaks_합니다체():
+    plain = [
+        f"{where}: {text!r}"
+        for where, text in korean_texts()
+        if where.startswith("questions.json") and PLAIN_STYLE.search(text.strip())
+    ]
+    assert plain == []
+
+
+def test_the_register_check_catches_plain_style():
+    assert PLAIN_STYLE.search("대상 그룹에 등록된 대상이 없다.")
+    assert not PLAIN_STYLE.search("대상 그룹에 등록된 대상이 없습니다.")
+    assert not PLAIN_STYLE.search("EC2 콘솔에서 인스턴스마다.")
