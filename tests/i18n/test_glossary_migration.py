@@ -1,7 +1,10 @@
 """quizzes 0003 brings an existing database's shipped Korean in line with the glossary and
 leaves an admin's own wording alone."""
 
+import importlib
+
 import pytest
+from django.apps import apps
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
@@ -19,7 +22,16 @@ def _migrate(target):
     executor.migrate(target)
 
 
+def _ship_the_bank():
+    """What 0002 loads into a new database (earlier tests may have flushed it)."""
+    Question.objects.all().delete()
+    importlib.import_module("playground.quizzes.migrations.0002_ship_question_bank").load_bank(
+        apps, None
+    )
+
+
 def test_it_rewrites_the_shipped_korean_and_keeps_an_admins_edit():
+    _ship_the_bank()
     _migrate(BEFORE)  # what a database made before this release holds
     prompt = Question.objects.get(key="hc-alb-fails-open").prompt_ko
     assert "unhealthy입니다" in prompt
