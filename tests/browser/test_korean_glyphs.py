@@ -75,7 +75,7 @@ def _boxed_labels(page: Page) -> list[str]:
 
 def test_korean_labels_render_as_hangul_on_a_machine_without_a_korean_font(
     demo_site: str, page: Page
-):
+) -> None:
     ui = Ui("ko")
     _slow_network(page)
     page.goto(f"{demo_site}/")
