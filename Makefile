@@ -52,19 +52,30 @@ migrations-check: $(STAMP)
 		echo "$$out"; echo "Models and migrations differ: run 'manage.py makemigrations'." >&2; \
 		exit 1; }
 
-# Fails on untranslated or fuzzy Korean entries, then compiles them. Without msgfmt
-# (gettext) the committed .mo files are used as they are.
+# Fails on untranslated or fuzzy Korean entries, then compiles them. The strings are first
+# re-extracted (makemessages in a temporary copy of the tree, so the committed .po files and
+# their line references stay as they are): a new string without Korean fails here, not on a
+# Korean page. Without msgfmt (gettext) the committed .mo files are used as they are.
 messages: $(STAMP)
 	@if ! command -v msgfmt >/dev/null; then \
 		echo "msgfmt not found (install gettext): not checking translations"; exit 0; fi; \
+	copy=$$(mktemp -d); trap 'rm -rf "$$copy"' EXIT; \
+	tar --exclude=./$(VENV) --exclude=./$(VAR_DIR) --exclude=./.git --exclude=./staticfiles \
+		-cf - . | tar -xf - -C "$$copy"; \
+	(cd "$$copy" && PLAYGROUND_VAR_DIR="$$copy/var" "$(CURDIR)/$(PY)" manage.py makemessages \
+		--locale ko --ignore var --no-obsolete -v 0); \
 	status=0; \
-	for po in locale/ko/LC_MESSAGES/*.po; do \
+	for po in "$$copy"/locale/ko/LC_MESSAGES/*.po locale/ko/LC_MESSAGES/*.po; do \
 		[ -e "$$po" ] || continue; \
 		stats=$$(msgfmt --check --statistics -o /dev/null "$$po" 2>&1) || { echo "$$stats"; exit 1; }; \
 		case "$$stats" in *fuzzy*|*untranslated*) \
-			echo "$$po: $$stats" >&2; status=1;; esac; \
+			case "$$po" in "$$copy"/*) where="$${po#"$$copy/"} (strings re-extracted)";; *) where=$$po;; esac; \
+			echo "$$where: $$stats" >&2; \
+			msgattrib --untranslated --no-wrap "$$po" | sed -n 's/^msgid "\(..*\)"$$/  untranslated: \1/p' >&2; \
+			msgattrib --only-fuzzy --no-wrap "$$po" | sed -n 's/^msgid "\(..*\)"$$/  fuzzy: \1/p' >&2; \
+			status=1;; esac; \
 	done; \
-	[ $$status -eq 0 ] || { echo "Translate every Korean entry (and clear fuzzy flags)." >&2; exit 1; }; \
+	[ $$status -eq 0 ] || { echo "Translate every Korean entry (and clear fuzzy flags) in locale/ko." >&2; exit 1; }; \
 	$(PY) manage.py compilemessages --locale ko --ignore '$(VENV)' --ignore '$(VAR_DIR)' -v 0
 
 # The browser tests drive Debian's Chromium. When it is missing it is installed with apt
