@@ -32,6 +32,8 @@ RULES = [
     # word, with the AWS code in parentheses or backticks at first use.
     ("health-state", rf"(?<![`(A-Za-z.]){HEALTH}(?![`)A-Za-z])", "정상/비정상/초기/드레이닝…"),
     ("calque", r"이깁니다|이긴다|말하지 않|말합니다", "적용됩니다 / 해석하지 않습니다"),
+    # 해요체 requests ("고르세요") where the glossary asks for 합니다체 throughout.
+    ("register", r"(?:세|해|에|어|아)요(?:[.!?)\s]|$)", "고르십시오 / 확인하십시오 (합니다체)"),
 ]
 
 
@@ -104,6 +106,8 @@ def test_the_scan_sees_every_kind_of_text():
         ("health-state", "등록된 대상이 모두 unhealthy다."),
         ("health-state", "draining으로 표시됩니다."),
         ("calque", "첫 규칙이 이깁니다."),
+        ("register", "보기를 2개 고르세요."),
+        ("register", "먼저 저장해요."),
     ],
 )
 def test_each_rule_catches_the_form_it_rules_out(rule, bad):
@@ -116,6 +120,7 @@ def test_each_rule_catches_the_form_it_rules_out(rule, bad):
     [
         "비정상(`unhealthy`)이 됩니다.",
         "오류 시 열림(fail open)으로 동작합니다.",
+        "보기를 2개 고르십시오.",
         "HealthyHostCount",
     ],
 )
