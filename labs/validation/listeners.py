@@ -69,6 +69,8 @@ def check(ctx: Context) -> None:
                 "Properties.LoadBalancerArn",
                 f"{lb} already has 50 listeners, the most a load balancer can have",
             )
+        if ctx.reported(logical_id, "Properties.Port"):
+            continue  # an out-of-range port was read as the default; not a duplicate
         if (lb, port) in ports:
             ctx.fail(
                 DUPLICATE,
@@ -117,7 +119,11 @@ def _certificates(
     p = "Properties."
     values = props.get("Certificates")
     secure = protocol in ("HTTPS", "TLS")
+    # An unknown protocol is reported once; its TLS settings are not a second problem.
+    unknown = ctx.reported(logical_id, "Properties.Protocol")
     for key in ("SslPolicy", "Certificates", "AlpnPolicy"):
+        if unknown:
+            break
         if key in props and (not secure or (key == "AlpnPolicy" and protocol != "TLS")):
             ctx.fail(
                 TLS_ONLY,
