@@ -1858,6 +1858,35 @@ CASES = [
         ],
     ),
     case(
+        "action.order-unique",
+        [
+            (
+                f"{RULE}.Actions",
+                [
+                    {
+                        "Type": "authenticate-oidc",
+                        "Order": 1,
+                        "AuthenticateOidcConfig": {"Issuer": "https://idp.example.com"},
+                    },
+                    {"Type": "forward", "Order": 1, "TargetGroupArn": {"Ref": "IpTargets"}},
+                ],
+            )
+        ],
+        [
+            "UsersRule.Properties.Actions[1].Order: ValidationError: Order 1 is already used "
+            "by Actions[0]; each action of a rule needs its own Order",
+        ],
+    ),
+    case(
+        "listener.ssl-policy-known",
+        [(f"{HTTPS}.SslPolicy", "ELBSecurityPolicy-TLS13-1-2-2099-01")],
+        [
+            "HttpsListener.Properties.SslPolicy: SSLPolicyNotFound: "
+            "'ELBSecurityPolicy-TLS13-1-2-2099-01' is not an Elastic Load Balancing security "
+            "policy, e.g. ELBSecurityPolicy-TLS13-1-2-2021-06",
+        ],
+    ),
+    case(
         "playground.traffic",
         [("Metadata.Playground.Traffic.Paths", ["users"])],
         [
