@@ -24,6 +24,7 @@ ONE_ROUTING = rule(
     "action.one-routing-action-last", code="InvalidLoadBalancerAction", source="§1.4"
 )
 ORDER = rule("action.order", source="§1.4")
+ORDER_UNIQUE = rule("action.order-unique", source="§1.4 API Action")
 AUTH_HTTPS = rule(
     "action.authenticate-needs-https", code="InvalidLoadBalancerAction", source="§1.4"
 )
@@ -80,6 +81,7 @@ def read(
         ctx.fail(NEEDS_ACTION, logical_id, path, "needs at least one action")
         return ()
     ordered = []
+    orders: dict[int, str] = {}  # explicit Order → the action that has it
     for i, item in ctx.mappings(logical_id, path, values):
         where = f"{path}[{i}]"
         # Without a Type the action used to vanish, and every request got a 460 (cfn-lint
@@ -108,7 +110,19 @@ def read(
             ctx.fail(
                 ORDER, logical_id, f"{where}.Order", "is required when there are several actions"
             )
+        explicit = order is not None
         order = ctx.integer(logical_id, f"{where}.Order", order, 1, 50000, i + 1)
+        # Order decides which action runs first; two with one Order leave that open.
+        if explicit and not ctx.reported(logical_id, f"{where}.Order"):
+            if order in orders:
+                ctx.fail(
+                    ORDER_UNIQUE,
+                    logical_id,
+                    f"{where}.Order",
+                    f"Order {order} is already used by {orders[order]}; each action of a "
+                    "rule needs its own Order",
+                )
+            orders.setdefault(order, where.rsplit(".", 1)[-1])
         ordered.append(
             (order, where, _action(ctx, logical_id, where, kind, item, lb_type, listener))
         )

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from labs.engine import spec
 
-from .core import LAMBDA_PERMISSION, Context, article, reference, rule
+from .core import LAMBDA_PERMISSION, LISTENER, Context, article, reference, rule
 
 ONE_LB = rule("target-group.one-load-balancer", code="TargetGroupAssociationLimit", source="§0")
 PROTOCOL = rule(
@@ -101,7 +101,7 @@ def _suits(
             f"{lb.type} load balancer cannot use",
         )
         return
-    if group.target_type == "lambda":
+    if group.target_type == "lambda" or ctx.reported(group.name, "Properties.Protocol"):
         return
     if group.protocol not in _SUITS.get(listener.protocol, ()):
         ctx.fail(
@@ -149,6 +149,12 @@ def _weighted(ctx: Context, action: spec.Action, logical_id: str, path: str) -> 
 
 def _alb_targets(ctx: Context) -> None:
     behind: dict[str, list[str]] = {}
+    # A listener whose load balancer or port is already wrong leaves the ALB's ports
+    # unknown; "no listener on port N" would be a second line for the same mistake.
+    unsure = any(
+        ctx.reported(name, "Properties.LoadBalancerArn") or ctx.reported(name, "Properties.Port")
+        for name, _ in ctx.of_type(LISTENER)
+    )
     for group in ctx.target_groups.values():
         if group.target_type != "alb":
             continue
@@ -167,7 +173,7 @@ def _alb_targets(ctx: Context) -> None:
                     "Properties.Targets",
                     f"{alb.name} is a {alb.type} load balancer; alb targets are ALBs",
                 )
-            elif target.port not in ports:
+            elif target.port not in ports and not unsure:
                 ctx.fail(
                     ALB_PORT,
                     group.name,
@@ -187,7 +193,9 @@ def _alb_targets(ctx: Context) -> None:
 
 def _lambda_permissions(ctx: Context) -> None:
     allowed = set()
-    for _, props in ctx.of_type(LAMBDA_PERMISSION):
+    for name, props in ctx.of_type(LAMBDA_PERMISSION):
+        if ctx.reported(name, "Properties.FunctionName"):
+            return  # which function it allows is unknown; that line says why
         if (
             props.get("Principal") == "elasticloadbalancing.amazonaws.com"
             and props.get("Action") == "lambda:InvokeFunction"

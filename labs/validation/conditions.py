@@ -1,5 +1,6 @@
 """Listener-rule conditions (spec §1.2–1.3): fields, values, lengths and character sets,
-and the per-rule limits (5 condition values, 5 wildcards, one of each singular field).
+and the limits: at most 3 values (match evaluations) per condition, 5 per rule, 5
+wildcards per rule, one of each singular field.
 
 The limit messages follow the quota's wording; AWS's exact API text is not documented
 (spec appendix B).
@@ -20,6 +21,7 @@ VALUES = rule("condition.values-not-empty", source="§1.2")
 LEGACY_VALUES = rule("condition.legacy-values-host-path-only", source="CloudFormation")
 CARDINALITY = rule("condition.one-per-field", source="§1.2")
 TOO_MANY_VALUES = rule("condition.at-most-5-values", source="§1.2")
+PER_CONDITION = rule("condition.at-most-3-values-per-condition", source="§1.2")
 TOO_MANY_WILDCARDS = rule("condition.at-most-5-wildcards", source="§1.2")
 VALUE_FORMAT = rule("condition.value-format", source="§1.3")
 HOST_DOT = rule("condition.host-header-dot", source="§1.3")
@@ -47,6 +49,7 @@ _FORMATS = {
     "http-request-method": (40, r"[A-Z_\-]+", "A-Z, - _"),
     "query-string": (128, r"[\x20-\x7e]+", "visible ASCII"),
 }
+_PER_CONDITION = 3
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,40}")
 
 
@@ -103,6 +106,16 @@ def _condition(
     if not isinstance(values, list) or not values:
         ctx.fail(VALUES, logical_id, f"{path}.Values", "a condition needs at least one value")
         return None
+    if len(values) > _PER_CONDITION:
+        # rule-condition-types.html: "up to three match evaluations per condition"; to
+        # require several values, use one condition per value.
+        ctx.fail(
+            PER_CONDITION,
+            logical_id,
+            f"{path}.Values",
+            f"A condition can only have '{_PER_CONDITION}' match evaluations; this one has "
+            f"{len(values)}",
+        )
     if field == "query-string":
         pairs = []
         for j, pair in ctx.mappings(logical_id, f"{path}.Values", values):
@@ -175,7 +188,8 @@ def _source_ip(ctx: Context, logical_id: str, path: str, value: Any) -> None:
 
 
 def _limits(ctx: Context, logical_id: str, conditions: list[spec.Condition]) -> None:
-    values = sum(len(c.values) + len(c.key_values) for c in conditions)
+    # A condition over its own limit is reported once, there: counted at 3 here.
+    values = sum(min(len(c.values) + len(c.key_values), _PER_CONDITION) for c in conditions)
     if values > 5:
         ctx.fail(
             TOO_MANY_VALUES,

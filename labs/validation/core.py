@@ -218,6 +218,19 @@ class Context:
     def fail(self, rule_: Rule, logical_id: str, path: str, message: str) -> None:
         self.problems.append(Problem(logical_id, path, rule_.code, message, rule_.id))
 
+    def reported(self, logical_id: str, path: str) -> bool:
+        """Whether a problem is already reported at ``path`` (or inside it).
+
+        A rule that builds on a property stays quiet when that property is already
+        wrong, so one mistake reads as one line (an unresolved subnet is not also
+        "fewer than two zones").
+        """
+        return any(
+            p.logical_id == logical_id
+            and (p.path == path or p.path.startswith((f"{path}.", f"{path}[")))
+            for p in self.problems
+        )
+
     # --- reading ------------------------------------------------------------------------
     def of_type(self, type_: str) -> Iterator[tuple[str, dict[str, Any]]]:
         for logical_id, resource in self.resources.items():

@@ -18,6 +18,7 @@ TIMEOUT_BELOW_INTERVAL = rule("health-check.timeout-below-interval", source="§3
 PATH = rule("health-check.path", source="§3.1")
 PROTOCOL = rule("health-check.protocol", source="§3.1")
 MATCHER = rule("health-check.matcher", source="§3.1 API Matcher")
+MATCHER_KIND = rule("health-check.matcher-grpc-by-protocol-version", source="§2.2 §3.1 API Matcher")
 ALWAYS_ON = rule("health-check.always-enabled", source="§3.1")
 HTTP_ONLY = rule("health-check.http-settings-need-http", source="§3.1")
 
@@ -61,7 +62,12 @@ FAMILIES = {
 
 
 def read(
-    ctx: Context, logical_id: str, props: dict[str, Any], family: str, target_type: str
+    ctx: Context,
+    logical_id: str,
+    props: dict[str, Any],
+    family: str,
+    target_type: str,
+    version: str = "HTTP1",
 ) -> spec.HealthCheck:
     d = FAMILIES[family]
     p = "Properties."
@@ -126,7 +132,7 @@ def read(
             p + "HealthCheckPath",
             "must start with / and be at most 1024 characters",
         )
-    matcher = _matcher(ctx, logical_id, props.get("Matcher"), d, http)
+    matcher = _matcher(ctx, logical_id, props.get("Matcher"), d, http, version == "GRPC")
     return spec.HealthCheck(
         protocol=protocol,
         port=port,
@@ -149,23 +155,57 @@ def read(
     )
 
 
-def _matcher(ctx: Context, logical_id: str, value: Any, d: Defaults, http: bool) -> str:
-    path = "Properties.Matcher.HttpCode"
+def _matcher(ctx: Context, logical_id: str, value: Any, d: Defaults, http: bool, grpc: bool) -> str:
     if value is None:
         return d.matcher
     if not isinstance(value, dict) or set(value) - {"HttpCode", "GrpcCode"}:
         ctx.fail(MATCHER, logical_id, "Properties.Matcher", "must be {HttpCode} or {GrpcCode}")
         return d.matcher
-    if "GrpcCode" in value:
-        return d.matcher  # gRPC checks: the playground runs no gRPC, the value is kept as is
+    # API Matcher: "If the protocol version is gRPC, these are gRPC codes. Otherwise,
+    # these are HTTP codes."
+    wrong = "HttpCode" if grpc else "GrpcCode"
+    if wrong in value:
+        ctx.fail(
+            MATCHER_KIND,
+            logical_id,
+            f"Properties.Matcher.{wrong}",
+            "a target group with ProtocolVersion GRPC takes Matcher.GrpcCode, not HttpCode"
+            if grpc
+            else "Matcher.GrpcCode is only for target groups with ProtocolVersion GRPC; "
+            "use HttpCode",
+        )
+        return d.matcher
+    if grpc:
+        # gRPC codes 0-99 (default 12); the playground's checks speak HTTP, so the value
+        # is checked and the HTTP default kept.
+        path = "Properties.Matcher.GrpcCode"
+        _codes(
+            ctx, logical_id, path, str(value.get("GrpcCode", "12")), (0, 99), "gRPC", "0,1 or 0-5"
+        )
+        return d.matcher
+    path = "Properties.Matcher.HttpCode"
     matcher = str(value.get("HttpCode", d.matcher))
     if not http:
         ctx.fail(HTTP_ONLY, logical_id, path, "a matcher needs an HTTP or HTTPS health check")
         return d.matcher
-    low, high = d.codes
     if d.label == "GWLB" and matcher != "200-399":
         ctx.fail(MATCHER, logical_id, path, f"{matcher!r}: GWLB success codes must be 200-399")
         return d.matcher
+    if not _codes(ctx, logical_id, path, matcher, d.codes, d.label, "200,202 or 200-299"):
+        return d.matcher
+    return matcher
+
+
+def _codes(
+    ctx: Context,
+    logical_id: str,
+    path: str,
+    matcher: str,
+    codes: tuple[int, int],
+    label: str,
+    example: str,
+) -> bool:
+    low, high = codes
     for part in matcher.split(","):
         first, dash, last = part.strip().partition("-")
         # A range needs both ends, low first ("200-299"); "200-" or "299-200" is a
@@ -182,8 +222,8 @@ def _matcher(ctx: Context, logical_id: str, value: Any, d: Defaults, http: bool)
                 MATCHER,
                 logical_id,
                 path,
-                f"{matcher!r}: {d.label} success codes are values or ranges from {low} "
-                f"to {high}, e.g. 200,202 or 200-299",
+                f"{matcher!r}: {label} success codes are values or ranges from {low} "
+                f"to {high}, e.g. {example}",
             )
-            return d.matcher
-    return matcher
+            return False
+    return True

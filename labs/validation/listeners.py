@@ -25,12 +25,55 @@ ONE_CERTIFICATE = rule(
 TLS_ONLY = rule("listener.tls-settings-need-https-tls", source="API CreateListener")
 DUPLICATE = rule("listener.unique-port", code="DuplicateListener", source="API CreateListener")
 TOO_MANY = rule("listener.at-most-50", code="TooManyListeners", source="§1.1")
+SSL_POLICY = rule(
+    "listener.ssl-policy-known", code="SSLPolicyNotFound", source="§1.1 §6.5 API CreateListener"
+)
 IDLE_TCP_ONLY = rule("listener.tcp-idle-timeout-tcp-only", source="§6.2")
 
 PROTOCOLS = {
     "application": ("HTTP", "HTTPS"),
     "network": ("TCP", "TLS", "UDP", "TCP_UDP", "QUIC", "TCP_QUIC"),
 }
+# The predefined policies of the ALB and NLB guides ("Security policies"); AWS has no
+# custom ELBv2 policies, so any other name is SSLPolicyNotFound.
+SSL_POLICIES = frozenset(
+    [
+        "ELBSecurityPolicy-2015-05",
+        "ELBSecurityPolicy-2016-08",
+        "ELBSecurityPolicy-FS-2018-06",
+        "ELBSecurityPolicy-FS-1-1-2019-08",
+        "ELBSecurityPolicy-FS-1-2-2019-08",
+        "ELBSecurityPolicy-FS-1-2-Res-2019-08",
+        "ELBSecurityPolicy-FS-1-2-Res-2020-10",
+        "ELBSecurityPolicy-TLS-1-1-2017-01",
+        "ELBSecurityPolicy-TLS-1-2-2017-01",
+        "ELBSecurityPolicy-TLS-1-2-Ext-2018-06",
+        *(
+            f"ELBSecurityPolicy-TLS13-{v}-2021-06"
+            for v in ("1-0", "1-1", "1-2", "1-2-Res", "1-2-Ext1", "1-2-Ext2", "1-3")
+        ),
+        *(
+            f"ELBSecurityPolicy-TLS13-{v}-FIPS-2023-04"
+            for v in ("1-0", "1-1", "1-2", "1-2-Res", "1-2-Ext0", "1-2-Ext1", "1-2-Ext2", "1-3")
+        ),
+        *(
+            f"ELBSecurityPolicy-TLS13-{v}-PQ-2025-09"
+            for v in (
+                "1-2",
+                "1-2-Res",
+                "1-2-Ext1",
+                "1-2-Ext2",
+                "1-3",
+                "1-2-FIPS",
+                "1-2-Res-FIPS",
+                "1-2-Ext0-FIPS",
+                "1-2-Ext1-FIPS",
+                "1-2-Ext2-FIPS",
+                "1-3-FIPS",
+            )
+        ),
+    ]
+)
 _ALPN = ("HTTP1Only", "HTTP2Only", "HTTP2Optional", "HTTP2Preferred", "None")
 
 
@@ -69,6 +112,8 @@ def check(ctx: Context) -> None:
                 "Properties.LoadBalancerArn",
                 f"{lb} already has 50 listeners, the most a load balancer can have",
             )
+        if ctx.reported(logical_id, "Properties.Port"):
+            continue  # an out-of-range port was read as the default; not a duplicate
         if (lb, port) in ports:
             ctx.fail(
                 DUPLICATE,
@@ -117,7 +162,11 @@ def _certificates(
     p = "Properties."
     values = props.get("Certificates")
     secure = protocol in ("HTTPS", "TLS")
+    # An unknown protocol is reported once; its TLS settings are not a second problem.
+    unknown = ctx.reported(logical_id, "Properties.Protocol")
     for key in ("SslPolicy", "Certificates", "AlpnPolicy"):
+        if unknown:
+            break
         if key in props and (not secure or (key == "AlpnPolicy" and protocol != "TLS")):
             ctx.fail(
                 TLS_ONLY,
@@ -137,6 +186,15 @@ def _certificates(
             )
     if not secure:
         return ()
+    policy = props.get("SslPolicy")
+    if policy is not None and policy not in SSL_POLICIES:
+        ctx.fail(
+            SSL_POLICY,
+            logical_id,
+            p + "SslPolicy",
+            f"{policy!r} is not an Elastic Load Balancing security policy, e.g. "
+            "ELBSecurityPolicy-TLS13-1-2-2021-06",
+        )
     if not values:
         ctx.fail(
             CERTIFICATE_NEEDED,

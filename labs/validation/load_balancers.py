@@ -133,10 +133,13 @@ def _nodes(
         )
         return ()
     nodes = []
+    refused = False  # a subnet that its own checks refused, reported there
     if "Subnets" in props:
         for name in ctx.refs(logical_id, p + "Subnets", props["Subnets"], SUBNET):
             if name in ctx.subnets:
                 nodes.append(_node(ctx.subnets[name]))
+            else:
+                refused = True
     for i, item in ctx.mappings(logical_id, p + "SubnetMappings", props.get("SubnetMappings")):
         node = _mapping(ctx, logical_id, f"{p}SubnetMappings[{i}]", item, lb_type, scheme, eips)
         if node is not None:
@@ -147,7 +150,12 @@ def _nodes(
         ctx.fail(
             ONE_PER_ZONE, logical_id, where, "You can specify only one subnet per Availability Zone"
         )
-    elif len(zones) < 2 and lb_type == "application":
+    elif (
+        len(zones) < 2
+        and lb_type == "application"
+        and not refused
+        and not ctx.reported(logical_id, where)
+    ):
         ctx.fail(
             TWO_ZONES,
             logical_id,

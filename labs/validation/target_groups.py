@@ -35,6 +35,18 @@ FAILOVER_EQUAL = rule("target-group.target-failover-equal", source="§7.4")
 STICKY_CROSS_ZONE = rule(
     "target-group.stickiness-needs-cross-zone", code="InvalidConfigurationRequest", source="§2.7 §9"
 )
+PRESERVE_CLIENT_IP = rule(
+    "target-group.preserve-client-ip-udp-always-on",
+    code="InvalidConfigurationRequest",
+    source="§6.3",
+)
+ALB_TYPE_TCP = rule("target-group.alb-type-tcp", source="§6.5")
+ALB_TYPE_ATTRIBUTES = rule("target-group.alb-type-attributes-fixed", source="§6.3 §6.5 §9")
+FAILOVER_THRESHOLDS = rule(
+    "target-group.dns-failover-at-least-routing-failover",
+    code="InvalidConfigurationRequest",
+    source="§2.3",
+)
 PRIVATE_IP = rule("target.ip-private", source="§0")
 IP_IN_VPC = rule("target.ip-in-vpc", source="playground")
 IP_AZ = rule("target.availability-zone", source="API TargetDescription")
@@ -89,36 +101,42 @@ def _target_group(ctx: Context, logical_id: str, props: dict[str, Any]) -> spec.
         )
     protocol, port = _protocol_and_port(ctx, logical_id, props, target_type)
     kind = family(protocol, target_type)
-    table = attributes.TARGET_GROUP[kind]
-    attrs = attributes.read(
-        ctx,
-        logical_id,
-        p + "TargetGroupAttributes",
-        props.get("TargetGroupAttributes"),
-        table,
-        f"{kind} target group",
-    )
-    _attribute_combinations(ctx, logical_id, attrs)
-    version = props.get("ProtocolVersion")
-    if version is not None and (kind != "application" or version not in ("HTTP1", "HTTP2", "GRPC")):
-        ctx.fail(
-            PROTOCOL_VERSION,
+    if target_type == "alb":
+        attrs = _alb_type(ctx, logical_id, props, protocol)
+    else:
+        attrs = attributes.read(
+            ctx,
             logical_id,
-            p + "ProtocolVersion",
-            "ProtocolVersion HTTP1, HTTP2 or GRPC applies only to HTTP and HTTPS target groups",
+            p + "TargetGroupAttributes",
+            props.get("TargetGroupAttributes"),
+            attributes.TARGET_GROUP[kind],
+            f"{kind} target group",
         )
-        version = None
+    _attribute_combinations(ctx, logical_id, attrs, protocol)
+    version = _protocol_version(ctx, logical_id, props.get("ProtocolVersion"), kind)
     return spec.TargetGroup(
         name=logical_id,
         protocol=protocol or "",
         port=port,
         target_type=target_type,
         targets=tuple(_targets(ctx, logical_id, props.get("Targets"), port, target_type)),
-        health_check=health_checks.read(ctx, logical_id, props, kind, target_type),
+        health_check=health_checks.read(ctx, logical_id, props, kind, target_type, version),
         algorithm=attrs.get("load_balancing.algorithm.type", "round_robin"),
         attributes=attrs,
-        protocol_version=str(version or "HTTP1"),
+        protocol_version=version,
     )
+
+
+def _protocol_version(ctx: Context, logical_id: str, version: Any, kind: str) -> str:
+    if version is not None and (kind != "application" or version not in ("HTTP1", "HTTP2", "GRPC")):
+        ctx.fail(
+            PROTOCOL_VERSION,
+            logical_id,
+            "Properties.ProtocolVersion",
+            "ProtocolVersion HTTP1, HTTP2 or GRPC applies only to HTTP and HTTPS target groups",
+        )
+        return "HTTP1"
+    return str(version or "HTTP1")
 
 
 def _protocol_and_port(
@@ -154,8 +172,52 @@ def _protocol_and_port(
     return protocol, port
 
 
-def _attribute_combinations(ctx: Context, logical_id: str, attrs: dict[str, str]) -> None:
+def _alb_type(
+    ctx: Context, logical_id: str, props: dict[str, Any], protocol: str | None
+) -> dict[str, str]:
+    """An ``alb`` target group: TCP from an NLB, its attributes fixed at their defaults
+    (§6.5; §9: it always inherits the NLB's cross-zone setting)."""
+    if (
+        protocol is not None
+        and protocol != "TCP"
+        and not ctx.reported(logical_id, "Properties.Protocol")
+    ):
+        ctx.fail(
+            ALB_TYPE_TCP,
+            logical_id,
+            "Properties.Protocol",
+            f"a target group of type alb uses TCP, not {protocol}",
+        )
+    path = "Properties.TargetGroupAttributes"
+    for i, item in ctx.mappings(logical_id, path, props.get("TargetGroupAttributes")):
+        ctx.fail(
+            ALB_TYPE_ATTRIBUTES,
+            logical_id,
+            f"{path}[{i}].Key",
+            f"'{item.get('Key')}' cannot be set on a target group of type alb: its "
+            "attributes are fixed at their defaults",
+        )
+    return {}
+
+
+def _attribute_combinations(
+    ctx: Context, logical_id: str, attrs: dict[str, str], protocol: str | None
+) -> None:
     where = "Properties.TargetGroupAttributes"
+    # §6.3: "enabled (and can't be disabled)" for UDP, TCP_UDP, QUIC and TCP_QUIC groups.
+    if attrs.get("preserve_client_ip.enabled") == "false" and protocol in (
+        "UDP",
+        "TCP_UDP",
+        "QUIC",
+        "TCP_QUIC",
+    ):
+        ctx.fail(
+            PRESERVE_CLIENT_IP,
+            logical_id,
+            where,
+            f"client IP preservation cannot be disabled for {protocol} target groups",
+        )
+    _failover_thresholds(ctx, logical_id, attrs)
     algorithm = attrs.get("load_balancing.algorithm.type", "round_robin")
     if (
         attrs.get("slow_start.duration_seconds", "0") != "0"
@@ -206,6 +268,24 @@ def _attribute_combinations(ctx: Context, logical_id: str, attrs: dict[str, str]
             where,
             "stickiness cannot be enabled while cross-zone load balancing is off",
         )
+
+
+def _failover_thresholds(ctx: Context, logical_id: str, attrs: dict[str, str]) -> None:
+    # §2.3: the DNS-failover threshold must be at least the routing-failover one; "off"
+    # is no threshold, so only two numbers compare (defaults: count 1 and 1).
+    for unit, default in (("count", "1"), ("percentage", "off")):
+        dns = attrs.get(f"target_group_health.dns_failover.minimum_healthy_targets.{unit}", default)
+        routing = attrs.get(
+            f"target_group_health.unhealthy_state_routing.minimum_healthy_targets.{unit}", default
+        )
+        if dns.isdigit() and routing.isdigit() and int(dns) < int(routing):
+            ctx.fail(
+                FAILOVER_THRESHOLDS,
+                logical_id,
+                "Properties.TargetGroupAttributes",
+                f"the DNS failover minimum healthy targets {unit} ({dns}) must be at least "
+                f"the unhealthy state routing one ({routing})",
+            )
 
 
 def _targets(

@@ -278,8 +278,6 @@ CASES = [
             "the VPC 11.0.0.0/16",
             "IpTargets.Properties.Targets[0].Id: ValidationError: 10.0.1.10 is outside the "
             "VPC 11.0.0.0/16: the sandbox only reaches addresses inside it",
-            "LoadBalancer.Properties.Subnets: ValidationError: At least two subnets in two "
-            "different Availability Zones must be specified",
         ],
     ),
     case(
@@ -296,8 +294,6 @@ CASES = [
         [
             "SubnetB.Properties.AvailabilityZone: ValidationError: the playground needs "
             "each subnet's Availability Zone, e.g. us-east-1a",
-            "LoadBalancer.Properties.Subnets: ValidationError: At least two subnets in two "
-            "different Availability Zones must be specified",
         ],
     ),
     case(
@@ -481,9 +477,6 @@ CASES = [
         [
             "HelloPermission.Properties.FunctionName: ValidationError: must be a Ref or "
             "!GetAtt <Function>.Arn of an AWS::Lambda::Function",
-            "LambdaTargets.Properties.Targets: AccessDenied: elasticloadbalancing "
-            "principal does not have permission to invoke HelloFunction: add an "
-            "AWS::Lambda::Permission for elasticloadbalancing.amazonaws.com",
         ],
     ),
     case(
@@ -1143,10 +1136,12 @@ CASES = [
         "condition.at-most-5-values",
         [
             conds(
-                path_values("/a", "/b", "/c", "/d"),
+                path_values("/a", "/b", "/c"),
                 {
                     "Field": "host-header",
-                    "HostHeaderConfig": {"Values": ["one.example.com", "two.example.com"]},
+                    "HostHeaderConfig": {
+                        "Values": ["one.example.com", "two.example.com", "three.example.com"]
+                    },
                 },
             )
         ],
@@ -1675,6 +1670,220 @@ CASES = [
         [
             "ClassicLoadBalancer.Properties.Listeners[0].PolicyNames: ValidationError: must "
             "be a list"
+        ],
+    ),
+    case(
+        "condition.at-most-3-values-per-condition",
+        [conds(path_values("/a", "/b", "/c", "/d"))],
+        [
+            "UsersRule.Properties.Conditions[0].PathPatternConfig.Values: ValidationError: "
+            "A condition can only have '3' match evaluations; this one has 4",
+        ],
+    ),
+    case(
+        "condition.at-most-3-values-per-condition/query-string pairs",
+        [
+            conds(
+                {
+                    "Field": "query-string",
+                    "QueryStringConfig": {
+                        "Values": [{"Key": k, "Value": "1"} for k in ("a", "b", "c", "d")]
+                    },
+                }
+            )
+        ],
+        [
+            "UsersRule.Properties.Conditions[0].QueryStringConfig.Values: ValidationError: "
+            "A condition can only have '3' match evaluations; this one has 4",
+        ],
+    ),
+    case(
+        # Six values in one condition break the per-condition limit; the rule total counts
+        # that condition as 3, so the one mistake is one line, not two.
+        "condition.at-most-3-values-per-condition/six in one condition is one line",
+        [conds(path_values("/a", "/b", "/c", "/d", "/e", "/f"))],
+        [
+            "UsersRule.Properties.Conditions[0].PathPatternConfig.Values: ValidationError: "
+            "A condition can only have '3' match evaluations; this one has 6",
+        ],
+    ),
+    case(
+        "health-check.matcher/grpc code above 99",
+        [(f"{TG}.ProtocolVersion", "GRPC"), (f"{TG}.Matcher", {"GrpcCode": "0-100"})],
+        [
+            "WebTargets.Properties.Matcher.GrpcCode: ValidationError: '0-100': gRPC success "
+            "codes are values or ranges from 0 to 99, e.g. 0,1 or 0-5",
+        ],
+    ),
+    case(
+        "health-check.matcher-grpc-by-protocol-version",
+        [(f"{TG}.ProtocolVersion", "GRPC"), (f"{TG}.Matcher", {"HttpCode": "200"})],
+        [
+            "WebTargets.Properties.Matcher.HttpCode: ValidationError: a target group with "
+            "ProtocolVersion GRPC takes Matcher.GrpcCode, not HttpCode",
+        ],
+    ),
+    case(
+        "health-check.matcher-grpc-by-protocol-version/grpc code on HTTP1",
+        [(f"{TG}.Matcher", {"GrpcCode": "12"})],
+        [
+            "WebTargets.Properties.Matcher.GrpcCode: ValidationError: Matcher.GrpcCode is "
+            "only for target groups with ProtocolVersion GRPC; use HttpCode",
+        ],
+    ),
+    case(
+        "target-group.preserve-client-ip-udp-always-on",
+        [
+            (
+                "Resources.UdpTargets",
+                {
+                    "Type": "AWS::ElasticLoadBalancingV2::TargetGroup",
+                    "Properties": {
+                        "VpcId": {"Ref": "Vpc"},
+                        "Protocol": "UDP",
+                        "Port": 53,
+                        "HealthCheckProtocol": "TCP",
+                        "TargetGroupAttributes": tg_attrs(("preserve_client_ip.enabled", "false")),
+                    },
+                },
+            )
+        ],
+        [
+            "UdpTargets.Properties.TargetGroupAttributes: InvalidConfigurationRequest: client "
+            "IP preservation cannot be disabled for UDP target groups",
+        ],
+    ),
+    case(
+        "attributes.key-known/preserve_client_ip on an ALB target group",
+        [(f"{TG}.TargetGroupAttributes", tg_attrs(("preserve_client_ip.enabled", "true")))],
+        [
+            "WebTargets.Properties.TargetGroupAttributes[0].Key: ValidationError: Application "
+            "target group attribute key 'preserve_client_ip.enabled' is not recognized",
+        ],
+    ),
+    case(
+        # Also not "a TCP listener forwards to TCP or TCP_UDP": one mistake, one line.
+        "target-group.alb-type-tcp",
+        [("Resources.AlbTargets.Properties.Protocol", "TLS")],
+        [
+            "AlbTargets.Properties.Protocol: ValidationError: a target group of type alb "
+            "uses TCP, not TLS",
+        ],
+    ),
+    case(
+        "target-group.alb-type-attributes-fixed",
+        [
+            (
+                "Resources.AlbTargets.Properties.TargetGroupAttributes",
+                tg_attrs(("deregistration_delay.timeout_seconds", "30")),
+            )
+        ],
+        [
+            "AlbTargets.Properties.TargetGroupAttributes[0].Key: ValidationError: "
+            "'deregistration_delay.timeout_seconds' cannot be set on a target group of type "
+            "alb: its attributes are fixed at their defaults",
+        ],
+    ),
+    case(
+        "target-group.alb-type-attributes-fixed/preserve_client_ip",
+        [
+            (
+                "Resources.AlbTargets.Properties.TargetGroupAttributes",
+                tg_attrs(("preserve_client_ip.enabled", "false")),
+            )
+        ],
+        [
+            "AlbTargets.Properties.TargetGroupAttributes[0].Key: ValidationError: "
+            "'preserve_client_ip.enabled' cannot be set on a target group of type alb: its "
+            "attributes are fixed at their defaults",
+        ],
+    ),
+    case(
+        "target-group.dns-failover-at-least-routing-failover",
+        [
+            (
+                f"{TG}.TargetGroupAttributes",
+                tg_attrs(
+                    (
+                        "target_group_health.unhealthy_state_routing.minimum_healthy_targets.count",
+                        "2",
+                    )
+                ),
+            )
+        ],
+        [
+            "WebTargets.Properties.TargetGroupAttributes: InvalidConfigurationRequest: the DNS "
+            "failover minimum healthy targets count (1) must be at least the unhealthy state "
+            "routing one (2)",
+        ],
+    ),
+    # One mistake, one line: rules that build on a property already reported stay quiet.
+    case(
+        "ref.resolves/an unknown subnet is not also fewer than two zones",
+        [("Resources.LoadBalancer.Properties.Subnets.0", {"Ref": "Nope"})],
+        [
+            "LoadBalancer.Properties.Subnets[0]: ValidationError: Ref Nope does not name a "
+            "resource in this template",
+        ],
+    ),
+    case(
+        "ref.resolves/an unknown load balancer is not also a missing ALB listener",
+        [(f"{HTTPS}.LoadBalancerArn", {"Ref": "Nope"})],
+        [
+            "HttpsListener.Properties.LoadBalancerArn: ValidationError: Ref Nope does not "
+            "name a resource in this template",
+        ],
+    ),
+    case(
+        "ref.resolves/an unknown permission function is not also a missing permission",
+        [("Resources.HelloPermission.Properties.FunctionName", {"Ref": "Nope"})],
+        [
+            "HelloPermission.Properties.FunctionName: ValidationError: Ref Nope does not "
+            "name a resource in this template",
+        ],
+    ),
+    case(
+        "value.integer-range/a listener port out of range is not also a duplicate",
+        [(f"{HTTPS}.Port", 0)],
+        [
+            "HttpsListener.Properties.Port: ValidationError: 0 is out of range; must be from "
+            "1 to 65535",
+        ],
+    ),
+    case(
+        "listener.protocol-per-type/an unknown protocol is not also misplaced TLS settings",
+        [(f"{HTTPS}.Protocol", "SPDY")],
+        [
+            "HttpsListener.Properties.Protocol: ValidationError: 'SPDY' is not one of HTTP, HTTPS",
+        ],
+    ),
+    case(
+        "action.order-unique",
+        [
+            (
+                f"{RULE}.Actions",
+                [
+                    {
+                        "Type": "authenticate-oidc",
+                        "Order": 1,
+                        "AuthenticateOidcConfig": {"Issuer": "https://idp.example.com"},
+                    },
+                    {"Type": "forward", "Order": 1, "TargetGroupArn": {"Ref": "IpTargets"}},
+                ],
+            )
+        ],
+        [
+            "UsersRule.Properties.Actions[1].Order: ValidationError: Order 1 is already used "
+            "by Actions[0]; each action of a rule needs its own Order",
+        ],
+    ),
+    case(
+        "listener.ssl-policy-known",
+        [(f"{HTTPS}.SslPolicy", "ELBSecurityPolicy-TLS13-1-2-2099-01")],
+        [
+            "HttpsListener.Properties.SslPolicy: SSLPolicyNotFound: "
+            "'ELBSecurityPolicy-TLS13-1-2-2099-01' is not an Elastic Load Balancing security "
+            "policy, e.g. ELBSecurityPolicy-TLS13-1-2-2021-06",
         ],
     ),
     case(
