@@ -121,7 +121,7 @@ class Health(Event):
     target: str  # virtual "ip:port", or a Lambda function's id
     instance: str
     az: str
-    state: str  # initial, healthy, unhealthy, unused, draining, unavailable
+    state: str  # initial, healthy, unhealthy, unused, draining, unavailable; CLB: InService, OutOfService
     previous: str | None
     reason: str | None  # AWS reason code
     description: str

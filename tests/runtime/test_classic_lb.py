@@ -187,3 +187,42 @@ async def test_connection_draining_keeps_in_service_until_the_timeout_then_out_o
     assert draining_event["state"] == "InService"  # §8: InService while draining
     assert gone["state"] == "OutOfService"
     assert gone["t"] - draining_event["t"] >= 3
+
+
+def _tls(protocol):
+    def edit(document):
+        document["Resources"]["Certificate"] = {
+            "Type": "AWS::CertificateManager::Certificate",
+            "Properties": {"DomainName": "www.example.com", "ValidationMethod": "DNS"},
+        }
+        document["Resources"]["LoadBalancerSecurityGroup"]["Properties"]["SecurityGroupIngress"][
+            0
+        ].update(FromPort=443, ToPort=443)
+        _lb(document)["Listeners"] = [
+            {
+                "LoadBalancerPort": "443",
+                "InstancePort": "80",
+                "Protocol": protocol,
+                "InstanceProtocol": "HTTP" if protocol == "HTTPS" else "TCP",
+                "SSLCertificateId": {"Ref": "Certificate"},
+            }
+        ]
+
+    return edit
+
+
+@pytest.mark.parametrize(
+    ("protocol", "kind"), [("HTTPS", "request"), ("SSL", "flow")], ids=["https", "ssl"]
+)
+async def test_tls_listeners_terminate_at_the_node(protocol, kind):
+    events, lab = await run_script(
+        classic(_tls(protocol)), ScriptedRequest(url="https://www.example.com/")
+    )
+
+    [answer] = lab.answers
+    assert not isinstance(answer, str) and answer.status == 200
+    [event] = of_type(events, kind)
+    assert event["protocol"] == protocol
+    if protocol == "HTTPS":
+        assert event["headers_sent"]["X-Forwarded-Proto"] == "https"
+        assert b'["x-forwarded-proto", "https"]' in answer.body.lower()
