@@ -445,7 +445,13 @@ _RUNTIME_ACTIONS = ("forward", "redirect", "fixed-response")
 
 
 # What each load balancer type's data plane carries today.
-_RUNTIME_PROTOCOLS = {"application": ("HTTP", "HTTPS"), "network": ("TCP",)}
+_RUNTIME_PROTOCOLS = {
+    "application": ("HTTP", "HTTPS"),
+    "network": ("TCP",),
+    "classic": ("HTTP", "HTTPS", "TCP", "SSL"),
+}
+# A Classic LB's dummy instances speak plain HTTP/TCP: TLS to instances is not simulated.
+_CLASSIC_INSTANCE_PROTOCOLS = ("HTTP", "TCP")
 
 
 def runnable(topology: spec.Topology) -> str | None:
@@ -453,7 +459,8 @@ def runnable(topology: spec.Topology) -> str | None:
 
     The runtime proxies HTTP and HTTPS for Application Load Balancers, forwarding to
     instance, ip or Lambda targets, redirecting or answering fixed responses, and passes TCP
-    through Network Load Balancers to instance and ip targets; codes look like
+    through Network Load Balancers to instance and ip targets; Classic Load Balancers run
+    HTTP, HTTPS, TCP and SSL listeners to HTTP/TCP instances; codes look like
     ``unsupported-load-balancer-type:gateway`` so the web layer can translate them.
     """
     if not topology.load_balancers:
@@ -464,6 +471,8 @@ def runnable(topology: spec.Topology) -> str | None:
         for listener in lb.listeners:
             if listener.protocol not in _RUNTIME_PROTOCOLS[lb.type]:
                 return f"unsupported-listener-protocol:{listener.protocol}"
+            if lb.type == "classic" and (reason := _classic_unsupported(lb, listener)):
+                return reason
             actions = listener.default_actions + tuple(
                 action for rule in listener.rules for action in rule.actions
             )
@@ -473,4 +482,16 @@ def runnable(topology: spec.Topology) -> str | None:
     for group in topology.target_groups:
         if group.target_type not in ("instance", "ip", "lambda"):
             return f"unsupported-target-type:{group.target_type}"
+    return None
+
+
+def _classic_unsupported(lb: spec.LoadBalancer, listener: spec.Listener) -> str | None:
+    """What today's Classic LB runtime cannot carry: TLS to instances, SSL/HTTPS health
+    checks, listeners forwarding to different instance ports."""
+    if listener.instance_protocol not in _CLASSIC_INSTANCE_PROTOCOLS:
+        return f"unsupported-instance-protocol:{listener.instance_protocol}"
+    if lb.health_check is not None and lb.health_check.protocol not in ("HTTP", "TCP"):
+        return f"unsupported-health-check-protocol:{lb.health_check.protocol}"
+    if listener.instance_port != lb.listeners[0].instance_port:
+        return f"unsupported-instance-port:{listener.instance_port}"
     return None

@@ -61,6 +61,7 @@ WHY = {
     "WebSocketToLambda": "a Lambda target cannot take a WebSocket upgrade",
     "ProtocolVersionMismatch": "an HTTP/1.1 request cannot go to an HTTP2 or GRPC target group",
     "ClientClosedConnection": "the client closed the connection before the answer",
+    "NoHealthyInstances": "no instance registered on the Classic Load Balancer is InService",
 }
 
 

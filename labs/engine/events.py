@@ -121,7 +121,8 @@ class Health(Event):
     target: str  # virtual "ip:port", or a Lambda function's id
     instance: str
     az: str
-    state: str  # initial, healthy, unhealthy, unused, draining, unavailable
+    # initial, healthy, unhealthy, unused, draining, unavailable; CLB: InService, OutOfService
+    state: str
     previous: str | None
     reason: str | None  # AWS reason code
     description: str

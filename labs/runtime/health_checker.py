@@ -15,8 +15,9 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
-from labs.engine import health
+from labs.engine import classic, health
 from labs.engine.events import Health
 from labs.engine.spec import HealthCheck, Target, TargetGroup
 
@@ -210,3 +211,41 @@ class TargetChecker:
                 "error": result.error,
             },
         )
+
+
+class InstanceChecker(TargetChecker):
+    """Checks one instance of a Classic LB: the same probes, the CLB's own table (§8).
+
+    The instance starts ``OutOfService`` (registration in progress) and events carry the
+    state AWS shows (``InService`` / ``OutOfService``) with its ReasonCode and description.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.health = classic.registered()
+        self._states[self.target.address] = self.health.state
+        self._matches = health.parse_matcher("200")  # §8: HTTP(S) checks: only 200 OK
+
+    def apply(self, event: health.HealthEvent, result: Probe | None = None) -> bool:
+        previous = self.health.state
+        self.health, change = classic.step(self.health, event, self.group.health_check)
+        self._states[self.target.address] = self.health.state
+        self._report(self._event(classic.SHOWN[previous], result))
+        return change is not None
+
+    def _event(self, previous: str | None, result: Probe | None) -> Health:
+        shown = super()._event(previous, result)
+        return replace(shown, state=classic.SHOWN[self.health.state])
+
+    async def run(self, first_done: Callable[[], None] = lambda: None) -> None:
+        """Check forever; ``first_done`` once the registration is decided (in or out of
+        service), which takes HealthyThreshold passes on a CLB, not one check."""
+        interval = self.group.health_check.interval_seconds
+        waiting = True
+        while True:
+            started = self._clock.now()
+            await self.check_once()
+            if waiting and self.health.description != classic.REGISTRATION_IN_PROGRESS:
+                waiting = False
+                first_done()
+            await self._clock.sleep(max(0.0, interval - (self._clock.now() - started)))

@@ -26,7 +26,7 @@ from dataclasses import replace
 from types import TracebackType
 from typing import Any
 
-from labs.engine import attributes, events, routing, security
+from labs.engine import attributes, classic, events, routing, security
 from labs.engine.accesslog import load_balancer_id
 from labs.engine.balancing import (
     Algorithm,
@@ -37,12 +37,13 @@ from labs.engine.balancing import (
 from labs.engine.health import ChecksDisabled, GroupUnused, TargetHealth
 from labs.engine.health import describe as describe_health
 from labs.engine.health import step as step_health
-from labs.engine.spec import Listener, LoadBalancer, Target, TargetGroup, Topology
+from labs.engine.spec import Listener, LoadBalancer, Node, Target, TargetGroup, Topology
 
 from .clock import LabClock
 from .control import ControlError, Controller
-from .health_checker import TargetChecker
+from .health_checker import InstanceChecker, TargetChecker
 from .options import RunOptions, ScriptedRequest
+from .proxy_classic import ClassicHttpNode, ClassicTcpNode
 from .proxy_http import AlbNode, ProxyContext
 from .proxy_tcp import NlbNode
 from .sandbox import Sandbox
@@ -64,7 +65,7 @@ BROWSER_REQUESTS_PER_BATCH = 100
 CLOSE_SECONDS = 5.0
 
 logger = logging.getLogger(__name__)
-_NODES = ("application", "network")  # load balancer types with a data plane
+_NODES = ("application", "network", "classic")  # load balancer types with a data plane
 
 
 class LabRuntime:
@@ -79,7 +80,7 @@ class LabRuntime:
             for listener in lb.listeners
         ) or any(group.target_type == "alb" for group in topology.target_groups):
             raise NotImplementedError("NLBs run TCP listeners to instance and ip targets so far")
-        self.topology = topology
+        self.topology = topology = _with_instance_groups(topology)
         self.options = options
         self._emit = emit
         self._rng = random.Random(options.seed)
@@ -89,7 +90,7 @@ class LabRuntime:
         )
         self._tasks: list[asyncio.Task[Any]] = []
         self._servers: dict[str, TargetServer] = {}  # by virtual "ip:port"
-        self._nodes: list[AlbNode | NlbNode] = []
+        self._nodes: list[AlbNode | NlbNode | ClassicTcpNode] = []
         self._checkers: dict[tuple[str, str], TargetChecker] = {}  # (group, "ip:port")
         self._rate = Rate(options.rps or topology.traffic.rps)
         self._controller: Controller | None = None
@@ -97,6 +98,8 @@ class LabRuntime:
         self._authority: RunAuthority | None = None
         self.answers: list[Response | str] = []
         self.stuck: set[asyncio.Task[Any]] = set()  # tasks that outlived _close's deadline
+        self._classic_groups = {lb.name for lb in topology.load_balancers if lb.type == "classic"}
+        self._classic_algorithms: dict[tuple[str, int, str], Algorithm] = {}
         self.clock: LabClock
 
     def now(self) -> float:
@@ -163,14 +166,18 @@ class LabRuntime:
             for listener in lb.listeners:
                 certificates = self._certificates(listener)
                 for node in lb.nodes:
-                    lb_node: AlbNode | NlbNode
-                    if lb.type == "network":
+                    lb_node: AlbNode | NlbNode | ClassicTcpNode
+                    if lb.type == "classic":
+                        lb_node = self._classic_node(lb, node, listener, certificates)
+                    elif lb.type == "network":
                         lb_node = NlbNode(lb, node, listener, ctx, self._sink.add, ctx.secret)
                     else:
                         lb_node = AlbNode(lb, node, listener, ctx, certificates)
                     self._nodes.append(lb_node)
                     await lb_node.start()
-        in_use = routing.groups_in_use(topology.load_balancers)
+        in_use = routing.groups_in_use(topology.load_balancers) | {
+            lb.name for lb in topology.load_balancers if lb.type == "classic"
+        }
         for group in topology.target_groups:
             if not group.health_check.enabled:
                 self._unchecked(group, health[group.name])
@@ -209,9 +216,44 @@ class LabRuntime:
         for key, checker in checked.items():
             self._controller.watch(key, self._spawn(checker.run(one_checked)))
 
+    def _classic_node(
+        self,
+        lb: LoadBalancer,
+        node: Node,
+        listener: Listener,
+        certificates: ListenerCertificates | None,
+    ) -> ClassicHttpNode | ClassicTcpNode:
+        """A Classic LB node for one listener (spec §8): HTTP(S) through the ALB's
+        machinery, TCP/SSL as a byte relay; the engine's ``classic.decide`` chooses."""
+        ctx = self._ctx
+        cross_zone = classic.cross_zone(lb)
+        # Cross-zone on: the listener's nodes share one rotation; off: each node its own.
+        key = (lb.name, listener.port, "" if cross_zone else node.az)
+        algorithm = self._classic_algorithms.get(key)
+        if algorithm is None:
+            algorithm = self._classic_algorithms[key] = (
+                LeastOutstandingRequests(ctx.outstanding)
+                if classic.algorithm_name(listener.protocol) == "least_outstanding_requests"
+                else RoundRobin()
+            )
+        state = classic.State(
+            lb=lb.name,
+            node_az=node.az,
+            registered=ctx.addresses[lb.name],
+            health=ctx.health[lb.name],
+            zones=ctx.zones,
+            cross_zone=cross_zone,
+            algorithm=algorithm,
+            policy=classic.sticky_policy(listener.attributes),
+            secret=ctx.secret,
+        )
+        if listener.protocol in ("HTTP", "HTTPS"):
+            return ClassicHttpNode(lb, node, listener, ctx, state, certificates)
+        return ClassicTcpNode(lb, node, listener, ctx, state, self._sink.add, certificates)
+
     def _certificates(self, listener: Listener) -> ListenerCertificates | None:
         """An HTTPS listener's certificates, issued by the run's own CA (stands in for ACM)."""
-        if listener.protocol != "HTTPS" or not listener.certificates:
+        if listener.protocol not in ("HTTPS", "SSL") or not listener.certificates:
             return None
         if self._authority is None:
             self._authority = RunAuthority()
@@ -224,7 +266,8 @@ class LabRuntime:
 
     def _make_checker(self, group: TargetGroup, address: str) -> TargetChecker:
         target = next(t for t in group.targets if t.address == address)
-        return TargetChecker(
+        kind = InstanceChecker if group.name in self._classic_groups else TargetChecker
+        return kind(
             group,
             target,
             self._checking_node(target),
@@ -238,7 +281,8 @@ class LabRuntime:
         """Report a health event; start or end a target's slow start on the way (§2.5)."""
         self._sink.add(event)
         group, target = event.target_group, event.target
-        if event.state == "unused" and event.previous == "draining":
+        drain_ended = classic.drain_ended(event.state, event.previous, event.description)
+        if (event.state, event.previous) == ("unused", "draining") or drain_ended:
             for node in self._nodes:  # the delay is over: requests still in flight get 502
                 node.drained(target)
         ramping = self._ctx.slow_start.get(group)
@@ -410,7 +454,7 @@ class LabRuntime:
         )
 
     def entries(self) -> list[Entry]:
-        by_listener: dict[tuple[str, int], list[AlbNode | NlbNode]] = {}
+        by_listener: dict[tuple[str, int], list[AlbNode | NlbNode | ClassicTcpNode]] = {}
         for node in self._nodes:
             by_listener.setdefault((node.lb.name, node.listener.port), []).append(node)
         client_tls = self._authority.client_context() if self._authority else None
@@ -443,8 +487,8 @@ class LabRuntime:
     def _close_metrics_window(self) -> None:
         healthy = {
             name: (
-                sum(s == "healthy" for s in states.values()),
-                sum(s == "unhealthy" for s in states.values()),
+                sum(s in ("healthy", classic.IN_SERVICE) for s in states.values()),
+                sum(s in ("unhealthy", classic.OUT_OF_SERVICE) for s in states.values()),
             )
             for name, states in self._ctx.health.items()
         }
@@ -491,6 +535,16 @@ class LabRuntime:
             },
             "lab_seconds": round(self.clock.now(), 3),
         }
+
+
+def _with_instance_groups(topology: Topology) -> Topology:
+    """Each Classic LB's instances as a target group of its own (``classic.instance_group``)."""
+    groups = tuple(
+        classic.instance_group(lb) for lb in topology.load_balancers if lb.type == "classic"
+    )
+    if not groups or any(g.name in {c.name for c in groups} for g in topology.target_groups):
+        return topology
+    return replace(topology, target_groups=topology.target_groups + groups)
 
 
 def _at_port(target: Target, port: int) -> Target:

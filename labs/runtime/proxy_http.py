@@ -224,7 +224,7 @@ class AlbNode:
         elif decision.why == LAMBDA:
             self._invoke_lambda(ex, self.ctx.groups[decision.target_group or ""], decision)
         else:
-            self._forward(ex, decision)
+            self._forward(ex, decision.target or "", decision.why)
 
     def _fixed_response(self, ex: Exchange, action: Action) -> None:
         config = action.fixed_response or {}
@@ -261,12 +261,11 @@ class AlbNode:
             )
         return ex.cookies
 
-    def _forward(self, ex: Exchange, decision: Decision) -> None:
+    def _forward(self, ex: Exchange, target: str, why: str | None) -> None:
         """Carry a decided forward to its target: pooled connection, or a tunnel."""
         ctx = self.ctx
-        target = decision.target or ""
         ex.target = target
-        ex.reason = decision.why
+        ex.reason = why
         try:
             endpoint = ctx.sandbox.endpoint(target)
         except SandboxViolation:

@@ -15,7 +15,7 @@ import random
 import time
 from collections import Counter, deque
 
-from labs.engine import accesslog, events, trace
+from labs.engine import accesslog, classic, events, trace
 from labs.engine.balancing import FAIL_OPEN
 from labs.engine.events import Request, Wire
 from labs.engine.metrics import MetricsWindow
@@ -70,7 +70,9 @@ def request_event(ex: Exchange, log: str, emitted: float, *, sampled: bool = Fal
             "Host": ex.host,
         },
         response_headers=_response_headers(ex.response_headers),
-        trace=trace.render(ex.decision, ex.elb_status, ex.error_reason),
+        trace=classic.render(ex.decision, ex.elb_status, ex.error_reason)
+        if isinstance(ex.decision, classic.Decision)
+        else trace.render(ex.decision, ex.elb_status, ex.error_reason),
         log=log,
         sampled=sampled,
     )

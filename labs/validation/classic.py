@@ -113,19 +113,34 @@ def _fifth(cidr: str) -> str:
     return str(ipaddress.IPv4Network(cidr).network_address + 5)
 
 
-def _policies(ctx: Context, logical_id: str, props: dict[str, Any]) -> set[str]:
-    names = set()
+def _policies(ctx: Context, logical_id: str, props: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """Stickiness policies by name, as the listener attributes ``labs.engine.classic`` reads."""
+    names: dict[str, dict[str, str]] = {}
     for key in ("LBCookieStickinessPolicy", "AppCookieStickinessPolicy"):
         for i, item in ctx.mappings(logical_id, f"Properties.{key}", props.get(key)):
-            if ctx.required(logical_id, item, "PolicyName", where=f"Properties.{key}[{i}]"):
-                names.add(str(item["PolicyName"]))
+            where = f"Properties.{key}[{i}]"
             if key == "AppCookieStickinessPolicy" and not item.get("CookieName"):
-                ctx.fail(POLICY, logical_id, f"Properties.{key}[{i}].CookieName", "is required")
+                ctx.fail(POLICY, logical_id, f"{where}.CookieName", "is required")
+            if not ctx.required(logical_id, item, "PolicyName", where=where):
+                continue
+            if key == "AppCookieStickinessPolicy":
+                attributes = {
+                    "stickiness.type": "app_cookie",
+                    "stickiness.app_cookie.cookie_name": str(item.get("CookieName") or ""),
+                }
+            else:
+                attributes = {"stickiness.type": "lb_cookie"}
+                period = item.get("CookieExpirationPeriod")
+                if period is not None:
+                    attributes["stickiness.lb_cookie.expiration_period"] = str(
+                        ctx.integer(logical_id, f"{where}.CookieExpirationPeriod", period, 0, 2**31)
+                    )
+            names[str(item["PolicyName"])] = attributes
     return names
 
 
 def _listeners(
-    ctx: Context, logical_id: str, values: Any, policies: set[str]
+    ctx: Context, logical_id: str, values: Any, policies: dict[str, dict[str, str]]
 ) -> tuple[spec.Listener, ...]:
     listeners: list[spec.Listener] = []
     seen: dict[int, int] = {}
@@ -170,6 +185,7 @@ def _listeners(
         if not isinstance(names, list):
             ctx.fail(SHAPE, logical_id, f"{path}.PolicyNames", "must be a list")
             names = []
+        attributes: dict[str, str] = {}
         for j, name in enumerate(names):
             if not isinstance(name, str) or name not in policies:
                 ctx.fail(
@@ -178,6 +194,8 @@ def _listeners(
                     f"{path}.PolicyNames[{j}]",
                     f"There is no policy with name {name} for load balancer {logical_id}",
                 )
+            else:
+                attributes.update(policies[name])
         listeners.append(
             spec.Listener(
                 name=f"{logical_id}:{port}",
@@ -187,6 +205,7 @@ def _listeners(
                 certificates=certificates,
                 instance_protocol=back,
                 instance_port=instance_port,
+                attributes=attributes,
             )
         )
     return tuple(listeners)

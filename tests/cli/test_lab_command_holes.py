@@ -80,10 +80,13 @@ def test_a_topology_without_a_data_plane_yet_exits_2_in_one_line(starter, kind):
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-def test_a_classic_load_balancer_exits_2_in_one_line():
-    result = lab(str(STARTERS / "classic-lb.yaml"), "--json")
-    _refused(result, "cannot run this topology yet")
-    assert len(result.stderr.strip().splitlines()) == 1
+def test_the_classic_load_balancer_starter_runs_with_2xx_answers():
+    result = lab(str(STARTERS / "classic-lb.yaml"), "--duration", "3", "--json")
+    assert result.returncode == 0, result.stderr
+    requests = [e for e in events_of(result) if e["type"] == "request"]
+    assert requests
+    assert {e["elb_status_code"] for e in requests} == {200}
+    assert {e["reason"] for e in requests} == {"least_outstanding_requests"}
 
 
 def test_a_request_without_an_answer_is_reported_and_exits_1(tmp_path):

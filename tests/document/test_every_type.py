@@ -146,13 +146,29 @@ def test_the_runtime_runs_an_http_alb_forwarding_to_instances(topology):
     [
         (("NetworkLoadBalancer",), "unsupported-target-type:alb"),  # NLB runs TCP, not ALB targets
         (("GatewayLoadBalancer",), "unsupported-load-balancer-type:gateway"),
-        (("ClassicLoadBalancer",), "unsupported-load-balancer-type:classic"),
         (("LoadBalancer",), "unsupported-target-type:alb"),
         ((), "no-load-balancer"),
     ],
 )
 def test_the_runtime_says_why_it_cannot_run_a_topology(topology, names, code):
     assert runnable(only(topology, *names)) == code
+
+
+def test_the_runtime_runs_a_classic_lb_with_http_and_https_listeners(topology):
+    classic = balancer(topology, "ClassicLoadBalancer")
+
+    assert (
+        runnable(dataclasses.replace(topology, load_balancers=(classic,), target_groups=())) is None
+    )
+
+
+def test_the_runtime_says_it_cannot_run_tls_to_classic_instances(topology):
+    classic = balancer(topology, "ClassicLoadBalancer")
+    tls = dataclasses.replace(classic.listeners[1], instance_protocol="HTTPS")
+    only_tls = dataclasses.replace(classic, listeners=(classic.listeners[0], tls))
+    document = dataclasses.replace(topology, load_balancers=(only_tls,), target_groups=())
+
+    assert runnable(document) == "unsupported-instance-protocol:HTTPS"
 
 
 def test_the_runtime_runs_https_redirects_and_lambda_targets(topology):
