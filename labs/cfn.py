@@ -445,7 +445,11 @@ _RUNTIME_ACTIONS = ("forward", "redirect", "fixed-response")
 
 
 # What each load balancer type's data plane carries today.
-_RUNTIME_PROTOCOLS = {"application": ("HTTP", "HTTPS"), "network": ("TCP",)}
+_RUNTIME_PROTOCOLS = {
+    "application": ("HTTP", "HTTPS"),
+    "network": ("TCP",),
+    "gateway": ("GENEVE",),  # the listener takes every IP packet (§7.1)
+}
 
 
 def runnable(topology: spec.Topology) -> str | None:
@@ -453,7 +457,8 @@ def runnable(topology: spec.Topology) -> str | None:
 
     The runtime proxies HTTP and HTTPS for Application Load Balancers, forwarding to
     instance, ip or Lambda targets, redirecting or answering fixed responses, and passes TCP
-    through Network Load Balancers to instance and ip targets; codes look like
+    through Network Load Balancers to instance and ip targets, and hands IP packets to
+    GENEVE appliances behind Gateway Load Balancers; codes look like
     ``unsupported-load-balancer-type:gateway`` so the web layer can translate them.
     """
     if not topology.load_balancers:

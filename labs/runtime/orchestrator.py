@@ -37,10 +37,12 @@ from labs.engine.balancing import (
 from labs.engine.health import ChecksDisabled, GroupUnused, TargetHealth
 from labs.engine.health import describe as describe_health
 from labs.engine.health import step as step_health
-from labs.engine.spec import Listener, LoadBalancer, Target, TargetGroup, Topology
+from labs.engine.spec import Listener, LoadBalancer, Node, Target, TargetGroup, Topology
 
+from . import gateway as gwlb
 from .clock import LabClock
 from .control import ControlError, Controller
+from .gateway import GwlbNode
 from .health_checker import TargetChecker
 from .options import RunOptions, ScriptedRequest
 from .proxy_http import AlbNode, ProxyContext
@@ -49,7 +51,7 @@ from .sandbox import Sandbox
 from .shutdown import cancel_until_done
 from .targets import TargetServer, start_target
 from .tls import ListenerCertificates, RunAuthority
-from .traffic import ClientPool, Entry, Rate, Response, generate, play
+from .traffic import ClientPool, Entry, Rate, Response, generate, play, send_packets
 from .wire import EventSink
 
 __all__ = ["ControlError", "Emit", "Event", "LabRuntime", "RunOptions", "ScriptedRequest"]
@@ -64,7 +66,7 @@ BROWSER_REQUESTS_PER_BATCH = 100
 CLOSE_SECONDS = 5.0
 
 logger = logging.getLogger(__name__)
-_NODES = ("application", "network")  # load balancer types with a data plane
+_NODES = ("application", "network", "gateway")  # load balancer types with a data plane
 
 
 class LabRuntime:
@@ -72,7 +74,7 @@ class LabRuntime:
         self, topology: Topology, options: RunOptions, emit: Emit, *, sample_requests: bool = True
     ) -> None:
         if any(lb.type not in _NODES for lb in topology.load_balancers):
-            raise NotImplementedError("only application and network load balancers run so far")
+            raise NotImplementedError("only application, network and gateway load balancers run")
         if any(
             lb.type == "network" and listener.protocol != "TCP"
             for lb in topology.load_balancers
@@ -89,7 +91,8 @@ class LabRuntime:
         )
         self._tasks: list[asyncio.Task[Any]] = []
         self._servers: dict[str, TargetServer] = {}  # by virtual "ip:port"
-        self._nodes: list[AlbNode | NlbNode] = []
+        self._nodes: list[AlbNode | NlbNode | GwlbNode] = []
+        self._fleet: gwlb.Fleet | None = None  # GWLB appliances, destinations
         self._checkers: dict[tuple[str, str], TargetChecker] = {}  # (group, "ip:port")
         self._rate = Rate(options.rps or topology.traffic.rps)
         self._controller: Controller | None = None
@@ -159,12 +162,18 @@ class LabRuntime:
         self._first_checks = asyncio.Event()
         self._ctx = ctx
         await self._start_targets()
+        if any(lb.type == "gateway" for lb in topology.load_balancers):
+            self._fleet = await gwlb.start_fleet(
+                topology, self.sandbox, self._rng, self._sink.add, os.urandom(16)
+            )
         for lb in topology.load_balancers:
             for listener in lb.listeners:
                 certificates = self._certificates(listener)
                 for node in lb.nodes:
-                    lb_node: AlbNode | NlbNode
-                    if lb.type == "network":
+                    lb_node: AlbNode | NlbNode | GwlbNode
+                    if lb.type == "gateway" and self._fleet is not None:
+                        lb_node = self._gateway_node(self._fleet, lb, node, listener, ctx)
+                    elif lb.type == "network":
                         lb_node = NlbNode(lb, node, listener, ctx, self._sink.add, ctx.secret)
                     else:
                         lb_node = AlbNode(lb, node, listener, ctx, certificates)
@@ -208,6 +217,24 @@ class LabRuntime:
             self._first_checks.set()
         for key, checker in checked.items():
             self._controller.watch(key, self._spawn(checker.run(one_checked)))
+
+    def _gateway_node(
+        self, fleet: gwlb.Fleet, lb: LoadBalancer, node: Node, listener: Listener, ctx: ProxyContext
+    ) -> GwlbNode:
+        """A GWLB node and its zone's endpoint, sending to the fleet's appliances."""
+        endpoint = gwlb.endpoint_ip(self.topology, node)
+        built = GwlbNode(
+            lb,
+            node,
+            listener,
+            ctx,
+            fleet.report,
+            endpoint_ip=endpoint,
+            seed=fleet.seed,
+            rng=fleet.rng,
+        )
+        fleet.nodes.append(built)
+        return built
 
     def _certificates(self, listener: Listener) -> ListenerCertificates | None:
         """An HTTPS listener's certificates, issued by the run's own CA (stands in for ACM)."""
@@ -303,7 +330,8 @@ class LabRuntime:
                 continue  # a function is called in-process, it listens nowhere
             check = group.health_check
             for target in group.targets:
-                ports = {target.port}
+                # A GENEVE group's traffic port is UDP 6081: an appliance (gateway.py) binds it.
+                ports = {target.port} if group.protocol != "GENEVE" else set()
                 if check.port != "traffic-port":
                     ports.add(int(check.port))
                 for port in ports:
@@ -399,6 +427,16 @@ class LabRuntime:
             await play(self.options.requests, entries, clients, self.clock, self.answers)
             return
         traffic = self.topology.traffic
+        if self._fleet is not None:  # a GWLB takes IP packets, not HTTP requests
+            await send_packets(
+                entries,
+                clients,
+                rate=self._rate,
+                client_count=traffic.clients,
+                destinations=gwlb.DESTINATIONS,
+                rng=self._rng,
+            )
+            return
         await generate(
             entries,
             clients,
@@ -410,7 +448,7 @@ class LabRuntime:
         )
 
     def entries(self) -> list[Entry]:
-        by_listener: dict[tuple[str, int], list[AlbNode | NlbNode]] = {}
+        by_listener: dict[tuple[str, int], list[AlbNode | NlbNode | GwlbNode]] = {}
         for node in self._nodes:
             by_listener.setdefault((node.lb.name, node.listener.port), []).append(node)
         client_tls = self._authority.client_context() if self._authority else None
@@ -467,6 +505,8 @@ class LabRuntime:
             node.close()
         for server in self._servers.values():
             server.close()
+        if self._fleet is not None:
+            self._fleet.close()
         ctx = getattr(self, "_ctx", None)
         if ctx is not None:
             for transport in list(ctx.connections):
@@ -490,6 +530,7 @@ class LabRuntime:
                 for (group, address), checker in self._checkers.items()
             },
             "lab_seconds": round(self.clock.now(), 3),
+            **({"packets": self._fleet.counts()} if self._fleet is not None else {}),
         }
 
 
