@@ -209,6 +209,7 @@ class GwlbNode:
         self.rng = rng or random.Random()
         self.counts: Counter[str] = Counter()
         self.host, self.port = "", 0  # the endpoint's real socket, once started
+        self.tunnel = ("", 0)
         self._endpoint: _Datagrams | None = None
         self._tunnel: _Datagrams | None = None
         self._sent: dict[int, GatewayDecision] = {}  # flow cookie -> its latest decision
@@ -219,6 +220,7 @@ class GwlbNode:
         self._endpoint = await _bind(sandbox.loopback(self.endpoint_ip), self.from_client)
         self._tunnel = await _bind(sandbox.loopback(self.node.ip), self.from_appliance)
         self.host, self.port = _sockname(self._endpoint)
+        self.tunnel = _sockname(self._tunnel)  # where appliances send packets back
         self._reaper = asyncio.get_running_loop().call_later(REAP_SECONDS, self._reap)
 
     def close(self) -> None:
