@@ -15,6 +15,7 @@ from labs.engine.spec import (
     Listener,
     LoadBalancer,
     Node,
+    SecurityGroup,
     Target,
     TargetGroup,
     Topology,
@@ -37,7 +38,11 @@ class Gwlb:
     """One GWLB with one node per given zone, one GENEVE group, the run's destinations."""
 
     def __init__(
-        self, targets: Iterable[Target], *, attributes: dict[str, str] | None = None
+        self,
+        targets: Iterable[Target],
+        *,
+        attributes: dict[str, str] | None = None,
+        security_groups: tuple[SecurityGroup, ...] = (),
     ) -> None:
         group = TargetGroup(
             name="Appliances",
@@ -54,7 +59,10 @@ class Gwlb:
         )
         self.lb = LoadBalancer(name="Gwlb", type="gateway", nodes=(NODE_A,), listeners=(listener,))
         self.topology = Topology(
-            vpc_cidr="10.0.0.0/16", load_balancers=(self.lb,), target_groups=(group,)
+            vpc_cidr="10.0.0.0/16",
+            load_balancers=(self.lb,),
+            target_groups=(group,),
+            security_groups=security_groups,
         )
         self.group = group
         self.health = {t.address: HEALTHY for t in group.targets}

@@ -1,10 +1,14 @@
 """The Gateway Load Balancer on real loopback UDP sockets (spec §7): GENEVE on the wire,
 appliance verdicts, flow stickiness, no fail-open, target failover, MTU."""
 
+import dataclasses
+import socket
+
 import pytest
 
 from labs.engine import geneve, packets
 from labs.engine.health import UNHEALTHY
+from labs.engine.spec import IngressRule, SecurityGroup
 
 from .gwlb_helpers import APP, DNS, Gwlb, appliance
 
@@ -162,3 +166,20 @@ async def test_a_node_ignores_packets_for_flows_it_never_sent():
         await lb.wait_for(lambda e: e["state"] == "delivered")
         assert lb.node.counts["unknown_flow"] == 1
         assert lb.fleet.destinations["10.0.3.10:53"].count == 0
+
+
+async def test_an_appliances_security_group_admits_its_gwlb_and_drops_strangers_silently():
+    vpc_only = SecurityGroup(
+        name="FromTheVpc",
+        ingress=(IngressRule(protocol="udp", from_port=6081, to_port=6081, cidr="10.0.0.0/16"),),
+    )
+    guarded = dataclasses.replace(A1, security_groups=("FromTheVpc",))
+    async with Gwlb([guarded], security_groups=(vpc_only,)) as lb:
+        tags = geneve.AwsTags(endpoint_id=1, attachment_id=2, flow_cookie=3)
+        inner = packets.build(protocol="UDP", source=("10.9.0.1", 1), destination=DNS)
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as stranger:
+            stranger.bind((lb.sandbox.loopback("172.16.0.1"), 0))
+            stranger.sendto(geneve.encode(tags.header(), inner), lb.sandbox.endpoint(A1.address))
+        lb.send(("198.51.100.14", 49000))  # the GWLB node, inside the VPC: admitted
+        await lb.wait_for(lambda e: e["state"] == "delivered")
+        assert lb.fleet.appliances[A1.address].counts == {"denied": 1, "allow": 1}
