@@ -43,8 +43,9 @@ def _flow(state):
 
 async def test_the_starter_checks_its_appliances_over_tcp_80_and_delivers_packets():
     events, lab = await _run_until(starter("gwlb-appliances.yaml"), _flow("delivered"), count=5)
-    healthy = {e["target"] for e in of_type(events, "health") if e["state"] == "healthy"}
-    assert healthy == {"10.0.1.10:6081", "10.0.1.11:6081", "10.0.2.10:6081"}
+    healthy = [e for e in of_type(events, "health") if e["state"] == "healthy"]
+    assert {e["target"] for e in healthy} == {"10.0.1.10:6081", "10.0.1.11:6081", "10.0.2.10:6081"}
+    assert all(e["check"]["status"] is None for e in healthy)  # TCP checks: no HTTP status
     for event in events:
         contract.validate(event)
     delivered = [e for e in of_type(events, "flow") if e["state"] == "delivered"]
