@@ -9,10 +9,8 @@ Who is who:
   wraps the packet in GENEVE with AWS's three options (``labs.engine.geneve``) and sends
   it from its own address to the chosen **appliance** on UDP 6081 (in the sandbox: the
   appliance's loopback address, its real port published as ``ip:6081``).
-- An **appliance** (``Appliance``) checks its security group, decodes the GENEVE packet,
-  refuses one without AWS's options, inspects the inner packet by its drop rules
-  (``gateway.inspect``), waits its inspection latency and returns what it allows
-  **unchanged** (same GENEVE header and options) to where it came from (§7.3).
+- An **appliance** (``appliances.Appliance``) inspects it and returns what it allows,
+  unchanged, to where it came from (§7.3).
 - The node recognises the returned packet by its flow cookie, and delivers the inner
   packet to its **destination** (``Destination``, a dummy server socket per ip:port) from
   the endpoint. Every inner packet is reported once, as a ``flow`` event with state
@@ -29,9 +27,8 @@ import hashlib
 import ipaddress
 import random
 import time
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable
-from typing import cast
 
 from labs.engine import attributes, events, gateway, geneve, packets, security
 from labs.engine.flows import Pool
@@ -40,141 +37,16 @@ from labs.engine.geneve import AwsTags, GeneveError
 from labs.engine.packets import PacketError, Summary
 from labs.engine.spec import Listener, LoadBalancer, Node, Target, Topology
 
+from .appliances import Appliance, Datagrams, Destination, bind, sockname
 from .proxy_http import ProxyContext
 from .sandbox import Sandbox, SandboxViolation
 
 REAP_SECONDS = 0.25  # wall seconds between looks for idle flows
-TAPPED = 64  # datagrams an appliance or destination keeps for a look (the lab's pcap)
 Report = Callable[[events.Flow], None]
-OnVerdict = Callable[[AwsTags, Summary, Verdict, str], None]
 
 
 def _id64(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
-
-
-class _Datagrams(asyncio.DatagramProtocol):
-    """A UDP socket handing each datagram and its real sender to ``received``."""
-
-    def __init__(self, received: Callable[[bytes, tuple[str, int]], None]) -> None:
-        self.received = received
-        self.transport: asyncio.DatagramTransport | None = None
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = cast(asyncio.DatagramTransport, transport)
-
-    def datagram_received(self, data: bytes, addr: tuple[str | int, int]) -> None:
-        self.received(data, (str(addr[0]), addr[1]))
-
-    def sendto(self, data: bytes, peer: tuple[str, int]) -> None:
-        if self.transport is not None and not self.transport.is_closing():
-            self.transport.sendto(data, peer)
-
-    def close(self) -> None:
-        if self.transport is not None:
-            self.transport.close()
-
-    def error_received(self, exc: Exception) -> None:
-        pass  # an ICMP error for an earlier datagram: UDP is lossy, as on AWS
-
-
-async def _bind(host: str, received: Callable[[bytes, tuple[str, int]], None]) -> _Datagrams:
-    protocol = _Datagrams(received)
-    await asyncio.get_running_loop().create_datagram_endpoint(
-        lambda: protocol, local_addr=(host, 0)
-    )
-    return protocol
-
-
-def _sockname(protocol: _Datagrams) -> tuple[str, int]:
-    if protocol.transport is None:
-        raise OSError("the socket is not bound")
-    host, port = protocol.transport.get_extra_info("sockname")[:2]
-    return host, port
-
-
-class Appliance:
-    """A dummy virtual appliance: GENEVE on UDP 6081, inspect, return or drop."""
-
-    def __init__(
-        self,
-        target: Target,
-        sandbox: Sandbox,
-        admits: Callable[[str | None], bool],
-        on_verdict: OnVerdict,
-    ) -> None:
-        self.target = target
-        self.sandbox = sandbox
-        self.admits = admits
-        self.on_verdict = on_verdict
-        self.counts: Counter[str] = Counter()  # allow, drop, denied, not_from_gwlb, malformed
-        self.received: deque[bytes] = deque(maxlen=TAPPED)
-        self._socket: _Datagrams | None = None
-
-    async def start(self) -> None:
-        self._socket = await _bind(self.sandbox.loopback(self.target.ip), self._received)
-        self.sandbox.publish(self.target.address, _sockname(self._socket))
-
-    def _received(self, data: bytes, peer: tuple[str, int]) -> None:
-        if not self.admits(self.sandbox.virtual(peer[0])):
-            self.counts["denied"] += 1  # its security group drops it silently
-            return
-        self.received.append(data)
-        try:
-            header, inner = geneve.decode(data)
-            tags = geneve.aws_tags(header)
-            summary = packets.parse(inner)
-        except GeneveError as error:
-            self.counts[error.code] += 1
-            return
-        except PacketError:
-            self.counts["malformed"] += 1
-            return
-        verdict = gateway.inspect(self.target.app.drop, summary)
-        self.counts[verdict.action] += 1
-        self.on_verdict(tags, summary, verdict, self.target.address)
-        if verdict.action == DROP:
-            return
-        # Back unchanged (GENEVE header and options as received) to where it came from.
-        delay = self.target.app.latency_ms / 1000
-        if delay > 0:
-            asyncio.get_running_loop().call_later(delay, self._send, data, peer)
-        else:
-            self._send(data, peer)
-
-    def _send(self, data: bytes, peer: tuple[str, int]) -> None:
-        if self._socket is not None:
-            self._socket.sendto(data, peer)
-
-    def close(self) -> None:
-        if self._socket is not None:
-            self._socket.close()
-
-
-class Destination:
-    """A dummy server the inspected packets are for: one UDP socket per virtual ip:port."""
-
-    def __init__(self, ip: str, port: int, sandbox: Sandbox) -> None:
-        self.address = f"{ip}:{port}"
-        self.ip = ip
-        self.sandbox = sandbox
-        self.received: deque[bytes] = deque(maxlen=TAPPED)
-        self.count = 0
-        self.arrived = asyncio.Event()  # set on every packet, for whoever waits on one
-        self._socket: _Datagrams | None = None
-
-    async def start(self) -> None:
-        self._socket = await _bind(self.sandbox.loopback(self.ip), self._received)
-        self.sandbox.publish(self.address, _sockname(self._socket))
-
-    def _received(self, data: bytes, _peer: tuple[str, int]) -> None:
-        self.count += 1
-        self.received.append(data)
-        self.arrived.set()
-
-    def close(self) -> None:
-        if self._socket is not None:
-            self._socket.close()
 
 
 class GwlbNode:
@@ -210,17 +82,17 @@ class GwlbNode:
         self.counts: Counter[str] = Counter()
         self.host, self.port = "", 0  # the endpoint's real socket, once started
         self.tunnel = ("", 0)
-        self._endpoint: _Datagrams | None = None
-        self._tunnel: _Datagrams | None = None
+        self._endpoint: Datagrams | None = None
+        self._tunnel: Datagrams | None = None
         self._sent: dict[int, GatewayDecision] = {}  # flow cookie -> its latest decision
         self._reaper: asyncio.TimerHandle | None = None
 
     async def start(self) -> None:
         sandbox = self.ctx.sandbox
-        self._endpoint = await _bind(sandbox.loopback(self.endpoint_ip), self.from_client)
-        self._tunnel = await _bind(sandbox.loopback(self.node.ip), self.from_appliance)
-        self.host, self.port = _sockname(self._endpoint)
-        self.tunnel = _sockname(self._tunnel)  # where appliances send packets back
+        self._endpoint = await bind(sandbox.loopback(self.endpoint_ip), self.from_client)
+        self._tunnel = await bind(sandbox.loopback(self.node.ip), self.from_appliance)
+        self.host, self.port = sockname(self._endpoint)
+        self.tunnel = sockname(self._tunnel)  # where appliances send packets back
         self._reaper = asyncio.get_running_loop().call_later(REAP_SECONDS, self._reap)
 
     def close(self) -> None:
