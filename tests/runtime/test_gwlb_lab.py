@@ -88,3 +88,41 @@ async def test_a_gwlb_run_leaves_no_socket_open():
     before = open_sockets()
     await _run_until(starter("gwlb-appliances.yaml"), _flow("delivered"))
     assert open_sockets() <= before
+
+
+def _rebalancing(document):
+    group = document["Resources"]["ApplianceTargets"]["Properties"]
+    group["TargetGroupAttributes"] = [
+        {"Key": "target_failover.on_deregistration", "Value": "rebalance"},
+        {"Key": "target_failover.on_unhealthy", "Value": "rebalance"},
+        {"Key": "deregistration_delay.timeout_seconds", "Value": "0"},
+    ]
+
+
+async def test_deregistering_an_appliance_rebalances_its_flows_once_the_delay_ends():
+    log = EventLog()
+    topology = starter("gwlb-appliances.yaml", _rebalancing)
+    gone = "10.0.1.10:6081"
+    async with LabRuntime(topology, RunOptions(duration=30, clock_speed=30), log.emit) as lab:
+        stop = asyncio.Event()
+        running = asyncio.get_running_loop().create_task(lab.run(stop))
+        try:
+            await log.wait_for(lambda e: _flow("delivered")(e) and e["target"] == gone, 20)
+            lab.control(
+                {"action": "deregister", "target_group": "ApplianceTargets", "target": gone}
+            )
+            await log.wait_for(lambda e: e["type"] == "health" and e["state"] == "unused", 10)
+            cookies = {e["flow_cookie"] for e in of_type(log.events, "flow") if e["target"] == gone}
+            await log.wait_for(
+                lambda e: (
+                    _flow("delivered")(e)
+                    and e.get("flow_cookie") in cookies
+                    and e["reason"] == "rebalance"
+                ),
+                20,
+            )
+        finally:
+            stop.set()
+            await running
+    moved = [e for e in of_type(log.events, "flow") if e["reason"] == "rebalance"]
+    assert {e["target"] for e in moved} == {"10.0.1.11:6081"}  # the zone's other appliance
