@@ -428,8 +428,9 @@ class LabRuntime:
             return
         traffic = self.topology.traffic
         if self._fleet is not None:  # a GWLB takes IP packets, not HTTP requests
+            gateways = {lb.name for lb in self.topology.load_balancers if lb.type == "gateway"}
             await send_packets(
-                entries,
+                [entry for entry in entries if entry.lb in gateways],
                 clients,
                 rate=self._rate,
                 client_count=traffic.clients,
