@@ -449,6 +449,7 @@ _RUNTIME_PROTOCOLS = {
     "application": ("HTTP", "HTTPS"),
     "network": ("TCP",),
     "classic": ("HTTP", "HTTPS", "TCP", "SSL"),
+    "gateway": ("GENEVE",),  # the listener takes every IP packet (§7.1)
 }
 # A Classic LB's dummy instances speak plain HTTP/TCP: TLS to instances is not simulated.
 _CLASSIC_INSTANCE_PROTOCOLS = ("HTTP", "TCP")
@@ -460,7 +461,8 @@ def runnable(topology: spec.Topology) -> str | None:
     The runtime proxies HTTP and HTTPS for Application Load Balancers, forwarding to
     instance, ip or Lambda targets, redirecting or answering fixed responses, and passes TCP
     through Network Load Balancers to instance and ip targets; Classic Load Balancers run
-    HTTP, HTTPS, TCP and SSL listeners to HTTP/TCP instances; codes look like
+    HTTP, HTTPS, TCP and SSL listeners to HTTP/TCP instances; Gateway Load Balancers hand IP
+    packets to GENEVE appliances; codes look like
     ``unsupported-load-balancer-type:gateway`` so the web layer can translate them.
     """
     if not topology.load_balancers:

@@ -101,7 +101,7 @@ class Flow(Event):
     hash: str  # the 5-tuple / 3-tuple key
     bytes: int
     reason: str | None
-    state: str  # open, closed, reset
+    state: str  # open, closed, reset; GWLB: delivered, dropped
     node_ip: str
     listener: int  # port
     target_group: str
@@ -112,6 +112,13 @@ class Flow(Event):
     bytes_from_client: int
     bytes_from_target: int
     closed_by: str | None = None  # client, target, idle_timeout, load_balancer
+    # GWLB (state delivered or dropped, one event per inner packet): the inner packet's
+    # summary (protocol, source, destination, bytes), the appliance's verdict (allow,
+    # drop; None when it never reached one), the rule that dropped it, the flow cookie.
+    inner: dict[str, str | int | None] | None = None
+    verdict: str | None = None
+    rule: str | None = None
+    flow_cookie: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -26,6 +26,9 @@ class AppBehaviour:
     set_cookie: str | None = None
     latency_jitter_ms: float = 0.0  # added latency varies uniformly by ± this much
     startup_seconds: float = 0.0  # lab seconds after launch before the app answers at all
+    # GWLB appliances: drop rules for inner packets ("udp/53", "tcp", "icmp"), first match
+    # drops (labs.engine.gateway.inspect); ``latency_ms`` is the inspection's latency.
+    drop: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

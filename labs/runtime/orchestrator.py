@@ -39,8 +39,10 @@ from labs.engine.health import describe as describe_health
 from labs.engine.health import step as step_health
 from labs.engine.spec import Listener, LoadBalancer, Node, Target, TargetGroup, Topology
 
+from . import gateway as gwlb
 from .clock import LabClock
 from .control import ControlError, Controller
+from .gateway import GwlbNode
 from .health_checker import InstanceChecker, TargetChecker
 from .options import RunOptions, ScriptedRequest
 from .proxy_classic import ClassicHttpNode, ClassicTcpNode
@@ -50,7 +52,7 @@ from .sandbox import Sandbox
 from .shutdown import cancel_until_done
 from .targets import TargetServer, start_target
 from .tls import ListenerCertificates, RunAuthority
-from .traffic import ClientPool, Entry, Rate, Response, generate, play
+from .traffic import ClientPool, Entry, Rate, Response, generate, play, send_packets
 from .wire import EventSink
 
 __all__ = ["ControlError", "Emit", "Event", "LabRuntime", "RunOptions", "ScriptedRequest"]
@@ -65,7 +67,7 @@ BROWSER_REQUESTS_PER_BATCH = 100
 CLOSE_SECONDS = 5.0
 
 logger = logging.getLogger(__name__)
-_NODES = ("application", "network", "classic")  # load balancer types with a data plane
+_NODES = ("application", "network", "classic", "gateway")  # load balancer types with a data plane
 
 
 class LabRuntime:
@@ -73,7 +75,7 @@ class LabRuntime:
         self, topology: Topology, options: RunOptions, emit: Emit, *, sample_requests: bool = True
     ) -> None:
         if any(lb.type not in _NODES for lb in topology.load_balancers):
-            raise NotImplementedError("only application and network load balancers run so far")
+            raise NotImplementedError("only application, network and gateway load balancers run")
         if any(
             lb.type == "network" and listener.protocol != "TCP"
             for lb in topology.load_balancers
@@ -90,7 +92,8 @@ class LabRuntime:
         )
         self._tasks: list[asyncio.Task[Any]] = []
         self._servers: dict[str, TargetServer] = {}  # by virtual "ip:port"
-        self._nodes: list[AlbNode | NlbNode | ClassicTcpNode] = []
+        self._nodes: list[AlbNode | NlbNode | ClassicTcpNode | GwlbNode] = []
+        self._fleet: gwlb.Fleet | None = None  # GWLB appliances, destinations
         self._checkers: dict[tuple[str, str], TargetChecker] = {}  # (group, "ip:port")
         self._rate = Rate(options.rps or topology.traffic.rps)
         self._controller: Controller | None = None
@@ -162,13 +165,19 @@ class LabRuntime:
         self._first_checks = asyncio.Event()
         self._ctx = ctx
         await self._start_targets()
+        if any(lb.type == "gateway" for lb in topology.load_balancers):
+            self._fleet = await gwlb.start_fleet(
+                topology, self.sandbox, self._rng, self._sink.add, os.urandom(16)
+            )
         for lb in topology.load_balancers:
             for listener in lb.listeners:
                 certificates = self._certificates(listener)
                 for node in lb.nodes:
-                    lb_node: AlbNode | NlbNode | ClassicTcpNode
+                    lb_node: AlbNode | NlbNode | ClassicTcpNode | GwlbNode
                     if lb.type == "classic":
                         lb_node = self._classic_node(lb, node, listener, certificates)
+                    elif lb.type == "gateway" and self._fleet is not None:
+                        lb_node = self._gateway_node(self._fleet, lb, node, listener, ctx)
                     elif lb.type == "network":
                         lb_node = NlbNode(lb, node, listener, ctx, self._sink.add, ctx.secret)
                     else:
@@ -250,6 +259,24 @@ class LabRuntime:
         if listener.protocol in ("HTTP", "HTTPS"):
             return ClassicHttpNode(lb, node, listener, ctx, state, certificates)
         return ClassicTcpNode(lb, node, listener, ctx, state, self._sink.add, certificates)
+
+    def _gateway_node(
+        self, fleet: gwlb.Fleet, lb: LoadBalancer, node: Node, listener: Listener, ctx: ProxyContext
+    ) -> GwlbNode:
+        """A GWLB node and its zone's endpoint, sending to the fleet's appliances."""
+        endpoint = gwlb.endpoint_ip(self.topology, node)
+        built = GwlbNode(
+            lb,
+            node,
+            listener,
+            ctx,
+            fleet.report,
+            endpoint_ip=endpoint,
+            seed=fleet.seed,
+            rng=fleet.rng,
+        )
+        fleet.nodes.append(built)
+        return built
 
     def _certificates(self, listener: Listener) -> ListenerCertificates | None:
         """An HTTPS listener's certificates, issued by the run's own CA (stands in for ACM)."""
@@ -347,7 +374,8 @@ class LabRuntime:
                 continue  # a function is called in-process, it listens nowhere
             check = group.health_check
             for target in group.targets:
-                ports = {target.port}
+                # A GENEVE group's traffic port is UDP 6081: an appliance (gateway.py) binds it.
+                ports = {target.port} if group.protocol != "GENEVE" else set()
                 if check.port != "traffic-port":
                     ports.add(int(check.port))
                 for port in ports:
@@ -443,6 +471,17 @@ class LabRuntime:
             await play(self.options.requests, entries, clients, self.clock, self.answers)
             return
         traffic = self.topology.traffic
+        if self._fleet is not None:  # a GWLB takes IP packets, not HTTP requests
+            gateways = {lb.name for lb in self.topology.load_balancers if lb.type == "gateway"}
+            await send_packets(
+                [entry for entry in entries if entry.lb in gateways],
+                clients,
+                rate=self._rate,
+                client_count=traffic.clients,
+                destinations=gwlb.DESTINATIONS,
+                rng=self._rng,
+            )
+            return
         await generate(
             entries,
             clients,
@@ -454,7 +493,7 @@ class LabRuntime:
         )
 
     def entries(self) -> list[Entry]:
-        by_listener: dict[tuple[str, int], list[AlbNode | NlbNode | ClassicTcpNode]] = {}
+        by_listener: dict[tuple[str, int], list[AlbNode | NlbNode | ClassicTcpNode | GwlbNode]] = {}
         for node in self._nodes:
             by_listener.setdefault((node.lb.name, node.listener.port), []).append(node)
         client_tls = self._authority.client_context() if self._authority else None
@@ -511,6 +550,8 @@ class LabRuntime:
             node.close()
         for server in self._servers.values():
             server.close()
+        if self._fleet is not None:
+            self._fleet.close()
         ctx = getattr(self, "_ctx", None)
         if ctx is not None:
             for transport in list(ctx.connections):
@@ -534,6 +575,7 @@ class LabRuntime:
                 for (group, address), checker in self._checkers.items()
             },
             "lab_seconds": round(self.clock.now(), 3),
+            **({"packets": self._fleet.counts()} if self._fleet is not None else {}),
         }
 
 

@@ -9,6 +9,7 @@ client picks one node and keeps it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import itertools
 import random
@@ -21,6 +22,8 @@ from http.cookies import SimpleCookie
 from urllib.parse import urlsplit
 
 import httptools
+
+from labs.engine import packets
 
 from .clock import LabClock
 from .options import ScriptedRequest
@@ -359,3 +362,59 @@ async def _play_one(
     if item.client is None:
         await client.close()
     return response
+
+
+async def send_packets(
+    entries: Sequence[Entry],
+    clients: ClientPool,
+    *,
+    rate: Rate,
+    client_count: int,
+    destinations: Sequence[tuple[str, str]],
+    rng: random.Random,
+    flows_per_client: int = 3,
+) -> None:
+    """GWLB traffic: about ``rate.rps`` inner IPv4 packets a second, until cancelled.
+
+    Each client picks one GWLB endpoint (the route-table next hop of its zone) and a few
+    flows (a source port and a ``(protocol, "ip:port")`` destination), then sends each
+    packet of a flow as one UDP datagram from its own loopback address to the endpoint.
+    """
+    loop = asyncio.get_running_loop()
+    pool = [clients.get(f"client-{n}") for n in range(client_count)]
+    endpoint = {c.ip: rng.choice(entries[0].nodes) for c in pool}
+    flows = {
+        c.ip: [
+            (rng.randrange(32768, 61000), rng.choice(destinations)) for _ in range(flows_per_client)
+        ]
+        for c in pool
+    }
+    sockets: dict[str, socket.socket] = {}
+    try:
+        for c in pool:
+            sock = sockets[c.ip] = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            sock.setblocking(False)
+            sock.bind((c.source_host, 0))
+        next_at = loop.time()
+        for turn in itertools.count():
+            if rate.rps <= 0:
+                await asyncio.sleep(PAUSED_POLL)
+                next_at = loop.time()
+                continue
+            client = pool[turn % len(pool)]
+            port, (protocol, address) = rng.choice(flows[client.ip])
+            ip, destination_port = address.rsplit(":", 1)
+            packet = packets.build(
+                protocol=protocol,
+                source=(client.ip, port),
+                destination=(ip, int(destination_port)),
+                payload=b"x" * rng.randrange(16, 512),
+                ident=turn,
+            )
+            with contextlib.suppress(BlockingIOError):  # loopback full: lost, as UDP is
+                sockets[client.ip].sendto(packet, endpoint[client.ip])
+            next_at += 1.0 / rate.rps
+            await asyncio.sleep(max(0.0, next_at - loop.time()))
+    finally:
+        for sock in sockets.values():
+            sock.close()

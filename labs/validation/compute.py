@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from labs.engine import spec
+from labs.engine import gateway, spec
 
 from . import network
 from .core import (
@@ -120,7 +120,17 @@ def app_behaviour(ctx: Context, logical_id: str) -> spec.AppBehaviour:
     if not isinstance(rate, int | float) or isinstance(rate, bool) or not 0 <= rate <= 1:
         ctx.fail(APP, logical_id, f"{path}.ErrorRate", "must be a number from 0 to 1")
         rate = 0
+    drop = app.get("Drop", [])
+    if not isinstance(drop, list) or not all(gateway.valid_rule(rule) for rule in drop):
+        ctx.fail(
+            APP,
+            logical_id,
+            f"{path}.Drop",
+            "must be a list of rules like udp/53, tcp/23, tcp, icmp or any/8080",
+        )
+        drop = []
     return spec.AppBehaviour(
+        drop=tuple(str(rule).lower() for rule in drop),
         status=ctx.integer(logical_id, f"{path}.Status", app.get("Status"), 100, 599, 200, APP),
         body=None if body is None else str(body),
         latency_ms=ctx.integer(

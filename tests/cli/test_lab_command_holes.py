@@ -72,7 +72,7 @@ def test_a_requests_file_that_is_not_utf8_exits_2(tmp_path):
 
 @pytest.mark.parametrize(
     ("starter", "kind"),
-    [("nlb-in-front-of-alb.yaml", "alb"), ("gwlb-appliances.yaml", "gateway")],
+    [("nlb-in-front-of-alb.yaml", "alb")],
 )
 def test_a_topology_without_a_data_plane_yet_exits_2_in_one_line(starter, kind):
     result = lab(str(STARTERS / starter), "--json")

@@ -145,7 +145,6 @@ def test_the_runtime_runs_an_http_alb_forwarding_to_instances(topology):
     ("names", "code"),
     [
         (("NetworkLoadBalancer",), "unsupported-target-type:alb"),  # NLB runs TCP, not ALB targets
-        (("GatewayLoadBalancer",), "unsupported-load-balancer-type:gateway"),
         (("LoadBalancer",), "unsupported-target-type:alb"),
         ((), "no-load-balancer"),
     ],
@@ -169,6 +168,16 @@ def test_the_runtime_says_it_cannot_run_tls_to_classic_instances(topology):
     document = dataclasses.replace(topology, load_balancers=(only_tls,), target_groups=())
 
     assert runnable(document) == "unsupported-instance-protocol:HTTPS"
+
+
+def test_the_runtime_runs_a_gateway_load_balancer_to_geneve_appliances(topology):
+    gwlb = balancer(topology, "GatewayLoadBalancer")
+    groups = tuple(g for g in topology.target_groups if g.protocol == "GENEVE")
+    assert groups
+    assert (
+        runnable(dataclasses.replace(topology, load_balancers=(gwlb,), target_groups=groups))
+        is None
+    )
 
 
 def test_the_runtime_runs_https_redirects_and_lambda_targets(topology):

@@ -445,6 +445,14 @@ CASES = [
         ],
     ),
     case(
+        "app.behaviour/appliance drop rule",
+        [("Resources.Web1.Metadata.Playground.App.Drop", ["udp/53", "gre"])],
+        [
+            "Web1.Metadata.Playground.App.Drop: ValidationError: must be a list of rules like "
+            "udp/53, tcp/23, tcp, icmp or any/8080",
+        ],
+    ),
+    case(
         "lambda.built-in-handler",
         [("Resources.HelloFunction.Metadata.Playground.Handler", "mine")],
         [
