@@ -47,9 +47,6 @@ CLOSE_SECONDS = 5  # how long a stopping run's listener and heartbeat get to end
 TEARDOWN_SECONDS = 5  # then whatever is left on the run's loop, before the loop is closed
 EMIT_TIMEOUT_SECONDS = 2  # a batch Redis cannot take in this long is dropped
 LISTEN_RETRY_MAX_SECONDS = 2  # the longest pause before listening again after an error
-# Why the worker refused a command (services.checked_command's codes), as the run page's
-# catalog names them (AWS's codes where AWS has one).
-REFUSALS = {"target": "InvalidTarget", "target_group": "TargetGroupNotFound"}
 SUMMARY_FAULTS = 500  # the newest `fault` events a run's summary keeps for its page
 
 
@@ -278,7 +275,8 @@ async def _apply_control(
         # The same check the page's request passed (anyone may send to the channel).
         event = lab.control(services.checked_command(topology, command), by)
     except ValidationError as error:
-        code = REFUSALS.get(str(error.code), "ValidationError")
+        # checked_command's codes are the run page's (labs.messages.CONTROL_ERRORS).
+        code = str(error.code or "ValidationError")
         event = _refusal(lab, command, by, code, " ".join(error.messages))
     except ControlError as error:
         event = _refusal(lab, command, by, error.code, error.message)

@@ -132,11 +132,16 @@ def checked_command(document: str | spec.Topology, command: Any) -> dict[str, An
     ``control_run``, and the worker calls it on every message before the runtime applies
     it (a message can come from anywhere on the channel layer). ``document`` is the run's
     template (``LabRun.document``), or that template already parsed.
+
+    Raises:
+        ValidationError: its ``code`` is what the run page shows for a refused change
+            (labs.messages.CONTROL_ERRORS, AWS's codes where AWS has one):
+            ``TargetGroupNotFound``, ``InvalidTarget``, else ``ValidationError``.
     """
     if not isinstance(command, dict):
         raise ValidationError(
             _('Send the change as an object, such as {"action": "traffic", "rps": 5}.'),
-            code="command",
+            code="ValidationError",
         )
     action = command.get("action")
     if action == "traffic":
@@ -146,11 +151,13 @@ def checked_command(document: str | spec.Topology, command: Any) -> dict[str, An
         group_name, target = command.get("target_group"), command.get("target")
         group = next((g for g in topology.target_groups if g.name == group_name), None)
         if group is None:
-            raise ValidationError(_("Choose one of this run's target groups."), code="target_group")
+            raise ValidationError(
+                _("Choose one of this run's target groups."), code="TargetGroupNotFound"
+            )
         if not isinstance(target, str) or target not in {_target_key(t) for t in group.targets}:
             raise ValidationError(
                 _("%(target)s is not a target of %(target_group)s."),
-                code="target",
+                code="InvalidTarget",
                 params={"target": str(target), "target_group": group.name},
             )
         return {"action": action, "target_group": group.name, "target": target}
@@ -160,18 +167,18 @@ def checked_command(document: str | spec.Topology, command: Any) -> dict[str, An
         if not isinstance(target, str) or target not in instances:
             raise ValidationError(
                 _("%(target)s is not an instance of this run."),
-                code="target",
+                code="InvalidTarget",
                 params={"target": str(target)},
             )
         if not isinstance(mode, str) or mode not in codes.FAULT_MODES:
             raise ValidationError(
                 _("Choose a fault mode: %(modes)s."),
-                code="mode",
+                code="ValidationError",
                 params={"modes": ", ".join(codes.FAULT_MODES)},
             )
         return {"action": action, "target": target, "mode": mode}
     raise ValidationError(
-        _("Unknown change. Use deregister, register, fault or traffic."), code="action"
+        _("Unknown change. Use deregister, register, fault or traffic."), code="ValidationError"
     )
 
 
@@ -437,7 +444,7 @@ def _checked_control_rps(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= limit:
         raise ValidationError(
             _("The traffic rate must be a number from 0 to %(limit)s requests a second."),
-            code="rps",
+            code="ValidationError",
             params={"limit": limit},
         )
     return float(value)
@@ -453,7 +460,7 @@ def _runnable_topology(document: str | spec.Topology) -> spec.Topology:
         # Only a run saved before runs kept their template (migration 0004) can get here.
         raise ValidationError(
             _("This run's template has problems, so the run cannot be changed."),
-            code="template",
+            code="ValidationError",
         ) from error
 
 

@@ -39,40 +39,76 @@ def running_run(learner):
     return make_run(owner=learner, state="running", control_channel="specific.test!one")
 
 
+NOT_AN_OBJECT = "Send the change as an object"
+UNKNOWN = "Unknown change."
+NO_GROUP = "Choose one of this run's target groups."
+NOT_A_TARGET = "is not a target of WebTargets."
+NOT_AN_INSTANCE = "is not an instance of this run."
+NO_MODE = "Choose a fault mode:"
+BAD_RATE = "The traffic rate must be a number from 0 to"
+
+
 @pytest.mark.parametrize(
-    ("command", "code"),
+    ("command", "code", "says"),
     [
-        ("deregister", "command"),
-        ({"action": "explode"}, "action"),
-        ({"target_group": "WebTargets", "target": WEB1}, "action"),
-        ({"action": "deregister", "target_group": "Nope", "target": WEB1}, "target_group"),
-        ({"action": "register", "target_group": "WebTargets", "target": "10.0.9.9:80"}, "target"),
-        ({"action": "deregister", "target_group": "WebTargets"}, "target"),
-        ({"action": "deregister", "target_group": "WebTargets", "target": [WEB1]}, "target"),
-        ({"action": "deregister", "target_group": ["WebTargets"], "target": WEB1}, "target_group"),
-        ({"action": ["fault"], "target": WEB1, "mode": "reset"}, "action"),
-        ({"action": "fault", "target": {"ip": WEB1}, "mode": "reset"}, "target"),
-        ({"action": "fault", "target": WEB1, "mode": ["reset"]}, "mode"),
-        ({"action": "traffic", "rps": float("nan")}, "rps"),
-        ({"action": "traffic", "rps": float("inf")}, "rps"),
-        ({"action": "fault", "target": WEB1, "mode": "explode"}, "mode"),
-        ({"action": "fault", "target": "192.0.2.1:80", "mode": "reset"}, "target"),
-        ({"action": "traffic", "rps": -1}, "rps"),
-        ({"action": "traffic", "rps": 10**6}, "rps"),
-        ({"action": "traffic", "rps": "5"}, "rps"),
-        ({"action": "traffic", "rps": True}, "rps"),
-        ({"action": "traffic"}, "rps"),
+        ("deregister", "ValidationError", NOT_AN_OBJECT),
+        ({"action": "explode"}, "ValidationError", UNKNOWN),
+        ({"target_group": "WebTargets", "target": WEB1}, "ValidationError", UNKNOWN),
+        (
+            {"action": "deregister", "target_group": "Nope", "target": WEB1},
+            "TargetGroupNotFound",
+            NO_GROUP,
+        ),
+        (
+            {"action": "register", "target_group": "WebTargets", "target": "10.0.9.9:80"},
+            "InvalidTarget",
+            NOT_A_TARGET,
+        ),
+        ({"action": "deregister", "target_group": "WebTargets"}, "InvalidTarget", NOT_A_TARGET),
+        (
+            {"action": "deregister", "target_group": "WebTargets", "target": [WEB1]},
+            "InvalidTarget",
+            NOT_A_TARGET,
+        ),
+        (
+            {"action": "deregister", "target_group": ["WebTargets"], "target": WEB1},
+            "TargetGroupNotFound",
+            NO_GROUP,
+        ),
+        ({"action": ["fault"], "target": WEB1, "mode": "reset"}, "ValidationError", UNKNOWN),
+        (
+            {"action": "fault", "target": {"ip": WEB1}, "mode": "reset"},
+            "InvalidTarget",
+            NOT_AN_INSTANCE,
+        ),
+        ({"action": "fault", "target": WEB1, "mode": ["reset"]}, "ValidationError", NO_MODE),
+        ({"action": "traffic", "rps": float("nan")}, "ValidationError", BAD_RATE),
+        ({"action": "traffic", "rps": float("inf")}, "ValidationError", BAD_RATE),
+        ({"action": "fault", "target": WEB1, "mode": "explode"}, "ValidationError", NO_MODE),
+        (
+            {"action": "fault", "target": "192.0.2.1:80", "mode": "reset"},
+            "InvalidTarget",
+            NOT_AN_INSTANCE,
+        ),
+        ({"action": "traffic", "rps": -1}, "ValidationError", BAD_RATE),
+        ({"action": "traffic", "rps": 10**6}, "ValidationError", BAD_RATE),
+        ({"action": "traffic", "rps": "5"}, "ValidationError", BAD_RATE),
+        ({"action": "traffic", "rps": True}, "ValidationError", BAD_RATE),
+        ({"action": "traffic"}, "ValidationError", BAD_RATE),
     ],
 )
 def test_a_bad_command_is_refused_before_it_reaches_the_worker(
-    learner, running_run, command, code, django_capture_on_commit_callbacks
+    learner, running_run, command, code, says, django_capture_on_commit_callbacks
 ):
     with (
         django_capture_on_commit_callbacks() as callbacks,
         pytest.raises(ValidationError) as caught,
     ):
         services.control_run(learner, running_run, command)
+    # The code is the one the run page words (the worker passes it on as it is).
     assert caught.value.code == code
+    assert code in codes.CONTROL_ERRORS
+    assert says in caught.value.messages[0]
     assert callbacks == []
 
 
@@ -220,6 +256,12 @@ async def test_a_command_the_runtime_refuses_is_published_with_its_error(learner
             await layer.send(run.control_channel, message)
             refused = await listener.wait_for(fault("fault", error=True))
             assert (refused["target"], refused["error"]) == ("10.0.1.99:80", "InvalidTarget")
+            # The service's code reaches the page as it is: no table in between.
+            command = {"action": "deregister", "target_group": "Nope", "target": WEB1}
+            await layer.send(run.control_channel, {**message, "command": command})
+            refused = await listener.wait_for(fault("deregister", error=True))
+            assert (refused["target_group"], refused["error"]) == ("Nope", "TargetGroupNotFound")
+            assert refused["message"] == "Choose one of this run's target groups."
             # The run goes on and still takes commands.
             await database_sync_to_async(services.control_run)(
                 learner, run, {"action": "traffic", "rps": 0}
