@@ -187,7 +187,7 @@ def _certificates(
     if not secure:
         return ()
     policy = props.get("SslPolicy")
-    if policy is not None and policy not in SSL_POLICIES:
+    if policy is not None and (not isinstance(policy, str) or policy not in SSL_POLICIES):
         ctx.fail(
             SSL_POLICY,
             logical_id,

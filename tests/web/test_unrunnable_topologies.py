@@ -18,7 +18,6 @@ STARTERS = Path(__file__).resolve().parents[2] / "labs" / "starters"
     ("starter", "why"),
     [
         ("nlb-in-front-of-alb.yaml", "this target type is not simulated yet"),
-        ("classic-lb.yaml", "this load balancer type is not simulated yet"),
     ],
 )
 @pytest.mark.parametrize("language", ["en", "ko"])
