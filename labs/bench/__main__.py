@@ -19,26 +19,30 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import socket
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+from . import tcp
 from .latency import measure
+from .tools import (
+    ROOT,
+    SECONDS,
+    busy_cpu_share,
+    ensure_tools,
+    spread,
+    start,
+    wait_until_serving,
+    wrk,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "var" / "bench" / "alb.json"
 BACKEND_PORT, HAPROXY_PORT, OURS_PORT = 18080, 18081, 18082
 OURS_HOST = "127.0.1.5"
 BODY = "x" * 99 + "\n"
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
-SECONDS = int(os.environ.get("BENCH_SECONDS", "8"))
 # HAProxy's single-thread throughput on an idle machine of ours is ~60k req/s; well below
 # that, something else has the cores and no ratio taken now means anything.
 QUIET_HAPROXY_RPS = float(os.environ.get("BENCH_QUIET_HAPROXY_RPS", "45000"))
@@ -76,69 +80,6 @@ backend app
 )
 
 
-def ensure_tools() -> None:
-    missing = [tool for tool in ("haproxy", "wrk", "taskset") if shutil.which(tool) is None]
-    if not missing:
-        return
-    packages = {"haproxy": "haproxy", "wrk": "wrk", "taskset": "util-linux"}
-    sudo = [] if os.geteuid() == 0 else ["sudo"]
-    install = [*sudo, "apt-get", "install", "-y", "-qq", *(packages[m] for m in missing)]
-    print(f"installing {', '.join(missing)}: {' '.join(install)}", flush=True)
-    subprocess.run([*sudo, "apt-get", "update", "-qq"], check=True, stdout=subprocess.DEVNULL)
-    subprocess.run(install, check=True, stdout=subprocess.DEVNULL)
-
-
-def start(stack: ExitStack, cpu: int, *command: str) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(
-        ["taskset", "-c", str(cpu), *command], stdout=subprocess.PIPE, cwd=ROOT
-    )
-
-    def stop() -> None:
-        process.terminate()
-        process.wait(5)
-
-    stack.callback(stop)
-    return process
-
-
-def wrk(url: str, seconds: int = SECONDS) -> dict[str, float]:
-    result = subprocess.run(
-        ["taskset", "-c", "1", "wrk", "-t1", "-c50", f"-d{seconds}s", "--latency", url],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    figures = {}
-    for line in result.stdout.splitlines():
-        words = line.split()
-        if line.startswith("Requests/sec:"):
-            figures["rps"] = float(words[1])
-        elif len(words) == 2 and words[0] in ("50%", "99%"):
-            figures[words[0]] = _ms(words[1])
-    return figures
-
-
-def _ms(text: str) -> float:
-    for unit, factor in (("us", 0.001), ("ms", 1.0), ("s", 1000.0)):
-        if text.endswith(unit):
-            return float(text[: -len(unit)]) * factor
-    return float(text)
-
-
-def busy_cpu_share(seconds: float = 2.0) -> float:
-    """The share of all cores that was not idle over ``seconds``, before we start anything."""
-
-    def totals() -> tuple[int, int]:
-        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
-        idle = fields[3] + fields[4]  # idle + iowait
-        return sum(fields), idle
-
-    total0, idle0 = totals()
-    time.sleep(seconds)
-    total1, idle1 = totals()
-    return 1 - (idle1 - idle0) / max(total1 - total0, 1)
-
-
 def quiet_check(busy: float, haproxy_rps: float) -> list[str]:
     """Why this machine cannot give a ratio now; empty when it is quiet."""
     warnings = []
@@ -150,16 +91,6 @@ def quiet_check(busy: float, haproxy_rps: float) -> list[str]:
             f"{QUIET_HAPROXY_RPS:,.0f} an idle machine gives it"
         )
     return warnings
-
-
-def wait_until_serving(host: str, port: int) -> None:
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        with socket.socket() as probe:
-            if probe.connect_ex((host, port)) == 0:
-                return
-        time.sleep(0.05)
-    raise SystemExit(f"nothing listens on {host}:{port} after 10 s")
 
 
 def main() -> None:
@@ -205,7 +136,8 @@ def main() -> None:
             )
         direct = measure("127.0.0.1", BACKEND_PORT, rate=1000, seconds=SECONDS)
         proxied = measure(OURS_HOST, OURS_PORT, rate=1000, seconds=SECONDS)
-    report(ours, theirs, direct, proxied, warnings)
+        report(ours, theirs, direct, proxied, warnings)
+        tcp.main(warnings)  # the NLB against HAProxy in TCP mode, on the same HTTP backend
 
 
 def report(
@@ -215,14 +147,6 @@ def report(
     proxied: dict[str, float],
     warnings: list[str],
 ) -> None:
-    def spread(runs: list[dict[str, float]], key: str) -> dict[str, float]:
-        values = [run[key] for run in runs]
-        return {
-            "min": round(min(values), 3),
-            "median": round(statistics.median(values), 3),
-            "max": round(max(values), 3),
-        }
-
     sides = {
         name: {key: spread(runs, key) for key in ("rps", "50%", "99%")}
         for name, runs in (("ours", ours), ("haproxy", theirs))

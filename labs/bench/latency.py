@@ -17,6 +17,29 @@ import uvloop
 CONNECTIONS = 20
 
 
+async def _run_new_connections(host: str, port: int, rate: float, seconds: float) -> list[float]:
+    """Each request on a connection of its own: connect, ask, read the answer, close."""
+    loop = asyncio.get_running_loop()
+    request = f"GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode()
+    latencies: list[float] = []
+
+    async def one(scheduled: float) -> None:
+        reader, writer = await asyncio.open_connection(host, port)
+        writer.write(request)
+        await reader.read()  # to the server's close
+        writer.close()
+        latencies.append((perf_counter() - scheduled) * 1000)
+
+    tasks = []
+    start = perf_counter()
+    for n in range(int(rate * seconds)):
+        due = start + n / rate
+        await asyncio.sleep(max(0.0, due - perf_counter()))
+        tasks.append(loop.create_task(one(due)))
+    await asyncio.gather(*tasks)
+    return latencies
+
+
 async def _run(host: str, port: int, rate: float, seconds: float) -> list[float]:
     loop = asyncio.get_running_loop()
     request = f"GET / HTTP/1.1\r\nHost: {host}\r\n\r\n".encode()
@@ -45,8 +68,13 @@ async def _run(host: str, port: int, rate: float, seconds: float) -> list[float]
     return latencies
 
 
-def measure(host: str, port: int, *, rate: float, seconds: float) -> dict[str, float]:
-    """Run the load in a child pinned to core 1 (away from the proxy under test)."""
+def measure(
+    host: str, port: int, *, rate: float, seconds: float, new_connections: bool = False
+) -> dict[str, float]:
+    """Run the load in a child pinned to core 1 (away from the proxy under test).
+
+    ``new_connections``: every request opens (and closes) a connection of its own.
+    """
     output = subprocess.run(
         [
             "taskset",
@@ -59,6 +87,7 @@ def measure(host: str, port: int, *, rate: float, seconds: float) -> dict[str, f
             str(port),
             str(rate),
             str(seconds),
+            *(["--new-connections"] if new_connections else []),
         ],
         capture_output=True,
         text=True,
@@ -78,5 +107,6 @@ if __name__ == "__main__":
         float(sys.argv[3]),
         float(sys.argv[4]),
     )
-    for value in uvloop.run(_run(host, port, rate, seconds)):
+    run = _run_new_connections if "--new-connections" in sys.argv[5:] else _run
+    for value in uvloop.run(run(host, port, rate, seconds)):
         print(f"{value:.4f}")
