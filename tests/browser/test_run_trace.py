@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import gzip
 import re
+import tempfile
+from pathlib import Path
 
 import pytest
 from django.utils import translation
@@ -18,6 +20,9 @@ from tests.browser.test_run_controls import _wait_for_total
 from tests.browser.test_run_demo_lab import RUN_TIMEOUT_MS, STOP_TIMEOUT_MS, Ui, _learner
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# What the page looked like, for a person to open afterwards (run-trace-<language>*.png).
+SCREENSHOTS = Path(tempfile.gettempdir())
 
 
 class TraceUi:
@@ -103,9 +108,12 @@ def test_the_trace_of_a_posts_request_says_which_rule_matched_and_why_the_others
     expect(requests_chart.locator(".chart-last")).to_contain_text("RequestCount")
     checks = page.locator("#targets .check-list li")
     expect(checks.first).to_contain_text(ui.passed, timeout=RUN_TIMEOUT_MS)
-    page.screenshot(path=f"/tmp/run-trace-{language}.png", full_page=True)
+    shot = SCREENSHOTS / f"run-trace-{language}"
+    page.screenshot(path=f"{shot}.png", full_page=True)
     page.set_viewport_size({"width": 390, "height": 844})  # a phone
-    page.screenshot(path=f"/tmp/run-trace-{language}-phone.png", full_page=True)
+    page.screenshot(path=f"{shot}-phone.png", full_page=True)
+    panel.screenshot(path=f"{shot}-phone-panel.png")
+    page.locator("#targets").screenshot(path=f"{shot}-phone-targets.png")
     page.set_viewport_size({"width": 1280, "height": 900})
 
     _wait_for_total(page, 15)
