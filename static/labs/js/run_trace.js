@@ -138,7 +138,7 @@ function targetStep(step, target, text) {
     const how = sticky.honoured
       ? fill(t.stickyHonoured, { cookie: sticky.cookie, target: target.chosen })
       : fill(t.stickyNotHonoured, { cookie: sticky.cookie, outcome: sticky.outcome });
-    step("sticky", fill(t.sticky, { outcome: "" }).trim(), el("p", {}, how));
+    step("sticky", text.docs.stickyTitle, el("p", {}, fill(t.sticky, { outcome: how })));
   }
 }
 
