@@ -172,6 +172,16 @@ TRACE = {
     "none": _("none"),
 }
 
+# Why a stickiness cookie did not pin the request (labs.engine.routing's outcomes).
+STICKY_OUTCOMES = {
+    "no_cookie": _("the request carried no such cookie"),
+    "invalid": _("the cookie is not one this load balancer signed"),
+    "other_group": _("the cookie belongs to another target group"),
+    "expired": _("the stickiness duration has expired"),
+    "target_gone": _("the pinned target is no longer registered"),
+    "target_unhealthy": _("the pinned target is not healthy"),
+}
+
 # The AWS documentation page each step follows. English paths; the base depends on the
 # viewer's language (AWS serves a Korean translation of each page under ko_kr).
 DOCS = {
@@ -280,6 +290,7 @@ def catalog() -> dict[str, dict[str, str]]:
         "ui": _evaluated(UI),
         "fields": _evaluated(CONDITION_FIELDS),
         "trace": _evaluated(TRACE),
+        "stickyOutcomes": _evaluated(STICKY_OUTCOMES),
         "charts": _evaluated(CHARTS),
         "docs": docs_catalog(),
         **controls_catalog(),

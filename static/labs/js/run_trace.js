@@ -95,7 +95,7 @@ function actionText(action, t) {
   if (action.type === "forward") {
     const groups = (action.target_groups || [])
       .map((g) => (action.target_groups.length > 1 ? fill(t.weight, { group: g.name, weight: g.weight }) : g.name))
-      .join(", ");
+      .join("; ");
     return fill(t.forward, { groups });
   }
   if (action.type === "redirect") return fill(t.redirect, { status: action.status, location: action.location });
@@ -137,7 +137,10 @@ function targetStep(step, target, text) {
   if (sticky) {
     const how = sticky.honoured
       ? fill(t.stickyHonoured, { cookie: sticky.cookie, target: target.chosen })
-      : fill(t.stickyNotHonoured, { cookie: sticky.cookie, outcome: sticky.outcome });
+      : fill(t.stickyNotHonoured, {
+        cookie: sticky.cookie,
+        outcome: text.stickyOutcomes[sticky.outcome] || sticky.outcome,
+      });
     step("sticky", text.docs.stickyTitle, el("p", {}, fill(t.sticky, { outcome: how })));
   }
 }
