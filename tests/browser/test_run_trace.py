@@ -39,6 +39,9 @@ class TraceUi:
             self.close = t["close"]
             self.requests_chart = catalog["charts"]["requests"]
             self.passed = catalog["charts"]["checkPassed"]
+            self.failed = catalog["charts"]["checkFailed"]
+            self.mismatch = catalog["healthReasons"]["Target.ResponseCodeMismatch"]
+            self.apply = gettext("Apply")
             self.stop = gettext("Stop")
 
     def texts(self) -> list[str]:
@@ -108,6 +111,19 @@ def test_the_trace_of_a_posts_request_says_which_rule_matched_and_why_the_others
     expect(requests_chart.locator(".chart-last")).to_contain_text("RequestCount")
     checks = page.locator("#targets .check-list li")
     expect(checks.first).to_contain_text(ui.passed, timeout=RUN_TIMEOUT_MS)
+
+    # A target that fails its checks says so, with AWS's reason code and its meaning.
+    users1 = page.locator('#targets tr[data-target="10.0.1.10:80"]')
+    users1.locator("select").select_option("unhealthy")
+    users1.get_by_role("button", name=ui.apply, exact=True).click()
+    health = users1.locator(".health")
+    expect(health).to_have_attribute("data-health", "unhealthy", timeout=RUN_TIMEOUT_MS)
+    expect(health.locator(".health-code")).to_have_text("Target.ResponseCodeMismatch")
+    expect(health.locator(".health-reason")).to_have_text(ui.mismatch)
+    last_check = users1.locator(".check-list li").first
+    expect(last_check).to_have_attribute("data-passed", "false")
+    expect(last_check).to_contain_text(f"✗ {ui.failed}")
+    expect(last_check).to_contain_text("500")
     shot = SCREENSHOTS / f"run-trace-{language}"
     page.screenshot(path=f"{shot}.png", full_page=True)
     page.set_viewport_size({"width": 390, "height": 844})  # a phone
