@@ -22,8 +22,13 @@ from .orm import in_db_thread
 # How often an open run page checks that the run's worker still beats. With
 # LAB_STALE_SECONDS of 20 a dead worker shows as failed within 25 seconds.
 WATCHDOG_SECONDS = 5
+# How long a connecting page's events wait for the worker's snapshot; past it they flow
+# without one (a worker that is starting, stopping or gone).
+SNAPSHOT_TIMEOUT_SECONDS = 3
 
 logger = logging.getLogger(__name__)
+# States in which the run's worker answers a snapshot request (its control listener runs).
+SNAPSHOT_STATES = frozenset({LabRun.State.STARTING, LabRun.State.RUNNING})
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
@@ -46,7 +51,10 @@ class RunConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     """One browser tab watching one run (``/ws/runs/<pk>/``).
 
     Frames to the browser: ``{"events": [...]}`` (DESIGN.md's events, as the worker
-    batched them) or ``{"error": "ValidationError", "message": "..."}``.
+    batched them) or ``{"error": "ValidationError", "message": "..."}``. On connect to a
+    running run the first events frame after the status is ``[snapshot]``, from the worker
+    (labs.tasks, labs.engine.snapshot): the worker numbers its batches, the snapshot says
+    the last one it holds, and only later batches follow, so the page's counts stay exact.
     Frames from the browser: ``{"action": "stop"}``; ``{"action": "control", "command":
     {...}}`` (labs.services.control_run).
     """
@@ -54,6 +62,12 @@ class RunConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     run: LabRun | None = None
     watchdog: asyncio.Task[None] | None = None
     extensions: list[ViewerExtension] = []
+    # Batches that came while the snapshot was awaited (None: not waiting), the number of
+    # the last batch the page has, and the task that gives up on the snapshot.
+    held: list[dict[str, Any]] | None = None
+    awaiting_snapshot = False
+    seen_seq = 0
+    snapshot_timer: asyncio.Task[None] | None = None
 
     async def connect(self) -> None:
         self.run = await _find_run(self.scope["user"], self.scope["url_route"]["kwargs"]["pk"])
@@ -63,24 +77,73 @@ class RunConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         # Join before reading the state, so no change between the two is missed.
         await self.channel_layer.group_add(self.run.group_name, self.channel_name)
         await self.accept()
-        await self.send_json({"events": [await _current_status(self.run)]})
+        status = await _current_status(self.run)
+        await self.send_json({"events": [status]})
+        if status["state"] in SNAPSHOT_STATES and self.run.control_channel:
+            await self._ask_for_snapshot(self.run.control_channel)
         self.extensions = [await open_(self.scope, self.run) for open_ in viewer_extensions]
         for extension in self.extensions:
             await extension.resume(self.send_json)
         self.watchdog = asyncio.create_task(self._watch_worker(self.run.pk))
 
     async def disconnect(self, code: int) -> None:
-        if self.watchdog is not None:
-            self.watchdog.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.watchdog
+        for task in (self.watchdog, self.snapshot_timer):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         if self.run is not None:
             await self.channel_layer.group_discard(self.run.group_name, self.channel_name)
 
     async def run_events(self, message: dict[str, Any]) -> None:
+        if self.held is not None:
+            self.held.append(message)  # in order, behind what waits for the snapshot
+            return
+        await self._forward(message)
+
+    async def _forward(self, message: dict[str, Any]) -> None:
+        seq = message.get("seq")  # the worker's batches are numbered; other senders' not
+        if isinstance(seq, int):
+            if seq <= self.seen_seq:
+                return  # already in the snapshot the page got
+            self.seen_seq = seq
         await self.send_json({"events": message["events"]})
         for extension in self.extensions:
             await extension.observe(message["events"], self.send_json)
+
+    async def run_snapshot(self, message: dict[str, Any]) -> None:
+        """The worker's answer to ``_ask_for_snapshot``: send it, then what came since."""
+        if not self.awaiting_snapshot:
+            return  # too late: the events already flowed without it
+        self.awaiting_snapshot = False
+        if self.snapshot_timer is not None:
+            self.snapshot_timer.cancel()
+        self.seen_seq = int(message["seq"])
+        await self.send_json({"events": [message["snapshot"]]})
+        await self._release_held()
+
+    async def _ask_for_snapshot(self, control_channel: str) -> None:
+        # Joined the group first (connect), so every batch after the snapshot reaches us.
+        message = {"type": "run.snapshot", "reply_to": self.channel_name}
+        try:
+            await self.channel_layer.send(control_channel, message)
+        except Exception:
+            logger.warning("run %s: could not ask its worker for a snapshot", self.scope["path"])
+            return
+        self.held, self.awaiting_snapshot = [], True
+        self.snapshot_timer = asyncio.create_task(self._give_up_on_snapshot())
+
+    async def _give_up_on_snapshot(self) -> None:
+        await asyncio.sleep(SNAPSHOT_TIMEOUT_SECONDS)
+        self.awaiting_snapshot = False
+        await self._release_held()
+
+    async def _release_held(self) -> None:
+        # What arrives while this sends joins the queue (held stays a list until empty),
+        # so batches go out in order and none is dropped as "already seen".
+        while self.held:
+            await self._forward(self.held.pop(0))
+        self.held = None
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         # A bad frame is answered with an error frame naming the problem, in the viewer's

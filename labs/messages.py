@@ -7,8 +7,8 @@ the tests agree (STYLE.md §7).
 
 from collections.abc import Mapping
 
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 RUN_STATES = {
     "queued": pgettext_lazy("run state", "Queued"),
@@ -91,6 +91,141 @@ UI = {
 }
 
 
+# --- the decision trace (a request event's `trace`; labs.engine.trace) -----------------
+
+# Listener rule condition types, as the console names them.
+CONDITION_FIELDS = {
+    "host-header": _("Host header"),
+    "path-pattern": _("Path"),
+    "http-request-method": _("HTTP request method"),
+    "http-header": _("HTTP header"),
+    "query-string": _("Query string"),
+    "source-ip": _("Source IP"),
+}
+
+# The trace panel's words; the script fills in the placeholders from the trace.
+TRACE = {
+    "heading": _("How the load balancer handled %(request)s"),
+    "close": _("Close"),
+    "open": _("Show how the load balancer handled this request"),
+    "hint": _("Select a request (click it, or Enter) to see each decision the load balancer made."),
+    "docs": _("AWS documentation: %(page)s"),
+    "request": _("The request"),
+    "requestLine": _(
+        "%(client)s sent %(method)s %(path)s to listener %(protocol)s:%(port)s, node in %(az)s."
+    ),
+    "rules": _("Listener rules, in priority order"),
+    "rule": _("Rule with priority %(priority)s"),
+    "defaultRule": _("Default rule"),
+    "ruleMatched": _("Matched: every condition is true, so this rule's action is used."),
+    "ruleNotMatched": _("Not matched: a condition is false, so the next rule is tried."),
+    "defaultUsed": _("No other rule matched, so the default rule's action is used."),
+    "noRules": _("No rule was evaluated: the load balancer refused the request first."),
+    "condition": _("%(field)s is %(values)s"),
+    "conditionMatch": _("true"),
+    "conditionNoMatch": _("false"),
+    "seen": _("the request had %(seen)s"),
+    "or": _(" or "),
+    "action": _("Action"),
+    "forward": _("Forward to target group %(groups)s"),
+    "redirect": _("Redirect (%(status)s) to %(location)s"),
+    "fixedResponse": _("Fixed response %(status)s (%(contentType)s)"),
+    "weight": _("%(group)s, weight %(weight)s"),
+    "targetGroup": _("Weighted target group choice"),
+    "draw": _("A draw of %(draw)s out of a total weight of %(total)s falls in %(group)s's share."),
+    "allZero": _("Every weight is 0, so the first target group, %(group)s, is used."),
+    "groupSticky": _("The AWSALBTG cookie keeps this client on target group %(group)s."),
+    "target": _("Target selection"),
+    "chosen": _("Chosen target: %(target)s (%(reason)s)."),
+    "roundRobin": _(
+        "Round robin: position %(position)s among %(count)s healthy targets: %(candidates)s."
+    ),
+    "leastOutstanding": _("Least outstanding requests: %(outstanding)s."),
+    "randomPick": _("A pick among %(count)s targets: %(candidates)s."),
+    "failOpen": _(
+        "No target is healthy, so the load balancer fails open: "
+        "every registered target can get traffic."
+    ),
+    "zonal": _(
+        "Cross-zone load balancing is off: only targets in this node's Availability Zone count."
+    ),
+    "slowStart": _("Slow start shares: %(shares)s."),
+    "sticky": _("Sticky session: %(outcome)s"),
+    "stickyHonoured": _("the %(cookie)s cookie pins this client to %(target)s."),
+    "stickyNotHonoured": _(
+        "the %(cookie)s cookie did not apply (%(outcome)s), so a target was chosen anew."
+    ),
+    "headers": _("Headers the load balancer added"),
+    "noHeaders": _("The request did not reach a target, so no headers were added."),
+    "response": _("The target's response"),
+    "targetStatus": _("The target answered %(status)s."),
+    "noTargetStatus": _("No target answered."),
+    "responseHeaders": _("Response headers: %(headers)s"),
+    "error": _("The load balancer's own answer"),
+    "errorCause": _("It answered %(status)s itself. Cause: %(cause)s."),
+    "timings": _("Timings"),
+    "timing": _(
+        "request processing %(request)s ms · target processing %(target)s ms · "
+        "response processing %(response)s ms"
+    ),
+    "log": _("The access-log line"),
+    "none": _("none"),
+}
+
+# Why a stickiness cookie did not pin the request (labs.engine.routing's outcomes).
+STICKY_OUTCOMES = {
+    "no_cookie": _("the request carried no such cookie"),
+    "invalid": _("the cookie is not one this load balancer signed"),
+    "other_group": _("the cookie belongs to another target group"),
+    "expired": _("the stickiness duration has expired"),
+    "target_gone": _("the pinned target is no longer registered"),
+    "target_unhealthy": _("the pinned target is not healthy"),
+}
+
+# The AWS documentation page each step follows. English paths; the base depends on the
+# viewer's language (AWS serves a Korean translation of each page under ko_kr).
+DOCS = {
+    "listener": ("load-balancer-listeners.html", _("Listeners")),
+    "rules": ("rule-condition-types.html", _("Listener rule condition types")),
+    "action": ("rule-action-types.html", _("Listener rule action types")),
+    "targetGroup": ("rule-action-types.html", _("Forward actions")),
+    "target": ("load-balancer-target-groups.html", _("Target groups")),
+    "sticky": ("sticky-sessions.html", _("Sticky sessions")),
+    "headers": ("x-forwarded-headers.html", _("HTTP headers and Application Load Balancers")),
+    "error": (
+        "load-balancer-troubleshooting.html",
+        _("Troubleshoot your Application Load Balancers"),
+    ),
+    "log": ("load-balancer-access-logs.html", _("Access logs")),
+    "health": ("target-group-health-checks.html", _("Health checks for target groups")),
+    "metrics": ("load-balancer-cloudwatch-metrics.html", _("CloudWatch metrics")),
+}
+DOCS_BASE = {
+    "en": "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/",
+    "ko": "https://docs.aws.amazon.com/ko_kr/elasticloadbalancing/latest/application/",
+}
+
+# The live charts (the `metrics` events), in the run page's order, and their words.
+CHART_IDS = ("requests", "latency", "hosts", "errors")
+CHARTS = {
+    "requests": _("Requests a second (RequestCount)"),
+    "latency": _("Target response time, ms (TargetResponseTime)"),
+    "hosts": _("Healthy and unhealthy targets (HealthyHostCount, UnHealthyHostCount)"),
+    "errors": _("5XX answers a second: the load balancer's own vs the targets'"),
+    "last": _("Last second: %(values)s"),
+    "waiting": _("Waiting for the first second of metrics."),
+    "time": _("lab time (s)"),
+    "healthy": _("%(group)s healthy"),
+    "unhealthy": _("%(group)s unhealthy"),
+    "elb5xx": _("HTTPCode_ELB_5XX_Count (load balancer)"),
+    "target5xx": _("HTTPCode_Target_5XX_Count (targets)"),
+    "checkPassed": pgettext_lazy("health check", "passed"),
+    "checkFailed": pgettext_lazy("health check", "failed"),
+    "check": _("%(outcome)s at %(t)s s: %(detail)s, %(latency)s ms"),
+    "noChecks": _("No checks yet."),
+}
+
+
 # --- changing a running lab (the `fault` event; labs.runtime.control) -------------------
 
 # A dummy target's behaviour, as the run page's fault menu offers it.
@@ -153,8 +288,23 @@ def catalog() -> dict[str, dict[str, str]]:
         "healthReasons": _evaluated(HEALTH_REASONS),
         "routing": _evaluated(ROUTING_REASONS),
         "ui": _evaluated(UI),
+        "fields": _evaluated(CONDITION_FIELDS),
+        "trace": _evaluated(TRACE),
+        "stickyOutcomes": _evaluated(STICKY_OUTCOMES),
+        "charts": _evaluated(CHARTS),
+        "docs": docs_catalog(),
         **controls_catalog(),
     }
+
+
+def docs_catalog() -> dict[str, str]:
+    """Each step's AWS documentation: ``{"<step>": "<url>", "<step>Title": "<title>"}``."""
+    base = DOCS_BASE.get(get_language() or "en", DOCS_BASE["en"])
+    links: dict[str, str] = {}
+    for step, (path, title) in DOCS.items():
+        links[step] = base + path
+        links[f"{step}Title"] = str(title)
+    return links
 
 
 def controls_catalog() -> dict[str, dict[str, str]]:

@@ -31,6 +31,7 @@ from django.db import close_old_connections
 from labs import cfn
 from labs.engine import spec
 from labs.engine.events import Fault
+from labs.engine.snapshot import RunView
 from labs.runtime.orchestrator import ControlError, LabRuntime, RunOptions
 from labs.runtime.shutdown import cancel_until_done
 
@@ -140,11 +141,12 @@ async def _run_lab(run: LabRun) -> None:
 async def _run_claimed(run: LabRun, layer: Any, channel: str, control: RunControl) -> None:
     lab = None
     faults: list[dict[str, Any]] = []  # what learners changed, for the saved summary
+    view = RunView()  # what a page that (re)connects is sent first (labs.engine.snapshot)
     try:
         topology = cfn.load_topology(run.document)  # the run's own copy (LabRun.document)
-        async with LabRuntime(topology, _options(run), _emitter(layer, run)) as lab:
+        async with LabRuntime(topology, _options(run), _emitter(layer, run, view)) as lab:
             await in_db_thread(services.set_state)(run, State.RUNNING, "", lab.now())
-            await _serve(lab, run, layer, channel, control, faults, topology)
+            await _serve(lab, run, layer, channel, control, Served(faults, view, topology))
             reason = control.reason or "time-limit"
             # The page hears that the worker got the stop before the tear-down is done.
             await in_db_thread(services.set_state)(run, State.STOPPING, reason, lab.now())
@@ -165,17 +167,25 @@ async def _run_claimed(run: LabRun, layer: Any, channel: str, control: RunContro
         await in_db_thread(services.set_state)(run, State.FAILED, _failure_reason(error), t)
 
 
+@dataclass
+class Served:
+    """What a run's control listener works on besides the lab itself."""
+
+    faults: list[dict[str, Any]]  # what learners changed, for the saved summary
+    view: RunView  # every batch sent so far, for a page that (re)connects
+    topology: spec.Topology
+
+
 async def _serve(
     lab: LabRuntime,
     run: LabRun,
     layer: Any,
     channel: str,
     control: RunControl,
-    faults: list[dict[str, Any]],
-    topology: spec.Topology,
+    served: Served,
 ) -> None:
     """Run the lab until it stops, with its control listener and heartbeat beside it."""
-    listener = asyncio.create_task(_listen(layer, channel, run, control, lab, faults, topology))
+    listener = asyncio.create_task(_listen(layer, channel, run, control, lab, served))
     beater = asyncio.create_task(_beat(run, control))
     try:
         await lab.run(control.stop)
@@ -207,15 +217,21 @@ def _options(run: LabRun) -> RunOptions:
     )
 
 
-def _emitter(layer: Any, run: LabRun) -> Callable[[list[dict[str, Any]]], Awaitable[None]]:
+def _emitter(
+    layer: Any, run: LabRun, view: RunView
+) -> Callable[[list[dict[str, Any]]], Awaitable[None]]:
     group = run.group_name
 
     async def emit(events: list[dict[str, Any]]) -> None:
+        # Folded and numbered before the first await: a snapshot taken meanwhile (the
+        # listener's, on this loop) holds exactly the batches numbered up to its seq.
+        seq = view.fold(events)
         # Redis away must not stall the run: the batch is dropped, the counts in the
         # summary stay exact, and a page that reconnects reads the state afresh.
         try:
             async with asyncio.timeout(EMIT_TIMEOUT_SECONDS):
-                await layer.group_send(group, {"type": "run.events", "events": events})
+                message = {"type": "run.events", "events": events, "seq": seq}
+                await layer.group_send(group, message)
         except Exception as error:
             logger.warning("lab run %s: dropped %s event(s): %r", run.pk, len(events), error)
 
@@ -228,10 +244,10 @@ async def _listen(
     run: LabRun,
     control: RunControl,
     lab: LabRuntime,
-    faults: list[dict[str, Any]],
-    topology: spec.Topology,
+    served: Served,
 ) -> None:
-    """The run's control channel: ``run.stop`` and ``run.control`` (labs.services).
+    """The run's control channel: ``run.stop``, ``run.control`` (labs.services) and
+    ``run.snapshot`` (labs.consumers, for a page that connects).
 
     It lives as long as the run: a Redis outage or a read timeout makes ``receive``
     raise, and the channel (a Redis key, with what was sent meanwhile) is still there,
@@ -252,9 +268,31 @@ async def _listen(
             control.request_stop("stopped")
         elif message.get("type") == "run.control":
             try:
-                faults.append(await _apply_control(lab, run, layer, message, topology))
+                served.faults.append(
+                    await _apply_control(lab, run, layer, message, served.topology)
+                )
             except Exception:
                 logger.exception("lab run %s: could not answer a control command", run.pk)
+        elif message.get("type") == "run.snapshot":
+            await _send_snapshot(layer, run, lab, served.view, message.get("reply_to"))
+
+
+async def _send_snapshot(
+    layer: Any, run: LabRun, lab: LabRuntime, view: RunView, reply_to: Any
+) -> None:
+    """Answer a connecting page: the snapshot and the number of the last batch in it."""
+    if not isinstance(reply_to, str) or not reply_to:
+        return
+    message = {
+        "type": "run.snapshot",
+        "snapshot": view.snapshot(lab.now(), time.time()).wire(),
+        "seq": view.seq,  # read with the snapshot, before the await below
+    }
+    try:
+        async with asyncio.timeout(EMIT_TIMEOUT_SECONDS):
+            await layer.send(reply_to, message)
+    except Exception as error:  # the page waits for it only so long, then goes on
+        logger.warning("lab run %s: could not send a snapshot: %r", run.pk, error)
 
 
 async def _apply_control(

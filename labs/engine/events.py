@@ -133,8 +133,8 @@ class Health(Event):
     previous: str | None
     reason: str | None  # AWS reason code
     description: str
-    # status, latency_ms (lab-clock ms, like HealthCheckTimeoutSeconds), error
-    check: dict[str, int | float | str | None] | None
+    # status, latency_ms (lab-clock ms, like HealthCheckTimeoutSeconds), error, passed
+    check: dict[str, bool | int | float | str | None] | None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -23,6 +23,15 @@ _ACTION_COUNTS = {"redirect": "HTTP_Redirect_Count", "fixed-response": "HTTP_Fix
 _FAILED_ACTION = {"RedirectUrlLimitExceeded": "HTTP_Redirect_Url_Limit_Exceeded_Count"}
 
 
+PERCENTILES = (50, 95, 99)
+
+
+def _percentile(ordered: list[float], p: int) -> float:
+    """The nearest-rank percentile of a sorted, non-empty list."""
+    rank = max(1, -(-p * len(ordered) // 100))  # ceil(p/100 * n)
+    return ordered[rank - 1]
+
+
 @dataclass(slots=True)
 class MetricsWindow:
     lb: Counter[tuple[str, str]] = field(default_factory=Counter)
@@ -82,7 +91,12 @@ class MetricsWindow:
         for (group, name), value in self.tg.items():
             groups.setdefault(group, {})[name] = value
         for group, times in self.response_times.items():
-            groups.setdefault(group, {})["TargetResponseTime"] = round(sum(times) / len(times), 6)
+            shown = groups.setdefault(group, {})
+            shown["TargetResponseTime"] = round(sum(times) / len(times), 6)
+            # CloudWatch's percentile statistics of the same metric (p50, p95, p99).
+            ordered = sorted(times)
+            for p in PERCENTILES:
+                shown[f"TargetResponseTime.p{p}"] = round(_percentile(ordered, p), 6)
         return Metrics(
             t=round(t, 3),
             emitted=emitted,

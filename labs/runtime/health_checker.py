@@ -34,6 +34,7 @@ class Probe:
     status: int | None
     latency_ms: float  # wall ms from ``probe``; lab ms once ``check_once`` scales it
     error: str | None
+    passed: bool | None = None  # the engine's verdict, once ``check_once`` has judged it
 
 
 async def probe(
@@ -177,7 +178,8 @@ class TargetChecker:
         # Latency in lab time, the clock of HealthCheckTimeoutSeconds: a timed-out check
         # reads as the timeout the learner set, whatever the clock speed.
         result = replace(result, latency_ms=result.latency_ms * self._clock.speed)
-        return self.apply(judge(result, self._matches, self._clock.now()), result)
+        verdict = judge(result, self._matches, self._clock.now())
+        return self.apply(verdict, replace(result, passed=isinstance(verdict, health.CheckPassed)))
 
     async def run(self, first_done: Callable[[], None] = lambda: None) -> None:
         """Check forever, one interval apart; ``first_done`` is called after the first."""
@@ -209,6 +211,7 @@ class TargetChecker:
                 "status": result.status,
                 "latency_ms": round(result.latency_ms, 2),
                 "error": result.error,
+                "passed": result.passed,
             },
         )
 

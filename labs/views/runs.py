@@ -67,6 +67,7 @@ def run_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "reason_label": codes.run_reason(status["reason"]),
         "targets": _targets_of(run),
         "catalog": codes.catalog(),
+        "charts": [{"id": chart, "title": codes.CHARTS[chart]} for chart in codes.CHART_IDS],
         "run_config": _run_config(run, status),
         **_controls_context(run),
     }

@@ -81,6 +81,9 @@ def test_a_target_answer_is_counted_for_its_target_group_with_its_response_time(
             "RequestCount": 1,
             "HTTPCode_Target_2XX_Count": 1,
             "TargetResponseTime": 0.05,
+            "TargetResponseTime.p50": 0.05,
+            "TargetResponseTime.p95": 0.05,
+            "TargetResponseTime.p99": 0.05,
         }
     }
 
@@ -177,3 +180,19 @@ def test_a_request_that_failed_open_counts_in_its_groups_unhealthy_routing_count
     metrics = one_request(fail_open=True, elb_status=200, target_status=200)
 
     assert metrics["target_groups"]["WebTargets"]["UnhealthyRoutingRequestCount"] == 1
+
+
+def test_target_response_time_has_cloudwatchs_percentiles_by_nearest_rank():
+    window = MetricsWindow()
+    for ms in range(1, 101):  # 1 ms .. 100 ms
+        window.record(
+            lb="Alb",
+            target_group="Web",
+            target="10.0.1.10:80",
+            elb_status=200,
+            target_status=200,
+            target_seconds=ms / 1000,
+        )
+    web = window.close(1.0, {}, emitted=0.0).target_groups["Web"]
+    assert (web["TargetResponseTime.p50"], web["TargetResponseTime.p95"]) == (0.05, 0.095)
+    assert web["TargetResponseTime.p99"] == 0.099

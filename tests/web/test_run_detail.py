@@ -1,5 +1,6 @@
 import json
 
+import pytest
 from django.urls import reverse
 
 from tests.factories import make_run
@@ -60,6 +61,29 @@ def test_the_page_and_its_script_strings_speak_korean(client, learner):
     assert text["states"]["running"] == "실행 중"
     assert text["health"]["healthy"] == "정상"
     assert "대상" in response.text
+
+
+@pytest.mark.parametrize(
+    ("language", "docs", "chart"),
+    [
+        ("en", "https://docs.aws.amazon.com/elasticloadbalancing/", "Requests a second"),
+        ("ko", "https://docs.aws.amazon.com/ko_kr/elasticloadbalancing/", "초당 요청 수"),
+    ],
+)
+def test_the_trace_and_charts_speak_the_viewers_language_and_link_its_aws_docs(
+    client, learner, language, docs, chart
+):
+    run = make_run(owner=learner, state="running")
+    client.force_login(learner)
+    response = client.get(
+        reverse("labs-run-detail", args=[run.pk]), headers={"accept-language": language}
+    )
+    text = json.loads(_script(response, "run-text"))
+    assert text["docs"]["rules"] == f"{docs}latest/application/rule-condition-types.html"
+    assert all(text["trace"].values()) and all(text["charts"].values())
+    for chart_id in ("requests", "latency", "hosts", "errors"):
+        assert f'id="chart-{chart_id}"' in response.text
+    assert chart in response.text
 
 
 def _script(response, element_id: str) -> str:

@@ -31,6 +31,11 @@ async def _connected(run, headers) -> WebsocketCommunicator:
     return ws
 
 
+async def _skip_snapshot_request(layer, channel) -> None:
+    """A running run's page first asks its worker for a snapshot (test_run_snapshot.py)."""
+    assert (await layer.receive(channel))["type"] == "run.snapshot"
+
+
 async def test_a_good_command_goes_to_the_runs_control_channel(
     ws_headers, learner, control_channel
 ):
@@ -39,6 +44,7 @@ async def test_a_good_command_goes_to_the_runs_control_channel(
         owner=learner, state="running", control_channel=channel
     )
     ws = await _connected(run, ws_headers)
+    await _skip_snapshot_request(layer, channel)
     await ws.send_json_to({"action": "control", "command": DEREGISTER})
     message = await layer.receive(channel)
     assert message == {"type": "run.control", "command": DEREGISTER, "by": "learner"}
@@ -66,6 +72,7 @@ async def test_a_bad_command_gets_an_error_frame_and_reaches_no_worker(
         owner=learner, state="running", control_channel=channel
     )
     ws = await _connected(run, ws_headers)
+    await _skip_snapshot_request(layer, channel)
     await ws.send_json_to({"action": "control", "command": command})
     reply = await ws.receive_json_from(TIMEOUT)
     assert reply["error"] == "ValidationError"
@@ -121,6 +128,7 @@ async def test_staff_may_change_a_learners_run(client, admin, learner, control_c
     await database_sync_to_async(client.force_login)(admin)
     cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
     ws = await _connected(run, [(b"origin", b"http://testserver"), (b"cookie", cookie)])
+    await _skip_snapshot_request(layer, channel)
     await ws.send_json_to({"action": "control", "command": {"action": "traffic", "rps": 5}})
     message = await layer.receive(channel)
     assert message["by"] == "admin"

@@ -1,8 +1,14 @@
 // The run page: opens /ws/runs/<id>/ and keeps the state, the targets and the latest
 // requests up to date from the events the worker publishes (DESIGN.md, "Events").
-// Tests wait on body[data-ws="open"] and body[data-state="…"].
+// Tests wait on body[data-ws="open"] and body[data-state="…"]. On every (re)connect to a
+// running run the first events after the status are a `snapshot`: it replaces the counts,
+// the requests, the health and the charts, and the stream carries on from it.
+
+import { fill, renderTrace } from "./run_trace.js";
+import { makeCharts } from "./run_charts.js";
 
 const MAX_REQUEST_ROWS = 25;
+const MAX_CHECKS = 5;  // health checks listed per target
 const FINAL_STATES = new Set(["finished", "failed"]);
 // A stop the worker has not answered (with "stopping" or an end) within this long is
 // reported: Redis may be away, and the worker then finds the stop on its next heartbeat.
@@ -21,6 +27,11 @@ const stopButton = document.getElementById("stop-button");
 const noticeEl = document.getElementById("ws-notice");
 const targetsBody = document.querySelector("#targets tbody");
 const requestsBody = document.querySelector("#requests tbody");
+const tracePanel = document.getElementById("trace");
+const traceHeading = document.getElementById("trace-heading");
+const traceSteps = document.getElementById("trace-steps");
+const charts = makeCharts(text);
+const requestsById = new Map();  // trace_id -> request event, for the rows on the page
 
 const label = (table, code) => (code && text[table][code]) || code || "";
 
@@ -68,7 +79,8 @@ function targetRow(address, group) {
     row.innerHTML =
       '<td><code></code></td><td></td><td></td>' +
       '<td class="health" data-health="initial"><span class="health-badge"></span> ' +
-      '<span class="health-reason muted"></span></td><td class="number count">0</td>' +
+      '<span class="health-reason muted"></span></td>' +
+      '<td class="checks"><ol class="check-list"></ol></td><td class="number count">0</td>' +
       '<td class="target-controls"></td>';
     row.querySelector("code").textContent = address;
     row.cells[1].textContent = group || "";
@@ -110,7 +122,13 @@ function addRequestRow(event) {
   row.dataset.targetGroup = event.target_group || "";
   row.dataset.path = event.path || "";
   row.dataset.status = String(event.elb_status_code ?? "");
-  const rule = event.rule === "default" ? text.ui.default : event.rule;
+  row.dataset.traceId = event.trace_id;
+  row.tabIndex = 0;
+  row.setAttribute("aria-selected", "false");
+  row.setAttribute("aria-controls", "trace");
+  row.title = text.trace.open;
+  requestsById.set(event.trace_id, event);
+  const rule = ruleText(event);
   const why = event.error_reason || label("routing", event.reason);
   const path = event.query ? `${event.path}?${event.query}` : event.path;
   const request = cell([event.method, path].filter(Boolean).join(" "));
@@ -126,17 +144,124 @@ function addRequestRow(event) {
     cell(why),
   );
   requestsBody.prepend(row);
-  while (requestsBody.rows.length > MAX_REQUEST_ROWS) requestsBody.lastElementChild.remove();
+  while (requestsBody.rows.length > MAX_REQUEST_ROWS) {
+    requestsById.delete(requestsBody.lastElementChild.dataset.traceId);
+    requestsBody.lastElementChild.remove();
+  }
 }
+
+// "20 (PostsRule)": the priority and the name of the rule that matched.
+function ruleText(event) {
+  if (event.rule === null || event.rule === undefined) return "—";
+  if (event.rule === "default") return text.ui.default;
+  const matched = (event.trace?.rules || []).find((rule) => rule.rule === event.rule);
+  return matched?.name ? `${event.rule} (${matched.name})` : String(event.rule);
+}
+
+// --- the decision trace panel (static/labs/js/run_trace.js draws it) -----------------
+function openTrace(row, { focus }) {
+  const event = requestsById.get(row.dataset.traceId);
+  if (!event) return;
+  for (const other of requestsBody.querySelectorAll('tr[aria-selected="true"]')) {
+    other.setAttribute("aria-selected", "false");
+  }
+  row.setAttribute("aria-selected", "true");
+  const { heading, steps } = renderTrace(event, text);
+  traceHeading.textContent = heading;
+  traceSteps.replaceChildren(...steps);
+  tracePanel.dataset.traceId = event.trace_id;
+  tracePanel.hidden = false;
+  if (focus) tracePanel.focus();
+  else tracePanel.scrollIntoView({ block: "nearest" });
+}
+
+function closeTrace() {
+  tracePanel.hidden = true;
+  const row = requestsBody.querySelector('tr[aria-selected="true"]');
+  row?.setAttribute("aria-selected", "false");
+  row?.focus();
+}
+
+requestsBody.addEventListener("click", (click) => {
+  const row = click.target.closest("tr.request");
+  if (row) openTrace(row, { focus: false });
+});
+requestsBody.addEventListener("keydown", (key) => {
+  const row = key.target.closest("tr.request");
+  if (row && (key.key === "Enter" || key.key === " ")) {
+    key.preventDefault();
+    openTrace(row, { focus: true });
+  }
+});
+document.getElementById("trace-close").addEventListener("click", closeTrace);
+tracePanel.addEventListener("keydown", (key) => {
+  if (key.key === "Escape") closeTrace();
+});
 
 function showHealth(event) {
   const row = targetRow(event.target, event.target_group);
   const healthCell = row.querySelector(".health");
   healthCell.dataset.health = event.state;
   healthCell.querySelector(".health-badge").textContent = label("health", event.state);
-  healthCell.querySelector(".health-reason").textContent = event.reason
-    ? label("healthReasons", event.reason)
-    : "";
+  const reasonEl = healthCell.querySelector(".health-reason");
+  reasonEl.textContent = event.reason ? label("healthReasons", event.reason) : "";
+  // AWS's reason code beside its meaning, as DescribeTargetHealth gives both.
+  let code = healthCell.querySelector(".health-code");
+  if (!code) {
+    code = document.createElement("code");
+    code.className = "health-code";
+    reasonEl.before(code, " ");
+  }
+  code.textContent = event.reason || "";
+  code.hidden = !event.reason;
+  if (event.check) showCheck(row, event);
+}
+
+// One line per health check, newest first: passed or failed (a sign and a word), what
+// the target answered and how long it took (lab-clock ms).
+function showCheck(row, event) {
+  const list = row.querySelector(".check-list");
+  if (!list) return;
+  const check = event.check;
+  const passed = check.passed ?? event.state === "healthy";
+  const item = document.createElement("li");
+  item.dataset.passed = String(passed);
+  const outcome = `${passed ? "✓" : "✗"} ${passed ? text.charts.checkPassed : text.charts.checkFailed}`;
+  const detail = [check.status, check.error, passed ? null : event.reason].filter(Boolean).join(" · ");
+  item.textContent = fill(text.charts.check, {
+    outcome,
+    t: typeof event.t === "number" ? event.t.toFixed(1) : "",
+    detail: detail || "TCP",
+    latency: typeof check.latency_ms === "number" ? check.latency_ms.toFixed(1) : "-",
+  });
+  list.prepend(item);
+  while (list.children.length > MAX_CHECKS) list.lastElementChild.remove();
+}
+
+// The run so far, from the worker (labs.engine.snapshot): it replaces what the page had.
+function showSnapshot(snapshot) {
+  const counts = snapshot.counts || {};
+  setCount(totalEl, totalEl, counts.requests || 0);
+  for (const row of targetsBody.rows) setCount(row, row.querySelector(".count"), 0);
+  for (const [key, count] of Object.entries(counts)) {
+    if (!key.startsWith("target:")) continue;
+    const [group, address] = splitKey(key.slice("target:".length));
+    const row = targetRow(address, group);
+    setCount(row, row.querySelector(".count"), count);
+  }
+  for (const list of targetsBody.querySelectorAll(".check-list")) list.replaceChildren();
+  for (const event of snapshot.health || []) showHealth(event);
+  requestsBody.replaceChildren();
+  requestsById.clear();
+  for (const event of snapshot.requests || []) addRequestRow(event);
+  charts.reset();
+  for (const event of snapshot.series?.metrics || []) charts.add(event);
+  document.body.dataset.snapshot = String(counts.requests || 0);
+}
+
+function splitKey(key) {
+  const slash = key.indexOf("/");
+  return [key.slice(0, slash), key.slice(slash + 1)];
 }
 
 const handlers = {
@@ -150,6 +275,8 @@ const handlers = {
   },
   health: showHealth,
   fault: showFault,
+  metrics: (event) => charts.add(event),
+  snapshot: showSnapshot,
 };
 
 function handleFrame(frame) {
@@ -235,7 +362,7 @@ function showSummary(summary) {
     setCount(row, row.querySelector(".count"), count);
   }
   for (const [key, state] of Object.entries(summary.health || {})) {
-    const [group, address] = [key.slice(0, key.indexOf("/")), key.slice(key.indexOf("/") + 1)];
+    const [group, address] = splitKey(key);
     showHealth({ target: address, target_group: group, state, reason: "" });
   }
   if (typeof summary.lab_seconds === "number") showLabTime(summary.lab_seconds);
@@ -250,10 +377,6 @@ function showSummary(summary) {
 
 const accessLogEl = document.getElementById("access-log");
 const faultsList = document.getElementById("faults");
-
-function fill(template, values) {
-  return template.replace(/%\((\w+)\)s/g, (_match, key) => String(values[key] ?? ""));
-}
 
 function faultText(event) {
   const log = text.faultLog;

@@ -1,0 +1,64 @@
+"""What a run page needs when it (re)connects, folded from the batches a run emits.
+
+DESIGN.md's ``snapshot`` event. The worker folds every batch into a ``RunView`` just
+before it sends the batch, numbering it (``seq``); a viewer that connects asks the worker
+for ``snapshot()`` and gets the number of the last batch it includes. Batches numbered up
+to it are in the snapshot; later ones follow it on the stream, so nothing is counted
+twice or missed.
+
+The view keeps counts (every ``request`` event: exact unless traffic outran the browser
+and the worker sampled), the newest checks per target, the newest requests and the
+``metrics`` events of the last minutes (the charts' series).
+"""
+
+from collections import Counter, deque
+
+from .events import Snapshot, Wire
+
+REQUESTS = 25  # the run page's "latest requests"
+CHECKS = 5  # health events kept per target: its last checks
+SECONDS = 600  # metrics events kept: the charts' ten minutes
+
+
+class RunView:
+    def __init__(
+        self, *, requests: int = REQUESTS, checks: int = CHECKS, seconds: int = SECONDS
+    ) -> None:
+        self.seq = 0  # the number of the last batch folded in
+        self.counts: Counter[str] = Counter()
+        self._requests: deque[Wire] = deque(maxlen=requests)
+        self._checks = checks
+        self._health: dict[tuple[str, str], deque[Wire]] = {}
+        self._metrics: deque[Wire] = deque(maxlen=seconds)
+
+    def fold(self, batch: list[Wire]) -> int:
+        """Take in one batch (wire objects, as sent); returns the batch's number."""
+        for event in batch:
+            kind = event.get("type")
+            if kind == "request":
+                self._request(event)
+            elif kind == "health":
+                key = (event["target_group"], event["target"])
+                self._health.setdefault(key, deque(maxlen=self._checks)).append(event)
+            elif kind == "metrics":
+                self._metrics.append(event)
+        self.seq += 1
+        return self.seq
+
+    def _request(self, event: Wire) -> None:
+        self.counts["requests"] += 1
+        self.counts[f"status:{event['elb_status_code']}"] += 1
+        if event.get("target") is not None:
+            self.counts[f"target:{event.get('target_group') or ''}/{event['target']}"] += 1
+        self._requests.append(event)
+
+    def snapshot(self, t: float, emitted: float) -> Snapshot:
+        """Everything folded so far (up to batch ``seq``), as a ``snapshot`` event."""
+        return Snapshot(
+            t=round(t, 3),
+            emitted=emitted,
+            counts=dict(self.counts),
+            health=[event for checks in self._health.values() for event in checks],
+            requests=list(self._requests),
+            series={"metrics": list(self._metrics)},
+        )

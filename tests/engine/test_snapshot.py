@@ -1,0 +1,44 @@
+from labs.engine import events
+from labs.engine.snapshot import RunView
+
+
+def _request(t, target="10.0.1.10:80", group="Web", status=200):
+    return {
+        "type": "request",
+        "t": t,
+        "target": target,
+        "target_group": group,
+        "elb_status_code": status,
+    }
+
+
+def _health(t, target, state):
+    return {"type": "health", "t": t, "target_group": "Web", "target": target, "state": state}
+
+
+def test_batches_are_numbered_and_their_requests_counted_per_group_and_target():
+    view = RunView(requests=2, checks=2)
+    assert view.fold([_request(1.0), _request(1.1, status=503, target=None)]) == 1
+    assert view.fold([_request(2.0), {"type": "metrics", "t": 2.0}]) == 2
+    snapshot = view.snapshot(2.5, emitted=9.0)
+    events.validate(snapshot.wire())
+    assert snapshot.counts == {
+        "requests": 3,
+        "status:200": 2,
+        "status:503": 1,
+        "target:Web/10.0.1.10:80": 2,
+    }
+    assert [r["t"] for r in snapshot.requests] == [1.1, 2.0]  # the newest two
+    assert snapshot.series == {"metrics": [{"type": "metrics", "t": 2.0}]}
+
+
+def test_it_keeps_each_targets_last_checks():
+    view = RunView(checks=2)
+    view.fold([_health(t, "10.0.1.10:80", "healthy") for t in (1.0, 2.0, 3.0)])
+    view.fold([_health(1.5, "10.0.1.11:80", "unhealthy")])
+    health = view.snapshot(3.0, emitted=0.0).health
+    assert [(h["target"], h["t"]) for h in health] == [
+        ("10.0.1.10:80", 2.0),
+        ("10.0.1.10:80", 3.0),
+        ("10.0.1.11:80", 1.5),
+    ]
