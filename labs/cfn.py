@@ -453,7 +453,7 @@ def runnable(topology: spec.Topology) -> str | None:
 
     The runtime proxies HTTP and HTTPS for Application Load Balancers, forwarding to
     instance, ip or Lambda targets, redirecting or answering fixed responses, and passes TCP
-    through Network Load Balancers to instance and ip targets; codes look like
+    through Network Load Balancers to instance, ip and alb targets; codes look like
     ``unsupported-load-balancer-type:gateway`` so the web layer can translate them.
     """
     if not topology.load_balancers:
@@ -471,6 +471,6 @@ def runnable(topology: spec.Topology) -> str | None:
                 if action.type not in _RUNTIME_ACTIONS:
                     return f"unsupported-action:{action.type}"
     for group in topology.target_groups:
-        if group.target_type not in ("instance", "ip", "lambda"):
+        if group.target_type not in ("instance", "ip", "lambda", "alb"):
             return f"unsupported-target-type:{group.target_type}"
     return None

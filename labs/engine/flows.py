@@ -17,6 +17,11 @@ AWS also mixes the TCP sequence number into the hash (§6.1); the runtime cannot
 kernel's, so the 5-tuple alone keys a TCP flow. That changes nothing a learner can see:
 a 5-tuple is one connection while it lives.
 
+An ``alb`` target group (§6.5) has one registered target, the ALB; what the NLB's nodes
+actually send to is the ALB's nodes, one per zone (``alb_nodes``). So the usual rules
+apply to them: cross-zone off keeps a flow on the ALB node of the NLB node's own zone
+(why AWS wants both LBs on the same cross-zone setting), on spreads flows over all.
+
 The node hands in facts (a ``FlowKey``, the group's ``Pool`` of targets and health, the
 lab-clock ``now``) and carries out the ``FlowDecision`` it gets back.
 """
@@ -25,10 +30,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 from .health import HEALTHY
+from .spec import LoadBalancer, Target, TargetGroup
 
 TCP, UDP = "TCP", "UDP"
 TCP_IDLE_TIMEOUT = 350.0  # tcp.idle_timeout.seconds default (§6.2)
@@ -116,6 +122,24 @@ def shares(pool: Pool, node_zones: Sequence[str]) -> dict[str, Fraction]:
         for target in chosen:
             result[target] += Fraction(1, len(node_zones) * len(chosen))
     return result
+
+
+def alb_nodes(group: TargetGroup, load_balancers: Sequence[LoadBalancer]) -> TargetGroup:
+    """``group`` with each registered ALB replaced by its nodes (other groups unchanged).
+
+    Each node becomes a target at ``<node ip>:<group port>`` in the node's zone, keeping
+    the ALB's logical id as its ``id``, so events still name the ALB.
+    """
+    if group.target_type != "alb":
+        return group
+    by_name = {lb.name: lb for lb in load_balancers}
+    targets = tuple(
+        Target(id=target.id, ip=node.ip, port=target.port, az=node.az)
+        for target in group.targets
+        if target.id in by_name
+        for node in by_name[target.id].nodes
+    )
+    return replace(group, targets=targets)
 
 
 @dataclass(slots=True)

@@ -39,6 +39,7 @@ from labs.engine.health import describe as describe_health
 from labs.engine.health import step as step_health
 from labs.engine.spec import Listener, LoadBalancer, Target, TargetGroup, Topology
 
+from . import nlb_setup
 from .clock import LabClock
 from .control import ControlError, Controller
 from .health_checker import TargetChecker
@@ -73,13 +74,9 @@ class LabRuntime:
     ) -> None:
         if any(lb.type not in _NODES for lb in topology.load_balancers):
             raise NotImplementedError("only application and network load balancers run so far")
-        if any(
-            lb.type == "network" and listener.protocol != "TCP"
-            for lb in topology.load_balancers
-            for listener in lb.listeners
-        ) or any(group.target_type == "alb" for group in topology.target_groups):
-            raise NotImplementedError("NLBs run TCP listeners to instance and ip targets so far")
-        self.topology = topology
+        if (why := nlb_setup.unsupported(topology)) is not None:
+            raise NotImplementedError(why)
+        self.topology = nlb_setup.prepare(topology)
         self.options = options
         self._emit = emit
         self._rng = random.Random(options.seed)
@@ -170,6 +167,8 @@ class LabRuntime:
                         lb_node = AlbNode(lb, node, listener, ctx, certificates)
                     self._nodes.append(lb_node)
                     await lb_node.start()
+                    real = (lb_node.host, lb_node.port)
+                    nlb_setup.publish_alb_node(self.sandbox, lb, node.ip, listener.port, real)
         in_use = routing.groups_in_use(topology.load_balancers)
         for group in topology.target_groups:
             if not group.health_check.enabled:
@@ -227,7 +226,7 @@ class LabRuntime:
         return TargetChecker(
             group,
             target,
-            self._checking_node(target),
+            self._checking_node(group, target),
             self.sandbox,
             self.clock,
             self._ctx.health[group.name],
@@ -299,8 +298,8 @@ class LabRuntime:
         paths_by_address: dict[str, set[str]] = {}
         targets: dict[str, Target] = {}
         for group in self.topology.target_groups:
-            if group.target_type == "lambda":
-                continue  # a function is called in-process, it listens nowhere
+            if group.target_type in ("lambda", "alb"):
+                continue  # a function is called in-process; an ALB's nodes are its own
             check = group.health_check
             for target in group.targets:
                 ports = {target.port}
@@ -342,7 +341,9 @@ class LabRuntime:
         server = self._servers.get(target)
         return server is None or server.admits(source_ip)
 
-    def _client_dropped(self, lb: LoadBalancer, port: int, source_ip: str) -> str | None:
+    def _client_dropped(
+        self, lb: LoadBalancer, port: int, source_ip: str, through_nlb: bool = False
+    ) -> str | None:
         topology = self.topology
         return security.client_dropped(
             lb,
@@ -354,12 +355,16 @@ class LabRuntime:
             source_groups=next(
                 (i.security_groups for i in topology.instances if i.ip == source_ip), ()
             ),
+            through_nlb=through_nlb,
         )
 
-    def _checking_node(self, target: Target) -> str:
+    def _checking_node(self, group: TargetGroup, target: Target) -> str:
         # Every node checks every target on AWS; we let the target's own zone's node do
-        # it (or the first node), so there is one probe per interval per target.
-        nodes = [node for lb in self.topology.load_balancers for node in lb.nodes]
+        # it (or the first node), so there is one probe per interval per target. The
+        # node is one of an LB that routes to the group, whose SG the target may name.
+        lbs = self.topology.load_balancers
+        users = [lb for lb in lbs if group.name in routing.groups_in_use([lb])] or lbs
+        nodes = [node for lb in users for node in lb.nodes]
         if not nodes:
             return self.sandbox.loopback("10.255.255.254")
         same_zone = [node for node in nodes if node.az == target.az]
@@ -411,7 +416,11 @@ class LabRuntime:
 
     def entries(self) -> list[Entry]:
         by_listener: dict[tuple[str, int], list[AlbNode | NlbNode]] = {}
-        for node in self._nodes:
+        # An ALB behind an NLB goes last: clients reach it through the NLB (entries[0]).
+        ordered = sorted(
+            self._nodes, key=lambda n: nlb_setup.is_behind_nlb(self.topology, n.lb.name)
+        )
+        for node in ordered:
             by_listener.setdefault((node.lb.name, node.listener.port), []).append(node)
         client_tls = self._authority.client_context() if self._authority else None
         return [

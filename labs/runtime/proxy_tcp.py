@@ -153,6 +153,7 @@ class Flow:
         self.from_client = 0
         self.from_target = 0
         self.seen_as: str | None = None  # the source address the target sees (virtual)
+        self.through_nlb: tuple[str, int] | None = None  # our socket, as an ALB sees it
         self.ended = False
         self._eof = {"client": False, "target": False}
         self._closed_first: str | None = None
@@ -209,6 +210,9 @@ class Flow:
             except OSError:  # the client's socket would not share its port
                 sock.bind((self.client_socket[0], 0))
         host, port = sock.getsockname()[:2]
+        if node.group.target_type == "alb":  # the ALB admits it as coming from inside
+            self.through_nlb = (host, port)
+            node.ctx.through_nlb.add(self.through_nlb)
         self.seen_as = f"{node.ctx.sandbox.virtual(host) or host}:{port}"
 
     # --- bytes -----------------------------------------------------------------------
@@ -271,6 +275,7 @@ class Flow:
         node = self.node
         node.flows.close(self.key)
         node.live.pop(self.key, None)
+        node.ctx.through_nlb.discard(self.through_nlb)  # type: ignore[arg-type]
         for transport in (self.client, self.target):
             if transport is not None:
                 node.ctx.connections.discard(transport)

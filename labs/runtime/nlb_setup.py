@@ -1,0 +1,49 @@
+"""How a run's Network Load Balancers are wired in (kept out of the orchestrator).
+
+- ``prepare``: an ``alb`` target group's ALB becomes its nodes (``flows.alb_nodes``), so
+  the NLB hashes flows onto ALB nodes and checks each like any target (§6.5).
+- ``unsupported``: what the NLB data plane does not carry yet, as a sentence.
+- ``publish_alb_node``: an ALB node's listener is reachable as a sandbox endpoint at its
+  virtual ``<node ip>:<port>``, which is what an ``alb`` target's address is.
+- ``is_behind_nlb``: whether an ALB is some NLB's target (its clients come through it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from labs.engine.flows import alb_nodes
+from labs.engine.spec import LoadBalancer, Topology
+
+from .sandbox import Sandbox
+
+LISTENER_PROTOCOLS = frozenset({"TCP"})
+
+
+def prepare(topology: Topology) -> Topology:
+    groups = tuple(alb_nodes(g, topology.load_balancers) for g in topology.target_groups)
+    return replace(topology, target_groups=groups)
+
+
+def unsupported(topology: Topology) -> str | None:
+    for lb in topology.load_balancers:
+        if lb.type != "network":
+            continue
+        for listener in lb.listeners:
+            if listener.protocol not in LISTENER_PROTOCOLS:
+                return f"NLB {listener.protocol} listeners do not run yet"
+    return None
+
+
+def publish_alb_node(sandbox: Sandbox, lb: LoadBalancer, ip: str, port: int, real: tuple[str, int]) -> None:
+    if lb.type == "application":
+        sandbox.publish(f"{ip}:{port}", real)
+
+
+def is_behind_nlb(topology: Topology, lb: str) -> bool:
+    return any(
+        target.id == lb
+        for group in topology.target_groups
+        if group.target_type == "alb"
+        for target in group.targets
+    )
