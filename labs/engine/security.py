@@ -70,8 +70,10 @@ def client_dropped(
     source is public yet the packet came from inside. Either scheme then admits only
     what its own security groups allow, judged on that preserved client address.
     """
-    if not through_nlb and lb.scheme == "internal" and ipaddress.ip_address(source_ip) not in ipaddress.ip_network(
-        vpc_cidr, strict=False
+    if (
+        not through_nlb
+        and lb.scheme == "internal"
+        and ipaddress.ip_address(source_ip) not in ipaddress.ip_network(vpc_cidr, strict=False)
     ):
         return INTERNAL
     if not allows(

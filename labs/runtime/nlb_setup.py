@@ -35,7 +35,9 @@ def unsupported(topology: Topology) -> str | None:
     return None
 
 
-def publish_alb_node(sandbox: Sandbox, lb: LoadBalancer, ip: str, port: int, real: tuple[str, int]) -> None:
+def publish_alb_node(
+    sandbox: Sandbox, lb: LoadBalancer, ip: str, port: int, real: tuple[str, int]
+) -> None:
     if lb.type == "application":
         sandbox.publish(f"{ip}:{port}", real)
 

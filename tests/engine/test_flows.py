@@ -197,3 +197,26 @@ def test_a_flow_key_names_its_protocol():
     with pytest.raises(ValueError):
         key(protocol="ICMP")
     assert str(key()) == "TCP 198.51.100.10:40000 → 10.0.1.5:80"
+
+
+def test_an_alb_target_is_the_albs_nodes_one_per_zone():
+    from labs.engine.flows import alb_nodes
+    from labs.engine.spec import LoadBalancer, Node, Target, TargetGroup
+
+    alb = LoadBalancer(
+        name="Alb",
+        nodes=(Node(az="a", ip="10.0.1.6"), Node(az="b", ip="10.0.2.6")),
+    )
+    group = TargetGroup(
+        name="AlbTargets",
+        protocol="TCP",
+        target_type="alb",
+        targets=(Target(id="Alb", ip="", port=80, az="all"),),
+    )
+    expanded = alb_nodes(group, [alb])
+    assert [(t.id, t.address, t.az) for t in expanded.targets] == [
+        ("Alb", "10.0.1.6:80", "a"),
+        ("Alb", "10.0.2.6:80", "b"),
+    ]
+    instances = TargetGroup(name="Web", targets=(Target(id="i", ip="10.0.1.10", port=80, az="a"),))
+    assert alb_nodes(instances, [alb]) is instances
