@@ -5,19 +5,23 @@
 - ``unsupported``: what the NLB data plane does not carry yet, as a sentence.
 - ``publish_alb_node``: an ALB node's listener is reachable as a sandbox endpoint at its
   virtual ``<node ip>:<port>``, which is what an ``alb`` target's address is.
+- ``target_tls``: a target of a ``TLS`` group speaks TLS (a certificate for its address).
 - ``is_behind_nlb``: whether an ALB is some NLB's target (its clients come through it).
 """
 
 from __future__ import annotations
 
+import ssl
+from collections.abc import Callable
 from dataclasses import replace
 
 from labs.engine.flows import alb_nodes
 from labs.engine.spec import LoadBalancer, Topology
 
 from .sandbox import Sandbox
+from .tls import ListenerCertificates, RunAuthority
 
-LISTENER_PROTOCOLS = frozenset({"TCP"})
+LISTENER_PROTOCOLS = frozenset({"TCP", "TLS"})
 
 
 def prepare(topology: Topology) -> Topology:
@@ -49,3 +53,15 @@ def is_behind_nlb(topology: Topology, lb: str) -> bool:
         if group.target_type == "alb"
         for target in group.targets
     )
+
+
+def target_tls(
+    topology: Topology, address: str, authority: Callable[[], RunAuthority]
+) -> ssl.SSLContext | None:
+    """The server context of the target at ``address`` when a TLS group registers it."""
+    if not any(
+        g.protocol == "TLS" and any(t.address == address for t in g.targets)
+        for g in topology.target_groups
+    ):
+        return None
+    return ListenerCertificates(authority(), ((address.split(":")[0],),)).default

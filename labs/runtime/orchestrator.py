@@ -162,7 +162,9 @@ class LabRuntime:
                 for node in lb.nodes:
                     lb_node: AlbNode | NlbNode
                     if lb.type == "network":
-                        lb_node = NlbNode(lb, node, listener, ctx, self._sink.add, ctx.secret)
+                        lb_node = NlbNode(
+                            lb, node, listener, ctx, self._sink.add, ctx.secret, certificates
+                        )
                     else:
                         lb_node = AlbNode(lb, node, listener, ctx, certificates)
                     self._nodes.append(lb_node)
@@ -209,16 +211,14 @@ class LabRuntime:
             self._controller.watch(key, self._spawn(checker.run(one_checked)))
 
     def _certificates(self, listener: Listener) -> ListenerCertificates | None:
-        """An HTTPS listener's certificates, issued by the run's own CA (stands in for ACM)."""
-        if listener.protocol != "HTTPS" or not listener.certificates:
+        """An HTTPS or TLS listener's certificates, issued by the run's own CA (for ACM)."""
+        if listener.protocol not in ("HTTPS", "TLS") or not listener.certificates:
             return None
-        if self._authority is None:
-            self._authority = RunAuthority()
         sans = {
             c.domain_name: (c.domain_name, *c.alternative_names) for c in self.topology.certificates
         }
         return ListenerCertificates(
-            self._authority, tuple(sans.get(domain, (domain,)) for domain in listener.certificates)
+            self.authority, tuple(sans.get(domain, (domain,)) for domain in listener.certificates)
         )
 
     def _make_checker(self, group: TargetGroup, address: str) -> TargetChecker:
@@ -293,6 +293,12 @@ class LabRuntime:
             return WeightedRandom(self._rng)
         return RoundRobin()
 
+    @property
+    def authority(self) -> RunAuthority:
+        if self._authority is None:
+            self._authority = RunAuthority()
+        return self._authority
+
     async def _start_targets(self) -> None:
         """One server per (instance, port), including separate health-check ports."""
         paths_by_address: dict[str, set[str]] = {}
@@ -313,7 +319,11 @@ class LabRuntime:
                         paths.add(check.path)
         for address, target in targets.items():
             server = await start_target(
-                target, self.sandbox, self._admission(target), frozenset(paths_by_address[address])
+                target,
+                self.sandbox,
+                self._admission(target),
+                frozenset(paths_by_address[address]),
+                nlb_setup.target_tls(self.topology, address, lambda: self.authority),
             )
             server.clock = self.clock.now
             self._servers[address] = server

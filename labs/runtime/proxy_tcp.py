@@ -16,12 +16,18 @@ that did not set it keeps its address but the kernel picks the port.) With
 Every flow is reported twice as a ``flow`` event: when it is set up (``state: open``,
 or ``reset`` when there was nowhere to send it) and when it ends (``closed``/``reset``).
 Idle flows are reset after the listener's idle timeout on the lab clock (§6.2).
+
+A TLS listener (§6.5) terminates TLS with certificates from the run's CA (SNI picks one,
+as ``tls.ListenerCertificates`` does for ALB) and opens plain TCP to a TCP target group
+or a new TLS session to a TLS one, without validating the target's certificate. TLS has
+no half-close: a client's close_notify ends the flow.
 """
 
 from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 import struct
 import time
 from collections.abc import Callable
@@ -34,6 +40,7 @@ from labs.engine.spec import Listener, LoadBalancer, Node
 from .limits import CONNECT_TIMEOUT
 from .proxy_http import ProxyContext
 from .sandbox import SandboxViolation
+from .tls import ListenerCertificates
 
 REAP_SECONDS = 0.25  # wall seconds between looks for idle flows
 Report = Callable[[events.Flow], None]
@@ -41,9 +48,7 @@ _LINGER_ZERO = struct.pack("ii", 1, 0)  # close() then sends RST, not FIN
 
 
 class NlbNode:
-    """One node (one AZ) of one Network Load Balancer, serving one TCP listener."""
-
-    certificates = None  # TLS listeners are not terminated yet
+    """One node (one AZ) of one Network Load Balancer, serving one TCP or TLS listener."""
 
     def __init__(
         self,
@@ -53,8 +58,10 @@ class NlbNode:
         ctx: ProxyContext,
         report: Report,
         seed: bytes = b"",
+        certificates: ListenerCertificates | None = None,
     ) -> None:
         self.lb = lb
+        self.certificates = certificates  # TLS listeners: the certificates SNI picks from
         self.node = node
         self.listener = listener
         self.ctx = ctx
@@ -71,6 +78,7 @@ class NlbNode:
             group.attributes, group.target_type, group.protocol
         )
         self.proxy_protocol = attributes.proxy_protocol_v2(group.attributes)
+        self.target_tls = _no_verify() if group.protocol == "TLS" else None
         self.flows = FlowTable(
             node_az=node.az,
             seed=seed,
@@ -80,8 +88,9 @@ class NlbNode:
 
     async def start(self, port: int = 0) -> None:
         loop = asyncio.get_running_loop()
+        context = self.certificates.default if self.certificates is not None else None
         self._server = await loop.create_server(
-            lambda: _ClientSide(self), self.host, port, reuse_address=True
+            lambda: _ClientSide(self), self.host, port, reuse_address=True, ssl=context
         )
         self.port = self._server.sockets[0].getsockname()[1]
         self._reaper = loop.call_later(REAP_SECONDS, self._reap)
@@ -125,12 +134,35 @@ class NlbNode:
         )
         decision = self.flows.route(key, self.pool(), self.ctx.clock.now())
         flow = Flow(self, decision, transport, (host, port))
+        flow.tls = self._tls(transport)
         if decision.target is None:
             flow.reset(None)
         else:
             transport.pause_reading()  # until the target is connected
             flow.connecting = asyncio.get_running_loop().create_task(flow.connect())
         return flow
+
+    def _tls(self, transport: asyncio.Transport) -> dict[str, str | bool | None] | None:
+        ssl_object = transport.get_extra_info("ssl_object")
+        if ssl_object is None or self.certificates is None:
+            return None
+        server_name = self.certificates.server_name(ssl_object)
+        cipher = ssl_object.cipher()
+        return {
+            "server_name": server_name,
+            "certificate": self.certificates.chosen(server_name)[0],
+            "version": ssl_object.version(),
+            "cipher": cipher[0] if cipher else None,
+            "to_target": self.target_tls is not None,
+        }
+
+
+def _no_verify() -> ssl.SSLContext:
+    """The node as a TLS client of its targets: certificates are not validated (§6.5)."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
 
 
 class Flow:
@@ -154,6 +186,7 @@ class Flow:
         self.from_target = 0
         self.seen_as: str | None = None  # the source address the target sees (virtual)
         self.through_nlb: tuple[str, int] | None = None  # our socket, as an ALB sees it
+        self.tls: dict[str, str | bool | None] | None = None
         self.ended = False
         self._eof = {"client": False, "target": False}
         self._closed_first: str | None = None
@@ -172,7 +205,14 @@ class Flow:
             self._bind(sock)
             async with asyncio.timeout(node.ctx.clock.wall(CONNECT_TIMEOUT)):
                 await loop.sock_connect(sock, endpoint)
-            transport, _ = await loop.create_connection(lambda: _TargetSide(self), sock=sock)
+                if node.proxy_protocol:  # before any TLS: the target reads it first
+                    await loop.sock_sendall(sock, self._ppv2())
+                transport, _ = await loop.create_connection(
+                    lambda: _TargetSide(self),
+                    sock=sock,
+                    ssl=node.target_tls,
+                    server_hostname="" if node.target_tls else None,
+                )
         except (OSError, TimeoutError, SandboxViolation):
             sock.close()
             self.connecting = None
@@ -184,13 +224,6 @@ class Flow:
         self.connecting = None
         self.target = transport
         node.ctx.connections.add(self.target)
-        if node.proxy_protocol:
-            self.target.write(
-                proxy_protocol.header(
-                    (self.key.source_ip, self.key.source_port),
-                    (self.key.destination_ip, self.key.destination_port),
-                )
-            )
         self.target.writelines(self._early)
         self._early.clear()
         if self._eof["client"]:
@@ -198,6 +231,12 @@ class Flow:
         node.report(self._event("open"))
         if not self.client.is_closing():
             self.client.resume_reading()
+
+    def _ppv2(self) -> bytes:
+        return proxy_protocol.header(
+            (self.key.source_ip, self.key.source_port),
+            (self.key.destination_ip, self.key.destination_port),
+        )
 
     def _bind(self, sock: socket.socket) -> None:
         node = self.node
@@ -307,6 +346,7 @@ class Flow:
             bytes_from_client=self.from_client,
             bytes_from_target=self.from_target,
             closed_by=closed_by,
+            tls=self.tls,
         )
 
 
@@ -325,7 +365,8 @@ class _ClientSide(asyncio.Protocol):
     def eof_received(self) -> bool:
         if self._flow is not None:
             self._flow.eof("client")
-        return True  # keep the write side open: the target may still answer
+        # Keep the write side open: the target may still answer (TLS cannot).
+        return self._node.certificates is None
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self._flow is not None:
@@ -349,7 +390,7 @@ class _TargetSide(asyncio.Protocol):
 
     def eof_received(self) -> bool:
         self._flow.eof("target")
-        return True
+        return self._flow.node.target_tls is None
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._flow.lost("target", exc)
