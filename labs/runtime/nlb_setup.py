@@ -6,6 +6,8 @@
 - ``publish_alb_node``: an ALB node's listener is reachable as a sandbox endpoint at its
   virtual ``<node ip>:<port>``, which is what an ``alb`` target's address is.
 - ``target_tls``: a target of a ``TLS`` group speaks TLS (a certificate for its address).
+- ``node``: the node for one listener: TCP and TLS stream, UDP datagram.
+- ``serves_udp``: whether the target at an address also answers datagrams.
 - ``is_behind_nlb``: whether an ALB is some NLB's target (its clients come through it).
 """
 
@@ -16,12 +18,15 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from labs.engine.flows import alb_nodes
-from labs.engine.spec import LoadBalancer, Topology
+from labs.engine.spec import Listener, LoadBalancer, Node, Topology
 
+from .proxy_http import ProxyContext
+from .proxy_tcp import NlbNode, Report
+from .proxy_udp import UdpNlbNode
 from .sandbox import Sandbox
 from .tls import ListenerCertificates, RunAuthority
 
-LISTENER_PROTOCOLS = frozenset({"TCP", "TLS"})
+LISTENER_PROTOCOLS = frozenset({"TCP", "TLS", "UDP"})
 
 
 def prepare(topology: Topology) -> Topology:
@@ -65,3 +70,23 @@ def target_tls(
     ):
         return None
     return ListenerCertificates(authority(), ((address.split(":")[0],),)).default
+
+
+def node(
+    lb: LoadBalancer,
+    at: Node,
+    listener: Listener,
+    ctx: ProxyContext,
+    report: Report,
+    certificates: ListenerCertificates | None,
+) -> NlbNode | UdpNlbNode:
+    if listener.protocol == "UDP":
+        return UdpNlbNode(lb, at, listener, ctx, report, ctx.secret)
+    return NlbNode(lb, at, listener, ctx, report, ctx.secret, certificates)
+
+
+def serves_udp(topology: Topology, address: str) -> bool:
+    return any(
+        g.protocol in ("UDP", "TCP_UDP") and any(t.address == address for t in g.targets)
+        for g in topology.target_groups
+    )

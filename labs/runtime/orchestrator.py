@@ -46,6 +46,7 @@ from .health_checker import TargetChecker
 from .options import RunOptions, ScriptedRequest
 from .proxy_http import AlbNode, ProxyContext
 from .proxy_tcp import NlbNode
+from .proxy_udp import UdpNlbNode
 from .sandbox import Sandbox
 from .shutdown import cancel_until_done
 from .targets import TargetServer, start_target
@@ -86,7 +87,7 @@ class LabRuntime:
         )
         self._tasks: list[asyncio.Task[Any]] = []
         self._servers: dict[str, TargetServer] = {}  # by virtual "ip:port"
-        self._nodes: list[AlbNode | NlbNode] = []
+        self._nodes: list[AlbNode | NlbNode | UdpNlbNode] = []
         self._checkers: dict[tuple[str, str], TargetChecker] = {}  # (group, "ip:port")
         self._rate = Rate(options.rps or topology.traffic.rps)
         self._controller: Controller | None = None
@@ -160,10 +161,10 @@ class LabRuntime:
             for listener in lb.listeners:
                 certificates = self._certificates(listener)
                 for node in lb.nodes:
-                    lb_node: AlbNode | NlbNode
+                    lb_node: AlbNode | NlbNode | UdpNlbNode
                     if lb.type == "network":
-                        lb_node = NlbNode(
-                            lb, node, listener, ctx, self._sink.add, ctx.secret, certificates
+                        lb_node = nlb_setup.node(
+                            lb, node, listener, ctx, self._sink.add, certificates
                         )
                     else:
                         lb_node = AlbNode(lb, node, listener, ctx, certificates)
@@ -324,11 +325,14 @@ class LabRuntime:
                 self._admission(target),
                 frozenset(paths_by_address[address]),
                 nlb_setup.target_tls(self.topology, address, lambda: self.authority),
+                self._admission(target, "udp")
+                if nlb_setup.serves_udp(self.topology, address)
+                else None,
             )
             server.clock = self.clock.now
             self._servers[address] = server
 
-    def _admission(self, target: Target) -> Callable[[str | None], bool]:
+    def _admission(self, target: Target, protocol: str = "tcp") -> Callable[[str | None], bool]:
         groups = [self.topology.security_group(name) for name in target.security_groups]
         node_groups = {
             node.ip: lb.security_groups for lb in self.topology.load_balancers for node in lb.nodes
@@ -339,7 +343,7 @@ class LabRuntime:
                 return False  # not part of this run
             return security.allows(
                 groups,
-                protocol="tcp",
+                protocol=protocol,
                 port=target.port,
                 source_ip=source_ip,
                 source_groups=node_groups.get(source_ip, ()),
@@ -425,7 +429,7 @@ class LabRuntime:
         )
 
     def entries(self) -> list[Entry]:
-        by_listener: dict[tuple[str, int], list[AlbNode | NlbNode]] = {}
+        by_listener: dict[tuple[str, int], list[AlbNode | NlbNode | UdpNlbNode]] = {}
         # An ALB behind an NLB goes last: clients reach it through the NLB (entries[0]).
         ordered = sorted(
             self._nodes, key=lambda n: nlb_setup.is_behind_nlb(self.topology, n.lb.name)
@@ -440,6 +444,7 @@ class LabRuntime:
                 _dns_name(lb),
                 tuple((n.host, n.port) for n in nodes),
                 client_tls if nodes[0].certificates is not None else None,
+                datagrams=isinstance(nodes[0], UdpNlbNode),
             )
             for (lb, port), nodes in by_listener.items()
         ]

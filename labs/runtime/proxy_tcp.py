@@ -314,7 +314,8 @@ class Flow:
         node = self.node
         node.flows.close(self.key)
         node.live.pop(self.key, None)
-        node.ctx.through_nlb.discard(self.through_nlb)  # type: ignore[arg-type]
+        if self.through_nlb is not None:
+            node.ctx.through_nlb.discard(self.through_nlb)
         for transport in (self.client, self.target):
             if transport is not None:
                 node.ctx.connections.discard(transport)

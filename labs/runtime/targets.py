@@ -24,6 +24,7 @@ from labs.engine import proxy_protocol
 from labs.engine.spec import AppBehaviour, Target
 
 from .sandbox import Sandbox
+from .udp_targets import start_udp_echo
 from .websocket import EchoSocket, accept_key
 
 _REASONS = {
@@ -72,6 +73,8 @@ class TargetServer:
         self._starting: asyncio.Task[None] | None = None
         self.clock: Callable[[], float] = lambda: float("inf")  # lab clock, set by the run
         self.tls: ssl.SSLContext | None = None
+        self.udp_admits: Admission | None = None  # a UDP target: echo datagrams too
+        self._udp: asyncio.DatagramTransport | None = None
 
     def starting(self) -> bool:
         """Whether the app is still in its start-up time (StartupSeconds)."""
@@ -100,6 +103,10 @@ class TargetServer:
             )
         self.port = self.server.sockets[0].getsockname()[1]
         self.sandbox.publish(self.target.address, (self.host, self.port))
+        if self.udp_admits is not None:
+            self._udp = await start_udp_echo(
+                self.host, self.port, self.target.address, self.sandbox, self.udp_admits
+            )
 
     def fault(self, mode: str) -> None:
         """Behave as ``mode`` from now on (a stopped instance starts again on any other)."""
@@ -143,6 +150,9 @@ class TargetServer:
             self.server.close()
             self.server = None
         self._release_refuser()
+        if self._udp is not None:
+            self._udp.close()
+            self._udp = None
         for transport in list(self.connections):
             transport.abort()
 
@@ -320,11 +330,12 @@ async def start_target(
     admits: Admission,
     health_paths: frozenset[str],
     tls: ssl.SSLContext | None = None,
+    udp_admits: Admission | None = None,
 ) -> TargetServer:
     """Bind a target on its loopback address (port 0) and publish it in the sandbox.
 
     With ``tls`` it serves HTTP over TLS (a target of an NLB's TLS target group)."""
     server = TargetServer(target, sandbox, admits, health_paths)
-    server.tls = tls
+    server.tls, server.udp_admits = tls, udp_admits
     await server.start()
     return server

@@ -36,6 +36,7 @@ class Entry:
     dns_name: str
     nodes: tuple[tuple[str, int], ...]  # real (host, port) per node
     tls: ssl.SSLContext | None = None  # HTTPS listeners: trusts the run's CA
+    datagrams: bool = False  # a UDP listener: clients send datagrams, not HTTP
 
 
 @dataclass(slots=True)
@@ -256,6 +257,7 @@ class Rate:
 
 
 PAUSED_POLL = 0.1  # seconds between looks at a paused (0 rps) rate
+DATAGRAM_WAIT = 2.0  # wall seconds a client waits for a UDP answer
 
 
 async def generate(
@@ -274,6 +276,10 @@ async def generate(
     pool = [clients.get(f"client-{n}") for n in range(client_count)]
     nodes = {c.ip: rng.choice(entries[0].nodes) for c in pool}
     tasks: set[asyncio.Task[None]] = set()
+    if entries[0].datagrams:
+        with _Datagrams() as datagrams:
+            await _generate_datagrams(datagrams, pool, nodes, rate)
+        return
     next_at = loop.time()
     for turn in itertools.count():
         if rate.rps <= 0:
@@ -289,6 +295,66 @@ async def generate(
             task.add_done_callback(tasks.discard)
         next_at += 1.0 / rate.rps
         await asyncio.sleep(max(0.0, next_at - loop.time()))
+
+
+class _Datagrams:
+    """One UDP socket per client, kept for the run: like a client of a UDP service, it
+    sends from one port, so its datagrams stay one NLB flow while it keeps talking."""
+
+    def __init__(self) -> None:
+        self._socks: dict[str, socket.socket] = {}
+
+    def __enter__(self) -> _Datagrams:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for sock in self._socks.values():
+            sock.close()
+
+    def for_client(self, client: Client, node: tuple[str, int]) -> socket.socket:
+        sock = self._socks.get(client.ip)
+        if sock is None:
+            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            self._socks[client.ip] = sock
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # see _connected
+            sock.setblocking(False)
+            sock.bind((client.source_host, 0))
+            sock.connect(node)
+        return sock
+
+
+async def _generate_datagrams(
+    datagrams: _Datagrams, pool: list[Client], nodes: dict[str, tuple[str, int]], rate: Rate
+) -> None:
+    loop = asyncio.get_running_loop()
+    tasks: set[asyncio.Task[None]] = set()
+    next_at = loop.time()
+    for turn in itertools.count():
+        if rate.rps <= 0:
+            await asyncio.sleep(PAUSED_POLL)
+            next_at = loop.time()
+            continue
+        client = pool[turn % len(pool)]
+        if not client.busy:
+            sock = datagrams.for_client(client, nodes[client.ip])
+            task = loop.create_task(_one_datagram(client, sock, turn))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+        next_at += 1.0 / rate.rps
+        await asyncio.sleep(max(0.0, next_at - loop.time()))
+
+
+async def _one_datagram(client: Client, sock: socket.socket, number: int) -> None:
+    client.busy = True
+    loop = asyncio.get_running_loop()
+    try:
+        await loop.sock_sendall(sock, f"ping {number}".encode())
+        async with asyncio.timeout(DATAGRAM_WAIT):
+            await loop.sock_recv(sock, 65536)
+    except (OSError, TimeoutError):
+        pass  # UDP: a datagram may go unanswered; the node has reported its flow
+    finally:
+        client.busy = False
 
 
 async def _one(
