@@ -8,13 +8,14 @@
 - ``target_tls``: a target of a ``TLS`` group speaks TLS (a certificate for its address).
 - ``node``: the node for one listener: TCP and TLS stream, UDP datagram.
 - ``serves_udp``: whether the target at an address also answers datagrams.
+- ``flow_gauges``: per NLB, its live flows and the bytes moved since the last call.
 - ``is_behind_nlb``: whether an ALB is some NLB's target (its clients come through it).
 """
 
 from __future__ import annotations
 
 import ssl
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from labs.engine.flows import alb_nodes
@@ -90,3 +91,15 @@ def serves_udp(topology: Topology, address: str) -> bool:
         g.protocol in ("UDP", "TCP_UDP") and any(t.address == address for t in g.targets)
         for g in topology.target_groups
     )
+
+
+def flow_gauges(nodes: Iterable[object]) -> dict[str, tuple[int, int]]:
+    """ActiveFlowCount and ProcessedBytes per NLB (summed over its nodes); takes the
+    bytes, so each is counted in one window only."""
+    gauges: dict[str, tuple[int, int]] = {}
+    for n in nodes:
+        if isinstance(n, NlbNode | UdpNlbNode):
+            active, processed = gauges.get(n.lb.name, (0, 0))
+            gauges[n.lb.name] = (active + len(n.live), processed + n.processed)
+            n.processed = 0
+    return gauges

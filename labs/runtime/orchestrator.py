@@ -471,8 +471,10 @@ class LabRuntime:
                 sum(s == "unhealthy" for s in states.values()),
             )
             for name, states in self._ctx.health.items()
+            if self._ctx.groups[name].target_type != "alb"  # HealthyHostCount excludes ALBs
         }
-        self._sink.close_window(self.clock.now(), healthy)
+        flows = nlb_setup.flow_gauges(self._nodes)
+        self._sink.close_window(self.clock.now(), healthy, flows)
 
     async def _close(self) -> None:
         self.stuck = await cancel_until_done(self._tasks, CLOSE_SECONDS)
@@ -507,7 +509,9 @@ class LabRuntime:
         counts = self._sink.counts
         return {
             "requests": counts["requests"],
+            "flows": counts["flows"],  # NLB connections and UDP flows
             "by_target": {k[7:]: v for k, v in counts.items() if k.startswith("target:")},
+            "flows_by_target": {k[5:]: v for k, v in counts.items() if k.startswith("flow:")},
             "by_status": {k[7:]: v for k, v in counts.items() if k.startswith("status:")},
             "health": {
                 f"{group}/{address}": checker.health.state

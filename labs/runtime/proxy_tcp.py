@@ -85,6 +85,7 @@ class NlbNode:
             tcp_idle_timeout=attributes.tcp_idle_timeout(listener.attributes),
         )
         self.live: dict[FlowKey, Flow] = {}
+        self.processed = 0  # bytes both ways since the metrics window last took them
 
     async def start(self, port: int = 0) -> None:
         loop = asyncio.get_running_loop()
@@ -257,6 +258,7 @@ class Flow:
     # --- bytes -----------------------------------------------------------------------
     def from_client_data(self, data: bytes) -> None:
         self.from_client += len(data)
+        self.node.processed += len(data)
         self.node.flows.seen(self.key, self.node.ctx.clock.now())
         if self.target is not None:
             self.target.write(data)
@@ -265,6 +267,7 @@ class Flow:
 
     def from_target_data(self, data: bytes) -> None:
         self.from_target += len(data)
+        self.node.processed += len(data)
         self.node.flows.seen(self.key, self.node.ctx.clock.now())
         self.client.write(data)
 

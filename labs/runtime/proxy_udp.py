@@ -51,6 +51,7 @@ class UdpNlbNode:
         self.cross_zone = attributes.nlb_cross_zone(self.group.attributes, lb.attributes)
         self.flows = FlowTable(node_az=node.az, seed=seed)
         self.live: dict[FlowKey, UdpFlow] = {}
+        self.processed = 0  # bytes both ways since the metrics window last took them
         self.transport: asyncio.DatagramTransport | None = None
         self._reaper: asyncio.TimerHandle | None = None
 
@@ -160,6 +161,7 @@ class UdpFlow:
 
     def from_client(self, data: bytes) -> None:
         self.from_client_bytes += len(data)
+        self.node.processed += len(data)
         if self.upstream is not None:
             self.upstream.sendto(data)
         else:
@@ -167,6 +169,7 @@ class UdpFlow:
 
     def from_target(self, data: bytes) -> None:
         self.from_target_bytes += len(data)
+        self.node.processed += len(data)
         self.node.flows.seen(self.key, self.node.ctx.clock.now())
         self.node.to_client(data, self.client)
 

@@ -75,3 +75,12 @@ def test_two_load_balancers_in_one_subnet_get_distinct_node_addresses():
     topology = starter(STARTER)
     addresses = [node.ip for lb in topology.load_balancers for node in lb.nodes]
     assert len(addresses) == len(set(addresses)) == 4
+
+
+async def test_healthy_host_count_leaves_out_the_alb_target_group():
+    events, _ = await run_script(
+        starter(STARTER), ScriptedRequest(url="http://nlb.example.com/", client_ip="203.0.113.7")
+    )
+    groups = of_type(events, "metrics")[-1]["target_groups"]
+    assert "AlbTargets" not in groups  # §6.5: HealthyHostCount excludes ALB targets
+    assert groups["WebTargets"]["HealthyHostCount"] == 1
