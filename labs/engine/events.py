@@ -111,7 +111,8 @@ class Flow(Event):
     proxy_protocol: bool
     bytes_from_client: int
     bytes_from_target: int
-    closed_by: str | None = None  # client, target, idle_timeout, load_balancer
+    # client, target, idle_timeout, load_balancer, unhealthy_target
+    closed_by: str | None = None
     # TLS listeners (§6.5): server_name (SNI or null), certificate (the domain it chose),
     # version, cipher, and to_target (whether the node speaks TLS to the target too).
     tls: dict[str, str | bool | None] | None = None

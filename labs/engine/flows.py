@@ -22,6 +22,11 @@ actually send to is the ALB's nodes, one per zone (``alb_nodes``). So the usual 
 apply to them: cross-zone off keeps a flow on the ALB node of the NLB node's own zone
 (why AWS wants both LBs on the same cross-zone setting), on spreads flows over all.
 
+A target that turns unhealthy loses its flows (``ends_flows_of_unhealthy``): by default
+(``target_health_state.unhealthy.connection_termination.enabled`` true) the NLB resets
+them, unless the group fails open, where the unhealthy target still gets traffic. With
+the attribute off they run on (the draining interval is not modelled yet).
+
 The node hands in facts (a ``FlowKey``, the group's ``Pool`` of targets and health, the
 lab-clock ``now``) and carries out the ``FlowDecision`` it gets back.
 """
@@ -46,6 +51,7 @@ HASH_OWN_ZONE = "flow_hash:own_zone"  # a new flow, cross-zone off: this node's 
 FAIL_OPEN = "fail_open"  # no healthy target anywhere: hashed over all of them
 EXISTING = "existing_flow"  # a packet of a live flow: its target, whatever the hash says
 NO_TARGET = "no_target"  # nothing to send to: the node resets the connection
+UNHEALTHY_TARGET = "unhealthy_target"  # closed_by: the LB ended a flow of a failed target
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -140,6 +146,18 @@ def alb_nodes(group: TargetGroup, load_balancers: Sequence[LoadBalancer]) -> Tar
         for node in by_name[target.id].nodes
     )
     return replace(group, targets=targets)
+
+
+def ends_flows_of_unhealthy(attributes: Mapping[str, str], pool: Pool) -> bool:
+    """Whether a target of ``pool`` that just turned unhealthy has its flows reset.
+
+    ``pool`` is the group with the target already unhealthy. No healthy target left
+    anywhere means the group fails open (``candidates``), so the flows carry on.
+    """
+    key = "target_health_state.unhealthy.connection_termination.enabled"
+    if attributes.get(key, "true").lower() != "true":
+        return False
+    return any(pool.health.get(t) == HEALTHY for t in pool.targets)
 
 
 @dataclass(slots=True)

@@ -9,6 +9,7 @@
 - ``node``: the node for one listener: TCP and TLS stream, UDP datagram.
 - ``serves_udp``: whether the target at an address also answers datagrams.
 - ``flow_gauges``: per NLB, its live flows and the bytes moved since the last call.
+- ``target_unhealthy``: tell a group's NLB nodes that one of its targets failed.
 - ``is_behind_nlb``: whether an ALB is some NLB's target (its clients come through it).
 """
 
@@ -103,3 +104,9 @@ def flow_gauges(nodes: Iterable[object]) -> dict[str, tuple[int, int]]:
             gauges[n.lb.name] = (active + len(n.live), processed + n.processed)
             n.processed = 0
     return gauges
+
+
+def target_unhealthy(nodes: Iterable[object], group: str, target: str) -> None:
+    for n in nodes:
+        if isinstance(n, NlbNode | UdpNlbNode) and n.group.name == group:
+            n.unhealthy(target)

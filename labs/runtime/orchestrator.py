@@ -241,6 +241,8 @@ class LabRuntime:
         if event.state == "unused" and event.previous == "draining":
             for node in self._nodes:  # the delay is over: requests still in flight get 502
                 node.drained(target)
+        if event.state == "unhealthy" and event.previous == "healthy":
+            nlb_setup.target_unhealthy(self._nodes, group, target)
         ramping = self._ctx.slow_start.get(group)
         if ramping is None:
             return

@@ -34,7 +34,15 @@ from collections.abc import Callable
 from typing import cast
 
 from labs.engine import attributes, events, proxy_protocol
-from labs.engine.flows import TCP, FlowDecision, FlowKey, FlowTable, Pool
+from labs.engine.flows import (
+    TCP,
+    UNHEALTHY_TARGET,
+    FlowDecision,
+    FlowKey,
+    FlowTable,
+    Pool,
+    ends_flows_of_unhealthy,
+)
 from labs.engine.spec import Listener, LoadBalancer, Node
 
 from .limits import CONNECT_TIMEOUT
@@ -99,6 +107,14 @@ class NlbNode:
     def drained(self, target: str) -> None:
         """``target``'s deregistration delay expired. Its flows run on: connection
         termination on deregistration (off by default, §6) is not modelled yet."""
+
+    def unhealthy(self, target: str) -> None:
+        """``target`` turned unhealthy: the engine says whether its flows are reset."""
+        if target not in self.ctx.addresses[self.group.name]:
+            return
+        if ends_flows_of_unhealthy(self.group.attributes, self.pool()):
+            for flow in [f for f in self.live.values() if f.decision.target == target]:
+                flow.reset(UNHEALTHY_TARGET)
 
     def close(self) -> None:
         if self._reaper is not None:

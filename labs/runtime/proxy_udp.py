@@ -19,7 +19,16 @@ import time
 from typing import cast
 
 from labs.engine import attributes, events
-from labs.engine.flows import EXISTING, UDP, FlowDecision, FlowKey, FlowTable, Pool
+from labs.engine.flows import (
+    EXISTING,
+    UDP,
+    UNHEALTHY_TARGET,
+    FlowDecision,
+    FlowKey,
+    FlowTable,
+    Pool,
+    ends_flows_of_unhealthy,
+)
 from labs.engine.spec import Listener, LoadBalancer, Node
 
 from .proxy_http import ProxyContext
@@ -75,6 +84,14 @@ class UdpNlbNode:
             health=self.ctx.health[name],
             cross_zone=self.cross_zone,
         )
+
+    def unhealthy(self, target: str) -> None:
+        """``target`` turned unhealthy: the engine says whether its flows end."""
+        if target not in self.ctx.addresses[self.group.name]:
+            return
+        if ends_flows_of_unhealthy(self.group.attributes, self.pool()):
+            for flow in [f for f in self.live.values() if f.decision.target == target]:
+                flow.end(UNHEALTHY_TARGET)
 
     def close(self) -> None:
         if self._reaper is not None:

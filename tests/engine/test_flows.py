@@ -220,3 +220,24 @@ def test_an_alb_target_is_the_albs_nodes_one_per_zone():
     ]
     instances = TargetGroup(name="Web", targets=(Target(id="i", ip="10.0.1.10", port=80, az="a"),))
     assert alb_nodes(instances, [alb]) is instances
+
+
+@pytest.mark.parametrize(
+    ("attributes", "health", "ends"),
+    [
+        ({}, {A1: UNHEALTHY, A2: HEALTHY}, True),  # on by default
+        (
+            {"target_health_state.unhealthy.connection_termination.enabled": "false"},
+            {A1: UNHEALTHY, A2: HEALTHY},
+            False,
+        ),
+        ({}, {A1: UNHEALTHY, A2: UNHEALTHY}, False),  # the group fails open: flows carry on
+    ],
+)
+def test_a_target_turning_unhealthy_ends_its_flows_unless_told_not_or_failing_open(
+    attributes, health, ends
+):
+    from labs.engine.flows import ends_flows_of_unhealthy
+
+    pool_ = Pool(targets=[A1, A2], zones=ZONES, health=health)
+    assert ends_flows_of_unhealthy(attributes, pool_) is ends

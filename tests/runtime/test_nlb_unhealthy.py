@@ -1,0 +1,51 @@
+"""A target that turns unhealthy loses its NLB flows, by default (target group health)."""
+
+import pytest
+
+from .helpers import starter
+from .test_control import Lab
+
+pytestmark = pytest.mark.timeout(40)
+WEB1 = "10.0.1.10:80"
+
+
+def _termination(enabled):
+    def edit(document):
+        document["Resources"]["TcpTargets"]["Properties"]["TargetGroupAttributes"] = [
+            {
+                "Key": "target_health_state.unhealthy.connection_termination.enabled",
+                "Value": enabled,
+            }
+        ]
+
+    return edit
+
+
+def _flow_to_web1(e):
+    return e["type"] == "flow" and e["state"] == "open" and e["target"] == WEB1
+
+
+def _cut(e):
+    return e["type"] == "flow" and e.get("closed_by") == "unhealthy_target"
+
+
+async def _web1_fails(lab):
+    await lab.wait_for(_flow_to_web1, within=15)
+    lab.runtime.control({"action": "fault", "target": WEB1, "mode": "unhealthy"})
+    await lab.wait_for(lab.health(WEB1, "unhealthy"), within=15)
+
+
+async def test_by_default_the_nlb_resets_the_flows_of_a_target_that_turns_unhealthy():
+    async with Lab(starter("nlb-static-ips.yaml"), rps=20) as lab:
+        await _web1_fails(lab)
+        cut = [e for e in lab.events if _cut(e)]
+        assert cut and {e["target"] for e in cut} == {WEB1}
+        assert {e["state"] for e in cut} == {"reset"}
+
+
+async def test_with_termination_off_its_flows_carry_on():
+    async with Lab(starter("nlb-static-ips.yaml", _termination("false")), rps=20) as lab:
+        await _web1_fails(lab)
+        assert not [e for e in lab.events if _cut(e)]
+        live = {f.decision.target for n in lab.runtime._nodes for f in n.live.values()}
+        assert WEB1 in live
