@@ -10,6 +10,7 @@
 - ``serves_udp``: whether the target at an address also answers datagrams.
 - ``flow_gauges``: per NLB, its live flows and the bytes moved since the last call.
 - ``target_unhealthy``: tell a group's NLB nodes that one of its targets failed.
+- ``check_host``: the Host header of an NLB's HTTP check: the node's IP, listener port.
 - ``is_behind_nlb``: whether an ALB is some NLB's target (its clients come through it).
 """
 
@@ -20,7 +21,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from labs.engine.flows import alb_nodes
-from labs.engine.spec import Listener, LoadBalancer, Node, Topology
+from labs.engine.health import probe_host
+from labs.engine.routing import groups_in_use
+from labs.engine.spec import Listener, LoadBalancer, Node, Target, TargetGroup, Topology
 
 from .proxy_http import ProxyContext
 from .proxy_tcp import NlbNode, Report
@@ -110,3 +113,17 @@ def target_unhealthy(nodes: Iterable[object], group: str, target: str) -> None:
     for n in nodes:
         if isinstance(n, NlbNode | UdpNlbNode) and n.group.name == group:
             n.unhealthy(target)
+
+
+def check_host(topology: Topology, group: TargetGroup, target: Target, node_ip: str | None) -> str:
+    check = group.health_check
+    port = target.port if check.port == "traffic-port" else int(check.port)
+    listeners = [
+        listener.port
+        for lb in topology.load_balancers
+        if lb.type == "network"
+        for listener in lb.listeners
+        if group.name in groups_in_use([replace(lb, listeners=(listener,))])
+    ]
+    nlb = (node_ip, listeners[0]) if listeners and node_ip is not None else None
+    return probe_host(target_ip=target.ip, check_port=port, nlb=nlb)

@@ -224,14 +224,16 @@ class LabRuntime:
 
     def _make_checker(self, group: TargetGroup, address: str) -> TargetChecker:
         target = next(t for t in group.targets if t.address == address)
+        source = self._checking_node(group, target)
         return TargetChecker(
             group,
             target,
-            self._checking_node(group, target),
+            source,
             self.sandbox,
             self.clock,
             self._ctx.health[group.name],
             self._health_changed,
+            nlb_setup.check_host(self.topology, group, target, self.sandbox.virtual(source)),
         )
 
     def _health_changed(self, event: events.Health) -> None:

@@ -55,6 +55,9 @@ async def test_the_nlb_checks_each_alb_node_over_http_through_the_albs_rules():
     (nlb,) = [lb for lb in topology.load_balancers if lb.type == "network"]
     assert {e["client_ip"] for e in probes} <= {node.ip for node in nlb.nodes}
     assert {e["target_group"] for e in probes} == {"WebTargets"}  # the ALB's default action
+    # An NLB's HTTP check names the checking node's IP (and listener port, §3.2), not
+    # the target's: the request event shows the Host header's name part.
+    assert probes and all(e["host"] == e["client_ip"] for e in probes)
 
 
 async def test_with_cross_zone_off_a_flow_stays_on_the_alb_node_in_its_own_zone():
