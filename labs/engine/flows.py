@@ -116,6 +116,17 @@ def candidates(pool: Pool, node_az: str) -> tuple[tuple[str, ...], str]:
     return (reachable, FAIL_OPEN) if reachable else ((), NO_TARGET)
 
 
+def in_dns(pool: Pool, node_zones: Sequence[str]) -> tuple[str, ...]:
+    """The zones whose node's address the LB's DNS name returns (§9, §3.5).
+
+    A node that has nothing to send new flows to (cross-zone off, no healthy target in
+    its zone while another zone has one) is taken out of DNS; if that leaves none, DNS
+    fails open and returns every node.
+    """
+    serving = tuple(az for az in node_zones if candidates(pool, az)[0])
+    return serving or tuple(node_zones)
+
+
 def shares(pool: Pool, node_zones: Sequence[str]) -> dict[str, Fraction]:
     """Each target's exact share of new flows when clients split evenly over the nodes.
 

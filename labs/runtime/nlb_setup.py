@@ -11,16 +11,17 @@
 - ``flow_gauges``: per NLB, its live flows and the bytes moved since the last call.
 - ``target_unhealthy``: tell a group's NLB nodes that one of its targets failed.
 - ``check_host``: the Host header of an NLB's HTTP check: the node's IP, listener port.
+- ``resolver``: what an NLB's DNS name returns now (nodes with something to serve).
 - ``is_behind_nlb``: whether an ALB is some NLB's target (its clients come through it).
 """
 
 from __future__ import annotations
 
 import ssl
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
-from labs.engine.flows import alb_nodes
+from labs.engine.flows import alb_nodes, in_dns
 from labs.engine.health import probe_host
 from labs.engine.routing import groups_in_use
 from labs.engine.spec import Listener, LoadBalancer, Node, Target, TargetGroup, Topology
@@ -127,3 +128,16 @@ def check_host(topology: Topology, group: TargetGroup, target: Target, node_ip: 
     ]
     nlb = (node_ip, listeners[0]) if listeners and node_ip is not None else None
     return probe_host(target_ip=target.ip, check_port=port, nlb=nlb)
+
+
+def resolver(nodes: Sequence[object]) -> Callable[[], tuple[tuple[str, int], ...]] | None:
+    """For one NLB listener's nodes: the (host, port) of each node DNS returns now."""
+    nlb = [n for n in nodes if isinstance(n, NlbNode | UdpNlbNode)]
+    if not nlb:
+        return None
+
+    def resolve() -> tuple[tuple[str, int], ...]:
+        zones = in_dns(nlb[0].pool(), [n.node.az for n in nlb])
+        return tuple((n.host, n.port) for n in nlb if n.node.az in zones)
+
+    return resolve

@@ -449,6 +449,7 @@ class LabRuntime:
                 tuple((n.host, n.port) for n in nodes),
                 client_tls if nodes[0].certificates is not None else None,
                 datagrams=isinstance(nodes[0], UdpNlbNode),
+                resolve=nlb_setup.resolver(nodes),
             )
             for (lb, port), nodes in by_listener.items()
         ]

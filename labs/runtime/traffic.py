@@ -15,7 +15,7 @@ import random
 import socket
 import ssl
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from urllib.parse import urlsplit
@@ -37,6 +37,11 @@ class Entry:
     nodes: tuple[tuple[str, int], ...]  # real (host, port) per node
     tls: ssl.SSLContext | None = None  # HTTPS listeners: trusts the run's CA
     datagrams: bool = False  # a UDP listener: clients send datagrams, not HTTP
+    # The nodes the LB's DNS name returns now (NLB: the engine's ``flows.in_dns``).
+    resolve: Callable[[], tuple[tuple[str, int], ...]] | None = None
+
+    def in_dns(self) -> tuple[tuple[str, int], ...]:
+        return self.resolve() if self.resolve is not None else self.nodes
 
 
 @dataclass(slots=True)
@@ -287,6 +292,7 @@ async def generate(
             next_at = loop.time()
             continue
         client = pool[turn % len(pool)]
+        _resolve_again(nodes, client, entries[0], rng)
         if not client.busy:
             task = loop.create_task(
                 _one(client, nodes[client.ip], entries[0], host, rng.choice(paths))
@@ -295,6 +301,15 @@ async def generate(
             task.add_done_callback(tasks.discard)
         next_at += 1.0 / rate.rps
         await asyncio.sleep(max(0.0, next_at - loop.time()))
+
+
+def _resolve_again(
+    nodes: dict[str, tuple[str, int]], client: Client, entry: Entry, rng: random.Random
+) -> None:
+    """A client keeps its node while DNS still returns it, else it picks another."""
+    live = entry.in_dns()
+    if nodes[client.ip] not in live:
+        nodes[client.ip] = rng.choice(live)
 
 
 class _Datagrams:

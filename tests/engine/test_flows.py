@@ -241,3 +241,14 @@ def test_a_target_turning_unhealthy_ends_its_flows_unless_told_not_or_failing_op
 
     pool_ = Pool(targets=[A1, A2], zones=ZONES, health=health)
     assert ends_flows_of_unhealthy(attributes, pool_) is ends
+
+
+def test_dns_leaves_out_a_zone_with_nothing_to_serve_unless_that_leaves_none():
+    from labs.engine.flows import in_dns
+
+    zones = ["a", "b"]
+    b_down = {A1: HEALTHY, A2: HEALTHY, **dict.fromkeys(B_TARGETS, UNHEALTHY)}
+    assert in_dns(pool(health=b_down), zones) == ("a",)
+    assert in_dns(pool(health=b_down, cross_zone=True), zones) == ("a", "b")
+    all_down = dict.fromkeys(TARGETS, UNHEALTHY)
+    assert in_dns(pool(health=all_down), zones) == ("a", "b")  # fail open

@@ -49,3 +49,21 @@ async def test_with_termination_off_its_flows_carry_on():
         assert not [e for e in lab.events if _cut(e)]
         live = {f.decision.target for n in lab.runtime._nodes for f in n.live.values()}
         assert WEB1 in live
+
+
+async def test_clients_stop_using_the_node_of_a_zone_left_without_healthy_targets():
+    web2 = "10.0.2.10:80"
+    async with Lab(starter("nlb-static-ips.yaml"), rps=30) as lab:
+        await lab.wait_for(lambda e: _opened(e) and e["node_az"] == "us-east-1b", within=15)
+        lab.runtime.control({"action": "fault", "target": web2, "mode": "unhealthy"})
+        await lab.wait_for(lab.health(web2, "unhealthy"), within=15)
+        since = len(lab.events)
+        # The clients of node b lost their flows (reset with Web2): they connect again,
+        # to the node DNS still returns. Without that, node b would reset them (no target).
+        await lab.wait_for(lambda e: any(_opened(x) for x in lab.events[since:]), within=10)
+        later = [e for e in lab.events[since:] if _opened(e)]
+        assert {e["node_az"] for e in later} == {"us-east-1a"}  # zone b is out of DNS
+
+
+def _opened(e):
+    return e["type"] == "flow" and e["state"] == "open"
