@@ -445,7 +445,10 @@ _RUNTIME_ACTIONS = ("forward", "redirect", "fixed-response")
 
 
 # What each load balancer type's data plane carries today.
-_RUNTIME_PROTOCOLS = {"application": ("HTTP", "HTTPS"), "network": ("TCP", "TLS", "UDP")}
+_RUNTIME_PROTOCOLS = {
+    "application": ("HTTP", "HTTPS"),
+    "network": ("TCP", "TLS", "UDP", "TCP_UDP"),
+}
 
 
 def runnable(topology: spec.Topology) -> str | None:

@@ -6,7 +6,8 @@
 - ``publish_alb_node``: an ALB node's listener is reachable as a sandbox endpoint at its
   virtual ``<node ip>:<port>``, which is what an ``alb`` target's address is.
 - ``target_tls``: a target of a ``TLS`` group speaks TLS (a certificate for its address).
-- ``node``: the node for one listener: TCP and TLS stream, UDP datagram.
+- ``nodes``: the node for one listener: TCP and TLS stream, UDP datagram, TCP_UDP both
+  (on one port number; ``udp_half`` tells the datagram one).
 - ``serves_udp``: whether the target at an address also answers datagrams.
 - ``flow_gauges``: per NLB, its live flows and the bytes moved since the last call.
 - ``target_unhealthy``: tell a group's NLB nodes that one of its targets failed.
@@ -32,7 +33,7 @@ from .proxy_udp import UdpNlbNode
 from .sandbox import Sandbox
 from .tls import ListenerCertificates, RunAuthority
 
-LISTENER_PROTOCOLS = frozenset({"TCP", "TLS", "UDP"})
+LISTENER_PROTOCOLS = frozenset({"TCP", "TLS", "UDP", "TCP_UDP"})
 
 
 def prepare(topology: Topology) -> Topology:
@@ -78,17 +79,24 @@ def target_tls(
     return ListenerCertificates(authority(), ((address.split(":")[0],),)).default
 
 
-def node(
+def nodes(
     lb: LoadBalancer,
     at: Node,
     listener: Listener,
     ctx: ProxyContext,
     report: Report,
     certificates: ListenerCertificates | None,
-) -> NlbNode | UdpNlbNode:
-    if listener.protocol == "UDP":
-        return UdpNlbNode(lb, at, listener, ctx, report, ctx.secret)
-    return NlbNode(lb, at, listener, ctx, report, ctx.secret, certificates)
+) -> list[NlbNode | UdpNlbNode]:
+    made: list[NlbNode | UdpNlbNode] = []
+    if listener.protocol != "UDP":
+        made.append(NlbNode(lb, at, listener, ctx, report, ctx.secret, certificates))
+    if listener.protocol in ("UDP", "TCP_UDP"):
+        made.append(UdpNlbNode(lb, at, listener, ctx, report, ctx.secret))
+    return made
+
+
+def udp_half(node: object) -> bool:
+    return isinstance(node, UdpNlbNode) and node.listener.protocol == "TCP_UDP"
 
 
 def serves_udp(topology: Topology, address: str) -> bool:

@@ -161,16 +161,17 @@ class LabRuntime:
             for listener in lb.listeners:
                 certificates = self._certificates(listener)
                 for node in lb.nodes:
-                    lb_node: AlbNode | NlbNode | UdpNlbNode
+                    lb_nodes: list[AlbNode | NlbNode | UdpNlbNode]
                     if lb.type == "network":
-                        lb_node = nlb_setup.node(
-                            lb, node, listener, ctx, self._sink.add, certificates
-                        )
+                        lb_nodes = [
+                            *nlb_setup.nodes(lb, node, listener, ctx, self._sink.add, certificates)
+                        ]
                     else:
-                        lb_node = AlbNode(lb, node, listener, ctx, certificates)
-                    self._nodes.append(lb_node)
-                    await lb_node.start()
-                    real = (lb_node.host, lb_node.port)
+                        lb_nodes = [AlbNode(lb, node, listener, ctx, certificates)]
+                    for lb_node in lb_nodes:  # TCP_UDP: the UDP half takes the TCP half's port
+                        self._nodes.append(lb_node)
+                        await lb_node.start(lb_nodes[0].port)
+                    real = (lb_nodes[0].host, lb_nodes[0].port)
                     nlb_setup.publish_alb_node(self.sandbox, lb, node.ip, listener.port, real)
         in_use = routing.groups_in_use(topology.load_balancers)
         for group in topology.target_groups:
@@ -439,6 +440,8 @@ class LabRuntime:
             self._nodes, key=lambda n: nlb_setup.is_behind_nlb(self.topology, n.lb.name)
         )
         for node in ordered:
+            if nlb_setup.udp_half(node):
+                continue  # clients of a TCP_UDP listener speak TCP to it
             by_listener.setdefault((node.lb.name, node.listener.port), []).append(node)
         client_tls = self._authority.client_context() if self._authority else None
         return [

@@ -70,10 +70,7 @@ def test_a_requests_file_that_is_not_utf8_exits_2(tmp_path):
     _refused(lab(str(STARTER), "--requests", str(script)), "not UTF-8 text (byte 0xff")
 
 
-@pytest.mark.parametrize(
-    ("starter", "kind"),
-    [("nlb-in-front-of-alb.yaml", "alb"), ("gwlb-appliances.yaml", "gateway")],
-)
+@pytest.mark.parametrize(("starter", "kind"), [("gwlb-appliances.yaml", "gateway")])
 def test_a_topology_without_a_data_plane_yet_exits_2_in_one_line(starter, kind):
     result = lab(str(STARTERS / starter), "--json")
     _refused(result, "cannot run this topology yet", kind)

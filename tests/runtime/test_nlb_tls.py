@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from labs.engine.events import validate
 from labs.runtime.orchestrator import ScriptedRequest
 
 from .helpers import of_type, run_script, starter
@@ -53,6 +54,8 @@ async def test_a_tls_listener_terminates_tls_and_sends_plain_tcp_to_a_tcp_group(
     assert flow["tls"]["certificate"] == "www.example.com"
     assert flow["tls"]["version"].startswith("TLS")
     assert flow["tls"]["to_target"] is False
+    for event in events:
+        validate(event)  # the tls field keeps the event contract
 
 
 async def test_the_node_reads_sni_and_presents_the_certificate_that_covers_the_name():

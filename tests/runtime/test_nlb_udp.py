@@ -7,6 +7,7 @@ import socket
 
 import pytest
 
+from labs.engine.events import validate
 from labs.engine.health import HEALTHY
 from labs.engine.spec import Action, Listener, LoadBalancer, Node, Target, TargetGroup
 from labs.runtime.clock import LabClock
@@ -161,3 +162,34 @@ async def test_a_udp_run_checks_targets_over_tcp_and_relays_generated_datagrams(
     ended = [f for f in flows if f["state"] == "closed"]
     assert ended and all(f["closed_by"] == "load_balancer" for f in ended)
     assert any(f["bytes_from_target"] > 0 for f in ended)  # the echo came back
+    for event in events:
+        validate(event)
+
+
+def _tcp_udp_service(document):
+    _udp_service(document)
+    resources = document["Resources"]
+    resources["TcpTargets"]["Properties"]["Protocol"] = "TCP_UDP"
+    resources["TcpListener"]["Properties"]["Protocol"] = "TCP_UDP"
+
+
+async def test_a_tcp_udp_listener_takes_both_on_one_port_and_the_target_answers_both():
+    from .test_control import Lab
+
+    async with Lab(starter("nlb-static-ips.yaml", _tcp_udp_service), rps=20) as lab:
+        await lab.wait_for(lambda e: e["type"] == "flow" and e["protocol"] == "TCP")
+        (entry,) = lab.runtime.entries()
+        assert not entry.datagrams  # generated clients speak TCP (HTTP) to it
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            sock.setblocking(False)
+            sock.bind((lab.runtime.sandbox.loopback("198.51.100.30"), 0))
+            sock.connect(entry.nodes[0])  # the same port number, over UDP
+            loop = asyncio.get_running_loop()
+            await loop.sock_sendall(sock, b"hi")
+            async with asyncio.timeout(5):
+                answer = json.loads(await loop.sock_recv(sock, 65536))
+        finally:
+            sock.close()
+        assert answer["peer"].startswith("198.51.100.30:")
+        await lab.wait_for(lambda e: e["type"] == "flow" and e["protocol"] == "UDP")
