@@ -87,3 +87,15 @@ async def test_healthy_host_count_leaves_out_the_alb_target_group():
     groups = of_type(events, "metrics")[-1]["target_groups"]
     assert "AlbTargets" not in groups  # §6.5: HealthyHostCount excludes ALB targets
     assert groups["WebTargets"]["HealthyHostCount"] == 1
+
+
+async def test_no_socket_of_an_nlb_alb_run_is_left_open_after_it_ends():
+    import asyncio
+
+    from .helpers import listening_ports, open_sockets
+
+    before_listening, before_open = listening_ports(), open_sockets()
+    await run_script(starter(STARTER), ScriptedRequest(url="http://nlb.example.com/users"))
+    await asyncio.sleep(0)
+    assert listening_ports() == before_listening
+    assert open_sockets() <= before_open

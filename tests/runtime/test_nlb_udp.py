@@ -193,3 +193,13 @@ async def test_a_tcp_udp_listener_takes_both_on_one_port_and_the_target_answers_
             sock.close()
         assert answer["peer"].startswith("198.51.100.30:")
         await lab.wait_for(lambda e: e["type"] == "flow" and e["protocol"] == "UDP")
+
+
+@pytest.mark.parametrize("edit", [_udp_service, _tcp_udp_service])
+async def test_no_socket_of_a_udp_run_is_left_open_after_it_ends(edit):
+    from .helpers import open_sockets
+
+    before = open_sockets()
+    await run_until(starter("nlb-static-ips.yaml", edit), _answered, rps=20)
+    await asyncio.sleep(0)  # let the loop drop the last transports
+    assert open_sockets() <= before
