@@ -111,7 +111,7 @@ class Flow(Event):
     proxy_protocol: bool
     bytes_from_client: int
     bytes_from_target: int
-    # client, target, idle_timeout, load_balancer, unhealthy_target
+    # client, target, idle_timeout, load_balancer, unhealthy_target, deregistration_delay
     closed_by: str | None = None
     # TLS listeners (§6.5): server_name (SNI or null), certificate (the domain it chose),
     # version, cipher, and to_target (whether the node speaks TLS to the target too).

@@ -27,6 +27,10 @@ A target that turns unhealthy loses its flows (``ends_flows_of_unhealthy``): by 
 them, unless the group fails open, where the unhealthy target still gets traffic. With
 the attribute off they run on (the draining interval is not modelled yet).
 
+At the end of a deregistration delay (``ends_flows_when_drained``) the target's flows end
+only with ``deregistration_delay.connection_termination.enabled``, whose default is true
+for UDP and TCP_UDP groups and false otherwise (§6.5 Deregistration).
+
 The node hands in facts (a ``FlowKey``, the group's ``Pool`` of targets and health, the
 lab-clock ``now``) and carries out the ``FlowDecision`` it gets back.
 """
@@ -52,6 +56,7 @@ FAIL_OPEN = "fail_open"  # no healthy target anywhere: hashed over all of them
 EXISTING = "existing_flow"  # a packet of a live flow: its target, whatever the hash says
 NO_TARGET = "no_target"  # nothing to send to: the node resets the connection
 UNHEALTHY_TARGET = "unhealthy_target"  # closed_by: the LB ended a flow of a failed target
+DEREGISTERED = "deregistration_delay"  # closed_by: the delay ran out on a drained target
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -169,6 +174,13 @@ def ends_flows_of_unhealthy(attributes: Mapping[str, str], pool: Pool) -> bool:
     if attributes.get(key, "true").lower() != "true":
         return False
     return any(pool.health.get(t) == HEALTHY for t in pool.targets)
+
+
+def ends_flows_when_drained(attributes: Mapping[str, str], protocol: str) -> bool:
+    """Whether a deregistered target's flows end when its deregistration delay does."""
+    default = "true" if protocol in (UDP, "TCP_UDP") else "false"
+    key = "deregistration_delay.connection_termination.enabled"
+    return attributes.get(key, default).lower() == "true"
 
 
 @dataclass(slots=True)

@@ -35,6 +35,7 @@ from typing import cast
 
 from labs.engine import attributes, events, proxy_protocol
 from labs.engine.flows import (
+    DEREGISTERED,
     TCP,
     UNHEALTHY_TARGET,
     FlowDecision,
@@ -42,6 +43,7 @@ from labs.engine.flows import (
     FlowTable,
     Pool,
     ends_flows_of_unhealthy,
+    ends_flows_when_drained,
 )
 from labs.engine.spec import Listener, LoadBalancer, Node
 
@@ -105,8 +107,14 @@ class NlbNode:
         self._reaper = loop.call_later(REAP_SECONDS, self._reap)
 
     def drained(self, target: str) -> None:
-        """``target``'s deregistration delay expired. Its flows run on: connection
-        termination on deregistration (off by default, §6) is not modelled yet."""
+        """``target``'s deregistration delay expired: the engine says whether its flows
+        are reset (``deregistration_delay.connection_termination.enabled``)."""
+        members = {t.address for t in self.group.targets}  # no longer registered
+        if target in members and ends_flows_when_drained(
+            self.group.attributes, self.group.protocol
+        ):
+            for flow in [f for f in self.live.values() if f.decision.target == target]:
+                flow.reset(DEREGISTERED)
 
     def unhealthy(self, target: str) -> None:
         """``target`` turned unhealthy: the engine says whether its flows are reset."""

@@ -20,6 +20,7 @@ from typing import cast
 
 from labs.engine import attributes, events
 from labs.engine.flows import (
+    DEREGISTERED,
     EXISTING,
     UDP,
     UNHEALTHY_TARGET,
@@ -28,6 +29,7 @@ from labs.engine.flows import (
     FlowTable,
     Pool,
     ends_flows_of_unhealthy,
+    ends_flows_when_drained,
 )
 from labs.engine.spec import Listener, LoadBalancer, Node
 
@@ -74,7 +76,13 @@ class UdpNlbNode:
         self._reaper = loop.call_later(REAP_SECONDS, self._reap)
 
     def drained(self, target: str) -> None:
-        """Deregistration's end: UDP flows run on until idle (termination not modelled)."""
+        """``target``'s deregistration delay expired: for UDP its flows end by default."""
+        members = {t.address for t in self.group.targets}  # no longer registered
+        if target in members and ends_flows_when_drained(
+            self.group.attributes, self.group.protocol
+        ):
+            for flow in [f for f in self.live.values() if f.decision.target == target]:
+                flow.end(DEREGISTERED)
 
     def pool(self) -> Pool:
         name = self.group.name

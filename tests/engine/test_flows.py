@@ -252,3 +252,22 @@ def test_dns_leaves_out_a_zone_with_nothing_to_serve_unless_that_leaves_none():
     assert in_dns(pool(health=b_down, cross_zone=True), zones) == ("a", "b")
     all_down = dict.fromkeys(TARGETS, UNHEALTHY)
     assert in_dns(pool(health=all_down), zones) == ("a", "b")  # fail open
+
+
+@pytest.mark.parametrize(
+    ("attributes", "protocol", "ends"),
+    [
+        ({}, "TCP", False),
+        ({}, "TLS", False),
+        ({}, "UDP", True),
+        ({}, "TCP_UDP", True),
+        ({"deregistration_delay.connection_termination.enabled": "true"}, "TCP", True),
+        ({"deregistration_delay.connection_termination.enabled": "false"}, "UDP", False),
+    ],
+)
+def test_a_drained_targets_flows_end_with_the_delay_per_protocol_default(
+    attributes, protocol, ends
+):
+    from labs.engine.flows import ends_flows_when_drained
+
+    assert ends_flows_when_drained(attributes, protocol) is ends

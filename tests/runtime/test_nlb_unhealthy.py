@@ -1,5 +1,7 @@
 """A target that turns unhealthy loses its NLB flows, by default (target group health)."""
 
+import asyncio
+
 import pytest
 
 from .helpers import starter
@@ -7,6 +9,7 @@ from .test_control import Lab
 
 pytestmark = pytest.mark.timeout(40)
 WEB1 = "10.0.1.10:80"
+DELAY = "deregistration_delay"
 
 
 def _termination(enabled):
@@ -67,3 +70,57 @@ async def test_clients_stop_using_the_node_of_a_zone_left_without_healthy_target
 
 def _opened(e):
     return e["type"] == "flow" and e["state"] == "open"
+
+
+def _short_delay(terminate=None):
+    def edit(document):
+        attributes = [{"Key": "deregistration_delay.timeout_seconds", "Value": "30"}]
+        if terminate is not None:
+            key = "deregistration_delay.connection_termination.enabled"
+            attributes.append({"Key": key, "Value": terminate})
+        document["Resources"]["TcpTargets"]["Properties"]["TargetGroupAttributes"] = attributes
+
+    return edit
+
+
+async def _held_flow_to_web1(lab):
+    """A kept-alive connection through node A (cross-zone off: to Web1), held open.
+
+    Generated clients would leave node A themselves once Web1 is gone (DNS), so the
+    test holds its own connection."""
+    await lab.wait_for(lab.health(WEB1, "healthy"), within=15)
+    (entry,) = lab.runtime.entries()
+    reader, writer = await asyncio.open_connection(
+        *entry.nodes[0], local_addr=(lab.runtime.sandbox.loopback("198.51.100.40"), 0)
+    )
+    writer.write(b"GET / HTTP/1.1\r\nHost: nlb.example.com\r\n\r\n")
+    await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+    await lab.wait_for(_flow_to_web1)
+    return writer
+
+
+async def _deregister_web1(lab):
+    lab.runtime.control({"action": "deregister", "target_group": "TcpTargets", "target": WEB1})
+    await lab.wait_for(lab.health(WEB1, "unused"), within=20)
+    return [e for e in lab.events if e["type"] == "flow" and e.get("closed_by") == DELAY]
+
+
+async def test_with_termination_on_a_deregistered_targets_flows_end_with_the_delay():
+    async with Lab(starter("nlb-static-ips.yaml", _short_delay("true")), rps=0) as lab:
+        writer = await _held_flow_to_web1(lab)
+        try:
+            cut = await _deregister_web1(lab)
+        finally:
+            writer.close()
+        assert [(e["state"], e["target"]) for e in cut] == [("reset", WEB1)]
+
+
+async def test_by_default_a_deregistered_targets_tcp_flows_outlive_the_delay():
+    async with Lab(starter("nlb-static-ips.yaml", _short_delay()), rps=0) as lab:
+        writer = await _held_flow_to_web1(lab)
+        try:
+            assert await _deregister_web1(lab) == []
+            live = {f.decision.target for n in lab.runtime._nodes for f in n.live.values()}
+            assert WEB1 in live
+        finally:
+            writer.close()
