@@ -101,7 +101,7 @@ class Flow(Event):
     hash: str  # the 5-tuple / 3-tuple key
     bytes: int
     reason: str | None
-    state: str  # open, closed, reset
+    state: str  # open, closed, reset; dropped (a UDP datagram with nowhere to go)
     node_ip: str
     listener: int  # port
     target_group: str

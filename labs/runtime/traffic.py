@@ -283,7 +283,7 @@ async def generate(
     tasks: set[asyncio.Task[None]] = set()
     if entries[0].datagrams:
         with _Datagrams() as datagrams:
-            await _generate_datagrams(datagrams, pool, nodes, rate)
+            await _generate_datagrams(datagrams, pool, nodes, rate, entries[0], rng)
         return
     next_at = loop.time()
     for turn in itertools.count():
@@ -327,7 +327,11 @@ class _Datagrams:
             sock.close()
 
     def for_client(self, client: Client, node: tuple[str, int]) -> socket.socket:
+        """The client's socket to ``node`` (a new one if DNS moved it to another node)."""
         sock = self._socks.get(client.ip)
+        if sock is not None and sock.getpeername()[:2] != node:
+            sock.close()
+            sock = None
         if sock is None:
             sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
             self._socks[client.ip] = sock
@@ -339,7 +343,12 @@ class _Datagrams:
 
 
 async def _generate_datagrams(
-    datagrams: _Datagrams, pool: list[Client], nodes: dict[str, tuple[str, int]], rate: Rate
+    datagrams: _Datagrams,
+    pool: list[Client],
+    nodes: dict[str, tuple[str, int]],
+    rate: Rate,
+    entry: Entry,
+    rng: random.Random,
 ) -> None:
     loop = asyncio.get_running_loop()
     tasks: set[asyncio.Task[None]] = set()
@@ -350,6 +359,7 @@ async def _generate_datagrams(
             next_at = loop.time()
             continue
         client = pool[turn % len(pool)]
+        _resolve_again(nodes, client, entry, rng)
         if not client.busy:
             sock = datagrams.for_client(client, nodes[client.ip])
             task = loop.create_task(_one_datagram(client, sock, turn))

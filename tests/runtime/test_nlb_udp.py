@@ -203,3 +203,22 @@ async def test_no_socket_of_a_udp_run_is_left_open_after_it_ends(edit):
     await run_until(starter("nlb-static-ips.yaml", edit), _answered, rps=20)
     await asyncio.sleep(0)  # let the loop drop the last transports
     assert open_sockets() <= before
+
+
+async def test_udp_clients_leave_the_node_of_a_zone_without_healthy_targets():
+    from .test_control import Lab
+
+    web2 = "10.0.2.10:53"
+
+    def opened(e):
+        return e["type"] == "flow" and e["state"] == "open"
+
+    async with Lab(starter("nlb-static-ips.yaml", _udp_service), rps=30) as lab:
+        await lab.wait_for(lambda e: opened(e) and e["node_az"] == "us-east-1b", within=15)
+        lab.runtime.control({"action": "fault", "target": web2, "mode": "stopped"})
+        await lab.wait_for(lab.health(web2, "unhealthy"), within=15)
+        since = len(lab.events)
+        # Clients of node b get no answer there now; each moves with its next datagram.
+        await lab.wait_for(lambda e: any(opened(x) for x in lab.events[since:]), within=10)
+        later = [e for e in lab.events[since:] if opened(e)]
+        assert {e["node_az"] for e in later} == {"us-east-1a"}
