@@ -174,6 +174,9 @@ class UdpFlow:
             sock.close()
             self.end("target")
             return
+        except BaseException:  # cancelled: the flow ended (or the run) while opening
+            sock.close()
+            raise
         self.opening = None
         host, port = sock.getsockname()[:2]
         self.seen_as = f"{node.ctx.sandbox.virtual(host) or host}:{port}"

@@ -195,14 +195,25 @@ async def test_a_tcp_udp_listener_takes_both_on_one_port_and_the_target_answers_
         await lab.wait_for(lambda e: e["type"] == "flow" and e["protocol"] == "UDP")
 
 
-@pytest.mark.parametrize("edit", [_udp_service, _tcp_udp_service])
-async def test_no_socket_of_a_udp_run_is_left_open_after_it_ends(edit):
+def _udp_sockets() -> set[str]:
+    """This process's UDP sockets (Linux), by inode."""
     from .helpers import open_sockets
 
-    before = open_sockets()
+    mine = {link[8:-1] for link in open_sockets()}
+    with open("/proc/net/udp") as table:
+        next(table)
+        return {line.split()[9] for line in table} & mine
+
+
+@pytest.mark.parametrize("edit", [_udp_service, _tcp_udp_service])
+async def test_no_udp_socket_or_listener_of_a_udp_run_is_left_after_it_ends(edit):
+    from .helpers import listening_ports
+
+    before, listening = _udp_sockets(), listening_ports()
     await run_until(starter("nlb-static-ips.yaml", edit), _answered, rps=20)
     await asyncio.sleep(0)  # let the loop drop the last transports
-    assert open_sockets() <= before
+    assert _udp_sockets() <= before
+    assert listening_ports() == listening
 
 
 async def test_udp_clients_leave_the_node_of_a_zone_without_healthy_targets():
