@@ -447,7 +447,7 @@ _RUNTIME_ACTIONS = ("forward", "redirect", "fixed-response")
 # What each load balancer type's data plane carries today.
 _RUNTIME_PROTOCOLS = {
     "application": ("HTTP", "HTTPS"),
-    "network": ("TCP",),
+    "network": ("TCP", "TLS", "UDP", "TCP_UDP"),
     "classic": ("HTTP", "HTTPS", "TCP", "SSL"),
     "gateway": ("GENEVE",),  # the listener takes every IP packet (§7.1)
 }
@@ -460,7 +460,7 @@ def runnable(topology: spec.Topology) -> str | None:
 
     The runtime proxies HTTP and HTTPS for Application Load Balancers, forwarding to
     instance, ip or Lambda targets, redirecting or answering fixed responses, and passes TCP
-    through Network Load Balancers to instance and ip targets; Classic Load Balancers run
+    through Network Load Balancers to instance, ip and alb targets; Classic Load Balancers run
     HTTP, HTTPS, TCP and SSL listeners to HTTP/TCP instances; Gateway Load Balancers hand IP
     packets to GENEVE appliances; codes look like
     ``unsupported-load-balancer-type:gateway`` so the web layer can translate them.
@@ -482,7 +482,7 @@ def runnable(topology: spec.Topology) -> str | None:
                 if action.type not in _RUNTIME_ACTIONS:
                     return f"unsupported-action:{action.type}"
     for group in topology.target_groups:
-        if group.target_type not in ("instance", "ip", "lambda"):
+        if group.target_type not in ("instance", "ip", "lambda", "alb"):
             return f"unsupported-target-type:{group.target_type}"
     return None
 

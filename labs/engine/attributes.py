@@ -69,8 +69,9 @@ def slow_start(attributes: Mapping[str, str]) -> float:
 # --- Network Load Balancer (spec §6.2–6.4, §9) ---------------------------------------------
 def preserve_client_ip(attributes: Mapping[str, str], target_type: str, protocol: str) -> bool:
     """``preserve_client_ip.enabled``: on for instance targets and for UDP-family groups
-    (where it cannot be turned off), off for ``ip`` targets over TCP or TLS (§6.3)."""
-    if protocol in ("UDP", "TCP_UDP"):
+    (where it cannot be turned off), off for ``ip`` targets over TCP or TLS (§6.3). An
+    ``alb`` group's attributes are fixed: the client's address reaches the ALB."""
+    if protocol in ("UDP", "TCP_UDP") or target_type == "alb":
         return True
     return _flag(attributes, "preserve_client_ip.enabled", target_type == "instance")
 

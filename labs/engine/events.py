@@ -101,7 +101,8 @@ class Flow(Event):
     hash: str  # the 5-tuple / 3-tuple key
     bytes: int
     reason: str | None
-    state: str  # open, closed, reset; GWLB: delivered, dropped
+    # open, closed, reset; dropped (a UDP datagram with nowhere to go); GWLB: delivered, dropped
+    state: str
     node_ip: str
     listener: int  # port
     target_group: str
@@ -111,7 +112,11 @@ class Flow(Event):
     proxy_protocol: bool
     bytes_from_client: int
     bytes_from_target: int
-    closed_by: str | None = None  # client, target, idle_timeout, load_balancer
+    # client, target, idle_timeout, load_balancer, unhealthy_target, deregistration_delay
+    closed_by: str | None = None
+    # TLS listeners (§6.5): server_name (SNI or null), certificate (the domain it chose),
+    # version, cipher, and to_target (whether the node speaks TLS to the target too).
+    tls: dict[str, str | bool | None] | None = None
     # GWLB (state delivered or dropped, one event per inner packet): the inner packet's
     # summary (protocol, source, destination, bytes), the appliance's verdict (allow,
     # drop; None when it never reached one), the rule that dropped it, the flow cookie.

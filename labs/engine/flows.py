@@ -17,6 +17,20 @@ AWS also mixes the TCP sequence number into the hash (§6.1); the runtime cannot
 kernel's, so the 5-tuple alone keys a TCP flow. That changes nothing a learner can see:
 a 5-tuple is one connection while it lives.
 
+An ``alb`` target group (§6.5) has one registered target, the ALB; what the NLB's nodes
+actually send to is the ALB's nodes, one per zone (``alb_nodes``). So the usual rules
+apply to them: cross-zone off keeps a flow on the ALB node of the NLB node's own zone
+(why AWS wants both LBs on the same cross-zone setting), on spreads flows over all.
+
+A target that turns unhealthy loses its flows (``ends_flows_of_unhealthy``): by default
+(``target_health_state.unhealthy.connection_termination.enabled`` true) the NLB resets
+them, unless the group fails open, where the unhealthy target still gets traffic. With
+the attribute off they run on (the draining interval is not modelled yet).
+
+At the end of a deregistration delay (``ends_flows_when_drained``) the target's flows end
+only with ``deregistration_delay.connection_termination.enabled``, whose default is true
+for UDP and TCP_UDP groups and false otherwise (§6.5 Deregistration).
+
 The node hands in facts (a ``FlowKey``, the group's ``Pool`` of targets and health, the
 lab-clock ``now``) and carries out the ``FlowDecision`` it gets back.
 """
@@ -25,10 +39,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 from .health import HEALTHY
+from .spec import LoadBalancer, Target, TargetGroup
 
 TCP, UDP = "TCP", "UDP"
 TCP_IDLE_TIMEOUT = 350.0  # tcp.idle_timeout.seconds default (§6.2)
@@ -40,6 +55,8 @@ HASH_OWN_ZONE = "flow_hash:own_zone"  # a new flow, cross-zone off: this node's 
 FAIL_OPEN = "fail_open"  # no healthy target anywhere: hashed over all of them
 EXISTING = "existing_flow"  # a packet of a live flow: its target, whatever the hash says
 NO_TARGET = "no_target"  # nothing to send to: the node resets the connection
+UNHEALTHY_TARGET = "unhealthy_target"  # closed_by: the LB ended a flow of a failed target
+DEREGISTERED = "deregistration_delay"  # closed_by: the delay ran out on a drained target
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -104,6 +121,17 @@ def candidates(pool: Pool, node_az: str) -> tuple[tuple[str, ...], str]:
     return (reachable, FAIL_OPEN) if reachable else ((), NO_TARGET)
 
 
+def in_dns(pool: Pool, node_zones: Sequence[str]) -> tuple[str, ...]:
+    """The zones whose node's address the LB's DNS name returns (§9, §3.5).
+
+    A node that has nothing to send new flows to (cross-zone off, no healthy target in
+    its zone while another zone has one) is taken out of DNS; if that leaves none, DNS
+    fails open and returns every node.
+    """
+    serving = tuple(az for az in node_zones if candidates(pool, az)[0])
+    return serving or tuple(node_zones)
+
+
 def shares(pool: Pool, node_zones: Sequence[str]) -> dict[str, Fraction]:
     """Each target's exact share of new flows when clients split evenly over the nodes.
 
@@ -116,6 +144,43 @@ def shares(pool: Pool, node_zones: Sequence[str]) -> dict[str, Fraction]:
         for target in chosen:
             result[target] += Fraction(1, len(node_zones) * len(chosen))
     return result
+
+
+def alb_nodes(group: TargetGroup, load_balancers: Sequence[LoadBalancer]) -> TargetGroup:
+    """``group`` with each registered ALB replaced by its nodes (other groups unchanged).
+
+    Each node becomes a target at ``<node ip>:<group port>`` in the node's zone, keeping
+    the ALB's logical id as its ``id``, so events still name the ALB.
+    """
+    if group.target_type != "alb":
+        return group
+    by_name = {lb.name: lb for lb in load_balancers}
+    targets = tuple(
+        Target(id=target.id, ip=node.ip, port=target.port, az=node.az)
+        for target in group.targets
+        if target.id in by_name
+        for node in by_name[target.id].nodes
+    )
+    return replace(group, targets=targets)
+
+
+def ends_flows_of_unhealthy(attributes: Mapping[str, str], pool: Pool) -> bool:
+    """Whether a target of ``pool`` that just turned unhealthy has its flows reset.
+
+    ``pool`` is the group with the target already unhealthy. No healthy target left
+    anywhere means the group fails open (``candidates``), so the flows carry on.
+    """
+    key = "target_health_state.unhealthy.connection_termination.enabled"
+    if attributes.get(key, "true").lower() != "true":
+        return False
+    return any(pool.health.get(t) == HEALTHY for t in pool.targets)
+
+
+def ends_flows_when_drained(attributes: Mapping[str, str], protocol: str) -> bool:
+    """Whether a deregistered target's flows end when its deregistration delay does."""
+    default = "true" if protocol in (UDP, "TCP_UDP") else "false"
+    key = "deregistration_delay.connection_termination.enabled"
+    return attributes.get(key, default).lower() == "true"
 
 
 @dataclass(slots=True)

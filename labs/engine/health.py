@@ -277,3 +277,12 @@ def parse_matcher(matcher: str) -> Callable[[int], bool]:
         return any(low <= status <= high for low, high in accepted)
 
     return matches
+
+
+def probe_host(*, target_ip: str, check_port: int, nlb: tuple[str, int] | None = None) -> str:
+    """The ``Host`` header of an HTTP(S) check (§3.2): the target's IP and health-check
+    port, as an ALB sends it; an NLB node sends its own IP and the listener's port
+    (``nlb``: the checking node's virtual IP and that port)."""
+    if nlb is not None:
+        return f"{nlb[0]}:{nlb[1]}"
+    return f"{target_ip}:{check_port}"

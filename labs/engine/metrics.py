@@ -7,12 +7,19 @@ A redirect or fixed response counts when the LB carried it out (``HTTP_Redirect_
 ``HTTP_Fixed_Response_Count``); a request to a sticky group whose cookie pinned nothing
 counts in ``NonStickyRequestCount``; a request that failed open (no healthy target) in
 the group's ``UnhealthyRoutingRequestCount``.
+
+A Network Load Balancer has no requests: its ``flow`` events give ``NewFlowCount`` (and
+``NewFlowCount_TCP/_TLS/_UDP``), the resets by who sent them (``TCP_Client_Reset_Count``,
+``TCP_Target_Reset_Count``, ``TCP_ELB_Reset_Count`` for the LB's own: idle timeout, no
+target, the run's end) and ``UnhealthyRoutingFlowCount`` for a flow that failed open; the
+nodes' gauges give ``ActiveFlowCount`` (flows alive as the window closes) and
+``ProcessedBytes`` (bytes both ways in the window) (§6.5 metrics).
 """
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from .events import Metrics
+from .events import Flow, Metrics
 
 
 def _status_class(status: int) -> str:
@@ -21,6 +28,8 @@ def _status_class(status: int) -> str:
 
 _ACTION_COUNTS = {"redirect": "HTTP_Redirect_Count", "fixed-response": "HTTP_Fixed_Response_Count"}
 _FAILED_ACTION = {"RedirectUrlLimitExceeded": "HTTP_Redirect_Url_Limit_Exceeded_Count"}
+_RESET_BY = {"client": "TCP_Client_Reset_Count", "target": "TCP_Target_Reset_Count"}
+_ELB_RESET = "TCP_ELB_Reset_Count"
 
 
 PERCENTILES = (50, 95, 99)
@@ -75,6 +84,22 @@ class MetricsWindow:
             self.lb[lb, f"HTTPCode_Target_{_status_class(target_status)}_Count"] += 1
         if target_group is not None and target_seconds is not None:
             self.response_times[target_group].append(target_seconds)
+
+    def flow(self, event: Flow) -> None:
+        """Count one NLB ``flow`` event (opened, reset, closed or dropped)."""
+        family = "TLS" if event.tls is not None else event.protocol
+        if event.state == "open":
+            self.lb[event.lb, "NewFlowCount"] += 1
+            self.lb[event.lb, f"NewFlowCount_{family}"] += 1
+            if event.reason == "fail_open":
+                self.lb[event.lb, "UnhealthyRoutingFlowCount"] += 1
+        elif event.state == "reset":
+            self.lb[event.lb, _RESET_BY.get(event.closed_by or "", _ELB_RESET)] += 1
+
+    def flows(self, lb: str, *, active: int, processed_bytes: int) -> None:
+        """An NLB's gauges as the window closes: live flows, and bytes moved in it."""
+        self.lb[lb, "ActiveFlowCount"] = active
+        self.lb[lb, "ProcessedBytes"] += processed_bytes
 
     def close(self, t: float, healthy: dict[str, tuple[int, int]], *, emitted: float) -> Metrics:
         """The ``metrics`` event for this window; ``healthy`` maps TG → (healthy, unhealthy).

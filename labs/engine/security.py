@@ -60,14 +60,20 @@ def client_dropped(
     source_ip: str,
     port: int,
     source_groups: Iterable[str] = (),
+    through_nlb: bool = False,
 ) -> str | None:
     """Why ``lb`` drops a client's connection, or None when it is admitted (§10).
 
     An ``internal`` load balancer has only private addresses: nothing outside the VPC
-    reaches it. Either scheme then admits only what its own security groups allow.
+    reaches it, except through a Network Load Balancer in the VPC that has it as an
+    ``alb`` target (``through_nlb``, §6.5): that NLB keeps the client's address, so the
+    source is public yet the packet came from inside. Either scheme then admits only
+    what its own security groups allow, judged on that preserved client address.
     """
-    if lb.scheme == "internal" and ipaddress.ip_address(source_ip) not in ipaddress.ip_network(
-        vpc_cidr, strict=False
+    if (
+        not through_nlb
+        and lb.scheme == "internal"
+        and ipaddress.ip_address(source_ip) not in ipaddress.ip_network(vpc_cidr, strict=False)
     ):
         return INTERNAL
     if not allows(

@@ -82,7 +82,7 @@ class ClientConnection(asyncio.Protocol):
         self._xff_self = (
             f"{client}:{port}" if self.node.settings.xff_client_port else self._client_ip
         )
-        if self.node.drops(self._client_ip):
+        if self.node.drops(self._client_ip, (host, port)):
             # Dropped as AWS drops the SYN: never answered, never logged; the reaper
             # closes it at the idle timeout and the client's own timeout fires first.
             self._refused = True

@@ -44,8 +44,10 @@ async def probe(
     port: int,
     check: HealthCheck,
     within: float,
+    host: str | None = None,
 ) -> Probe:
-    """Run one HTTP check against ``endpoint`` (real socket) from ``source_host``."""
+    """Run one HTTP check against ``endpoint`` (real socket) from ``source_host``, with
+    ``Host: host`` (default: the target's IP and ``port``, as an ALB sends it)."""
     loop = asyncio.get_running_loop()
     started = loop.time()
     writer = None
@@ -53,7 +55,7 @@ async def probe(
         async with asyncio.timeout(within):
             reader, writer = await asyncio.open_connection(*endpoint, local_addr=(source_host, 0))
             writer.write(
-                f"GET {check.path} HTTP/1.1\r\nHost: {target.ip}:{port}\r\n"
+                f"GET {check.path} HTTP/1.1\r\nHost: {host or f'{target.ip}:{port}'}\r\n"
                 "User-Agent: ELB-HealthChecker/2.0\r\nConnection: close\r\n\r\n".encode()
             )
             status_line = await reader.readline()
@@ -132,8 +134,10 @@ class TargetChecker:
         clock: LabClock,
         states: dict[str, str],
         report: Report,
+        host: str | None = None,
     ) -> None:
         self.group = group
+        self._host = host  # the HTTP check's Host header (None: the target's ip:port)
         self.target = target
         self.health = health.TargetHealth()
         self._source_host = source_host
@@ -173,7 +177,7 @@ class TargetChecker:
             result = await tcp_probe(endpoint, self._source_host, within)
         else:
             result = await probe(
-                endpoint, self._source_host, self.target, self._port, check, within
+                endpoint, self._source_host, self.target, self._port, check, within, self._host
             )
         # Latency in lab time, the clock of HealthCheckTimeoutSeconds: a timed-out check
         # reads as the timeout the learner set, whatever the clock speed.

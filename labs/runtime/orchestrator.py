@@ -40,6 +40,7 @@ from labs.engine.health import step as step_health
 from labs.engine.spec import Listener, LoadBalancer, Node, Target, TargetGroup, Topology
 
 from . import gateway as gwlb
+from . import nlb_setup
 from .clock import LabClock
 from .control import ControlError, Controller
 from .gateway import GwlbNode
@@ -48,6 +49,7 @@ from .options import RunOptions, ScriptedRequest
 from .proxy_classic import ClassicHttpNode, ClassicTcpNode
 from .proxy_http import AlbNode, ProxyContext
 from .proxy_tcp import NlbNode
+from .proxy_udp import UdpNlbNode
 from .sandbox import Sandbox
 from .shutdown import cancel_until_done
 from .targets import TargetServer, start_target
@@ -75,14 +77,10 @@ class LabRuntime:
         self, topology: Topology, options: RunOptions, emit: Emit, *, sample_requests: bool = True
     ) -> None:
         if any(lb.type not in _NODES for lb in topology.load_balancers):
-            raise NotImplementedError("only application, network and gateway load balancers run")
-        if any(
-            lb.type == "network" and listener.protocol != "TCP"
-            for lb in topology.load_balancers
-            for listener in lb.listeners
-        ) or any(group.target_type == "alb" for group in topology.target_groups):
-            raise NotImplementedError("NLBs run TCP listeners to instance and ip targets so far")
-        self.topology = topology = _with_instance_groups(topology)
+            raise NotImplementedError("this load balancer type does not run yet")
+        if (why := nlb_setup.unsupported(topology)) is not None:
+            raise NotImplementedError(why)
+        self.topology = topology = _with_instance_groups(nlb_setup.prepare(topology))
         self.options = options
         self._emit = emit
         self._rng = random.Random(options.seed)
@@ -92,7 +90,7 @@ class LabRuntime:
         )
         self._tasks: list[asyncio.Task[Any]] = []
         self._servers: dict[str, TargetServer] = {}  # by virtual "ip:port"
-        self._nodes: list[AlbNode | NlbNode | ClassicTcpNode | GwlbNode] = []
+        self._nodes: list[AlbNode | NlbNode | UdpNlbNode | ClassicTcpNode | GwlbNode] = []
         self._fleet: gwlb.Fleet | None = None  # GWLB appliances, destinations
         self._checkers: dict[tuple[str, str], TargetChecker] = {}  # (group, "ip:port")
         self._rate = Rate(options.rps or topology.traffic.rps)
@@ -173,17 +171,27 @@ class LabRuntime:
             for listener in lb.listeners:
                 certificates = self._certificates(listener)
                 for node in lb.nodes:
-                    lb_node: AlbNode | NlbNode | ClassicTcpNode | GwlbNode
+                    lb_nodes: list[AlbNode | NlbNode | UdpNlbNode | ClassicTcpNode | GwlbNode]
                     if lb.type == "classic":
-                        lb_node = self._classic_node(lb, node, listener, certificates)
+                        lb_nodes = [self._classic_node(lb, node, listener, certificates)]
                     elif lb.type == "gateway" and self._fleet is not None:
-                        lb_node = self._gateway_node(self._fleet, lb, node, listener, ctx)
+                        lb_nodes = [self._gateway_node(self._fleet, lb, node, listener, ctx)]
                     elif lb.type == "network":
-                        lb_node = NlbNode(lb, node, listener, ctx, self._sink.add, ctx.secret)
+                        lb_nodes = [
+                            *nlb_setup.nodes(lb, node, listener, ctx, self._sink.add, certificates)
+                        ]
                     else:
-                        lb_node = AlbNode(lb, node, listener, ctx, certificates)
-                    self._nodes.append(lb_node)
-                    await lb_node.start()
+                        lb_nodes = [AlbNode(lb, node, listener, ctx, certificates)]
+                    for lb_node in lb_nodes:
+                        self._nodes.append(lb_node)
+                        if isinstance(lb_node, GwlbNode):
+                            await lb_node.start()
+                        else:  # TCP_UDP: the UDP half takes the TCP half's port
+                            await lb_node.start(lb_nodes[0].port)
+                    first = lb_nodes[0]
+                    if not isinstance(first, GwlbNode):
+                        real = (first.host, first.port)
+                        nlb_setup.publish_alb_node(self.sandbox, lb, node.ip, listener.port, real)
         in_use = routing.groups_in_use(topology.load_balancers) | {
             lb.name for lb in topology.load_balancers if lb.type == "classic"
         }
@@ -279,29 +287,29 @@ class LabRuntime:
         return built
 
     def _certificates(self, listener: Listener) -> ListenerCertificates | None:
-        """An HTTPS listener's certificates, issued by the run's own CA (stands in for ACM)."""
-        if listener.protocol not in ("HTTPS", "SSL") or not listener.certificates:
+        """An HTTPS, SSL or TLS listener's certificates, issued by the run's own CA (for ACM)."""
+        if listener.protocol not in ("HTTPS", "SSL", "TLS") or not listener.certificates:
             return None
-        if self._authority is None:
-            self._authority = RunAuthority()
         sans = {
             c.domain_name: (c.domain_name, *c.alternative_names) for c in self.topology.certificates
         }
         return ListenerCertificates(
-            self._authority, tuple(sans.get(domain, (domain,)) for domain in listener.certificates)
+            self.authority, tuple(sans.get(domain, (domain,)) for domain in listener.certificates)
         )
 
     def _make_checker(self, group: TargetGroup, address: str) -> TargetChecker:
         target = next(t for t in group.targets if t.address == address)
+        source = self._checking_node(group, target)
         kind = InstanceChecker if group.name in self._classic_groups else TargetChecker
         return kind(
             group,
             target,
-            self._checking_node(target),
+            source,
             self.sandbox,
             self.clock,
             self._ctx.health[group.name],
             self._health_changed,
+            nlb_setup.check_host(self.topology, group, target, self.sandbox.virtual(source)),
         )
 
     def _health_changed(self, event: events.Health) -> None:
@@ -312,6 +320,8 @@ class LabRuntime:
         if (event.state, event.previous) == ("unused", "draining") or drain_ended:
             for node in self._nodes:  # the delay is over: requests still in flight get 502
                 node.drained(target)
+        if event.state == "unhealthy" and event.previous == "healthy":
+            nlb_setup.target_unhealthy(self._nodes, group, target)
         ramping = self._ctx.slow_start.get(group)
         if ramping is None:
             return
@@ -365,13 +375,19 @@ class LabRuntime:
             return WeightedRandom(self._rng)
         return RoundRobin()
 
+    @property
+    def authority(self) -> RunAuthority:
+        if self._authority is None:
+            self._authority = RunAuthority()
+        return self._authority
+
     async def _start_targets(self) -> None:
         """One server per (instance, port), including separate health-check ports."""
         paths_by_address: dict[str, set[str]] = {}
         targets: dict[str, Target] = {}
         for group in self.topology.target_groups:
-            if group.target_type == "lambda":
-                continue  # a function is called in-process, it listens nowhere
+            if group.target_type in ("lambda", "alb"):
+                continue  # a function is called in-process; an ALB's nodes are its own
             check = group.health_check
             for target in group.targets:
                 # A GENEVE group's traffic port is UDP 6081: an appliance (gateway.py) binds it.
@@ -386,12 +402,19 @@ class LabRuntime:
                         paths.add(check.path)
         for address, target in targets.items():
             server = await start_target(
-                target, self.sandbox, self._admission(target), frozenset(paths_by_address[address])
+                target,
+                self.sandbox,
+                self._admission(target),
+                frozenset(paths_by_address[address]),
+                nlb_setup.target_tls(self.topology, address, lambda: self.authority),
+                self._admission(target, "udp")
+                if nlb_setup.serves_udp(self.topology, address)
+                else None,
             )
             server.clock = self.clock.now
             self._servers[address] = server
 
-    def _admission(self, target: Target) -> Callable[[str | None], bool]:
+    def _admission(self, target: Target, protocol: str = "tcp") -> Callable[[str | None], bool]:
         groups = [self.topology.security_group(name) for name in target.security_groups]
         node_groups = {
             node.ip: lb.security_groups for lb in self.topology.load_balancers for node in lb.nodes
@@ -402,7 +425,7 @@ class LabRuntime:
                 return False  # not part of this run
             return security.allows(
                 groups,
-                protocol="tcp",
+                protocol=protocol,
                 port=target.port,
                 source_ip=source_ip,
                 source_groups=node_groups.get(source_ip, ()),
@@ -414,7 +437,9 @@ class LabRuntime:
         server = self._servers.get(target)
         return server is None or server.admits(source_ip)
 
-    def _client_dropped(self, lb: LoadBalancer, port: int, source_ip: str) -> str | None:
+    def _client_dropped(
+        self, lb: LoadBalancer, port: int, source_ip: str, through_nlb: bool = False
+    ) -> str | None:
         topology = self.topology
         return security.client_dropped(
             lb,
@@ -426,12 +451,16 @@ class LabRuntime:
             source_groups=next(
                 (i.security_groups for i in topology.instances if i.ip == source_ip), ()
             ),
+            through_nlb=through_nlb,
         )
 
-    def _checking_node(self, target: Target) -> str:
+    def _checking_node(self, group: TargetGroup, target: Target) -> str:
         # Every node checks every target on AWS; we let the target's own zone's node do
-        # it (or the first node), so there is one probe per interval per target.
-        nodes = [node for lb in self.topology.load_balancers for node in lb.nodes]
+        # it (or the first node), so there is one probe per interval per target. The
+        # node is one of an LB that routes to the group, whose SG the target may name.
+        lbs = self.topology.load_balancers
+        users = [lb for lb in lbs if group.name in routing.groups_in_use([lb])] or lbs
+        nodes = [node for lb in users for node in lb.nodes]
         if not nodes:
             return self.sandbox.loopback("10.255.255.254")
         same_zone = [node for node in nodes if node.az == target.az]
@@ -493,8 +522,16 @@ class LabRuntime:
         )
 
     def entries(self) -> list[Entry]:
-        by_listener: dict[tuple[str, int], list[AlbNode | NlbNode | ClassicTcpNode | GwlbNode]] = {}
-        for node in self._nodes:
+        by_listener: dict[
+            tuple[str, int], list[AlbNode | NlbNode | UdpNlbNode | ClassicTcpNode | GwlbNode]
+        ] = {}
+        # An ALB behind an NLB goes last: clients reach it through the NLB (entries[0]).
+        ordered = sorted(
+            self._nodes, key=lambda n: nlb_setup.is_behind_nlb(self.topology, n.lb.name)
+        )
+        for node in ordered:
+            if nlb_setup.udp_half(node):
+                continue  # clients of a TCP_UDP listener speak TCP to it
             by_listener.setdefault((node.lb.name, node.listener.port), []).append(node)
         client_tls = self._authority.client_context() if self._authority else None
         return [
@@ -504,6 +541,8 @@ class LabRuntime:
                 _dns_name(lb),
                 tuple((n.host, n.port) for n in nodes),
                 client_tls if nodes[0].certificates is not None else None,
+                datagrams=isinstance(nodes[0], UdpNlbNode),
+                resolve=nlb_setup.resolver(nodes),
             )
             for (lb, port), nodes in by_listener.items()
         ]
@@ -530,8 +569,10 @@ class LabRuntime:
                 sum(s in ("unhealthy", classic.OUT_OF_SERVICE) for s in states.values()),
             )
             for name, states in self._ctx.health.items()
+            if self._ctx.groups[name].target_type != "alb"  # HealthyHostCount excludes ALBs
         }
-        self._sink.close_window(self.clock.now(), healthy)
+        flows = nlb_setup.flow_gauges(self._nodes)
+        self._sink.close_window(self.clock.now(), healthy, flows)
 
     async def _close(self) -> None:
         self.stuck = await cancel_until_done(self._tasks, CLOSE_SECONDS)
@@ -568,7 +609,9 @@ class LabRuntime:
         counts = self._sink.counts
         return {
             "requests": counts["requests"],
+            "flows": counts["flows"],  # NLB connections and UDP flows
             "by_target": {k[7:]: v for k, v in counts.items() if k.startswith("target:")},
+            "flows_by_target": {k[5:]: v for k, v in counts.items() if k.startswith("flow:")},
             "by_status": {k[7:]: v for k, v in counts.items() if k.startswith("status:")},
             "health": {
                 f"{group}/{address}": checker.health.state

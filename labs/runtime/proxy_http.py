@@ -95,7 +95,12 @@ class ProxyContext:
     # Security (spec §10), decided by labs.engine.security: whether a target admits a
     # source ("ip:port", virtual source ip), and why a client is dropped (None: admitted).
     target_admits: Callable[[str, str], bool] = lambda target, source: True
-    client_dropped: Callable[[LoadBalancer, int, str], str | None] = lambda lb, port, ip: None
+    client_dropped: Callable[[LoadBalancer, int, str, bool], str | None] = (
+        lambda lb, port, ip, through_nlb: None
+    )
+    # Real (host, port) of NLB upstream sockets: a connection from one came through an
+    # NLB that has this ALB as its ``alb`` target (§6.5), whatever its source address.
+    through_nlb: set[tuple[str, int]] = field(default_factory=set)
 
 
 class AlbNode:
@@ -138,7 +143,7 @@ class AlbNode:
             slow_start=ctx.slow_start,
             slow_start_seconds=ctx.slow_start_seconds,
         )
-        self._dropped: dict[str, str | None] = {}  # client ip -> why dropped (cached)
+        self._dropped: dict[tuple[str, bool], str | None] = {}  # why dropped (cached)
         self._xfp = listener.protocol.lower().encode()
         self._xfport = str(listener.port).encode()
 
@@ -165,13 +170,13 @@ class AlbNode:
             upstream.timed_out()  # the target was silent for the idle timeout: 504
         self._reaper = loop.call_later(REAP_SECONDS, self._reap)
 
-    def drops(self, client_ip: str) -> bool:
-        """Whether a new connection from ``client_ip`` is dropped (scheme, LB SG)."""
-        if client_ip not in self._dropped:
-            self._dropped[client_ip] = self.ctx.client_dropped(
-                self.lb, self.listener.port, client_ip
-            )
-        return self._dropped[client_ip] is not None
+    def drops(self, client_ip: str, peer: tuple[str, int] | None = None) -> bool:
+        """Whether a new connection from ``client_ip`` (real socket ``peer``) is dropped
+        (scheme, LB SG)."""
+        key = (client_ip, peer in self.ctx.through_nlb)
+        if key not in self._dropped:
+            self._dropped[key] = self.ctx.client_dropped(self.lb, self.listener.port, *key)
+        return self._dropped[key] is not None
 
     def drained(self, target: str) -> None:
         """``target``'s deregistration delay expired: what is still in flight gets 502."""

@@ -16,24 +16,41 @@ that did not set it keeps its address but the kernel picks the port.) With
 Every flow is reported twice as a ``flow`` event: when it is set up (``state: open``,
 or ``reset`` when there was nowhere to send it) and when it ends (``closed``/``reset``).
 Idle flows are reset after the listener's idle timeout on the lab clock (§6.2).
+
+A TLS listener (§6.5) terminates TLS with certificates from the run's CA (SNI picks one,
+as ``tls.ListenerCertificates`` does for ALB) and opens plain TCP to a TCP target group
+or a new TLS session to a TLS one, without validating the target's certificate. TLS has
+no half-close: a client's close_notify ends the flow.
 """
 
 from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 import struct
 import time
 from collections.abc import Callable
 from typing import cast
 
 from labs.engine import attributes, events, proxy_protocol
-from labs.engine.flows import TCP, FlowDecision, FlowKey, FlowTable, Pool
+from labs.engine.flows import (
+    DEREGISTERED,
+    TCP,
+    UNHEALTHY_TARGET,
+    FlowDecision,
+    FlowKey,
+    FlowTable,
+    Pool,
+    ends_flows_of_unhealthy,
+    ends_flows_when_drained,
+)
 from labs.engine.spec import Listener, LoadBalancer, Node
 
 from .limits import CONNECT_TIMEOUT
 from .proxy_http import ProxyContext
 from .sandbox import SandboxViolation
+from .tls import ListenerCertificates
 
 REAP_SECONDS = 0.25  # wall seconds between looks for idle flows
 Report = Callable[[events.Flow], None]
@@ -41,9 +58,7 @@ _LINGER_ZERO = struct.pack("ii", 1, 0)  # close() then sends RST, not FIN
 
 
 class NlbNode:
-    """One node (one AZ) of one Network Load Balancer, serving one TCP listener."""
-
-    certificates = None  # TLS listeners are not terminated yet
+    """One node (one AZ) of one Network Load Balancer, serving one TCP or TLS listener."""
 
     def __init__(
         self,
@@ -53,8 +68,10 @@ class NlbNode:
         ctx: ProxyContext,
         report: Report,
         seed: bytes = b"",
+        certificates: ListenerCertificates | None = None,
     ) -> None:
         self.lb = lb
+        self.certificates = certificates  # TLS listeners: the certificates SNI picks from
         self.node = node
         self.listener = listener
         self.ctx = ctx
@@ -71,24 +88,41 @@ class NlbNode:
             group.attributes, group.target_type, group.protocol
         )
         self.proxy_protocol = attributes.proxy_protocol_v2(group.attributes)
+        self.target_tls = _no_verify() if group.protocol == "TLS" else None
         self.flows = FlowTable(
             node_az=node.az,
             seed=seed,
             tcp_idle_timeout=attributes.tcp_idle_timeout(listener.attributes),
         )
         self.live: dict[FlowKey, Flow] = {}
+        self.processed = 0  # bytes both ways since the metrics window last took them
 
     async def start(self, port: int = 0) -> None:
         loop = asyncio.get_running_loop()
+        context = self.certificates.default if self.certificates is not None else None
         self._server = await loop.create_server(
-            lambda: _ClientSide(self), self.host, port, reuse_address=True
+            lambda: _ClientSide(self), self.host, port, reuse_address=True, ssl=context
         )
         self.port = self._server.sockets[0].getsockname()[1]
         self._reaper = loop.call_later(REAP_SECONDS, self._reap)
 
     def drained(self, target: str) -> None:
-        """``target``'s deregistration delay expired. Its flows run on: connection
-        termination on deregistration (off by default, §6) is not modelled yet."""
+        """``target``'s deregistration delay expired: the engine says whether its flows
+        are reset (``deregistration_delay.connection_termination.enabled``)."""
+        members = {t.address for t in self.group.targets}  # no longer registered
+        if target in members and ends_flows_when_drained(
+            self.group.attributes, self.group.protocol
+        ):
+            for flow in [f for f in self.live.values() if f.decision.target == target]:
+                flow.reset(DEREGISTERED)
+
+    def unhealthy(self, target: str) -> None:
+        """``target`` turned unhealthy: the engine says whether its flows are reset."""
+        if target not in self.ctx.addresses[self.group.name]:
+            return
+        if ends_flows_of_unhealthy(self.group.attributes, self.pool()):
+            for flow in [f for f in self.live.values() if f.decision.target == target]:
+                flow.reset(UNHEALTHY_TARGET)
 
     def close(self) -> None:
         if self._reaper is not None:
@@ -125,12 +159,35 @@ class NlbNode:
         )
         decision = self.flows.route(key, self.pool(), self.ctx.clock.now())
         flow = Flow(self, decision, transport, (host, port))
+        flow.tls = self._tls(transport)
         if decision.target is None:
             flow.reset(None)
         else:
             transport.pause_reading()  # until the target is connected
             flow.connecting = asyncio.get_running_loop().create_task(flow.connect())
         return flow
+
+    def _tls(self, transport: asyncio.Transport) -> dict[str, str | bool | None] | None:
+        ssl_object = transport.get_extra_info("ssl_object")
+        if ssl_object is None or self.certificates is None:
+            return None
+        server_name = self.certificates.server_name(ssl_object)
+        cipher = ssl_object.cipher()
+        return {
+            "server_name": server_name,
+            "certificate": self.certificates.chosen(server_name)[0],
+            "version": ssl_object.version(),
+            "cipher": cipher[0] if cipher else None,
+            "to_target": self.target_tls is not None,
+        }
+
+
+def _no_verify() -> ssl.SSLContext:
+    """The node as a TLS client of its targets: certificates are not validated (§6.5)."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
 
 
 class Flow:
@@ -153,6 +210,8 @@ class Flow:
         self.from_client = 0
         self.from_target = 0
         self.seen_as: str | None = None  # the source address the target sees (virtual)
+        self.through_nlb: tuple[str, int] | None = None  # our socket, as an ALB sees it
+        self.tls: dict[str, str | bool | None] | None = None
         self.ended = False
         self._eof = {"client": False, "target": False}
         self._closed_first: str | None = None
@@ -171,7 +230,14 @@ class Flow:
             self._bind(sock)
             async with asyncio.timeout(node.ctx.clock.wall(CONNECT_TIMEOUT)):
                 await loop.sock_connect(sock, endpoint)
-            transport, _ = await loop.create_connection(lambda: _TargetSide(self), sock=sock)
+                if node.proxy_protocol:  # before any TLS: the target reads it first
+                    await loop.sock_sendall(sock, self._ppv2())
+                transport, _ = await loop.create_connection(
+                    lambda: _TargetSide(self),
+                    sock=sock,
+                    ssl=node.target_tls,
+                    server_hostname="" if node.target_tls else None,
+                )
         except (OSError, TimeoutError, SandboxViolation):
             sock.close()
             self.connecting = None
@@ -183,13 +249,6 @@ class Flow:
         self.connecting = None
         self.target = transport
         node.ctx.connections.add(self.target)
-        if node.proxy_protocol:
-            self.target.write(
-                proxy_protocol.header(
-                    (self.key.source_ip, self.key.source_port),
-                    (self.key.destination_ip, self.key.destination_port),
-                )
-            )
         self.target.writelines(self._early)
         self._early.clear()
         if self._eof["client"]:
@@ -197,6 +256,12 @@ class Flow:
         node.report(self._event("open"))
         if not self.client.is_closing():
             self.client.resume_reading()
+
+    def _ppv2(self) -> bytes:
+        return proxy_protocol.header(
+            (self.key.source_ip, self.key.source_port),
+            (self.key.destination_ip, self.key.destination_port),
+        )
 
     def _bind(self, sock: socket.socket) -> None:
         node = self.node
@@ -209,11 +274,15 @@ class Flow:
             except OSError:  # the client's socket would not share its port
                 sock.bind((self.client_socket[0], 0))
         host, port = sock.getsockname()[:2]
+        if node.group.target_type == "alb":  # the ALB admits it as coming from inside
+            self.through_nlb = (host, port)
+            node.ctx.through_nlb.add(self.through_nlb)
         self.seen_as = f"{node.ctx.sandbox.virtual(host) or host}:{port}"
 
     # --- bytes -----------------------------------------------------------------------
     def from_client_data(self, data: bytes) -> None:
         self.from_client += len(data)
+        self.node.processed += len(data)
         self.node.flows.seen(self.key, self.node.ctx.clock.now())
         if self.target is not None:
             self.target.write(data)
@@ -222,6 +291,7 @@ class Flow:
 
     def from_target_data(self, data: bytes) -> None:
         self.from_target += len(data)
+        self.node.processed += len(data)
         self.node.flows.seen(self.key, self.node.ctx.clock.now())
         self.client.write(data)
 
@@ -271,6 +341,8 @@ class Flow:
         node = self.node
         node.flows.close(self.key)
         node.live.pop(self.key, None)
+        if self.through_nlb is not None:
+            node.ctx.through_nlb.discard(self.through_nlb)
         for transport in (self.client, self.target):
             if transport is not None:
                 node.ctx.connections.discard(transport)
@@ -302,6 +374,7 @@ class Flow:
             bytes_from_client=self.from_client,
             bytes_from_target=self.from_target,
             closed_by=closed_by,
+            tls=self.tls,
         )
 
 
@@ -320,7 +393,8 @@ class _ClientSide(asyncio.Protocol):
     def eof_received(self) -> bool:
         if self._flow is not None:
             self._flow.eof("client")
-        return True  # keep the write side open: the target may still answer
+        # Keep the write side open: the target may still answer (TLS cannot).
+        return self._node.certificates is None
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self._flow is not None:
@@ -344,7 +418,7 @@ class _TargetSide(asyncio.Protocol):
 
     def eof_received(self) -> bool:
         self._flow.eof("target")
-        return True
+        return self._flow.node.target_tls is None
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._flow.lost("target", exc)

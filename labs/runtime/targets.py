@@ -13,6 +13,7 @@ import asyncio
 import json
 import random
 import socket
+import ssl
 from collections.abc import Callable
 from dataclasses import replace
 from typing import cast
@@ -23,6 +24,7 @@ from labs.engine import proxy_protocol
 from labs.engine.spec import AppBehaviour, Target
 
 from .sandbox import Sandbox
+from .udp_targets import start_udp_echo
 from .websocket import EchoSocket, accept_key
 
 _REASONS = {
@@ -70,6 +72,9 @@ class TargetServer:
         self._refuser: socket.socket | None = None  # bound, never listening, while stopped
         self._starting: asyncio.Task[None] | None = None
         self.clock: Callable[[], float] = lambda: float("inf")  # lab clock, set by the run
+        self.tls: ssl.SSLContext | None = None
+        self.udp_admits: Admission | None = None  # a UDP target: echo datagrams too
+        self._udp: asyncio.DatagramTransport | None = None
 
     def starting(self) -> bool:
         """Whether the app is still in its start-up time (StartupSeconds)."""
@@ -82,7 +87,11 @@ class TargetServer:
         self._release_refuser()
         try:
             self.server = await loop.create_server(
-                lambda: _TargetProtocol(self), self.host, self.port, reuse_address=True
+                lambda: _TargetProtocol(self),
+                self.host,
+                self.port,
+                reuse_address=True,
+                ssl=self.tls,
             )
         except OSError:
             if self.port == 0:
@@ -90,10 +99,14 @@ class TargetServer:
             # Someone took the port while the instance was stopped: an instance that
             # boots again keeps its address; which port it listens on is ours to pick.
             self.server = await loop.create_server(
-                lambda: _TargetProtocol(self), self.host, 0, reuse_address=True
+                lambda: _TargetProtocol(self), self.host, 0, reuse_address=True, ssl=self.tls
             )
         self.port = self.server.sockets[0].getsockname()[1]
         self.sandbox.publish(self.target.address, (self.host, self.port))
+        if self.udp_admits is not None:
+            self._udp = await start_udp_echo(
+                self.host, self.port, self.target.address, self.sandbox, self.udp_admits
+            )
 
     def fault(self, mode: str) -> None:
         """Behave as ``mode`` from now on (a stopped instance starts again on any other)."""
@@ -137,6 +150,9 @@ class TargetServer:
             self.server.close()
             self.server = None
         self._release_refuser()
+        if self._udp is not None:
+            self._udp.close()
+            self._udp = None
         for transport in list(self.connections):
             transport.abort()
 
@@ -309,9 +325,17 @@ class _TargetProtocol(asyncio.Protocol):
 
 
 async def start_target(
-    target: Target, sandbox: Sandbox, admits: Admission, health_paths: frozenset[str]
+    target: Target,
+    sandbox: Sandbox,
+    admits: Admission,
+    health_paths: frozenset[str],
+    tls: ssl.SSLContext | None = None,
+    udp_admits: Admission | None = None,
 ) -> TargetServer:
-    """Bind a target on its loopback address (port 0) and publish it in the sandbox."""
+    """Bind a target on its loopback address (port 0) and publish it in the sandbox.
+
+    With ``tls`` it serves HTTP over TLS (a target of an NLB's TLS target group)."""
     server = TargetServer(target, sandbox, admits, health_paths)
+    server.tls, server.udp_admits = tls, udp_admits
     await server.start()
     return server

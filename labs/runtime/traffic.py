@@ -16,7 +16,7 @@ import random
 import socket
 import ssl
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from urllib.parse import urlsplit
@@ -39,6 +39,12 @@ class Entry:
     dns_name: str
     nodes: tuple[tuple[str, int], ...]  # real (host, port) per node
     tls: ssl.SSLContext | None = None  # HTTPS listeners: trusts the run's CA
+    datagrams: bool = False  # a UDP listener: clients send datagrams, not HTTP
+    # The nodes the LB's DNS name returns now (NLB: the engine's ``flows.in_dns``).
+    resolve: Callable[[], tuple[tuple[str, int], ...]] | None = None
+
+    def in_dns(self) -> tuple[tuple[str, int], ...]:
+        return self.resolve() if self.resolve is not None else self.nodes
 
 
 @dataclass(slots=True)
@@ -259,6 +265,7 @@ class Rate:
 
 
 PAUSED_POLL = 0.1  # seconds between looks at a paused (0 rps) rate
+DATAGRAM_WAIT = 2.0  # wall seconds a client waits for a UDP answer
 
 
 async def generate(
@@ -277,6 +284,10 @@ async def generate(
     pool = [clients.get(f"client-{n}") for n in range(client_count)]
     nodes = {c.ip: rng.choice(entries[0].nodes) for c in pool}
     tasks: set[asyncio.Task[None]] = set()
+    if entries[0].datagrams:
+        with _Datagrams() as datagrams:
+            await _generate_datagrams(datagrams, pool, nodes, rate, entries[0], rng)
+        return
     next_at = loop.time()
     for turn in itertools.count():
         if rate.rps <= 0:
@@ -284,6 +295,7 @@ async def generate(
             next_at = loop.time()
             continue
         client = pool[turn % len(pool)]
+        _resolve_again(nodes, client, entries[0], rng)
         if not client.busy:
             task = loop.create_task(
                 _one(client, nodes[client.ip], entries[0], host, rng.choice(paths))
@@ -292,6 +304,85 @@ async def generate(
             task.add_done_callback(tasks.discard)
         next_at += 1.0 / rate.rps
         await asyncio.sleep(max(0.0, next_at - loop.time()))
+
+
+def _resolve_again(
+    nodes: dict[str, tuple[str, int]], client: Client, entry: Entry, rng: random.Random
+) -> None:
+    """A client keeps its node while DNS still returns it, else it picks another."""
+    live = entry.in_dns()
+    if nodes[client.ip] not in live:
+        nodes[client.ip] = rng.choice(live)
+
+
+class _Datagrams:
+    """One UDP socket per client, kept for the run: like a client of a UDP service, it
+    sends from one port, so its datagrams stay one NLB flow while it keeps talking."""
+
+    def __init__(self) -> None:
+        self._socks: dict[str, socket.socket] = {}
+
+    def __enter__(self) -> _Datagrams:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for sock in self._socks.values():
+            sock.close()
+
+    def for_client(self, client: Client, node: tuple[str, int]) -> socket.socket:
+        """The client's socket to ``node`` (a new one if DNS moved it to another node)."""
+        sock = self._socks.get(client.ip)
+        if sock is not None and sock.getpeername()[:2] != node:
+            sock.close()
+            sock = None
+        if sock is None:
+            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            self._socks[client.ip] = sock
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # see _connected
+            sock.setblocking(False)
+            sock.bind((client.source_host, 0))
+            sock.connect(node)
+        return sock
+
+
+async def _generate_datagrams(
+    datagrams: _Datagrams,
+    pool: list[Client],
+    nodes: dict[str, tuple[str, int]],
+    rate: Rate,
+    entry: Entry,
+    rng: random.Random,
+) -> None:
+    loop = asyncio.get_running_loop()
+    tasks: set[asyncio.Task[None]] = set()
+    next_at = loop.time()
+    for turn in itertools.count():
+        if rate.rps <= 0:
+            await asyncio.sleep(PAUSED_POLL)
+            next_at = loop.time()
+            continue
+        client = pool[turn % len(pool)]
+        _resolve_again(nodes, client, entry, rng)
+        if not client.busy:
+            sock = datagrams.for_client(client, nodes[client.ip])
+            task = loop.create_task(_one_datagram(client, sock, turn))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+        next_at += 1.0 / rate.rps
+        await asyncio.sleep(max(0.0, next_at - loop.time()))
+
+
+async def _one_datagram(client: Client, sock: socket.socket, number: int) -> None:
+    client.busy = True
+    loop = asyncio.get_running_loop()
+    try:
+        await loop.sock_sendall(sock, f"ping {number}".encode())
+        async with asyncio.timeout(DATAGRAM_WAIT):
+            await loop.sock_recv(sock, 65536)
+    except (OSError, TimeoutError):
+        pass  # UDP: a datagram may go unanswered; the node has reported its flow
+    finally:
+        client.busy = False
 
 
 async def _one(

@@ -154,6 +154,11 @@ class EventSink:
 
     def add(self, event: events.Event) -> None:
         self._events.append(event)
+        if isinstance(event, events.Flow):
+            self._window.flow(event)
+            if event.state == "open":
+                self.counts["flows"] += 1
+                self.counts[f"flow:{event.target}"] += 1
 
     def drain(self) -> list[Wire]:
         """Everything since the last drain, in lab-clock order, as wire objects."""
@@ -162,9 +167,18 @@ class EventSink:
         batch.sort(key=lambda event: event.t)
         return [event.wire() for event in batch]
 
-    def close_window(self, t: float, healthy: dict[str, tuple[int, int]]) -> None:
-        """Publish this second's ``metrics`` event and start the next window."""
+    def close_window(
+        self,
+        t: float,
+        healthy: dict[str, tuple[int, int]],
+        flows: dict[str, tuple[int, int]] | None = None,
+    ) -> None:
+        """Publish this second's ``metrics`` event and start the next window.
+
+        ``flows``: per NLB, (flows alive now, bytes moved since the last window)."""
         self._absorb()
+        for lb, (active, processed) in (flows or {}).items():
+            self._window.flows(lb, active=active, processed_bytes=processed)
         self._events.append(self._window.close(t, healthy, emitted=time.time()))
         self._window = MetricsWindow()
 

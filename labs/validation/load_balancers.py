@@ -1,7 +1,8 @@
 """Elastic Load Balancing v2 load balancers: ALB, NLB and GWLB (spec §0, §6, §7, §10).
 
 One node per enabled Availability Zone, in the subnet given for that zone; its virtual
-address is the subnet's ``.5`` unless an internal NLB's ``SubnetMappings`` chose one.
+address is the subnet's first free one from ``.5`` on (two LBs in one subnet get two),
+unless an internal NLB's ``SubnetMappings`` chose one.
 An internet-facing NLB may give each node an Elastic IP (``AllocationId``).
 """
 
@@ -137,7 +138,7 @@ def _nodes(
     if "Subnets" in props:
         for name in ctx.refs(logical_id, p + "Subnets", props["Subnets"], SUBNET):
             if name in ctx.subnets:
-                nodes.append(_node(ctx.subnets[name]))
+                nodes.append(_node(ctx.subnets[name], taken=_taken(ctx)))
             else:
                 refused = True
     for i, item in ctx.mappings(logical_id, p + "SubnetMappings", props.get("SubnetMappings")):
@@ -165,9 +166,22 @@ def _nodes(
     return tuple(nodes)
 
 
-def _node(subnet: spec.Subnet, ip: str | None = None, eip: str | None = None) -> spec.Node:
-    address = ip or str(ipaddress.IPv4Network(subnet.cidr).network_address + 5)
+def _node(
+    subnet: spec.Subnet,
+    ip: str | None = None,
+    eip: str | None = None,
+    taken: frozenset[str] = frozenset(),
+) -> spec.Node:
+    """A node at ``ip``, else the subnet's first free address from ``.5`` on: two load
+    balancers in one subnet (an NLB in front of an ALB) get distinct network interfaces."""
+    base = ipaddress.IPv4Network(subnet.cidr).network_address
+    address = ip or next(str(base + n) for n in range(5, 256) if str(base + n) not in taken)
     return spec.Node(az=subnet.az, ip=address, subnet=subnet.name, elastic_ip=eip)
+
+
+def _taken(ctx: Context) -> frozenset[str]:
+    """Node addresses the load balancers built so far already hold."""
+    return frozenset(node.ip for lb in ctx.load_balancers.values() for node in lb.nodes)
 
 
 def _mapping(
@@ -209,7 +223,7 @@ def _mapping(
         ip = _private_address(
             ctx, logical_id, f"{path}.PrivateIPv4Address", ip, lb_type, scheme, ctx.subnets[subnet]
         )
-    return _node(ctx.subnets[subnet], ip, eip)
+    return _node(ctx.subnets[subnet], ip, eip, taken=_taken(ctx))
 
 
 def _private_address(

@@ -110,3 +110,16 @@ def test_a_missing_template_exits_2():
     result = lab("no-such-file.yaml")
     assert result.returncode == 2
     assert "no-such-file.yaml" in result.stderr
+
+
+def test_the_nlb_in_front_of_alb_starter_runs_end_to_end_with_2xx_answers():
+    starter = ROOT / "labs" / "starters" / "nlb-in-front-of-alb.yaml"
+    result = lab(str(starter), "--duration", "3", "--json")
+    assert result.returncode == 0, result.stderr
+    events = events_of(result)
+    answered = [e for e in events if e["type"] == "request" and e["path"] != "/health"]
+    assert answered and all(200 <= e["elb_status_code"] < 300 for e in answered)
+    assert {e["lb"] for e in answered} == {"ApplicationLoadBalancer"}
+    assert any(e["type"] == "flow" and e["lb"] == "NetworkLoadBalancer" for e in events)
+    summary = events[-1]["summary"]
+    assert summary["flows"] > 0 and summary["requests"] > 0

@@ -197,3 +197,77 @@ def test_a_flow_key_names_its_protocol():
     with pytest.raises(ValueError):
         key(protocol="ICMP")
     assert str(key()) == "TCP 198.51.100.10:40000 → 10.0.1.5:80"
+
+
+def test_an_alb_target_is_the_albs_nodes_one_per_zone():
+    from labs.engine.flows import alb_nodes
+    from labs.engine.spec import LoadBalancer, Node, Target, TargetGroup
+
+    alb = LoadBalancer(
+        name="Alb",
+        nodes=(Node(az="a", ip="10.0.1.6"), Node(az="b", ip="10.0.2.6")),
+    )
+    group = TargetGroup(
+        name="AlbTargets",
+        protocol="TCP",
+        target_type="alb",
+        targets=(Target(id="Alb", ip="", port=80, az="all"),),
+    )
+    expanded = alb_nodes(group, [alb])
+    assert [(t.id, t.address, t.az) for t in expanded.targets] == [
+        ("Alb", "10.0.1.6:80", "a"),
+        ("Alb", "10.0.2.6:80", "b"),
+    ]
+    instances = TargetGroup(name="Web", targets=(Target(id="i", ip="10.0.1.10", port=80, az="a"),))
+    assert alb_nodes(instances, [alb]) is instances
+
+
+@pytest.mark.parametrize(
+    ("attributes", "health", "ends"),
+    [
+        ({}, {A1: UNHEALTHY, A2: HEALTHY}, True),  # on by default
+        (
+            {"target_health_state.unhealthy.connection_termination.enabled": "false"},
+            {A1: UNHEALTHY, A2: HEALTHY},
+            False,
+        ),
+        ({}, {A1: UNHEALTHY, A2: UNHEALTHY}, False),  # the group fails open: flows carry on
+    ],
+)
+def test_a_target_turning_unhealthy_ends_its_flows_unless_told_not_or_failing_open(
+    attributes, health, ends
+):
+    from labs.engine.flows import ends_flows_of_unhealthy
+
+    pool_ = Pool(targets=[A1, A2], zones=ZONES, health=health)
+    assert ends_flows_of_unhealthy(attributes, pool_) is ends
+
+
+def test_dns_leaves_out_a_zone_with_nothing_to_serve_unless_that_leaves_none():
+    from labs.engine.flows import in_dns
+
+    zones = ["a", "b"]
+    b_down = {A1: HEALTHY, A2: HEALTHY, **dict.fromkeys(B_TARGETS, UNHEALTHY)}
+    assert in_dns(pool(health=b_down), zones) == ("a",)
+    assert in_dns(pool(health=b_down, cross_zone=True), zones) == ("a", "b")
+    all_down = dict.fromkeys(TARGETS, UNHEALTHY)
+    assert in_dns(pool(health=all_down), zones) == ("a", "b")  # fail open
+
+
+@pytest.mark.parametrize(
+    ("attributes", "protocol", "ends"),
+    [
+        ({}, "TCP", False),
+        ({}, "TLS", False),
+        ({}, "UDP", True),
+        ({}, "TCP_UDP", True),
+        ({"deregistration_delay.connection_termination.enabled": "true"}, "TCP", True),
+        ({"deregistration_delay.connection_termination.enabled": "false"}, "UDP", False),
+    ],
+)
+def test_a_drained_targets_flows_end_with_the_delay_per_protocol_default(
+    attributes, protocol, ends
+):
+    from labs.engine.flows import ends_flows_when_drained
+
+    assert ends_flows_when_drained(attributes, protocol) is ends

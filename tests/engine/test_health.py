@@ -255,3 +255,11 @@ def test_matcher_accepts_exactly_the_listed_codes_and_ranges(matcher, status, ac
 def test_matcher_rejects_what_is_not_a_code_list_or_range(matcher):
     with pytest.raises(ValueError):
         parse_matcher(matcher)
+
+
+def test_an_alb_check_names_the_target_and_an_nlb_check_its_own_node_and_listener():
+    from labs.engine.health import probe_host
+
+    assert probe_host(target_ip="10.0.1.10", check_port=8080) == "10.0.1.10:8080"
+    nlb = ("10.0.1.5", 443)
+    assert probe_host(target_ip="10.0.1.10", check_port=8080, nlb=nlb) == "10.0.1.5:443"

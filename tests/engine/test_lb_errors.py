@@ -102,3 +102,14 @@ def test_every_cause_has_its_sentence():
     causes = [v for v in vars(errors).values() if isinstance(v, errors.LbError)]
 
     assert all(errors.explain(c.status, c.cause) != c.cause for c in causes)
+
+
+def test_an_internal_alb_admits_a_public_client_that_came_through_its_nlb():
+    lb = LoadBalancer(name="Alb", scheme="internal", security_groups=("LbSg",))
+    facts = {"vpc_cidr": "10.0.0.0/16", "source_ip": "203.0.113.9", "port": 80}
+
+    assert security.client_dropped(lb, [OPEN], **facts) == security.INTERNAL
+    assert security.client_dropped(lb, [OPEN], through_nlb=True, **facts) is None
+    assert security.client_dropped(lb, [WEB_ONLY], through_nlb=True, **facts) == (
+        security.SECURITY_GROUP  # the ALB's SG still judges the preserved client address
+    )

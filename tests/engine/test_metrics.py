@@ -196,3 +196,88 @@ def test_target_response_time_has_cloudwatchs_percentiles_by_nearest_rank():
     web = window.close(1.0, {}, emitted=0.0).target_groups["Web"]
     assert (web["TargetResponseTime.p50"], web["TargetResponseTime.p95"]) == (0.05, 0.095)
     assert web["TargetResponseTime.p99"] == 0.099
+
+
+def _flow(**fields):
+    from labs.engine.events import Flow
+
+    base = {
+        "t": 1.0,
+        "emitted": 0.0,
+        "client_ip": "198.51.100.10",
+        "client_port": 40000,
+        "protocol": "TCP",
+        "lb": "Nlb",
+        "node_az": "us-east-1a",
+        "target": TARGET,
+        "hash": "TCP 198.51.100.10:40000 → 10.0.1.5:80",
+        "bytes": 0,
+        "reason": "flow_hash:own_zone",
+        "state": "open",
+        "node_ip": "10.0.1.5",
+        "listener": 80,
+        "target_group": "TcpTargets",
+        "hash_value": "0" * 16,
+        "candidates": [TARGET],
+        "source_seen_by_target": None,
+        "proxy_protocol": False,
+        "bytes_from_client": 0,
+        "bytes_from_target": 0,
+    }
+    return Flow(**{**base, **fields})
+
+
+@pytest.mark.parametrize(
+    ("flow", "expected"),
+    [
+        pytest.param({}, {"NewFlowCount": 1, "NewFlowCount_TCP": 1}, id="new TCP flow"),
+        pytest.param(
+            {"protocol": "UDP"}, {"NewFlowCount": 1, "NewFlowCount_UDP": 1}, id="new UDP flow"
+        ),
+        pytest.param(
+            {"tls": {"server_name": None}},
+            {"NewFlowCount": 1, "NewFlowCount_TLS": 1},
+            id="new TLS flow",
+        ),
+        pytest.param(
+            {"reason": "fail_open"},
+            {"NewFlowCount": 1, "NewFlowCount_TCP": 1, "UnhealthyRoutingFlowCount": 1},
+            id="failed open",
+        ),
+        pytest.param(
+            {"state": "reset", "closed_by": "client"},
+            {"TCP_Client_Reset_Count": 1},
+            id="client RST",
+        ),
+        pytest.param(
+            {"state": "reset", "closed_by": "target"},
+            {"TCP_Target_Reset_Count": 1},
+            id="target RST",
+        ),
+        pytest.param(
+            {"state": "reset", "closed_by": "idle_timeout"},
+            {"TCP_ELB_Reset_Count": 1},
+            id="idle timeout",
+        ),
+        pytest.param(
+            {"state": "reset", "closed_by": None, "target": None},
+            {"TCP_ELB_Reset_Count": 1},
+            id="no target",
+        ),
+        pytest.param({"state": "closed", "closed_by": "client"}, {}, id="a clean close"),
+    ],
+)
+def test_nlb_flow_events_count_under_cloudwatchs_names(flow, expected):
+    window = MetricsWindow()
+    window.flow(_flow(**flow))
+    assert window.close(1.0, {}, emitted=0.0).wire()["load_balancers"].get("Nlb", {}) == expected
+
+
+def test_nlb_gauges_are_active_flows_now_and_bytes_in_the_window():
+    window = MetricsWindow()
+    window.flows("Nlb", active=3, processed_bytes=1200)
+    window.flows("Nlb", active=2, processed_bytes=300)  # a second call: the latest gauge
+    assert window.close(1.0, {}, emitted=0.0).wire()["load_balancers"]["Nlb"] == {
+        "ActiveFlowCount": 2,
+        "ProcessedBytes": 1500,
+    }
