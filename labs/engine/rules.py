@@ -160,13 +160,17 @@ _COMPILERS: dict[str, Callable[[Condition], Predicate]] = {
 }
 
 
-def _seen(condition: Condition, facts: RequestFacts) -> str:
+def _seer(condition: Condition) -> Callable[[RequestFacts], str]:
     """What a condition compared, in the request's words."""
     if condition.field == "http-header":
         name = (condition.header_name or "").lower()
-        found = [value for key, value in facts.headers if key == name]
-        return ", ".join(found) if found else "(absent)"
-    return _SEEN[condition.field](facts)
+
+        def seen(facts: RequestFacts) -> str:
+            found = [value for key, value in facts.headers if key == name]
+            return ", ".join(found) if found else "(absent)"
+
+        return seen
+    return _SEEN[condition.field]
 
 
 _SEEN: dict[str, Callable[[RequestFacts], str]] = {
@@ -176,6 +180,10 @@ _SEEN: dict[str, Callable[[RequestFacts], str]] = {
     "query-string": lambda facts: facts.query,
     "source-ip": lambda facts: facts.source_ip,
 }
+
+# One condition of a rule, ready to be explained: field, values as shown, its predicate,
+# and what it reads from the request.
+Explainer = tuple[str, tuple[str, ...], Predicate, Callable[[RequestFacts], str]]
 
 
 def _shown_values(condition: Condition) -> tuple[str, ...]:
@@ -197,6 +205,13 @@ class Router:
             for rule in listener.rules
         ]
         self._default = Matched(DEFAULT, None, listener.default_actions)
+        self._explainers = [
+            tuple(
+                (c.field, _shown_values(c), predicate, _seer(c))
+                for c, predicate in zip(rule.conditions, predicates, strict=True)
+            )
+            for rule, (predicates, _) in zip(listener.rules, self._rules, strict=True)
+        ]
         # Only http-header conditions read headers: the proxy skips decoding them otherwise.
         self.needs_headers = any(
             c.field == "http-header" for rule in listener.rules for c in rule.conditions
@@ -223,14 +238,17 @@ class Router:
     def explain(self, rule: Rule, index: int, facts: RequestFacts) -> list[ConditionTried]:
         """Every condition of ``listener.rules[index]`` against ``facts``, none skipped."""
         return [
-            ConditionTried(
-                rule=rule.priority,
-                field=condition.field,
-                values=_shown_values(condition),
-                matched=predicate(facts),
-                seen=_seen(condition, facts),
-            )
-            for condition, predicate in zip(rule.conditions, self._rules[index][0], strict=True)
+            ConditionTried(rule=rule.priority, field=field, values=values, matched=m, seen=seen)
+            for field, values, m, seen in self.tried(index, facts)
+        ]
+
+    def tried(
+        self, index: int, facts: RequestFacts
+    ) -> list[tuple[str, tuple[str, ...], bool, str]]:
+        """``explain`` as plain tuples (field, values, matched, seen): the trace's fast path."""
+        return [
+            (field, values, predicate(facts), seen(facts))
+            for field, values, predicate, seen in self._explainers[index]
         ]
 
 

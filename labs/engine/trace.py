@@ -59,9 +59,12 @@ def render(decision: Decision | None, status: int, error: str | None) -> dict[st
 
 
 def condition_why(tried: ConditionTried) -> str:
-    outcome = "match" if tried.matched else "no match"
-    values = " or ".join(tried.values)
-    return f"{tried.field} {values}: {outcome}, {_NOUN[tried.field]} was {tried.seen}"
+    return _why(tried.field, tried.values, tried.matched, tried.seen)
+
+
+def _why(field: str, values: tuple[str, ...], matched: bool, seen: str) -> str:
+    outcome = "match" if matched else "no match"
+    return f"{field} {' or '.join(values)}: {outcome}, {_NOUN[field]} was {seen}"
 
 
 def _rules(decision: Decision) -> list[dict[str, Any]]:
@@ -70,22 +73,22 @@ def _rules(decision: Decision) -> list[dict[str, Any]]:
     tried = len(rules) if decision.rule_index < 0 else decision.rule_index + 1
     shown: list[dict[str, Any]] = []
     for index, rule in enumerate(rules[:tried]):
-        conditions = router.explain(rule, index, facts)
+        conditions = [
+            {
+                "field": field,
+                "values": list(values),
+                "matched": matched,
+                "seen": seen,
+                "why": _why(field, values, matched, seen),
+            }
+            for field, values, matched, seen in router.tried(index, facts)
+        ]
         shown.append(
             {
                 "rule": rule.priority,
                 "name": rule.name,
-                "matched": all(c.matched for c in conditions),
-                "conditions": [
-                    {
-                        "field": c.field,
-                        "values": list(c.values),
-                        "matched": c.matched,
-                        "seen": c.seen,
-                        "why": condition_why(c),
-                    }
-                    for c in conditions
-                ],
+                "matched": all(c["matched"] for c in conditions),
+                "conditions": conditions,
             }
         )
     if decision.rule_index < 0:

@@ -95,35 +95,35 @@ def access_log_line(ex: Exchange) -> str:
     kind = ex.protocol.lower()
     if ex.elb_status == 101:
         kind = "wss" if kind == "https" else "ws"
-    return accesslog.format_line(
-        accesslog.LogRecord(
-            type=kind,
-            lb=ex.lb,
-            client=f"{ex.client_ip}:{ex.client_port}",
-            target=logged_target,
-            request_time=ex.wall_start,
-            response_time=ex.wall_start + (ex.t_responded - ex.t_start),
-            request_processing=(ex.t_dispatched - ex.t_start) if dispatched else -1,
-            target_processing=(target_done - ex.t_dispatched) if dispatched else -1,
-            response_processing=(ex.t_responded - target_done) if dispatched else -1,
-            elb_status=ex.elb_status,
-            target_status=ex.target_status,
-            received_bytes=ex.received,
-            sent_bytes=ex.sent,
-            request_line=_request_line(ex),
-            user_agent=ex.user_agent,
-            target_group=ex.target_group,
-            trace_id=ex.trace_id,
-            rule=ex.rule if ex.rule is not None else "-",
-            actions=(ex.action,) if ex.action else (),
-            redirect_url=ex.redirect_url,
-            ssl_cipher=ex.tls[0] if ex.tls else None,
-            ssl_protocol=ex.tls[1] if ex.tls else None,
-            domain_name=ex.tls[2] if ex.tls else None,
-            chosen_cert_arn=accesslog.certificate_arn(ex.tls[3]) if ex.tls else None,
-            error_reason=ex.error_reason if (ex.error_reason or "").startswith("Lambda") else None,
-        )
+    tls = ex.tls
+    error = ex.error_reason
+    return accesslog.line(
+        kind,
+        ex.lb,
+        f"{ex.client_ip}:{ex.client_port}",
+        logged_target,
+        ex.wall_start,
+        ex.wall_start + (ex.t_responded - ex.t_start),
+        (ex.t_dispatched - ex.t_start) if dispatched else -1,
+        (target_done - ex.t_dispatched) if dispatched else -1,
+        (ex.t_responded - target_done) if dispatched else -1,
+        ex.elb_status,
+        ex.target_status,
+        ex.received,
+        ex.sent,
+        _request_line(ex),
+        ex.user_agent,
+        ex.target_group,
+        ex.trace_id,
+        ex.rule if ex.rule is not None else "-",
+        (ex.action,) if ex.action else (),
+        ex.redirect_url,
+        error if error is not None and error.startswith("Lambda") else None,
+        *(_NO_TLS if tls is None else (tls[0], tls[1], tls[2], accesslog.certificate_arn(tls[3]))),
     )
+
+
+_NO_TLS = (None, None, None, None)
 
 
 def _request_line(ex: Exchange) -> str:
