@@ -4,7 +4,8 @@ Per request the flow is plain method calls, no coroutine or Task: ``data_receive
 httptools callbacks → ``routing.decide`` (the engine decides, once) →
 one ``write`` to a pooled keep-alive connection to the target → httptools response
 callbacks → one ``write`` back to the client. Only opening a new upstream connection
-awaits. Finished exchanges go to ``record`` untouched; events are built per batch.
+awaits. Finished exchanges go to ``record`` untouched; events are built later, off these
+callbacks (``wire.EventSink``).
 
 Targets are reached only through ``Sandbox.endpoint`` from the node's own loopback
 address, so a target sees the node's (virtual private) address as its peer.

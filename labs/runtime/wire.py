@@ -2,18 +2,21 @@
 
 The runtime's parts drop facts here as they happen: ready-made ``labs.engine.events``
 objects for rare events (``health``, ``fault``), finished ``Exchange`` objects for
-requests. ``drain()`` — once per batch, at most every 100 ms — turns exchanges into
-``request`` events with their access-log line, feeds the metrics window and the run's
-counters, and returns the batch as wire objects (new dicts: the queued events are frozen). When
+requests. Exchanges are turned into ``request`` events with their access-log line (and
+counted into the metrics window and the run's counters) a small slice per loop turn, off
+the proxy's callbacks; ``drain()`` — once per batch, at most every 100 ms — finishes what
+is left and returns the batch as wire objects (new dicts: the queued events are frozen). When
 traffic outruns what a browser can draw, only a sample of ``request`` events is sent
 (marked ``sampled: true``); counts and ``metrics`` stay exact.
 """
 
 from __future__ import annotations
 
+import asyncio
 import random
 import time
 from collections import Counter, deque
+from dataclasses import replace
 
 from labs.engine import accesslog, events, trace
 from labs.engine.balancing import FAIL_OPEN
@@ -137,18 +140,40 @@ def _request_line(ex: Exchange) -> str:
 _UNPARSED = frozenset({400, 408, 414, 501})
 
 
+SLICE = 16  # exchanges absorbed between looks at the clock
+SLICE_SECONDS = 0.001  # at most this long per loop turn: the proxy's loop never stalls
+
+
 class EventSink:
-    """Where a run's parts queue events; ``drain`` hands them out as wire objects."""
+    """Where a run's parts queue events; ``drain`` hands them out as wire objects.
+
+    Recorded exchanges are absorbed on the loop turn after they finish, for at most
+    ``SLICE_SECONDS`` per turn (metrics, counts, access-log line and, while the batch fits
+    the browser's share, the request event with its trace) rather than all at once in
+    ``drain``, which stalled the proxy's loop for tens of milliseconds under load.
+    ``drain`` absorbs whatever is left, so batches stay exact and in order; a batch over
+    the share is sampled there, as before.
+    """
 
     def __init__(self, *, max_requests_per_batch: int | None, rng: random.Random) -> None:
         self._events: list[events.Event] = []
-        self._exchanges: list[Exchange] = []
+        self._pending: deque[Exchange] = deque()  # recorded, not yet absorbed
+        self._batch: list[Exchange] = []  # absorbed since the last drain
+        self._lines: list[str] = []  # their access-log lines
+        self._built: list[Request] = []  # their request events, built ahead
+        self._ahead = True  # build events ahead: the last batch fit the share
+        self._scheduled = False
         self._limit = max_requests_per_batch
         self._rng = rng
         self._window = MetricsWindow()
         self.counts: Counter[str] = Counter()  # run summary: requests per target/status
         self.access_log: deque[str] = deque(maxlen=ACCESS_LOG_LINES)
-        self.record = self._exchanges.append  # the proxy's hook: one list append
+
+    def record(self, ex: Exchange) -> None:
+        """The proxy's hook: queue a finished exchange; it is absorbed on a later turn."""
+        self._pending.append(ex)
+        if not self._scheduled:
+            self._schedule()
 
     def add(self, event: events.Event) -> None:
         self._events.append(event)
@@ -166,42 +191,81 @@ class EventSink:
         self._events.append(self._window.close(t, healthy, emitted=time.time()))
         self._window = MetricsWindow()
 
+    def absorb_some(self, seconds: float = SLICE_SECONDS) -> bool:
+        """Absorb recorded exchanges for about ``seconds``; whether any are left."""
+        pending = self._pending
+        emitted = time.time()
+        deadline = time.perf_counter() + seconds
+        while pending:
+            for _ in range(min(SLICE, len(pending))):
+                self._absorb_one(pending.popleft(), emitted)
+            if time.perf_counter() >= deadline:
+                break
+        return bool(pending)
+
+    def _schedule(self) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return  # no loop (a test feeding the sink by hand): drain absorbs it all
+        self._scheduled = True
+        loop.call_soon(self._slice)
+
+    def _slice(self) -> None:
+        self._scheduled = False
+        if self.absorb_some():
+            self._schedule()
+
+    def _absorb_one(self, ex: Exchange, emitted: float) -> None:
+        decision = ex.decision
+        self._window.record(
+            lb=ex.lb,
+            target_group=ex.target_group,
+            target=ex.target,
+            elb_status=ex.elb_status,
+            target_status=ex.target_status,
+            target_seconds=(ex.t_target_done - ex.t_dispatched) if ex.t_target_done >= 0 else None,
+            action=ex.action,
+            error=ex.error_reason,
+            non_sticky=decision is not None and decision.non_sticky,
+            fail_open=decision is not None and decision.why == FAIL_OPEN,
+        )
+        counts = self.counts
+        counts["requests"] += 1
+        counts[f"status:{ex.elb_status}"] += 1
+        if ex.target is not None:
+            counts[f"target:{ex.target}"] += 1
+        line = access_log_line(ex)
+        self.access_log.append(line)
+        self._batch.append(ex)
+        self._lines.append(line)
+        limit = self._limit
+        if self._ahead and (limit is None or len(self._batch) <= limit):
+            self._built.append(request_event(ex, line, emitted))
+
     def _absorb(self) -> None:
-        exchanges = self._exchanges.copy()
-        self._exchanges.clear()  # in place: the proxy holds its append method
+        """Absorb everything recorded and turn the batch into request events."""
+        pending = self._pending
+        emitted = time.time()
+        while pending:
+            self._absorb_one(pending.popleft(), emitted)
+        exchanges, lines, built = self._batch, self._lines, self._built
         if not exchanges:
             return
-        for ex in exchanges:
-            decision = ex.decision
-            self._window.record(
-                lb=ex.lb,
-                target_group=ex.target_group,
-                target=ex.target,
-                elb_status=ex.elb_status,
-                target_status=ex.target_status,
-                target_seconds=(ex.t_target_done - ex.t_dispatched)
-                if ex.t_target_done >= 0
-                else None,
-                action=ex.action,
-                error=ex.error_reason,
-                non_sticky=decision is not None and decision.non_sticky,
-                fail_open=decision is not None and decision.why == FAIL_OPEN,
-            )
-            self.counts["requests"] += 1
-            self.counts[f"status:{ex.elb_status}"] += 1
-            if ex.target is not None:
-                self.counts[f"target:{ex.target}"] += 1
-        lines = [access_log_line(ex) for ex in exchanges]
-        self.access_log.extend(lines)
-        emitted = time.time()
-        if self._limit is not None and len(exchanges) > self._limit:
-            kept = sorted(
-                self._rng.sample(range(len(exchanges)), self._limit), key=lambda n: exchanges[n].t
-            )
+        self._batch, self._lines, self._built = [], [], []
+        limit = self._limit
+        self._ahead = fits = limit is None or len(exchanges) <= limit
+        if fits or limit is None:
+            self._events.extend(built)
             self._events.extend(
-                request_event(exchanges[n], lines[n], emitted, sampled=True) for n in kept
+                request_event(exchanges[n], lines[n], emitted)
+                for n in range(len(built), len(exchanges))
             )
-        else:
-            self._events.extend(
-                request_event(ex, line, emitted) for ex, line in zip(exchanges, lines, strict=True)
-            )
+            return
+        kept = sorted(self._rng.sample(range(len(exchanges)), limit), key=lambda n: exchanges[n].t)
+        self._events.extend(
+            replace(built[n], sampled=True, emitted=emitted)
+            if n < len(built)
+            else request_event(exchanges[n], lines[n], emitted, sampled=True)
+            for n in kept
+        )
