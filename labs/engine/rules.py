@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import attrgetter
 from types import MappingProxyType
 
 from .spec import Action, Condition, Listener, Rule
@@ -21,8 +22,12 @@ DEFAULT = "default"
 NO_COOKIES: Mapping[str, str] = MappingProxyType({})
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class RequestFacts:
+    """A request as the rules see it. Not frozen, like ``routing.Decision``: the proxy makes
+    one per request and a frozen dataclass pays ``object.__setattr__`` per field. Treat it
+    as read-only; a decision keeps it for its trace."""
+
     method: str
     host: str  # the Host header (port included, as received)
     path: str  # raw path, no query string
@@ -93,6 +98,7 @@ def _query_pairs(query: str) -> list[tuple[str, str]]:
 
 
 Predicate = Callable[[RequestFacts], bool]
+MEMO_SIZE = 4096  # distinct requests (as the rules see them) a Router remembers
 
 
 def _alternatives(patterns: tuple[str, ...], ignore_case: bool) -> re.Pattern[str]:
@@ -149,6 +155,15 @@ def _source_ip(condition: Condition) -> Predicate:
         ipaddress.ip_address(facts.source_ip) in network for network in networks
     )
 
+
+_READS = {  # the RequestFacts field each condition type reads
+    "host-header": "host",
+    "path-pattern": "path",
+    "http-request-method": "method",
+    "http-header": "headers",
+    "query-string": "query",
+    "source-ip": "source_ip",
+}
 
 _COMPILERS: dict[str, Callable[[Condition], Predicate]] = {
     "host-header": _host,
@@ -216,6 +231,12 @@ class Router:
         self.needs_headers = any(
             c.field == "http-header" for rule in listener.rules for c in rule.conditions
         )
+        # Matching is pure, and reads only the facts the conditions name: remember the
+        # outcome per distinct value of those (a lab's traffic repeats a few paths), so a
+        # request that has been seen costs one lookup, not a regex per rule.
+        read = sorted({_READS[c.field] for rule in listener.rules for c in rule.conditions})
+        self._key = attrgetter(*read) if read else None
+        self._memo: dict[object, int] = {}
 
     def route(self, facts: RequestFacts) -> Matched:
         """The rule that handles this request: the first full match by priority, else default."""
@@ -224,6 +245,18 @@ class Router:
 
     def match(self, facts: RequestFacts) -> int:
         """The index in ``listener.rules`` of the first full match, or -1 for the default."""
+        if self._key is None:
+            return -1  # no rules: the default
+        key = self._key(facts)
+        index = self._memo.get(key)
+        if index is None:
+            index = self._first_match(facts)
+            if len(self._memo) >= MEMO_SIZE:
+                self._memo.clear()  # unbounded distinct paths: start over, stay small
+            self._memo[key] = index
+        return index
+
+    def _first_match(self, facts: RequestFacts) -> int:
         for index, (predicates, _) in enumerate(self._rules):
             for predicate in predicates:
                 if not predicate(facts):
