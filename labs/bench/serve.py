@@ -24,6 +24,7 @@ from labs.engine.spec import (
     TargetGroup,
 )
 from labs.runtime.clock import LabClock
+from labs.runtime.collector import pace_for_proxying
 from labs.runtime.proxy_http import AlbNode, ProxyContext
 from labs.runtime.sandbox import Sandbox
 from labs.runtime.wire import EventSink
@@ -50,6 +51,7 @@ def listener() -> Listener:
 
 
 async def serve(port: int, backend: tuple[str, int]) -> None:
+    pace_for_proxying()  # as a lab run does
     sandbox = Sandbox()
     sandbox.publish(TARGET, backend)
     sink = EventSink(max_requests_per_batch=100, rng=random.Random(1))

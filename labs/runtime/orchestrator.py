@@ -40,6 +40,7 @@ from labs.engine.health import step as step_health
 from labs.engine.spec import Listener, LoadBalancer, Target, TargetGroup, Topology
 
 from .clock import LabClock
+from .collector import pace_for_proxying
 from .control import ControlError, Controller
 from .health_checker import TargetChecker
 from .options import RunOptions, ScriptedRequest
@@ -105,6 +106,7 @@ class LabRuntime:
     # --- lifecycle -----------------------------------------------------------------------------
     async def __aenter__(self) -> LabRuntime:
         self.clock = LabClock(self.options.clock_speed)
+        pace_for_proxying()
         try:
             await self._start()
         except BaseException:
