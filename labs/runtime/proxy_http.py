@@ -38,7 +38,7 @@ from labs.engine.routing import (
 from labs.engine.rules import NO_COOKIES, RequestFacts, Router
 from labs.engine.spec import Action, Listener, LoadBalancer, Node, TargetGroup
 
-from .client_side import ClientConnection
+from .client_side import FORWARDED, HOP_BY_HOP, ClientConnection
 from .clock import LabClock
 from .exchange import Exchange
 from .limits import CONNECT_TIMEOUT, REASONS
@@ -48,28 +48,6 @@ from .upstream import UpstreamConnection, UpstreamPool
 from .websocket import TunnelUpstream
 
 REAP_SECONDS = 0.25  # wall seconds between looks for idle client connections
-_FORWARDED = frozenset(
-    {
-        b"host",
-        b"x-forwarded-for",
-        b"x-forwarded-proto",
-        b"x-forwarded-port",
-        b"x-amzn-trace-id",
-        b"expect",
-    }
-)  # the ALB writes (or answers) these
-_HOP_BY_HOP = frozenset(
-    {
-        b"connection",
-        b"keep-alive",
-        b"proxy-connection",
-        b"te",
-        b"trailer",
-        b"transfer-encoding",
-        b"upgrade",
-        b"content-length",
-    }
-)
 
 
 @dataclass(slots=True, kw_only=True)
@@ -140,8 +118,10 @@ class AlbNode:
             slow_start_seconds=ctx.slow_start_seconds,
         )
         self._dropped: dict[str, str | None] = {}  # client ip -> why dropped (cached)
-        self._xfp = listener.protocol.lower().encode()
-        self._xfport = str(listener.port).encode()
+        proto, port = listener.protocol.lower(), listener.port
+        self._forwarded = (  # per listener: what follows X-Forwarded-For, up to the trace id
+            f"\r\nX-Forwarded-Proto: {proto}\r\nX-Forwarded-Port: {port}\r\nX-Amzn-Trace-Id: "
+        ).encode()
 
     async def start(self, port: int = 0) -> None:
         """Listen on the node's loopback address (port 0: any free port)."""
@@ -325,7 +305,7 @@ class AlbNode:
         headers = [
             (k.decode("latin-1"), v.decode("latin-1"))
             for k, v in ex.headers
-            if k.lower() not in _FORWARDED
+            if k.lower() not in FORWARDED
         ]
         headers += [
             ("host", ex.host),
@@ -360,30 +340,12 @@ class AlbNode:
         )
 
     def _upstream_request(self, ex: Exchange) -> bytes:
-        parts = [ex.method.encode(), b" ", ex.url, b" HTTP/1.1\r\n"]
-        for name, value in ex.headers:
-            lower = name.lower()
-            if lower in _HOP_BY_HOP or lower in _FORWARDED:
-                continue
-            parts += [name, b": ", value, b"\r\n"]
-        parts += [
-            b"Host: ",
-            ex.host.encode("latin-1"),
-            b"\r\n",
-        ]
+        # ex.passed: the client's headers but hop-by-hop and those the ALB writes, as sent.
+        parts = [ex.method.encode(), b" ", ex.url, b" HTTP/1.1\r\n", ex.passed, b"Host: "]
+        parts.append(ex.host.encode("latin-1"))
         if ex.xff is not None:
-            parts += [b"X-Forwarded-For: ", ex.xff.encode("latin-1"), b"\r\n"]
-        parts += [
-            b"X-Forwarded-Proto: ",
-            self._xfp,
-            b"\r\n",
-            b"X-Forwarded-Port: ",
-            self._xfport,
-            b"\r\n",
-            b"X-Amzn-Trace-Id: ",
-            ex.trace_id.encode(),
-            b"\r\n",
-        ]
+            parts += [b"\r\nX-Forwarded-For: ", ex.xff.encode("latin-1")]
+        parts += [self._forwarded, ex.trace_id.encode(), b"\r\n"]
         if ex.upgrade:  # hop-by-hop, yet exactly what an upgrade must pass on
             parts += [b"Connection: Upgrade\r\nUpgrade: ", ex.upgrade, b"\r\n"]
         if ex.body or ex.method in ("POST", "PUT", "PATCH"):
@@ -405,7 +367,7 @@ class AlbNode:
             return  # logged 460 when the client left: that record stays as it was
         ex.target_status = status
         ex.t_target_done = perf_counter()
-        kept = [(k, v) for k, v in headers if k.lower() not in _HOP_BY_HOP]
+        kept = [(k, v) for k, v in headers if k.lower() not in HOP_BY_HOP]
         policy = self.ctx.stickiness.get(ex.target_group or "")
         if policy is not None:
             self._pin(ex, policy, headers)
