@@ -140,6 +140,9 @@ def _request_line(ex: Exchange) -> str:
 _UNPARSED = frozenset({400, 408, 414, 501})
 
 
+# lb, target group, target, status, target status, action, error, non-sticky, fail open
+_Alike = tuple[str, str | None, str | None, int, int | None, str | None, str | None, bool, bool]
+
 SLICE = 16  # exchanges absorbed between looks at the clock
 SLICE_SECONDS = 0.001  # at most this long per loop turn: the proxy's loop never stalls
 
@@ -163,6 +166,7 @@ class EventSink:
         self._built: list[Request] = []  # their request events, built ahead
         self._ahead = True  # build events ahead: the last batch fit the share
         self._scheduled = False
+        self._alike: Counter[_Alike] = Counter()  # absorbed, not yet counted
         self._limit = max_requests_per_batch
         self._rng = rng
         self._window = MetricsWindow()
@@ -218,23 +222,21 @@ class EventSink:
 
     def _absorb_one(self, ex: Exchange, emitted: float) -> None:
         decision = ex.decision
-        self._window.record(
-            lb=ex.lb,
-            target_group=ex.target_group,
-            target=ex.target,
-            elb_status=ex.elb_status,
-            target_status=ex.target_status,
-            target_seconds=(ex.t_target_done - ex.t_dispatched) if ex.t_target_done >= 0 else None,
-            action=ex.action,
-            error=ex.error_reason,
-            non_sticky=decision is not None and decision.non_sticky,
-            fail_open=decision is not None and decision.why == FAIL_OPEN,
-        )
-        counts = self.counts
-        counts["requests"] += 1
-        counts[f"status:{ex.elb_status}"] += 1
-        if ex.target is not None:
-            counts[f"target:{ex.target}"] += 1
+        # Requests alike in everything the metrics and counters read are counted as one
+        # group when the batch ends (_count): a tuple and a dict increment per request.
+        self._alike[
+            ex.lb,
+            ex.target_group,
+            ex.target,
+            ex.elb_status,
+            ex.target_status,
+            ex.action,
+            ex.error_reason,
+            decision is not None and decision.non_sticky,
+            decision is not None and decision.why == FAIL_OPEN,
+        ] += 1
+        if ex.target_group is not None and ex.t_target_done >= 0:
+            self._window.response_times[ex.target_group].append(ex.t_target_done - ex.t_dispatched)
         line = access_log_line(ex)
         self.access_log.append(line)
         self._batch.append(ex)
@@ -243,12 +245,36 @@ class EventSink:
         if self._ahead and (limit is None or len(self._batch) <= limit):
             self._built.append(request_event(ex, line, emitted))
 
+    def _count(self) -> None:
+        counts, window = self.counts, self._window
+        for alike, n in self._alike.items():
+            lb, group, target, status, target_status, action, error, non_sticky, fail_open = alike
+            window.record(
+                lb=lb,
+                target_group=group,
+                target=target,
+                elb_status=status,
+                target_status=target_status,
+                target_seconds=None,  # recorded one by one in _absorb_one
+                action=action,
+                error=error,
+                non_sticky=non_sticky,
+                fail_open=fail_open,
+                count=n,
+            )
+            counts["requests"] += n
+            counts[f"status:{status}"] += n
+            if target is not None:
+                counts[f"target:{target}"] += n
+        self._alike.clear()
+
     def _absorb(self) -> None:
         """Absorb everything recorded and turn the batch into request events."""
         pending = self._pending
         emitted = time.time()
         while pending:
             self._absorb_one(pending.popleft(), emitted)
+        self._count()
         exchanges, lines, built = self._batch, self._lines, self._built
         if not exchanges:
             return
