@@ -84,6 +84,7 @@ class ClientConnection(asyncio.Protocol):
         # Read off the headers as they are parsed (one pass, one lower() per header):
         self._passed: list[bytes] = []  # the ones the target gets as received, as bytes
         self._host = self._xff = self._trace = b""  # first Host; last XFF, trace id
+        self._last_host: tuple[bytes | None, str] = (None, "")  # the last Host: raw, as sent
         self._user_agent: bytes | None = None  # the last one
         self._upgrade_header: bytes | None = None  # the first one
         self._codings: list[bytes] = []  # Transfer-Encoding values
@@ -364,10 +365,12 @@ class ClientConnection(asyncio.Protocol):
         if self._user_agent is not None:
             ex.user_agent = self._user_agent.decode("latin-1")
         settings = node.settings
-        raw_host = self._host.decode("latin-1")
-        ex.host = (
-            raw_host if settings.preserve_host else _normalise_host(raw_host, node.listener.port)
-        )
+        raw = self._host
+        if raw != self._last_host[0]:  # a connection usually repeats its Host
+            host = raw.decode("latin-1")
+            host = host if settings.preserve_host else _normalise_host(host, node.listener.port)
+            self._last_host = (raw, host)
+        ex.host = self._last_host[1]
         ex.xff_received = self._xff.decode("latin-1")
         ex.xff = _forwarded_for(ex.xff_received, self._xff_self, settings.xff_mode)
         ex.trace_id = _trace_id(self._trace.decode("latin-1"), ex.wall_start, node.ctx.rng)

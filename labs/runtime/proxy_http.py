@@ -38,7 +38,7 @@ from labs.engine.routing import (
 from labs.engine.rules import NO_COOKIES, RequestFacts, Router
 from labs.engine.spec import Action, Listener, LoadBalancer, Node, TargetGroup
 
-from .client_side import FORWARDED, HOP_BY_HOP, ClientConnection
+from .client_side import FORWARDED, ClientConnection
 from .clock import LabClock
 from .exchange import Exchange
 from .limits import CONNECT_TIMEOUT, REASONS
@@ -361,23 +361,24 @@ class AlbNode:
         reason: bytes,
         headers: list[tuple[bytes, bytes]],
         body: bytes,
+        length: bytes | None = None,
     ) -> None:
+        """The target's answer; ``headers`` without hop-by-hop ones, ``length`` its
+        Content-Length (what a response to HEAD reports)."""
         self._release(ex)
         if ex.abandoned:
             return  # logged 460 when the client left: that record stays as it was
         ex.target_status = status
         ex.t_target_done = perf_counter()
-        kept = [(k, v) for k, v in headers if k.lower() not in HOP_BY_HOP]
         policy = self.ctx.stickiness.get(ex.target_group or "")
         if policy is not None:
             self._pin(ex, policy, headers)
-        for cookie in ex.add_cookies:
-            kept.append((b"Set-Cookie", cookie.encode("latin-1")))
+        if ex.add_cookies:
+            headers = headers + [(b"Set-Cookie", c.encode("latin-1")) for c in ex.add_cookies]
         if ex.method == "HEAD":  # the target's length describes the body HEAD leaves out
-            length = next((v for k, v in headers if k.lower() == b"content-length"), b"0")
-            self._reply(ex, status, reason, kept, b"", length)
+            self._reply(ex, status, reason, headers, b"", length or b"0")
         else:
-            self._reply(ex, status, reason, kept, body)
+            self._reply(ex, status, reason, headers, body)
 
     def _pin(self, ex: Exchange, policy: Stickiness, headers: list[tuple[bytes, bytes]]) -> None:
         """Issue or renew the stickiness cookie after a target's answer (spec §2.7)."""
@@ -437,7 +438,7 @@ class AlbNode:
         if ex.abandoned:
             return  # logged as 460 when the client went away; the record must stay so
         ex.elb_status = status
-        parts = [b"HTTP/1.1 ", str(status).encode(), b" ", reason, b"\r\n"]
+        parts = [_status_line(status, reason)]
         for name, value in headers:
             parts += [name, b": ", value, b"\r\n"]
         parts += [b"Content-Length: ", length or str(len(body)).encode(), b"\r\n"]
@@ -450,3 +451,15 @@ class AlbNode:
         ex.t_responded = perf_counter()
         ex.client.respond(ex, payload)
         self.ctx.record(ex)
+
+
+_STATUS_LINES: dict[tuple[int, bytes], bytes] = {}
+
+
+def _status_line(status: int, reason: bytes) -> bytes:
+    line = _STATUS_LINES.get((status, reason))
+    if line is None:
+        line = b"HTTP/1.1 %d %s\r\n" % (status, reason)
+        if len(_STATUS_LINES) < 1024:  # a target may make up reasons: stay bounded
+            _STATUS_LINES[status, reason] = line
+    return line
