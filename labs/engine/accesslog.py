@@ -150,11 +150,29 @@ def line(  # a LogRecord's fields, positional: the event sink's fast path
         f"{_seconds(request_processing)} {_seconds(target_processing)} "
         f"{_seconds(response_processing)} {elb_status} {status} {received_bytes} "
         f"{sent_bytes} {_quoted(request_line)} {_quoted(user_agent[:8192])} "
-        f"{ssl_cipher or '-'} {ssl_protocol or '-'} "
-        f"{target_group_arn(target_group) if target_group else '-'} {_quoted(trace_id)} "
-        f"{_quoted(domain_name)} {_quoted(chosen_cert_arn)} "
-        f"{'0' if rule == 'default' else rule} {iso_time(request_time)} "
-        f"{_quoted(','.join(actions) or None)} {_quoted(redirect_url)} "
-        f"{_quoted(error_reason)} {_quoted(target if target else None)} "
+        f"{_tls_and_group(ssl_cipher, ssl_protocol, target_group)} {_quoted(trace_id)} "
+        f"{_name_cert_rule(domain_name, chosen_cert_arn, rule)} {iso_time(request_time)} "
+        f"{_actions(actions)} {_DASH if redirect_url is None else _quoted(redirect_url)} "
+        f"{_DASH if error_reason is None else _quoted(error_reason)} "
+        f"{_quoted(target if target else None)} "
         f'{_quoted(status if target else None)} "-" "-"'  # classification and its reason
     )
+
+
+_DASH = '"-"'  # a quoted field's "none"
+
+
+# Fields a listener, a target group or a rule fixes: formatted once, not once per line.
+@lru_cache(maxsize=1024)
+def _tls_and_group(cipher: str | None, protocol: str | None, group: str | None) -> str:
+    return f"{cipher or '-'} {protocol or '-'} {target_group_arn(group) if group else '-'}"
+
+
+@lru_cache(maxsize=1024)
+def _name_cert_rule(domain: str | None, cert_arn: str | None, rule: int | str) -> str:
+    return f"{_quoted(domain)} {_quoted(cert_arn)} {'0' if rule == 'default' else rule}"
+
+
+@lru_cache(maxsize=256)
+def _actions(actions: tuple[str, ...]) -> str:
+    return _quoted(",".join(actions) or None)
