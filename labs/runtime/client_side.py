@@ -87,9 +87,9 @@ class ClientConnection(asyncio.Protocol):
         self._last_host: tuple[bytes | None, str] = (None, "")  # the last Host: raw, as sent
         self._user_agent: bytes | None = None  # the last one
         self._upgrade_header: bytes | None = None  # the first one
-        self._codings: list[bytes] = []  # Transfer-Encoding values
+        self._codings: list[bytes] | tuple[()] = ()  # Transfer-Encoding values
         self._expect_continue = False
-        self._body: list[bytes] = []
+        self._body: list[bytes] | tuple[()] = ()  # a list once a body arrives
         self._received = 0
         self._header_bytes = 0
         self._in_message = False
@@ -272,9 +272,9 @@ class ClientConnection(asyncio.Protocol):
         self._passed = []
         self._host = self._xff = self._trace = b""
         self._user_agent = self._upgrade_header = None
-        self._codings = []
+        self._codings = ()
         self._expect_continue = False
-        self._body = []
+        self._body = ()
         self._header_bytes = 0
         self._in_message = True
 
@@ -301,7 +301,7 @@ class ClientConnection(asyncio.Protocol):
         elif lower == b"x-amzn-trace-id":
             self._trace = value
         elif lower == b"transfer-encoding":
-            self._codings.append(value)
+            self._codings = [*self._codings, value]
         elif lower == b"expect":
             self._expect_continue |= value.strip().lower() == b"100-continue"
         elif lower == b"upgrade" and self._upgrade_header is None:
@@ -316,7 +316,10 @@ class ClientConnection(asyncio.Protocol):
             self._transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
 
     def on_body(self, body: bytes) -> None:
-        self._body.append(body)
+        if self._body:
+            self._body.append(body)
+        else:
+            self._body = [body]
 
     def on_message_complete(self) -> None:
         self._in_message = False

@@ -85,7 +85,7 @@ class UpstreamConnection(asyncio.Protocol):
         self._reason = b""
         self._headers: list[tuple[bytes, bytes]] = []  # but hop-by-hop ones
         self._length: bytes | None = None  # Content-Length, for a response to HEAD
-        self._body: list[bytes] = []
+        self._body: list[bytes] | tuple[()] = ()  # a list once a body arrives
         self._header_bytes = 0
 
     @property
@@ -151,7 +151,7 @@ class UpstreamConnection(asyncio.Protocol):
         self._reason = b""
         self._headers = []
         self._length = None
-        self._body = []
+        self._body = ()
         self._header_bytes = 0
 
     def on_status(self, reason: bytes) -> None:
@@ -175,7 +175,10 @@ class UpstreamConnection(asyncio.Protocol):
             self._length = value
 
     def on_body(self, body: bytes) -> None:
-        self._body.append(body)
+        if self._body:
+            self._body.append(body)
+        else:
+            self._body = [body]
 
     def on_message_complete(self) -> None:
         self._complete(self._parser)

@@ -17,6 +17,7 @@ import random
 import time
 from collections import Counter, deque
 from dataclasses import replace
+from functools import lru_cache
 
 from labs.engine import accesslog, events, trace
 from labs.engine.balancing import FAIL_OPEN
@@ -130,7 +131,7 @@ _NO_TLS = (None, None, None, None)
 
 
 def _request_line(ex: Exchange) -> str:
-    where = f"{ex.protocol.lower()}://{ex.host.split(':')[0]}:{ex.listener_port}"
+    where = _where(ex.protocol, ex.host, ex.listener_port)
     if ex.rule is None and ex.elb_status in _UNPARSED:
         # AWS logs a request it could not parse as "- scheme://host:port- -".
         return f"- {where}- -"
@@ -138,6 +139,11 @@ def _request_line(ex: Exchange) -> str:
 
 
 _UNPARSED = frozenset({400, 408, 414, 501})
+
+
+@lru_cache(maxsize=1024)
+def _where(protocol: str, host: str, port: int) -> str:
+    return f"{protocol.lower()}://{host.split(':')[0]}:{port}"
 
 
 # lb, target group, target, status, target status, action, error, non-sticky, fail open
