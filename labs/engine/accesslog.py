@@ -44,8 +44,9 @@ def _second(whole: int) -> str:
 def iso_time(epoch: float) -> str:
     """ISO 8601 with microseconds and Z; the date part is formatted once per second."""
     whole = int(epoch)
-    micro = min(999_999, round((epoch - whole) * 1_000_000))
-    return f"{_second(whole)}.{micro:06d}Z"
+    micro = round((epoch - whole) * 1_000_000)
+    # %-formatting: measurably faster than an f-string here, twice per log line.
+    return "%s.%06dZ" % (_second(whole), micro if micro < 1_000_000 else 999_999)  # noqa: UP031
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -82,7 +83,7 @@ def _quoted(value: str | None) -> str:
 
 
 def _seconds(value: float) -> str:
-    return "-1" if value < 0 else f"{value:.3f}"
+    return "-1" if value < 0 else "%.3f" % value  # noqa: UP031 - faster than an f-string
 
 
 def format_line(r: LogRecord) -> str:
