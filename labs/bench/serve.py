@@ -1,9 +1,11 @@
 """Our ALB node alone, for the benchmark: ten rules, round robin, XFF, access-log events.
 
-The proxy is the real one (``labs.runtime.proxy_http``) with its real event sink: every
-100 ms the batch is drained, which builds each request's event and access-log line, as in
-a lab run. Only the target is different: the benchmark's shared backend, published in
-this process's sandbox like any run's target.
+The proxy is the real one (``labs.runtime.proxy_http``) with its real event sink, set up
+as a lab run sets it up (the browser's share of 100 request events per batch, the
+collector's pace): each request's access-log line, metrics and counters are built a slice
+per loop turn, and every 100 ms the batch is drained, building the request events with
+their rendered trace. Only the target is different: the benchmark's shared backend,
+published in this process's sandbox like any run's target.
 """
 
 import argparse
@@ -24,6 +26,8 @@ from labs.engine.spec import (
     TargetGroup,
 )
 from labs.runtime.clock import LabClock
+from labs.runtime.collector import pace_for_proxying
+from labs.runtime.orchestrator import BROWSER_REQUESTS_PER_BATCH
 from labs.runtime.proxy_http import AlbNode, ProxyContext
 from labs.runtime.sandbox import Sandbox
 from labs.runtime.wire import EventSink
@@ -50,9 +54,10 @@ def listener() -> Listener:
 
 
 async def serve(port: int, backend: tuple[str, int]) -> None:
+    pace_for_proxying()  # as a lab run does
     sandbox = Sandbox()
     sandbox.publish(TARGET, backend)
-    sink = EventSink(max_requests_per_batch=100, rng=random.Random(1))
+    sink = EventSink(max_requests_per_batch=BROWSER_REQUESTS_PER_BATCH, rng=random.Random(1))
     group = TargetGroup(
         name="Web", targets=(Target(id="Web1", ip="10.0.1.10", port=80, az="us-east-1a"),)
     )

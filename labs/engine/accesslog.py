@@ -19,11 +19,13 @@ def _resource_id(name: str) -> str:
     return hashlib.sha256(name.encode()).hexdigest()[:16]
 
 
+@lru_cache(maxsize=256)
 def load_balancer_id(name: str, lb_type: str = "application") -> str:
     prefix = {"application": "app", "network": "net", "gateway": "gwy"}.get(lb_type, "app")
     return f"{prefix}/{name}/{_resource_id(name)}"
 
 
+@lru_cache(maxsize=1024)
 def target_group_arn(name: str) -> str:
     arn = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}"
     return f"{arn}:targetgroup/{name}/{_resource_id(name)}"
@@ -42,8 +44,9 @@ def _second(whole: int) -> str:
 def iso_time(epoch: float) -> str:
     """ISO 8601 with microseconds and Z; the date part is formatted once per second."""
     whole = int(epoch)
-    micro = min(999_999, round((epoch - whole) * 1_000_000))
-    return f"{_second(whole)}.{micro:06d}Z"
+    micro = round((epoch - whole) * 1_000_000)
+    # %-formatting: measurably faster than an f-string here, twice per log line.
+    return "%s.%06dZ" % (_second(whole), micro if micro < 1_000_000 else 999_999)  # noqa: UP031
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -80,42 +83,97 @@ def _quoted(value: str | None) -> str:
 
 
 def _seconds(value: float) -> str:
-    return "-1" if value < 0 else f"{value:.3f}"
+    return "-1" if value < 0 else "%.3f" % value  # noqa: UP031 - faster than an f-string
 
 
 def format_line(r: LogRecord) -> str:
-    target = r.target or "-"
-    target_status = "-" if r.target_status is None else str(r.target_status)
-    rule = "0" if r.rule == "default" else str(r.rule)
-    fields = [
+    return line(
         r.type,
-        iso_time(r.response_time),
-        load_balancer_id(r.lb),
+        r.lb,
         r.client,
-        target,
-        _seconds(r.request_processing),
-        _seconds(r.target_processing),
-        _seconds(r.response_processing),
-        str(r.elb_status),
-        target_status,
-        str(r.received_bytes),
-        str(r.sent_bytes),
-        _quoted(r.request_line),
-        _quoted(r.user_agent[:8192]),
-        r.ssl_cipher or "-",
-        r.ssl_protocol or "-",
-        target_group_arn(r.target_group) if r.target_group else "-",
-        _quoted(r.trace_id),
-        _quoted(r.domain_name),
-        _quoted(r.chosen_cert_arn),
-        rule,
-        iso_time(r.request_time),
-        _quoted(",".join(r.actions) or None),
-        _quoted(r.redirect_url),
-        _quoted(r.error_reason),
-        _quoted(target if r.target else None),
-        _quoted(target_status if r.target else None),
-        _quoted(None),  # classification
-        _quoted(None),  # classification_reason
-    ]
-    return " ".join(fields)
+        r.target,
+        r.request_time,
+        r.response_time,
+        r.request_processing,
+        r.target_processing,
+        r.response_processing,
+        r.elb_status,
+        r.target_status,
+        r.received_bytes,
+        r.sent_bytes,
+        r.request_line,
+        r.user_agent,
+        r.target_group,
+        r.trace_id,
+        r.rule,
+        r.actions,
+        r.redirect_url,
+        r.error_reason,
+        r.ssl_cipher,
+        r.ssl_protocol,
+        r.domain_name,
+        r.chosen_cert_arn,
+    )
+
+
+def line(  # a LogRecord's fields, positional: the event sink's fast path
+    kind: str,
+    lb: str,
+    client: str,
+    target: str | None,
+    request_time: float,
+    response_time: float,
+    request_processing: float,
+    target_processing: float,
+    response_processing: float,
+    elb_status: int,
+    target_status: int | None,
+    received_bytes: int,
+    sent_bytes: int,
+    request_line: str,
+    user_agent: str,
+    target_group: str | None,
+    trace_id: str,
+    rule: int | str,
+    actions: tuple[str, ...],
+    redirect_url: str | None = None,
+    error_reason: str | None = None,
+    ssl_cipher: str | None = None,
+    ssl_protocol: str | None = None,
+    domain_name: str | None = None,
+    chosen_cert_arn: str | None = None,
+) -> str:
+    """``format_line`` without building a ``LogRecord``: one line per request, per batch."""
+    status = "-" if target_status is None else str(target_status)
+    shown = target or "-"
+    return (
+        f"{kind} {iso_time(response_time)} {load_balancer_id(lb)} {client} {shown} "
+        f"{_seconds(request_processing)} {_seconds(target_processing)} "
+        f"{_seconds(response_processing)} {elb_status} {status} {received_bytes} "
+        f"{sent_bytes} {_quoted(request_line)} {_quoted(user_agent[:8192])} "
+        f"{_tls_and_group(ssl_cipher, ssl_protocol, target_group)} {_quoted(trace_id)} "
+        f"{_name_cert_rule(domain_name, chosen_cert_arn, rule)} {iso_time(request_time)} "
+        f"{_actions(actions)} {_DASH if redirect_url is None else _quoted(redirect_url)} "
+        f"{_DASH if error_reason is None else _quoted(error_reason)} "
+        f"{_quoted(target if target else None)} "
+        f'{_quoted(status if target else None)} "-" "-"'  # classification and its reason
+    )
+
+
+_DASH = '"-"'  # a quoted field's "none"
+
+
+# Fields a listener, a target group or a rule fixes: formatted once, not once per line.
+@lru_cache(maxsize=1024)
+def _tls_and_group(cipher: str | None, protocol: str | None, group: str | None) -> str:
+    return f"{cipher or '-'} {protocol or '-'} {target_group_arn(group) if group else '-'}"
+
+
+@lru_cache(maxsize=1024)
+def _name_cert_rule(domain: str | None, cert_arn: str | None, rule: int | str) -> str:
+    return f"{_quoted(domain)} {_quoted(cert_arn)} {'0' if rule == 'default' else rule}"
+
+
+@lru_cache(maxsize=256)
+def _actions(actions: tuple[str, ...]) -> str:
+    return _quoted(",".join(actions) or None)

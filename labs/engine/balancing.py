@@ -77,9 +77,13 @@ class WeightedRandom:
         return None  # a fresh draw each time: nothing carries over
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # hashed on target and reason, as when frozen
 class Choice:
-    """A pick and what it was made from (the latter for the trace, not for equality)."""
+    """A pick and what it was made from (the latter for the trace, not for equality).
+
+    Not frozen, like ``routing.Decision``: one is made per request on the proxy's path and
+    a frozen dataclass pays ``object.__setattr__`` per field. Treat it as read-only.
+    """
 
     target: str  # virtual "ip:port"
     reason: str  # the algorithm's name, SLOW_START or FAIL_OPEN

@@ -60,28 +60,30 @@ class MetricsWindow:
         error: str | None = None,
         non_sticky: bool = False,
         fail_open: bool = False,
+        count: int = 1,
     ) -> None:
+        """Count ``count`` requests alike in all of these (the sink records them grouped)."""
         if target is not None:
-            self.lb[lb, "RequestCount"] += 1
+            self.lb[lb, "RequestCount"] += count
         if action in _ACTION_COUNTS:
             # Only an action the LB carried out counts; an overlong redirect has its own.
             name = _ACTION_COUNTS[action] if error is None else _FAILED_ACTION.get(error)
             if name is not None:
-                self.lb[lb, name] += 1
+                self.lb[lb, name] += count
         if non_sticky:
-            self.lb[lb, "NonStickyRequestCount"] += 1
+            self.lb[lb, "NonStickyRequestCount"] += count
         if fail_open and target_group is not None:
-            self.tg[target_group, "UnhealthyRoutingRequestCount"] += 1
+            self.tg[target_group, "UnhealthyRoutingRequestCount"] += count
         if (target_status is None or target_status != elb_status) and elb_status >= 300:
             # The LB produced this status itself (no target answer, or it overrode one);
             # CloudWatch has ELB counts for 3XX, 4XX and 5XX only.
-            self.lb[lb, f"HTTPCode_ELB_{_status_class(elb_status)}_Count"] += 1
+            self.lb[lb, f"HTTPCode_ELB_{_status_class(elb_status)}_Count"] += count
             if elb_status in (500, 502, 503, 504):
-                self.lb[lb, f"HTTPCode_ELB_{elb_status}_Count"] += 1
+                self.lb[lb, f"HTTPCode_ELB_{elb_status}_Count"] += count
         if target_group is not None and target_status is not None:
-            self.tg[target_group, f"HTTPCode_Target_{_status_class(target_status)}_Count"] += 1
-            self.tg[target_group, "RequestCount"] += 1
-            self.lb[lb, f"HTTPCode_Target_{_status_class(target_status)}_Count"] += 1
+            self.tg[target_group, f"HTTPCode_Target_{_status_class(target_status)}_Count"] += count
+            self.tg[target_group, "RequestCount"] += count
+            self.lb[lb, f"HTTPCode_Target_{_status_class(target_status)}_Count"] += count
         if target_group is not None and target_seconds is not None:
             self.response_times[target_group].append(target_seconds)
 

@@ -17,7 +17,6 @@ from bisect import bisect
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import accumulate
-from typing import Any
 
 from . import actions, errors, stickiness
 from .attributes import Stickiness
@@ -79,8 +78,9 @@ class Decision:
     """What the load balancer does with one request, and what it decided from.
 
     Not frozen on purpose: a frozen dataclass sets each field through
-    ``object.__setattr__``, a cost paid once per request on the proxy's path. Treat it as
-    read-only; nothing mutates it.
+    ``object.__setattr__``, a cost paid once per request on the proxy's path, and
+    ``decide`` fills one in step by step. Once returned, treat it as read-only; nothing
+    mutates it.
     """
 
     facts: RequestFacts
@@ -153,23 +153,21 @@ def decide(
     index = router.match(facts)
     matched = router.matched(index)
     action = matched.actions[0]
-    common: dict[str, Any] = {
-        "facts": facts,
-        "router": router,
-        "rule_index": index,
-        "rule": matched.rule,
-        "action": action,
-    }
-    if action.type == "forward":
-        return Decision(**common, **_forward(facts, action, state, now, rng))
-    if action.type == "redirect":
-        return Decision(**common, **_redirect(facts, action, router))
-    if action.type == "fixed-response":
-        return Decision(**common)
-    return Decision(**common, lb_error=errors.UNSUPPORTED_ACTION)
+    # One Decision, filled in below: no per-request dicts merged into keyword arguments.
+    decision = Decision(
+        facts=facts, router=router, rule_index=index, rule=matched.rule, action=action
+    )
+    kind = action.type
+    if kind == "forward":
+        _forward(decision, facts, action, state, now, rng)
+    elif kind == "redirect":
+        _redirect(decision, facts, action, router)
+    elif kind != "fixed-response":
+        decision.lb_error = errors.UNSUPPORTED_ACTION
+    return decision
 
 
-def _redirect(facts: RequestFacts, action: Action, router: Router) -> dict[str, Any]:
+def _redirect(decision: Decision, facts: RequestFacts, action: Action, router: Router) -> None:
     listener = router.listener
     original = actions.OriginalRequest(
         protocol=listener.protocol,
@@ -179,46 +177,49 @@ def _redirect(facts: RequestFacts, action: Action, router: Router) -> dict[str, 
         query=facts.query,
     )
     try:
-        return {"redirect": actions.redirect(action.redirect or {}, original)}
+        decision.redirect = actions.redirect(action.redirect or {}, original)
     except actions.RedirectTooLong:
-        return {"lb_error": errors.REDIRECT_URL_LIMIT_EXCEEDED}
+        decision.lb_error = errors.REDIRECT_URL_LIMIT_EXCEEDED
 
 
 def _forward(
-    facts: RequestFacts, action: Action, state: GroupStates, now: float, rng: random.Random
-) -> dict[str, Any]:
-    """The ``Decision`` fields of a forward: group, target (or the 503 and its cause)."""
-    group = action.target_groups[0][0]
-    found: dict[str, Any] = {"target_group": group}
-    if len(action.target_groups) > 1:
+    decision: Decision,
+    facts: RequestFacts,
+    action: Action,
+    state: GroupStates,
+    now: float,
+    rng: random.Random,
+) -> None:
+    """Fill in a forward's ``Decision`` fields: group, target (or the 503 and its cause)."""
+    groups = action.target_groups
+    group = groups[0][0]
+    if len(groups) > 1:
         pick, pin = _pick_group(facts, action, state.secret, now, rng)
         sticky = pick.sticky
         honoured = sticky is not None and sticky.outcome == HONOURED and sticky.pin is not None
         group = sticky.pin.target if honoured and sticky and sticky.pin else _drawn(pick)
-        found = {
-            "target_group": group,
-            "group_pick": pick,
-            "group_pin": pin,
-            "group_why": f"sticky:{stickiness.TG_COOKIE}" if honoured else WEIGHTED,
-        }
+        decision.group_pick = pick
+        decision.group_pin = pin
+        decision.group_why = f"sticky:{stickiness.TG_COOKIE}" if honoured else WEIGHTED
+    decision.target_group = group
     spec = state.groups[group]
     if spec.protocol_version in _NEEDS_HTTP2 and not facts.version.startswith("2"):
-        return {**found, "lb_error": errors.PROTOCOL_VERSION_MISMATCH}  # §2.2
+        decision.lb_error = errors.PROTOCOL_VERSION_MISMATCH  # §2.2
+        return
     if spec.target_type == "lambda":
-        function = spec.targets[0] if spec.targets else None
-        if function is None or function.handler is None:
-            return {**found, "lb_error": errors.NO_REGISTERED_TARGETS}
-        if facts.upgrade:
-            return {**found, "lb_error": errors.WEBSOCKET_TO_LAMBDA}  # §4.3
-        return {**found, "target": function.id, "why": LAMBDA}
+        _lambda(decision, spec, facts)
+        return
     policy = state.stickiness.get(group)
     if policy is not None:
-        sticky = found["sticky"] = _sticky(facts, group, policy, state, now)
+        sticky = decision.sticky = _sticky(facts, group, policy, state, now)
         if sticky.outcome == HONOURED and sticky.pin is not None:
-            return {**found, "target": sticky.pin.target, "why": f"sticky:{sticky.cookie}"}
-    zonal = found["zonal"] = group in state.zonal_groups
+            decision.target = sticky.pin.target
+            decision.why = f"sticky:{sticky.cookie}"
+            return
+    zonal = group in state.zonal_groups
     registered = state.registered[group]
     if zonal:  # cross-zone off: this node only uses targets in its own zone (§9)
+        decision.zonal = True
         registered = [t for t in registered if state.zones.get(t) == state.node_az]
     try:
         choice = choose(
@@ -230,9 +231,24 @@ def _forward(
         )
     except NoRegisteredTargets:
         empty_zone = zonal and state.registered[group]
-        error = errors.NO_TARGETS_IN_ZONE if empty_zone else errors.NO_REGISTERED_TARGETS
-        return {**found, "lb_error": error}
-    return {**found, "target": choice.target, "why": choice.reason, "choice": choice}
+        decision.lb_error = (
+            errors.NO_TARGETS_IN_ZONE if empty_zone else errors.NO_REGISTERED_TARGETS
+        )
+        return
+    decision.target = choice.target
+    decision.why = choice.reason
+    decision.choice = choice
+
+
+def _lambda(decision: Decision, spec: TargetGroup, facts: RequestFacts) -> None:
+    function = spec.targets[0] if spec.targets else None
+    if function is None or function.handler is None:
+        decision.lb_error = errors.NO_REGISTERED_TARGETS
+    elif facts.upgrade:
+        decision.lb_error = errors.WEBSOCKET_TO_LAMBDA  # §4.3
+    else:
+        decision.target = function.id
+        decision.why = LAMBDA
 
 
 def _drawn(pick: GroupPick) -> str:

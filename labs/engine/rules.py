@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import attrgetter
 from types import MappingProxyType
 
 from .spec import Action, Condition, Listener, Rule
@@ -21,8 +22,12 @@ DEFAULT = "default"
 NO_COOKIES: Mapping[str, str] = MappingProxyType({})
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class RequestFacts:
+    """A request as the rules see it. Not frozen, like ``routing.Decision``: the proxy makes
+    one per request and a frozen dataclass pays ``object.__setattr__`` per field. Treat it
+    as read-only; a decision keeps it for its trace."""
+
     method: str
     host: str  # the Host header (port included, as received)
     path: str  # raw path, no query string
@@ -93,6 +98,7 @@ def _query_pairs(query: str) -> list[tuple[str, str]]:
 
 
 Predicate = Callable[[RequestFacts], bool]
+MEMO_SIZE = 4096  # distinct requests (as the rules see them) a Router remembers
 
 
 def _alternatives(patterns: tuple[str, ...], ignore_case: bool) -> re.Pattern[str]:
@@ -150,6 +156,15 @@ def _source_ip(condition: Condition) -> Predicate:
     )
 
 
+_READS = {  # the RequestFacts field each condition type reads
+    "host-header": "host",
+    "path-pattern": "path",
+    "http-request-method": "method",
+    "http-header": "headers",
+    "query-string": "query",
+    "source-ip": "source_ip",
+}
+
 _COMPILERS: dict[str, Callable[[Condition], Predicate]] = {
     "host-header": _host,
     "path-pattern": _path,
@@ -160,13 +175,17 @@ _COMPILERS: dict[str, Callable[[Condition], Predicate]] = {
 }
 
 
-def _seen(condition: Condition, facts: RequestFacts) -> str:
+def _seer(condition: Condition) -> Callable[[RequestFacts], str]:
     """What a condition compared, in the request's words."""
     if condition.field == "http-header":
         name = (condition.header_name or "").lower()
-        found = [value for key, value in facts.headers if key == name]
-        return ", ".join(found) if found else "(absent)"
-    return _SEEN[condition.field](facts)
+
+        def seen(facts: RequestFacts) -> str:
+            found = [value for key, value in facts.headers if key == name]
+            return ", ".join(found) if found else "(absent)"
+
+        return seen
+    return _SEEN[condition.field]
 
 
 _SEEN: dict[str, Callable[[RequestFacts], str]] = {
@@ -176,6 +195,10 @@ _SEEN: dict[str, Callable[[RequestFacts], str]] = {
     "query-string": lambda facts: facts.query,
     "source-ip": lambda facts: facts.source_ip,
 }
+
+# One condition of a rule, ready to be explained: field, values as shown, its predicate,
+# and what it reads from the request.
+Explainer = tuple[str, tuple[str, ...], Predicate, Callable[[RequestFacts], str]]
 
 
 def _shown_values(condition: Condition) -> tuple[str, ...]:
@@ -197,10 +220,23 @@ class Router:
             for rule in listener.rules
         ]
         self._default = Matched(DEFAULT, None, listener.default_actions)
+        self._explainers = [
+            tuple(
+                (c.field, _shown_values(c), predicate, _seer(c))
+                for c, predicate in zip(rule.conditions, predicates, strict=True)
+            )
+            for rule, (predicates, _) in zip(listener.rules, self._rules, strict=True)
+        ]
         # Only http-header conditions read headers: the proxy skips decoding them otherwise.
         self.needs_headers = any(
             c.field == "http-header" for rule in listener.rules for c in rule.conditions
         )
+        # Matching is pure, and reads only the facts the conditions name: remember the
+        # outcome per distinct value of those (a lab's traffic repeats a few paths), so a
+        # request that has been seen costs one lookup, not a regex per rule.
+        read = sorted({_READS[c.field] for rule in listener.rules for c in rule.conditions})
+        self._key = attrgetter(*read) if read else None
+        self._memo: dict[object, int] = {}
 
     def route(self, facts: RequestFacts) -> Matched:
         """The rule that handles this request: the first full match by priority, else default."""
@@ -209,6 +245,18 @@ class Router:
 
     def match(self, facts: RequestFacts) -> int:
         """The index in ``listener.rules`` of the first full match, or -1 for the default."""
+        if self._key is None:
+            return -1  # no rules: the default
+        key = self._key(facts)
+        index = self._memo.get(key)
+        if index is None:
+            index = self._first_match(facts)
+            if len(self._memo) >= MEMO_SIZE:
+                self._memo.clear()  # unbounded distinct paths: start over, stay small
+            self._memo[key] = index
+        return index
+
+    def _first_match(self, facts: RequestFacts) -> int:
         for index, (predicates, _) in enumerate(self._rules):
             for predicate in predicates:
                 if not predicate(facts):
@@ -223,14 +271,17 @@ class Router:
     def explain(self, rule: Rule, index: int, facts: RequestFacts) -> list[ConditionTried]:
         """Every condition of ``listener.rules[index]`` against ``facts``, none skipped."""
         return [
-            ConditionTried(
-                rule=rule.priority,
-                field=condition.field,
-                values=_shown_values(condition),
-                matched=predicate(facts),
-                seen=_seen(condition, facts),
-            )
-            for condition, predicate in zip(rule.conditions, self._rules[index][0], strict=True)
+            ConditionTried(rule=rule.priority, field=field, values=values, matched=m, seen=seen)
+            for field, values, m, seen in self.tried(index, facts)
+        ]
+
+    def tried(
+        self, index: int, facts: RequestFacts
+    ) -> list[tuple[str, tuple[str, ...], bool, str]]:
+        """``explain`` as plain tuples (field, values, matched, seen): the trace's fast path."""
+        return [
+            (field, values, predicate(facts), seen(facts))
+            for field, values, predicate, seen in self._explainers[index]
         ]
 
 

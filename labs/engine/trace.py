@@ -10,6 +10,7 @@ conditions of the rules that were tried (pure and deterministic: same facts, sam
 outcomes) so every condition gets its outcome, not only the first that failed.
 """
 
+from functools import lru_cache
 from typing import Any
 
 from . import errors
@@ -59,9 +60,18 @@ def render(decision: Decision | None, status: int, error: str | None) -> dict[st
 
 
 def condition_why(tried: ConditionTried) -> str:
-    outcome = "match" if tried.matched else "no match"
-    values = " or ".join(tried.values)
-    return f"{tried.field} {values}: {outcome}, {_NOUN[tried.field]} was {tried.seen}"
+    return _why(tried.field, tried.values, tried.matched, tried.seen)
+
+
+def _why(field: str, values: tuple[str, ...], matched: bool, seen: str) -> str:
+    return _phrase(field, values, matched) + seen
+
+
+@lru_cache(maxsize=4096)
+def _phrase(field: str, values: tuple[str, ...], matched: bool) -> str:
+    """A condition's sentence up to what the request had: the same for every request."""
+    outcome = "match" if matched else "no match"
+    return f"{field} {' or '.join(values)}: {outcome}, {_NOUN[field]} was "
 
 
 def _rules(decision: Decision) -> list[dict[str, Any]]:
@@ -70,23 +80,21 @@ def _rules(decision: Decision) -> list[dict[str, Any]]:
     tried = len(rules) if decision.rule_index < 0 else decision.rule_index + 1
     shown: list[dict[str, Any]] = []
     for index, rule in enumerate(rules[:tried]):
-        conditions = router.explain(rule, index, facts)
+        conditions = []
+        matched = True
+        for field, values, hit, seen in router.tried(index, facts):
+            matched = matched and hit
+            conditions.append(
+                {
+                    "field": field,
+                    "values": list(values),
+                    "matched": hit,
+                    "seen": seen,
+                    "why": _phrase(field, values, hit) + seen,
+                }
+            )
         shown.append(
-            {
-                "rule": rule.priority,
-                "name": rule.name,
-                "matched": all(c.matched for c in conditions),
-                "conditions": [
-                    {
-                        "field": c.field,
-                        "values": list(c.values),
-                        "matched": c.matched,
-                        "seen": c.seen,
-                        "why": condition_why(c),
-                    }
-                    for c in conditions
-                ],
-            }
+            {"rule": rule.priority, "name": rule.name, "matched": matched, "conditions": conditions}
         )
     if decision.rule_index < 0:
         shown.append({"rule": "default", "name": None, "matched": True, "conditions": []})

@@ -41,6 +41,30 @@ from .websocket import TunnelUpstream
 if TYPE_CHECKING:
     from .proxy_http import AlbNode
 
+FORWARDED = frozenset(
+    {
+        b"host",
+        b"x-forwarded-for",
+        b"x-forwarded-proto",
+        b"x-forwarded-port",
+        b"x-amzn-trace-id",
+        b"expect",
+    }
+)  # the ALB writes (or answers) these
+HOP_BY_HOP = frozenset(
+    {
+        b"connection",
+        b"keep-alive",
+        b"proxy-connection",
+        b"te",
+        b"trailer",
+        b"transfer-encoding",
+        b"upgrade",
+        b"content-length",
+    }
+)
+_NOT_PASSED = FORWARDED | HOP_BY_HOP  # never passed on to the target as received
+
 
 class ClientConnection(asyncio.Protocol):
     """The client side: parses requests, answers them in order (pipelining allowed)."""
@@ -57,7 +81,15 @@ class ClientConnection(asyncio.Protocol):
         self._tls: tuple[str, str, str | None, str] | None = None  # cipher, protocol, SNI, cert
         self._url = b""
         self._headers: list[tuple[bytes, bytes]] = []
-        self._body: list[bytes] = []
+        # Read off the headers as they are parsed (one pass, one lower() per header):
+        self._passed: list[bytes] = []  # the ones the target gets as received, as bytes
+        self._host = self._xff = self._trace = b""  # first Host; last XFF, trace id
+        self._last_host: tuple[bytes | None, str] = (None, "")  # the last Host: raw, as sent
+        self._user_agent: bytes | None = None  # the last one
+        self._upgrade_header: bytes | None = None  # the first one
+        self._codings: list[bytes] | tuple[()] = ()  # Transfer-Encoding values
+        self._expect_continue = False
+        self._body: list[bytes] | tuple[()] = ()  # a list once a body arrives
         self._received = 0
         self._header_bytes = 0
         self._in_message = False
@@ -237,7 +269,12 @@ class ClientConnection(asyncio.Protocol):
     def on_message_begin(self) -> None:
         self._url = b""
         self._headers = []
-        self._body = []
+        self._passed = []
+        self._host = self._xff = self._trace = b""
+        self._user_agent = self._upgrade_header = None
+        self._codings = ()
+        self._expect_continue = False
+        self._body = ()
         self._header_bytes = 0
         self._in_message = True
 
@@ -252,24 +289,37 @@ class ClientConnection(asyncio.Protocol):
         if size > HEADER_LIMIT or self._header_bytes > HEADERS_LIMIT:
             raise Refused(HEADERS_TOO_LARGE)
         self._headers.append((name, value))
+        lower = name.lower()
+        if lower not in _NOT_PASSED:
+            self._passed += (name, b": ", value, b"\r\n")
+            if lower == b"user-agent":
+                self._user_agent = value
+        elif lower == b"host":
+            self._host = self._host or value
+        elif lower == b"x-forwarded-for":
+            self._xff = value
+        elif lower == b"x-amzn-trace-id":
+            self._trace = value
+        elif lower == b"transfer-encoding":
+            self._codings = [*self._codings, value]
+        elif lower == b"expect":
+            self._expect_continue |= value.strip().lower() == b"100-continue"
+        elif lower == b"upgrade" and self._upgrade_header is None:
+            self._upgrade_header = value
 
     def on_headers_complete(self) -> None:
-        expect = False
-        for name, value in self._headers:
-            lower = name.lower()
-            if (
-                lower == b"transfer-encoding"
-                and value.strip().lower().rsplit(b",", 1)[-1].strip() not in TRANSFER_CODINGS
-            ):
+        for value in self._codings:
+            if value.strip().lower().rsplit(b",", 1)[-1].strip() not in TRANSFER_CODINGS:
                 raise Refused(UNSUPPORTED_TRANSFER_CODING)
-            if lower == b"expect" and value.strip().lower() == b"100-continue":
-                expect = True
-        if expect and self._transport is not None:
+        if self._expect_continue and self._transport is not None:
             # The ALB answers 100 Continue itself and drops Expect (spec §4.1).
             self._transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
 
     def on_body(self, body: bytes) -> None:
-        self._body.append(body)
+        if self._body:
+            self._body.append(body)
+        else:
+            self._body = [body]
 
     def on_message_complete(self) -> None:
         self._in_message = False
@@ -292,7 +342,7 @@ class ClientConnection(asyncio.Protocol):
         )
         ex.received, self._received = self._received, 0
         if upgrade:
-            ex.upgrade = next((v for k, v in ex.headers if k.lower() == b"upgrade"), b"websocket")
+            ex.upgrade = self._upgrade_header or b"websocket"
         self._describe(ex)
         self._queue.append(ex)
         if self._active is None:
@@ -314,27 +364,19 @@ class ClientConnection(asyncio.Protocol):
         else:
             ex.path = (url.path or b"/").decode("latin-1")
             ex.query = (url.query or b"").decode("latin-1")
-        host = b""
-        xff = b""
-        trace = b""
-        for name, value in ex.headers:
-            lower = name.lower()
-            if lower == b"host" and not host:
-                host = value
-            elif lower == b"x-forwarded-for":
-                xff = value
-            elif lower == b"x-amzn-trace-id":
-                trace = value
-            elif lower == b"user-agent":
-                ex.user_agent = value.decode("latin-1")
+        ex.passed = b"".join(self._passed)
+        if self._user_agent is not None:
+            ex.user_agent = self._user_agent.decode("latin-1")
         settings = node.settings
-        raw_host = host.decode("latin-1")
-        ex.host = (
-            raw_host if settings.preserve_host else _normalise_host(raw_host, node.listener.port)
-        )
-        ex.xff_received = xff.decode("latin-1")
+        raw = self._host
+        if raw != self._last_host[0]:  # a connection usually repeats its Host
+            host = raw.decode("latin-1")
+            host = host if settings.preserve_host else _normalise_host(host, node.listener.port)
+            self._last_host = (raw, host)
+        ex.host = self._last_host[1]
+        ex.xff_received = self._xff.decode("latin-1")
         ex.xff = _forwarded_for(ex.xff_received, self._xff_self, settings.xff_mode)
-        ex.trace_id = _trace_id(trace.decode("latin-1"), ex.wall_start, node.ctx.rng)
+        ex.trace_id = _trace_id(self._trace.decode("latin-1"), ex.wall_start, node.ctx.rng)
 
     def _next(self) -> None:
         if not self._queue:
@@ -397,7 +439,7 @@ def _normalise_host(host: str, listener_port: int) -> str:
 
 
 def _trace_id(existing: str, epoch: float, rng: random.Random) -> str:
-    fresh = f"1-{int(epoch):08x}-{rng.getrandbits(96):024x}"
+    fresh = "1-%08x-%024x" % (int(epoch), rng.getrandbits(96))  # noqa: UP031 - faster
     if "Root=" not in existing:
         return f"Root={fresh}"
     fields = [f for f in existing.split(";") if f and not f.startswith("Self=")]

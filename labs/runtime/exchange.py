@@ -31,6 +31,7 @@ class Exchange:
         "listener_port",
         "method",
         "node_az",
+        "passed",
         "path",
         "protocol",
         "query",
@@ -77,6 +78,7 @@ class Exchange:
         self.method = method
         self.url = url
         self.headers = headers
+        self.passed = b""  # the headers the target gets as received ("Name: value\r\n"...)
         self.body = body
         self.version = version
         self.keep_alive = keep_alive

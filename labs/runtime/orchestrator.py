@@ -42,6 +42,7 @@ from labs.engine.spec import Listener, LoadBalancer, Node, Target, TargetGroup, 
 from . import gateway as gwlb
 from . import nlb_setup
 from .clock import LabClock
+from .collector import pace_for_proxying
 from .control import ControlError, Controller
 from .gateway import GwlbNode
 from .health_checker import InstanceChecker, TargetChecker
@@ -109,6 +110,7 @@ class LabRuntime:
     # --- lifecycle -----------------------------------------------------------------------------
     async def __aenter__(self) -> LabRuntime:
         self.clock = LabClock(self.options.clock_speed)
+        pace_for_proxying()
         try:
             await self._start()
         except BaseException:

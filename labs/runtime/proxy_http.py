@@ -4,7 +4,8 @@ Per request the flow is plain method calls, no coroutine or Task: ``data_receive
 httptools callbacks → ``routing.decide`` (the engine decides, once) →
 one ``write`` to a pooled keep-alive connection to the target → httptools response
 callbacks → one ``write`` back to the client. Only opening a new upstream connection
-awaits. Finished exchanges go to ``record`` untouched; events are built per batch.
+awaits. Finished exchanges go to ``record`` untouched; events are built later, off these
+callbacks (``wire.EventSink``).
 
 Targets are reached only through ``Sandbox.endpoint`` from the node's own loopback
 address, so a target sees the node's (virtual private) address as its peer.
@@ -37,7 +38,7 @@ from labs.engine.routing import (
 from labs.engine.rules import NO_COOKIES, RequestFacts, Router
 from labs.engine.spec import Action, Listener, LoadBalancer, Node, TargetGroup
 
-from .client_side import ClientConnection
+from .client_side import FORWARDED, ClientConnection
 from .clock import LabClock
 from .exchange import Exchange
 from .limits import CONNECT_TIMEOUT, REASONS
@@ -47,28 +48,6 @@ from .upstream import UpstreamConnection, UpstreamPool
 from .websocket import TunnelUpstream
 
 REAP_SECONDS = 0.25  # wall seconds between looks for idle client connections
-_FORWARDED = frozenset(
-    {
-        b"host",
-        b"x-forwarded-for",
-        b"x-forwarded-proto",
-        b"x-forwarded-port",
-        b"x-amzn-trace-id",
-        b"expect",
-    }
-)  # the ALB writes (or answers) these
-_HOP_BY_HOP = frozenset(
-    {
-        b"connection",
-        b"keep-alive",
-        b"proxy-connection",
-        b"te",
-        b"trailer",
-        b"transfer-encoding",
-        b"upgrade",
-        b"content-length",
-    }
-)
 
 
 @dataclass(slots=True, kw_only=True)
@@ -144,8 +123,10 @@ class AlbNode:
             slow_start_seconds=ctx.slow_start_seconds,
         )
         self._dropped: dict[tuple[str, bool], str | None] = {}  # why dropped (cached)
-        self._xfp = listener.protocol.lower().encode()
-        self._xfport = str(listener.port).encode()
+        proto, port = listener.protocol.lower(), listener.port
+        self._forwarded = (  # per listener: what follows X-Forwarded-For, up to the trace id
+            f"\r\nX-Forwarded-Proto: {proto}\r\nX-Forwarded-Port: {port}\r\nX-Amzn-Trace-Id: "
+        ).encode()
 
     async def start(self, port: int = 0) -> None:
         """Listen on the node's loopback address (port 0: any free port)."""
@@ -328,7 +309,7 @@ class AlbNode:
         headers = [
             (k.decode("latin-1"), v.decode("latin-1"))
             for k, v in ex.headers
-            if k.lower() not in _FORWARDED
+            if k.lower() not in FORWARDED
         ]
         headers += [
             ("host", ex.host),
@@ -363,30 +344,12 @@ class AlbNode:
         )
 
     def _upstream_request(self, ex: Exchange) -> bytes:
-        parts = [ex.method.encode(), b" ", ex.url, b" HTTP/1.1\r\n"]
-        for name, value in ex.headers:
-            lower = name.lower()
-            if lower in _HOP_BY_HOP or lower in _FORWARDED:
-                continue
-            parts += [name, b": ", value, b"\r\n"]
-        parts += [
-            b"Host: ",
-            ex.host.encode("latin-1"),
-            b"\r\n",
-        ]
+        # ex.passed: the client's headers but hop-by-hop and those the ALB writes, as sent.
+        parts = [ex.method.encode(), b" ", ex.url, b" HTTP/1.1\r\n", ex.passed, b"Host: "]
+        parts.append(ex.host.encode("latin-1"))
         if ex.xff is not None:
-            parts += [b"X-Forwarded-For: ", ex.xff.encode("latin-1"), b"\r\n"]
-        parts += [
-            b"X-Forwarded-Proto: ",
-            self._xfp,
-            b"\r\n",
-            b"X-Forwarded-Port: ",
-            self._xfport,
-            b"\r\n",
-            b"X-Amzn-Trace-Id: ",
-            ex.trace_id.encode(),
-            b"\r\n",
-        ]
+            parts += [b"\r\nX-Forwarded-For: ", ex.xff.encode("latin-1")]
+        parts += [self._forwarded, ex.trace_id.encode(), b"\r\n"]
         if ex.upgrade:  # hop-by-hop, yet exactly what an upgrade must pass on
             parts += [b"Connection: Upgrade\r\nUpgrade: ", ex.upgrade, b"\r\n"]
         if ex.body or ex.method in ("POST", "PUT", "PATCH"):
@@ -402,23 +365,24 @@ class AlbNode:
         reason: bytes,
         headers: list[tuple[bytes, bytes]],
         body: bytes,
+        length: bytes | None = None,
     ) -> None:
+        """The target's answer; ``headers`` without hop-by-hop ones, ``length`` its
+        Content-Length (what a response to HEAD reports)."""
         self._release(ex)
         if ex.abandoned:
             return  # logged 460 when the client left: that record stays as it was
         ex.target_status = status
         ex.t_target_done = perf_counter()
-        kept = [(k, v) for k, v in headers if k.lower() not in _HOP_BY_HOP]
         policy = self.ctx.stickiness.get(ex.target_group or "")
         if policy is not None:
             self._pin(ex, policy, headers)
-        for cookie in ex.add_cookies:
-            kept.append((b"Set-Cookie", cookie.encode("latin-1")))
+        if ex.add_cookies:
+            headers = headers + [(b"Set-Cookie", c.encode("latin-1")) for c in ex.add_cookies]
         if ex.method == "HEAD":  # the target's length describes the body HEAD leaves out
-            length = next((v for k, v in headers if k.lower() == b"content-length"), b"0")
-            self._reply(ex, status, reason, kept, b"", length)
+            self._reply(ex, status, reason, headers, b"", length or b"0")
         else:
-            self._reply(ex, status, reason, kept, body)
+            self._reply(ex, status, reason, headers, body)
 
     def _pin(self, ex: Exchange, policy: Stickiness, headers: list[tuple[bytes, bytes]]) -> None:
         """Issue or renew the stickiness cookie after a target's answer (spec §2.7)."""
@@ -478,7 +442,7 @@ class AlbNode:
         if ex.abandoned:
             return  # logged as 460 when the client went away; the record must stay so
         ex.elb_status = status
-        parts = [b"HTTP/1.1 ", str(status).encode(), b" ", reason, b"\r\n"]
+        parts = [_status_line(status, reason)]
         for name, value in headers:
             parts += [name, b": ", value, b"\r\n"]
         parts += [b"Content-Length: ", length or str(len(body)).encode(), b"\r\n"]
@@ -491,3 +455,15 @@ class AlbNode:
         ex.t_responded = perf_counter()
         ex.client.respond(ex, payload)
         self.ctx.record(ex)
+
+
+_STATUS_LINES: dict[tuple[int, bytes], bytes] = {}
+
+
+def _status_line(status: int, reason: bytes) -> bytes:
+    line = _STATUS_LINES.get((status, reason))
+    if line is None:
+        line = b"HTTP/1.1 %d %s\r\n" % (status, reason)
+        if len(_STATUS_LINES) < 1024:  # a target may make up reasons: stay bounded
+            _STATUS_LINES[status, reason] = line
+    return line

@@ -15,6 +15,7 @@ import httptools
 
 from labs.engine import errors
 
+from .client_side import HOP_BY_HOP
 from .exchange import Exchange
 from .limits import CONNECT_TIMEOUT, RESPONSE_HEADERS_LIMIT, Refused
 
@@ -82,8 +83,9 @@ class UpstreamConnection(asyncio.Protocol):
         self._ex: Exchange | None = None
         self.deadline = 0.0  # loop time by which the target must have answered
         self._reason = b""
-        self._headers: list[tuple[bytes, bytes]] = []
-        self._body: list[bytes] = []
+        self._headers: list[tuple[bytes, bytes]] = []  # but hop-by-hop ones
+        self._length: bytes | None = None  # Content-Length, for a response to HEAD
+        self._body: list[bytes] | tuple[()] = ()  # a list once a body arrives
         self._header_bytes = 0
 
     @property
@@ -148,7 +150,8 @@ class UpstreamConnection(asyncio.Protocol):
     def on_message_begin(self) -> None:
         self._reason = b""
         self._headers = []
-        self._body = []
+        self._length = None
+        self._body = ()
         self._header_bytes = 0
 
     def on_status(self, reason: bytes) -> None:
@@ -165,10 +168,17 @@ class UpstreamConnection(asyncio.Protocol):
         self._header_bytes += len(name) + len(value)
         if self._header_bytes > RESPONSE_HEADERS_LIMIT:
             raise Refused(errors.TARGET_RESPONSE_TOO_LARGE)  # over 32 K (spec §4.3)
-        self._headers.append((name, value))
+        lower = name.lower()
+        if lower not in HOP_BY_HOP:  # the client gets the rest as the target sent them
+            self._headers.append((name, value))
+        elif lower == b"content-length" and self._length is None:
+            self._length = value
 
     def on_body(self, body: bytes) -> None:
-        self._body.append(body)
+        if self._body:
+            self._body.append(body)
+        else:
+            self._body = [body]
 
     def on_message_complete(self) -> None:
         self._complete(self._parser)
@@ -180,7 +190,12 @@ class UpstreamConnection(asyncio.Protocol):
         if ex is None:
             return
         self._pool.node.target_answered(
-            ex, parser.get_status_code(), self._reason, self._headers, b"".join(self._body)
+            ex,
+            parser.get_status_code(),
+            self._reason,
+            self._headers,
+            b"".join(self._body),
+            self._length,
         )
         if keep_alive and self.usable:
             self._pool.release(self)

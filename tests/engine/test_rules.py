@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from labs.cfn import load_topology
-from labs.engine.rules import DEFAULT, Matched, RequestFacts, route, wildcard_match
+from labs.engine.rules import DEFAULT, Matched, RequestFacts, Router, route, wildcard_match
 from labs.engine.spec import Action, Condition, Listener, Rule
 from tests.engine.helpers import dump, listener_rule, path_rule, starter_document
 
@@ -150,6 +150,45 @@ def test_priority_wins_over_document_order_in_a_loaded_template():
     http = load_topology(dump(document)).load_balancers[0].listeners[0]
 
     assert route(http, facts(path="/api/users")).name == "EarlyRule"
+
+
+_MEMO_RULES = listener(
+    rule(1, when("host-header", "api.*"), when("path-pattern", "/v1/*")),
+    rule(2, when("http-request-method", "POST"), when("http-header", "beta", header="X-Flag")),
+    rule(3, when("source-ip", "10.0.0.0/8")),
+    rule(4, query(("mode", "fast"))),
+)
+
+
+@given(
+    st.lists(
+        st.fixed_dictionaries(
+            {
+                "host": st.sampled_from(["api.example.com", "www.example.com"]),
+                "path": st.sampled_from(["/v1/a", "/v2/a"]),
+                "method": st.sampled_from(["GET", "POST"]),
+                "headers": st.sampled_from([(), (("x-flag", "beta"),), (("x-flag", "no"),)]),
+                "source_ip": st.sampled_from(["10.1.2.3", "203.0.113.7"]),
+                "query": st.sampled_from(["", "mode=fast", "mode=slow"]),
+            }
+        ),
+        max_size=30,
+    )
+)
+def test_a_router_that_remembers_its_matches_answers_as_a_fresh_one_would(requests):
+    remembering = Router(_MEMO_RULES)
+
+    for request in requests:
+        assert remembering.route(facts(**request)) == route(_MEMO_RULES, facts(**request))
+
+
+def test_a_router_stays_right_after_it_forgets(monkeypatch):
+    monkeypatch.setattr("labs.engine.rules.MEMO_SIZE", 2)
+    router = Router(listener(rule(5, when("path-pattern", "/api/*"))))
+
+    answers = [router.route(facts(path=path)) for path in ("/a", "/api/x", "/b", "/api/y", "/a")]
+
+    assert answers == [NO_MATCH, matched(5), NO_MATCH, matched(5), NO_MATCH]
 
 
 def test_conditions_of_one_rule_must_all_match():

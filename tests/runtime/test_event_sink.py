@@ -1,0 +1,67 @@
+"""The event sink builds events off the proxy's callbacks, a slice per loop turn, and its
+batches stay exact and in order (labs.runtime.wire)."""
+
+import asyncio
+import random
+from time import perf_counter
+
+import pytest
+
+from labs.runtime.exchange import Exchange
+from labs.runtime.wire import EventSink
+
+pytestmark = pytest.mark.timeout(30)
+
+
+def _exchange(n: int) -> Exchange:
+    now = perf_counter()
+    ex = Exchange(None, "GET", f"/{n}".encode(), [], b"", "1.1", True, now, 1.7e9, n / 10)
+    ex.lb, ex.protocol, ex.listener_port, ex.host = "WebAlb", "HTTP", 80, "example.com"
+    ex.path, ex.elb_status, ex.t_responded = f"/{n}", 200, now
+    return ex
+
+
+async def _turns(count: int) -> None:
+    for _ in range(count):
+        await asyncio.sleep(0)
+
+
+async def test_recorded_exchanges_are_logged_on_the_next_loop_turns_before_any_drain():
+    sink = EventSink(max_requests_per_batch=None, rng=random.Random(1))
+    for n in range(50):
+        sink.record(_exchange(n))
+
+    assert len(sink.access_log) == 0  # nothing built inside the proxy's callbacks
+    await _turns(3)
+
+    assert len(sink.access_log) == 50
+    assert '"GET http://example.com:80/49 HTTP/1.1"' in sink.access_log[-1]
+
+
+async def test_a_batch_that_fits_comes_out_whole_and_in_order():
+    sink = EventSink(max_requests_per_batch=100, rng=random.Random(1))
+    for n in range(30):
+        sink.record(_exchange(n))
+        if n % 7 == 0:
+            await _turns(1)  # some absorbed between turns, the rest by drain
+
+    batch = sink.drain()
+
+    assert [event["path"] for event in batch] == [f"/{n}" for n in range(30)]
+    assert not any(event["sampled"] for event in batch)
+    assert all(event["log"] == line for event, line in zip(batch, sink.access_log, strict=True))
+
+
+async def test_a_batch_over_the_share_is_sampled_at_drain_with_every_request_counted():
+    sink = EventSink(max_requests_per_batch=10, rng=random.Random(1))
+    for n in range(40):
+        sink.record(_exchange(n))
+    await _turns(3)
+
+    batch = sink.drain()
+
+    assert len(batch) == 10
+    assert all(event["sampled"] for event in batch)
+    assert [event["t"] for event in batch] == sorted(event["t"] for event in batch)
+    assert sink.counts["requests"] == 40
+    assert len(sink.access_log) == 40
