@@ -68,6 +68,7 @@ class ClassicHttpNode(AlbNode):
         reason: bytes,
         headers: list[tuple[bytes, bytes]],
         body: bytes,
+        length: bytes | None = None,
     ) -> None:
         decision = ex.decision
         if isinstance(decision, classic.Decision) and not ex.abandoned:
@@ -75,7 +76,7 @@ class ClassicHttpNode(AlbNode):
             ex.add_cookies += classic.set_cookies(
                 decision, self.classic.policy, set_by_app, self.ctx.secret, ex.wall_start
             )
-        super().target_answered(ex, status, reason, headers, body)
+        super().target_answered(ex, status, reason, headers, body, length)
 
 
 def _with_default(listener: Listener, action: Action) -> Listener:
