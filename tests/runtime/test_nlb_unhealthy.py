@@ -7,7 +7,7 @@ import pytest
 from .helpers import starter
 from .test_control import Lab
 
-pytestmark = pytest.mark.timeout(40)
+pytestmark = pytest.mark.timeout(60)
 WEB1 = "10.0.1.10:80"
 DELAY = "deregistration_delay"
 
@@ -33,9 +33,9 @@ def _cut(e):
 
 
 async def _web1_fails(lab):
-    await lab.wait_for(_flow_to_web1, within=15)
+    await lab.wait_for(_flow_to_web1, within=25)
     lab.runtime.control({"action": "fault", "target": WEB1, "mode": "unhealthy"})
-    await lab.wait_for(lab.health(WEB1, "unhealthy"), within=15)
+    await lab.wait_for(lab.health(WEB1, "unhealthy"), within=25)
 
 
 async def test_by_default_the_nlb_resets_the_flows_of_a_target_that_turns_unhealthy():
