@@ -27,6 +27,7 @@ from channels.layers import DEFAULT_CHANNEL_LAYER, channel_layers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import close_old_connections
+from django.utils import translation
 
 from labs import cfn
 from labs.engine import spec
@@ -310,8 +311,12 @@ async def _apply_control(
     """
     command, by = message.get("command") or {}, message.get("by") or ""
     try:
-        # The same check the page's request passed (anyone may send to the channel).
-        event = lab.control(services.checked_command(topology, command), by)
+        # The same check the page's request passed (anyone may send to the channel). In the
+        # site's own language, whatever a thread of this worker last activated: pages
+        # translate a refusal by its code for each viewer.
+        with translation.override(settings.LANGUAGE_CODE):
+            checked = services.checked_command(topology, command)
+        event = lab.control(checked, by)
     except ValidationError as error:
         # checked_command's codes are the run page's (labs.messages.CONTROL_ERRORS).
         code = str(error.code or "ValidationError")

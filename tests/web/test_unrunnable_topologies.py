@@ -14,15 +14,15 @@ STARTERS = Path(__file__).resolve().parents[2] / "labs" / "starters"
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(
-    ("starter", "why"),
-    [
-        ("nlb-in-front-of-alb.yaml", "this target type is not simulated yet"),
-    ],
-)
 @pytest.mark.parametrize("language", ["en", "ko"])
-def test_start_run_refuses_it_with_a_translated_message(learner, starter, why, language):
-    topology = make_topology(document=(STARTERS / starter).read_text(encoding="utf-8"))
+def test_start_run_refuses_it_with_a_translated_message(learner, language):
+    # Every starter runs; TLS from a Classic LB to its instances is not simulated yet.
+    document = (STARTERS / "classic-lb.yaml").read_text(encoding="utf-8")
+    listener = "          Protocol: HTTP\n"
+    assert listener in document
+    https = document.replace(listener, listener + "          InstanceProtocol: HTTPS\n", 1)
+    topology = make_topology(document=https)
+    why = "this instance protocol is not simulated yet"
     with translation.override(language), pytest.raises(ValidationError) as refused:
         services.start_run(learner, topology)
     (message,) = refused.value.messages
