@@ -28,6 +28,7 @@ from labs.engine import packets
 from .clock import LabClock
 from .options import ScriptedRequest
 from .sandbox import Sandbox, SandboxViolation
+from .sockets import connect_socket
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,7 +230,7 @@ async def _connected(source_host: str, node: tuple[str, int]) -> socket.socket:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.setblocking(False)
         sock.bind((source_host, 0))
-        await asyncio.get_running_loop().sock_connect(sock, node)
+        await connect_socket(asyncio.get_running_loop(), sock, node)
     except BaseException:
         sock.close()
         raise
