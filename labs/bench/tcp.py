@@ -91,7 +91,7 @@ def main(warnings: list[str]) -> None:
         config = Path(tmp) / "haproxy-tcp.cfg"
         config.write_text(HAPROXY_TCP_CONFIG)
         # The readiness probe is an empty connection, which iperf3 would log as an error.
-        start(stack, 1, "iperf3", "-s", "-p", str(IPERF_PORT), "--logfile", os.devnull)
+        start(stack, 1, "iperf3", "-s", "-p", str(IPERF_PORT), quiet=True)
         start(stack, 0, "haproxy", "-f", str(config), "-db")
         _ours(stack, OURS_IPERF_PORT, IPERF_PORT)
         _ours(stack, OURS_HTTP_PORT, HTTP_BACKEND_PORT)

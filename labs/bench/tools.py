@@ -28,9 +28,15 @@ def ensure_tools() -> None:
     subprocess.run(install, check=True, stdout=subprocess.DEVNULL)
 
 
-def start(stack: ExitStack, cpu: int, *command: str) -> subprocess.Popen[bytes]:
+def start(
+    stack: ExitStack, cpu: int, *command: str, quiet: bool = False
+) -> subprocess.Popen[bytes]:
+    """``command`` on core ``cpu`` until the stack closes; ``quiet``: its stderr dropped."""
     process = subprocess.Popen(
-        ["taskset", "-c", str(cpu), *command], stdout=subprocess.PIPE, cwd=ROOT
+        ["taskset", "-c", str(cpu), *command],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL if quiet else None,
+        cwd=ROOT,
     )
 
     def stop() -> None:
