@@ -10,16 +10,32 @@ import asyncio
 import statistics
 import subprocess
 import sys
+from collections.abc import Callable, Coroutine
 from time import perf_counter
+from typing import Any
 
 import uvloop
 
 CONNECTIONS = 20
 
 
+async def _paced(
+    rate: float, seconds: float, one: Callable[[float], Coroutine[Any, Any, None]]
+) -> None:
+    """Start ``one(due)`` at a steady ``rate`` (open loop: late answers never slow the load)."""
+    loop = asyncio.get_running_loop()
+    tasks: list[asyncio.Task[None]] = []
+    # perf_counter, not loop.time(): uvloop's clock moves in whole milliseconds.
+    start = perf_counter()
+    for n in range(int(rate * seconds)):
+        due = start + n / rate
+        await asyncio.sleep(max(0.0, due - perf_counter()))
+        tasks.append(loop.create_task(one(due)))
+    await asyncio.gather(*tasks)
+
+
 async def _run_new_connections(host: str, port: int, rate: float, seconds: float) -> list[float]:
     """Each request on a connection of its own: connect, ask, read the answer, close."""
-    loop = asyncio.get_running_loop()
     request = f"GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode()
     latencies: list[float] = []
 
@@ -30,18 +46,11 @@ async def _run_new_connections(host: str, port: int, rate: float, seconds: float
         writer.close()
         latencies.append((perf_counter() - scheduled) * 1000)
 
-    tasks = []
-    start = perf_counter()
-    for n in range(int(rate * seconds)):
-        due = start + n / rate
-        await asyncio.sleep(max(0.0, due - perf_counter()))
-        tasks.append(loop.create_task(one(due)))
-    await asyncio.gather(*tasks)
+    await _paced(rate, seconds, one)
     return latencies
 
 
 async def _run(host: str, port: int, rate: float, seconds: float) -> list[float]:
-    loop = asyncio.get_running_loop()
     request = f"GET / HTTP/1.1\r\nHost: {host}\r\n\r\n".encode()
     idle: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = asyncio.Queue()
     for _ in range(CONNECTIONS):
@@ -57,14 +66,7 @@ async def _run(host: str, port: int, rate: float, seconds: float) -> list[float]
         latencies.append((perf_counter() - scheduled) * 1000)  # from when it was due
         idle.put_nowait((reader, writer))
 
-    tasks = []
-    # perf_counter, not loop.time(): uvloop's clock moves in whole milliseconds.
-    start = perf_counter()
-    for n in range(int(rate * seconds)):
-        due = start + n / rate
-        await asyncio.sleep(max(0.0, due - perf_counter()))
-        tasks.append(loop.create_task(one(due)))
-    await asyncio.gather(*tasks)
+    await _paced(rate, seconds, one)
     return latencies
 
 

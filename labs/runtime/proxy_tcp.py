@@ -31,7 +31,7 @@ import ssl
 import struct
 import time
 from collections.abc import Callable
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from labs.engine import attributes, events, proxy_protocol
 from labs.engine.flows import (
@@ -51,6 +51,9 @@ from .limits import CONNECT_TIMEOUT
 from .proxy_http import ProxyContext
 from .sandbox import SandboxViolation
 from .sockets import connect_socket
+
+if TYPE_CHECKING:  # the UDP node builds its flow events here too
+    from .proxy_udp import UdpNlbNode
 from .tls import ListenerCertificates
 
 REAP_SECONDS = 0.25  # wall seconds between looks for idle flows
@@ -354,33 +357,59 @@ class Flow:
         node.report(self._event(state, closed_by))
 
     def _event(self, state: str, closed_by: str | None = None) -> events.Flow:
-        """A ``flow`` event (DESIGN.md's event table, plus what a learner asks next)."""
-        node, key, decision = self.node, self.key, self.decision
-        return events.Flow(
-            t=round(node.ctx.clock.now(), 3),
-            emitted=time.time(),
-            state=state,
-            client_ip=key.source_ip,
-            client_port=key.source_port,
-            protocol=key.protocol,
-            lb=node.lb.name,
-            node_az=node.node.az,
-            node_ip=node.node.ip,
-            listener=node.listener.port,
-            target_group=node.group.name,
-            target=decision.target,
-            hash=str(key),
-            hash_value=f"{decision.hash:016x}",
-            reason=decision.reason,
-            candidates=list(decision.candidates),
-            source_seen_by_target=self.seen_as,
-            proxy_protocol=node.proxy_protocol,
-            bytes=self.from_client + self.from_target,
-            bytes_from_client=self.from_client,
-            bytes_from_target=self.from_target,
+        return flow_event(
+            self.node,
+            self.key,
+            self.decision,
+            state,
+            seen_as=self.seen_as,
+            proxy_protocol=self.node.proxy_protocol,
+            from_client=self.from_client,
+            from_target=self.from_target,
             closed_by=closed_by,
             tls=self.tls,
         )
+
+
+def flow_event(
+    node: NlbNode | UdpNlbNode,
+    key: FlowKey,
+    decision: FlowDecision,
+    state: str,
+    *,
+    seen_as: str | None,
+    proxy_protocol: bool,
+    from_client: int,
+    from_target: int,
+    closed_by: str | None = None,
+    tls: dict[str, str | bool | None] | None = None,
+) -> events.Flow:
+    """A ``flow`` event (DESIGN.md's event table, plus what a learner asks next)."""
+    return events.Flow(
+        t=round(node.ctx.clock.now(), 3),
+        emitted=time.time(),
+        state=state,
+        client_ip=key.source_ip,
+        client_port=key.source_port,
+        protocol=key.protocol,
+        lb=node.lb.name,
+        node_az=node.node.az,
+        node_ip=node.node.ip,
+        listener=node.listener.port,
+        target_group=node.group.name,
+        target=decision.target,
+        hash=str(key),
+        hash_value=f"{decision.hash:016x}",
+        reason=decision.reason,
+        candidates=list(decision.candidates),
+        source_seen_by_target=seen_as,
+        proxy_protocol=proxy_protocol,
+        bytes=from_client + from_target,
+        bytes_from_client=from_client,
+        bytes_from_target=from_target,
+        closed_by=closed_by,
+        tls=tls,
+    )
 
 
 class _ClientSide(asyncio.Protocol):

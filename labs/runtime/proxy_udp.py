@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import time
 from typing import cast
 
 from labs.engine import attributes, events
@@ -34,7 +33,7 @@ from labs.engine.flows import (
 from labs.engine.spec import Listener, LoadBalancer, Node
 
 from .proxy_http import ProxyContext
-from .proxy_tcp import REAP_SECONDS, Report
+from .proxy_tcp import REAP_SECONDS, Report, flow_event
 from .sandbox import SandboxViolation
 
 Address = tuple[str, int]
@@ -218,29 +217,15 @@ class UdpFlow:
         node.report(self._event(state, closed_by))
 
     def _event(self, state: str, closed_by: str | None = None) -> events.Flow:
-        node, key, decision = self.node, self.key, self.decision
-        return events.Flow(
-            t=round(node.ctx.clock.now(), 3),
-            emitted=time.time(),
-            state=state,
-            client_ip=key.source_ip,
-            client_port=key.source_port,
-            protocol=key.protocol,
-            lb=node.lb.name,
-            node_az=node.node.az,
-            node_ip=node.node.ip,
-            listener=node.listener.port,
-            target_group=node.group.name,
-            target=decision.target,
-            hash=str(key),
-            hash_value=f"{decision.hash:016x}",
-            reason=decision.reason,
-            candidates=list(decision.candidates),
-            source_seen_by_target=self.seen_as,
+        return flow_event(
+            self.node,
+            self.key,
+            self.decision,
+            state,
+            seen_as=self.seen_as,
             proxy_protocol=False,
-            bytes=self.from_client_bytes + self.from_target_bytes,
-            bytes_from_client=self.from_client_bytes,
-            bytes_from_target=self.from_target_bytes,
+            from_client=self.from_client_bytes,
+            from_target=self.from_target_bytes,
             closed_by=closed_by,
         )
 
