@@ -74,6 +74,50 @@ ROUTING_REASONS = {
 }
 
 
+# --- flows (NLB, GWLB, Classic TCP): labs.engine.events.Flow ----------------------------
+
+# A flow event's state.
+FLOW_STATES = {
+    "open": pgettext_lazy("flow state", "open"),
+    "closed": pgettext_lazy("flow state", "closed"),
+    "reset": pgettext_lazy("flow state", "reset"),
+    "dropped": pgettext_lazy("flow state", "dropped"),
+    "delivered": pgettext_lazy("flow state", "delivered"),
+}
+
+# Why a flow went to its target (labs.engine.flows, labs.engine.gateway).
+FLOW_REASONS = {
+    "flow_hash": _("flow hash over every healthy target"),
+    "flow_hash:own_zone": _("flow hash over this node's Availability Zone (cross-zone off)"),
+    "fail_open": _("fail open: no target is healthy, so every target gets traffic"),
+    "existing_flow": _("an existing flow keeps its target"),
+    "existing_flow:no_rebalance": _(
+        "an existing flow keeps its target, though the target is no longer healthy"
+    ),
+}
+
+# Who ended a flow (Flow.closed_by).
+FLOW_CLOSED_BY = {
+    "client": _("by the client"),
+    "target": _("by the target"),
+    "idle_timeout": _("idle timeout"),
+    "load_balancer": _("by the load balancer"),
+    "unhealthy_target": _("the target became unhealthy"),
+    "deregistration_delay": _("the deregistration delay ended"),
+}
+
+# A GWLB appliance's verdict on an inner packet.
+FLOW_VERDICTS = {
+    "allow": pgettext_lazy("appliance verdict", "allowed"),
+    "drop": pgettext_lazy("appliance verdict", "dropped"),
+}
+
+FLOW_UI = {
+    "noVerdict": _("no verdict"),
+    "byRule": _("rule %(rule)s"),
+}
+
+
 # Sentences the run page's script writes itself.
 UI = {
     "disconnected": _("Connection lost. Reload the page to reconnect."),
@@ -292,6 +336,11 @@ def catalog() -> dict[str, dict[str, str]]:
         "trace": _evaluated(TRACE),
         "stickyOutcomes": _evaluated(STICKY_OUTCOMES),
         "charts": _evaluated(CHARTS),
+        "flowStates": _evaluated(FLOW_STATES),
+        "flowReasons": _evaluated(FLOW_REASONS),
+        "flowClosedBy": _evaluated(FLOW_CLOSED_BY),
+        "flowVerdicts": _evaluated(FLOW_VERDICTS),
+        "flowUi": _evaluated(FLOW_UI),
         "docs": docs_catalog(),
         **controls_catalog(),
     }

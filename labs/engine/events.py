@@ -189,6 +189,7 @@ class Snapshot(Event):
     health: list[Wire]  # the latest ``health`` event per target
     requests: list[Wire]  # the last N ``request`` events
     series: dict[str, Json]  # the charts' series so far
+    flows: list[Wire] | None = None  # the last N ``flow`` events (NLB, GWLB, Classic TCP)
 
 
 TYPES: dict[str, type[Event]] = {

@@ -7,7 +7,7 @@ to it are in the snapshot; later ones follow it on the stream, so nothing is cou
 twice or missed.
 
 The view keeps counts (every ``request`` event: exact unless traffic outran the browser
-and the worker sampled), the newest checks per target, the newest requests and the
+and the worker sampled), the newest checks per target, the newest requests and flows and the
 ``metrics`` events of the last minutes (the charts' series).
 """
 
@@ -16,6 +16,7 @@ from collections import Counter, deque
 from .events import Snapshot, Wire
 
 REQUESTS = 25  # the run page's "latest requests"
+FLOWS = 25  # the run page's "latest flows"
 CHECKS = 5  # health events kept per target: its last checks
 SECONDS = 600  # metrics events kept: the charts' ten minutes
 
@@ -27,6 +28,7 @@ class RunView:
         self.seq = 0  # the number of the last batch folded in
         self.counts: Counter[str] = Counter()
         self._requests: deque[Wire] = deque(maxlen=requests)
+        self._flows: deque[Wire] = deque(maxlen=FLOWS)
         self._checks = checks
         self._health: dict[tuple[str, str], deque[Wire]] = {}
         self._metrics: deque[Wire] = deque(maxlen=seconds)
@@ -37,6 +39,8 @@ class RunView:
             kind = event.get("type")
             if kind == "request":
                 self._request(event)
+            elif kind == "flow":
+                self._flow(event)
             elif kind == "health":
                 key = (event["target_group"], event["target"])
                 self._health.setdefault(key, deque(maxlen=self._checks)).append(event)
@@ -52,6 +56,11 @@ class RunView:
             self.counts[f"target:{event.get('target_group') or ''}/{event['target']}"] += 1
         self._requests.append(event)
 
+    def _flow(self, event: Wire) -> None:
+        if starts_flow(event):
+            self.counts["flows"] += 1
+        self._flows.append(event)
+
     def snapshot(self, t: float, emitted: float) -> Snapshot:
         """Everything folded so far (up to batch ``seq``), as a ``snapshot`` event."""
         return Snapshot(
@@ -61,4 +70,15 @@ class RunView:
             health=[event for checks in self._health.values() for event in checks],
             requests=list(self._requests),
             series={"metrics": list(self._metrics)},
+            flows=list(self._flows),
         )
+
+
+def starts_flow(event: Wire) -> bool:
+    """Whether a ``flow`` event is a new flow: an NLB/Classic connection or UDP flow opening
+    (as the run summary's ``flows`` counts them), or a GWLB packet the hash placed (not one
+    of a flow the gateway already knew)."""
+    if event.get("state") == "open":
+        return True
+    reason = event.get("reason") or ""
+    return event.get("inner") is not None and not reason.startswith("existing_flow")

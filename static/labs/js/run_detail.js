@@ -8,6 +8,7 @@ import { fill, renderTrace } from "./run_trace.js";
 import { makeCharts } from "./run_charts.js";
 
 const MAX_REQUEST_ROWS = 25;
+const MAX_FLOW_ROWS = 25;
 const MAX_CHECKS = 5;  // health checks listed per target
 const FINAL_STATES = new Set(["finished", "failed"]);
 // A stop the worker has not answered (with "stopping" or an end) within this long is
@@ -27,6 +28,10 @@ const stopButton = document.getElementById("stop-button");
 const noticeEl = document.getElementById("ws-notice");
 const targetsBody = document.querySelector("#targets tbody");
 const requestsBody = document.querySelector("#requests tbody");
+const flowsSection = document.getElementById("flows");
+const flowsBody = document.querySelector("#flow-table tbody");
+const flowCountEl = document.getElementById("flow-count");
+const flowTotalEl = document.getElementById("flow-total");
 const tracePanel = document.getElementById("trace");
 const traceHeading = document.getElementById("trace-heading");
 const traceSteps = document.getElementById("trace-steps");
@@ -150,6 +155,83 @@ function addRequestRow(event) {
   }
 }
 
+// --- flows (NLB, GWLB, Classic TCP): labs.engine.events.Flow ---------------------------
+// The table and the count stay hidden until the run has a flow.
+
+// A new flow, as the worker counts them (labs.engine.snapshot.starts_flow).
+function startsFlow(event) {
+  if (event.state === "open") return true;
+  return Boolean(event.inner) && !(event.reason || "").startsWith("existing_flow");
+}
+
+function showFlowTotal(count) {
+  setCount(flowTotalEl, flowTotalEl, count);
+  if (count > 0) flowCountEl.hidden = false;
+}
+
+function countFlow(event) {
+  if (startsFlow(event)) showFlowTotal(Number(flowTotalEl.dataset.count) + 1);
+}
+
+// An AWS-style code beside its meaning: <code>flow_hash:own_zone</code> and the words.
+function codeCell(code, meaning) {
+  const td = document.createElement("td");
+  if (!code) {
+    td.textContent = "—";
+    return td;
+  }
+  const element = document.createElement("code");
+  element.textContent = code;
+  td.append(element);
+  if (meaning && meaning !== code) td.append(" ", meaning);
+  return td;
+}
+
+function flowStateText(event) {
+  const state = label("flowStates", event.state);
+  return event.closed_by ? `${state} (${label("flowClosedBy", event.closed_by)})` : state;
+}
+
+function innerText(event) {
+  const inner = event.inner;
+  if (!inner) return "—";
+  const packet = [inner.protocol, [inner.source, inner.destination].filter(Boolean).join(" → ")]
+    .filter(Boolean)
+    .join(" ");
+  const verdict = event.verdict ? label("flowVerdicts", event.verdict) : text.flowUi.noVerdict;
+  const rule = event.rule ? ` (${fill(text.flowUi.byRule, { rule: event.rule })})` : "";
+  return `${packet} · ${verdict}${rule}`;
+}
+
+function addFlowRow(event) {
+  flowsSection.hidden = false;
+  const row = document.createElement("tr");
+  row.className = "flow";
+  row.dataset.state = event.state || "";
+  row.dataset.target = event.target || "";
+  row.dataset.reason = event.reason || "";
+  if (event.verdict) row.dataset.verdict = event.verdict;
+  const client = `${event.client_ip}:${event.client_port} (${event.protocol})`;
+  const node = `${event.lb} (${event.node_az}, ${event.node_ip})`;
+  const hash = codeCell(event.hash);
+  if (event.hash_value) hash.title = event.hash_value;
+  const state = cell(flowStateText(event), `flow-state flow-state-${event.state}`);
+  const inner = cell(innerText(event), "flow-gwlb");
+  if (event.verdict) inner.dataset.verdict = event.verdict;
+  row.append(
+    cell(typeof event.t === "number" ? event.t.toFixed(1) : "", "number"),
+    cell(`${client} → ${node}`),
+    hash,
+    cell(event.target || "—"),
+    state,
+    cell(event.bytes, "number"),
+    codeCell(event.reason, label("flowReasons", event.reason)),
+    inner,
+  );
+  flowsBody.prepend(row);
+  while (flowsBody.rows.length > MAX_FLOW_ROWS) flowsBody.lastElementChild.remove();
+}
+
 // "20 (PostsRule)": the priority and the name of the rule that matched.
 function ruleText(event) {
   if (event.rule === null || event.rule === undefined) return "—";
@@ -254,6 +336,9 @@ function showSnapshot(snapshot) {
   requestsBody.replaceChildren();
   requestsById.clear();
   for (const event of snapshot.requests || []) addRequestRow(event);
+  showFlowTotal(counts.flows || 0);
+  flowsBody.replaceChildren();
+  for (const event of snapshot.flows || []) addFlowRow(event);
   charts.reset();
   for (const event of snapshot.series?.metrics || []) charts.add(event);
   document.body.dataset.snapshot = String(counts.requests || 0);
@@ -272,6 +357,10 @@ const handlers = {
   request: (event) => {
     countRequest(event);
     addRequestRow(event);
+  },
+  flow: (event) => {
+    countFlow(event);
+    addFlowRow(event);
   },
   health: showHealth,
   fault: showFault,
@@ -357,6 +446,7 @@ function checkStopped() {
 function showSummary(summary) {
   if (!summary || summary.requests === undefined) return;
   setCount(totalEl, totalEl, summary.requests);
+  if (summary.flows) showFlowTotal(summary.flows);
   for (const [address, count] of Object.entries(summary.by_target || {})) {
     const row = targetRow(address);
     setCount(row, row.querySelector(".count"), count);
