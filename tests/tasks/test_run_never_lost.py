@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 from datetime import timedelta
+from urllib.parse import quote
 
 import pytest
 import redis
@@ -172,11 +173,21 @@ async def test_a_stop_sent_while_redis_is_frozen_still_stops_the_run(learner, re
 # --- a worker that dies ----------------------------------------------------------------------
 
 
+def _test_database_url() -> str:
+    """The test database (SQLite file or PostgreSQL) as a DATABASE_URL for a child process."""
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    password = quote(str(db.get("PASSWORD") or ""), safe="")
+    host = db.get("HOST") or "localhost"
+    return f"postgres://{db['USER']}:{password}@{host}:{db.get('PORT') or 5432}/{db['NAME']}"
+
+
 def _worker(name: str) -> subprocess.Popen[bytes]:
     """A real Celery worker process, as `make run` starts it, on the test database."""
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{settings.DATABASES['default']['NAME']}",
+        "DATABASE_URL": _test_database_url(),
         "REDIS_URL": settings.REDIS_URL,
         "LAB_HEARTBEAT_SECONDS": "1",
         "LAB_STALE_SECONDS": "3",
