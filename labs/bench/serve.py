@@ -11,6 +11,8 @@ published in this process's sandbox like any run's target.
 import argparse
 import asyncio
 import random
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 import uvloop
 
@@ -81,13 +83,18 @@ async def serve(port: int, backend: tuple[str, int]) -> None:
         sink.drain()
 
 
-def main() -> None:
+def run(serve: Callable[[int, tuple[str, int]], Coroutine[Any, Any, None]]) -> None:
+    """``--port P --backend host:port``: serve on P in front of that backend (both benches)."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--backend", required=True, help="host:port")
     args = parser.parse_args()
     host, port = args.backend.rsplit(":", 1)
     uvloop.run(serve(args.port, (host, int(port))))
+
+
+def main() -> None:
+    run(serve)
 
 
 if __name__ == "__main__":

@@ -7,11 +7,8 @@ process's sandbox like any run's target. IP targets: the node connects from its 
 (client IP preservation is off for IP targets by default, §6.3).
 """
 
-import argparse
 import asyncio
 import random
-
-import uvloop
 
 from labs.engine.health import HEALTHY
 from labs.engine.spec import Action, Listener, LoadBalancer, Node, Target, TargetGroup
@@ -20,6 +17,8 @@ from labs.runtime.proxy_http import ProxyContext
 from labs.runtime.proxy_tcp import NlbNode
 from labs.runtime.sandbox import Sandbox
 from labs.runtime.wire import EventSink
+
+from .serve import run
 
 TARGET = Target(id="Tcp1", ip="10.0.1.10", port=80, az="us-east-1a")
 NODE = Node(az="us-east-1a", ip="10.0.1.6")  # listens on 127.0.1.6
@@ -58,12 +57,7 @@ async def serve(port: int, backend: tuple[str, int]) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--backend", required=True, help="host:port")
-    args = parser.parse_args()
-    host, port = args.backend.rsplit(":", 1)
-    uvloop.run(serve(args.port, (host, int(port))))
+    run(serve)
 
 
 if __name__ == "__main__":
