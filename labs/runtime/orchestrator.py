@@ -460,8 +460,15 @@ class LabRuntime:
         # Every node checks every target on AWS; we let the target's own zone's node do
         # it (or the first node), so there is one probe per interval per target. The
         # node is one of an LB that routes to the group, whose SG the target may name.
+        # A Classic Load Balancer's instances form a group named after it, which no
+        # listener action names: its own nodes check them.
         lbs = self.topology.load_balancers
-        users = [lb for lb in lbs if group.name in routing.groups_in_use([lb])] or lbs
+        users = [
+            lb
+            for lb in lbs
+            if group.name in routing.groups_in_use([lb])
+            or (lb.type == "classic" and lb.name == group.name)
+        ] or lbs
         nodes = [node for lb in users for node in lb.nodes]
         if not nodes:
             return self.sandbox.loopback("10.255.255.254")

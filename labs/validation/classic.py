@@ -7,7 +7,6 @@ with back-end HTTP/HTTPS, TCP/SSL with TCP/SSL.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from typing import Any
 
@@ -26,6 +25,7 @@ from .core import (
     reference,
     rule,
 )
+from .load_balancers import subnet_node, taken_addresses
 
 LAYER = rule("classic.instance-protocol-same-layer", source="§8")
 CERTIFICATE_NEEDED = rule("classic.https-ssl-certificate", source="§8")
@@ -91,26 +91,24 @@ def _classic(ctx: Context, logical_id: str, props: dict[str, Any]) -> spec.LoadB
         for name in ctx.refs(logical_id, p + "Instances", props.get("Instances"), INSTANCE)
         if (i := ctx.instances.get(name)) is not None
     )
-    nodes = tuple(
-        spec.Node(az=ctx.subnets[s].az, subnet=s, ip=_fifth(ctx.subnets[s].cidr))
-        for s in subnets
-        if s in ctx.subnets
-    )
+    # The subnet's first free address from .5 on, as for ALB/NLB/GWLB nodes: several load
+    # balancers in one subnet each get their own network interface.
+    nodes: list[spec.Node] = []
+    for s in subnets:
+        if s in ctx.subnets:
+            taken = taken_addresses(ctx) | {node.ip for node in nodes}
+            nodes.append(subnet_node(ctx.subnets[s], taken=taken))
     return spec.LoadBalancer(
         name=logical_id,
         type="classic",
         scheme=scheme,
-        nodes=nodes,
+        nodes=tuple(nodes),
         listeners=listeners,
         security_groups=tuple(groups),
         instances=instances,
         health_check=_health_check(ctx, logical_id, props.get("HealthCheck")),
         attributes=_attributes(ctx, logical_id, props),
     )
-
-
-def _fifth(cidr: str) -> str:
-    return str(ipaddress.IPv4Network(cidr).network_address + 5)
 
 
 def _policies(ctx: Context, logical_id: str, props: dict[str, Any]) -> dict[str, dict[str, str]]:

@@ -138,7 +138,7 @@ def _nodes(
     if "Subnets" in props:
         for name in ctx.refs(logical_id, p + "Subnets", props["Subnets"], SUBNET):
             if name in ctx.subnets:
-                nodes.append(_node(ctx.subnets[name], taken=_taken(ctx)))
+                nodes.append(subnet_node(ctx.subnets[name], taken=taken_addresses(ctx)))
             else:
                 refused = True
     for i, item in ctx.mappings(logical_id, p + "SubnetMappings", props.get("SubnetMappings")):
@@ -166,7 +166,7 @@ def _nodes(
     return tuple(nodes)
 
 
-def _node(
+def subnet_node(
     subnet: spec.Subnet,
     ip: str | None = None,
     eip: str | None = None,
@@ -179,7 +179,7 @@ def _node(
     return spec.Node(az=subnet.az, ip=address, subnet=subnet.name, elastic_ip=eip)
 
 
-def _taken(ctx: Context) -> frozenset[str]:
+def taken_addresses(ctx: Context) -> frozenset[str]:
     """Node addresses the load balancers built so far already hold."""
     return frozenset(node.ip for lb in ctx.load_balancers.values() for node in lb.nodes)
 
@@ -223,7 +223,7 @@ def _mapping(
         ip = _private_address(
             ctx, logical_id, f"{path}.PrivateIPv4Address", ip, lb_type, scheme, ctx.subnets[subnet]
         )
-    return _node(ctx.subnets[subnet], ip, eip, taken=_taken(ctx))
+    return subnet_node(ctx.subnets[subnet], ip, eip, taken=taken_addresses(ctx))
 
 
 def _private_address(

@@ -19,6 +19,8 @@ from typing import Any
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from labs.engine import classic, flows, gateway
+
 Event = dict[str, Any]
 
 # Cross-zone imbalance needs enough requests that a 2:1 split is not chance.
@@ -52,17 +54,29 @@ def _first_unhealthy(event: Event, watch: Watch) -> bool:
     return event.get("type") == "health" and event.get("state") == "unhealthy"
 
 
+def _classic(event: Event) -> bool:
+    """A Classic Load Balancer's request: its trace says so (labs.engine.classic.render)."""
+    trace = event.get("trace")
+    return isinstance(trace, dict) and trace.get("load_balancer_type") == "classic"
+
+
 def _lb_5xx(event: Event, watch: Watch) -> bool:
     # A target's own 503 is forwarded with target_status_code set; the LB's has none.
+    # A Classic Load Balancer's 503 means something else (no fail-open): ``_clb_503``.
     return (
         event.get("type") == "request"
         and event.get("elb_status_code") in (503, 504)
         and event.get("target_status_code") is None
+        and not _classic(event)
     )
 
 
 def _sticky(event: Event, watch: Watch) -> bool:
-    return event.get("type") == "request" and str(event.get("reason") or "").startswith("sticky:")
+    return (
+        event.get("type") == "request"
+        and str(event.get("reason") or "").startswith("sticky:")
+        and not _classic(event)
+    )
 
 
 def _redirect(event: Event, watch: Watch) -> bool:
@@ -71,6 +85,94 @@ def _redirect(event: Event, watch: Watch) -> bool:
 
 def _fail_open(event: Event, watch: Watch) -> bool:
     return event.get("type") == "request" and event.get("reason") == "fail_open"
+
+
+# --- Network Load Balancer: its ``flow`` events (labs.runtime.proxy_tcp, proxy_udp) -------
+def _nlb_flow(event: Event) -> bool:
+    """An NLB's flow: hashed (a GWLB's carries ``inner``, a CLB's TCP flow hash ``-``)."""
+    return (
+        event.get("type") == "flow"
+        and event.get("inner") is None
+        and event.get("hash") not in (None, "", "-")
+        and bool(event.get("target"))
+    )
+
+
+def _nlb_flow_hash(event: Event, watch: Watch) -> bool:
+    return _nlb_flow(event) and event.get("reason") in (flows.HASH, flows.HASH_OWN_ZONE)
+
+
+def _seen_host(event: Event) -> str | None:
+    seen = event.get("source_seen_by_target")
+    return str(seen).rsplit(":", 1)[0] if seen else None
+
+
+def _nlb_client_ip_preserved(event: Event, watch: Watch) -> bool:
+    return _nlb_flow(event) and _seen_host(event) == event.get("client_ip")
+
+
+def _nlb_client_ip_not_preserved(event: Event, watch: Watch) -> bool:
+    return _nlb_flow(event) and _seen_host(event) == event.get("node_ip")
+
+
+def _nlb_cross_zone_off(event: Event, watch: Watch) -> bool:
+    return _nlb_flow(event) and event.get("reason") == flows.HASH_OWN_ZONE
+
+
+def _nlb_fail_open(event: Event, watch: Watch) -> bool:
+    return _nlb_flow(event) and event.get("reason") == flows.FAIL_OPEN
+
+
+def _nlb_tls(event: Event, watch: Watch) -> bool:
+    return _nlb_flow(event) and bool(event.get("tls"))
+
+
+# --- Gateway Load Balancer: one ``flow`` event per inner packet (labs.runtime.gateway) -----
+def _gwlb(event: Event) -> bool:
+    return event.get("type") == "flow" and event.get("inner") is not None
+
+
+def _gwlb_drop(event: Event, watch: Watch) -> bool:
+    return _gwlb(event) and event.get("verdict") == gateway.DROP
+
+
+def _gwlb_sticky(event: Event, watch: Watch) -> bool:
+    # A later packet of a flow the GWLB already placed: same appliance, whatever the hash.
+    return _gwlb(event) and event.get("reason") == gateway.EXISTING
+
+
+def _gwlb_no_fail_open(event: Event, watch: Watch) -> bool:
+    return _gwlb(event) and event.get("reason") == gateway.NO_HEALTHY
+
+
+# --- Classic Load Balancer (labs.engine.classic) -------------------------------------------
+def _clb_503(event: Event, watch: Watch) -> bool:
+    return (
+        event.get("type") == "request"
+        and _classic(event)
+        and event.get("elb_status_code") == 503
+        and event.get("target_status_code") is None
+    )
+
+
+def _clb_sticky(event: Event, watch: Watch) -> bool:
+    return event.get("type") == "request" and event.get("reason") == f"sticky:{classic.COOKIE}"
+
+
+def _clb_draining(event: Event, watch: Watch) -> bool:
+    return (
+        event.get("type") == "health"
+        and event.get("description") == classic.DEREGISTRATION_IN_PROGRESS
+    )
+
+
+def _clb_out_of_service(event: Event, watch: Watch) -> bool:
+    # ReasonCode Instance: the instance failed UnhealthyThreshold checks in a row.
+    return (
+        event.get("type") == "health"
+        and event.get("state") == classic.OUT_OF_SERVICE
+        and event.get("reason") == classic.INSTANCE
+    )
 
 
 def _draining(event: Event, watch: Watch) -> bool:
@@ -146,6 +248,84 @@ TRIGGERS: tuple[Trigger, ...] = (
         _("Targets in different zones get very different shares."),
         ("cross-zone",),
         _cross_zone_imbalance,
+    ),
+    Trigger(
+        "nlb_flow_hash",
+        _("The Network Load Balancer hashed a new flow onto one target."),
+        ("nlb",),
+        _nlb_flow_hash,
+    ),
+    Trigger(
+        "nlb_client_ip_preserved",
+        _("The target saw the client's own IP address through the Network Load Balancer."),
+        ("nlb",),
+        _nlb_client_ip_preserved,
+    ),
+    Trigger(
+        "nlb_client_ip_not_preserved",
+        _("The target saw the Network Load Balancer node's address, not the client's."),
+        ("nlb",),
+        _nlb_client_ip_not_preserved,
+    ),
+    Trigger(
+        "nlb_cross_zone_off",
+        _("With cross-zone load balancing off, the node hashed the flow onto its own zone."),
+        ("nlb", "cross-zone"),
+        _nlb_cross_zone_off,
+    ),
+    Trigger(
+        "nlb_fail_open",
+        _("No target is healthy, so the Network Load Balancer failed open."),
+        ("nlb", "health-checks"),
+        _nlb_fail_open,
+    ),
+    Trigger(
+        "nlb_tls",
+        _("The Network Load Balancer terminated TLS for a flow."),
+        ("nlb", "ssl"),
+        _nlb_tls,
+    ),
+    Trigger(
+        "gwlb_drop",
+        _("An appliance behind the Gateway Load Balancer dropped a packet."),
+        ("gwlb",),
+        _gwlb_drop,
+    ),
+    Trigger(
+        "gwlb_sticky",
+        _("A later packet of a flow went to the same appliance."),
+        ("gwlb",),
+        _gwlb_sticky,
+    ),
+    Trigger(
+        "gwlb_no_fail_open",
+        _("No appliance is healthy, and the Gateway Load Balancer dropped the flow."),
+        ("gwlb", "health-checks"),
+        _gwlb_no_fail_open,
+    ),
+    Trigger(
+        "clb_503",
+        _("The Classic Load Balancer answered 503: no instance is InService."),
+        ("clb",),
+        _clb_503,
+    ),
+    Trigger(
+        "clb_sticky",
+        _("The AWSELB cookie pinned a client to one instance."),
+        ("clb", "stickiness"),
+        _clb_sticky,
+    ),
+    Trigger(
+        "clb_draining",
+        _("Connection draining: a deregistered instance finishes its requests."),
+        ("clb",),
+        _clb_draining,
+    ),
+    Trigger(
+        "clb_out_of_service",
+        _("An instance failed its health checks and is OutOfService."),
+        ("clb", "health-checks"),
+        _clb_out_of_service,
     ),
 )
 
