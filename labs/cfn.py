@@ -451,8 +451,8 @@ _RUNTIME_PROTOCOLS = {
     "classic": ("HTTP", "HTTPS", "TCP", "SSL"),
     "gateway": ("GENEVE",),  # the listener takes every IP packet (§7.1)
 }
-# A Classic LB's dummy instances speak plain HTTP/TCP: TLS to instances is not simulated.
-_CLASSIC_INSTANCE_PROTOCOLS = ("HTTP", "TCP")
+# A Classic LB's dummy instances speak HTTP/TCP, or TLS with the run's CA (HTTPS/SSL).
+_CLASSIC_INSTANCE_PROTOCOLS = ("HTTP", "TCP", "HTTPS", "SSL")
 
 
 def runnable(topology: spec.Topology) -> str | None:
@@ -461,8 +461,8 @@ def runnable(topology: spec.Topology) -> str | None:
     The runtime proxies HTTP and HTTPS for Application Load Balancers, forwarding to
     instance, ip or Lambda targets, redirecting or answering fixed responses, and passes TCP
     through Network Load Balancers to instance, ip and alb targets; Classic Load Balancers run
-    HTTP, HTTPS, TCP and SSL listeners to HTTP/TCP instances; Gateway Load Balancers hand IP
-    packets to GENEVE appliances; codes look like
+    HTTP, HTTPS, TCP and SSL listeners to HTTP, HTTPS, TCP and SSL instances; Gateway Load
+    Balancers hand IP packets to GENEVE appliances; codes look like
     ``unsupported-load-balancer-type:gateway`` so the web layer can translate them.
     """
     if not topology.load_balancers:
@@ -488,11 +488,20 @@ def runnable(topology: spec.Topology) -> str | None:
 
 
 def _classic_unsupported(lb: spec.LoadBalancer, listener: spec.Listener) -> str | None:
-    """What today's Classic LB runtime cannot carry: TLS to instances, SSL/HTTPS health
-    checks, listeners forwarding to different instance ports."""
+    """What today's Classic LB runtime cannot carry: listeners forwarding to different
+    instance ports, or speaking TLS and plain text to the same instance port (one dummy
+    instance server per port)."""
     if listener.instance_protocol not in _CLASSIC_INSTANCE_PROTOCOLS:
         return f"unsupported-instance-protocol:{listener.instance_protocol}"
-    if lb.health_check is not None and lb.health_check.protocol not in ("HTTP", "TCP"):
+    tls = [x.instance_protocol for x in lb.listeners if x.instance_protocol in ("HTTPS", "SSL")]
+    if tls and len(tls) < len(lb.listeners):  # TLS and plain text to one instance port
+        return f"unsupported-instance-protocol:{tls[0]}"
+    if lb.health_check is not None and lb.health_check.protocol not in (
+        "HTTP",
+        "TCP",
+        "HTTPS",
+        "SSL",
+    ):
         return f"unsupported-health-check-protocol:{lb.health_check.protocol}"
     if listener.instance_port != lb.listeners[0].instance_port:
         return f"unsupported-instance-port:{listener.instance_port}"

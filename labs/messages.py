@@ -370,7 +370,10 @@ NOT_RUNNABLE = {
     "unsupported-load-balancer-type": _("this load balancer type is not simulated yet"),
     "unsupported-listener-protocol": _("this listener protocol is not simulated yet"),
     "unsupported-target-type": _("this target type is not simulated yet"),
-    "unsupported-instance-protocol": _("this instance protocol is not simulated yet"),
+    "unsupported-instance-protocol": _(
+        "a Classic Load Balancer speaking TLS and plain text to the same instance port is not "
+        "simulated yet"
+    ),
     "unsupported-health-check-protocol": _("this health check protocol is not simulated yet"),
     "unsupported-instance-port": _(
         "a Classic Load Balancer whose listeners use different instance ports is not simulated yet"

@@ -50,6 +50,8 @@ from .health import (
 from .spec import HealthCheck, LoadBalancer, TargetGroup
 
 COOKIE = "AWSELB"
+# InstanceProtocol values with which the node speaks TLS to the instance (§8 "Listeners").
+TLS_INSTANCE_PROTOCOLS = ("HTTPS", "SSL")
 # Internal states; the two AWS shows are IN_SERVICE and OUT_OF_SERVICE (see ``SHOWN``).
 IN_SERVICE, OUT_OF_SERVICE = "InService", "OutOfService"
 DEREGISTERING, UNREGISTERED = "deregistering", "unregistered"

@@ -12,6 +12,7 @@ only reports what the engine decides.
 from __future__ import annotations
 
 import asyncio
+import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -23,6 +24,7 @@ from labs.engine.spec import HealthCheck, Target, TargetGroup
 
 from .clock import LabClock
 from .sandbox import Sandbox
+from .tls import unverified_client
 
 Report = Callable[[Health], None]
 
@@ -45,15 +47,19 @@ async def probe(
     check: HealthCheck,
     within: float,
     host: str | None = None,
+    tls: ssl.SSLContext | None = None,
 ) -> Probe:
     """Run one HTTP check against ``endpoint`` (real socket) from ``source_host``, with
-    ``Host: host`` (default: the target's IP and ``port``, as an ALB sends it)."""
+    ``Host: host`` (default: the target's IP and ``port``, as an ALB sends it); over TLS
+    with ``tls`` (a Classic HTTPS check)."""
     loop = asyncio.get_running_loop()
     started = loop.time()
     writer = None
     try:
         async with asyncio.timeout(within):
-            reader, writer = await asyncio.open_connection(*endpoint, local_addr=(source_host, 0))
+            reader, writer = await asyncio.open_connection(
+                *endpoint, local_addr=(source_host, 0), ssl=tls
+            )
             writer.write(
                 f"GET {check.path} HTTP/1.1\r\nHost: {host or f'{target.ip}:{port}'}\r\n"
                 "User-Agent: ELB-HealthChecker/2.0\r\nConnection: close\r\n\r\n".encode()
@@ -77,13 +83,18 @@ async def probe(
             writer.close()
 
 
-async def tcp_probe(endpoint: tuple[str, int], source_host: str, within: float) -> Probe:
-    """Run one TCP check: the handshake completes in time, or it fails."""
+async def tcp_probe(
+    endpoint: tuple[str, int], source_host: str, within: float, tls: ssl.SSLContext | None = None
+) -> Probe:
+    """Run one TCP check: the handshake completes in time, or it fails; with ``tls`` (a
+    Classic SSL check) the TLS handshake must complete too."""
     loop = asyncio.get_running_loop()
     started = loop.time()
     try:
         async with asyncio.timeout(within):
-            _, writer = await asyncio.open_connection(*endpoint, local_addr=(source_host, 0))
+            _, writer = await asyncio.open_connection(
+                *endpoint, local_addr=(source_host, 0), ssl=tls
+            )
     except TimeoutError:
         return Probe(status=None, latency_ms=within * 1000, error="timeout")
     except OSError as exc:
@@ -146,6 +157,7 @@ class TargetChecker:
         self._states = states  # shared with the proxy: target -> state
         self._report = report
         self._matches = health.parse_matcher(group.health_check.matcher)
+        self._tls: ssl.SSLContext | None = None  # plain checks (ALB, NLB): see InstanceChecker
         check = group.health_check
         self._port = target.port if check.port == "traffic-port" else int(check.port)
         self._address = f"{target.ip}:{self._port}"
@@ -173,11 +185,18 @@ class TargetChecker:
         check = self.group.health_check
         endpoint = self._sandbox.endpoint(self._address)
         within = self._clock.wall(check.timeout_seconds)
-        if check.protocol == "TCP":
-            result = await tcp_probe(endpoint, self._source_host, within)
+        if check.protocol in ("TCP", "SSL"):
+            result = await tcp_probe(endpoint, self._source_host, within, self._tls)
         else:
             result = await probe(
-                endpoint, self._source_host, self.target, self._port, check, within, self._host
+                endpoint,
+                self._source_host,
+                self.target,
+                self._port,
+                check,
+                within,
+                self._host,
+                self._tls,
             )
         # Latency in lab time, the clock of HealthCheckTimeoutSeconds: a timed-out check
         # reads as the timeout the learner set, whatever the clock speed.
@@ -232,6 +251,9 @@ class InstanceChecker(TargetChecker):
         self.health = classic.registered()
         self._states[self.target.address] = self.health.state
         self._matches = health.parse_matcher("200")  # §8: HTTP(S) checks: only 200 OK
+        # §8: an HTTPS or SSL check speaks TLS to the instance, not validating its certificate.
+        if self.group.health_check.protocol in classic.TLS_INSTANCE_PROTOCOLS:
+            self._tls = unverified_client()
 
     def apply(self, event: health.HealthEvent, result: Probe | None = None) -> bool:
         previous = self.health.state

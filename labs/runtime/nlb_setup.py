@@ -22,6 +22,7 @@ import ssl
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
+from labs.engine import classic
 from labs.engine.flows import alb_nodes, in_dns
 from labs.engine.health import probe_host
 from labs.engine.routing import groups_in_use
@@ -70,10 +71,16 @@ def is_behind_nlb(topology: Topology, lb: str) -> bool:
 def target_tls(
     topology: Topology, address: str, authority: Callable[[], RunAuthority]
 ) -> ssl.SSLContext | None:
-    """The server context of the target at ``address`` when a TLS group registers it."""
+    """The server context of the target at ``address`` when a TLS group registers it, or
+    a Classic Load Balancer whose listeners reach it over HTTPS or SSL (§8)."""
     if not any(
         g.protocol == "TLS" and any(t.address == address for t in g.targets)
         for g in topology.target_groups
+    ) and not any(
+        lb.type == "classic"
+        and any(x.instance_protocol in classic.TLS_INSTANCE_PROTOCOLS for x in lb.listeners)
+        and any(i.address == address for i in lb.instances)
+        for lb in topology.load_balancers
     ):
         return None
     return ListenerCertificates(authority(), ((address.split(":")[0],),)).default

@@ -27,7 +27,7 @@ from .exchange import Exchange
 from .limits import CONNECT_TIMEOUT
 from .proxy_http import AlbNode, ProxyContext
 from .sandbox import SandboxViolation
-from .tls import ListenerCertificates
+from .tls import ListenerCertificates, unverified_client
 
 CHUNK = 65536
 
@@ -48,6 +48,9 @@ class ClassicHttpNode(AlbNode):
         forward = Action(type="forward", target_groups=((lb.name, 1),))
         super().__init__(lb, node, _with_default(listener, forward), ctx, certificates)
         self.classic = state
+        # InstanceProtocol HTTPS: the upstream connections to instances speak TLS (§8).
+        if listener.instance_protocol in classic.TLS_INSTANCE_PROTOCOLS:
+            self.target_tls = unverified_client()
 
     def dispatch(self, ex: Exchange) -> None:
         cookies = self._cookies(ex) if self.classic.policy is not None else NO_COOKIES
@@ -102,6 +105,12 @@ class ClassicTcpNode:
         self.ctx = ctx
         self.classic = state
         self.certificates = certificates
+        # InstanceProtocol SSL: the node opens a TLS connection of its own to the instance.
+        self.target_tls = (
+            unverified_client()
+            if listener.instance_protocol in classic.TLS_INSTANCE_PROTOCOLS
+            else None
+        )
         self._report = report
         self.host = ctx.sandbox.loopback(node.ip)
         self.port = 0
@@ -163,7 +172,7 @@ class ClassicTcpNode:
             endpoint = self.ctx.sandbox.endpoint(target)
             async with asyncio.timeout(self.ctx.clock.wall(CONNECT_TIMEOUT)):
                 up_reader, up_writer = await asyncio.open_connection(
-                    *endpoint, local_addr=(self.host, 0)
+                    *endpoint, local_addr=(self.host, 0), ssl=self.target_tls
                 )
         except (SandboxViolation, OSError, TimeoutError):
             flow.state, flow.closed_by = "reset", "load_balancer"
@@ -241,3 +250,5 @@ async def _copy(
     with contextlib.suppress(OSError, RuntimeError):
         if writer.can_write_eof():
             writer.write_eof()
+        else:  # TLS has no half-close (an SSL instance protocol): close_notify ends both ways
+            writer.close()

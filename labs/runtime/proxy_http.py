@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from time import perf_counter
@@ -95,6 +96,7 @@ class AlbNode:
     ) -> None:
         self.lb = lb
         self.certificates = certificates  # HTTPS listeners: the certificates SNI picks from
+        self.target_tls: ssl.SSLContext | None = None  # TLS to targets: Classic HTTPS only
         self.node = node
         self.listener = listener
         self.ctx = ctx

@@ -172,6 +172,7 @@ class _TargetProtocol(asyncio.Protocol):
         self._peer = "-"
         self._first = True
         self._proxied: dict[str, str] | None = None  # what a PPv2 header said
+        self._tls: str | None = None  # the TLS version the client spoke, if it did
         self._url = b""
         self._headers: list[tuple[str, str]] = []
 
@@ -183,6 +184,8 @@ class _TargetProtocol(asyncio.Protocol):
         source = self._sandbox.virtual(host)
         self._peer = f"{source or host}:{port}"
         self._dropped = not self._admits(source)
+        ssl_object = transport.get_extra_info("ssl_object")
+        self._tls = ssl_object.version() if ssl_object is not None else None
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self._transport is not None:
@@ -290,6 +293,7 @@ class _TargetProtocol(asyncio.Protocol):
             "address": self._owner.target.address,
             "peer": self._peer,
             "proxy_protocol": self._proxied,
+            "tls": self._tls,
             "method": self._parser.get_method().decode("latin-1"),
             "path": path,
             "query": query,

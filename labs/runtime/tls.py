@@ -82,6 +82,15 @@ class RunAuthority:
         return context
 
 
+def unverified_client() -> ssl.SSLContext:
+    """A load balancer as the TLS client of its targets: the back end's certificate is not
+    validated (§6.5 for the NLB, §8 for a CLB without a back-end authentication policy)."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
 def matches(pattern: str, server_name: str) -> bool:
     """Certificate name matching: exact, or ``*.`` covering exactly one label."""
     pattern, server_name = pattern.lower(), server_name.lower()

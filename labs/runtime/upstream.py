@@ -55,7 +55,11 @@ class UpstreamPool:
         try:
             async with asyncio.timeout(self.node.ctx.clock.wall(CONNECT_TIMEOUT)):
                 _transport, connection = await loop.create_connection(
-                    lambda: UpstreamConnection(self), host, port, local_addr=(self.node.host, 0)
+                    lambda: UpstreamConnection(self),
+                    host,
+                    port,
+                    local_addr=(self.node.host, 0),
+                    ssl=self.node.target_tls,  # a Classic HTTPS instance protocol: TLS
                 )
         except TimeoutError:
             self.node.target_failed(ex, 504, "TargetConnectTimeout")

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from labs import cfn, services
 from labs import messages as codes
+from labs.engine.spec import LoadBalancer
 from labs.forms import RunOptionsForm
 from labs.models import LabRun, RunAccessLog, Topology
 
@@ -66,6 +67,7 @@ def run_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "state_label": codes.run_state(run.state),
         "reason_label": codes.run_reason(status["reason"]),
         "targets": _targets_of(run),
+        "traffic": _traffic_of(run),
         "catalog": codes.catalog(),
         "charts": [{"id": chart, "title": codes.CHARTS[chart]} for chart in codes.CHART_IDS],
         "run_config": _run_config(run, status),
@@ -178,6 +180,24 @@ def _targets_of(run: LabRun) -> list[dict[str, Any]]:
         for group in parsed.target_groups
         for target in group.targets
     ]
+
+
+def _traffic_of(run: LabRun) -> dict[str, bool]:
+    """What the run's load balancers emit: HTTP requests (ALB, Classic HTTP/HTTPS
+    listeners), flows (NLB, GWLB, Classic TCP/SSL listeners), and GWLB packets."""
+    parsed, _ = _parse(run)
+    lbs = parsed.load_balancers if parsed is not None else ()
+
+    def http(lb: LoadBalancer) -> bool:
+        return lb.type == "application" or (
+            lb.type == "classic" and any(x.protocol in ("HTTP", "HTTPS") for x in lb.listeners)
+        )
+
+    return {
+        "requests": parsed is None or any(http(lb) for lb in lbs),
+        "flows": any(lb.type in ("network", "gateway") or not http(lb) for lb in lbs),
+        "gwlb": any(lb.type == "gateway" for lb in lbs),
+    }
 
 
 def _controls_context(run: LabRun) -> dict[str, Any]:

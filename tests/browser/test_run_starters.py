@@ -61,11 +61,26 @@ def test_a_starter_runs_from_the_page_and_shows_live_traffic(
         expect(row.locator("code").first).not_to_be_empty()
         if slug == "nlb-static-ips" and language == "ko":
             page.screenshot(path=str(SCREENSHOTS / f"run-flows-{language}.png"), full_page=True)
+        # No HTTP in this lab: the empty request list gives way to a pointer at the flows.
+        expect(page.locator("#requests-none a[href='#flows']")).to_be_visible()
+        expect(page.locator("#requests")).to_be_hidden()
+        # The flow table fits the page at 1280 px and at phone width, without scrolling
+        # sideways; at phone width each cell names its column.
+        for width in (1280, 390):
+            page.set_viewport_size({"width": width, "height": 900})
+            overflow = page.locator("#flows .table-scroll").evaluate(
+                "box => box.scrollWidth - box.clientWidth"
+            )
+            assert overflow <= 0, (width, overflow)
+        label = row.locator("td").nth(3).get_attribute("data-label")
+        with translation.override(language):
+            assert label == gettext("Target")
     else:
         expect(page.locator("#requests tbody tr.request").first).to_be_visible(
             timeout=RUN_TIMEOUT_MS
         )
         expect(page.locator("#request-total")).to_have_text(AT_LEAST_ONE)
+        expect(page.locator("#requests-none")).to_have_count(0)
 
     page.get_by_role("button", name=stop, exact=True).click()
     run_state = page.locator("#run-state")

@@ -71,16 +71,15 @@ def test_a_requests_file_that_is_not_utf8_exits_2(tmp_path):
 
 
 def test_a_topology_the_runtime_cannot_run_yet_exits_2_in_one_line(tmp_path):
-    # TLS from a Classic LB to its instances is the one thing of the starters not simulated.
+    # A Classic LB whose listeners use two instance ports is not simulated yet.
     document = (STARTERS / "classic-lb.yaml").read_text(encoding="utf-8")
-    https = tmp_path / "classic-https-instances.yaml"
-    listener = "          Protocol: HTTP\n"
+    ports = tmp_path / "classic-two-instance-ports.yaml"
+    listener = '        - LoadBalancerPort: "80"\n          InstancePort: "80"\n'
     assert listener in document
-    https.write_text(
-        document.replace(listener, listener + "          InstanceProtocol: HTTPS\n", 1)
-    )
-    result = lab(str(https), "--json")
-    _refused(result, "cannot run this topology yet", "HTTPS")
+    second = listener.replace('"80"', '"8080"') + "          Protocol: HTTP\n"
+    ports.write_text(document.replace(listener, second + listener, 1))
+    result = lab(str(ports), "--json")
+    _refused(result, "cannot run this topology yet", "different instance ports")
     assert len(result.stderr.strip().splitlines()) == 1
 
 

@@ -162,13 +162,24 @@ def test_the_runtime_runs_a_classic_lb_with_http_and_https_listeners(topology):
     )
 
 
-def test_the_runtime_says_it_cannot_run_tls_to_classic_instances(topology):
+def test_the_runtime_runs_tls_to_classic_instances_but_not_mixed_with_plain_text(topology):
     classic = balancer(topology, "ClassicLoadBalancer")
     tls = dataclasses.replace(classic.listeners[1], instance_protocol="HTTPS")
-    only_tls = dataclasses.replace(classic, listeners=(classic.listeners[0], tls))
-    document = dataclasses.replace(topology, load_balancers=(only_tls,), target_groups=())
-
+    mixed = dataclasses.replace(classic, listeners=(classic.listeners[0], tls))
+    document = dataclasses.replace(topology, load_balancers=(mixed,), target_groups=())
+    # One dummy server per instance port: it cannot speak TLS to one listener and
+    # plain HTTP to the other.
     assert runnable(document) == "unsupported-instance-protocol:HTTPS"
+
+    all_tls = dataclasses.replace(
+        classic,
+        listeners=tuple(
+            dataclasses.replace(listener, instance_protocol="HTTPS")
+            for listener in classic.listeners
+        ),
+    )
+    document = dataclasses.replace(topology, load_balancers=(all_tls,), target_groups=())
+    assert runnable(document) is None
 
 
 def test_the_runtime_runs_a_gateway_load_balancer_to_geneve_appliances(topology):

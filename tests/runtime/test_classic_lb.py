@@ -1,5 +1,7 @@
 """The Classic Load Balancer on real loopback sockets (spec §8, §9)."""
 
+import json
+
 import pytest
 
 from labs.runtime.orchestrator import LabRuntime, RunOptions, ScriptedRequest
@@ -226,3 +228,58 @@ async def test_tls_listeners_terminate_at_the_node(protocol, kind):
     if protocol == "HTTPS":
         assert event["headers_sent"]["X-Forwarded-Proto"] == "https"
         assert b'["x-forwarded-proto", "https"]' in answer.body.lower()
+
+
+def _tls_to_instances(protocol):
+    """The listener's InstanceProtocol speaks TLS to the instances on 443, checked over
+    TLS too: the dummy instances serve TLS with a certificate from the run's CA."""
+    front = "HTTPS" if protocol == "HTTPS" else "SSL"
+
+    def edit(document):
+        _tls(front)(document)
+        listener = _lb(document)["Listeners"][0]
+        listener.update(InstancePort="443", InstanceProtocol=protocol)
+        _lb(document)["HealthCheck"]["Target"] = (
+            "HTTPS:443/health" if protocol == "HTTPS" else "SSL:443"
+        )
+        web = document["Resources"]["WebSecurityGroup"]["Properties"]["SecurityGroupIngress"]
+        web[0].update(FromPort=443, ToPort=443)
+
+    return edit
+
+
+@pytest.mark.parametrize(
+    ("protocol", "kind"), [("HTTPS", "request"), ("SSL", "flow")], ids=["https", "ssl"]
+)
+async def test_https_and_ssl_instance_protocols_speak_tls_to_the_instances(protocol, kind):
+    events, lab = await run_script(
+        classic(_tls_to_instances(protocol)),
+        ScriptedRequest(url="https://www.example.com/users", wait=12),
+        clock_speed=5,
+    )
+
+    [answer] = lab.answers
+    assert not isinstance(answer, str) and answer.status == 200, answer
+    echo = json.loads(answer.body)
+    assert echo["tls"] in ("TLSv1.2", "TLSv1.3")  # what the instance's socket spoke
+    assert echo["address"] in ("10.0.1.10:443", "10.0.2.10:443")
+    [event] = of_type(events, kind)
+    assert event["target"] == echo["address"]
+    # The checks spoke TLS too: a plain HTTP check against a TLS port would never pass.
+    checks = [e for e in of_type(events, "health") if e["check"]]
+    assert checks and all(e["check"]["passed"] for e in checks)
+    assert {e["state"] for e in of_type(events, "health")} >= {"InService"}
+
+
+async def test_a_plain_http_check_against_a_tls_instance_port_fails():
+    def plain_check(document):
+        _tls_to_instances("HTTPS")(document)
+        _lb(document)["HealthCheck"]["Target"] = "HTTP:443/health"
+
+    events, _ = await run_until(
+        classic(plain_check),
+        lambda evs: any(e["type"] == "health" and e["reason"] == "Instance" for e in evs),
+    )
+    failed = [e for e in of_type(events, "health") if e["check"] and not e["check"]["passed"]]
+    assert failed
+    assert not any(e["state"] == "InService" for e in of_type(events, "health"))

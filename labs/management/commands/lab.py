@@ -39,7 +39,7 @@ EXIT_CODES = """exit codes:
   1  with --requests, some requests were not sent or got no answer; each is named on
      stderr and in the final run.status event's summary ("script")
   2  bad input: the template, an option or a --requests line (named), or a topology
-     the playground cannot run yet (for example an HTTPS Classic instance); nothing ran"""
+     the playground cannot run yet (e.g. a Classic LB with two instance ports); nothing ran"""
 
 
 def _bad(where: str, problem: str) -> CommandError:

@@ -30,6 +30,11 @@ const targetsBody = document.querySelector("#targets tbody");
 const requestsBody = document.querySelector("#requests tbody");
 const flowsSection = document.getElementById("flows");
 const flowsBody = document.querySelector("#flow-table tbody");
+const flowsEmpty = document.getElementById("flows-empty");
+// Each cell names its column, for the stacked layout at phone width (run_detail.css).
+const flowHeads = [...document.querySelectorAll("#flow-table thead th")].map((th) =>
+  th.textContent.trim(),
+);
 const flowCountEl = document.getElementById("flow-count");
 const flowTotalEl = document.getElementById("flow-total");
 const tracePanel = document.getElementById("trace");
@@ -205,6 +210,7 @@ function innerText(event) {
 
 function addFlowRow(event) {
   flowsSection.hidden = false;
+  flowsEmpty.hidden = true;
   const row = document.createElement("tr");
   row.className = "flow";
   row.dataset.state = event.state || "";
@@ -228,6 +234,9 @@ function addFlowRow(event) {
     codeCell(event.reason, label("flowReasons", event.reason)),
     inner,
   );
+  [...row.cells].forEach((td, index) => {
+    td.dataset.label = flowHeads[index] || "";
+  });
   flowsBody.prepend(row);
   while (flowsBody.rows.length > MAX_FLOW_ROWS) flowsBody.lastElementChild.remove();
 }
