@@ -32,6 +32,7 @@ from django.utils import translation
 from labs import cfn
 from labs.engine import spec
 from labs.engine.events import Fault
+from labs.engine.recording import Recorder
 from labs.engine.snapshot import RunView
 from labs.runtime.orchestrator import ControlError, LabRuntime, RunOptions
 from labs.runtime.shutdown import cancel_until_done
@@ -143,9 +144,11 @@ async def _run_claimed(run: LabRun, layer: Any, channel: str, control: RunContro
     lab = None
     faults: list[dict[str, Any]] = []  # what learners changed, for the saved summary
     view = RunView()  # what a page that (re)connects is sent first (labs.engine.snapshot)
+    recorder = Recorder(limit=settings.LAB_RUN_RECORDED_EVENTS)  # its replay, once it ends
     try:
         topology = cfn.load_topology(run.document)  # the run's own copy (LabRun.document)
-        async with LabRuntime(topology, _options(run), _emitter(layer, run, view)) as lab:
+        emit = _emitter(layer, run, view, recorder)
+        async with LabRuntime(topology, _options(run), emit) as lab:
             await in_db_thread(services.set_state)(run, State.RUNNING, "", lab.now())
             await _serve(lab, run, layer, channel, control, Served(faults, view, topology))
             reason = control.reason or "time-limit"
@@ -154,6 +157,7 @@ async def _run_claimed(run: LabRun, layer: Any, channel: str, control: RunContro
         if lab.stuck:
             logger.error("lab run %s did not stop cleanly (see above)", run.pk)
         await _save_access_log(run, lab, topology)
+        await _save_recording(run, recorder)
         summary = {**lab.summary(), "faults": faults[-SUMMARY_FAULTS:]}
         await in_db_thread(services.finish_run)(run, reason, summary, lab.now())
     except cfn.TemplateError as error:
@@ -165,6 +169,7 @@ async def _run_claimed(run: LabRun, layer: Any, channel: str, control: RunContro
         t = lab.now() if lab is not None else None
         if lab is not None:
             await _save_access_log(run, lab, topology)  # what was served is still worth having
+            await _save_recording(run, recorder)
         await in_db_thread(services.set_state)(run, State.FAILED, _failure_reason(error), t)
 
 
@@ -219,7 +224,7 @@ def _options(run: LabRun) -> RunOptions:
 
 
 def _emitter(
-    layer: Any, run: LabRun, view: RunView
+    layer: Any, run: LabRun, view: RunView, recorder: Recorder
 ) -> Callable[[list[dict[str, Any]]], Awaitable[None]]:
     group = run.group_name
 
@@ -227,6 +232,7 @@ def _emitter(
         # Folded and numbered before the first await: a snapshot taken meanwhile (the
         # listener's, on this loop) holds exactly the batches numbered up to its seq.
         seq = view.fold(events)
+        recorder.add(events)
         # Redis away must not stall the run: the batch is dropped, the counts in the
         # summary stay exact, and a page that reconnects reads the state afresh.
         try:
@@ -363,6 +369,13 @@ async def _save_access_log(run: LabRun, lab: LabRuntime, topology: Any) -> None:
     except Exception:
         # The run's outcome matters more than its log: record it and carry on.
         logger.exception("lab run %s: could not save the access log", run.pk)
+
+
+async def _save_recording(run: LabRun, recorder: Recorder) -> None:
+    try:
+        await in_db_thread(services.save_recording)(run, recorder)
+    except Exception:
+        logger.exception("lab run %s: could not save its recording", run.pk)
 
 
 async def _beat(run: LabRun, control: RunControl) -> None:
