@@ -33,7 +33,7 @@ EVENTS = [
 def finished_run(learner):
     run = make_run(owner=learner, state="finished", reason="stopped", summary=SUMMARY)
     recorder = Recorder(limit=4)
-    recorder.add(EVENTS + [{**EVENTS[1], "trace_id": "c"}])
+    recorder.add([*EVENTS, {**EVENTS[1], "trace_id": "c"}])
     services.save_recording(run, recorder)
     return run
 
