@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_POST
 
 from labs import services
@@ -22,6 +23,7 @@ from .access import get_run_for_user as _get_run_for_user
 from .runs import run_page_context, status_classes
 
 
+@gzip_page  # a recording's JSON runs to megabytes and compresses tenfold
 @login_required
 def run_recording(request: AuthenticatedRequest, pk: int) -> JsonResponse:
     """The replay of one of the user's ended runs (labs.services.story), as JSON."""
@@ -66,6 +68,7 @@ def shared_run_detail(request: HttpRequest, token: str) -> HttpResponse:
     return response
 
 
+@gzip_page
 def shared_run_recording(request: HttpRequest, token: str) -> JsonResponse:
     return _story_response(_get_shared_run(token), shared=True)
 

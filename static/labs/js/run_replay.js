@@ -296,6 +296,8 @@ export function initReplay({ render, config, text }) {
       .then((story) => {
         if (!story) {
           document.body.dataset.replay = "none";
+          el("replay-controls").hidden = true;  // nothing to step through
+          el("replay-timeline").hidden = true;
           noteEl.textContent = t.noRecording;
           noteEl.hidden = false;
           return;
