@@ -304,6 +304,7 @@ REPLAY = {
     "noRecording": _("This run has no recording, so it cannot be replayed."),
     "loadFailed": _("The recording could not be loaded. Reload the page to try again."),
     "change": _("%(target)s in %(target_group)s: %(from)s → %(to)s"),
+    "goTo": _("Show the run right after this change (lab time %(t)s s)"),
 }
 
 

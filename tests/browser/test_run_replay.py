@@ -134,6 +134,11 @@ def test_a_learner_pauses_steps_back_and_replays_a_run(
     _shoot(page, f"run-replay-{language}-playing")
     expect(page.locator("#request-total")).to_have_text(str(total), timeout=RUN_TIMEOUT_MS)
     expect(body).to_have_attribute("data-replay-mode", "paused", timeout=RUN_TIMEOUT_MS)
+    # The health timeline's times take the replay to that change.
+    change = page.locator("#health-timeline button[data-seek]").last
+    moment = change.get_attribute("data-seek") or ""
+    change.click()
+    expect(body).to_have_attribute("data-replay-position", moment)
 
     # A read-only link: a visitor who is not logged in sees the story and the replay.
     page.get_by_role("button", name=ui.share).click()

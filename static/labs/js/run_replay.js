@@ -209,9 +209,13 @@ export function initReplay({ render, config, text }) {
     const item = document.createElement("li");
     item.dataset.index = String(index);
     item.dataset.health = event.state;
-    const time = document.createElement("span");
-    time.className = "fault-time";
+    // Its time is a button: the replay goes to the moment right after this change.
+    const time = document.createElement("button");
+    time.type = "button";
+    time.className = "link-button fault-time";
+    time.dataset.seek = String(index + 1);
     time.textContent = `${event.t.toFixed(1)} s`;
+    time.title = fill(t.goTo, { t: event.t.toFixed(1) });
     const from = event.previous ? (text.health[event.previous] || event.previous) : "—";
     const to = text.health[event.state] || event.state;
     const words = fill(t.change, { target: event.target, target_group: event.target_group, from, to });
@@ -366,6 +370,12 @@ export function initReplay({ render, config, text }) {
     else startPlaying();
   });
   liveButton.addEventListener("click", goLive);
+  timelineList?.addEventListener("click", (click) => {
+    const button = click.target.closest("button[data-seek]");
+    if (!button) return;
+    pause();
+    seek(Number(button.dataset.seek));
+  });
   speed.addEventListener("change", show);
   scrub.addEventListener("input", () => {
     if (mode !== "paused") pause();
