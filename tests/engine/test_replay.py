@@ -12,6 +12,10 @@ def _story(n):
         t = i / 10
         if i % 10 == 9:
             events.append({"type": "metrics", "t": t, "load_balancers": {}, "target_groups": {}})
+        elif i % 13 == 6:
+            events.append({"type": "fault", "t": t, "action": "fault", "mode": "reset"})
+        elif i % 11 == 4:
+            events.append({"type": "flow", "t": t, "state": "open", "target": "10.0.1.10:80"})
         elif i % 7 == 3:
             events.append(
                 {"type": "health", "t": t, "target_group": "Web", "target": "10.0.1.10:80"}
@@ -57,9 +61,13 @@ def test_each_checkpoint_is_the_view_a_page_would_get_at_that_event():
         assert shown["requests"] == expected.requests
         assert shown["health"] == expected.health
         assert shown["metrics"] == expected.series["metrics"]
+        assert shown["flows"] == expected.flows
+        assert shown["faults"] == expected.faults
     assert found[0]["counts"] == {}
     assert found[1]["t"] == events[99]["t"]
     assert found[2]["counts"]["requests"] == sum(e["type"] == "request" for e in events[:200])
+    assert found[2]["counts"]["flows"] == sum(e["type"] == "flow" for e in events[:200])
+    assert found[2]["faults"] and found[2]["flows"]
 
 
 def test_checkpoints_need_a_positive_spacing():

@@ -349,6 +349,7 @@ function showSnapshot(snapshot) {
   charts.load(snapshot.series?.metrics || []);
   if (snapshot.faults) {
     faultsList.replaceChildren(emptyFaults);
+    for (const row of targetsBody.rows) delete row.dataset.fault;
     for (const event of snapshot.faults) showFault(event);
   }
   document.body.dataset.snapshot = String(counts.requests || 0);
