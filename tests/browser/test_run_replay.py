@@ -143,6 +143,7 @@ def test_a_learner_pauses_steps_back_and_replays_a_run(
     # A read-only link: a visitor who is not logged in sees the story and the replay.
     page.get_by_role("button", name=ui.share).click()
     link = page.locator("#share-url").input_value()
+    page.locator("#share").screenshot(path=str(SCREENSHOTS / f"run-replay-{language}-share.png"))
     visitor = browser.new_context(locale=language)
     try:
         shared = visitor.new_page()
