@@ -121,8 +121,21 @@ class Chart {
 
 export function makeCharts(text) {
   const charts = [...document.querySelectorAll("figure.chart")].map((f) => new Chart(f, text));
+  // While held (a replay drawing hundreds of events at once), points are added and each
+  // chart is drawn once on release, not once per second of metrics.
+  let held = false;
+  const dirty = new Set();
   return {
-    add: (metrics) => charts.forEach((chart) => chart.add(metrics)),
+    add: (metrics) => charts.forEach((chart) => {
+      chart.add(metrics, { draw: !held });
+      if (held) dirty.add(chart);
+    }),
+    hold: () => { held = true; },
+    release: () => {
+      held = false;
+      for (const chart of dirty) chart.draw();
+      dirty.clear();
+    },
     load: (list) => charts.forEach((chart) => chart.load(list)),
     reset: () => charts.forEach((chart) => chart.reset()),
   };

@@ -382,9 +382,14 @@ const handlers = {
 // The one way events reach the page. "run:render" tells other modules (the diagram) what
 // was drawn, live or replayed; `replay` is true when the replay redraws (a step or scrub).
 function render(events, { replay = false } = {}) {
-  for (const event of events) {
-    showLabTime(event.t);
-    handlers[event.type]?.(event);
+  charts.hold();  // each chart is drawn once for the whole list
+  try {
+    for (const event of events) {
+      showLabTime(event.t);
+      handlers[event.type]?.(event);
+    }
+  } finally {
+    charts.release();
   }
   document.dispatchEvent(new CustomEvent("run:render", { detail: { events, replay } }));
 }
