@@ -301,6 +301,7 @@ REPLAY = {
     ),
     "omittedFlows": _("%(n)s flow events were left out of the recording."),
     "sampled": _("Traffic outran the page, so the request list is a sample; the charts are exact."),
+    "loading": _("Loading the run's recording…"),
     "noRecording": _("This run has no recording, so it cannot be replayed."),
     "loadFailed": _("The recording could not be loaded. Reload the page to try again."),
     "change": _("%(target)s in %(target_group)s: %(from)s → %(to)s"),

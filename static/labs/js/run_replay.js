@@ -295,6 +295,8 @@ export function initReplay({ render, config, text }) {
   function loadRecording() {
     if (!config.recordingUrl || loading) return loading;
     document.body.dataset.replay = "loading";
+    noteEl.textContent = t.loading;  // a long run's story takes a few seconds
+    noteEl.hidden = false;
     loading = fetch(config.recordingUrl, { headers: { Accept: "application/json" } })
       .then((response) => (response.ok ? response.json() : null))
       .then((story) => {
