@@ -150,7 +150,8 @@ async def _run_claimed(run: LabRun, layer: Any, channel: str, control: RunContro
         emit = _emitter(layer, run, view, recorder)
         async with LabRuntime(topology, _options(run), emit) as lab:
             await in_db_thread(services.set_state)(run, State.RUNNING, "", lab.now())
-            await _serve(lab, run, layer, channel, control, Served(faults, view, topology))
+            served = Served(faults, view, topology, recorder)
+            await _serve(lab, run, layer, channel, control, served)
             reason = control.reason or "time-limit"
             # The page hears that the worker got the stop before the tear-down is done.
             await in_db_thread(services.set_state)(run, State.STOPPING, reason, lab.now())
@@ -180,6 +181,7 @@ class Served:
     faults: list[dict[str, Any]]  # what learners changed, for the saved summary
     view: RunView  # every batch sent so far, for a page that (re)connects
     topology: spec.Topology
+    recorder: Recorder  # every batch sent so far, for the run's replay
 
 
 async def _serve(
@@ -193,12 +195,13 @@ async def _serve(
     """Run the lab until it stops, with its control listener and heartbeat beside it."""
     listener = asyncio.create_task(_listen(layer, channel, run, control, lab, served))
     beater = asyncio.create_task(_beat(run, control))
+    keeper = asyncio.create_task(_keep_recording(run, control, served.recorder))
     try:
         await lab.run(control.stop)
     finally:
         control.stop.set()
         await _wake(listener, layer, channel)
-        stuck = await cancel_until_done((listener, beater), CLOSE_SECONDS)
+        stuck = await cancel_until_done((listener, beater, keeper), CLOSE_SECONDS)
         if stuck:
             logger.error("lab run %s: its control listener or heartbeat would not end", run.pk)
 
@@ -371,11 +374,25 @@ async def _save_access_log(run: LabRun, lab: LabRuntime, topology: Any) -> None:
         logger.exception("lab run %s: could not save the access log", run.pk)
 
 
-async def _save_recording(run: LabRun, recorder: Recorder) -> None:
+async def _save_recording(run: LabRun, recorder: Recorder, *, so_far: bool = False) -> None:
     try:
-        await in_db_thread(services.save_recording)(run, recorder)
+        # Read here, on the run's loop: the recorder is not for the database thread.
+        recording = services.Recording.of(recorder, so_far=so_far)
+        await in_db_thread(services.save_recording)(run, recording, so_far=so_far)
     except Exception:
         logger.exception("lab run %s: could not save its recording", run.pk)
+
+
+async def _keep_recording(run: LabRun, control: RunControl, recorder: Recorder) -> None:
+    """Save the recording so far now and then: a worker that dies leaves that much."""
+    saved = 0
+    while not control.stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(settings.LAB_RUN_RECORDING_SAVE_SECONDS):
+                await control.stop.wait()
+        if not control.stop.is_set() and recorder.events > saved:
+            saved = recorder.events
+            await _save_recording(run, recorder, so_far=True)
 
 
 async def _beat(run: LabRun, control: RunControl) -> None:

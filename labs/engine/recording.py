@@ -10,12 +10,14 @@ left out and counted (``omitted``), while every other event is still kept: each 
 Those grow with the run's length, not its traffic, so the bound holds the recording to
 about ``limit`` events whatever the traffic was.
 
-``read`` turns a recording back into its events, in the order they were streamed.
+While the run goes on, ``so_far()`` gives what is recorded yet, readable as it is (a gzip
+stream flushed but not ended): the worker saves it now and then, so a worker that dies
+mid-run leaves its run's story up to its last save. ``read`` turns either back into
+events, in the order they were streamed.
 """
 
 from __future__ import annotations
 
-import gzip
 import json
 import zlib
 from collections import Counter
@@ -63,8 +65,17 @@ class Recorder:
             self._parts = []
         return self._data
 
+    def so_far(self) -> bytes:
+        """What is recorded so far, for ``read``; the recorder goes on taking events."""
+        if self._data is not None:
+            return self._data
+        self._parts.append(self._zip.flush(zlib.Z_SYNC_FLUSH))
+        self._parts = [b"".join(self._parts)]
+        return self._parts[0]
+
 
 def read(data: bytes) -> list[Wire]:
-    """The events of a recording (``Recorder.data``), in the order they were added."""
-    text = gzip.decompress(data).decode("utf-8")
+    """The events of a recording (``Recorder.data`` or ``so_far``), in the order added."""
+    unzip = zlib.decompressobj(_GZIP)  # unlike gzip.decompress, takes a stream not ended
+    text = (unzip.decompress(data) + unzip.flush()).decode("utf-8")
     return [json.loads(line) for line in text.splitlines() if line]

@@ -23,7 +23,7 @@ from .runs import (
     status_event,
     stop_run,
 )
-from .stories import anonymous, save_recording, share_run, shared_run, story, unshare_run
+from .stories import Recording, anonymous, save_recording, share_run, shared_run, story, unshare_run
 from .topologies import (
     Change,
     DocumentError,
@@ -43,6 +43,7 @@ __all__ = [
     "Beat",
     "Change",
     "DocumentError",
+    "Recording",
     "access_log_file_name",
     "anonymous",
     "beat",

@@ -10,10 +10,12 @@ run: ``share_run`` sets it, ``unshare_run`` clears it, and nothing else writes i
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from labs.engine import recording, replay
@@ -23,18 +25,42 @@ from labs.models import LabRun, RunRecording
 TOKEN_BYTES = 32  # secrets.token_urlsafe: 43 characters, 256 bits
 
 
-def save_recording(run: LabRun, recorder: Recorder) -> RunRecording:
-    """Keep the run's recording; the worker calls it as the run ends (before its state)."""
-    saved, _created = RunRecording.objects.update_or_create(
-        run=run,
-        defaults={
-            "events": recorder.events,
-            "omitted_requests": recorder.omitted["request"],
-            "omitted_flows": recorder.omitted["flow"],
-            "data": recorder.data(),
-        },
-    )
-    return saved
+def save_recording(run: LabRun, recording: Recording, *, so_far: bool = False) -> None:
+    """Keep the run's recording: the whole of it as the run ends (before its final state),
+    or (``so_far``) what it has while it runs, so a worker that dies leaves that much.
+
+    A save of what a run had so far never replaces a later or a final one: saves run in
+    the worker's database threads, and one may land after the next.
+    """
+    fields = {
+        "events": recording.events,
+        "omitted_requests": recording.omitted.get("request", 0),
+        "omitted_flows": recording.omitted.get("flow", 0),
+        "data": recording.data,
+    }
+    if not so_far:
+        RunRecording.objects.update_or_create(run=run, defaults=fields)
+        return
+    with transaction.atomic():
+        if RunRecording.objects.filter(run=run, events__lt=recording.events).update(**fields):
+            return
+        if not RunRecording.objects.filter(run=run).exists():
+            RunRecording.objects.create(run=run, **fields)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Recording:
+    """A recorder's bytes and counts, read on the run's loop (the recorder is not shared
+    with the database threads)."""
+
+    data: bytes
+    events: int
+    omitted: dict[str, int]
+
+    @classmethod
+    def of(cls, recorder: Recorder, *, so_far: bool = False) -> Recording:
+        data = recorder.so_far() if so_far else recorder.data()
+        return cls(data=data, events=recorder.events, omitted=dict(recorder.omitted))
 
 
 def story(run: LabRun, *, shared: bool = False) -> dict[str, Any] | None:

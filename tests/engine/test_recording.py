@@ -49,3 +49,15 @@ def test_a_closed_recording_takes_no_more_and_reads_the_same():
 
 def test_an_empty_recording_reads_as_no_events():
     assert recording.read(Recorder(limit=0).data()) == []
+
+
+def test_what_is_recorded_so_far_reads_back_and_the_recording_goes_on():
+    recorder = Recorder(limit=10)
+    recorder.add([_request(0.1), _metrics(1.0)])
+    assert recording.read(recorder.so_far()) == [_request(0.1), _metrics(1.0)]
+    recorder.add([_request(1.5)])
+    assert recording.read(recorder.so_far()) == [_request(0.1), _metrics(1.0), _request(1.5)]
+    recorder.add([_request(2.0)])
+    final = recording.read(recorder.data())
+    assert final == [_request(0.1), _metrics(1.0), _request(1.5), _request(2.0)]
+    assert recording.read(recorder.so_far()) == final

@@ -11,6 +11,7 @@ from channels.db import database_sync_to_async
 from django.urls import reverse
 
 from labs import services
+from labs.engine.recording import Recorder
 from labs.engine.snapshot import RunView
 from labs.models import LabRun, RunAccessLog, RunRecording
 from labs.tasks import run_lab
@@ -90,3 +91,36 @@ async def test_past_its_limit_a_recording_counts_what_it_left_out(learner, setti
     metrics = [event for event in events if event["type"] == "metrics"]
     assert metrics == [event for event in seen if event["type"] == "metrics"]  # all, exact
     assert saved.events == len(events)
+
+
+async def test_a_running_run_saves_its_recording_so_far(learner, settings):
+    """So a worker that dies mid-run leaves its run's story up to its last save."""
+    settings.LAB_RUN_RECORDING_SAVE_SECONDS = 1
+
+    async def a_saved_recording_while_it_runs(listener):
+        run_id = int(listener.group.removeprefix("run."))
+        await listener.wait_for(of_type("request"))
+        async with asyncio.timeout(10):  # the next save, within a second or so
+            while not await RunRecording.objects.filter(run_id=run_id).aexists():
+                await listener.wait_for(lambda event: True)  # the stream paces the look
+        run = await LabRun.objects.aget(pk=run_id)
+        assert run.state == "running"
+        so_far = (await database_sync_to_async(services.story)(run))["events"]
+        assert any(event["type"] == "request" for event in so_far)
+
+    run, seen = await _run_until(learner, a_saved_recording_while_it_runs)
+    story = await database_sync_to_async(services.story)(run)
+    assert len(story["events"]) > 0
+    streamed = [event for event in seen if event["type"] in TIMELINE]
+    assert story["events"] == streamed  # the final save replaced what it had so far
+
+
+def test_a_late_save_of_the_story_so_far_never_replaces_a_later_one(learner):
+    run = make_run(owner=learner, state="finished")
+    recorder = Recorder(limit=10)
+    recorder.add([{"type": "metrics", "t": 1.0}])
+    early = services.Recording.of(recorder, so_far=True)
+    recorder.add([{"type": "metrics", "t": 2.0}])
+    services.save_recording(run, services.Recording.of(recorder))
+    services.save_recording(run, early, so_far=True)  # from a database thread, too late
+    assert [event["t"] for event in services.story(run)["events"]] == [1.0, 2.0]

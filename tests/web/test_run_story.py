@@ -34,7 +34,7 @@ def finished_run(learner):
     run = make_run(owner=learner, state="finished", reason="stopped", summary=SUMMARY)
     recorder = Recorder(limit=4)
     recorder.add([*EVENTS, {**EVENTS[1], "trace_id": "c"}])
-    services.save_recording(run, recorder)
+    services.save_recording(run, services.Recording.of(recorder))
     return run
 
 
