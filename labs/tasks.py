@@ -192,7 +192,8 @@ async def _serve(
     control: RunControl,
     served: Served,
 ) -> None:
-    """Run the lab until it stops, with its control listener and heartbeat beside it."""
+    """Run the lab until it stops, with its control listener, heartbeat and recording saves
+    beside it."""
     listener = asyncio.create_task(_listen(layer, channel, run, control, lab, served))
     beater = asyncio.create_task(_beat(run, control))
     keeper = asyncio.create_task(_keep_recording(run, control, served.recorder))
@@ -203,7 +204,7 @@ async def _serve(
         await _wake(listener, layer, channel)
         stuck = await cancel_until_done((listener, beater, keeper), CLOSE_SECONDS)
         if stuck:
-            logger.error("lab run %s: its control listener or heartbeat would not end", run.pk)
+            logger.error("lab run %s: its listener, heartbeat or saves would not end", run.pk)
 
 
 async def _wake(listener: asyncio.Task[None], layer: Any, channel: str) -> None:
