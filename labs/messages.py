@@ -270,6 +270,45 @@ CHARTS = {
 }
 
 
+# An ended run's answers by the status code's first digit (its summary on the run page).
+STATUS_CLASSES = {
+    "2": _("successful"),
+    "3": _("redirects"),
+    "4": _("client errors"),
+    "5": _("server errors"),
+}
+
+# --- pause, step and replay (static/labs/js/run_replay.js) -----------------------------
+
+REPLAY = {
+    "position": _("Event %(n)s of %(total)s · lab time %(t)s s"),
+    "live": _("Live"),
+    "paused": _("Paused: new events are held until you go back to live."),
+    "recorded": _("The run's recording"),
+    "playing": _("Replaying at %(speed)s"),
+    "play": _("▶ Play"),
+    "pause": _("❚❚ Pause"),
+    "newEvent": _("%(n)s new event"),
+    "newEvents": _("%(n)s new events"),
+    "liveSince": _("The timeline holds what happened since this page opened."),
+    "liveFull": _(
+        "The timeline is full (%(n)s events): later events are shown but not kept. "
+        "Once the run ends, its whole recording can be replayed."
+    ),
+    "omittedRequests": _(
+        "%(n)s request events were left out of the recording (it keeps a limited number); "
+        "the charts and the totals above are exact."
+    ),
+    "omittedFlows": _("%(n)s flow events were left out of the recording."),
+    "sampled": _("Traffic outran the page, so the request list is a sample; the charts are exact."),
+    "loading": _("Loading the run's recording…"),
+    "noRecording": _("This run has no recording, so it cannot be replayed."),
+    "loadFailed": _("The recording could not be loaded. Reload the page to try again."),
+    "change": _("%(target)s in %(target_group)s: %(from)s → %(to)s"),
+    "goTo": _("Show the run right after this change (lab time %(t)s s)"),
+}
+
+
 # --- changing a running lab (the `fault` event; labs.runtime.control) -------------------
 
 # A dummy target's behaviour, as the run page's fault menu offers it.
@@ -341,6 +380,7 @@ def catalog() -> dict[str, dict[str, str]]:
         "flowClosedBy": _evaluated(FLOW_CLOSED_BY),
         "flowVerdicts": _evaluated(FLOW_VERDICTS),
         "flowUi": _evaluated(FLOW_UI),
+        "replay": _evaluated(REPLAY),
         "docs": docs_catalog(),
         **controls_catalog(),
     }

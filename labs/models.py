@@ -219,6 +219,11 @@ class LabRun(models.Model):
     # lab.summary() of labs.runtime.orchestrator.LabRuntime, saved when the run ends:
     # {"requests": {"<target ip:port>": n, ...}, "status_codes": {"200": n, ...}, ...}
     summary = models.JSONField(_("summary"), default=dict, blank=True)
+    # A finished run's read-only link (labs.services.stories.share_run): unguessable, and
+    # null while the run is not shared, so revoking it is clearing it.
+    share_token = models.CharField(
+        _("share token"), max_length=64, null=True, blank=True, unique=True, editable=False
+    )
 
     objects = LabRunQuerySet.as_manager()
 
@@ -276,3 +281,33 @@ class RunAccessLog(models.Model):
 
     def __str__(self) -> str:
         return self.file_name
+
+
+class RunRecording(models.Model):
+    """A run's story: the events it streamed (labs.engine.recording), gzipped JSON lines.
+
+    Written once by the worker as the run ends, beside the access log and for the same
+    reasons a table of its own: it runs to megabytes and is read only by the replay.
+    ``events`` is how many it keeps; past LAB_RUN_RECORDED_EVENTS the request and flow
+    events are counted in ``omitted_requests`` and ``omitted_flows`` instead.
+    """
+
+    run = models.OneToOneField(
+        LabRun,
+        verbose_name=_("lab run"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="recording",
+    )
+    events = models.PositiveIntegerField(_("events"), default=0)
+    omitted_requests = models.PositiveIntegerField(_("request events left out"), default=0)
+    omitted_flows = models.PositiveIntegerField(_("flow events left out"), default=0)
+    data = models.BinaryField(_("events (gzip)"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("run recording")
+        verbose_name_plural = _("run recordings")
+
+    def __str__(self) -> str:
+        return f"{self.run}: {self.events} events"

@@ -32,6 +32,7 @@ from django.utils import translation
 from labs import cfn
 from labs.engine import spec
 from labs.engine.events import Fault
+from labs.engine.recording import Recorder
 from labs.engine.snapshot import RunView
 from labs.runtime.orchestrator import ControlError, LabRuntime, RunOptions
 from labs.runtime.shutdown import cancel_until_done
@@ -143,17 +144,21 @@ async def _run_claimed(run: LabRun, layer: Any, channel: str, control: RunContro
     lab = None
     faults: list[dict[str, Any]] = []  # what learners changed, for the saved summary
     view = RunView()  # what a page that (re)connects is sent first (labs.engine.snapshot)
+    recorder = Recorder(limit=settings.LAB_RUN_RECORDED_EVENTS)  # its replay, once it ends
     try:
         topology = cfn.load_topology(run.document)  # the run's own copy (LabRun.document)
-        async with LabRuntime(topology, _options(run), _emitter(layer, run, view)) as lab:
+        emit = _emitter(layer, run, view, recorder)
+        async with LabRuntime(topology, _options(run), emit) as lab:
             await in_db_thread(services.set_state)(run, State.RUNNING, "", lab.now())
-            await _serve(lab, run, layer, channel, control, Served(faults, view, topology))
+            served = Served(faults, view, topology, recorder)
+            await _serve(lab, run, layer, channel, control, served)
             reason = control.reason or "time-limit"
             # The page hears that the worker got the stop before the tear-down is done.
             await in_db_thread(services.set_state)(run, State.STOPPING, reason, lab.now())
         if lab.stuck:
             logger.error("lab run %s did not stop cleanly (see above)", run.pk)
         await _save_access_log(run, lab, topology)
+        await _save_recording(run, recorder)
         summary = {**lab.summary(), "faults": faults[-SUMMARY_FAULTS:]}
         await in_db_thread(services.finish_run)(run, reason, summary, lab.now())
     except cfn.TemplateError as error:
@@ -165,6 +170,7 @@ async def _run_claimed(run: LabRun, layer: Any, channel: str, control: RunContro
         t = lab.now() if lab is not None else None
         if lab is not None:
             await _save_access_log(run, lab, topology)  # what was served is still worth having
+            await _save_recording(run, recorder)
         await in_db_thread(services.set_state)(run, State.FAILED, _failure_reason(error), t)
 
 
@@ -175,6 +181,7 @@ class Served:
     faults: list[dict[str, Any]]  # what learners changed, for the saved summary
     view: RunView  # every batch sent so far, for a page that (re)connects
     topology: spec.Topology
+    recorder: Recorder  # every batch sent so far, for the run's replay
 
 
 async def _serve(
@@ -185,17 +192,19 @@ async def _serve(
     control: RunControl,
     served: Served,
 ) -> None:
-    """Run the lab until it stops, with its control listener and heartbeat beside it."""
+    """Run the lab until it stops, with its control listener, heartbeat and recording saves
+    beside it."""
     listener = asyncio.create_task(_listen(layer, channel, run, control, lab, served))
     beater = asyncio.create_task(_beat(run, control))
+    keeper = asyncio.create_task(_keep_recording(run, control, served.recorder))
     try:
         await lab.run(control.stop)
     finally:
         control.stop.set()
         await _wake(listener, layer, channel)
-        stuck = await cancel_until_done((listener, beater), CLOSE_SECONDS)
+        stuck = await cancel_until_done((listener, beater, keeper), CLOSE_SECONDS)
         if stuck:
-            logger.error("lab run %s: its control listener or heartbeat would not end", run.pk)
+            logger.error("lab run %s: its listener, heartbeat or saves would not end", run.pk)
 
 
 async def _wake(listener: asyncio.Task[None], layer: Any, channel: str) -> None:
@@ -219,7 +228,7 @@ def _options(run: LabRun) -> RunOptions:
 
 
 def _emitter(
-    layer: Any, run: LabRun, view: RunView
+    layer: Any, run: LabRun, view: RunView, recorder: Recorder
 ) -> Callable[[list[dict[str, Any]]], Awaitable[None]]:
     group = run.group_name
 
@@ -227,6 +236,7 @@ def _emitter(
         # Folded and numbered before the first await: a snapshot taken meanwhile (the
         # listener's, on this loop) holds exactly the batches numbered up to its seq.
         seq = view.fold(events)
+        recorder.add(events)
         # Redis away must not stall the run: the batch is dropped, the counts in the
         # summary stay exact, and a page that reconnects reads the state afresh.
         try:
@@ -363,6 +373,27 @@ async def _save_access_log(run: LabRun, lab: LabRuntime, topology: Any) -> None:
     except Exception:
         # The run's outcome matters more than its log: record it and carry on.
         logger.exception("lab run %s: could not save the access log", run.pk)
+
+
+async def _save_recording(run: LabRun, recorder: Recorder, *, so_far: bool = False) -> None:
+    try:
+        # Read here, on the run's loop: the recorder is not for the database thread.
+        recording = services.Recording.of(recorder, so_far=so_far)
+        await in_db_thread(services.save_recording)(run, recording, so_far=so_far)
+    except Exception:
+        logger.exception("lab run %s: could not save its recording", run.pk)
+
+
+async def _keep_recording(run: LabRun, control: RunControl, recorder: Recorder) -> None:
+    """Save the recording so far now and then: a worker that dies leaves that much."""
+    saved = 0
+    while not control.stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(settings.LAB_RUN_RECORDING_SAVE_SECONDS):
+                await control.stop.wait()
+        if not control.stop.is_set() and recorder.events > saved:
+            saved = recorder.events
+            await _save_recording(run, recorder, so_far=True)
 
 
 async def _beat(run: LabRun, control: RunControl) -> None:

@@ -27,4 +27,13 @@ urlpatterns = [
     path("runs/<int:pk>/stop/", views.run_stop, name="labs-run-stop"),
     path("runs/<int:pk>/control/", views.run_control, name="labs-run-control"),
     path("runs/<int:pk>/access-log/", views.run_access_log, name="labs-run-access-log"),
+    path("runs/<int:pk>/recording/", views.run_recording, name="labs-run-recording"),
+    path("runs/<int:pk>/share/", views.run_share, name="labs-run-share"),
+    path("runs/<int:pk>/unshare/", views.run_unshare, name="labs-run-unshare"),
+    path("shared/<str:token>/", views.shared_run_detail, name="labs-shared-run"),
+    path(
+        "shared/<str:token>/recording/",
+        views.shared_run_recording,
+        name="labs-shared-run-recording",
+    ),
 ]

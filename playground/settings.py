@@ -154,6 +154,15 @@ LAB_RUN_MAX_SECONDS = env_int("LAB_RUN_MAX_SECONDS", 600, minimum=10, maximum=24
 LAB_RUNS_PER_WORKER = env_int("LAB_RUNS_PER_WORKER", 8, minimum=1, maximum=256)
 LAB_RUNS_PER_USER = env_int("LAB_RUNS_PER_USER", 2, minimum=1, maximum=50)
 LAB_MAX_RPS = env_int("LAB_MAX_RPS", 200, minimum=1, maximum=100_000)
+# Events a run's recording (its replay) keeps; past it, request and flow events are only
+# counted (metrics, health and faults are always kept). A request event is ~2 KB of JSON
+# and ~80 bytes gzipped: 10 000 events are under 1 MB stored, ~20 MB for the page to read.
+LAB_RUN_RECORDED_EVENTS = env_int("LAB_RUN_RECORDED_EVENTS", 10_000, minimum=0, maximum=1_000_000)
+# How often a running run saves its recording so far: a worker that dies mid-run leaves
+# its run's story up to the last save.
+LAB_RUN_RECORDING_SAVE_SECONDS = env_int(
+    "LAB_RUN_RECORDING_SAVE_SECONDS", 30, minimum=1, maximum=3600
+)
 # Dummy targets one run may start (each is a socket and a task in the worker).
 LAB_MAX_TARGETS = env_int("LAB_MAX_TARGETS", 50, minimum=1, maximum=1000)
 LAB_DEFAULT_CLOCK_SPEED = env_int("LAB_DEFAULT_CLOCK_SPEED", 10, minimum=1, maximum=30)

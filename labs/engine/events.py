@@ -190,6 +190,7 @@ class Snapshot(Event):
     requests: list[Wire]  # the last N ``request`` events
     series: dict[str, Json]  # the charts' series so far
     flows: list[Wire] | None = None  # the last N ``flow`` events (NLB, GWLB, Classic TCP)
+    faults: list[Wire] | None = None  # the last N ``fault`` events (the Faults log)
 
 
 TYPES: dict[str, type[Event]] = {

@@ -7,8 +7,8 @@ to it are in the snapshot; later ones follow it on the stream, so nothing is cou
 twice or missed.
 
 The view keeps counts (every ``request`` event: exact unless traffic outran the browser
-and the worker sampled), the newest checks per target, the newest requests and flows and the
-``metrics`` events of the last minutes (the charts' series).
+and the worker sampled), the newest checks per target, the newest requests, flows and
+faults, and the ``metrics`` events of the last minutes (the charts' series).
 """
 
 from collections import Counter, deque
@@ -17,6 +17,7 @@ from .events import Snapshot, Wire
 
 REQUESTS = 25  # the run page's "latest requests"
 FLOWS = 25  # the run page's "latest flows"
+FAULTS = 50  # the run page's Faults log: the changes learners made
 CHECKS = 5  # health events kept per target: its last checks
 SECONDS = 600  # metrics events kept: the charts' ten minutes
 
@@ -32,6 +33,7 @@ class RunView:
         self._checks = checks
         self._health: dict[tuple[str, str], deque[Wire]] = {}
         self._metrics: deque[Wire] = deque(maxlen=seconds)
+        self._faults: deque[Wire] = deque(maxlen=FAULTS)
 
     def fold(self, batch: list[Wire]) -> int:
         """Take in one batch (wire objects, as sent); returns the batch's number."""
@@ -46,6 +48,8 @@ class RunView:
                 self._health.setdefault(key, deque(maxlen=self._checks)).append(event)
             elif kind == "metrics":
                 self._metrics.append(event)
+            elif kind == "fault":
+                self._faults.append(event)
         self.seq += 1
         return self.seq
 
@@ -71,6 +75,7 @@ class RunView:
             requests=list(self._requests),
             series={"metrics": list(self._metrics)},
             flows=list(self._flows),
+            faults=list(self._faults),
         )
 
 

@@ -23,6 +23,7 @@ from .runs import (
     status_event,
     stop_run,
 )
+from .stories import Recording, anonymous, save_recording, share_run, shared_run, story, unshare_run
 from .topologies import (
     Change,
     DocumentError,
@@ -42,7 +43,9 @@ __all__ = [
     "Beat",
     "Change",
     "DocumentError",
+    "Recording",
     "access_log_file_name",
+    "anonymous",
     "beat",
     "check_document",
     "checked_command",
@@ -58,9 +61,14 @@ __all__ = [
     "restore_revision",
     "save_access_log",
     "save_document",
+    "save_recording",
     "save_topology",
     "set_state",
+    "share_run",
+    "shared_run",
     "start_run",
     "status_event",
     "stop_run",
+    "story",
+    "unshare_run",
 ]

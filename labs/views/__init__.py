@@ -11,6 +11,7 @@ from .runs import (
     topology_detail,
     topology_list,
 )
+from .stories import run_recording, run_share, run_unshare, shared_run_detail, shared_run_recording
 from .topologies import topology_fork, topology_new
 
 __all__ = [
@@ -24,8 +25,13 @@ __all__ = [
     "run_access_log",
     "run_control",
     "run_detail",
+    "run_recording",
+    "run_share",
     "run_start",
     "run_stop",
+    "run_unshare",
+    "shared_run_detail",
+    "shared_run_recording",
     "topology_detail",
     "topology_fork",
     "topology_list",

@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
@@ -61,19 +62,60 @@ def run_start(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @login_required
 def run_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     run = _get_run_for_user(request, pk)
+    context = run_page_context(run, recording_url=reverse("labs-run-recording", args=[run.pk]))
+    if run.share_token and run.owner_id == request.user.pk:
+        link = reverse("labs-shared-run", args=[run.share_token])
+        context["share_url"] = request.build_absolute_uri(link)
+    return render(request, "labs/run_detail.html", context)
+
+
+def run_page_context(run: LabRun, *, recording_url: str, shared: bool = False) -> dict[str, Any]:
+    """The run page's context: the owner's page, or (``shared``) the read-only link's."""
     status = services.status_event(run)
-    context = {
+    config = _run_config(run, status)
+    config["recordingUrl"] = recording_url
+    if shared:
+        config["wsPath"] = None  # no socket: the shared page replays the recording only
+        config["summary"] = {
+            **run.summary,
+            "faults": [services.anonymous(f) for f in run.summary.get("faults", [])],
+        }
+    return {
         "run": run,
+        "shared": shared,
         "state_label": codes.run_state(run.state),
         "reason_label": codes.run_reason(status["reason"]),
         "targets": _targets_of(run),
         "traffic": _traffic_of(run),
         "catalog": codes.catalog(),
         "charts": [{"id": chart, "title": codes.CHARTS[chart]} for chart in codes.CHART_IDS],
-        "run_config": _run_config(run, status),
+        "run_config": config,
+        "status_classes": status_classes(run.summary),
         **_controls_context(run),
     }
-    return render(request, "labs/run_detail.html", context)
+
+
+STATUS_CLASSES = ("2", "3", "4", "5")
+
+
+def status_classes(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    """An ended run's answers by status code class (2XX to 5XX), from its exact summary."""
+    by_status = summary.get("by_status") or {}
+    total = sum(by_status.values())
+    if not total:
+        return []
+    rows = []
+    for first in STATUS_CLASSES:
+        count = sum(n for code, n in by_status.items() if str(code).startswith(first))
+        rows.append(
+            {
+                "name": f"{first}XX",
+                "label": codes.STATUS_CLASSES[first],
+                "count": count,
+                "percent": round(100 * count / total, 1),
+            }
+        )
+    return rows
 
 
 @login_required
@@ -217,6 +259,7 @@ def _run_config(run: LabRun, status: dict[str, Any]) -> dict[str, Any]:
     """What the run page's script starts from (json_script), before any live event."""
     return {
         "wsPath": f"/ws/runs/{run.pk}/",
+        "clockSpeed": run.clock_speed,
         "state": run.state,
         "reason": status["reason"],
         "position": status.get("position"),

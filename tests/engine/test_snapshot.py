@@ -42,3 +42,12 @@ def test_it_keeps_each_targets_last_checks():
         ("10.0.1.10:80", 3.0),
         ("10.0.1.11:80", 1.5),
     ]
+
+
+def test_it_keeps_the_faults_log():
+    view = RunView()
+    fault = {"type": "fault", "t": 4.0, "action": "deregister", "target": "10.0.1.10:80"}
+    view.fold([_request(3.0), fault])
+    snapshot = view.snapshot(4.0, emitted=0.0)
+    assert snapshot.faults == [fault]
+    assert snapshot.wire()["faults"] == [fault]

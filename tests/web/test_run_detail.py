@@ -17,6 +17,8 @@ def test_owner_sees_the_live_page(client, learners_run):
         "reason": "waiting-for-slot",
         "position": 1,
         "summary": {},
+        "clockSpeed": 10.0,
+        "recordingUrl": f"/labs/runs/{learners_run.pk}/recording/",
     }
     assert 'data-target="10.0.1.11:80"' in response.text
     assert "labs/js/run_detail.js" in response.text

@@ -54,6 +54,7 @@ class Chart {
     this.columns = new Map();  // label -> values, aligned with this.t
     this.plot?.destroy();
     this.plot = null;
+    this.rebuild = false;
     this.figure.dataset.points = "0";
   }
 
@@ -61,7 +62,7 @@ class Chart {
     return { width: Math.max(240, this.plotEl.clientWidth), height: HEIGHT };
   }
 
-  add(metrics) {
+  add(metrics, { draw = true } = {}) {
     const read = READERS[this.kind](metrics, this.text);
     const fresh = read.some(([label]) => !this.columns.has(label));
     for (const [label] of read) {
@@ -79,11 +80,22 @@ class Chart {
     this.lastEl.textContent = fill(this.text.charts.last, {
       values: read.map(([label, value]) => `${label} ${value ?? "-"}`).join(", "),
     });
-    this.draw(fresh);
+    this.rebuild = this.rebuild || fresh;
+    if (draw) this.draw();
   }
 
-  draw(rebuild) {
+  // A whole series at once (a snapshot, a replay's checkpoint): drawn once, not per point.
+  load(list) {
+    this.reset();
+    for (const metrics of list) this.add(metrics, { draw: false });
+    if (list.length) this.draw();
+    else this.lastEl.textContent = this.text.charts.waiting;
+  }
+
+  draw() {
     const data = [this.t, ...this.columns.values()];
+    const rebuild = this.rebuild;
+    this.rebuild = false;
     if (this.plot && !rebuild) {
       this.plot.setData(data);
       return;
@@ -109,8 +121,22 @@ class Chart {
 
 export function makeCharts(text) {
   const charts = [...document.querySelectorAll("figure.chart")].map((f) => new Chart(f, text));
+  // While held (a replay drawing hundreds of events at once), points are added and each
+  // chart is drawn once on release, not once per second of metrics.
+  let held = false;
+  const dirty = new Set();
   return {
-    add: (metrics) => charts.forEach((chart) => chart.add(metrics)),
+    add: (metrics) => charts.forEach((chart) => {
+      chart.add(metrics, { draw: !held });
+      if (held) dirty.add(chart);
+    }),
+    hold: () => { held = true; },
+    release: () => {
+      held = false;
+      for (const chart of dirty) chart.draw();
+      dirty.clear();
+    },
+    load: (list) => charts.forEach((chart) => chart.load(list)),
     reset: () => charts.forEach((chart) => chart.reset()),
   };
 }

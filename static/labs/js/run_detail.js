@@ -3,9 +3,12 @@
 // Tests wait on body[data-ws="open"] and body[data-state="…"]. On every (re)connect to a
 // running run the first events after the status are a `snapshot`: it replaces the counts,
 // the requests, the health and the charts, and the stream carries on from it.
+// Every event the page draws goes through render(): live frames, and the replay's
+// pauses, steps and scrubs (static/labs/js/run_replay.js decides which events, and when).
 
 import { fill, renderTrace } from "./run_trace.js";
 import { makeCharts } from "./run_charts.js";
+import { initReplay } from "./run_replay.js";
 
 const MAX_REQUEST_ROWS = 25;
 const MAX_FLOW_ROWS = 25;
@@ -329,11 +332,15 @@ function showCheck(row, event) {
   while (list.children.length > MAX_CHECKS) list.lastElementChild.remove();
 }
 
-// The run so far, from the worker (labs.engine.snapshot): it replaces what the page had.
+// The run so far, from the worker (labs.engine.snapshot), or a replay's checkpoint: it
+// replaces what the page had, so the view is the run's at the snapshot's moment.
 function showSnapshot(snapshot) {
   const counts = snapshot.counts || {};
   setCount(totalEl, totalEl, counts.requests || 0);
-  for (const row of targetsBody.rows) setCount(row, row.querySelector(".count"), 0);
+  for (const row of targetsBody.rows) {
+    setCount(row, row.querySelector(".count"), 0);
+    showHealth({ target: row.dataset.target, target_group: row.dataset.targetGroup, state: "initial" });
+  }
   for (const [key, count] of Object.entries(counts)) {
     if (!key.startsWith("target:")) continue;
     const [group, address] = splitKey(key.slice("target:".length));
@@ -348,8 +355,12 @@ function showSnapshot(snapshot) {
   showFlowTotal(counts.flows || 0);
   flowsBody.replaceChildren();
   for (const event of snapshot.flows || []) addFlowRow(event);
-  charts.reset();
-  for (const event of snapshot.series?.metrics || []) charts.add(event);
+  charts.load(snapshot.series?.metrics || []);
+  if (snapshot.faults) {
+    faultsList.replaceChildren(emptyFaults);
+    for (const row of targetsBody.rows) delete row.dataset.fault;
+    for (const event of snapshot.faults) showFault(event);
+  }
   document.body.dataset.snapshot = String(counts.requests || 0);
 }
 
@@ -377,16 +388,28 @@ const handlers = {
   snapshot: showSnapshot,
 };
 
+// The one way events reach the page. "run:render" tells other modules (the diagram) what
+// was drawn, live or replayed; `replay` is true when the replay redraws (a step or scrub).
+function render(events, { replay = false } = {}) {
+  charts.hold();  // each chart is drawn once for the whole list
+  try {
+    for (const event of events) {
+      showLabTime(event.t);
+      handlers[event.type]?.(event);
+    }
+  } finally {
+    charts.release();
+  }
+  document.dispatchEvent(new CustomEvent("run:render", { detail: { events, replay } }));
+}
+
 function handleFrame(frame) {
   shareFrame(frame);
   if (frame.error) {
     showNotice(frame.message);
     return;
   }
-  for (const event of frame.events || []) {
-    showLabTime(event.t);
-    handlers[event.type]?.(event);
-  }
+  replay.live(frame.events || []);  // drawn now, or held while the learner has paused
 }
 
 function showNotice(message) {
@@ -476,6 +499,7 @@ function showSummary(summary) {
 
 const accessLogEl = document.getElementById("access-log");
 const faultsList = document.getElementById("faults");
+const emptyFaults = faultsList.querySelector("li.empty");
 
 function faultText(event) {
   const log = text.faultLog;
@@ -560,11 +584,12 @@ function initControls() {
   for (const form of controlForms()) form.addEventListener("submit", sendControl);
 }
 
+const replay = initReplay({ render, config, text });
 initControls();
 showState(config.state, config.reason, config.position);
 showSummary(config.summary);
 stopForm.addEventListener("submit", requestStop);
-connect();
+if (config.wsPath) connect();  // a shared page has no socket: only the recording
 
 // --- in-lab questions (issue 5): static/quizzes/js/lab_quiz.js draws them --------------
 // Every frame is shared as a "run:frame" DOM event; the quiz answers through "run:send".
