@@ -175,6 +175,8 @@ class Served:
     faults: list[dict[str, Any]]  # what learners changed, for the saved summary
     view: RunView  # every batch sent so far, for a page that (re)connects
     topology: spec.Topology
+    # Console requests on their way (labs.runtime.console): the listener goes on serving.
+    sending: set[asyncio.Task[Any]] = field(default_factory=set)
 
 
 async def _serve(
@@ -193,7 +195,7 @@ async def _serve(
     finally:
         control.stop.set()
         await _wake(listener, layer, channel)
-        stuck = await cancel_until_done((listener, beater), CLOSE_SECONDS)
+        stuck = await cancel_until_done((listener, beater, *served.sending), CLOSE_SECONDS)
         if stuck:
             logger.error("lab run %s: its control listener or heartbeat would not end", run.pk)
 
@@ -267,6 +269,10 @@ async def _listen(
         if message.get("type") == "run.stop":
             logger.info("lab run %s: stop requested by %s", run.pk, message.get("by") or "system")
             control.request_stop("stopped")
+        elif message.get("type") == "run.control" and _is_request(message):
+            task = asyncio.create_task(_send_request(lab, run, layer, message, served.topology))
+            served.sending.add(task)
+            task.add_done_callback(served.sending.discard)
         elif message.get("type") == "run.control":
             try:
                 served.faults.append(
@@ -332,6 +338,33 @@ async def _apply_control(
         return event
     await layer.group_send(run.group_name, {"type": "run.events", "events": [event]})
     return event
+
+
+def _is_request(message: dict[str, Any]) -> bool:
+    command = message.get("command")
+    return isinstance(command, dict) and command.get("action") == "request"
+
+
+async def _send_request(
+    lab: LabRuntime, run: LabRun, layer: Any, message: dict[str, Any], topology: spec.Topology
+) -> None:
+    """One console request: checked again, sent; its ``console`` event is the answer."""
+    command, by = message.get("command") or {}, message.get("by") or ""
+    try:
+        with translation.override(settings.LANGUAGE_CODE):
+            checked = services.checked_command(topology, command)
+        await lab.send_request(checked, by)
+        return
+    except ValidationError as error:
+        event = _refusal(
+            lab, command, by, str(error.code or "ValidationError"), " ".join(error.messages)
+        )
+    except ControlError as error:
+        event = _refusal(lab, command, by, error.code, error.message)
+    except Exception:
+        logger.exception("lab run %s: console request %r failed", run.pk, command)
+        event = _refusal(lab, command, by, "InternalError", "the request could not be sent")
+    await layer.group_send(run.group_name, {"type": "run.events", "events": [event]})
 
 
 def _refusal(
