@@ -138,8 +138,9 @@ def _command_from(form: QueryDict) -> dict[str, Any]:
     if on.startswith(("az:", "target:")):
         kind, _colon, value = on.partition(":")
         command[kind] = value
-    if form.get("clients", "").isdigit():
-        command["clients"] = int(form["clients"])
+    clients = form.get("clients", "")
+    if clients.isdigit():
+        command["clients"] = int(clients)
     for flag in ("paused", "keep_alive"):
         if flag in form:
             command[flag] = form[flag] in ("on", "true", "1")
