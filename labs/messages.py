@@ -288,7 +288,7 @@ FAULT_MODES = {
 # What each fault does, as the run page explains it beside the buttons (AWS's view).
 FAULT_HELP = {
     "stopped": _(
-        "Stop: the instance refuses connections. The load balancer answers 502 and the "
+        "Shut down: the instance refuses connections. The load balancer answers 502 and the "
         "health checks fail (Target.FailedHealthChecks)."
     ),
     "hang": _(

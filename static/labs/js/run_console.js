@@ -296,7 +296,9 @@ function showTraffic(event) {
       ? fill(words.settingsMix, { mix: settings.mix.map((m) => `${m.path} ×${m.weight}`).join(", ") })
       : null,
   ];
-  document.getElementById("traffic-now").textContent = parts.filter(Boolean).join(" · ");
+  const now = document.getElementById("traffic-now");
+  now.textContent = parts.filter(Boolean).join(" · ");
+  now.hidden = false;
 }
 
 // --- the run's frames ---------------------------------------------------------------------
