@@ -253,3 +253,16 @@ async def test_a_console_request_names_a_missing_listener():
         )
     assert "status" not in answer
     assert "no HTTP listener" in answer["error"]
+
+
+async def test_a_console_request_goes_through_a_classic_load_balancer_too():
+    async with Lab(_starter("classic-lb"), rps=2) as lab:
+        await lab.wait_for(lambda e: e["type"] == "request" and e["elb_status_code"] == 200)
+        answer = await lab.runtime.send_request(
+            {"id": "clb", "method": "GET", "path": "/", "client_ip": "198.51.100.200"}
+        )
+        root = answer["trace_root"]
+        await lab.wait_for(lambda e: e["type"] == "request" and root in e["trace_id"])
+    assert answer["status"] == 200
+    request = next(e for e in of_type(lab.events, "request") if root in e["trace_id"])
+    assert request["client_ip"] == "198.51.100.200" and request["target"]
