@@ -15,6 +15,7 @@ from django.utils.translation import gettext
 from playwright.sync_api import Page, expect
 
 from labs import messages as codes
+from labs.models import Topology
 from tests.browser.test_run_controls import _wait_for_total
 from tests.browser.test_run_demo_lab import RUN_TIMEOUT_MS, STOP_TIMEOUT_MS
 from tests.browser.test_run_trace import TraceUi, _log_in_and_run
@@ -32,6 +33,7 @@ class LiveUi:
             self.send = gettext("Send a request")
             self.send_button = gettext("Send the request")
             self.path = gettext("Path")
+            self.client = gettext("Client IP")
             self.inject = gettext("Inject a fault")
             self.on = gettext("On")
             self.target5xx = str(codes.CHARTS["target5xx"])
@@ -111,3 +113,36 @@ def test_a_5xx_fault_shows_in_the_chart_and_a_console_request_shows_its_trace(
         "data-state", "finished", timeout=STOP_TIMEOUT_MS
     )
     expect(page.locator("#live-lab")).to_be_hidden()
+
+
+def test_two_console_requests_from_one_client_stick_to_one_target(demo_site: str, page: Page):
+    """The worker's cookie jar for the client IP sends AWSALB back; the trace says so."""
+    ui = LiveUi("en")
+    with translation.override("en"):
+        topology = Topology.objects.get(owner=None, slug="sticky-sessions").title
+        honoured = codes.CONSOLE["sticky"] % {"cookie": "AWSALB", "target": ""}
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _log_in_and_run(page, demo_site, "en", topology)
+    expect(page.locator("body")).to_have_attribute("data-state", "running", timeout=RUN_TIMEOUT_MS)
+    _wait_for_total(page, 3)
+    console = page.get_by_role("region", name=ui.send, exact=True)
+    console.get_by_label(ui.path, exact=True).fill("/shop/cart")
+    console.get_by_label(ui.client, exact=True).fill("198.51.100.77")
+    send = console.get_by_role("button", name=ui.send_button, exact=True)
+    result = page.locator("#console-result")
+    send.click()
+    expect(result).to_have_attribute("data-target", re.compile(r"^10\."), timeout=RUN_TIMEOUT_MS)
+    first = result.get_attribute("data-target")
+    first_id = result.get_attribute("data-id")
+    expect(page.locator("#console-jar")).to_contain_text("AWSALB=")
+    expect(send).to_be_enabled()
+    send.click()
+    expect(result).not_to_have_attribute("data-id", first_id or "")
+    expect(result).to_have_attribute("data-target", first or "", timeout=RUN_TIMEOUT_MS)
+    expect(page.locator("#console-sticky")).to_be_visible()
+    expect(page.locator("#console-sticky")).to_contain_text(honoured.split(":")[0])
+    expect(result.locator('[data-step="targetGroup"], [data-step="target"]').first).to_be_visible()
+    page.get_by_role("button", name=TraceUi("en").stop, exact=True).click()
+    expect(page.locator("#run-state")).to_have_attribute(
+        "data-state", "finished", timeout=STOP_TIMEOUT_MS
+    )
