@@ -339,6 +339,7 @@ CONTROL_ERRORS = {
     "TargetNotFound": _("The target is not part of this run."),
     "InvalidTarget": _("The target cannot take this change now."),
     "InternalError": _("Something went wrong while applying the change."),
+    "Busy": _("Too many requests from the console are still waiting for answers."),
 }
 
 

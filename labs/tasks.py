@@ -50,6 +50,7 @@ TEARDOWN_SECONDS = 5  # then whatever is left on the run's loop, before the loop
 EMIT_TIMEOUT_SECONDS = 2  # a batch Redis cannot take in this long is dropped
 LISTEN_RETRY_MAX_SECONDS = 2  # the longest pause before listening again after an error
 SUMMARY_FAULTS = 500  # the newest `fault` events a run's summary keeps for its page
+CONSOLE_IN_FLIGHT = 8  # console requests a run sends at once; more are refused, not queued
 
 
 @dataclass
@@ -270,6 +271,9 @@ async def _listen(
             logger.info("lab run %s: stop requested by %s", run.pk, message.get("by") or "system")
             control.request_stop("stopped")
         elif message.get("type") == "run.control" and _is_request(message):
+            if len(served.sending) >= CONSOLE_IN_FLIGHT:
+                await _refuse_busy(lab, run, layer, message)
+                continue
             task = asyncio.create_task(_send_request(lab, run, layer, message, served.topology))
             served.sending.add(task)
             task.add_done_callback(served.sending.discard)
@@ -365,6 +369,14 @@ async def _send_request(
         logger.exception("lab run %s: console request %r failed", run.pk, command)
         event = _refusal(lab, command, by, "InternalError", "the request could not be sent")
     await layer.group_send(run.group_name, {"type": "run.events", "events": [event]})
+
+
+async def _refuse_busy(lab: LabRuntime, run: LabRun, layer: Any, message: dict[str, Any]) -> None:
+    """Too many console requests on their way: this one is refused (the page says so)."""
+    text = f"at most {CONSOLE_IN_FLIGHT} console requests may wait for answers at once"
+    event = _refusal(lab, message.get("command") or {}, message.get("by") or "", "Busy", text)
+    with contextlib.suppress(Exception):  # best effort, like every publish
+        await layer.group_send(run.group_name, {"type": "run.events", "events": [event]})
 
 
 def _refusal(

@@ -15,6 +15,7 @@ import { fill, renderTrace } from "./run_trace.js";
 const FINAL_STATES = new Set(["finished", "failed"]);
 const KEPT_REQUESTS = 500;  // request events remembered to find a console request's trace
 const ERROR_WINDOW_MS = 3000;  // an error frame this soon after a send answers that send
+const TRACE_WAIT_MS = 5000;  // past this, a console request's trace is taken as sampled out
 
 const root = document.getElementById("live-lab");
 const text = JSON.parse(document.getElementById("run-text").textContent);
@@ -201,7 +202,15 @@ function showAnswer(event) {
   document.getElementById("console-trace-steps").replaceChildren();
   const request = requestsByRoot.get(event.trace_root);
   if (request) showTrace(event, request);
-  else document.getElementById("console-trace-note").textContent = words.traceWaiting;
+  else {
+    const note = document.getElementById("console-trace-note");
+    note.textContent = words.traceWaiting;
+    setTimeout(() => {
+      if (result.dataset.id === event.id && result.dataset.rule === undefined) {
+        note.textContent = words.traceMissing;
+      }
+    }, TRACE_WAIT_MS);
+  }
   result.focus({ preventScroll: true });
   result.scrollIntoView({ block: "nearest" });
 }
@@ -323,8 +332,10 @@ const handlers = {
   },
   fault: (event) => {
     if (event.action === "traffic" && !event.error) showTraffic(event);
-    if (event.action === "request" && event.error && errorTo) {
-      showError(errorTo.element, event.message || event.error);
+    const consoleError = document.getElementById("console-error");
+    if (event.action === "request" && event.error && consoleError) {
+      const why = text.controlErrors[event.error] || event.error;
+      showError(consoleError, event.message ? `${why} (${event.message})` : why);
       resetSendButton();
     }
   },
