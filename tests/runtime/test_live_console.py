@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from labs.cfn import load_topology, parse_document
+from labs.engine import events
 
 from .helpers import of_type, topology
 from .test_control import Lab
@@ -149,6 +150,7 @@ async def test_an_az_fault_hits_every_instance_in_that_zone_and_only_those():
             lambda e: lab.health("10.0.1.10:80", "healthy")(e) and e["previous"] == "unhealthy"
         )
     assert fault["az"] == "us-east-1a" and fault["targets"] == ["10.0.1.10:80", "10.0.1.11:80"]
+    events.validate(fault)
     assert cleared["mode"] == "normal"
     assert not [e for e in lab.events if lab.health("10.0.2.10:80", "unhealthy")(e)]
 
@@ -180,6 +182,7 @@ async def test_the_request_mix_sends_weighted_paths_hosts_and_headers():
             lambda e: e["type"] == "request" and e["t"] > at and e["path"] == "/api/orders"
         )
     assert event["traffic"]["clients"] == 2 and event["traffic"]["keep_alive"] is False
+    events.validate(event)
     late = [e for e in of_type(lab.events, "request") if e["t"] > at + 0.5]
     assert {e["path"] for e in late} <= {"/api/orders", "/"}
     api = [e for e in late if e["path"] == "/api/orders"]
@@ -218,6 +221,9 @@ async def test_a_console_request_comes_back_with_its_answer_and_its_trace():
         root = answer["trace_root"]
         await lab.wait_for(lambda e: e["type"] == "request" and root in e["trace_id"])
     assert (answer["type"], answer["id"], answer["status"]) == ("console", "c-1", 200)
+    events.validate(answer)  # the one definition of the event, labs.engine.events
+    for fault in of_type(lab.events, "fault"):
+        events.validate(fault)
     echo = json.loads(answer["body"])
     assert echo["path"] == "/hello" and echo["query"] == "a=1"
     assert ["X-Debug", "1"] in echo["headers"]
