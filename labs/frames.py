@@ -219,7 +219,7 @@ def checked_request(command: dict[str, Any], topology: spec.Topology) -> dict[st
         "headers": checked_headers(command.get("headers")),
         "cookies": _checked_cookies(command.get("cookies")),
         "client_ip": _client_ip(command.get("client_ip"), lb, topology),
-        "forget_cookies": _flag(command, "forget_cookies", _("Forget cookies")),
+        "forget_cookies": checked_flag(command, "forget_cookies", _("Forget cookies")),
     }
 
 
@@ -404,15 +404,12 @@ def checked_clients(value: Any) -> int:
     return value
 
 
-def _flag(command: dict[str, Any], key: str, label: str) -> bool:
+def checked_flag(command: dict[str, Any], key: str, label: str) -> bool:
+    """``command[key]`` as a real JSON boolean (absent: false)."""
     value = command.get(key, False)
     if not isinstance(value, bool):
         raise FrameError(_("%(field)s is true or false.") % {"field": label})
     return value
-
-
-def checked_flag(command: dict[str, Any], key: str, label: str) -> bool:
-    return _flag(command, key, label)
 
 
 def _request_id(value: Any) -> str:
