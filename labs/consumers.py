@@ -56,7 +56,8 @@ class RunConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     (labs.tasks, labs.engine.snapshot): the worker numbers its batches, the snapshot says
     the last one it holds, and only later batches follow, so the page's counts stay exact.
     Frames from the browser: ``{"action": "stop"}``; ``{"action": "control", "command":
-    {...}}`` (labs.services.control_run).
+    {...}}`` (labs.services.control_run; a fault through labs.services.inject_fault; a
+    console request's fields are checked by labs.frames.checked_request).
     """
 
     run: LabRun | None = None
@@ -208,7 +209,17 @@ def _control_run(user: Any, run: LabRun, command: Any, language: str) -> str:
     """labs.services.control_run; why it refused, in the viewer's language, or ""."""
     with translation.override(language):
         try:
-            services.control_run(user, run, command)
+            if isinstance(command, dict) and command.get("action") == "fault":
+                # The one way in for a fault, the instructor's dashboard's too.
+                services.inject_fault(
+                    user,
+                    run,
+                    command.get("mode"),
+                    target=command.get("target"),
+                    az=command.get("az"),
+                )
+            else:
+                services.control_run(user, run, command)
         except PermissionDenied as error:
             return str(error)
         except ValidationError as error:

@@ -314,11 +314,45 @@ REPLAY = {
 # A dummy target's behaviour, as the run page's fault menu offers it.
 FAULT_MODES = {
     "normal": pgettext_lazy("fault mode", "normal"),
-    "reset": pgettext_lazy("fault mode", "reset the connection (502)"),
-    "hang": pgettext_lazy("fault mode", "hang, never answer (504)"),
-    "garbage": pgettext_lazy("fault mode", "answer with garbage (502)"),
-    "unhealthy": pgettext_lazy("fault mode", "fail health checks (500)"),
     "stopped": pgettext_lazy("fault mode", "stopped, refuse connections"),
+    "hang": pgettext_lazy("fault mode", "hang, never answer (504)"),
+    "5xx": pgettext_lazy("fault mode", "answer every request with 500"),
+    "slow": pgettext_lazy("fault mode", "slow down, answer 1 s later"),
+    "flap": pgettext_lazy("fault mode", "flap, up and down by turns"),
+    "unhealthy": pgettext_lazy("fault mode", "fail health checks (500)"),
+    "reset": pgettext_lazy("fault mode", "reset the connection (502)"),
+    "garbage": pgettext_lazy("fault mode", "answer with garbage (502)"),
+}
+
+# What each fault does, as the run page explains it beside the buttons (AWS's view).
+FAULT_HELP = {
+    "stopped": _(
+        "Shut down: the instance refuses connections. The load balancer answers 502 and the "
+        "health checks fail (Target.FailedHealthChecks)."
+    ),
+    "hang": _(
+        "Hang: the instance accepts connections and never answers. Requests end in 504 "
+        "after the idle timeout; health checks time out (Target.Timeout)."
+    ),
+    "5xx": _(
+        "5xx: the application answers every request with 500, but its health-check path "
+        "still answers 200, so the target stays healthy and HTTPCode_Target_5XX_Count rises."
+    ),
+    "slow": _(
+        "Slow: every answer, health checks included, comes 1 s later. TargetResponseTime "
+        "rises; a health check whose timeout is shorter on the lab clock fails."
+    ),
+    "flap": _(
+        "Flap: the instance is up, then down (500 to everything), by turns, each long "
+        "enough for its health checks to cross the threshold."
+    ),
+    "normal": _("Clear: the instance behaves normally again."),
+    "az": _(
+        "A fault on an Availability Zone hits every instance in that zone at once, as an "
+        "impaired zone would. With cross-zone load balancing on, the other zones' targets "
+        "take its traffic; with it off, that zone's load balancer node has no healthy "
+        "target and fails open to all of them."
+    ),
 }
 
 # One line of the run page's Faults log per `fault` event, by its action. The script
@@ -327,6 +361,9 @@ FAULT_LOG = {
     "deregister": _("%(by)s deregistered %(target)s from %(target_group)s."),
     "register": _("%(by)s registered %(target)s with %(target_group)s."),
     "fault": _("%(by)s set %(target)s to: %(mode)s."),
+    "faultAz": _("%(by)s set every instance in %(az)s (%(targets)s) to: %(mode)s."),
+    "settings": _("%(by)s changed the traffic: %(settings)s."),
+    "resume": _("%(by)s resumed the traffic at %(rps)s requests a second."),
     "traffic": _("%(by)s set the traffic to %(rps)s requests a second."),
     "pause": _("%(by)s paused the traffic."),
     "refused": _("%(by)s asked for a change that was not applied: %(error)s"),
@@ -341,6 +378,44 @@ CONTROL_ERRORS = {
     "TargetNotFound": _("The target is not part of this run."),
     "InvalidTarget": _("The target cannot take this change now."),
     "InternalError": _("Something went wrong while applying the change."),
+    "Busy": _("Too many requests from the console are still waiting for answers."),
+}
+
+
+# The run page's request console and traffic controls (static/labs/js/run_console.js).
+CONSOLE = {
+    "sending": _("Sending…"),
+    "noAnswer": _("No answer: %(error)s"),
+    "status": _("Status %(status)s"),
+    "body": _("Body (%(bytes)s bytes)"),
+    "bodyCut": _("Body (first %(shown)s of %(bytes)s bytes)"),
+    "headers": _("Response headers"),
+    "jar": _("Cookie jar of %(client)s after this answer"),
+    "jarEmpty": _("The cookie jar of %(client)s is empty."),
+    "traceWaiting": _("Waiting for the load balancer's trace of this request…"),
+    "traceMissing": _(
+        "The load balancer's trace of this request was not sent (traffic was sampled)."
+    ),
+    "sticky": _(
+        "The %(cookie)s cookie was honoured: the load balancer kept this client on %(target)s."
+    ),
+    "remove": _("Remove"),
+    "headerName": _("Header name"),
+    "headerValue": _("Header value"),
+    "cookieName": _("Cookie name"),
+    "cookieValue": _("Cookie value"),
+    "mixPath": _("Path and query"),
+    "mixHost": _("Host header"),
+    "mixHeader": _("Header (Name: value)"),
+    "mixWeight": _("Weight"),
+    "paused": _("Paused"),
+    "pause": _("Pause"),
+    "resume": _("Resume"),
+    "settingsRps": _("%(rps)s requests a second"),
+    "settingsClients": _("%(clients)s clients"),
+    "keepAliveOn": _("keep-alive on"),
+    "keepAliveOff": _("keep-alive off"),
+    "settingsMix": _("mix: %(mix)s"),
 }
 
 
@@ -402,6 +477,8 @@ def controls_catalog() -> dict[str, dict[str, str]]:
         "faultModes": _evaluated(FAULT_MODES),
         "faultLog": _evaluated(FAULT_LOG),
         "controlErrors": _evaluated(CONTROL_ERRORS),
+        "faultHelp": _evaluated(FAULT_HELP),
+        "console": _evaluated(CONSOLE),
     }
 
 

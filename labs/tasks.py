@@ -51,6 +51,7 @@ TEARDOWN_SECONDS = 5  # then whatever is left on the run's loop, before the loop
 EMIT_TIMEOUT_SECONDS = 2  # a batch Redis cannot take in this long is dropped
 LISTEN_RETRY_MAX_SECONDS = 2  # the longest pause before listening again after an error
 SUMMARY_FAULTS = 500  # the newest `fault` events a run's summary keeps for its page
+CONSOLE_IN_FLIGHT = 8  # console requests a run sends at once; more are refused, not queued
 
 
 @dataclass
@@ -182,6 +183,8 @@ class Served:
     view: RunView  # every batch sent so far, for a page that (re)connects
     topology: spec.Topology
     recorder: Recorder  # every batch sent so far, for the run's replay
+    # Console requests on their way (labs.runtime.console): the listener goes on serving.
+    sending: set[asyncio.Task[Any]] = field(default_factory=set)
 
 
 async def _serve(
@@ -202,7 +205,9 @@ async def _serve(
     finally:
         control.stop.set()
         await _wake(listener, layer, channel)
-        stuck = await cancel_until_done((listener, beater, keeper), CLOSE_SECONDS)
+        stuck = await cancel_until_done(
+            (listener, beater, keeper, *served.sending), CLOSE_SECONDS
+        )
         if stuck:
             logger.error("lab run %s: its listener, heartbeat or saves would not end", run.pk)
 
@@ -277,6 +282,13 @@ async def _listen(
         if message.get("type") == "run.stop":
             logger.info("lab run %s: stop requested by %s", run.pk, message.get("by") or "system")
             control.request_stop("stopped")
+        elif message.get("type") == "run.control" and _is_request(message):
+            if len(served.sending) >= CONSOLE_IN_FLIGHT:
+                await _refuse_busy(lab, run, layer, message)
+                continue
+            task = asyncio.create_task(_send_request(lab, run, layer, message, served.topology))
+            served.sending.add(task)
+            task.add_done_callback(served.sending.discard)
         elif message.get("type") == "run.control":
             try:
                 served.faults.append(
@@ -342,6 +354,41 @@ async def _apply_control(
         return event
     await layer.group_send(run.group_name, {"type": "run.events", "events": [event]})
     return event
+
+
+def _is_request(message: dict[str, Any]) -> bool:
+    command = message.get("command")
+    return isinstance(command, dict) and command.get("action") == "request"
+
+
+async def _send_request(
+    lab: LabRuntime, run: LabRun, layer: Any, message: dict[str, Any], topology: spec.Topology
+) -> None:
+    """One console request: checked again, sent; its ``console`` event is the answer."""
+    command, by = message.get("command") or {}, message.get("by") or ""
+    try:
+        with translation.override(settings.LANGUAGE_CODE):
+            checked = services.checked_command(topology, command)
+        await lab.send_request(checked, by)
+        return
+    except ValidationError as error:
+        event = _refusal(
+            lab, command, by, str(error.code or "ValidationError"), " ".join(error.messages)
+        )
+    except ControlError as error:
+        event = _refusal(lab, command, by, error.code, error.message)
+    except Exception:
+        logger.exception("lab run %s: console request %r failed", run.pk, command)
+        event = _refusal(lab, command, by, "InternalError", "the request could not be sent")
+    await layer.group_send(run.group_name, {"type": "run.events", "events": [event]})
+
+
+async def _refuse_busy(lab: LabRuntime, run: LabRun, layer: Any, message: dict[str, Any]) -> None:
+    """Too many console requests on their way: this one is refused (the page says so)."""
+    text = f"at most {CONSOLE_IN_FLIGHT} console requests may wait for answers at once"
+    event = _refusal(lab, message.get("command") or {}, message.get("by") or "", "Busy", text)
+    with contextlib.suppress(Exception):  # best effort, like every publish
+        await layer.group_send(run.group_name, {"type": "run.events", "events": [event]})
 
 
 def _refusal(

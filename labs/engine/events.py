@@ -160,12 +160,44 @@ class Fault(Event):
     target_group: str | None = None
     target: str | None = None
     instance: str | None = None
-    mode: str | None = None  # a fault's mode (normal, reset, hang, ...)
+    mode: str | None = None  # a fault's mode (normal, reset, hang, 5xx, slow, flap, ...)
+    az: str | None = None  # a fault on every instance of one Availability Zone
+    targets: list[str] | None = None  # ... which are these ("ip:port")
     rps: float | None = None
+    # A traffic change: the generated traffic's settings after it (rps, paused, clients,
+    # keep_alive, mix: [{path, host, headers, weight}]).
+    traffic: dict[str, Json] | None = None
     delay: float | None = None  # a deregistration's delay, lab seconds
     by: str | None = None  # who asked
     error: str | None = None
     message: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Console(Event):
+    """The answer to one request a viewer sent from the run page's console.
+
+    ``id`` is the page's own name for the request; ``trace_root`` is the Root of the
+    X-Amzn-Trace-Id it carried, which the load balancer's ``request`` event keeps in its
+    ``trace_id``, so the page finds that request's trace. ``cookies`` is the client's
+    cookie jar after the answer (the worker keeps one per client IP).
+    """
+
+    TYPE: ClassVar[str] = "console"
+    id: str
+    client_ip: str
+    lb: str
+    listener: int
+    method: str
+    url: str  # what was asked for: path and query
+    trace_root: str
+    cookies: dict[str, str]
+    by: str | None = None
+    status: int | None = None  # None: no answer (error says why)
+    headers: list[list[str]] | None = None  # the answer's headers, in order
+    body: str | None = None  # the body's first BODY_PREVIEW bytes, as text
+    body_bytes: int | None = None  # the whole body's length
+    error: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -194,7 +226,8 @@ class Snapshot(Event):
 
 
 TYPES: dict[str, type[Event]] = {
-    cls.TYPE: cls for cls in (RunStatus, Request, Flow, Health, Metrics, Fault, Quiz, Snapshot)
+    cls.TYPE: cls
+    for cls in (RunStatus, Request, Flow, Health, Metrics, Fault, Console, Quiz, Snapshot)
 }
 
 

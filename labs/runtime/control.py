@@ -22,12 +22,12 @@ from typing import Any
 from labs.engine import health
 from labs.engine.attributes import deregistration_delay
 from labs.engine.events import Fault
-from labs.engine.spec import TargetGroup
+from labs.engine.spec import HealthCheck, TargetGroup
 
 from .clock import LabClock
 from .health_checker import TargetChecker
 from .targets import TargetServer
-from .traffic import Rate
+from .traffic import MixItem, Rate
 
 Fields = dict[str, Any]  # a handler's part of its ``fault`` event
 MakeChecker = Callable[[TargetGroup, str], TargetChecker]
@@ -144,15 +144,76 @@ class Controller:
         return {"target_group": group.name, "target": target}
 
     def _fault(self, command: dict[str, Any]) -> Fields:
-        mode = command["mode"]
-        server = self._servers.get(str(command.get("target")))
-        if server is None:
-            raise ControlError("InvalidTarget", f"no instance listens at {command.get('target')}")
-        server.fault(str(mode))
-        return {"target": server.target.address, "instance": server.target.id, "mode": mode}
+        """One instance's fault, or (``az``) every instance's in that Availability Zone:
+        an AZ outage as a learner can see it, each target there failing its checks."""
+        mode = str(command["mode"])
+        server: TargetServer | None = None
+        if command.get("az"):
+            az = str(command["az"])
+            servers = [s for s in self._servers.values() if s.target.az == az]
+            if not servers:
+                raise ControlError("InvalidTarget", f"no instance runs in {az}")
+        else:
+            server = self._servers.get(str(command.get("target")))
+            if server is None:
+                raise ControlError(
+                    "InvalidTarget", f"no instance listens at {command.get('target')}"
+                )
+            servers = [server]
+        for server in servers:
+            server.fault(mode, self._flap_seconds(server.target.ip))
+        if command.get("az"):
+            return {"az": az, "targets": sorted(s.target.address for s in servers), "mode": mode}
+        target = servers[0].target
+        return {"target": target.address, "instance": target.id, "mode": mode}
+
+    def _flap_seconds(self, ip: str) -> float:
+        """How long a flapping instance stays up, then down: long enough for its checks
+        to cross either threshold (interval x (threshold + 1), on the lab clock)."""
+        checks = [g.health_check for g in self._groups.values() if ip in {t.ip for t in g.targets}]
+        return max(
+            (c.interval_seconds * (max(c.healthy_threshold, c.unhealthy_threshold) + 1))
+            for c in checks or [HealthCheck()]
+        )
 
     def _traffic(self, command: dict[str, Any]) -> Fields:
-        # Capped here as well: the one thing a runtime must never trust is a rate.
-        rps = min(float(command["rps"]), self._max_rps)
-        self._rate.rps = rps
-        return {"rps": rps}
+        rate = self._rate
+        if "rps" in command:
+            # Capped here as well: the one thing a runtime must never trust is a rate.
+            rate.rps = min(float(command["rps"]), self._max_rps)
+        if "paused" in command:
+            rate.paused = bool(command["paused"])
+        if "clients" in command:
+            rate.clients = int(command["clients"])
+        if "keep_alive" in command:
+            rate.keep_alive = bool(command["keep_alive"])
+        if "mix" in command:
+            rate.mix = tuple(
+                MixItem(
+                    path=str(item["path"]),
+                    host=item.get("host") or None,
+                    headers=tuple((str(k), str(v)) for k, v in item.get("headers", ())),
+                    weight=int(item.get("weight", 1)),
+                )
+                for item in command["mix"]
+            )
+        return {"rps": rate.rps, "traffic": traffic_settings(rate)}
+
+
+def traffic_settings(rate: Rate) -> dict[str, Any]:
+    """The generated traffic's settings as a ``fault`` event carries them."""
+    return {
+        "rps": rate.rps,
+        "paused": rate.paused,
+        "clients": rate.clients,
+        "keep_alive": rate.keep_alive,
+        "mix": [
+            {
+                "path": i.path,
+                "host": i.host,
+                "headers": [list(h) for h in i.headers],
+                "weight": i.weight,
+            }
+            for i in rate.mix
+        ],
+    }

@@ -39,8 +39,8 @@ from labs.engine.health import describe as describe_health
 from labs.engine.health import step as step_health
 from labs.engine.spec import Listener, LoadBalancer, Node, Target, TargetGroup, Topology
 
+from . import console, nlb_setup
 from . import gateway as gwlb
-from . import nlb_setup
 from .clock import LabClock
 from .collector import pace_for_proxying
 from .control import ControlError, Controller
@@ -96,6 +96,7 @@ class LabRuntime:
         self._checkers: dict[tuple[str, str], TargetChecker] = {}  # (group, "ip:port")
         self._rate = Rate(options.rps or topology.traffic.rps)
         self._controller: Controller | None = None
+        self._clients: ClientPool | None = None  # while run() runs
         self.sandbox = Sandbox()
         self._authority: RunAuthority | None = None
         self.answers: list[Response | str] = []
@@ -345,6 +346,15 @@ class LabRuntime:
             raise ControlError("ValidationError", "the run has not started")
         return self._controller.apply(command, by).wire()
 
+    async def send_request(self, command: dict[str, Any], by: str | None = None) -> Event:
+        """Send one console request (``labs.runtime.console``); emit and return its
+        ``console`` event. Its ``request`` event comes from the load balancer, as any."""
+        if self._clients is None:
+            raise ControlError("ValidationError", "the run is not sending traffic yet")
+        event = await console.send(command, self.entries(), self._clients, self.clock, by)
+        self._sink.add(event)
+        return event.wire()
+
     def access_log(self) -> list[str]:
         """Every request's access-log line so far, oldest first (bounded)."""
         return list(self._sink.access_log)
@@ -482,7 +492,7 @@ class LabRuntime:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Send traffic until ``stop`` is set, the duration is over, or the script ends."""
-        clients = ClientPool(self.sandbox)
+        clients = self._clients = ClientPool(self.sandbox)
         traffic = asyncio.get_running_loop().create_task(self._traffic(clients))
         stopped = asyncio.get_running_loop().create_task(stop.wait())
         try:
@@ -495,6 +505,7 @@ class LabRuntime:
             stuck = await cancel_until_done((traffic, stopped), CLOSE_SECONDS)
             if stuck:
                 logger.error("lab run: its traffic did not stop within %ss", CLOSE_SECONDS)
+            self._clients = None
             await clients.close()
             await self._flush()  # every answered request is reported before run() returns
 

@@ -44,7 +44,18 @@ _REASONS = {
 Admission = Callable[[str | None], bool]  # virtual source ip -> accepted?
 
 
-FAULT_MODES = ("normal", "reset", "hang", "garbage", "unhealthy", "stopped")
+FAULT_MODES = (
+    "normal",
+    "stopped",
+    "hang",
+    "5xx",
+    "slow",
+    "flap",
+    "unhealthy",
+    "reset",
+    "garbage",
+)
+SLOW_MS = 1000.0  # what the "slow" fault adds to every answer, wall milliseconds
 
 
 class TargetServer:
@@ -75,6 +86,15 @@ class TargetServer:
         self.tls: ssl.SSLContext | None = None
         self.udp_admits: Admission | None = None  # a UDP target: echo datagrams too
         self._udp: asyncio.DatagramTransport | None = None
+        self.mode = "normal"  # the fault a learner injected (FAULT_MODES)
+        self.flap_seconds = 0.0  # "flap": lab seconds up, then as long down, and so on
+        self._flap_from = 0.0
+
+    def down(self) -> bool:
+        """Whether a flapping instance is in a down half of its cycle just now."""
+        if self.mode != "flap" or self.flap_seconds <= 0:
+            return False
+        return int((self.clock() - self._flap_from) // self.flap_seconds) % 2 == 1
 
     def starting(self) -> bool:
         """Whether the app is still in its start-up time (StartupSeconds)."""
@@ -108,8 +128,15 @@ class TargetServer:
                 self.host, self.port, self.target.address, self.sandbox, self.udp_admits
             )
 
-    def fault(self, mode: str) -> None:
-        """Behave as ``mode`` from now on (a stopped instance starts again on any other)."""
+    def fault(self, mode: str, flap_seconds: float = 0.0) -> None:
+        """Behave as ``mode`` from now on (a stopped instance starts again on any other).
+
+        ``5xx``: every request is answered 500, health checks still pass (the app's
+        health path is fine: the ALB keeps routing, HTTPCode_Target_5XX_Count rises).
+        ``hang``: nothing is answered, health checks included (504s, ``Target.Timeout``).
+        ``slow``: every answer, health checks included, comes SLOW_MS later.
+        ``flap``: ``flap_seconds`` (lab) up, as long answering 500 to everything, again.
+        """
         if mode not in FAULT_MODES:
             raise ValueError(mode)
         app = self.original
@@ -117,7 +144,13 @@ class TargetServer:
             app = replace(app, health_status=500)
         elif mode in ("reset", "hang", "garbage"):
             app = replace(app, mode=mode)
+        elif mode == "5xx":
+            app = replace(app, error_rate=1.0)
+        elif mode == "slow":
+            app = replace(app, latency_ms=app.latency_ms + SLOW_MS)
         self.target = replace(self.target, app=app)
+        self.mode = mode
+        self.flap_seconds, self._flap_from = flap_seconds, self.clock()
         if mode == "stopped":
             self._stop()
         elif self.server is None and self._starting is None:
@@ -240,8 +273,8 @@ class _TargetProtocol(asyncio.Protocol):
         url = httptools.parse_url(self._url)
         path = (url.path or b"/").decode("latin-1")
         keep_alive = self._parser.should_keep_alive()
-        if self._owner.starting():
-            return  # still booting: requests and health checks alike go unanswered
+        if self._owner.starting() or self._owner.mode == "hang":
+            return  # booting or hung: requests and health checks alike go unanswered
         if path not in self._health_paths and self._misbehave():
             return
         status, body = self._answer(path, (url.query or b"").decode("latin-1"))
@@ -281,6 +314,8 @@ class _TargetProtocol(asyncio.Protocol):
 
     def _answer(self, path: str, query: str) -> tuple[int, bytes]:
         app: AppBehaviour = self._owner.target.app
+        if self._owner.down():
+            return 500, b"flapping: down\n"
         if path in self._health_paths:
             return app.health_status, b"ok\n"
         if app.error_rate and self._rng.random() < app.error_rate:

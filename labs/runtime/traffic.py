@@ -258,11 +258,38 @@ class ClientPool:
             await client.close()
 
 
+@dataclass(frozen=True, slots=True)
+class MixItem:
+    """One kind of generated request: its path (and query), Host, headers, and weight."""
+
+    path: str
+    host: str | None = None  # None: the template's, else the load balancer's DNS name
+    headers: tuple[tuple[str, str], ...] = ()
+    weight: int = 1
+
+
 @dataclass(slots=True)
 class Rate:
-    """Requests per second of generated traffic; changes take effect at the next request."""
+    """The generated traffic's settings; changes take effect at the next request.
+
+    ``rps`` requests a second (0, or ``paused``: none, and resuming keeps the rate),
+    from ``clients`` clients (None: the template's), drawn by weight from ``mix`` (empty:
+    the template's paths), on kept-alive connections unless ``keep_alive`` is off.
+    """
 
     rps: float
+    paused: bool = False
+    clients: int | None = None
+    mix: tuple[MixItem, ...] = ()
+    keep_alive: bool = True
+
+    def current(self) -> float:
+        return 0.0 if self.paused else self.rps
+
+    def pick(self, rng: random.Random) -> MixItem | None:
+        if not self.mix:
+            return None
+        return rng.choices(self.mix, weights=[item.weight for item in self.mix])[0]
 
 
 PAUSED_POLL = 0.1  # seconds between looks at a paused (0 rps) rate
@@ -291,19 +318,22 @@ async def generate(
         return
     next_at = loop.time()
     for turn in itertools.count():
-        if rate.rps <= 0:
+        rps = rate.current()
+        if rps <= 0:
             await asyncio.sleep(PAUSED_POLL)
             next_at = loop.time()
             continue
-        client = pool[turn % len(pool)]
+        client = clients.get(f"client-{turn % (rate.clients or client_count)}")
+        nodes.setdefault(client.ip, rng.choice(entries[0].nodes))
         _resolve_again(nodes, client, entries[0], rng)
         if not client.busy:
+            item = rate.pick(rng) or MixItem(rng.choice(paths), host)
             task = loop.create_task(
-                _one(client, nodes[client.ip], entries[0], host, rng.choice(paths))
+                _one(client, nodes[client.ip], entries[0], item, host, rate.keep_alive)
             )
             tasks.add(task)
             task.add_done_callback(tasks.discard)
-        next_at += 1.0 / rate.rps
+        next_at += 1.0 / rps
         await asyncio.sleep(max(0.0, next_at - loop.time()))
 
 
@@ -358,7 +388,8 @@ async def _generate_datagrams(
     tasks: set[asyncio.Task[None]] = set()
     next_at = loop.time()
     for turn in itertools.count():
-        if rate.rps <= 0:
+        rps = rate.current()
+        if rps <= 0:
             await asyncio.sleep(PAUSED_POLL)
             next_at = loop.time()
             continue
@@ -369,7 +400,7 @@ async def _generate_datagrams(
             task = loop.create_task(_one_datagram(client, sock, turn))
             tasks.add(task)
             task.add_done_callback(tasks.discard)
-        next_at += 1.0 / rate.rps
+        next_at += 1.0 / rps
         await asyncio.sleep(max(0.0, next_at - loop.time()))
 
 
@@ -387,11 +418,19 @@ async def _one_datagram(client: Client, sock: socket.socket, number: int) -> Non
 
 
 async def _one(
-    client: Client, node: tuple[str, int], entry: Entry, host: str | None, path: str
+    client: Client,
+    node: tuple[str, int],
+    entry: Entry,
+    item: MixItem,
+    host: str | None,
+    keep_alive: bool = True,
 ) -> None:
     client.busy = True
+    headers = item.headers if keep_alive else (*item.headers, ("Connection", "close"))
     try:
-        await client.request(node, "GET", path, host or entry.dns_name, tls=entry.tls)
+        await client.request(
+            node, "GET", item.path, item.host or host or entry.dns_name, headers, tls=entry.tls
+        )
     except (OSError, TimeoutError, httptools.HttpParserError):
         pass  # the proxy has already reported what it saw; a lost reply is not news
     finally:
@@ -489,7 +528,7 @@ async def send_packets(
             sock.bind((c.source_host, 0))
         next_at = loop.time()
         for turn in itertools.count():
-            if rate.rps <= 0:
+            if rate.current() <= 0:
                 await asyncio.sleep(PAUSED_POLL)
                 next_at = loop.time()
                 continue
@@ -505,7 +544,7 @@ async def send_packets(
             )
             with contextlib.suppress(BlockingIOError):  # loopback full: lost, as UDP is
                 sockets[client.ip].sendto(packet, endpoint[client.ip])
-            next_at += 1.0 / rate.rps
+            next_at += 1.0 / max(rate.current(), 0.001)
             await asyncio.sleep(max(0.0, next_at - loop.time()))
     finally:
         for sock in sockets.values():

@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 
-from labs import cfn
+from labs import cfn, frames
 from labs import messages as codes
 from labs.engine import spec
 from labs.engine.accesslog import ACCOUNT, REGION, load_balancer_id
@@ -103,11 +103,13 @@ def control_run(user: User, run: LabRun, command: Any) -> dict[str, Any]:
     """Ask the running lab to apply ``command``; its worker answers with a ``fault`` event.
 
     Commands (labs.runtime.control): ``{"action": "deregister" | "register",
-    "target_group", "target"}``, ``{"action": "fault", "target", "mode"}``,
-    ``{"action": "traffic", "rps"}``. The command is checked here against the run's
-    topology and limits, so a mistake is answered in the learner's language before it
-    reaches the worker; what the worker still refuses comes back as a ``fault`` event
-    with ``error``. Returns the command as sent (only the keys its action uses).
+    "target_group", "target"}``, ``{"action": "fault", "target" | "az", "mode"}``,
+    ``{"action": "traffic", "rps", "paused", "clients", "keep_alive", "mix"}`` (any of
+    them), ``{"action": "request", ...}`` (the console's request, labs.frames). The
+    command is checked here against the run's topology and limits, so a mistake is
+    answered in the learner's language before it reaches the worker; what the worker
+    still refuses comes back as a ``fault`` event with ``error``. Returns the command
+    as sent (only the keys its action uses).
 
     Raises:
         PermissionDenied: someone else's run (staff may change any).
@@ -145,7 +147,7 @@ def checked_command(document: str | spec.Topology, command: Any) -> dict[str, An
         )
     action = command.get("action")
     if action == "traffic":
-        return {"action": action, "rps": _checked_control_rps(command.get("rps"))}
+        return _checked_traffic(command)
     topology = _runnable_topology(document)
     if action in ("deregister", "register"):
         group_name, target = command.get("target_group"), command.get("target")
@@ -162,24 +164,34 @@ def checked_command(document: str | spec.Topology, command: Any) -> dict[str, An
             )
         return {"action": action, "target_group": group.name, "target": target}
     if action == "fault":
-        target, mode = command.get("target"), command.get("mode")
-        instances = {t.address for g in topology.target_groups for t in g.targets if t.ip}
-        if not isinstance(target, str) or target not in instances:
-            raise ValidationError(
-                _("%(target)s is not an instance of this run."),
-                code="InvalidTarget",
-                params={"target": str(target)},
-            )
-        if not isinstance(mode, str) or mode not in codes.FAULT_MODES:
-            raise ValidationError(
-                _("Choose a fault mode: %(modes)s."),
-                code="ValidationError",
-                params={"modes": ", ".join(codes.FAULT_MODES)},
-            )
-        return {"action": action, "target": target, "mode": mode}
+        return _checked_fault(command, topology)
+    if action == "request":
+        try:
+            return frames.checked_request(command, topology)
+        except frames.FrameError as error:
+            raise ValidationError(str(error), code="ValidationError") from None
     raise ValidationError(
-        _("Unknown change. Use deregister, register, fault or traffic."), code="ValidationError"
+        _("Unknown change. Use deregister, register, fault, traffic or request."),
+        code="ValidationError",
     )
+
+
+def inject_fault(
+    user: User, run: LabRun, mode: Any, *, target: Any = None, az: Any = None
+) -> dict[str, Any]:
+    """Inject the fault ``mode`` into the running ``run``: on one instance (``target``,
+    "ip:port") or on every instance of an Availability Zone (``az``); ``normal`` clears.
+
+    The run page's buttons and the instructor's dashboard both call this; the worker
+    answers with a ``fault`` event ("fault injected: 5xx on 10.0.1.10:80"), which the
+    page's Faults log and a replay show. Raises as ``control_run`` does.
+    """
+    command: dict[str, Any] = {"action": "fault", "mode": mode}
+    if az is not None:
+        command["az"] = az
+    else:
+        command["target"] = target
+    return control_run(user, run, command)
 
 
 def set_state(run: LabRun, state: str, reason: str = "", t: float | None = None) -> bool:
@@ -448,6 +460,58 @@ def _checked_control_rps(value: Any) -> float:
             params={"limit": limit},
         )
     return float(value)
+
+
+def _checked_traffic(command: dict[str, Any]) -> dict[str, Any]:
+    """A traffic change: any of rps, paused, clients, keep_alive, mix (labs.frames)."""
+    checked: dict[str, Any] = {"action": "traffic"}
+    try:
+        if "rps" in command:
+            checked["rps"] = _checked_control_rps(command.get("rps"))
+        if "paused" in command:
+            checked["paused"] = frames.checked_flag(command, "paused", _("Pause"))
+        if "keep_alive" in command:
+            checked["keep_alive"] = frames.checked_flag(command, "keep_alive", _("Keep-alive"))
+        if "clients" in command:
+            checked["clients"] = frames.checked_clients(command.get("clients"))
+        if "mix" in command:
+            checked["mix"] = frames.checked_mix(command.get("mix"))
+    except frames.FrameError as error:
+        raise ValidationError(str(error), code="ValidationError") from None
+    if len(checked) == 1:
+        raise ValidationError(
+            _("Say what to change: rps, paused, clients, keep_alive or mix."),
+            code="ValidationError",
+        )
+    return checked
+
+
+def _checked_fault(command: dict[str, Any], topology: spec.Topology) -> dict[str, Any]:
+    """A fault on one instance (``target``) or on every instance of one zone (``az``)."""
+    target, mode, az = command.get("target"), command.get("mode"), command.get("az")
+    instances = [t for g in topology.target_groups for t in g.targets if t.ip]
+    if not isinstance(mode, str) or mode not in codes.FAULT_MODES:
+        raise ValidationError(
+            _("Choose a fault mode: %(modes)s."),
+            code="ValidationError",
+            params={"modes": ", ".join(codes.FAULT_MODES)},
+        )
+    if az is not None:
+        zones = sorted({t.az for t in instances})
+        if az not in zones:
+            raise ValidationError(
+                _("%(az)s is not an Availability Zone with instances in this run: %(zones)s."),
+                code="InvalidTarget",
+                params={"az": str(az), "zones": ", ".join(zones)},
+            )
+        return {"action": "fault", "az": az, "mode": mode}
+    if not isinstance(target, str) or target not in {t.address for t in instances}:
+        raise ValidationError(
+            _("%(target)s is not an instance of this run."),
+            code="InvalidTarget",
+            params={"target": str(target)},
+        )
+    return {"action": "fault", "target": target, "mode": mode}
 
 
 def _runnable_topology(document: str | spec.Topology) -> spec.Topology:

@@ -26,6 +26,7 @@ from labs.models import LabRun, RunAccessLog, Topology
 from .access import AuthenticatedRequest
 from .access import get_run_for_user as _get_run_for_user
 from .access import get_topology_for_user as _get_topology_for_user
+from .live import live_context
 
 RECENT_RUNS = 10
 
@@ -92,6 +93,7 @@ def run_page_context(run: LabRun, *, recording_url: str, shared: bool = False) -
         "run_config": config,
         "status_classes": status_classes(run.summary),
         **_controls_context(run),
+        **live_context(_parse(run)[0]),
     }
 
 
@@ -174,8 +176,18 @@ def _gunzipped(data: bytes, chunk: int = 64 * 1024) -> Iterator[bytes]:
 def _command_from(form: QueryDict) -> dict[str, Any]:
     """A control command from the no-script form: only what was posted, rps as a number."""
     command: dict[str, Any] = {
-        key: form[key] for key in ("action", "target_group", "target", "mode") if key in form
+        key: form[key] for key in ("action", "target_group", "target", "mode", "az") if key in form
     }
+    on = form.get("on", "")  # the live lab's fault form: "az:<zone>" or "target:<ip:port>"
+    if on.startswith(("az:", "target:")):
+        kind, _colon, value = on.partition(":")
+        command[kind] = value
+    clients = form.get("clients", "")
+    if clients.isdigit():
+        command["clients"] = int(clients)
+    for flag in ("paused", "keep_alive"):
+        if flag in form:
+            command[flag] = form[flag] in ("on", "true", "1")
     if "rps" in form:
         try:
             command["rps"] = float(form.get("rps", ""))

@@ -94,7 +94,7 @@ BAD_RATE = "The traffic rate must be a number from 0 to"
         ({"action": "traffic", "rps": 10**6}, "ValidationError", BAD_RATE),
         ({"action": "traffic", "rps": "5"}, "ValidationError", BAD_RATE),
         ({"action": "traffic", "rps": True}, "ValidationError", BAD_RATE),
-        ({"action": "traffic"}, "ValidationError", BAD_RATE),
+        ({"action": "traffic"}, "ValidationError", "Say what to change"),
     ],
 )
 def test_a_bad_command_is_refused_before_it_reaches_the_worker(

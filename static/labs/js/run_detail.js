@@ -508,8 +508,13 @@ function faultText(event) {
     const why = label("controlErrors", event.error);
     return fill(log.refused, { by, error: event.message ? `${why} (${event.message})` : why });
   }
+  if (event.action === "traffic" && event.traffic) return liveTrafficText(event, by);
   if (event.action === "traffic") {
     return fill(event.rps > 0 ? log.traffic : log.pause, { by, rps: event.rps });
+  }
+  if (event.az) {
+    const targets = (event.targets || []).join(", ");
+    return fill(log.faultAz, { by, az: event.az, targets, mode: label("faultModes", event.mode) });
   }
   const template = log[event.action] || event.action || "";
   return fill(template, {
@@ -518,6 +523,23 @@ function faultText(event) {
     target_group: event.target_group,
     mode: label("faultModes", event.mode),
   });
+}
+
+// The live lab's traffic settings (static/labs/js/run_console.js sends them).
+function liveTrafficText(event, by) {
+  const log = text.faultLog;
+  const settings = event.traffic;
+  if (settings.paused) return fill(log.pause, { by });
+  const c = text.console;
+  const parts = [
+    fill(c.settingsRps, { rps: settings.rps }),
+    settings.clients ? fill(c.settingsClients, { clients: settings.clients }) : null,
+    settings.keep_alive ? c.keepAliveOn : c.keepAliveOff,
+    settings.mix?.length
+      ? fill(c.settingsMix, { mix: settings.mix.map((m) => `${m.path} ×${m.weight}`).join(", ") })
+      : null,
+  ];
+  return fill(log.settings, { by, settings: parts.filter(Boolean).join(", ") });
 }
 
 function showFault(event) {
@@ -531,9 +553,11 @@ function showFault(event) {
   time.textContent = typeof event.t === "number" ? `${event.t.toFixed(1)} s` : "";
   item.append(time, " ", faultText(event));
   faultsList.prepend(item);
-  if (event.action === "fault" && !event.error && event.target) {
-    const rows = targetsBody.querySelectorAll(`tr[data-target="${CSS.escape(event.target)}"]`);
-    for (const row of rows) row.dataset.fault = event.mode;
+  if (event.action === "fault" && !event.error) {
+    for (const target of event.targets || [event.target].filter(Boolean)) {
+      const rows = targetsBody.querySelectorAll(`tr[data-target="${CSS.escape(target)}"]`);
+      for (const row of rows) row.dataset.fault = event.mode;
+    }
   }
 }
 

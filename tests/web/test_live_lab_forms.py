@@ -1,0 +1,74 @@
+"""The live lab's forms without JavaScript: an AZ fault and traffic settings, posted to
+labs-run-control, reach the worker as the checked command; the page draws the panels."""
+
+import pytest
+from django.urls import reverse
+
+from labs import services
+
+
+@pytest.fixture
+def sent(monkeypatch):
+    """What control_run sends to control channels, after commit."""
+    messages = []
+    monkeypatch.setattr(services.runs, "_send", lambda channel, m: messages.append((channel, m)))
+    return messages
+
+
+@pytest.fixture
+def running_run(learners_run):
+    learners_run.state, learners_run.control_channel = "running", "specific.test!one"
+    learners_run.save()
+    return learners_run
+
+
+def _url(run):
+    return reverse("labs-run-control", args=[run.pk])
+
+
+@pytest.mark.parametrize(
+    ("posted", "command"),
+    [
+        (
+            {"action": "fault", "on": "az:us-east-1a", "mode": "5xx"},
+            {"action": "fault", "az": "us-east-1a", "mode": "5xx"},
+        ),
+        (
+            {"action": "fault", "on": "target:10.0.1.10:80", "mode": "flap"},
+            {"action": "fault", "target": "10.0.1.10:80", "mode": "flap"},
+        ),
+        (
+            {"action": "traffic", "clients": "3", "keep_alive": ["false", "true"]},
+            {"action": "traffic", "clients": 3, "keep_alive": True},
+        ),
+        (
+            {"action": "traffic", "clients": "2", "keep_alive": "false"},
+            {"action": "traffic", "clients": 2, "keep_alive": False},
+        ),
+    ],
+)
+def test_the_live_forms_send_the_checked_command(
+    client, running_run, sent, django_capture_on_commit_callbacks, posted, command
+):
+    client.force_login(running_run.owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(_url(running_run), posted)
+    assert response.status_code == 302
+    assert sent[0][1]["command"] == command
+
+
+def test_the_run_page_draws_the_live_lab_for_a_running_run(client, running_run):
+    client.force_login(running_run.owner)
+    html = client.get(reverse("labs-run-detail", args=[running_run.pk])).content.decode()
+    assert 'id="live-lab"' in html and 'id="console-form"' in html
+    assert '<option value="az:us-east-1a">' in html
+    assert 'value="target:10.0.1.10:80"' in html
+    assert 'src="/static/labs/js/run_console.js"' in html
+
+
+def test_an_ended_run_has_no_live_lab(client, learners_run):
+    learners_run.state = "finished"
+    learners_run.save()
+    client.force_login(learners_run.owner)
+    html = client.get(reverse("labs-run-detail", args=[learners_run.pk])).content.decode()
+    assert 'id="live-lab"' not in html
