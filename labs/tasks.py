@@ -205,9 +205,7 @@ async def _serve(
     finally:
         control.stop.set()
         await _wake(listener, layer, channel)
-        stuck = await cancel_until_done(
-            (listener, beater, keeper, *served.sending), CLOSE_SECONDS
-        )
+        stuck = await cancel_until_done((listener, beater, keeper, *served.sending), CLOSE_SECONDS)
         if stuck:
             logger.error("lab run %s: its listener, heartbeat or saves would not end", run.pk)
 
