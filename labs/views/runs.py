@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
-from labs import cfn, services
+from labs import cfn, run_diagram, services
 from labs import messages as codes
 from labs.forms import RunOptionsForm
 from labs.models import LabRun, RunAccessLog, Topology
@@ -70,6 +70,7 @@ def run_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "charts": [{"id": chart, "title": codes.CHARTS[chart]} for chart in codes.CHART_IDS],
         "run_config": _run_config(run, status),
         **_controls_context(run),
+        **run_diagram.context(run),
     }
     return render(request, "labs/run_detail.html", context)
 

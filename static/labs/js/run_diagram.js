@@ -1,0 +1,667 @@
+// The live diagram (issue 10): the builder's drawing of the run's topology (labs/diagram.py,
+// addressed by its data-* ids), brought to life by the run's events. It listens to the
+// "run:frame" DOM event run_detail.js shares for every frame, and draws nothing else.
+//
+// - request / flow: a mark travels client → LB node in its zone → target, its shape and
+//   colour saying the outcome (the legend's shapes: <symbol id="mark-shape-…">); the rule
+//   that matched lights up. At most MAX_MARKS are on the drawing; above MARKS_PER_SECOND
+//   one request in N is drawn and the page says so. With prefers-reduced-motion a mark
+//   does not travel: it flashes where the request ended.
+// - health / snapshot / the saved summary: each target shows its health (a sign and the
+//   state's word, the reason code), the requests it served and those in flight on the
+//   drawing; a target group shows healthy/total.
+// - Selecting a mark opens its decision trace, a target its health, in the trace panel.
+// Tests wait on #live-diagram[data-marks-arrived] and each .live-target's data-health and
+// data-count.
+
+import { fill, renderTrace } from "./run_trace.js";
+
+const MAX_MARKS = 40;
+const MARKS_PER_SECOND = 12;
+const RATE_WINDOW_MS = 2000;
+const TRAVEL_MS = 1300;
+const HOLD_MS = 900;  // a mark rests where it ended, fading, so it can be selected
+const FLASH_MS = 1200;  // reduced motion: the whole life of a mark
+const LIT_MS = 800;  // a rule stays lit this long after its last match
+const MAX_CHECKS = 5;
+const CLIENT_BAND = 44;  // viewBox units added above the VPC for the clients
+const CLIENT_SLOTS = 8;
+const PAD = 10;  // labs.diagram.PAD
+const FINAL_STATES = new Set(["finished", "failed"]);
+const HEALTH_SIGNS = {
+  healthy: "✓", InService: "✓", unhealthy: "✗", OutOfService: "✗", initial: "○",
+  draining: "↓", unused: "–", unavailable: "!",
+};
+const HEALTHY = new Set(["healthy", "InService"]);
+const SVG = "http://www.w3.org/2000/svg";
+
+const section = document.getElementById("live-diagram");
+const svg = section?.querySelector("svg.diagram");
+if (svg) start();
+
+function start() {
+  const config = JSON.parse(document.getElementById("run-diagram-config").textContent);
+  const text = JSON.parse(document.getElementById("run-text").textContent);
+  const runConfig = JSON.parse(document.getElementById("run-config").textContent);
+  const words = config.words;
+  const reduceMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
+  const panel = document.getElementById("trace");
+  const samplingEl = document.getElementById("diagram-sampling");
+  const label = (table, code) => (code && text[table]?.[code]) || code || "";
+
+  // --- the drawing: room for the clients above the VPC, layers for overlays and marks --
+  const [vx, vy, vw, vh] = svg.getAttribute("viewBox").split(/\s+/).map(Number);
+  svg.setAttribute("viewBox", `${vx} ${vy - CLIENT_BAND} ${vw} ${vh + CLIENT_BAND}`);
+  const clientsLayer = el("g", { class: "clients" });
+  clientsLayer.append(el("text", { x: 16, y: vy - CLIENT_BAND + 26, class: "heading" }, words.clients));
+  const marksLayer = el("g", { class: "marks" });
+  svg.append(clientsLayer, marksLayer);
+  const clientSlots = new Map();  // client_ip -> x
+
+  function clientPoint(ip) {
+    if (!clientSlots.has(ip)) {
+      const n = clientSlots.size;
+      const left = 110;
+      const x = left + ((n % CLIENT_SLOTS) + 0.5) * ((vw - left - 16) / CLIENT_SLOTS);
+      clientSlots.set(ip, x);
+      if (n < CLIENT_SLOTS) {
+        const y = vy - CLIENT_BAND + 14;
+        const dot = el("g", { class: "client", transform: `translate(${x},${y})` },
+          el("circle", { r: 5 }), el("text", { y: 18, "text-anchor": "middle", class: "client-ip" }, ip));
+        clientsLayer.append(dot);
+      }
+    }
+    return { x: clientSlots.get(ip), y: vy - CLIENT_BAND + 14 };
+  }
+
+  const box = (selector) => svg.querySelector(selector);
+  const q = (value) => CSS.escape(String(value));
+
+  function rectOf(element) {
+    const rect = element.querySelector("rect");
+    const n = (name) => Number(rect.getAttribute(name));
+    return { x: n("x"), y: n("y"), w: n("width"), h: n("height") };
+  }
+
+  const centre = (r) => ({ x: r.x + r.w / 2, y: r.y + r.h / 2 });
+
+  function textPoint(textEl) {
+    return { x: Number(textEl.getAttribute("x")) + 60, y: Number(textEl.getAttribute("y")) - 4 };
+  }
+
+  // --- targets: one entry per (group, address), found on the drawing by its ids -------
+  const targets = new Map();  // "group|address" -> entry
+  const groups = new Map();  // group -> { element, text, entries }
+
+  function groupOf(name) {
+    if (!groups.has(name)) {
+      const element = box(`g.target-group[data-target-group="${q(name)}"]`) ||
+        box(`g.rule.classic[data-lb="${q(name)}"]`);
+      let status = null;
+      if (element) {
+        const r = rectOf(element);
+        status = el("text", { x: r.x + r.w - PAD, y: r.y + 18, "text-anchor": "end", class: "tg-health" });
+        element.append(status);
+      }
+      groups.set(name, { element, status, entries: [] });
+    }
+    return groups.get(name);
+  }
+
+  function lineOf(t) {
+    const base = `text[data-target-group="${q(t.group)}"]`;
+    return box(`${base}[data-target-id="${q(t.id)}"][data-target-port="${q(t.port)}"]`) ||
+      box(`${base}[data-target-id="${q(t.id)}"]`) ||
+      [...svg.querySelectorAll(`${base}[data-asg]`)].find((line) => t.id.startsWith(`${line.dataset.asg}-`));
+  }
+
+  const instancesShown = new Set();
+
+  function addTarget(t) {
+    const key = `${t.group}|${t.address}`;
+    if (targets.has(key)) return targets.get(key);
+    const entry = {
+      ...t, key, count: 0, inflight: 0, health: null, checks: [], fault: null, outstanding: null,
+      overlays: [],
+    };
+    targets.set(key, entry);
+    const group = groupOf(t.group);
+    group.entries.push(entry);
+    const line = lineOf(t);
+    if (line) {
+      entry.line = line;
+      const owner = line.closest("g.box");
+      const r = rectOf(owner);
+      const y = Number(line.getAttribute("y"));
+      entry.overlays.push(overlay(entry, owner, { x: r.x + 3, y: y - 12, w: r.w - 6, h: 16 },
+        [{ x: r.x + r.w - PAD, y, part: "sign" }]));
+    }
+    const instance = box(`g.instance[data-instance="${q(t.id)}"]`);
+    if (instance && !instancesShown.has(t.id)) {
+      instancesShown.add(t.id);  // an instance in two groups: its box shows the first
+      entry.instance = instance;
+      const r = rectOf(instance);
+      entry.overlays.push(overlay(entry, instance, r, [
+        { x: r.x + r.w - PAD, y: r.y + 16, part: "state" },
+        { x: r.x + r.w - PAD, y: r.y + 32, part: "reason" },
+      ]));
+    } else if (instance) {
+      entry.instance = instance;
+    }
+    if (!entry.instance) {
+      entry.instance = box(`text[data-instance="${q(t.id)}"]`);  // launched by an ASG
+    }
+    showTarget(entry);
+    return entry;
+  }
+
+  // A focusable, selectable layer over a target's line or box; its texts say the health.
+  function overlay(entry, owner, r, texts) {
+    const g = el("g", {
+      class: "live-target", tabindex: 0, role: "button", "data-target": entry.address,
+      "data-target-group": entry.group, "data-target-id": entry.id,
+    });
+    g.append(el("rect", { class: "hit", x: r.x, y: r.y, width: r.w, height: r.h, rx: 5 }));
+    for (const spec of texts) {
+      g.append(el("text", { x: spec.x, y: spec.y, "text-anchor": "end", class: `live-${spec.part}` }));
+    }
+    g.addEventListener("click", () => openHealth(entry, g, { focus: false }));
+    g.addEventListener("keydown", (key) => {
+      if (key.key === "Enter" || key.key === " ") {
+        key.preventDefault();
+        openHealth(entry, g, { focus: true });
+      }
+    });
+    owner.append(g);
+    return g;
+  }
+
+  function targetFor(group, address) {
+    if (!address) return null;
+    const key = `${group}|${address}`;
+    if (targets.has(key)) return targets.get(key);
+    const byAddress = [...targets.values()].find((e) => e.address === address && (!group || e.group === group));
+    if (byAddress) return byAddress;
+    // Registered during the run (or a name the page did not list): drawn at its group.
+    return group ? addTarget({ group, id: address, address, port: "", az: "" }) : null;
+  }
+
+  function stateOf(entry) {
+    return entry.health?.state || "initial";
+  }
+
+  function showTarget(entry) {
+    const state = stateOf(entry);
+    const sign = HEALTH_SIGNS[state] || "?";
+    const reason = entry.health?.reason || "";
+    const inflight = entry.inflight ? ` +${entry.inflight}` : "";
+    const aria = fill(words.target, {
+      target: entry.id === entry.address ? entry.address : `${entry.id} (${entry.address})`,
+      group: entry.group, state: label("health", state), requests: entry.count, inflight: entry.inflight,
+    });
+    for (const g of entry.overlays) {
+      g.dataset.health = state;
+      g.dataset.count = String(entry.count);
+      g.dataset.inflight = String(entry.inflight);
+      g.setAttribute("aria-label", aria);
+      for (const t of g.querySelectorAll("text")) {
+        if (t.classList.contains("live-sign")) t.textContent = `${sign} ${entry.count}${inflight}`;
+        if (t.classList.contains("live-state")) {
+          t.textContent = `${sign} ${label("health", state)} · ${entry.count}${inflight}`;
+        }
+        if (t.classList.contains("live-reason")) t.textContent = reason;
+      }
+    }
+    if (entry.instance?.matches("g.instance")) entry.instance.dataset.health = state;
+    if (entry.line) entry.line.dataset.health = state;
+    showGroup(entry.group);
+  }
+
+  function showGroup(name) {
+    const group = groups.get(name);
+    if (!group?.status) return;
+    const healthy = group.entries.filter((e) => HEALTHY.has(stateOf(e))).length;
+    const total = group.entries.length;
+    group.status.textContent = fill(words.groupHealthy, { healthy, total });
+    group.element.dataset.healthy = String(healthy);
+    group.element.dataset.total = String(total);
+  }
+
+  for (const t of config.targets) addTarget(t);
+
+  // --- marks -----------------------------------------------------------------------------
+  const marks = [];
+  const lit = new Map();  // element -> time its light goes out
+  const arrivals = [];  // performance.now() of each request/flow event, for the rate
+  let seen = 0;
+  let drawn = 0;
+  let arrived = 0;
+  let workerShare = 1;  // the worker's own sampling: requests counted per request sent
+  let sentSinceMetrics = 0;
+  let sampledByWorker = false;
+  let frame = 0;
+
+  function outcomeOf(event) {
+    const status = event.elb_status_code || 0;
+    if (status >= 500) return event.target_status_code >= 500 ? "target5xx" : "lb5xx";
+    if (status >= 400) return "client";
+    if (status >= 300) return "redirect";
+    return "ok";
+  }
+
+  function nodePoint(event) {
+    const node = box(`g.lb-node[data-lb="${q(event.lb)}"][data-az="${q(event.node_az)}"]`) ||
+      box(`g.lb-node[data-lb="${q(event.lb)}"]`) || box(`g.lb[data-lb="${q(event.lb)}"]`);
+    if (node) light(node);
+    return node ? centre(rectOf(node)) : null;
+  }
+
+  function targetPoint(entry) {
+    if (entry?.instance) {
+      return entry.instance.matches("g") ? centre(rectOf(entry.instance)) : textPoint(entry.instance);
+    }
+    if (entry?.line) return textPoint(entry.line);
+    const group = entry && groups.get(entry.group)?.element;
+    return group ? centre(rectOf(group)) : null;
+  }
+
+  function light(element) {
+    element.dataset.lit = "true";
+    lit.set(element, performance.now() + LIT_MS);
+    wake();
+  }
+
+  function lightRule(event) {
+    if (event.rule === null || event.rule === undefined) return;
+    const rule = box(`g.rule[data-lb="${q(event.lb)}"][data-listener-port="${q(event.listener)}"]` +
+      `[data-rule="${q(event.rule)}"]`);
+    if (!rule) return;
+    if (!rule.querySelector(".rule-matched")) {
+      const r = rectOf(rule);
+      rule.append(el("text", { x: r.x + r.w - PAD, y: r.y + 18, "text-anchor": "end", class: "rule-matched" },
+        `✓ ${words.matched}`));
+    }
+    light(rule);
+    const listener = box(`g.listener[data-lb="${q(event.lb)}"][data-listener-port="${q(event.listener)}"]`);
+    if (listener) light(listener);
+  }
+
+  // One in `stride` events is drawn once the rate passes MARKS_PER_SECOND.
+  function stride(now) {
+    while (arrivals.length && arrivals[0] < now - RATE_WINDOW_MS) arrivals.shift();
+    const rate = arrivals.length / (RATE_WINDOW_MS / 1000);
+    return Math.max(1, Math.ceil(rate / MARKS_PER_SECOND));
+  }
+
+  function showSampling(n) {
+    const shown = Math.round(n * workerShare);
+    samplingEl.hidden = shown <= 1;
+    samplingEl.textContent = shown > 1 ? fill(words.sampled, { n: shown }) : "";
+    section.dataset.sampling = String(Math.max(shown, 1));
+  }
+
+  function addMark(kind, points, entry, title, event) {
+    const now = performance.now();
+    arrivals.push(now);
+    seen += 1;
+    const n = stride(now);
+    showSampling(n);
+    if (seen % n !== 0 || points.some((p) => !p)) return;
+    while (marks.length >= MAX_MARKS) finish(marks[0], true);
+    const g = el("g", { class: `mark mark-${kind}`, "data-outcome": kind },
+      el("use", { href: `#mark-shape-${kind}`, x: -7, y: -7, width: 14, height: 14 }),
+      el("title", {}, title));
+    if (event) {
+      g.dataset.traceId = event.trace_id;
+      g.addEventListener("click", () => openRequest(event));
+    }
+    marksLayer.append(g);
+    const lengths = points.slice(1).map((p, i) => Math.hypot(p.x - points[i].x, p.y - points[i].y));
+    const mark = { g, points, lengths, total: lengths.reduce((a, b) => a + b, 0) || 1, start: now, entry };
+    if (entry && !reduceMotion.matches) {
+      entry.inflight += 1;
+      showTarget(entry);
+    }
+    marks.push(mark);
+    drawn += 1;
+    section.dataset.marksDrawn = String(drawn);
+    place(mark, reduceMotion.matches ? 1 : 0);
+    if (reduceMotion.matches) arrive(mark);
+    wake();
+  }
+
+  function place(mark, fraction) {
+    let distance = fraction * mark.total;
+    let i = 0;
+    while (i < mark.lengths.length - 1 && distance > mark.lengths[i]) distance -= mark.lengths[i++];
+    const a = mark.points[i];
+    const b = mark.points[i + 1] || a;
+    const f = mark.lengths[i] ? Math.min(distance / mark.lengths[i], 1) : 1;
+    mark.g.setAttribute("transform", `translate(${(a.x + (b.x - a.x) * f).toFixed(1)},${(a.y + (b.y - a.y) * f).toFixed(1)})`);
+  }
+
+  function arrive(mark) {
+    mark.arrived = true;
+    arrived += 1;
+    section.dataset.marksArrived = String(arrived);
+    mark.g.classList.add("mark-arrived");
+    if (mark.entry && !reduceMotion.matches) {
+      mark.entry.inflight = Math.max(0, mark.entry.inflight - 1);
+      showTarget(mark.entry);
+    }
+    for (const g of mark.entry?.overlays || []) {
+      g.dataset.flash = "true";
+      lit.set(g, performance.now() + LIT_MS);
+    }
+  }
+
+  function finish(mark, early) {
+    if (early && !mark.arrived) arrive(mark);
+    mark.g.remove();
+    marks.splice(marks.indexOf(mark), 1);
+  }
+
+  function tick(now) {
+    frame = 0;
+    for (const mark of [...marks]) {
+      const age = now - mark.start;
+      if (reduceMotion.matches) {
+        mark.g.style.opacity = String(Math.max(0, 1 - age / FLASH_MS));
+        if (age >= FLASH_MS) finish(mark, false);
+        continue;
+      }
+      if (age < TRAVEL_MS) {
+        place(mark, age / TRAVEL_MS);
+        continue;
+      }
+      if (!mark.arrived) {
+        place(mark, 1);
+        arrive(mark);
+      }
+      mark.g.style.opacity = String(Math.max(0, 1 - (age - TRAVEL_MS) / HOLD_MS));
+      if (age >= TRAVEL_MS + HOLD_MS) finish(mark, false);
+    }
+    for (const [element, until] of lit) {
+      if (until <= now) {
+        delete element.dataset.lit;
+        delete element.dataset.flash;
+        lit.delete(element);
+      }
+    }
+    if (marks.length || lit.size) wake();
+  }
+
+  function wake() {
+    if (!frame) frame = requestAnimationFrame(tick);
+  }
+
+  // --- events ------------------------------------------------------------------------------
+  function onRequest(event) {
+    const entry = event.target ? targetFor(event.target_group, event.target) : null;
+    if (entry) {
+      entry.count += 1;
+      const outstanding = event.trace?.target?.outstanding;
+      if (outstanding && event.target in outstanding) entry.outstanding = outstanding[event.target];
+      showTarget(entry);
+    }
+    if (event.sampled) sampledByWorker = true;
+    sentSinceMetrics += 1;
+    lightRule(event);
+    const client = clientPoint(event.client_ip);
+    const node = nodePoint(event);
+    const points = entry ? [client, node, targetPoint(entry)] : [client, node, client];
+    const path = event.query ? `${event.path}?${event.query}` : event.path;
+    const title = fill(words.mark, { request: `${event.method} ${path}`, status: event.elb_status_code });
+    addMark(outcomeOf(event), points, entry, title, event);
+  }
+
+  // A new flow, as the worker counts them (labs.engine.snapshot.starts_flow).
+  const startsFlow = (event) =>
+    event.state === "open" || (Boolean(event.inner) && !(event.reason || "").startsWith("existing_flow"));
+
+  function onFlow(event) {
+    if (event.state === "closed") return;  // the flow's end: its opening was drawn
+    const entry = event.target ? targetFor(event.target_group, event.target) : null;
+    if (entry && startsFlow(event)) {
+      entry.count += 1;
+      showTarget(entry);
+    }
+    const dropped = ["reset", "dropped"].includes(event.state) || event.verdict === "drop";
+    const client = clientPoint(event.client_ip);
+    const node = nodePoint(event);
+    const points = entry && !dropped ? [client, node, targetPoint(entry)] : [client, node];
+    const title = fill(words.flowMark, {
+      client: `${event.client_ip}:${event.client_port}`, target: event.target || "—",
+      state: label("flowStates", event.state),
+    });
+    addMark(dropped ? "flowDropped" : "flow", points, entry && !dropped ? entry : null, title, null);
+  }
+
+  function onHealth(event) {
+    const entry = targetFor(event.target_group, event.target);
+    if (!entry) return;
+    entry.health = event;
+    if (event.check) {
+      entry.checks.unshift(event);
+      entry.checks.length = Math.min(entry.checks.length, MAX_CHECKS);
+    }
+    showTarget(entry);
+    refreshHealth(entry);
+  }
+
+  function onFault(event) {
+    if (event.action !== "fault" || event.error || !event.target) return;
+    for (const entry of targets.values()) {
+      if (entry.address === event.target) {
+        entry.fault = event.mode === "normal" ? null : event.mode;
+        refreshHealth(entry);
+      }
+    }
+  }
+
+  function onMetrics(event) {
+    // The worker sends a sample of the requests when traffic outruns the browser; the
+    // metrics count them all, so their ratio is the worker's share (DESIGN.md, "Events").
+    const counted = Object.values(event.load_balancers || {})
+      .reduce((sum, lb) => sum + (lb.RequestCount || 0), 0);
+    workerShare = sampledByWorker && sentSinceMetrics ? Math.max(1, counted / sentSinceMetrics) : 1;
+    sentSinceMetrics = 0;
+    sampledByWorker = false;
+    showSampling(stride(performance.now()));
+  }
+
+  function onSnapshot(snapshot) {
+    const counts = snapshot.counts || {};
+    for (const entry of targets.values()) {
+      entry.count = 0;
+      entry.checks = [];
+    }
+    for (const [key, count] of Object.entries(counts)) {
+      if (key.startsWith("target:")) {
+        const rest = key.slice("target:".length);
+        const slash = rest.indexOf("/");
+        const entry = targetFor(rest.slice(0, slash), rest.slice(slash + 1));
+        if (entry) entry.count = count;
+      } else if (key.startsWith("flow:")) {
+        const entry = targetFor("", key.slice("flow:".length));
+        if (entry) entry.count += count;
+      }
+    }
+    for (const event of snapshot.health || []) onHealth(event);
+    for (const entry of targets.values()) showTarget(entry);
+  }
+
+  // An ended run is drawn from its saved summary (labs.runtime LabRuntime.summary()).
+  function showSummary(summary) {
+    if (!summary || summary.requests === undefined) return;
+    for (const [address, count] of Object.entries(summary.by_target || {})) {
+      const entry = targetFor("", address);
+      if (entry) entry.count = count;
+    }
+    for (const [key, state] of Object.entries(summary.health || {})) {
+      const slash = key.indexOf("/");
+      const entry = targetFor(key.slice(0, slash), key.slice(slash + 1));
+      if (entry) entry.health = { state, reason: entry.health?.reason || "" };
+    }
+    for (const entry of targets.values()) showTarget(entry);
+  }
+
+  function showState(state) {
+    section.dataset.state = state;
+    document.getElementById("diagram-final").hidden = !FINAL_STATES.has(state);
+    if (FINAL_STATES.has(state)) {
+      for (const mark of [...marks]) finish(mark, true);
+      for (const entry of targets.values()) {
+        entry.inflight = 0;
+        showTarget(entry);
+      }
+    }
+  }
+
+  const handlers = {
+    "run.status": (event) => showState(event.state),
+    request: onRequest,
+    flow: onFlow,
+    health: onHealth,
+    fault: onFault,
+    metrics: onMetrics,
+    snapshot: onSnapshot,
+  };
+
+  document.addEventListener("run:frame", (frameEvent) => {
+    for (const event of frameEvent.detail?.events || []) handlers[event.type]?.(event);
+  });
+
+  // --- the trace panel: a request's decision trace, or a target's health --------------
+  let origin = null;  // what opened the panel, to return focus to
+
+  function showPanel(heading, steps, { focus }) {
+    for (const row of document.querySelectorAll('#requests tr[aria-selected="true"]')) {
+      row.setAttribute("aria-selected", "false");
+    }
+    document.getElementById("trace-heading").textContent = heading;
+    document.getElementById("trace-steps").replaceChildren(...steps);
+    panel.hidden = false;
+    if (focus) panel.focus({ preventScroll: true });
+  }
+
+  function openRequest(event) {
+    const { heading, steps } = renderTrace(event, text);
+    origin = null;
+    delete panel.dataset.target;
+    delete panel.dataset.targetGroup;
+    panel.dataset.traceId = event.trace_id;
+    panel.dataset.source = "diagram";
+    showPanel(heading, steps, { focus: false });
+  }
+
+  function openHealth(entry, from, { focus }) {
+    origin = from;
+    delete panel.dataset.traceId;
+    panel.dataset.target = entry.address;
+    panel.dataset.targetGroup = entry.group;
+    panel.dataset.source = "diagram";
+    const name = entry.id === entry.address ? entry.address : `${entry.id} (${entry.address})`;
+    showPanel(fill(words.healthHeading, { target: name, group: entry.group }), healthSteps(entry), { focus });
+  }
+
+  function refreshHealth(entry) {
+    if (panel.hidden || panel.dataset.source !== "diagram") return;
+    if (panel.dataset.target !== entry.address || panel.dataset.targetGroup !== entry.group) return;
+    document.getElementById("trace-steps").replaceChildren(...healthSteps(entry));
+  }
+
+  function step(kind, title, ...body) {
+    const li = html("li", { class: `trace-step trace-${kind}`, "data-step": kind }, html("h4", {}, title), ...body);
+    return li;
+  }
+
+  function healthSteps(entry) {
+    const state = stateOf(entry);
+    const health = entry.health || {};
+    const stateStep = step("health-state", words.stateStep,
+      html("p", { class: "health-now", "data-health": state },
+        html("strong", {}, `${HEALTH_SIGNS[state] || "?"} ${label("health", state)}`),
+        // AWS's code beside a translated word (KO_GLOSSARY: 비정상(`unhealthy`)).
+        label("health", state) !== state ? html("span", {}, " (", html("code", {}, state), ")") : null),
+      html("p", { class: "health-meaning" }, config.meanings[state] || ""));
+    if (health.reason) {
+      stateStep.append(html("p", { class: "health-why" },
+        fill(words.reason, { code: health.reason, meaning: label("healthReasons", health.reason) })));
+    } else {
+      stateStep.append(html("p", { class: "health-why muted" }, words.noReason));
+    }
+    if (health.description) stateStep.append(html("p", { class: "muted", lang: "en" }, health.description));
+    if (health.previous) {
+      stateStep.append(html("p", {}, fill(words.previous, { state: label("health", health.previous) })));
+    }
+    const doc = text.docs.health;
+    if (doc) {
+      stateStep.append(html("p", {}, html("a", { href: doc, rel: "noopener", target: "_blank", class: "doc-link" },
+        fill(text.trace.docs, { page: text.docs.healthTitle }))));
+    }
+    const checks = html("ol", { class: "check-list" });
+    for (const event of entry.checks) checks.append(checkItem(event));
+    const checksStep = step("health-checks", words.checksStep,
+      entry.checks.length ? checks : html("p", {}, words.noChecks));
+    const traffic = step("health-traffic", words.trafficStep,
+      html("p", {}, fill(words.traffic, { requests: entry.count, inflight: entry.inflight })));
+    if (entry.outstanding !== null) traffic.append(html("p", {}, fill(words.outstanding, { count: entry.outstanding })));
+    if (entry.fault) traffic.append(html("p", {}, fill(words.fault, { mode: label("faultModes", entry.fault) })));
+    return [stateStep, checksStep, traffic];
+  }
+
+  // As the targets table words a check (run_detail.js showCheck).
+  function checkItem(event) {
+    const check = event.check;
+    const passed = check.passed ?? event.state === "healthy";
+    const detail = [check.status, check.error, passed ? null : event.reason].filter(Boolean).join(" · ");
+    return html("li", { "data-passed": String(passed) }, fill(text.charts.check, {
+      outcome: `${passed ? "✓" : "✗"} ${passed ? text.charts.checkPassed : text.charts.checkFailed}`,
+      t: typeof event.t === "number" ? event.t.toFixed(1) : "",
+      detail: detail || "TCP",
+      latency: typeof check.latency_ms === "number" ? check.latency_ms.toFixed(1) : "-",
+    }));
+  }
+
+  function closed() {
+    if (panel.dataset.source !== "diagram") return;
+    delete panel.dataset.source;
+    origin?.focus();
+    origin = null;
+  }
+
+  document.getElementById("trace-close").addEventListener("click", closed);
+  panel.addEventListener("keydown", (key) => {
+    if (key.key === "Escape") closed();
+  });
+  // The requests table opens its own traces: the panel is then no longer the diagram's
+  // (and goes back to its place under the table; opened from here it floats beside it).
+  const tableOpened = () => {
+    delete panel.dataset.source;
+    delete panel.dataset.target;
+    delete panel.dataset.targetGroup;
+  };
+  const requestsBody = document.querySelector("#requests tbody");
+  requestsBody?.addEventListener("click", tableOpened);
+  requestsBody?.addEventListener("keydown", (key) => {
+    if (key.key === "Enter" || key.key === " ") tableOpened();
+  });
+
+  showState(runConfig.state);
+  showSummary(runConfig.summary);
+}
+
+function el(tag, attributes = {}, ...children) {
+  return build(document.createElementNS(SVG, tag), attributes, children);
+}
+
+function html(tag, attributes = {}, ...children) {
+  return build(document.createElement(tag), attributes, children);
+}
+
+function build(node, attributes, children) {
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, String(value));
+  for (const child of children) if (child !== null && child !== undefined) node.append(child);
+  return node;
+}
