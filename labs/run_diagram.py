@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from labs import cfn, diagram
-from labs.engine import spec
+from labs.engine import flows, spec
 
 # The script's words; it fills in the %(name)s placeholders.
 WORDS = {
@@ -129,9 +129,16 @@ def _evaluated(table: dict[str, Any]) -> dict[str, str]:
 
 
 def _targets(topology: spec.Topology) -> list[dict[str, Any]]:
-    """Every (group, target) a run's events can name: address, drawing id, port, zone."""
+    """Every (group, target) a run's events can name: address, drawing id, port, zone, and
+    the other addresses events may name it by."""
     found = [(group.name, target) for group in topology.target_groups for target in group.targets]
     found += [(lb.name, instance) for lb in topology.load_balancers for instance in lb.instances]
+    # An NLB's ALB target is reached at the ALB's nodes, and its events name those addresses.
+    nodes: dict[tuple[str, str], list[str]] = {}
+    for group in topology.target_groups:
+        for node in flows.alb_nodes(group, topology.load_balancers).targets:
+            if group.target_type == "alb":
+                nodes.setdefault((group.name, node.id), []).append(node.address)
     return [
         {
             "group": group,
@@ -139,6 +146,7 @@ def _targets(topology: spec.Topology) -> list[dict[str, Any]]:
             "address": target.address if target.ip else target.id,
             "port": str(target.port) if target.ip else "",
             "az": target.az,
+            "aliases": nodes.get((group, target.id), []),
         }
         for group, target in found
     ]

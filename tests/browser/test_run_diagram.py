@@ -82,7 +82,7 @@ def test_requests_travel_on_the_diagram_and_a_target_explains_its_health(
     # Requests travel: marks are drawn, move for a while and arrive at their target.
     expect(section.locator(".mark-ok").first).to_be_attached(timeout=RUN_TIMEOUT_MS)
     page.wait_for_function(
-        "() => Number(document.getElementById('live-diagram').dataset.marksArrived || 0) >= 5",
+        "() => Number(document.getElementById('live-diagram')?.dataset.marksArrived || 0) >= 5",
         timeout=RUN_TIMEOUT_MS,
     )
     expect(section.locator('g.rule[data-rule="10"]')).to_have_attribute(
@@ -102,7 +102,7 @@ def test_requests_travel_on_the_diagram_and_a_target_explains_its_health(
 
     # Selecting the target (a click; in Korean, the keyboard) opens its health.
     if language == "en":
-        users1.click()
+        users1.click(position={"x": 30, "y": 12})  # its name: marks rest at its middle
     else:
         users1.focus()
         page.keyboard.press("Enter")
@@ -171,9 +171,10 @@ def test_requests_travel_on_the_diagram_and_a_target_explains_its_health(
 def test_with_reduced_motion_a_request_flashes_where_it_ended(demo_site: str, page: Page):
     page.emulate_media(reduced_motion="reduce")
     _log_in_and_run(page, demo_site, "en", DiagramUi("en").topology)
+    expect(page.locator("#live-diagram")).to_be_visible(timeout=RUN_TIMEOUT_MS)
     # No travel: a mark is put where its request ended the moment it is drawn.
     page.wait_for_function(
-        "() => Number(document.getElementById('live-diagram').dataset.marksArrived || 0) >= 3",
+        "() => Number(document.getElementById('live-diagram')?.dataset.marksArrived || 0) >= 3",
         timeout=RUN_TIMEOUT_MS,
     )
     drawn = page.locator("#live-diagram").get_attribute("data-marks-drawn")
@@ -182,4 +183,25 @@ def test_with_reduced_motion_a_request_flashes_where_it_ended(demo_site: str, pa
     expect(page.locator(f"#live-diagram g.instance .live-target{USERS1}")).to_have_attribute(
         "data-inflight", "0"
     )
+    page.get_by_role("button", name=gettext("Stop"), exact=True).click()
+
+
+@pytest.mark.parametrize("slug", ["nlb-static-ips", "gwlb-appliances"])
+def test_an_nlb_or_gwlb_run_draws_its_flows_travelling(demo_site: str, page: Page, slug: str):
+    with translation.override("en"):
+        title = Topology.objects.get(owner=None, slug=slug).title
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _log_in_and_run(page, demo_site, "en", title)
+    section = page.locator("#live-diagram")
+    expect(section.locator('.mark-legend [data-outcome="flow"]')).to_contain_text(
+        str(run_diagram.OUTCOMES["flow"])
+    )
+    expect(section.locator(".mark-flow").first).to_be_attached(timeout=RUN_TIMEOUT_MS)
+    page.wait_for_function(
+        "() => Number(document.getElementById('live-diagram')?.dataset.marksArrived || 0) >= 1",
+        timeout=RUN_TIMEOUT_MS,
+    )
+    counted = section.locator("g.target-group .live-target:not([data-count='0'])")
+    expect(counted.first).to_have_attribute("data-count", AT_LEAST_ONE, timeout=RUN_TIMEOUT_MS)
+    section.screenshot(path=str(SCREENSHOTS / f"run-diagram-{slug}.png"))
     page.get_by_role("button", name=gettext("Stop"), exact=True).click()

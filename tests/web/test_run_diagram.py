@@ -39,6 +39,7 @@ def test_its_script_learns_each_targets_address_and_id(client, learner):
         "address": "10.0.1.10:80",
         "port": "80",
         "az": "us-east-1a",
+        "aliases": [],
     }
     assert set(config["meanings"]) >= {"healthy", "unhealthy", "draining", "initial"}
 
@@ -77,3 +78,13 @@ def test_the_diagram_and_its_words_speak_korean(client, learner):
     config = json.loads(_script(response, "run-diagram-config"))
     assert config["words"]["groupHealthy"] == "정상 %(healthy)s/%(total)s"
     assert config["outcomes"]["lb5xx"] == "로드 밸런서가 보낸 5xx"
+
+
+def test_an_nlbs_alb_target_is_known_by_its_nodes_addresses_too(client, learner):
+    document = (STARTERS / "nlb-in-front-of-alb.yaml").read_text("utf-8")
+    run = make_run(owner=learner, topology=make_topology(document=document))
+    config = json.loads(_script(_page(client, run), "run-diagram-config"))
+    alb = next(t for t in config["targets"] if t["group"] == "AlbTargets")
+    assert alb["address"] == alb["id"] == "ApplicationLoadBalancer"
+    assert len(alb["aliases"]) == 2
+    assert all(address.endswith(":80") for address in alb["aliases"])

@@ -91,6 +91,7 @@ function start() {
 
   // --- targets: one entry per (group, address), found on the drawing by its ids -------
   const targets = new Map();  // "group|address" -> entry
+  const aliases = new Map();  // "group|address" -> entry: an ALB target's node addresses
   const groups = new Map();  // group -> { element, text, entries }
 
   function groupOf(name) {
@@ -125,6 +126,7 @@ function start() {
       overlays: [],
     };
     targets.set(key, entry);
+    for (const alias of t.aliases || []) aliases.set(`${t.group}|${alias}`, entry);
     const group = groupOf(t.group);
     group.entries.push(entry);
     const line = lineOf(t);
@@ -180,6 +182,7 @@ function start() {
     if (!address) return null;
     const key = `${group}|${address}`;
     if (targets.has(key)) return targets.get(key);
+    if (aliases.has(key)) return aliases.get(key);
     const byAddress = [...targets.values()].find((e) => e.address === address && (!group || e.group === group));
     if (byAddress) return byAddress;
     // Registered during the run (or a name the page did not list): drawn at its group.
@@ -223,8 +226,27 @@ function start() {
     const healthy = group.entries.filter((e) => HEALTHY.has(stateOf(e))).length;
     const total = group.entries.length;
     group.status.textContent = fill(words.groupHealthy, { healthy, total });
+    if (!group.placed) placeGroupStatus(group);
     group.element.dataset.healthy = String(healthy);
     group.element.dataset.total = String(total);
+  }
+
+  // healthy/total goes on the group's first line unless its title reaches it, then on
+  // the second (lengths are only known once drawn: the section is on screen from the start).
+  function placeGroupStatus(group) {
+    const status = group.status;
+    const room = (line) => {
+      if (!line) return true;
+      const end = Number(line.getAttribute("x")) + line.getComputedTextLength();
+      return end + 8 < Number(status.getAttribute("x")) - status.getComputedTextLength();
+    };
+    const [title, second] = group.element.querySelectorAll(":scope > text");
+    if (!status.getComputedTextLength()) return;  // not drawn yet (hidden): try again later
+    group.placed = true;
+    if (room(title)) return;
+    if (!second) return;
+    status.setAttribute("y", second.getAttribute("y"));
+    if (!room(second)) status.classList.add("tg-health-small");  // crowded: smaller, still there
   }
 
   for (const t of config.targets) addTarget(t);
