@@ -205,3 +205,23 @@ def test_an_nlb_or_gwlb_run_draws_its_flows_travelling(demo_site: str, page: Pag
     expect(counted.first).to_have_attribute("data-count", AT_LEAST_ONE, timeout=RUN_TIMEOUT_MS)
     section.screenshot(path=str(SCREENSHOTS / f"run-diagram-{slug}.png"))
     page.get_by_role("button", name=gettext("Stop"), exact=True).click()
+
+
+def test_at_a_high_rate_the_diagram_draws_a_sample_and_says_so(demo_site: str, page: Page):
+    ui = DiagramUi("en")
+    _log_in_and_run(page, demo_site, "en", ui.topology)
+    section = page.locator("#live-diagram")
+    expect(section).to_have_attribute("data-marks-drawn", AT_LEAST_ONE, timeout=RUN_TIMEOUT_MS)
+    sampling = section.locator("#diagram-sampling")
+    expect(sampling).to_be_hidden()  # 10 requests a second: every one is drawn
+    page.locator("#traffic-rps").fill("120")
+    page.get_by_role("button", name=gettext("Set the rate"), exact=True).click()
+    shown = re.escape(str(run_diagram.WORDS["sampled"])).replace(r"%\(n\)s", r"([2-9]|\d\d+)")
+    expect(sampling).to_have_text(re.compile(f"^{shown}$"), timeout=RUN_TIMEOUT_MS)
+    # The drawing stays bounded whatever the rate: at most MAX_MARKS (40) marks at once.
+    page.wait_for_function(
+        "() => Number(document.getElementById('live-diagram').dataset.marksDrawn) >= 60",
+        timeout=RUN_TIMEOUT_MS,
+    )
+    assert 0 < int(section.get_attribute("data-marks-peak") or 0) <= 40
+    page.get_by_role("button", name=gettext("Stop"), exact=True).click()

@@ -257,6 +257,7 @@ function start() {
   const arrivals = [];  // performance.now() of each request/flow event, for the rate
   let seen = 0;
   let drawn = 0;
+  let peak = 0;  // the most marks on the drawing at once (never above MAX_MARKS)
   let arrived = 0;
   let workerShare = 1;  // the worker's own sampling: requests counted per request sent
   let sentSinceMetrics = 0;
@@ -346,7 +347,9 @@ function start() {
     }
     marks.push(mark);
     drawn += 1;
+    peak = Math.max(peak, marks.length);
     section.dataset.marksDrawn = String(drawn);
+    section.dataset.marksPeak = String(peak);
     place(mark, reduceMotion.matches ? 1 : 0);
     if (reduceMotion.matches) arrive(mark);
     wake();
