@@ -4,36 +4,25 @@
 //
 // - request / flow: a mark travels client → LB node in its zone → target, its shape and
 //   colour saying the outcome (the legend's shapes: <symbol id="mark-shape-…">); the rule
-//   that matched lights up. At most MAX_MARKS are on the drawing; above MARKS_PER_SECOND
-//   one request in N is drawn and the page says so. With prefers-reduced-motion a mark
-//   does not travel: it flashes where the request ended.
+//   that matched lights up (run_diagram_marks.js moves, bounds and samples the marks).
 // - health / snapshot / the saved summary: each target shows its health (a sign and the
-//   state's word, the reason code), the requests it served and those in flight on the
+//   state's word, the reason code), the requests it served and those on their way on the
 //   drawing; a target group shows healthy/total.
-// - Selecting a mark opens its decision trace, a target its health, in the trace panel.
+// - Selecting a mark opens its decision trace, a target its health (run_diagram_health.js),
+//   in the page's trace panel, which then floats beside the drawing.
 // Tests wait on #live-diagram[data-marks-arrived] and each .live-target's data-health and
 // data-count.
 
 import { fill, renderTrace } from "./run_trace.js";
+import { HEALTH_SIGNS, healthSteps } from "./run_diagram_health.js";
+import { Marks, svg as el } from "./run_diagram_marks.js";
 
-const MAX_MARKS = 40;
-const MARKS_PER_SECOND = 12;
-const RATE_WINDOW_MS = 2000;
-const TRAVEL_MS = 1300;
-const HOLD_MS = 900;  // a mark rests where it ended, fading, so it can be selected
-const FLASH_MS = 1200;  // reduced motion: the whole life of a mark
-const LIT_MS = 800;  // a rule stays lit this long after its last match
 const MAX_CHECKS = 5;
 const CLIENT_BAND = 44;  // viewBox units added above the VPC for the clients
 const CLIENT_SLOTS = 8;
 const PAD = 10;  // labs.diagram.PAD
 const FINAL_STATES = new Set(["finished", "failed"]);
-const HEALTH_SIGNS = {
-  healthy: "✓", InService: "✓", unhealthy: "✗", OutOfService: "✗", initial: "○",
-  draining: "↓", unused: "–", unavailable: "!",
-};
 const HEALTHY = new Set(["healthy", "InService"]);
-const SVG = "http://www.w3.org/2000/svg";
 
 const section = document.getElementById("live-diagram");
 const svg = section?.querySelector("svg.diagram");
@@ -44,7 +33,6 @@ function start() {
   const text = JSON.parse(document.getElementById("run-text").textContent);
   const runConfig = JSON.parse(document.getElementById("run-config").textContent);
   const words = config.words;
-  const reduceMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
   const panel = document.getElementById("trace");
   const samplingEl = document.getElementById("diagram-sampling");
   const label = (table, code) => (code && text[table]?.[code]) || code || "";
@@ -252,17 +240,26 @@ function start() {
   for (const t of config.targets) addTarget(t);
 
   // --- marks -----------------------------------------------------------------------------
-  const marks = [];
-  const lit = new Map();  // element -> time its light goes out
-  const arrivals = [];  // performance.now() of each request/flow event, for the rate
-  let seen = 0;
-  let drawn = 0;
-  let peak = 0;  // the most marks on the drawing at once (never above MAX_MARKS)
-  let arrived = 0;
-  let workerShare = 1;  // the worker's own sampling: requests counted per request sent
-  let sentSinceMetrics = 0;
+  const marks = new Marks(marksLayer, {
+    launched: (mark) => {
+      mark.target.inflight += 1;
+      showTarget(mark.target);
+    },
+    arrived: (mark) => {
+      mark.target.inflight = Math.max(0, mark.target.inflight - 1);
+      showTarget(mark.target);
+      for (const g of mark.target.overlays) marks.light(g);
+    },
+    stats: ({ drawn, arrived, peak, sampling }) => {
+      Object.assign(section.dataset, {
+        marksDrawn: drawn, marksArrived: arrived, marksPeak: peak, sampling,
+      });
+      samplingEl.hidden = sampling <= 1;
+      samplingEl.textContent = sampling > 1 ? fill(words.sampled, { n: sampling }) : "";
+    },
+  });
+  let sentSinceMetrics = 0;  // request events since the last metrics event
   let sampledByWorker = false;
-  let frame = 0;
 
   function outcomeOf(event) {
     const status = event.elb_status_code || 0;
@@ -275,7 +272,7 @@ function start() {
   function nodePoint(event) {
     const node = box(`g.lb-node[data-lb="${q(event.lb)}"][data-az="${q(event.node_az)}"]`) ||
       box(`g.lb-node[data-lb="${q(event.lb)}"]`) || box(`g.lb[data-lb="${q(event.lb)}"]`);
-    if (node) light(node);
+    if (node) marks.light(node);
     return node ? centre(rectOf(node)) : null;
   }
 
@@ -288,12 +285,6 @@ function start() {
     return group ? centre(rectOf(group)) : null;
   }
 
-  function light(element) {
-    element.dataset.lit = "true";
-    lit.set(element, performance.now() + LIT_MS);
-    wake();
-  }
-
   function lightRule(event) {
     if (event.rule === null || event.rule === undefined) return;
     const rule = box(`g.rule[data-lb="${q(event.lb)}"][data-listener-port="${q(event.listener)}"]` +
@@ -304,120 +295,9 @@ function start() {
       rule.append(el("text", { x: r.x + r.w - PAD, y: r.y + 18, "text-anchor": "end", class: "rule-matched" },
         `✓ ${words.matched}`));
     }
-    light(rule);
+    marks.light(rule);
     const listener = box(`g.listener[data-lb="${q(event.lb)}"][data-listener-port="${q(event.listener)}"]`);
-    if (listener) light(listener);
-  }
-
-  // One in `stride` events is drawn once the rate passes MARKS_PER_SECOND.
-  function stride(now) {
-    while (arrivals.length && arrivals[0] < now - RATE_WINDOW_MS) arrivals.shift();
-    const rate = arrivals.length / (RATE_WINDOW_MS / 1000);
-    return Math.max(1, Math.ceil(rate / MARKS_PER_SECOND));
-  }
-
-  function showSampling(n) {
-    const shown = Math.round(n * workerShare);
-    samplingEl.hidden = shown <= 1;
-    samplingEl.textContent = shown > 1 ? fill(words.sampled, { n: shown }) : "";
-    section.dataset.sampling = String(Math.max(shown, 1));
-  }
-
-  function addMark(kind, points, entry, title, event) {
-    const now = performance.now();
-    arrivals.push(now);
-    seen += 1;
-    const n = stride(now);
-    showSampling(n);
-    if (seen % n !== 0 || points.some((p) => !p)) return;
-    while (marks.length >= MAX_MARKS) finish(marks[0], true);
-    const g = el("g", { class: `mark mark-${kind}`, "data-outcome": kind },
-      el("use", { href: `#mark-shape-${kind}`, x: -7, y: -7, width: 14, height: 14 }),
-      el("title", {}, title));
-    if (event) {
-      g.dataset.traceId = event.trace_id;
-      g.addEventListener("click", () => openRequest(event));
-    }
-    marksLayer.append(g);
-    const lengths = points.slice(1).map((p, i) => Math.hypot(p.x - points[i].x, p.y - points[i].y));
-    const mark = { g, points, lengths, total: lengths.reduce((a, b) => a + b, 0) || 1, start: now, entry };
-    if (entry && !reduceMotion.matches) {
-      entry.inflight += 1;
-      showTarget(entry);
-    }
-    marks.push(mark);
-    drawn += 1;
-    peak = Math.max(peak, marks.length);
-    section.dataset.marksDrawn = String(drawn);
-    section.dataset.marksPeak = String(peak);
-    place(mark, reduceMotion.matches ? 1 : 0);
-    if (reduceMotion.matches) arrive(mark);
-    wake();
-  }
-
-  function place(mark, fraction) {
-    let distance = fraction * mark.total;
-    let i = 0;
-    while (i < mark.lengths.length - 1 && distance > mark.lengths[i]) distance -= mark.lengths[i++];
-    const a = mark.points[i];
-    const b = mark.points[i + 1] || a;
-    const f = mark.lengths[i] ? Math.min(distance / mark.lengths[i], 1) : 1;
-    mark.g.setAttribute("transform", `translate(${(a.x + (b.x - a.x) * f).toFixed(1)},${(a.y + (b.y - a.y) * f).toFixed(1)})`);
-  }
-
-  function arrive(mark) {
-    mark.arrived = true;
-    arrived += 1;
-    section.dataset.marksArrived = String(arrived);
-    mark.g.classList.add("mark-arrived");
-    if (mark.entry && !reduceMotion.matches) {
-      mark.entry.inflight = Math.max(0, mark.entry.inflight - 1);
-      showTarget(mark.entry);
-    }
-    for (const g of mark.entry?.overlays || []) {
-      g.dataset.flash = "true";
-      lit.set(g, performance.now() + LIT_MS);
-    }
-  }
-
-  function finish(mark, early) {
-    if (early && !mark.arrived) arrive(mark);
-    mark.g.remove();
-    marks.splice(marks.indexOf(mark), 1);
-  }
-
-  function tick(now) {
-    frame = 0;
-    for (const mark of [...marks]) {
-      const age = now - mark.start;
-      if (reduceMotion.matches) {
-        mark.g.style.opacity = String(Math.max(0, 1 - age / FLASH_MS));
-        if (age >= FLASH_MS) finish(mark, false);
-        continue;
-      }
-      if (age < TRAVEL_MS) {
-        place(mark, age / TRAVEL_MS);
-        continue;
-      }
-      if (!mark.arrived) {
-        place(mark, 1);
-        arrive(mark);
-      }
-      mark.g.style.opacity = String(Math.max(0, 1 - (age - TRAVEL_MS) / HOLD_MS));
-      if (age >= TRAVEL_MS + HOLD_MS) finish(mark, false);
-    }
-    for (const [element, until] of lit) {
-      if (until <= now) {
-        delete element.dataset.lit;
-        delete element.dataset.flash;
-        lit.delete(element);
-      }
-    }
-    if (marks.length || lit.size) wake();
-  }
-
-  function wake() {
-    if (!frame) frame = requestAnimationFrame(tick);
+    if (listener) marks.light(listener);
   }
 
   // --- events ------------------------------------------------------------------------------
@@ -437,7 +317,10 @@ function start() {
     const points = entry ? [client, node, targetPoint(entry)] : [client, node, client];
     const path = event.query ? `${event.path}?${event.query}` : event.path;
     const title = fill(words.mark, { request: `${event.method} ${path}`, status: event.elb_status_code });
-    addMark(outcomeOf(event), points, entry, title, event);
+    marks.add({
+      kind: outcomeOf(event), points, target: entry, title,
+      traceId: event.trace_id, select: () => openRequest(event),
+    });
   }
 
   // A new flow, as the worker counts them (labs.engine.snapshot.starts_flow).
@@ -459,7 +342,7 @@ function start() {
       client: `${event.client_ip}:${event.client_port}`, target: event.target || "—",
       state: label("flowStates", event.state),
     });
-    addMark(dropped ? "flowDropped" : "flow", points, entry && !dropped ? entry : null, title, null);
+    marks.add({ kind: dropped ? "flowDropped" : "flow", points, target: dropped ? null : entry, title });
   }
 
   function onHealth(event) {
@@ -489,10 +372,9 @@ function start() {
     // metrics count them all, so their ratio is the worker's share (DESIGN.md, "Events").
     const counted = Object.values(event.load_balancers || {})
       .reduce((sum, lb) => sum + (lb.RequestCount || 0), 0);
-    workerShare = sampledByWorker && sentSinceMetrics ? Math.max(1, counted / sentSinceMetrics) : 1;
+    marks.share(counted, sentSinceMetrics, sampledByWorker);
     sentSinceMetrics = 0;
     sampledByWorker = false;
-    showSampling(stride(performance.now()));
   }
 
   function onSnapshot(snapshot) {
@@ -507,10 +389,12 @@ function start() {
         const slash = rest.indexOf("/");
         const entry = targetFor(rest.slice(0, slash), rest.slice(slash + 1));
         if (entry) entry.count = count;
-      } else if (key.startsWith("flow:")) {
-        const entry = targetFor("", key.slice("flow:".length));
-        if (entry) entry.count += count;
       }
+    }
+    // Flows per target are not in the counts: the newest flows say where they went.
+    for (const event of snapshot.flows || []) {
+      const entry = event.target && startsFlow(event) ? targetFor(event.target_group, event.target) : null;
+      if (entry) entry.count += 1;
     }
     for (const event of snapshot.health || []) onHealth(event);
     for (const entry of targets.values()) showTarget(entry);
@@ -535,7 +419,7 @@ function start() {
     section.dataset.state = state;
     document.getElementById("diagram-final").hidden = !FINAL_STATES.has(state);
     if (FINAL_STATES.has(state)) {
-      for (const mark of [...marks]) finish(mark, true);
+      marks.clear();
       for (const entry of targets.values()) {
         entry.inflight = 0;
         showTarget(entry);
@@ -587,66 +471,13 @@ function start() {
     panel.dataset.targetGroup = entry.group;
     panel.dataset.source = "diagram";
     const name = entry.id === entry.address ? entry.address : `${entry.id} (${entry.address})`;
-    showPanel(fill(words.healthHeading, { target: name, group: entry.group }), healthSteps(entry), { focus });
+    showPanel(fill(words.healthHeading, { target: name, group: entry.group }), healthSteps(entry, text, config), { focus });
   }
 
   function refreshHealth(entry) {
     if (panel.hidden || panel.dataset.source !== "diagram") return;
     if (panel.dataset.target !== entry.address || panel.dataset.targetGroup !== entry.group) return;
-    document.getElementById("trace-steps").replaceChildren(...healthSteps(entry));
-  }
-
-  function step(kind, title, ...body) {
-    const li = html("li", { class: `trace-step trace-${kind}`, "data-step": kind }, html("h4", {}, title), ...body);
-    return li;
-  }
-
-  function healthSteps(entry) {
-    const state = stateOf(entry);
-    const health = entry.health || {};
-    const stateStep = step("health-state", words.stateStep,
-      html("p", { class: "health-now", "data-health": state },
-        html("strong", {}, `${HEALTH_SIGNS[state] || "?"} ${label("health", state)}`),
-        // AWS's code beside a translated word (KO_GLOSSARY: 비정상(`unhealthy`)).
-        label("health", state) !== state ? html("span", {}, " (", html("code", {}, state), ")") : null),
-      html("p", { class: "health-meaning" }, config.meanings[state] || ""));
-    if (health.reason) {
-      stateStep.append(html("p", { class: "health-why" },
-        fill(words.reason, { code: health.reason, meaning: label("healthReasons", health.reason) })));
-    } else {
-      stateStep.append(html("p", { class: "health-why muted" }, words.noReason));
-    }
-    if (health.description) stateStep.append(html("p", { class: "muted", lang: "en" }, health.description));
-    if (health.previous) {
-      stateStep.append(html("p", {}, fill(words.previous, { state: label("health", health.previous) })));
-    }
-    const doc = text.docs.health;
-    if (doc) {
-      stateStep.append(html("p", {}, html("a", { href: doc, rel: "noopener", target: "_blank", class: "doc-link" },
-        fill(text.trace.docs, { page: text.docs.healthTitle }))));
-    }
-    const checks = html("ol", { class: "check-list" });
-    for (const event of entry.checks) checks.append(checkItem(event));
-    const checksStep = step("health-checks", words.checksStep,
-      entry.checks.length ? checks : html("p", {}, words.noChecks));
-    const traffic = step("health-traffic", words.trafficStep,
-      html("p", {}, fill(words.traffic, { requests: entry.count, inflight: entry.inflight })));
-    if (entry.outstanding !== null) traffic.append(html("p", {}, fill(words.outstanding, { count: entry.outstanding })));
-    if (entry.fault) traffic.append(html("p", {}, fill(words.fault, { mode: label("faultModes", entry.fault) })));
-    return [stateStep, checksStep, traffic];
-  }
-
-  // As the targets table words a check (run_detail.js showCheck).
-  function checkItem(event) {
-    const check = event.check;
-    const passed = check.passed ?? event.state === "healthy";
-    const detail = [check.status, check.error, passed ? null : event.reason].filter(Boolean).join(" · ");
-    return html("li", { "data-passed": String(passed) }, fill(text.charts.check, {
-      outcome: `${passed ? "✓" : "✗"} ${passed ? text.charts.checkPassed : text.charts.checkFailed}`,
-      t: typeof event.t === "number" ? event.t.toFixed(1) : "",
-      detail: detail || "TCP",
-      latency: typeof check.latency_ms === "number" ? check.latency_ms.toFixed(1) : "-",
-    }));
+    document.getElementById("trace-steps").replaceChildren(...healthSteps(entry, text, config));
   }
 
   function closed() {
@@ -675,18 +506,4 @@ function start() {
 
   showState(runConfig.state);
   showSummary(runConfig.summary);
-}
-
-function el(tag, attributes = {}, ...children) {
-  return build(document.createElementNS(SVG, tag), attributes, children);
-}
-
-function html(tag, attributes = {}, ...children) {
-  return build(document.createElement(tag), attributes, children);
-}
-
-function build(node, attributes, children) {
-  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, String(value));
-  for (const child of children) if (child !== null && child !== undefined) node.append(child);
-  return node;
 }
