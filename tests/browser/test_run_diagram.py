@@ -51,6 +51,8 @@ class DiagramUi:
                 "This run has ended: the diagram shows its final counts and health."
             )
             self.apply = gettext("Apply")
+            self.deregister = gettext("Deregister")
+            self.draining = catalog["health"]["draining"]
             self.stop = gettext("Stop")
 
     def texts(self) -> list[str]:
@@ -126,6 +128,14 @@ def test_requests_travel_on_the_diagram_and_a_target_explains_its_health(
     expect(state.locator(".health-why")).to_contain_text(ui.mismatch)
 
     expect(panel).to_be_in_viewport()  # beside the diagram, not far below it
+
+    # Deregistering a target drains it: the sign and the word say so on the drawing.
+    posts1 = section.locator('g.instance .live-target[data-target="10.0.1.20:80"]')
+    page.locator('#targets tr[data-target="10.0.1.20:80"]').get_by_role(
+        "button", name=ui.deregister, exact=True
+    ).click()
+    expect(posts1).to_have_attribute("data-health", "draining", timeout=RUN_TIMEOUT_MS)
+    expect(posts1).to_contain_text(f"↓ {ui.draining}")
 
     shot = SCREENSHOTS / f"run-diagram-{language}"
     page.screenshot(path=f"{shot}.png")

@@ -334,6 +334,7 @@ function start() {
       entry.count += 1;
       showTarget(entry);
     }
+    lightRule({ ...event, rule: "default" });  // an NLB or GWLB listener: its default action
     const dropped = ["reset", "dropped"].includes(event.state) || event.verdict === "drop";
     const client = clientPoint(event.client_ip);
     const node = nodePoint(event);
