@@ -102,12 +102,16 @@ def test_requests_travel_on_the_diagram_and_a_target_explains_its_health(
     line = section.locator(f"g.target-group .live-target{USERS1}")
     expect(line).to_contain_text(re.compile(r"✓ [1-9]"))
 
-    # Selecting the target (a click; in Korean, the keyboard) opens its health.
+    # Selecting the target (a click on its box; in Korean, the keyboard on its group's
+    # line, the one tab stop per target) opens its health.
     if language == "en":
         users1.click(position={"x": 30, "y": 12})  # its name: marks rest at its middle
+        opened_from = users1
     else:
-        users1.focus()
+        line.focus()
+        expect(line).to_have_attribute("tabindex", "0")
         page.keyboard.press("Enter")
+        opened_from = line
     panel = page.locator("#trace")
     expect(panel).to_be_visible()
     expect(panel).to_have_attribute("data-target", "10.0.1.10:80")
@@ -146,7 +150,7 @@ def test_requests_travel_on_the_diagram_and_a_target_explains_its_health(
     # Escape closes the panel and hands the focus back to the target it was opened from.
     panel.press("Escape")
     expect(panel).to_be_hidden()
-    expect(users1).to_be_focused()
+    expect(opened_from).to_be_focused()
     section.screenshot(path=f"{shot}-section.png")
     page.set_viewport_size({"width": 390, "height": 844})
     section.screenshot(path=f"{shot}-phone.png")

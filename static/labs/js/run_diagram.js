@@ -124,17 +124,19 @@ function start() {
       const r = rectOf(owner);
       const y = Number(line.getAttribute("y"));
       entry.overlays.push(overlay(entry, owner, { x: r.x + 3, y: y - 12, w: r.w - 6, h: 16 },
-        [{ x: r.x + r.w - PAD, y, part: "sign" }]));
+        [{ x: r.x + r.w - PAD, y, part: "sign" }], 0));
     }
     const instance = box(`g.instance[data-instance="${q(t.id)}"]`);
     if (instance && !instancesShown.has(t.id)) {
       instancesShown.add(t.id);  // an instance in two groups: its box shows the first
       entry.instance = instance;
       const r = rectOf(instance);
+      // Out of the tab order: the keyboard goes through each group's lines, one stop per
+      // (group, target), not twice through an instance.
       entry.overlays.push(overlay(entry, instance, r, [
         { x: r.x + r.w - PAD, y: r.y + 16, part: "state" },
         { x: r.x + r.w - PAD, y: r.y + 32, part: "reason" },
-      ]));
+      ], line ? -1 : 0));
     } else if (instance) {
       entry.instance = instance;
     }
@@ -146,9 +148,9 @@ function start() {
   }
 
   // A focusable, selectable layer over a target's line or box; its texts say the health.
-  function overlay(entry, owner, r, texts) {
+  function overlay(entry, owner, r, texts, tabindex) {
     const g = el("g", {
-      class: "live-target", tabindex: 0, role: "button", "data-target": entry.address,
+      class: "live-target", tabindex, role: "button", "data-target": entry.address,
       "data-target-group": entry.group, "data-target-id": entry.id,
     });
     g.append(el("rect", { class: "hit", x: r.x, y: r.y, width: r.w, height: r.h, rx: 5 }));
