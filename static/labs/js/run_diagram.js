@@ -206,8 +206,19 @@ function start() {
       }
     }
     if (entry.instance?.matches("g.instance")) entry.instance.dataset.health = state;
-    if (entry.line) entry.line.dataset.health = state;
+    if (entry.line) {
+      entry.line.dataset.health = state;
+      unCrowd(entry.line, entry.overlays[0]?.querySelector(".live-sign"));
+    }
     showGroup(entry.group);
+  }
+
+  // A long target label that reaches its sign and count is drawn smaller, so both read.
+  function unCrowd(line, sign) {
+    if (!sign || line.classList.contains("target-crowded") || !sign.getComputedTextLength()) return;
+    const end = Number(line.getAttribute("x")) + line.getComputedTextLength();
+    const start = Number(sign.getAttribute("x")) - sign.getComputedTextLength();
+    if (end + 6 > start) line.classList.add("target-crowded");
   }
 
   function showGroup(name) {
