@@ -78,6 +78,7 @@ def test_requests_travel_on_the_diagram_and_a_target_explains_its_health(
 
     section = page.locator("#live-diagram")
     expect(section.get_by_role("heading", name=ui.heading)).to_be_visible()
+    expect(section.locator("#diagram-motion")).to_be_hidden()
     for words in ui.outcomes:  # the legend names every outcome beside its shape
         expect(section.locator(".mark-legend")).to_contain_text(words)
 
@@ -186,6 +187,7 @@ def test_with_reduced_motion_a_request_flashes_where_it_ended(demo_site: str, pa
     page.emulate_media(reduced_motion="reduce")
     _log_in_and_run(page, demo_site, "en", DiagramUi("en").topology)
     expect(page.locator("#live-diagram")).to_be_visible(timeout=RUN_TIMEOUT_MS)
+    expect(page.locator("#diagram-motion")).to_be_visible()  # and says so
     # No travel: a mark is put where its request ended the moment it is drawn.
     page.wait_for_function(
         "() => Number(document.getElementById('live-diagram')?.dataset.marksArrived || 0) >= 3",

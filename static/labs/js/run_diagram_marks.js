@@ -31,6 +31,12 @@ export class Marks {
     this.layer = layer;
     this.hooks = hooks;
     this.reduceMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
+    const motionNote = document.getElementById("diagram-motion");
+    const showMotion = () => {
+      if (motionNote) motionNote.hidden = !this.reduceMotion.matches;
+    };
+    this.reduceMotion.addEventListener("change", showMotion);
+    showMotion();
     this.marks = [];
     this.lit = new Map();  // element -> when its light goes out
     this.arrivals = [];  // performance.now() of each event offered, for the rate
