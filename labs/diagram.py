@@ -56,6 +56,7 @@ class Text:
     y: float
     text: str
     cls: str = ""
+    data: dict[str, str] = field(default_factory=dict)  # data-* attributes, as for Box
 
 
 @dataclass
@@ -85,11 +86,14 @@ class Box:
     title: str = ""  # the full text, for a tooltip and screen readers
     texts: list[Text] = field(default_factory=list)
     badges: list[Badge] = field(default_factory=list)
+    # Stable data-* attributes (names without "data-") the run page's script addresses the
+    # box by: the ids an event names (see _ids). They draw nothing.
+    data: dict[str, str] = field(default_factory=dict)
 
-    def text(self, line: int, value: str, cls: str = "", indent: float = PAD) -> None:
+    def text(self, line: int, value: str, cls: str = "", indent: float = PAD, **data: str) -> None:
         room = int((self.width - indent - PAD) / CHAR)
         x, y = round(self.x + indent, 1), round(self.y + 18 + line * LINE, 1)
-        self.texts.append(Text(x, y, cut(value, room), cls))
+        self.texts.append(Text(x, y, cut(value, room), cls, _data(**data)))
 
     def add_badges(self, names: list[str], line: int) -> None:
         x, y = self.x + PAD, self.y + 8 + line * LINE
@@ -115,6 +119,11 @@ class Diagram:
     boxes: list[Box]
     edges: list[Edge]
     empty: bool
+
+
+def _data(**values: str) -> dict[str, str]:
+    """data-* attributes from keyword names: target_group → data-target-group."""
+    return {key.replace("_", "-"): value for key, value in values.items()}
 
 
 def cut(text: str, room: int) -> str:
@@ -215,7 +224,7 @@ def _network(model: _Model, boxes: list[Box]) -> float:
     columns_bottom: float = top
     for index, zone in enumerate(zones):
         x = MARGIN + PAD + index * (column + PAD)
-        heading = Box(x, top, column, 0, "az")
+        heading = Box(x, top, column, 0, "az", data=_data(az=zone) if zone else {})
         heading.text(0, _("Availability Zone %(zone)s") % {"zone": zone} if zone else "", "az-name")
         y: float = top + HEADER
         for name, properties in subnets:
@@ -257,7 +266,13 @@ def _subnet(
     inner_y = y + HEADER
     for lb, node_height in zip(nodes, node_heights, strict=True):
         node = Box(
-            x + PAD, inner_y, width - 2 * PAD, node_height, f"lb-node {model.lb_type(lb)}", lb
+            x + PAD,
+            inner_y,
+            width - 2 * PAD,
+            node_height,
+            f"lb-node {model.lb_type(lb)}",
+            lb,
+            data=_data(lb=lb, az=str(properties.get("AvailabilityZone") or "")),
         )
         address = _node_address(cidr)
         node.text(0, pgettext("diagram", "%(lb)s node %(ip)s") % {"lb": lb, "ip": address}, "", PAD)
@@ -270,7 +285,15 @@ def _subnet(
         boxes.append(node)
         inner_y += node_height + 4
     for instance, props in instances:
-        box = Box(x + PAD, inner_y, width - 2 * PAD, INSTANCE_H, "instance", instance)
+        box = Box(
+            x + PAD,
+            inner_y,
+            width - 2 * PAD,
+            INSTANCE_H,
+            "instance",
+            instance,
+            data=_data(instance=instance, az=str(properties.get("AvailabilityZone") or "")),
+        )
         address = str(props.get("PrivateIpAddress") or _("auto"))
         box.text(0, f"{instance} · {address}", "title")
         groups = model.refs(props.get("SecurityGroupIds"))
@@ -279,10 +302,12 @@ def _subnet(
         boxes.append(box)
         inner_y += INSTANCE_H + 4
     for (group, members), fleet_height in zip(fleets, fleet_heights, strict=True):
-        box = Box(x + PAD, inner_y, width - 2 * PAD, fleet_height, "asg", group)
+        box = Box(
+            x + PAD, inner_y, width - 2 * PAD, fleet_height, "asg", group, data=_data(asg=group)
+        )
         box.text(0, _("Auto Scaling group %(name)s") % {"name": group}, "title")
         for index, member in enumerate(members):
-            box.text(1 + index, member, "target")
+            box.text(1 + index, member, "target", instance=member)
         box.title = " ".join(t.text for t in box.texts)
         boxes.append(box)
         inner_y += fleet_height + 4
@@ -330,6 +355,7 @@ def _routing(model: _Model, boxes: list[Box], edges: list[Edge], top: float) -> 
             max(y - lb_top - GAP, ROW_H * 1.5),
             f"lb {lb_type}",
             lb,
+            data=_data(lb=lb),
         )
         lb_box.text(0, lb, "title")
         lb_box.text(1, lb_type, "muted")
@@ -363,11 +389,12 @@ def _classic(
         ROW_H - 6,
         len(listeners) * (ROW_H - 6 + 6) - 6,
     )
-    registered = Box(rx, y, rwidth, height, "rule default classic", lb)
+    registered = Box(rx, y, rwidth, height, "rule default classic", lb, data=_data(lb=lb))
     registered.text(0, _("Registered instances"), "title")
     for index, instance in enumerate(instances):
         address = model.props(instance).get("PrivateIpAddress")
-        registered.text(1 + index, f"{instance} · {address}" if address else instance, "target")
+        label = f"{instance} · {address}" if address else instance
+        registered.text(1 + index, label, "target", target_group=lb, target_id=instance)
     if target:
         registered.text(1 + len(instances), _("health check %(path)s") % {"path": target}, "muted")
     registered.title = " ".join(t.text for t in registered.texts)
@@ -376,8 +403,9 @@ def _classic(
     for item in listeners:
         protocol = str(item.get("Protocol", "")).upper()
         back = str(item.get("InstanceProtocol") or protocol).upper()
-        box = Box(x, row_y, width, ROW_H - 6, "listener", lb)
-        box.text(0, f"{protocol}:{item.get('LoadBalancerPort', '')}", "title")
+        port = str(item.get("LoadBalancerPort", ""))
+        box = Box(x, row_y, width, ROW_H - 6, "listener", lb, data=_data(lb=lb, listener_port=port))
+        box.text(0, f"{protocol}:{port}", "title")
         box.text(1, f"→ {back}:{item.get('InstancePort', '')}", "muted")
         box.title = " ".join(t.text for t in box.texts)
         boxes.append(box)
@@ -412,10 +440,13 @@ def _listener(
     rules.sort(key=lambda item: _number(item[1], "Priority"))
     entries = [*rules, ("", {"Actions": properties.get("DefaultActions")})]
     x, width = COLUMNS[1]
-    box = Box(x, y, width, 0, "listener", name)
     # A GWLB listener has no protocol or port: it takes every packet, GENEVE on 6081.
     protocol = properties.get("Protocol") or ("GENEVE" if lb_type == "gateway" else "")
     port = properties.get("Port") or (6081 if lb_type == "gateway" else "")
+    ids = _data(
+        lb=editing.ref_name(properties.get("LoadBalancerArn")) or "", listener_port=str(port)
+    )
+    box = Box(x, y, width, 0, "listener", name, data={**ids, "listener": name})
     box.text(0, f"{protocol}:{port}", "title")
     box.text(1, name, "muted")
     certificates = properties.get("Certificates")
@@ -432,7 +463,17 @@ def _listener(
     row_y = y
     rx, rwidth = COLUMNS[2]
     for rule, rule_props in entries:
-        rule_box = Box(rx, row_y, rwidth, ROW_H - 6, "rule" if rule else "rule default", rule)
+        # An event names its rule by priority, or "default" (labs.engine.events.Request).
+        priority = str(rule_props.get("Priority", "")) if rule else "default"
+        rule_box = Box(
+            rx,
+            row_y,
+            rwidth,
+            ROW_H - 6,
+            "rule" if rule else "rule default",
+            rule,
+            data={**ids, "listener": name, "rule": priority},
+        )
         if rule:
             rule_box.text(0, f"{rule_props.get('Priority', '?')} · {rule}", "title")
             rule_box.text(1, _conditions(rule_props.get("Conditions")), "muted")
@@ -518,7 +559,13 @@ def _target_groups(
         ]
         height = HEADER + LINE + (len(targets) + len(scaling)) * LINE + PAD
         box = Box(
-            x, y, width, height, "target-group" if name in used else "target-group unused", name
+            x,
+            y,
+            width,
+            height,
+            "target-group" if name in used else "target-group unused",
+            name,
+            data=_data(target_group=name),
         )
         port = properties.get("Port", "")
         kind = properties.get("TargetType", "instance")
@@ -529,13 +576,22 @@ def _target_groups(
             health = _("health checks off")  # AWS's default for Lambda target groups
         box.text(1, health if name in used else _("not used by any listener"), "muted")
         for index, target in enumerate(targets):
-            box.text(2 + index, _target_label(model, target, port), "target")
+            box.text(
+                2 + index,
+                _target_label(model, target, port),
+                "target",
+                target_group=name,
+                target_id=_target_id(target),
+                target_port=str(target.get("Port", port)),
+            )
         for index, (fleet, fleet_props) in enumerate(scaling, len(targets)):
             count = _number(fleet_props, "DesiredCapacity") or _number(fleet_props, "MinSize")
             box.text(
                 2 + index,
                 _("%(group)s: %(count)s instances (ASG)") % {"group": fleet, "count": count},
                 "target",
+                target_group=name,
+                asg=fleet,
             )
         box.title = " ".join(t.text for t in box.texts)
         boxes.append(box)
@@ -568,6 +624,12 @@ def _health_check(properties: dict[str, Any]) -> str:
     if protocol in ("HTTP", "HTTPS"):
         return str(properties.get("HealthCheckPath", "/"))
     return f"{protocol}:{properties.get('HealthCheckPort', 'traffic-port')}"
+
+
+def _target_id(target: dict[str, Any]) -> str:
+    """The id a run gives the target (labs.engine.spec.Target.id): the logical id it
+    refers to, or the IP address an ``ip`` target is registered by."""
+    return editing.ref_name(target.get("Id")) or str(target.get("Id") or "")
 
 
 def _target_label(model: _Model, target: dict[str, Any], group_port: Any) -> str:

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
-from labs import cfn, services
+from labs import cfn, run_diagram, services
 from labs import messages as codes
 from labs.engine.spec import LoadBalancer
 from labs.forms import RunOptionsForm
@@ -94,6 +94,7 @@ def run_page_context(run: LabRun, *, recording_url: str, shared: bool = False) -
         "status_classes": status_classes(run.summary),
         **_controls_context(run),
         **live_context(_parse(run)[0]),
+        **run_diagram.context(run),
     }
 
 
