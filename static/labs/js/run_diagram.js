@@ -1,6 +1,6 @@
 // The live diagram (issue 10): the builder's drawing of the run's topology (labs/diagram.py,
 // addressed by its data-* ids), brought to life by the run's events. It listens to the
-// "run:frame" DOM event run_detail.js shares for every frame, and draws nothing else.
+// "run:render" DOM event run_detail.js sends for every list of events it draws, and draws nothing else.
 //
 // - request / flow: a mark travels client → LB node in its zone → target, its shape and
 //   colour saying the outcome (the legend's shapes: <symbol id="mark-shape-…">); the rule
@@ -451,8 +451,10 @@ function start() {
     snapshot: onSnapshot,
   };
 
-  document.addEventListener("run:frame", (frameEvent) => {
-    for (const event of frameEvent.detail?.events || []) handlers[event.type]?.(event);
+  // What the page drew, live or replayed (run_detail.js render): a paused view, a step
+  // back or a replay moves the diagram with the tables and charts.
+  document.addEventListener("run:render", (renderEvent) => {
+    for (const event of renderEvent.detail?.events || []) handlers[event.type]?.(event);
   });
 
   // --- the trace panel: a request's decision trace, or a target's health --------------
