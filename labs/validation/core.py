@@ -182,7 +182,7 @@ def rule(rule_id: str, code: str = "ValidationError", source: str = "") -> Rule:
 
 PARSE = rule("template.parse", source="CloudFormation")
 RESOURCES = rule("template.resources-mapping", source="CloudFormation")
-RESOURCE_TYPE = rule("template.resource-type", source="playground")
+RESOURCE_TYPE = rule("template.resource-type", source="CloudFormation")
 PROPERTIES = rule("template.properties-mapping", source="CloudFormation")
 SHAPE = rule("value.shape", source="CloudFormation")
 REQUIRED = rule("property.required", source="CloudFormation")

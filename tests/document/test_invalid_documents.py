@@ -122,17 +122,64 @@ def path_values(*v):
 CASES = [
     case(
         "template.resource-type",
-        [("Resources.Bucket", {"Type": "AWS::S3::Bucket"})],
+        [("Resources.Bucket", {"Type": "S3Bucket"})],
+        ["Bucket.Type: ValidationError: Unrecognized resource types: [S3Bucket]"],
+    ),
+    case(
+        "template.parameter-value",
         [
-            "Bucket.Type: ValidationError: 'AWS::S3::Bucket' is not a resource type the "
-            "playground models (AWS::EC2::VPC, AWS::EC2::Subnet, AWS::EC2::SecurityGroup, "
-            "AWS::EC2::Instance, AWS::ElasticLoadBalancingV2::LoadBalancer, "
-            "AWS::ElasticLoadBalancingV2::Listener, "
-            "AWS::ElasticLoadBalancingV2::ListenerRule, "
-            "AWS::ElasticLoadBalancingV2::TargetGroup, "
-            "AWS::ElasticLoadBalancing::LoadBalancer, AWS::Lambda::Function, "
-            "AWS::Lambda::Permission, AWS::CertificateManager::Certificate, "
-            "AWS::AutoScaling::AutoScalingGroup, AWS::EC2::LaunchTemplate, AWS::EC2::EIP)",
+            (
+                "Parameters",
+                {
+                    "KeyName": {"Type": "String"},
+                    "Size": {"Type": "Number", "Default": "9", "MaxValue": 4, "MinValue": 1},
+                },
+            )
+        ],
+        [
+            "Parameters.Size: ValidationError: Parameter 'Size' must be a number from 1 to 4",
+            "Parameters: ValidationError: Parameters: [KeyName] must have values",
+        ],
+    ),
+    case(
+        "template.intrinsic-function",
+        [
+            (
+                "Resources.AlbSecurityGroup.Properties.GroupDescription",
+                {"Fn::Select": [7, {"Fn::GetAZs": ""}]},
+            )
+        ],
+        [
+            "AlbSecurityGroup.Properties.GroupDescription: ValidationError: Fn::Select: "
+            "index 7 is out of range (the list has 6)"
+        ],
+    ),
+    case(
+        "template.find-in-map",
+        [
+            ("Mappings", {"Sizes": {"small": {"Type": "t3.micro"}}}),
+            ("Resources.Vpc.Properties.CidrBlock", {"Fn::FindInMap": ["Sizes", "large", "Cidr"]}),
+        ],
+        [
+            "Vpc.Properties.CidrBlock: ValidationError: Fn::FindInMap: Unable to get mapping "
+            "for Sizes::large::Cidr"
+        ],
+    ),
+    case(
+        "template.condition",
+        [("Resources.Appliance.Condition", "IsProduction")],
+        [
+            "Appliance.Condition: ValidationError: Unresolved condition dependency "
+            "IsProduction in Fn::If or Condition"
+        ],
+    ),
+    case(
+        "template.transform",
+        [("Transform", "AWS::Serverless-2016-10-31")],
+        [
+            "Template.Transform: ValidationError: Transform AWS::Serverless-2016-10-31: the "
+            "playground does not run CloudFormation macros; expand the template first (aws "
+            "cloudformation package / sam build) and paste the result"
         ],
     ),
     case(
