@@ -37,9 +37,11 @@ from typing import Any
 
 from labs.engine.accesslog import ACCOUNT, REGION
 from labs.validation.core import (
+    AUTO_SCALING_GROUP,
     CERTIFICATE,
     CLASSIC_LOAD_BALANCER,
     INSTANCE,
+    LAUNCH_TEMPLATE,
     LISTENER,
     SECURITY_GROUP,
     SUBNET,
@@ -74,7 +76,10 @@ TRANSFORM = rule("template.transform", source="playground")
 SECURITY_GROUP_INGRESS = "AWS::EC2::SecurityGroupIngress"
 SECURITY_GROUP_EGRESS = "AWS::EC2::SecurityGroupEgress"
 LISTENER_CERTIFICATE = "AWS::ElasticLoadBalancingV2::ListenerCertificate"
+LAUNCH_CONFIGURATION = "AWS::AutoScaling::LaunchConfiguration"
 MERGED = (SECURITY_GROUP_INGRESS, SECURITY_GROUP_EGRESS, LISTENER_CERTIFICATE)
+# What resolution keeps: the types validation reads, and those it turns into them.
+_KEPT = (*SUPPORTED, *MERGED, LAUNCH_CONFIGURATION)
 
 
 class _NoValue:
@@ -263,7 +268,7 @@ class _Resolver:
                 self.out.removed.append((logical_id, str(resource["Condition"])))
                 continue
             type_ = resource.get("Type")
-            if type_ not in (*SUPPORTED, *MERGED) and _is_resource_type(type_):
+            if type_ not in _KEPT and _is_resource_type(type_):
                 self.out.unmodelled.append(Unmodelled(logical_id, str(type_)))
                 continue
             resolved = {
@@ -280,6 +285,7 @@ class _Resolver:
             resources[logical_id] = resolved
         resources.update(self._stand_in_resources(resources))
         _merge(resources)
+        _launch_configurations(resources)
         _primary_interfaces(resources)
         given_arns = {v for v in self.parameters.values() if isinstance(v, str)}
         _certificates(resources, self.out.stand_ins, given_arns)
@@ -647,7 +653,7 @@ class _Resolver:
     def _unmodelled(self, logical_id: str) -> bool:
         resource = self.resources.get(logical_id)
         type_ = resource.get("Type") if isinstance(resource, dict) else None
-        return type_ not in (*SUPPORTED, *MERGED) and _is_resource_type(type_)
+        return type_ not in _KEPT and _is_resource_type(type_)
 
     def _sub(self, argument: Any, path: str) -> Any:
         if isinstance(argument, list):
@@ -945,6 +951,37 @@ def _target(value: Any, resources: dict[str, Any], type_: str) -> str | None:
         if isinstance(name, str) and isinstance(resources.get(name), dict):
             return name if resources[name].get("Type") == type_ else None
     return None
+
+
+def _launch_configurations(resources: dict[str, Any]) -> None:
+    """A launch configuration is what launch templates replaced: the same instance settings
+    under older names. It becomes the launch template it amounts to, and a group launching
+    from it launches from that."""
+    names = {
+        logical_id
+        for logical_id, resource in resources.items()
+        if isinstance(resource, dict) and resource.get("Type") == LAUNCH_CONFIGURATION
+    }
+    for logical_id in names:
+        resource = resources[logical_id]
+        props = _dict(resource.get("Properties"))
+        data = {
+            key: props[key]
+            for key in ("ImageId", "InstanceType", "KeyName", "UserData")
+            if key in props
+        }
+        if "SecurityGroups" in props:
+            data["SecurityGroupIds"] = props["SecurityGroups"]
+        resource["Type"] = LAUNCH_TEMPLATE
+        resource["Properties"] = {"LaunchTemplateData": data}
+    for resource in resources.values():
+        props = resource.get("Properties") if isinstance(resource, dict) else None
+        if resource.get("Type") != AUTO_SCALING_GROUP or not isinstance(props, dict):
+            continue
+        configuration = props.get("LaunchConfigurationName")
+        if isinstance(configuration, dict) and configuration.get("Ref") in names:
+            del props["LaunchConfigurationName"]
+            props.setdefault("LaunchTemplate", {"LaunchTemplateId": configuration, "Version": "1"})
 
 
 def _primary_interfaces(resources: dict[str, Any]) -> None:

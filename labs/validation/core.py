@@ -67,11 +67,11 @@ REF_EQUIVALENT = {
     LAUNCH_TEMPLATE: "LaunchTemplateId",
     EIP: "PublicIp",
     CERTIFICATE: "CertificateArn",
+    CLASSIC_LOAD_BALANCER: "LoadBalancerName",  # no GetAtt returns it; Ref is the way
 }
 REF_RETURNS = {
     EIP: "the Elastic IP address",
     LAMBDA_FUNCTION: "the function name",
-    CLASSIC_LOAD_BALANCER: "the load balancer name",
 }
 # CloudFormation's documented return values (Fn::GetAtt) for the types we model.
 GET_ATT = {
