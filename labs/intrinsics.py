@@ -66,6 +66,9 @@ PSEUDO_PARAMETERS: dict[str, Any] = {
 ZONES = tuple(f"{REGION}{letter}" for letter in "abcdef")
 
 PARAMETER = rule("template.parameter-value", source="CloudFormation")
+# A value the template needs and nobody gave yet: the template itself is fine (CloudFormation
+# validates it without values); it cannot run until the values are given.
+MISSING = rule("template.parameter-missing", source="CloudFormation")
 FUNCTION = rule("template.intrinsic-function", source="CloudFormation")
 CONDITION = rule("template.condition", source="CloudFormation")
 MAPPING = rule("template.find-in-map", source="CloudFormation")
@@ -214,6 +217,31 @@ def _text(value: Any) -> str:
 
 
 # --- the resolver -------------------------------------------------------------------------
+def needs_values(problems: list[Problem]) -> bool:
+    """Whether ``problems`` are only values nobody gave yet (the template itself is sound)."""
+    return bool(problems) and all(p.rule == MISSING.id for p in problems)
+
+
+def with_values(document: dict[str, Any], values: Mapping[str, str]) -> dict[str, Any]:
+    """``document`` keeping ``values`` for its parameters (``Metadata.Playground.Parameters``),
+    where every run and export finds them; an empty value removes a stored one."""
+    updated = copy.deepcopy(document)
+    metadata = updated.get("Metadata")
+    if not isinstance(metadata, dict):
+        metadata = updated["Metadata"] = {}
+    playground = metadata.get("Playground")
+    if not isinstance(playground, dict):
+        playground = metadata["Playground"] = {}
+    stored = playground.get("Parameters")
+    kept = {**(stored if isinstance(stored, dict) else {}), **values}
+    kept = {name: value for name, value in kept.items() if value != ""}
+    if kept:
+        playground["Parameters"] = kept
+    else:
+        playground.pop("Parameters", None)
+    return updated
+
+
 def resolve(document: dict[str, Any], given: Mapping[str, str] | None = None) -> Resolved:
     """The document as CloudFormation would create it, with ``given`` parameter values
     (they win over ``Metadata.Playground.Parameters``, which win over defaults)."""
@@ -337,7 +365,8 @@ class _Resolver:
                 except _Problem as problem:
                     if problem.path is None:
                         problem.path = path  # the innermost function that failed
-                        problem.rule = _RULE_OF.get(name, FUNCTION)
+                        if problem.rule is FUNCTION:
+                            problem.rule = _RULE_OF.get(name, FUNCTION)
                     raise
         evaluated = {}
         for key, item in value.items():
@@ -374,7 +403,9 @@ class _Resolver:
             if value is not None:
                 self.parameters[name] = value
         if missing:
-            self._fail_at("Parameters", "", f"Parameters: [{', '.join(missing)}] must have values")
+            self._fail_at(
+                "Parameters", "", f"Parameters: [{', '.join(missing)}] must have values", MISSING
+            )
 
     def _typed(self, name: str, type_: str, props: dict[str, Any], raw: Any) -> Any:
         """A parameter's value checked against its declaration, as CloudFormation checks
@@ -965,7 +996,7 @@ def _launch_configurations(resources: dict[str, Any]) -> None:
     for logical_id in names:
         resource = resources[logical_id]
         props = _dict(resource.get("Properties"))
-        data = {
+        data: dict[str, Any] = {
             key: props[key]
             for key in ("ImageId", "InstanceType", "KeyName", "UserData")
             if key in props
@@ -975,13 +1006,13 @@ def _launch_configurations(resources: dict[str, Any]) -> None:
         resource["Type"] = LAUNCH_TEMPLATE
         resource["Properties"] = {"LaunchTemplateData": data}
     for resource in resources.values():
-        props = resource.get("Properties") if isinstance(resource, dict) else None
-        if resource.get("Type") != AUTO_SCALING_GROUP or not isinstance(props, dict):
+        group = resource.get("Properties") if isinstance(resource, dict) else None
+        if resource.get("Type") != AUTO_SCALING_GROUP or not isinstance(group, dict):
             continue
-        configuration = props.get("LaunchConfigurationName")
+        configuration = group.get("LaunchConfigurationName")
         if isinstance(configuration, dict) and configuration.get("Ref") in names:
-            del props["LaunchConfigurationName"]
-            props.setdefault("LaunchTemplate", {"LaunchTemplateId": configuration, "Version": "1"})
+            del group["LaunchConfigurationName"]
+            group.setdefault("LaunchTemplate", {"LaunchTemplateId": configuration, "Version": "1"})
 
 
 def _primary_interfaces(resources: dict[str, Any]) -> None:

@@ -33,6 +33,7 @@ from .topologies import (
     restore_revision,
     save_document,
     save_topology,
+    set_parameters,
 )
 
 __all__ = [
@@ -59,6 +60,7 @@ __all__ = [
     "save_access_log",
     "save_document",
     "save_topology",
+    "set_parameters",
     "set_state",
     "start_run",
     "status_event",

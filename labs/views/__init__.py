@@ -10,6 +10,7 @@ from .runs import (
     run_stop,
     topology_detail,
     topology_list,
+    topology_parameters,
 )
 from .topologies import topology_fork, topology_new
 
@@ -30,4 +31,5 @@ __all__ = [
     "topology_fork",
     "topology_list",
     "topology_new",
+    "topology_parameters",
 ]
