@@ -609,9 +609,10 @@ class _Resolver:
         try:
             return self._condition(name)
         except _Problem as problem:
-            self.out.problems.append(
-                Problem(logical_id, path, CONDITION.code, problem.message, CONDITION.id)
-            )
+            if not problem.silent:
+                self.out.problems.append(
+                    Problem(logical_id, path, CONDITION.code, problem.message, CONDITION.id)
+                )
             return True  # keep the resource, so its own problems are still reported
 
     def _condition(self, name: Any) -> bool:

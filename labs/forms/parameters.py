@@ -50,7 +50,7 @@ class ParametersForm(forms.Form):
             common: dict[str, Any] = {
                 "label": item.name,
                 "required": False,
-                "help_text": " ".join(help_parts),
+                "help_text": "<br>".join(help_parts),  # each part escaped or ours
                 "initial": _text(shown),
             }
             if item.allowed_values:

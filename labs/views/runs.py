@@ -159,6 +159,11 @@ def _topology_context(
         "parsed": parsed,
         "problems": problems,
         "needs_values": intrinsics.needs_values(problems),
+        "missing": [
+            item.name
+            for item in inputs
+            if resolved is not None and item.name not in resolved.values and not item.stand_in
+        ],
         "form": form or RunOptionsForm(),
         "runs": runs,
         "resolved": resolved,

@@ -358,3 +358,15 @@ Resources:
   Vpc: {Type: AWS::EC2::VPC, Properties: {CidrBlock: 10.0.0.0/16}}
 """
     assert "Fn::Contains" in str(cfn.parse_document(text)["Rules"])
+
+
+def test_a_condition_on_a_parameter_without_a_value_is_not_a_second_problem():
+    document = {
+        "Parameters": {"Env": {"Type": "String"}},
+        "Conditions": {"IsProd": {"Fn::Equals": [{"Ref": "Env"}, "prod"]}},
+        "Resources": {"Vpc": {**VPC, "Condition": "IsProd"}},
+    }
+
+    assert problems(document) == [
+        "Parameters: ValidationError: Parameters: [Env] must have values"
+    ]
