@@ -242,23 +242,38 @@ def _step(parent: list[Any], event: yaml.Event) -> Any:
 
 
 def _parse_problem(text: str, fast: yaml.YAMLError | json.JSONDecodeError) -> Problem:
-    """The problem with text the parser refused. For small YAML, PyYAML's Python parser
-    reads it again: its message quotes the line, and it names the property that nests
-    too deep."""
-    message = str(fast)
+    """The problem with text the parser refused, as "line L, column C: what" (the editor
+    shows it at that line). For small YAML, PyYAML's Python parser reads it again: it names
+    the property that nests too deep."""
+    error: yaml.YAMLError | json.JSONDecodeError = fast
     if isinstance(fast, yaml.YAMLError) and len(text) <= _REPORT_BELOW:
         try:
             yaml.load(text, Loader=_ReportingLoader)  # noqa: S506 - a SafeLoader
         except _Bounded as bounded:
             return bounded.problem
         except yaml.YAMLError as slow:
-            message = str(slow)
+            error = slow
+    if isinstance(error, json.JSONDecodeError):
+        line, column, what = error.lineno, error.colno, error.msg
+        language = "JSON"
+    else:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        column = mark.column + 1 if mark is not None else None
+        what = getattr(error, "problem", None) or str(error)
+        context = getattr(error, "context", None)
+        if context:
+            what = f"{what} ({context})"
+        language = "YAML"
+    where = f"line {line}, column {column}: " if line is not None else ""
     return Problem(
         "Template",
         "",
         PARSE.code,
-        f"not valid YAML or JSON: {message}".replace("\n", " "),
+        f"not valid {language}: {where}{what}".replace("\n", " "),
         PARSE.id,
+        line=line,
+        column=column,
     )
 
 

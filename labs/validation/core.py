@@ -142,6 +142,8 @@ class Problem:
     code: str
     message: str
     rule: str = field(default="", compare=False)  # the registered rule's id
+    line: int | None = field(default=None, compare=False)  # in the text, for syntax errors
+    column: int | None = field(default=None, compare=False)
 
     def __str__(self) -> str:
         where = f"{self.logical_id}.{self.path}" if self.path else self.logical_id

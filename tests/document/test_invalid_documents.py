@@ -142,6 +142,14 @@ CASES = [
         ],
     ),
     case(
+        "template.parameter-missing",
+        [
+            ("Parameters", {"Owner": {"Type": "String"}}),
+            ("Resources.Vpc.Properties.Tags", [{"Key": "owner", "Value": {"Ref": "Owner"}}]),
+        ],
+        ["Parameters: ValidationError: Parameters: [Owner] must have values"],
+    ),
+    case(
         "template.intrinsic-function",
         [
             (
@@ -1980,9 +1988,8 @@ def test_the_table_exercises_every_registered_rule():
     [
         pytest.param(
             "Resources: [",
-            "Template: ValidationError: not valid YAML or JSON: while "
-            "parsing a flow node expected the node content, but found '<stream end>'   "
-            'in "<unicode string>", line 1, column 13:     Resources: [                 ^',
+            "Template: ValidationError: not valid YAML: line 1, column 13: expected the node "
+            "content, but found '<stream end>' (while parsing a flow node)",
             id="template.parse",
         ),
         pytest.param(
@@ -2058,8 +2065,8 @@ ALIAS_BOMB = (
             + "[" * 5000
             + "]" * 5000,
             # Too big to parse twice for a better message: libyaml's own words.
-            "Template: ValidationError: not valid YAML or JSON: while increasing flow level "
-            'exceeded maximum nesting depth   in "<unicode string>", line 5, column 1009',
+            "Template: ValidationError: not valid YAML: line 5, column 1009: exceeded maximum "
+            "nesting depth (while increasing flow level)",
             id="template.depth/large yaml past libyaml's limit",
         ),
         pytest.param(

@@ -337,15 +337,14 @@ def test_every_problem_is_reported_and_the_error_reads_one_line_per_problem():
     [
         pytest.param(
             "{not json",
-            "Template: ValidationError: not valid YAML or JSON: "
-            "Expecting property name enclosed in double quotes: line 1 column 2 (char 1)",
+            "Template: ValidationError: not valid JSON: line 1, column 2: "
+            "Expecting property name enclosed in double quotes",
             id="broken JSON",
         ),
         pytest.param(
             "Resources: [",
-            "Template: ValidationError: not valid YAML or JSON: "
-            "while parsing a flow node expected the node content, but found '<stream end>'"
-            '   in "<unicode string>", line 1, column 13:     Resources: [                 ^',
+            "Template: ValidationError: not valid YAML: line 1, column 13: expected the node "
+            "content, but found '<stream end>' (while parsing a flow node)",
             id="broken YAML",
         ),
         pytest.param(

@@ -367,6 +367,4 @@ def test_a_condition_on_a_parameter_without_a_value_is_not_a_second_problem():
         "Resources": {"Vpc": {**VPC, "Condition": "IsProd"}},
     }
 
-    assert problems(document) == [
-        "Parameters: ValidationError: Parameters: [Env] must have values"
-    ]
+    assert problems(document) == ["Parameters: ValidationError: Parameters: [Env] must have values"]
