@@ -253,6 +253,8 @@ def _parse_problem(text: str, fast: yaml.YAMLError | json.JSONDecodeError) -> Pr
             return bounded.problem
         except yaml.YAMLError as slow:
             error = slow
+    line: int | None
+    column: int | None
     if isinstance(error, json.JSONDecodeError):
         line, column, what = error.lineno, error.colno, error.msg
         language = "JSON"
