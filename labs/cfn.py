@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import yaml
 from django.conf import settings
 
+from labs import intrinsics
 from labs.engine import spec
 from labs.validation import RULES, Limits, build, limits
-from labs.validation import validate as _validate
 from labs.validation.core import (
     AUTO_SCALING_GROUP,
     CERTIFICATE,
@@ -71,6 +72,7 @@ __all__ = [
     "dump_yaml",
     "load_topology",
     "parse_document",
+    "resolve",
     "run_limits",
     "runnable",
     "template_metadata",
@@ -102,6 +104,13 @@ _SHORT_FORMS = {
             "Transform",
             "ToJsonString",
             "Length",
+            # the Rules section's assertion functions
+            "Contains",
+            "EachMemberEquals",
+            "EachMemberIn",
+            "RefAll",
+            "ValueOf",
+            "ValueOfAll",
         )
     },
 }
@@ -233,23 +242,40 @@ def _step(parent: list[Any], event: yaml.Event) -> Any:
 
 
 def _parse_problem(text: str, fast: yaml.YAMLError | json.JSONDecodeError) -> Problem:
-    """The problem with text the parser refused. For small YAML, PyYAML's Python parser
-    reads it again: its message quotes the line, and it names the property that nests
-    too deep."""
-    message = str(fast)
+    """The problem with text the parser refused, as "line L, column C: what" (the editor
+    shows it at that line). For small YAML, PyYAML's Python parser reads it again: it names
+    the property that nests too deep."""
+    error: yaml.YAMLError | json.JSONDecodeError = fast
     if isinstance(fast, yaml.YAMLError) and len(text) <= _REPORT_BELOW:
         try:
             yaml.load(text, Loader=_ReportingLoader)  # noqa: S506 - a SafeLoader
         except _Bounded as bounded:
             return bounded.problem
         except yaml.YAMLError as slow:
-            message = str(slow)
+            error = slow
+    line: int | None
+    column: int | None
+    if isinstance(error, json.JSONDecodeError):
+        line, column, what = error.lineno, error.colno, error.msg
+        language = "JSON"
+    else:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        column = mark.column + 1 if mark is not None else None
+        what = getattr(error, "problem", None) or str(error)
+        context = getattr(error, "context", None)
+        if context:
+            what = f"{what} ({context})"
+        language = "YAML"
+    where = f"line {line}, column {column}: " if line is not None else ""
     return Problem(
         "Template",
         "",
         PARSE.code,
-        f"not valid YAML or JSON: {message}".replace("\n", " "),
+        f"not valid {language}: {where}{what}".replace("\n", " "),
         PARSE.id,
+        line=line,
+        column=column,
     )
 
 
@@ -316,18 +342,63 @@ def run_limits() -> Limits:
     )
 
 
-def load_topology(source: str | dict[str, Any], bounds: Limits | None = None) -> spec.Topology:
-    """The topology a template (text or parsed document) describes, within ``bounds``
-    (default: ``run_limits()``).
+def resolve(
+    source: str | dict[str, Any], parameters: Mapping[str, str] | None = None
+) -> intrinsics.Resolved:
+    """The template as CloudFormation would create it: parameters, conditions and intrinsic
+    functions evaluated, unmodelled resources set aside (``labs.intrinsics``).
 
     Raises:
-        TemplateError: with every problem found; an invalid document yields nothing.
+        TemplateError: the text is no template (``parse_document``).
     """
     document = parse_document(source) if isinstance(source, str) else source
-    return build(document, bounds or run_limits())
+    return intrinsics.resolve(document, parameters)
 
 
-def validate(document: dict[str, Any], bounds: Limits | None = None) -> list[Problem]:
+def load_topology(
+    source: str | dict[str, Any],
+    bounds: Limits | None = None,
+    parameters: Mapping[str, str] | None = None,
+) -> spec.Topology:
+    """The topology a template (text or parsed document) describes, within ``bounds``
+    (default: ``run_limits()``), with ``parameters`` over the template's own values.
+
+    Raises:
+        TemplateError: with every problem found, the template's (parameters, functions)
+            and the resources' together; an invalid document yields nothing.
+    """
+    resolved = resolve(source, parameters)
+    try:
+        topology = build(resolved.document, bounds or run_limits())
+    except TemplateError as error:
+        said = resolved.explained
+        raise TemplateError(
+            resolved.problems + [p for p in error.problems if not _said(p, said)]
+        ) from None
+    if resolved.problems:
+        raise TemplateError(resolved.problems)
+    return topology
+
+
+def _said(problem: Problem, explained: list[tuple[str, str]]) -> bool:
+    """Whether ``problem`` sits at or under a path the template's own evaluation already
+    reported: one cause, one line."""
+    return any(
+        problem.logical_id == logical_id
+        and (
+            problem.path == path
+            or problem.path.startswith((f"{path}.", f"{path}["))
+            or path.startswith((f"{problem.path}.", f"{problem.path}["))
+        )
+        for logical_id, path in explained
+    )
+
+
+def validate(
+    document: dict[str, Any],
+    bounds: Limits | None = None,
+    parameters: Mapping[str, str] | None = None,
+) -> list[Problem]:
     """Every problem of a parsed document; [] when it is valid."""
     if not isinstance(document.get("Resources"), dict):
         return [
@@ -339,7 +410,11 @@ def validate(document: dict[str, Any], bounds: Limits | None = None) -> list[Pro
                 RESOURCES.id,
             )
         ]
-    return _validate(document, bounds or run_limits())
+    try:
+        load_topology(document, bounds, parameters)
+    except TemplateError as error:
+        return error.problems
+    return []
 
 
 # --- dumping ---------------------------------------------------------------------------------

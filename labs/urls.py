@@ -7,6 +7,11 @@ urlpatterns = [
     path("topologies/new/", views.topology_new, name="labs-topology-new"),
     path("topologies/<int:pk>/", views.topology_detail, name="labs-topology-detail"),
     path("topologies/<int:pk>/fork/", views.topology_fork, name="labs-topology-fork"),
+    path(
+        "topologies/<int:pk>/parameters/",
+        views.topology_parameters,
+        name="labs-topology-parameters",
+    ),
     path("topologies/<int:pk>/build/", views.builder, name="labs-topology-builder"),
     path("topologies/<int:pk>/build/save/", views.builder_save, name="labs-builder-save"),
     path("topologies/<int:pk>/build/delete/", views.builder_delete, name="labs-builder-delete"),

@@ -196,6 +196,7 @@ class AutoScalingGroup:
     subnets: tuple[str, ...]
     target_groups: tuple[str, ...] = ()
     instances: tuple[str, ...] = ()  # the launched instances' names
+    load_balancer_names: tuple[str, ...] = ()  # Classic load balancers it registers with
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -6,6 +6,7 @@ from .certificates import CertificateForm
 from .classic import ClassicLoadBalancerForm
 from .compute import AutoScalingGroupForm, LambdaFunctionForm
 from .network import InstanceForm, SecurityGroupForm, SubnetForm, VpcForm
+from .parameters import ParametersForm
 from .run import RunOptionsForm
 from .topology import NoteForm, TemplateForm, TopologyForm
 from .traffic import TrafficForm
@@ -38,6 +39,7 @@ __all__ = [
     "RESOURCE_EDITORS",
     "EditorForm",
     "NoteForm",
+    "ParametersForm",
     "ResourceForm",
     "RunOptionsForm",
     "TemplateForm",

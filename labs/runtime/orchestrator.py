@@ -545,9 +545,15 @@ class LabRuntime:
         by_listener: dict[
             tuple[str, int], list[AlbNode | NlbNode | UdpNlbNode | ClassicTcpNode | GwlbNode]
         ] = {}
-        # An ALB behind an NLB goes last: clients reach it through the NLB (entries[0]).
+        # Generated traffic goes to entries[0]. An ALB behind an NLB goes last: clients reach
+        # it through the NLB. So does a listener that only redirects (HTTP → HTTPS): the
+        # traffic is for the listener the redirect points to.
         ordered = sorted(
-            self._nodes, key=lambda n: nlb_setup.is_behind_nlb(self.topology, n.lb.name)
+            self._nodes,
+            key=lambda n: (
+                nlb_setup.is_behind_nlb(self.topology, n.lb.name),
+                _only_redirects(n.listener),
+            ),
         )
         for node in ordered:
             if nlb_setup.udp_half(node):
@@ -656,6 +662,11 @@ def _at_port(target: Target, port: int) -> Target:
     if port == target.port:
         return target
     return replace(target, port=port)
+
+
+def _only_redirects(listener: Listener) -> bool:
+    actions = listener.default_actions
+    return bool(actions) and all(action.type == "redirect" for action in actions)
 
 
 def _dns_name(lb: str) -> str:

@@ -35,6 +35,7 @@ from .topologies import (
     restore_revision,
     save_document,
     save_topology,
+    set_parameters,
 )
 
 __all__ = [
@@ -65,6 +66,7 @@ __all__ = [
     "save_document",
     "save_recording",
     "save_topology",
+    "set_parameters",
     "set_state",
     "share_run",
     "shared_run",

@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from labs import cfn
+from labs import cfn, intrinsics
 from labs.editing import BLANK_TEMPLATE
 from labs.models import Topology, TopologyRevision
 
@@ -186,11 +186,31 @@ def _check_can_edit(user: User, topology: Topology) -> None:
 
 
 def check_document(text: str) -> None:
-    """Raises DocumentError listing every problem of ``text``; forms call it to show them."""
+    """Raises DocumentError listing every problem of ``text``; forms call it to show them.
+
+    Parameter values nobody gave yet are no problem of the template (CloudFormation
+    validates it without them): it is saved, and its page asks for them before a run.
+    """
     try:
         cfn.load_topology(text)
     except cfn.TemplateError as error:
-        raise DocumentError(list(error.problems)) from error
+        if not intrinsics.needs_values(error.problems):
+            raise DocumentError(list(error.problems)) from error
+
+
+def set_parameters(user: User, topology: Topology, values: dict[str, str]) -> TopologyRevision:
+    """Keep parameter values in the topology's template (``Metadata.Playground.Parameters``)
+    as its next revision; every run and export of it uses them.
+
+    Raises:
+        DocumentError: a value breaks the template (a pattern, a range); nothing is saved.
+    """
+    document = cfn.parse_document(topology.document)
+    updated = intrinsics.with_values(document, values)
+    dump = cfn.dump_json if topology.document.lstrip().startswith("{") else cfn.dump_yaml
+    return save_document(
+        user, topology, dump(updated), change=Change.TEMPLATE, subject=_("parameters")
+    )
 
 
 def _add_revision(

@@ -107,7 +107,7 @@ def _types(ctx: Context) -> None:
                 RESOURCE_TYPE,
                 logical_id,
                 "Type",
-                f"{type_!r} is not a resource type the playground models ({', '.join(SUPPORTED)})",
+                f"Unrecognized resource types: [{type_}]",
             )
         elif not isinstance(resource.get("Properties") or {}, dict):
             ctx.fail(PROPERTIES, logical_id, "Properties", "must be a mapping of properties")
@@ -153,7 +153,7 @@ def _traffic(ctx: Context) -> None:
         ctx.fail(TRAFFIC, "Template", "Metadata.Playground.Traffic", "must be a mapping")
         return
     where = "Metadata.Playground.Traffic"
-    paths = traffic.get("Paths") or ["/"]
+    paths = traffic.get("Paths") or _routed_paths(ctx)
     if not isinstance(paths, list) or not all(
         isinstance(p, str) and p.startswith("/") for p in paths
     ):
@@ -174,7 +174,7 @@ def _traffic(ctx: Context) -> None:
             "requests per second (LAB_MAX_RPS)",
         )
         rps = 10
-    host = traffic.get("Host")
+    host = traffic.get("Host", _routed_host(ctx))
     ctx.traffic = spec.Traffic(
         rps=float(rps),
         clients=ctx.integer(
@@ -183,3 +183,34 @@ def _traffic(ctx: Context) -> None:
         paths=tuple(paths),
         host=None if host is None else str(host),
     )
+
+
+def _concrete(pattern: str) -> str:
+    """A value a pattern matches: ``*`` and ``?`` filled in (``/api/*`` → ``/api/items``)."""
+    return pattern.replace("*", "items", 1).replace("*", "").replace("?", "a")
+
+
+def _routed_paths(ctx: Context) -> list[str]:
+    """Without playground traffic settings, the paths the template's rules route, and ``/``
+    for the default action, so every path rule gets requests."""
+    paths = ["/"]
+    for listener_rules in ctx.rules.values():
+        for rule_ in listener_rules:
+            for condition in rule_.conditions:
+                if condition.field == "path-pattern":
+                    paths.extend(_concrete(v) for v in condition.values[:1])
+    return list(dict.fromkeys(p for p in paths if p.startswith("/")))
+
+
+def _routed_host(ctx: Context) -> str | None:
+    """Without playground traffic settings, the host the rules route (else the default
+    certificate's domain): traffic generated for the template reaches what it defines."""
+    for listener_rules in ctx.rules.values():
+        for rule_ in listener_rules:
+            for condition in rule_.conditions:
+                if condition.field == "host-header" and condition.values:
+                    return _concrete(condition.values[0])
+    for _lb, listener in ctx.listeners.values():
+        if listener.certificates:
+            return _concrete(listener.certificates[0])
+    return None

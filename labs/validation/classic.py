@@ -79,6 +79,15 @@ def _classic(ctx: Context, logical_id: str, props: dict[str, Any]) -> spec.LoadB
     listeners = _listeners(ctx, logical_id, props.get("Listeners"), policies)
     groups = ctx.refs(logical_id, p + "SecurityGroups", props.get("SecurityGroups"), SECURITY_GROUP)
     port = listeners[0].instance_port if listeners else 80
+    registered = ctx.refs(logical_id, p + "Instances", props.get("Instances"), INSTANCE)
+    # An Auto Scaling group naming this load balancer in LoadBalancerNames registers its
+    # instances with it, as it registers them with its target groups.
+    registered += [
+        name
+        for group in ctx.auto_scaling_groups
+        if logical_id in group.load_balancer_names
+        for name in group.instances
+    ]
     instances = tuple(
         spec.Target(
             id=i.name,
@@ -88,7 +97,7 @@ def _classic(ctx: Context, logical_id: str, props: dict[str, Any]) -> spec.LoadB
             app=i.app,
             security_groups=i.security_groups,
         )
-        for name in ctx.refs(logical_id, p + "Instances", props.get("Instances"), INSTANCE)
+        for name in dict.fromkeys(registered)
         if (i := ctx.instances.get(name)) is not None
     )
     # The subnet's first free address from .5 on, as for ALB/NLB/GWLB nodes: several load

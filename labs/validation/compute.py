@@ -18,6 +18,7 @@ from labs.engine import gateway, spec
 from . import network
 from .core import (
     AUTO_SCALING_GROUP,
+    CLASSIC_LOAD_BALANCER,
     INSTANCE,
     LAMBDA_FUNCTION,
     LAMBDA_PERMISSION,
@@ -205,6 +206,9 @@ def _auto_scaling_group(
     target_groups = ctx.refs(
         logical_id, p + "TargetGroupARNs", props.get("TargetGroupARNs"), TARGET_GROUP
     )
+    classic = ctx.refs(
+        logical_id, p + "LoadBalancerNames", props.get("LoadBalancerNames"), CLASSIC_LOAD_BALANCER
+    )
     names = _launch(
         ctx, logical_id, [s for s in subnets if s in ctx.subnets], desired, tuple(groups), used
     )
@@ -217,6 +221,7 @@ def _auto_scaling_group(
             subnets=tuple(subnets),
             target_groups=tuple(target_groups),
             instances=tuple(names),
+            load_balancer_names=tuple(classic),
         )
     )
 

@@ -67,11 +67,11 @@ REF_EQUIVALENT = {
     LAUNCH_TEMPLATE: "LaunchTemplateId",
     EIP: "PublicIp",
     CERTIFICATE: "CertificateArn",
+    CLASSIC_LOAD_BALANCER: "LoadBalancerName",  # no GetAtt returns it; Ref is the way
 }
 REF_RETURNS = {
     EIP: "the Elastic IP address",
     LAMBDA_FUNCTION: "the function name",
-    CLASSIC_LOAD_BALANCER: "the load balancer name",
 }
 # CloudFormation's documented return values (Fn::GetAtt) for the types we model.
 GET_ATT = {
@@ -142,6 +142,8 @@ class Problem:
     code: str
     message: str
     rule: str = field(default="", compare=False)  # the registered rule's id
+    line: int | None = field(default=None, compare=False)  # in the text, for syntax errors
+    column: int | None = field(default=None, compare=False)
 
     def __str__(self) -> str:
         where = f"{self.logical_id}.{self.path}" if self.path else self.logical_id
@@ -182,7 +184,7 @@ def rule(rule_id: str, code: str = "ValidationError", source: str = "") -> Rule:
 
 PARSE = rule("template.parse", source="CloudFormation")
 RESOURCES = rule("template.resources-mapping", source="CloudFormation")
-RESOURCE_TYPE = rule("template.resource-type", source="playground")
+RESOURCE_TYPE = rule("template.resource-type", source="CloudFormation")
 PROPERTIES = rule("template.properties-mapping", source="CloudFormation")
 SHAPE = rule("value.shape", source="CloudFormation")
 REQUIRED = rule("property.required", source="CloudFormation")

@@ -10,6 +10,7 @@ from .runs import (
     run_stop,
     topology_detail,
     topology_list,
+    topology_parameters,
 )
 from .stories import run_recording, run_share, run_unshare, shared_run_detail, shared_run_recording
 from .topologies import topology_fork, topology_new
@@ -36,4 +37,5 @@ __all__ = [
     "topology_fork",
     "topology_list",
     "topology_new",
+    "topology_parameters",
 ]

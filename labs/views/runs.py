@@ -15,12 +15,14 @@ from django.http import HttpResponse, JsonResponse, QueryDict, StreamingHttpResp
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from labs import cfn, run_diagram, services
+from labs import cfn, intrinsics, run_diagram, services
 from labs import messages as codes
 from labs.engine.spec import LoadBalancer
-from labs.forms import RunOptionsForm
+from labs.forms import ParametersForm, RunOptionsForm
+from labs.forms.parameters import STAND_INS
 from labs.models import LabRun, RunAccessLog, Topology
 
 from .access import AuthenticatedRequest
@@ -198,17 +200,79 @@ def _command_from(form: QueryDict) -> dict[str, Any]:
 
 
 def _topology_context(
-    request: AuthenticatedRequest, topology: Topology, form: RunOptionsForm | None = None
+    request: AuthenticatedRequest,
+    topology: Topology,
+    form: RunOptionsForm | None = None,
+    parameters_form: ParametersForm | None = None,
 ) -> dict[str, Any]:
     parsed, problems = _parse(topology)
     runs = topology.runs.filter(owner=request.user).order_by("-created_at")[:RECENT_RUNS]
+    resolved = _resolved(topology)
+    inputs = intrinsics.inputs(cfn.parse_document(topology.document)) if resolved else []
+    if parameters_form is None and inputs and resolved is not None:
+        parameters_form = ParametersForm(inputs, resolved.values)
     return {
         "topology": topology,
         "parsed": parsed,
         "problems": problems,
+        "needs_values": intrinsics.needs_values(problems),
+        "missing": [
+            item.name
+            for item in inputs
+            if resolved is not None and item.name not in resolved.values and not item.stand_in
+        ],
         "form": form or RunOptionsForm(),
         "runs": runs,
+        "resolved": resolved,
+        "parameters_form": parameters_form,
+        "parameters": [
+            {
+                "name": item.name,
+                "value": "****" if item.no_echo else _shown(resolved.values.get(item.name)),
+                "stand_in": STAND_INS.get(item.stand_in or "")
+                if item.name in resolved.stand_ins
+                else None,
+            }
+            for item in inputs
+        ]
+        if resolved
+        else [],
     }
+
+
+@login_required
+@require_POST
+def topology_parameters(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Keep the values the template's parameters take (the owner's; a new revision)."""
+    topology = _get_topology_for_user(request, pk)
+    inputs = intrinsics.inputs(cfn.parse_document(topology.document))
+    form = ParametersForm(inputs, {}, request.POST)
+    if form.is_valid():
+        try:
+            services.set_parameters(request.user, topology, form.values())
+        except services.DocumentError as error:
+            for problem in error.problems:
+                form.add_error(None, str(problem))
+        else:
+            messages.success(request, _("Saved the parameter values."))
+            return redirect("labs-topology-detail", pk=topology.pk)
+    context = _topology_context(request, topology, parameters_form=form)
+    return render(request, "labs/topology_detail.html", context, status=400)
+
+
+def _resolved(topology: Topology) -> intrinsics.Resolved | None:
+    try:
+        return cfn.resolve(topology.document)
+    except cfn.TemplateError:
+        return None
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(_shown(v) for v in value)
+    if isinstance(value, dict):
+        return ""  # a stand-in resource: said next to it
+    return "" if value is None else str(value)
 
 
 def _parse(topology: Topology | LabRun) -> tuple[Any, list[Any]]:

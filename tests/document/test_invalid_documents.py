@@ -122,17 +122,72 @@ def path_values(*v):
 CASES = [
     case(
         "template.resource-type",
-        [("Resources.Bucket", {"Type": "AWS::S3::Bucket"})],
+        [("Resources.Bucket", {"Type": "S3Bucket"})],
+        ["Bucket.Type: ValidationError: Unrecognized resource types: [S3Bucket]"],
+    ),
+    case(
+        "template.parameter-value",
         [
-            "Bucket.Type: ValidationError: 'AWS::S3::Bucket' is not a resource type the "
-            "playground models (AWS::EC2::VPC, AWS::EC2::Subnet, AWS::EC2::SecurityGroup, "
-            "AWS::EC2::Instance, AWS::ElasticLoadBalancingV2::LoadBalancer, "
-            "AWS::ElasticLoadBalancingV2::Listener, "
-            "AWS::ElasticLoadBalancingV2::ListenerRule, "
-            "AWS::ElasticLoadBalancingV2::TargetGroup, "
-            "AWS::ElasticLoadBalancing::LoadBalancer, AWS::Lambda::Function, "
-            "AWS::Lambda::Permission, AWS::CertificateManager::Certificate, "
-            "AWS::AutoScaling::AutoScalingGroup, AWS::EC2::LaunchTemplate, AWS::EC2::EIP)",
+            (
+                "Parameters",
+                {
+                    "KeyName": {"Type": "String"},
+                    "Size": {"Type": "Number", "Default": "9", "MaxValue": 4, "MinValue": 1},
+                },
+            )
+        ],
+        [
+            "Parameters.Size: ValidationError: Parameter 'Size' must be a number from 1 to 4",
+            "Parameters: ValidationError: Parameters: [KeyName] must have values",
+        ],
+    ),
+    case(
+        "template.parameter-missing",
+        [
+            ("Parameters", {"Owner": {"Type": "String"}}),
+            ("Resources.Vpc.Properties.Tags", [{"Key": "owner", "Value": {"Ref": "Owner"}}]),
+        ],
+        ["Parameters: ValidationError: Parameters: [Owner] must have values"],
+    ),
+    case(
+        "template.intrinsic-function",
+        [
+            (
+                "Resources.AlbSecurityGroup.Properties.GroupDescription",
+                {"Fn::Select": [7, {"Fn::GetAZs": ""}]},
+            )
+        ],
+        [
+            "AlbSecurityGroup.Properties.GroupDescription: ValidationError: Fn::Select: "
+            "index 7 is out of range (the list has 6)"
+        ],
+    ),
+    case(
+        "template.find-in-map",
+        [
+            ("Mappings", {"Sizes": {"small": {"Type": "t3.micro"}}}),
+            ("Resources.Vpc.Properties.CidrBlock", {"Fn::FindInMap": ["Sizes", "large", "Cidr"]}),
+        ],
+        [
+            "Vpc.Properties.CidrBlock: ValidationError: Fn::FindInMap: Unable to get mapping "
+            "for Sizes::large::Cidr"
+        ],
+    ),
+    case(
+        "template.condition",
+        [("Resources.Appliance.Condition", "IsProduction")],
+        [
+            "Appliance.Condition: ValidationError: Unresolved condition dependency "
+            "IsProduction in Fn::If or Condition"
+        ],
+    ),
+    case(
+        "template.transform",
+        [("Transform", "AWS::Serverless-2016-10-31")],
+        [
+            "Template.Transform: ValidationError: Transform AWS::Serverless-2016-10-31: the "
+            "playground does not run CloudFormation macros; expand the template first (aws "
+            "cloudformation package / sam build) and paste the result"
         ],
     ),
     case(
@@ -1933,9 +1988,8 @@ def test_the_table_exercises_every_registered_rule():
     [
         pytest.param(
             "Resources: [",
-            "Template: ValidationError: not valid YAML or JSON: while "
-            "parsing a flow node expected the node content, but found '<stream end>'   "
-            'in "<unicode string>", line 1, column 13:     Resources: [                 ^',
+            "Template: ValidationError: not valid YAML: line 1, column 13: expected the node "
+            "content, but found '<stream end>' (while parsing a flow node)",
             id="template.parse",
         ),
         pytest.param(
@@ -2011,8 +2065,8 @@ ALIAS_BOMB = (
             + "[" * 5000
             + "]" * 5000,
             # Too big to parse twice for a better message: libyaml's own words.
-            "Template: ValidationError: not valid YAML or JSON: while increasing flow level "
-            'exceeded maximum nesting depth   in "<unicode string>", line 5, column 1009',
+            "Template: ValidationError: not valid YAML: line 5, column 1009: exceeded maximum "
+            "nesting depth (while increasing flow level)",
             id="template.depth/large yaml past libyaml's limit",
         ),
         pytest.param(

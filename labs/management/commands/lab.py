@@ -169,6 +169,14 @@ def _read_text(path: Path) -> str:
         ) from None
 
 
+def parameter(text: str) -> tuple[str, str]:
+    """``KEY=VALUE`` of ``--parameter``, as the AWS CLI's ``ParameterKey=…`` is read."""
+    key, equals, value = text.partition("=")
+    if not equals or not key.strip():
+        raise argparse.ArgumentTypeError(f"{text!r} is not KEY=VALUE")
+    return key.strip(), value
+
+
 def _finite(text: str) -> float:
     """argparse type: a finite number (``nan`` and ``inf`` are not durations)."""
     try:
@@ -214,11 +222,19 @@ class Command(BaseCommand):
         )
         run.add_argument("--seed", type=int, default=None, help="seed for repeatable runs")
         run.add_argument("--json", action="store_true", help="print every event as JSON lines")
+        run.add_argument(
+            "--parameter",
+            action="append",
+            default=[],
+            type=parameter,
+            metavar="KEY=VALUE",
+            help="a template parameter's value (repeatable; an Fn::ImportValue name too)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["template"])
         try:
-            topology = load_topology(_read_text(path))
+            topology = load_topology(_read_text(path), parameters=dict(options["parameter"]))
         except TemplateError as exc:
             raise CommandError(f"{path} is not a valid topology:\n{exc}", returncode=2) from None
         reason = runnable(topology)

@@ -19,6 +19,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.text import slugify
 
 from labs import cfn, editing, services
+from labs.management.commands.lab import parameter
 from labs.models import Topology
 
 PROBLEMS_EXIT = 2
@@ -31,6 +32,14 @@ class Command(BaseCommand):
         actions = parser.add_subparsers(dest="action", required=True)
         validate = actions.add_parser("validate", help="Check a template; exit 2 on problems.")
         validate.add_argument("file", type=Path)
+        validate.add_argument(
+            "--parameter",
+            action="append",
+            default=[],
+            type=parameter,
+            metavar="KEY=VALUE",
+            help="a template parameter's value (repeatable)",
+        )
         load = actions.add_parser("import", help="Save a template as a user's topology.")
         load.add_argument("file", type=Path)
         load.add_argument("--owner", required=True, help="username of the new owner")
@@ -48,7 +57,7 @@ class Command(BaseCommand):
     def validate(self, options: dict[str, Any]) -> None:
         text = _read(options["file"])
         try:
-            cfn.load_topology(text)
+            cfn.load_topology(text, parameters=dict(options["parameter"]))
         except cfn.TemplateError as error:
             for problem in error.problems:
                 self.stdout.write(str(problem))
