@@ -76,6 +76,8 @@ class LogRecord:
     ssl_protocol: str | None = None
     domain_name: str | None = None  # the SNI name the client asked for
     chosen_cert_arn: str | None = None  # the certificate presented (HTTPS)
+    classification: str | None = None  # desync class, None when Compliant (§4.2)
+    classification_reason: str | None = None
 
 
 def _quoted(value: str | None) -> str:
@@ -113,6 +115,8 @@ def format_line(r: LogRecord) -> str:
         r.ssl_protocol,
         r.domain_name,
         r.chosen_cert_arn,
+        r.classification,
+        r.classification_reason,
     )
 
 
@@ -142,6 +146,8 @@ def line(  # a LogRecord's fields, positional: the event sink's fast path
     ssl_protocol: str | None = None,
     domain_name: str | None = None,
     chosen_cert_arn: str | None = None,
+    classification: str | None = None,
+    classification_reason: str | None = None,
 ) -> str:
     """``format_line`` without building a ``LogRecord``: one line per request, per batch."""
     status = "-" if target_status is None else str(target_status)
@@ -156,7 +162,8 @@ def line(  # a LogRecord's fields, positional: the event sink's fast path
         f"{_actions(actions)} {_DASH if redirect_url is None else _quoted(redirect_url)} "
         f"{_DASH if error_reason is None else _quoted(error_reason)} "
         f"{_quoted(target if target else None)} "
-        f'{_quoted(status if target else None)} "-" "-"'  # classification and its reason
+        f"{_quoted(status if target else None)} "
+        f"{_quoted(classification)} {_quoted(classification_reason)}"  # desync (§4.2)
     )
 
 

@@ -30,6 +30,8 @@ HEADERS_TOO_LARGE = LbError(400, "HeadersTooLarge")
 REQUEST_TIMEOUT = LbError(408, "ClientRequestTimeout")
 URL_TOO_LONG = LbError(414, "UrlTooLong")
 UNSUPPORTED_TRANSFER_CODING = LbError(501, "UnsupportedTransferEncoding")
+HTTP_VERSION_NOT_SUPPORTED = LbError(505, "UnsupportedHttpVersion")
+DESYNC_BLOCKED = LbError(400, "DesyncMitigation")
 # Decided by ``routing.decide``.
 METHOD_NOT_ALLOWED = LbError(405, "MethodNotAllowed")
 WEBSOCKET_TO_LAMBDA = LbError(400, "WebSocketToLambda")
@@ -57,6 +59,8 @@ WHY = {
     "ClientRequestTimeout": "the client started a request and sent nothing for the idle timeout",
     "UrlTooLong": "the request line is over 16 KB",
     "UnsupportedTransferEncoding": "Transfer-Encoding is neither chunked nor identity",
+    "UnsupportedHttpVersion": "the request is not HTTP/1.x (e.g. an HTTP/2 preface on HTTP/1)",
+    "DesyncMitigation": "the desync mitigation mode blocks requests of this classification",
     "MethodNotAllowed": "the ALB never forwards TRACE",
     "WebSocketToLambda": "a Lambda target cannot take a WebSocket upgrade",
     "ProtocolVersionMismatch": "an HTTP/1.1 request cannot go to an HTTP2 or GRPC target group",

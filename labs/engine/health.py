@@ -7,7 +7,11 @@ one health check"); ``UnhealthyThresholdCount`` consecutive failures make a ``he
 an ``unhealthy`` one back. The reason code of an unhealthy target is the last failure's.
 Deregistering makes a target ``draining`` until its delay expires, then ``unused``
 (``Target.NotRegistered``); a group no listener rule uses shows ``unused``
-(``Target.NotInUse``); a group with checks off shows ``unavailable``.
+(``Target.NotInUse``); a group with checks off shows ``unavailable``. A stopped instance
+is ``unused`` (``Target.InvalidState``) until it starts again; an IP that belongs to a load
+balancer is ``unused`` (``Target.IpUnusable``) from its registration; a health checker
+that itself fails makes the target ``unavailable`` (``Elb.InternalError``) until a check
+result comes in again.
 
 The machine is one table, h11-style: ``(state, input type) -> transition``. An input with
 no row is refused with ``HealthRefused`` and the health is left as it was. Check results
@@ -34,6 +38,9 @@ NOT_REGISTERED = "Target.NotRegistered"
 NOT_IN_USE = "Target.NotInUse"
 DEREGISTRATION_IN_PROGRESS = "Target.DeregistrationInProgress"
 HEALTH_CHECK_DISABLED = "Target.HealthCheckDisabled"
+INVALID_STATE = "Target.InvalidState"  # the instance is stopped or terminated
+IP_UNUSABLE = "Target.IpUnusable"  # the IP belongs to a load balancer
+INTERNAL_ERROR = "Elb.InternalError"  # the load balancer's own checking failed
 
 # The description AWS's DescribeTargetHealth pairs with each reason code. A failed
 # check's description is built from what the probe saw (see ``CheckFailed``).
@@ -44,8 +51,13 @@ DESCRIPTIONS = {
     NOT_IN_USE: "Target group is not configured to receive traffic from the load balancer",
     DEREGISTRATION_IN_PROGRESS: "Target deregistration is in progress",
     HEALTH_CHECK_DISABLED: "Health checks are disabled",
+    INVALID_STATE: "Target is in the stopped or terminated state",
+    IP_UNUSABLE: "The target IP address is reserved for use by a load balancer",
+    INTERNAL_ERROR: "Health checks failed due to an internal error",
 }
-_FAILED_CHECK_REASONS = (TIMEOUT, RESPONSE_CODE_MISMATCH, FAILED_HEALTH_CHECKS)
+# A probe the LB itself could not make (no socket on the checking node) is a failed check
+# with Elb.InternalError: it counts towards UnhealthyThresholdCount like any other.
+_FAILED_CHECK_REASONS = (TIMEOUT, RESPONSE_CODE_MISMATCH, FAILED_HEALTH_CHECKS, INTERNAL_ERROR)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -108,6 +120,33 @@ class ChecksDisabled:
     at: float
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InstanceStopped:
+    """The EC2 instance behind the target stopped (or was terminated)."""
+
+    at: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InstanceStarted:
+    at: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IpReserved:
+    """The registered IP is one of a load balancer's own (found at registration)."""
+
+    at: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CheckerFailed:
+    """The health checker itself failed: the target's health is unknown."""
+
+    at: float
+    description: str = ""
+
+
 CheckEvent = CheckPassed | CheckFailed
 HealthEvent = (
     CheckPassed
@@ -118,6 +157,10 @@ HealthEvent = (
     | GroupUnused
     | GroupInUse
     | ChecksDisabled
+    | InstanceStopped
+    | InstanceStarted
+    | IpReserved
+    | CheckerFailed
 )
 
 
@@ -194,15 +237,31 @@ def _to(state: str, reason: str) -> Transition:
     return lambda health, event, check: _at(state, reason)
 
 
-def _only_if(reason: str, state: str, new_reason: str) -> Transition:
-    """A row of ``unused`` that holds for one of its reasons only."""
+def _only_if(reason: str | tuple[str, ...], state: str, new_reason: str) -> Transition:
+    """A row of ``unused`` (or ``unavailable``) that holds for some of its reasons only."""
+    reasons = (reason,) if isinstance(reason, str) else reason
 
     def transition(health: TargetHealth, event: HealthEvent, check: HealthCheck) -> TargetHealth:
-        if health.reason != reason:
+        if health.reason not in reasons:
             raise HealthRefused(health, event)
         return _at(state, new_reason)
 
     return transition
+
+
+def _checker_failed(health: TargetHealth, event: CheckerFailed, check: HealthCheck) -> TargetHealth:
+    return TargetHealth(state=UNAVAILABLE, reason=INTERNAL_ERROR, description=event.description)
+
+
+def _checking_again(transition: Transition) -> Transition:
+    """``unavailable`` with Elb.InternalError: the next check result counts as a first."""
+
+    def again(health: TargetHealth, event: HealthEvent, check: HealthCheck) -> TargetHealth:
+        if health.reason != INTERNAL_ERROR:
+            raise HealthRefused(health, event)
+        return transition(TargetHealth(reason=INITIAL_HEALTH_CHECKING), event, check)
+
+    return again
 
 
 _CHECKED: dict[type, Transition] = {  # rows every state that is health-checked shares
@@ -211,9 +270,12 @@ _CHECKED: dict[type, Transition] = {  # rows every state that is health-checked 
     Deregistered: _to(DRAINING, DEREGISTRATION_IN_PROGRESS),
     GroupUnused: _to(UNUSED, NOT_IN_USE),
     ChecksDisabled: _to(UNAVAILABLE, HEALTH_CHECK_DISABLED),
+    InstanceStopped: _to(UNUSED, INVALID_STATE),
+    CheckerFailed: _checker_failed,
 }
+_INITIAL: dict[type, Transition] = {**_CHECKED, IpReserved: _to(UNUSED, IP_UNUSABLE)}
 _TABLE: dict[str, dict[type, Transition]] = {
-    INITIAL: dict(_CHECKED),
+    INITIAL: _INITIAL,
     HEALTHY: dict(_CHECKED),
     UNHEALTHY: dict(_CHECKED),
     DRAINING: {
@@ -222,6 +284,8 @@ _TABLE: dict[str, dict[type, Transition]] = {
         CheckFailed: _stays,
         GroupUnused: _stays,
         GroupInUse: _stays,
+        InstanceStopped: _stays,  # the delay still ends the deregistration
+        CheckerFailed: _stays,
         DelayExpired: _to(UNUSED, NOT_REGISTERED),
         # Instance targets may come back before the delay ends; it cancels the deregistration.
         Registered: _to(INITIAL, REGISTRATION_IN_PROGRESS),
@@ -229,12 +293,18 @@ _TABLE: dict[str, dict[type, Transition]] = {
     UNUSED: {
         Registered: _only_if(NOT_REGISTERED, INITIAL, REGISTRATION_IN_PROGRESS),
         GroupInUse: _only_if(NOT_IN_USE, INITIAL, REGISTRATION_IN_PROGRESS),
-        Deregistered: _only_if(NOT_IN_USE, DRAINING, DEREGISTRATION_IN_PROGRESS),
+        Deregistered: _only_if(
+            (NOT_IN_USE, INVALID_STATE, IP_UNUSABLE), DRAINING, DEREGISTRATION_IN_PROGRESS
+        ),
+        InstanceStarted: _only_if(INVALID_STATE, INITIAL, REGISTRATION_IN_PROGRESS),
         GroupUnused: _stays,
     },
     UNAVAILABLE: {
         Deregistered: _to(DRAINING, DEREGISTRATION_IN_PROGRESS),
         GroupUnused: _to(UNUSED, NOT_IN_USE),
+        CheckPassed: _checking_again(_passed),
+        CheckFailed: _checking_again(_failed),
+        CheckerFailed: _checking_again(_checker_failed),
     },
 }
 

@@ -60,6 +60,7 @@ class MetricsWindow:
         error: str | None = None,
         non_sticky: bool = False,
         fail_open: bool = False,
+        non_compliant: bool = False,
         count: int = 1,
     ) -> None:
         """Count ``count`` requests alike in all of these (the sink records them grouped)."""
@@ -72,6 +73,8 @@ class MetricsWindow:
                 self.lb[lb, name] += count
         if non_sticky:
             self.lb[lb, "NonStickyRequestCount"] += count
+        if non_compliant:  # desync classification other than Compliant (§4.2)
+            self.lb[lb, "DesyncMitigationMode_NonCompliant_Request_Count"] += count
         if fail_open and target_group is not None:
             self.tg[target_group, "UnhealthyRoutingRequestCount"] += count
         if (target_status is None or target_status != elb_status) and elb_status >= 300:

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, cast
 
 import httptools
 
+from labs.engine.desync import admit, parse_refusal
 from labs.engine.errors import (
     CLIENT_CLOSED,
     HEADERS_TOO_LARGE,
-    MALFORMED_REQUEST,
     REQUEST_TIMEOUT,
     TOO_MANY_FORWARDED_FOR,
     UNSUPPORTED_TRANSFER_CODING,
@@ -213,9 +213,9 @@ class ClientConnection(asyncio.Protocol):
             self._early = [data[upgrade.args[0] :]]
         except httptools.HttpParserCallbackError as error:
             refused = error.__context__
-            self._refuse(refused.error if isinstance(refused, Refused) else MALFORMED_REQUEST)
-        except httptools.HttpParserError:
-            self._refuse(MALFORMED_REQUEST)
+            self._refuse(refused.error if isinstance(refused, Refused) else parse_refusal(""))
+        except httptools.HttpParserError as error:
+            self._refuse(parse_refusal(str(error)))  # 400, or 505 for another HTTP version
 
     def _stand_in(self, data: bytes) -> bytes:
         """Let httptools parse a method it does not know (``GETX``, lower-case ``get``).
@@ -385,6 +385,21 @@ class ClientConnection(asyncio.Protocol):
         refusal = ex.refusal
         if refusal is None and ex.xff_received.count(",") >= MAX_XFF_ADDRESSES:
             refusal = TOO_MANY_FORWARDED_FOR
+        if refusal is None:  # HTTP version and desync mitigation (spec §4.2, §4.3)
+            admission = admit(
+                version=ex.version,
+                method=ex.method,
+                uri=ex.url,
+                headers=ex.headers,
+                mode=self.node.settings.desync_mode,
+            )
+            refusal, ex.classification = admission.refusal, admission.classification
+            if refusal is not None:  # answer, close, and read nothing more (an h2 preface)
+                self._refused = True
+                ex.keep_alive = False
+            elif admission.close_after:
+                ex.keep_alive = False
+                ex.close_after = True
         if refusal is not None:
             self.node.answer_error(ex, refusal.status, refusal.cause)
             return

@@ -185,16 +185,31 @@ class TargetChecker:
         verdict = judge(result, self._matches, self._clock.now())
         return self.apply(verdict, replace(result, passed=isinstance(verdict, health.CheckPassed)))
 
+    async def check_or_fail(self) -> bool:
+        """``check_once``, but a failure of the checker itself (not of the target) is
+        reported as AWS reports it: ``unavailable`` / ``Elb.InternalError``."""
+        try:
+            return await self.check_once()
+        except Exception as exc:  # whatever broke, the target's health is unknown
+            failed = health.CheckerFailed(
+                at=self._clock.now(),
+                description=f"Health checks failed due to an internal error: {type(exc).__name__}",
+            )
+            try:
+                return self.apply(failed)
+            except health.HealthRefused:
+                return False
+
     async def run(self, first_done: Callable[[], None] = lambda: None) -> None:
         """Check forever, one interval apart; ``first_done`` is called after the first."""
         interval = self.group.health_check.interval_seconds
         started = self._clock.now()
-        await self.check_once()
+        await self.check_or_fail()
         first_done()
         while True:
             await self._clock.sleep(max(0.0, interval - (self._clock.now() - started)))
             started = self._clock.now()
-            await self.check_once()
+            await self.check_or_fail()
 
     def _event(self, previous: str | None, result: Probe | None) -> Health:
         h = self.health

@@ -27,6 +27,7 @@ REASONS = {
     502: b"Bad Gateway",
     503: b"Service Temporarily Unavailable",
     504: b"Gateway Time-out",
+    505: b"HTTP Version Not Supported",
 }
 
 

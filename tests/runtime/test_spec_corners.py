@@ -1,0 +1,164 @@
+"""Spec rows on the wire that the older corner tests did not reach: 505 for another HTTP
+version, desync mitigation modes and their access-log fields (§4.2–4.4), and a health
+checker that fails itself (``unavailable`` / ``Elb.InternalError``, §3.3)."""
+
+import asyncio
+
+import pytest
+
+from labs.engine.spec import HealthCheck, Target, TargetGroup
+from labs.runtime.clock import LabClock
+from labs.runtime.health_checker import TargetChecker
+from labs.runtime.sandbox import Sandbox
+from labs.runtime.targets import start_target
+
+from .helpers import of_type
+from .test_alb_corners import _fields
+from .test_client_side import Node, _status
+
+pytestmark = pytest.mark.timeout(30)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        pytest.param(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", id="HTTP/2 preface"),
+        pytest.param(b"GET / HTTP/2.0\r\nHost: a.example.com\r\n\r\n", id="HTTP/2.0 line"),
+        pytest.param(b"GET / HTTP/1.2\r\nHost: a.example.com\r\n\r\n", id="HTTP/1.2"),
+    ],
+)
+async def test_another_http_version_on_an_http1_listener_gets_505(raw):
+    async with Node() as node:
+        answer = await node.exchange(raw)
+        await node.wait_for(lambda e: e["type"] == "request")
+    assert _status(answer) == 505
+    (event,) = of_type(node.events, "request")
+    assert (event["elb_status_code"], event["error_reason"]) == (505, "UnsupportedHttpVersion")
+    assert _fields(event["log"])[4:10] == ["-", "-1", "-1", "-1", "505", "-"]
+
+
+def _desync_mode(mode):
+    def edit(document):
+        document["Resources"]["LoadBalancer"]["Properties"]["LoadBalancerAttributes"] = [
+            {"Key": "routing.http.desync_mitigation_mode", "Value": mode}
+        ]
+
+    return edit
+
+
+GET_WITH_BODY = b"GET / HTTP/1.1\r\nHost: a.example.com\r\nContent-Length: 5\r\n\r\nhello"
+GET_EMPTY_LENGTH = b"GET / HTTP/1.1\r\nHost: a.example.com\r\nContent-Length: 0\r\n\r\n"
+SUSPICIOUS = b"GET / HTTP/1.1\r\nHost: a.example.com\r\nContent_Length: 5\r\n\r\n"
+EMPTY = ("Acceptable", "GetHeadZeroContentLength")
+UNDEFINED = ("Ambiguous", "UndefinedContentLengthSemantics")
+
+
+# Severe requests (two Content-Lengths, a NUL in a header...) are refused by the HTTP/1
+# parser before any mode is consulted (400 MalformedRequest): the engine's tests cover them.
+@pytest.mark.parametrize(
+    ("mode", "raw", "status", "classification"),
+    [
+        ("defensive", GET_EMPTY_LENGTH, 200, EMPTY),
+        ("strictest", GET_EMPTY_LENGTH, 400, EMPTY),
+        ("strictest", GET_WITH_BODY, 400, UNDEFINED),
+        ("monitor", GET_WITH_BODY, 200, UNDEFINED),
+        ("monitor", SUSPICIOUS, 200, ("Ambiguous", "SuspiciousHeader")),
+    ],
+    ids=[
+        "defensive allows Acceptable",
+        "strictest blocks Acceptable",
+        "strictest blocks Ambiguous",
+        "monitor allows Ambiguous",
+        "monitor allows a suspicious header",
+    ],
+)
+async def test_the_desync_mode_decides_and_the_log_names_the_classification(
+    mode, raw, status, classification
+):
+    async with Node(_desync_mode(mode)) as node:
+        answer = await node.exchange(raw)
+        await node.wait_for(lambda e: e["type"] == "request")
+        await node.wait_for(_non_compliant_counted)
+    assert _status(answer) == status
+    (event,) = of_type(node.events, "request")
+    fields = _fields(event["log"])
+    assert fields[27:29] == [f'"{classification[0]}"', f'"{classification[1]}"']
+    if status == 400:
+        assert event["error_reason"] == "DesyncMitigation"
+    counted = [
+        lb[NON_COMPLIANT]
+        for e in of_type(node.events, "metrics")
+        for lb in e["load_balancers"].values()
+        if NON_COMPLIANT in lb
+    ]
+    assert counted == [1]
+
+
+NON_COMPLIANT = "DesyncMitigationMode_NonCompliant_Request_Count"
+
+
+def _non_compliant_counted(event) -> bool:
+    return event["type"] == "metrics" and any(
+        NON_COMPLIANT in lb for lb in event["load_balancers"].values()
+    )
+
+
+async def test_an_ambiguous_request_is_routed_then_both_connections_close():
+    async with Node(_desync_mode("defensive")) as node:
+        reader, writer = await node.connect()
+        writer.write(GET_WITH_BODY)
+        async with asyncio.timeout(10):
+            answer = await reader.read()  # to EOF: the ALB closes after its answer
+        writer.close()
+        await node.wait_for(lambda e: e["type"] == "request")
+    assert _status(answer) == 200
+    (event,) = of_type(node.events, "request")
+    assert event["target"] is not None
+    assert _fields(event["log"])[27:29] == ['"Ambiguous"', '"UndefinedContentLengthSemantics"']
+
+
+async def test_a_compliant_request_logs_dashes_for_the_classification():
+    async with Node() as node:
+        answer = await node.exchange(
+            b"GET / HTTP/1.1\r\nHost: a.example.com\r\nConnection: close\r\n\r\n"
+        )
+        await node.wait_for(lambda e: e["type"] == "request")
+    assert _status(answer) == 200
+    (event,) = of_type(node.events, "request")
+    assert _fields(event["log"])[27:29] == ['"-"', '"-"']
+
+
+WEB1 = Target(id="Web1", ip="10.0.1.10", port=80, az="us-east-1a")
+
+
+async def test_a_health_checker_that_fails_itself_reports_unavailable_internal_error():
+    sandbox = Sandbox()  # the target is not in the address map yet: the checker cannot run
+    reports: list[dict] = []
+    group = TargetGroup(name="WebTargets", targets=(WEB1,), health_check=HealthCheck())
+    states: dict[str, str] = {}
+    checker = TargetChecker(
+        group,
+        WEB1,
+        sandbox.loopback("10.0.1.250"),
+        sandbox,
+        LabClock(1),
+        states,
+        lambda event: reports.append(event.wire()),
+    )
+    async with asyncio.timeout(10):
+        assert await checker.check_or_fail()
+        assert (reports[-1]["state"], reports[-1]["reason"]) == ("unavailable", "Elb.InternalError")
+        assert reports[-1]["description"].startswith("Health checks failed due to an internal")
+        server = await start_target(WEB1, sandbox, lambda source: True, frozenset({"/"}))
+        try:
+            assert await checker.check_or_fail()  # the checker works again: one pass
+        finally:
+            listening = server.server
+            server.close()
+            if listening is not None:
+                await listening.wait_closed()
+    assert states == {WEB1.address: "healthy"}
+    assert [(r["previous"], r["state"]) for r in reports] == [
+        ("initial", "unavailable"),
+        ("unavailable", "healthy"),
+    ]
