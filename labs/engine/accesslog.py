@@ -181,6 +181,19 @@ def _name_cert_rule(domain: str | None, cert_arn: str | None, rule: int | str) -
     return f"{_quoted(domain)} {_quoted(cert_arn)} {'0' if rule == 'default' else rule}"
 
 
+_AUTHENTICATE = frozenset({"authenticate-oidc", "authenticate-cognito"})
+
+
+def actions_executed(action: str | None, authenticated: bool) -> tuple[str, ...]:
+    """The ``actions_executed`` field's list (§4.4): ``authenticate`` first when an
+    authenticate action ran, then the action that answered (if it was not that one)."""
+    if action in _AUTHENTICATE:
+        return ("authenticate",)
+    if authenticated:
+        return ("authenticate", action) if action else ("authenticate",)
+    return (action,) if action else ()
+
+
 @lru_cache(maxsize=256)
 def _actions(actions: tuple[str, ...]) -> str:
     return _quoted(",".join(actions) or None)

@@ -65,6 +65,12 @@ WHY = {
     "WebSocketToLambda": "a Lambda target cannot take a WebSocket upgrade",
     "ProtocolVersionMismatch": "an HTTP/1.1 request cannot go to an HTTP2 or GRPC target group",
     "ClientClosedConnection": "the client closed the connection before the answer",
+    "AuthDenied": "OnUnauthenticatedRequest is deny and the request has no valid session",
+    "AuthMissingCodeParam": "the IdP's callback carried no authorization code",
+    "AuthInvalidGrantError": "the IdP's token endpoint rejected the authorization code",
+    "AuthIdpError": "the IdP returned an error code during authentication",
+    "AuthTokenEpRequestConnectionError": "the load balancer could not reach the IdP's "
+    "token endpoint",
     "NoHealthyInstances": "no instance registered on the Classic Load Balancer is InService",
 }
 

@@ -92,12 +92,14 @@ class TargetGroup:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Action:
-    type: str  # forward | redirect | fixed-response
+    type: str  # forward | redirect | fixed-response | authenticate-oidc | -cognito
     target_groups: tuple[tuple[str, int], ...] = ()  # (target group, weight)
     redirect: dict[str, str] | None = None  # RedirectConfig, validated
     fixed_response: dict[str, str] | None = None  # FixedResponseConfig, validated
     # ForwardConfig.TargetGroupStickinessConfig: (enabled, duration seconds)
     stickiness: tuple[bool, int] | None = None
+    authenticate: dict[str, str] | None = None  # Authenticate{Oidc,Cognito}Config
+    identity_provider: str = "accepts"  # Metadata.Playground.IdentityProvider (auth.py)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

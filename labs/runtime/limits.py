@@ -14,6 +14,7 @@ REASONS = {
     301: b"Moved Permanently",
     302: b"Found",
     400: b"Bad Request",
+    401: b"Authorization Required",
     403: b"Forbidden",
     404: b"Not Found",
     405: b"Method Not Allowed",
@@ -28,6 +29,7 @@ REASONS = {
     503: b"Service Temporarily Unavailable",
     504: b"Gateway Time-out",
     505: b"HTTP Version Not Supported",
+    561: b"Unauthorized",
 }
 
 

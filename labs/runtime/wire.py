@@ -123,9 +123,11 @@ def access_log_line(ex: Exchange) -> str:
         ex.target_group,
         ex.trace_id,
         ex.rule if ex.rule is not None else "-",
-        (ex.action,) if ex.action else (),
+        accesslog.actions_executed(
+            ex.action, getattr(ex.decision, "authentication", None) is not None
+        ),
         ex.redirect_url,
-        error if error is not None and error.startswith("Lambda") else None,
+        error if error is not None and error.startswith(("Lambda", "Auth")) else None,
         *(_NO_TLS if tls is None else (tls[0], tls[1], tls[2], accesslog.certificate_arn(tls[3]))),
         *((None, None) if desync is None else (desync.level, desync.reason)),
     )

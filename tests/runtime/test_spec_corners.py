@@ -9,11 +9,13 @@ import pytest
 from labs.engine.spec import HealthCheck, Target, TargetGroup
 from labs.runtime.clock import LabClock
 from labs.runtime.health_checker import TargetChecker
+from labs.runtime.orchestrator import ScriptedRequest
 from labs.runtime.sandbox import Sandbox
 from labs.runtime.targets import start_target
 
-from .helpers import of_type
+from .helpers import of_type, run_script, topology
 from .test_alb_corners import _fields
+from .test_alb_features import _https
 from .test_client_side import Node, _status
 
 pytestmark = pytest.mark.timeout(30)
@@ -162,3 +164,84 @@ async def test_a_health_checker_that_fails_itself_reports_unavailable_internal_e
         ("initial", "unavailable"),
         ("unavailable", "healthy"),
     ]
+
+
+def _authenticated(identity_provider=None, on_unauthenticated=None):
+    def edit(document):
+        _https(document)
+        listener = document["Resources"]["HttpsListener"]
+        config = {
+            "Issuer": "https://idp.example.com",
+            "AuthorizationEndpoint": "https://idp.example.com/authorize",
+            "TokenEndpoint": "https://idp.example.com/token",
+            "UserInfoEndpoint": "https://idp.example.com/userinfo",
+            "ClientId": "playground",
+            "ClientSecret": "secret",
+        }
+        if on_unauthenticated:
+            config["OnUnauthenticatedRequest"] = on_unauthenticated
+        listener["Properties"]["DefaultActions"] = [
+            {"Type": "authenticate-oidc", "Order": 1, "AuthenticateOidcConfig": config},
+            {"Type": "forward", "Order": 2, "TargetGroupArn": {"Ref": "WebTargets"}},
+        ]
+        if identity_provider:
+            listener["Metadata"] = {"Playground": {"IdentityProvider": identity_provider}}
+
+    return edit
+
+
+SITE = "https://one.example.com"
+
+
+async def test_an_authenticate_action_logs_in_through_the_idp_and_then_forwards():
+    events, lab = await run_script(
+        topology(_authenticated()),
+        ScriptedRequest(url=f"{SITE}/private?x=1", client="alice"),
+        ScriptedRequest(url=f"{SITE}/oauth2/idpresponse?code=c0de&state=/private", client="alice"),
+        ScriptedRequest(url=f"{SITE}/private", client="alice"),
+    )
+    login, back, inside = lab.answers
+    assert (login.status, back.status, inside.status) == (302, 302, 200)
+    location = dict(login.headers)["Location"]
+    assert location.startswith("https://idp.example.com/authorize?client_id=playground&")
+    assert "redirect_uri=https%3A%2F%2Fone.example.com%2Foauth2%2Fidpresponse" in location
+    assert "state=%2Fprivate%3Fx%3D1" in location
+    back_headers = dict(back.headers)
+    assert back_headers["Location"] == f"{SITE}/private"
+    assert back_headers["Set-Cookie"].startswith("AWSELBAuthSessionCookie-0=")
+    requests = of_type(events, "request")
+    assert [e["target"] is not None for e in requests] == [False, False, True]
+    assert [_fields(e["log"])[22] for e in requests] == [
+        '"authenticate"',
+        '"authenticate"',
+        '"authenticate,forward"',
+    ]
+    assert requests[2]["trace"]["authentication"]["result"] == "authenticated"
+
+
+@pytest.mark.parametrize(
+    ("edit", "url", "status", "cause"),
+    [
+        (_authenticated(on_unauthenticated="deny"), "/private", 401, "AuthDenied"),
+        (_authenticated(), "/oauth2/idpresponse?error=access_denied", 561, "AuthIdpError"),
+        (_authenticated(), "/oauth2/idpresponse?state=/", 401, "AuthMissingCodeParam"),
+        (_authenticated("rejects"), "/oauth2/idpresponse?code=c", 401, "AuthInvalidGrantError"),
+        (
+            _authenticated("unreachable"),
+            "/oauth2/idpresponse?code=c",
+            500,
+            "AuthTokenEpRequestConnectionError",
+        ),
+    ],
+    ids=["401 deny", "561 IdP error", "401 no code", "401 IdP rejects", "500 IdP unreachable"],
+)
+async def test_the_alb_answers_an_authentication_failure_itself(edit, url, status, cause):
+    events, lab = await run_script(topology(edit), ScriptedRequest(url=SITE + url))
+    assert lab.answers[0].status == status
+    (event,) = of_type(events, "request")
+    assert (event["elb_status_code"], event["error_reason"], event["target"]) == (
+        status,
+        cause,
+        None,
+    )
+    assert f'"{cause}"' in event["log"]  # AWS logs Auth* error reasons
