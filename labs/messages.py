@@ -278,6 +278,7 @@ FAULT_MODES = {
     "reset": pgettext_lazy("fault mode", "reset the connection (502)"),
     "hang": pgettext_lazy("fault mode", "hang, never answer (504)"),
     "garbage": pgettext_lazy("fault mode", "answer with garbage (502)"),
+    "short-body": pgettext_lazy("fault mode", "send less body than Content-Length (504)"),
     "unhealthy": pgettext_lazy("fault mode", "fail health checks (500)"),
     "stopped": pgettext_lazy("fault mode", "stopped, refuse connections"),
 }

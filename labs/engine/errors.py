@@ -27,6 +27,7 @@ DEREGISTRATION_DELAY_EXPIRED = LbError(502, "DeregistrationDelayExpired")
 # Refused before routing: the request line or headers break HTTP or a limit.
 MALFORMED_REQUEST = LbError(400, "MalformedRequest")
 HEADERS_TOO_LARGE = LbError(400, "HeadersTooLarge")
+INCOMPLETE_REQUEST = LbError(400, "IncompleteRequest")
 REQUEST_TIMEOUT = LbError(408, "ClientRequestTimeout")
 URL_TOO_LONG = LbError(414, "UrlTooLong")
 UNSUPPORTED_TRANSFER_CODING = LbError(501, "UnsupportedTransferEncoding")
@@ -56,6 +57,7 @@ WHY = {
     "DeregistrationDelayExpired": "the target's deregistration delay ended mid-request",
     "MalformedRequest": "the request is not valid HTTP/1.1",
     "HeadersTooLarge": "a header is over 16 KB, or all headers are over 64 KB",
+    "IncompleteRequest": "the client closed the connection before sending the full request",
     "ClientRequestTimeout": "the client started a request and sent nothing for the idle timeout",
     "UrlTooLong": "the request line is over 16 KB",
     "UnsupportedTransferEncoding": "Transfer-Encoding is neither chunked nor identity",

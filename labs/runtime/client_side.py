@@ -20,6 +20,7 @@ from labs.engine.desync import admit, parse_refusal
 from labs.engine.errors import (
     CLIENT_CLOSED,
     HEADERS_TOO_LARGE,
+    INCOMPLETE_REQUEST,
     REQUEST_TIMEOUT,
     TOO_MANY_FORWARDED_FOR,
     UNSUPPORTED_TRANSFER_CODING,
@@ -176,6 +177,9 @@ class ClientConnection(asyncio.Protocol):
 
     def eof_received(self) -> bool:
         """The client half-closed: answer what it asked, then close (True keeps writing)."""
+        if self._in_message and not self._refused:
+            self._refuse(INCOMPLETE_REQUEST)  # 400: it closed before its request was whole
+            return self._transport is not None and not self._transport.is_closing()
         if self._active is None and not self._queue:
             return False
         self._closing = True

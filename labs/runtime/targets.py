@@ -44,7 +44,7 @@ _REASONS = {
 Admission = Callable[[str | None], bool]  # virtual source ip -> accepted?
 
 
-FAULT_MODES = ("normal", "reset", "hang", "garbage", "unhealthy", "stopped")
+FAULT_MODES = ("normal", "reset", "hang", "garbage", "short-body", "unhealthy", "stopped")
 
 
 class TargetServer:
@@ -115,7 +115,7 @@ class TargetServer:
         app = self.original
         if mode == "unhealthy":
             app = replace(app, health_status=500)
-        elif mode in ("reset", "hang", "garbage"):
+        elif mode in ("reset", "hang", "garbage", "short-body"):
             app = replace(app, mode=mode)
         self.target = replace(self.target, app=app)
         if mode == "stopped":
@@ -273,6 +273,10 @@ class _TargetProtocol(asyncio.Protocol):
             transport.abort()  # RST with the request outstanding: the ALB answers 502
         elif mode == "garbage":
             transport.write(b"\x00\x01 this is not HTTP\r\n\r\n")  # 502, malformed
+        elif mode == "short-body":
+            # Content-Length larger than the body, then silence: the ALB waits for the
+            # missing bytes until its idle timeout and answers 504 (spec §4.3).
+            transport.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly part")
         # "hang": never answer; the ALB gives up after its idle timeout with a 504
         return True
 

@@ -42,7 +42,7 @@ ASG_LAUNCH = rule("auto-scaling.launch-template", source="Auto Scaling")
 ASG_SUBNETS = rule("auto-scaling.subnets", source="Auto Scaling")
 
 HANDLERS = ("echo", "hello", "fail")
-_MODES = ("normal", "reset", "hang", "garbage")
+_MODES = ("normal", "reset", "hang", "garbage", "short-body")
 # A header value's characters: visible ASCII, space and tab, and Latin-1's upper half.
 _HEADER_VALUE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
 

@@ -245,3 +245,53 @@ async def test_the_alb_answers_an_authentication_failure_itself(edit, url, statu
         None,
     )
     assert f'"{cause}"' in event["log"]  # AWS logs Auth* error reasons
+
+
+@pytest.mark.parametrize(
+    ("mode", "status", "cause"),
+    [
+        ("reset", 502, "TargetClosedConnection"),
+        ("garbage", 502, "TargetMalformedResponse"),
+        ("hang", 504, "TargetTimeout"),
+        ("short-body", 504, "TargetTimeout"),
+    ],
+    ids=[
+        "502 target reset with the request outstanding",
+        "502 malformed response",
+        "504 target silent for the idle timeout",
+        "504 Content-Length larger than the body",
+    ],
+)
+async def test_a_misbehaving_target_gets_the_status_and_cause_aws_gives(mode, status, cause):
+    def edit(document):
+        resources = document["Resources"]
+        for name in ("Web1", "Web2", "Web3"):
+            resources[name]["Metadata"] = {"Playground": {"App": {"Mode": mode}}}
+        resources["LoadBalancer"]["Properties"]["LoadBalancerAttributes"] = [
+            {"Key": "idle_timeout.timeout_seconds", "Value": "2"}
+        ]
+
+    events, lab = await run_script(
+        topology(edit), ScriptedRequest(url="http://a.example.com/"), clock_speed=30
+    )
+    assert lab.answers[0].status == status
+    (event,) = of_type(events, "request")
+    assert (event["elb_status_code"], event["error_reason"]) == (status, cause)
+    assert event["target"] is not None and event["target_status_code"] is None
+
+
+async def test_a_client_that_closes_before_sending_its_whole_body_gets_a_logged_400():
+    async with Node() as node:
+        reader, writer = await node.connect()
+        writer.write(
+            b"POST / HTTP/1.1\r\nHost: a.example.com\r\nContent-Length: 100\r\n\r\nten bytes!"
+        )
+        writer.write_eof()
+        async with asyncio.timeout(10):
+            answer = await reader.read()
+        writer.close()
+        await node.wait_for(lambda e: e["type"] == "request")
+    assert _status(answer) == 400
+    (event,) = of_type(node.events, "request")
+    assert (event["error_reason"], event["target"]) == ("IncompleteRequest", None)
+    assert _fields(event["log"])[4:10] == ["-", "-1", "-1", "-1", "400", "-"]
