@@ -38,6 +38,7 @@ HEALTH_STATES = {
     "initial": pgettext_lazy("target health", "initial"),
     "healthy": pgettext_lazy("target health", "healthy"),
     "unhealthy": pgettext_lazy("target health", "unhealthy"),
+    "unhealthy.draining": pgettext_lazy("target health", "unhealthy.draining"),
     "unused": pgettext_lazy("target health", "unused"),
     "draining": pgettext_lazy("target health", "draining"),
     "unavailable": pgettext_lazy("target health", "unavailable"),

@@ -146,28 +146,38 @@ class Admission:
 
     refusal: LbError | None  # answer this instead of routing
     classification: Classification | None  # None when Compliant (the log's "-")
-    close_after: bool = False  # close the client and target connections after the answer
+    close_after: bool = False  # close the connection(s) after the answer; read no more
 
 
 ADMITTED = Admission(None, None)
+MAX_FORWARDED_FOR = 30  # more addresses ⇒ 463 (exact boundary unverified: spec Appendix B)
 _HTTP1 = frozenset({"0.9", "1.0", "1.1"})
 # llhttp's words for a request line that is not HTTP/1.x (an HTTP/2 preface included).
 _VERSION_ERRORS = ("Invalid HTTP version", "Pause on PRI/Upgrade")
 
 
 def admit(
-    *, version: str, method: str, uri: bytes, headers: Sequence[tuple[bytes, bytes]], mode: str
+    *,
+    forwarded_for: str,
+    version: str,
+    method: str,
+    uri: bytes,
+    headers: Sequence[tuple[bytes, bytes]],
+    mode: str,
 ) -> Admission:
-    """The checks a parsed request passes before routing: its HTTP version (505, §4.3)
-    and the desync mitigation mode's verdict on its class (§4.2)."""
-    if version not in _HTTP1:
-        return Admission(errors.HTTP_VERSION_NOT_SUPPORTED, None)
+    """The checks a parsed request passes before routing: its HTTP version (505), the
+    X-Forwarded-For it arrived with (463, §4.3) and the desync mitigation mode's verdict
+    on its class (§4.2)."""
+    if version not in _HTTP1:  # not HTTP/1: nothing more on this connection is readable
+        return Admission(errors.HTTP_VERSION_NOT_SUPPORTED, None, close_after=True)
+    if forwarded_for.count(",") >= MAX_FORWARDED_FOR:
+        return Admission(errors.TOO_MANY_FORWARDED_FOR, None)
     classification = classify(method, uri, headers)
     if classification.compliant:
         return ADMITTED
     what = verdict(classification, mode)
     if what == BLOCK:
-        return Admission(errors.DESYNC_BLOCKED, classification)
+        return Admission(errors.DESYNC_BLOCKED, classification, close_after=True)
     return Admission(None, classification, close_after=what == CLOSE_AFTER)
 
 

@@ -11,7 +11,9 @@ Deregistering makes a target ``draining`` until its delay expires, then ``unused
 is ``unused`` (``Target.InvalidState``) until it starts again; an IP that belongs to a load
 balancer is ``unused`` (``Target.IpUnusable``) from its registration; a health checker
 that itself fails makes the target ``unavailable`` (``Elb.InternalError``) until a check
-result comes in again.
+result comes in again. An NLB target whose group keeps the flows of unhealthy targets
+(connection termination off) fails into ``unhealthy.draining`` and becomes ``unhealthy``
+when its draining interval expires.
 
 The machine is one table, h11-style: ``(state, input type) -> transition``. An input with
 no row is refused with ``HealthRefused`` and the health is left as it was. Check results
@@ -26,7 +28,8 @@ from .spec import HealthCheck
 
 INITIAL, HEALTHY, UNHEALTHY = "initial", "healthy", "unhealthy"
 UNUSED, DRAINING, UNAVAILABLE = "unused", "draining", "unavailable"
-STATES = (INITIAL, HEALTHY, UNHEALTHY, UNUSED, DRAINING, UNAVAILABLE)
+UNHEALTHY_DRAINING = "unhealthy.draining"  # NLB only (§3.3)
+STATES = (INITIAL, HEALTHY, UNHEALTHY, UNHEALTHY_DRAINING, UNUSED, DRAINING, UNAVAILABLE)
 
 # AWS reason codes (§3.3, API_TargetHealth.html).
 REGISTRATION_IN_PROGRESS = "Elb.RegistrationInProgress"
@@ -80,6 +83,13 @@ class CheckFailed:
     def __post_init__(self) -> None:
         if self.reason not in _FAILED_CHECK_REASONS:
             raise ValueError(f"not a failed-check reason code: {self.reason}")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DrainingIntervalExpired:
+    """An ``unhealthy.draining`` target's draining interval is over: its flows end."""
+
+    at: float
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -161,6 +171,7 @@ HealthEvent = (
     | InstanceStarted
     | IpReserved
     | CheckerFailed
+    | DrainingIntervalExpired
 )
 
 
@@ -213,13 +224,23 @@ def _passed(health: TargetHealth, event: CheckPassed, check: HealthCheck) -> Tar
 
 def _failed(health: TargetHealth, event: CheckFailed, check: HealthCheck) -> TargetHealth:
     failures = health.failures + 1
-    if health.state == UNHEALTHY or failures >= check.unhealthy_threshold:
+    if health.state in _FAILED_STATES or failures >= check.unhealthy_threshold:
+        state = health.state if health.state in _FAILED_STATES else UNHEALTHY
+        if health.state == HEALTHY and check.unhealthy_draining_seconds is not None:
+            state = UNHEALTHY_DRAINING  # an NLB target keeps its flows a while (§3.3)
         return TargetHealth(
-            state=UNHEALTHY, reason=event.reason, description=event.description, failures=failures
+            state=state, reason=event.reason, description=event.description, failures=failures
         )
     if health.state == INITIAL:
         return _checking(health, passes=0, failures=failures)
     return replace(health, passes=0, failures=failures)
+
+
+_FAILED_STATES = (UNHEALTHY, UNHEALTHY_DRAINING)
+
+
+def _drained(health: TargetHealth, event: HealthEvent, check: HealthCheck) -> TargetHealth:
+    return replace(health, state=UNHEALTHY)
 
 
 def _checking(health: TargetHealth, *, passes: int, failures: int) -> TargetHealth:
@@ -278,6 +299,9 @@ _TABLE: dict[str, dict[type, Transition]] = {
     INITIAL: _INITIAL,
     HEALTHY: dict(_CHECKED),
     UNHEALTHY: dict(_CHECKED),
+    # Back to healthy if it recovers (HealthyThresholdCount passes), else unhealthy when
+    # the draining interval ends.
+    UNHEALTHY_DRAINING: {**_CHECKED, DrainingIntervalExpired: _drained},
     DRAINING: {
         # The bug this table fixes: passing checks used to make a draining target healthy.
         CheckPassed: _stays,

@@ -42,6 +42,9 @@ class HealthCheck:
     unhealthy_threshold: int = 2
     matcher: str = "200"  # "200", "200,202" or "200-299"
     enabled: bool = True  # Lambda target groups default to off (spec §3.1)
+    # NLB with target_health_state.unhealthy.connection_termination.enabled false: how long
+    # a target that fails keeps its flows as ``unhealthy.draining`` (§3.3); None: it does not.
+    unhealthy_draining_seconds: float | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

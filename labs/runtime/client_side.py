@@ -22,7 +22,6 @@ from labs.engine.errors import (
     HEADERS_TOO_LARGE,
     INCOMPLETE_REQUEST,
     REQUEST_TIMEOUT,
-    TOO_MANY_FORWARDED_FOR,
     UNSUPPORTED_TRANSFER_CODING,
     URL_TOO_LONG,
     LbError,
@@ -32,7 +31,6 @@ from .exchange import Exchange
 from .limits import (
     HEADER_LIMIT,
     HEADERS_LIMIT,
-    MAX_XFF_ADDRESSES,
     TRANSFER_CODINGS,
     URL_LIMIT,
     Refused,
@@ -387,10 +385,9 @@ class ClientConnection(asyncio.Protocol):
             return
         ex = self._active = self._queue.popleft()
         refusal = ex.refusal
-        if refusal is None and ex.xff_received.count(",") >= MAX_XFF_ADDRESSES:
-            refusal = TOO_MANY_FORWARDED_FOR
-        if refusal is None:  # HTTP version and desync mitigation (spec §4.2, §4.3)
+        if refusal is None:  # HTTP version, X-Forwarded-For, desync mitigation (§4.2, §4.3)
             admission = admit(
+                forwarded_for=ex.xff_received,
                 version=ex.version,
                 method=ex.method,
                 uri=ex.url,
@@ -398,12 +395,10 @@ class ClientConnection(asyncio.Protocol):
                 mode=self.node.settings.desync_mode,
             )
             refusal, ex.classification = admission.refusal, admission.classification
-            if refusal is not None:  # answer, close, and read nothing more (an h2 preface)
-                self._refused = True
-                ex.keep_alive = False
-            elif admission.close_after:
+            if admission.close_after:
                 ex.keep_alive = False
                 ex.close_after = True
+                self._refused = refusal is not None  # read nothing more (an h2 preface)
         if refusal is not None:
             self.node.answer_error(ex, refusal.status, refusal.cause)
             return

@@ -149,6 +149,7 @@ class TargetChecker:
         check = group.health_check
         self._port = target.port if check.port == "traffic-port" else int(check.port)
         self._address = f"{target.ip}:{self._port}"
+        self._draining: asyncio.TimerHandle | None = None  # an unhealthy.draining interval
         states[target.address] = self.health.state
 
     def announce(self) -> None:
@@ -166,7 +167,23 @@ class TargetChecker:
         self.health, change = health.step(self.health, event, self.group.health_check)
         self._states[self.target.address] = self.health.state
         self._report(self._event(previous, result))
+        if change is not None:
+            self._time_draining()
         return change is not None
+
+    def _time_draining(self) -> None:
+        """An ``unhealthy.draining`` target becomes ``unhealthy`` when its draining
+        interval (lab clock) ends, unless it changed state before that."""
+        if self._draining is not None:
+            self._draining.cancel()
+            self._draining = None
+        seconds = self.group.health_check.unhealthy_draining_seconds
+        if self.health.state != health.UNHEALTHY_DRAINING or seconds is None:
+            return
+        self._draining = asyncio.get_running_loop().call_later(
+            self._clock.wall(seconds),
+            lambda: self.apply(health.DrainingIntervalExpired(at=self._clock.now())),
+        )
 
     async def check_once(self) -> bool:
         """One probe, one engine step, one event. Returns whether the state changed."""
@@ -204,12 +221,16 @@ class TargetChecker:
         """Check forever, one interval apart; ``first_done`` is called after the first."""
         interval = self.group.health_check.interval_seconds
         started = self._clock.now()
-        await self.check_or_fail()
-        first_done()
-        while True:
-            await self._clock.sleep(max(0.0, interval - (self._clock.now() - started)))
-            started = self._clock.now()
+        try:
             await self.check_or_fail()
+            first_done()
+            while True:
+                await self._clock.sleep(max(0.0, interval - (self._clock.now() - started)))
+                started = self._clock.now()
+                await self.check_or_fail()
+        finally:
+            if self._draining is not None:  # the run ends: no timer outlives it
+                self._draining.cancel()
 
     def _event(self, previous: str | None, result: Probe | None) -> Health:
         h = self.health

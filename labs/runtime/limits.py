@@ -8,7 +8,6 @@ HEADER_LIMIT = 16 * 1024  # one header ⇒ 400
 HEADERS_LIMIT = 64 * 1024  # all headers ⇒ 400
 RESPONSE_HEADERS_LIMIT = 32 * 1024  # a target's response headers ⇒ 502
 TRANSFER_CODINGS = (b"chunked", b"identity")  # anything else ⇒ 501
-MAX_XFF_ADDRESSES = 30  # more ⇒ 463 (exact boundary unverified: spec Appendix B)
 REASONS = {
     200: b"OK",
     301: b"Moved Permanently",

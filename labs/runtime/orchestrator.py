@@ -71,6 +71,7 @@ CLOSE_SECONDS = 5.0
 
 logger = logging.getLogger(__name__)
 _NODES = ("application", "network", "classic", "gateway")  # load balancer types with a data plane
+_UNHEALTHY = ("unhealthy", "unhealthy.draining", classic.OUT_OF_SERVICE)  # UnHealthyHostCount
 
 
 class LabRuntime:
@@ -568,7 +569,7 @@ class LabRuntime:
         healthy = {
             name: (
                 sum(s in ("healthy", classic.IN_SERVICE) for s in states.values()),
-                sum(s in ("unhealthy", classic.OUT_OF_SERVICE) for s in states.values()),
+                sum(s in _UNHEALTHY for s in states.values()),
             )
             for name, states in self._ctx.health.items()
             if self._ctx.groups[name].target_type != "alb"  # HealthyHostCount excludes ALBs

@@ -425,7 +425,7 @@ CASES = [
         [("Resources.Web1.Metadata.Playground.App.Mode", "explode")],
         [
             "Web1.Metadata.Playground.App.Mode: ValidationError: 'explode' is not one of "
-            "normal, reset, hang, garbage",
+            "normal, reset, hang, garbage, short-body",
         ],
     ),
     case(

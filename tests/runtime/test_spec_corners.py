@@ -13,10 +13,11 @@ from labs.runtime.orchestrator import ScriptedRequest
 from labs.runtime.sandbox import Sandbox
 from labs.runtime.targets import start_target
 
-from .helpers import of_type, run_script, topology
+from .helpers import of_type, run_script, starter, topology
 from .test_alb_corners import _fields
 from .test_alb_features import _https
 from .test_client_side import Node, _status
+from .test_control import Lab
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -295,3 +296,43 @@ async def test_a_client_that_closes_before_sending_its_whole_body_gets_a_logged_
     (event,) = of_type(node.events, "request")
     assert (event["error_reason"], event["target"]) == ("IncompleteRequest", None)
     assert _fields(event["log"])[4:10] == ["-", "-1", "-1", "-1", "400", "-"]
+
+
+def _drain_unhealthy_for(seconds):
+    def edit(document):
+        document["Resources"]["TcpTargets"]["Properties"]["TargetGroupAttributes"] = [
+            {
+                "Key": "target_health_state.unhealthy.connection_termination.enabled",
+                "Value": "false",
+            },
+            {"Key": "target_health_state.unhealthy.draining_interval_seconds", "Value": seconds},
+        ]
+
+    return edit
+
+
+async def test_an_nlb_target_that_fails_with_termination_off_drains_then_shows_unhealthy():
+    web1 = "10.0.1.10:80"
+    async with Lab(starter("nlb-static-ips.yaml", _drain_unhealthy_for("60")), rps=20) as lab:
+        await lab.wait_for(
+            lambda e: e["type"] == "flow" and e["state"] == "open" and e["target"] == web1,
+            within=25,
+        )
+        lab.runtime.control({"action": "fault", "target": web1, "mode": "unhealthy"})
+        await lab.wait_for(lab.health(web1, "unhealthy.draining"), within=25)
+        live = {f.decision.target for n in lab.runtime._nodes for f in n.live.values()}
+        assert web1 in live  # its flows carry on while it drains
+        await lab.wait_for(lab.health(web1, "unhealthy"), within=25)
+    changes = [
+        e
+        for e in of_type(lab.events, "health")
+        if e["target"] == web1 and e["previous"] != e["state"] and e["previous"] is not None
+    ]
+    draining, unhealthy = changes[-2:]
+    assert (draining["previous"], draining["state"]) == ("healthy", "unhealthy.draining")
+    assert draining["reason"] == "Target.ResponseCodeMismatch"
+    assert (unhealthy["previous"], unhealthy["state"]) == ("unhealthy.draining", "unhealthy")
+    assert 60 <= unhealthy["t"] - draining["t"] < 90  # the draining interval, lab clock
+    assert not [
+        e for e in lab.events if e["type"] == "flow" and e.get("closed_by") == "unhealthy_target"
+    ]
