@@ -119,6 +119,20 @@ def groups_in_use(load_balancers: Iterable[LoadBalancer]) -> frozenset[str]:
     )
 
 
+def reserved_ips(load_balancers: Iterable[LoadBalancer], group: TargetGroup) -> frozenset[str]:
+    """Addresses an ``ip`` target of ``group`` cannot have (``Target.IpUnusable``, §3.3):
+    the nodes of a load balancer that forwards to it, and an ALB's nodes for a group an
+    ALB uses (§0: an ALB cannot register another ALB's IPs). An NLB may register an ALB's
+    IPs; ``alb`` target groups name the ALB instead."""
+    if group.target_type != "ip":
+        return frozenset()
+    everyone = list(load_balancers)
+    users = [lb for lb in everyone if group.name in groups_in_use([lb])]
+    if any(lb.type == "application" for lb in users):
+        users += [lb for lb in everyone if lb.type == "application"]
+    return frozenset(node.ip for lb in users for node in lb.nodes)
+
+
 def needs_cookies(router: Router, sticky_groups: Iterable[str]) -> bool:
     """Whether this listener's decisions read cookies (else the proxy skips parsing them)."""
     sticky = frozenset(sticky_groups)

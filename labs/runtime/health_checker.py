@@ -187,6 +187,8 @@ class TargetChecker:
 
     async def check_once(self) -> bool:
         """One probe, one engine step, one event. Returns whether the state changed."""
+        if self.health.state == health.UNUSED:
+            return False  # not eligible (an LB's own IP...): nothing is probed
         check = self.group.health_check
         endpoint = self._sandbox.endpoint(self._address)
         within = self._clock.wall(check.timeout_seconds)

@@ -34,7 +34,7 @@ from labs.engine.balancing import (
     RoundRobin,
     WeightedRandom,
 )
-from labs.engine.health import ChecksDisabled, GroupUnused, TargetHealth
+from labs.engine.health import ChecksDisabled, GroupUnused, IpReserved, TargetHealth
 from labs.engine.health import describe as describe_health
 from labs.engine.health import step as step_health
 from labs.engine.spec import Listener, LoadBalancer, Node, Target, TargetGroup, Topology
@@ -202,11 +202,14 @@ class LabRuntime:
             if not group.health_check.enabled:
                 self._unchecked(group, health[group.name])
                 continue
+            reserved = routing.reserved_ips(topology.load_balancers, group)
             for target in group.targets:
                 checker = self._make_checker(group, target.address)
                 checker.announce()
                 self._checkers[group.name, target.address] = checker
-                if group.name not in in_use:  # AWS checks only groups a rule uses (§3.2)
+                if target.ip in reserved:  # a load balancer's own address (§3.3)
+                    checker.apply(IpReserved(at=0.0))
+                elif group.name not in in_use:  # AWS checks only groups a rule uses (§3.2)
                     checker.apply(GroupUnused(at=0.0))
         self._controller = Controller(
             clock=self.clock,

@@ -732,3 +732,35 @@ def test_a_valid_session_lets_the_forward_after_the_authenticate_action_run():
     assert expired.redirect is not None and expired.redirect.status == 302  # log in again
     forged = decide(facts(cookies={name: value + "x"}), router, states(), 2.0, random.Random(1))
     assert forged.authentication is not None and forged.authentication.result == auth.LOGIN
+
+
+def test_an_lbs_own_ips_are_reserved_for_its_ip_target_groups_and_proven_on_the_wire():
+    from labs.engine.routing import reserved_ips
+    from labs.engine.spec import LoadBalancer, Node
+
+    forward = Action(type="forward", target_groups=(("Ips", 1),))
+    alb = LoadBalancer(
+        name="Alb",
+        nodes=(Node(az="a", ip="10.0.1.5"), Node(az="b", ip="10.0.2.5")),
+        listeners=(Listener(name="L", protocol="HTTP", port=80, default_actions=(forward,)),),
+    )
+    other = LoadBalancer(name="Other", nodes=(Node(az="a", ip="10.0.1.6"),))
+    nlb = LoadBalancer(name="Nlb", type="network", nodes=(Node(az="a", ip="10.0.1.7"),))
+    ips = TargetGroup(name="Ips", target_type="ip")
+    assert reserved_ips([alb, other, nlb], ips) == {"10.0.1.5", "10.0.2.5", "10.0.1.6"}
+    assert reserved_ips([alb], TargetGroup(name="Ips")) == frozenset()  # instances: n/a
+    _proven_on_the_wire(
+        "test_spec_corners",
+        "test_an_ip_target_at_the_load_balancers_own_address_is_unused_ip_unusable",
+    )
+
+
+def test_failing_open_never_sends_to_an_unused_target():
+    from labs.engine.balancing import FAIL_OPEN, NoRegisteredTargets, RoundRobin, choose
+
+    health_of = {"a": "unhealthy", "b": "unused"}
+    picks = {choose(["a", "b"], health_of, RoundRobin()).target for _ in range(4)}
+    assert picks == {"a"}
+    assert choose(["a", "b"], health_of, RoundRobin()).reason == FAIL_OPEN
+    with pytest.raises(NoRegisteredTargets):  # nothing in service at all: 503
+        choose(["b"], health_of, RoundRobin())

@@ -3,6 +3,7 @@ version, desync mitigation modes and their access-log fields (§4.2–4.4), and 
 checker that fails itself (``unavailable`` / ``Elb.InternalError``, §3.3)."""
 
 import asyncio
+import copy
 
 import pytest
 
@@ -336,3 +337,39 @@ async def test_an_nlb_target_that_fails_with_termination_off_drains_then_shows_u
     assert not [
         e for e in lab.events if e["type"] == "flow" and e.get("closed_by") == "unhealthy_target"
     ]
+
+
+def _ip_of_the_lb_registered(document):
+    resources = document["Resources"]
+    web3 = resources["Web3"]["Properties"]
+    web3["PrivateIpAddress"], web3["SubnetId"] = "10.0.1.5", {"Ref": "SubnetA"}  # the node's
+    ip_targets = copy.deepcopy(resources["WebTargets"])
+    ip_targets["Properties"]["TargetType"] = "ip"
+    ip_targets["Properties"]["Targets"] = [
+        {"Id": "10.0.1.10", "Port": 80},
+        {"Id": "10.0.1.5", "Port": 80},
+    ]
+    resources["IpTargets"] = ip_targets
+    resources["HttpListener"]["Properties"]["DefaultActions"] = [
+        {"Type": "forward", "TargetGroupArn": {"Ref": "IpTargets"}}
+    ]
+
+
+async def test_an_ip_target_at_the_load_balancers_own_address_is_unused_ip_unusable():
+    events, lab = await run_script(
+        topology(_ip_of_the_lb_registered),
+        *[ScriptedRequest(url="http://a.example.com/")] * 4,
+    )
+    assert lab.topology.load_balancers[0].nodes[0].ip == "10.0.1.5"  # what the test is about
+    reserved = [
+        e
+        for e in of_type(events, "health")
+        if (e["target_group"], e["target"]) == ("IpTargets", "10.0.1.5:80")
+    ]
+    assert [(e["state"], e["reason"]) for e in reserved] == [
+        ("initial", "Elb.RegistrationInProgress"),
+        ("unused", "Target.IpUnusable"),
+    ]
+    assert all(e["check"] is None for e in reserved)  # never probed
+    assert [a.status for a in lab.answers] == [200] * 4
+    assert {e["target"] for e in of_type(events, "request")} == {"10.0.1.10:80"}
