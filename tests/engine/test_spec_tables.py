@@ -14,6 +14,8 @@ import random
 from dataclasses import replace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from labs.engine import auth, desync, errors, flows, health, trace
 from labs.engine import lambda_targets as lambdas
@@ -764,3 +766,29 @@ def test_failing_open_never_sends_to_an_unused_target():
     assert choose(["a", "b"], health_of, RoundRobin()).reason == FAIL_OPEN
     with pytest.raises(NoRegisteredTargets):  # nothing in service at all: 503
         choose(["b"], health_of, RoundRobin())
+
+
+_NAMES = st.sampled_from(
+    [
+        b"Host",
+        b"Accept-Encoding",
+        b"Content-Length",
+        b"content_length",
+        b"Transfer-Encoding",
+        b"X-A",
+    ]
+)
+_VALUES = st.one_of(
+    st.sampled_from([b"", b"0", b"4", b"chunked", b"gzip", b"x1", "é".encode(), b"a\nb"]),
+    st.binary(max_size=6),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    method=st.sampled_from(["GET", "HEAD", "POST"]),
+    uri=st.one_of(st.just(b"/a?b=1"), st.binary(max_size=6)),
+    headers=st.lists(st.tuples(_NAMES, _VALUES), max_size=4),
+)
+def test_the_fast_compliant_path_classifies_as_the_full_rules_do(method, uri, headers):
+    assert desync.classify(method, uri, headers) == desync._classify(method, uri, headers)
