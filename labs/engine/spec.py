@@ -73,6 +73,7 @@ class Target:
     # Lambda targets: the built-in handler (echo, hello, fail); ip is "" and port 0.
     # ``alb`` targets: ``id`` is the ALB's logical id and ip is "".
     handler: str | None = None
+    reserved_concurrency: int | None = None  # Lambda targets: ReservedConcurrentExecutions
 
     @property
     def address(self) -> str:
@@ -183,6 +184,7 @@ class Instance:
 class LambdaFunction:
     name: str  # logical id
     handler: str  # one of the built-ins: echo, hello, fail
+    reserved_concurrency: int | None = None  # ReservedConcurrentExecutions; 0 throttles all
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -329,7 +329,12 @@ class AlbNode:
                 target_group_arn=target_group_arn(group.name),
                 multi_value=multi_value,
             )
-            answer = lambda_targets.invoke(function.handler or "", event, multi_value=multi_value)
+            answer = lambda_targets.invoke(
+                function.handler or "",
+                event,
+                multi_value=multi_value,
+                reserved_concurrency=function.reserved_concurrency,
+            )
         except lambda_targets.LambdaError as error:
             self.answer_error(ex, error.status, error.reason)
             return

@@ -314,9 +314,15 @@ def _targets(
                 logical_id, f"{path}.Id", item.get("Id"), LAMBDA_FUNCTION, attribute="Arn"
             )
             if function in ctx.lambdas:
+                found = ctx.lambdas[function]
                 targets.append(
                     spec.Target(
-                        id=function, ip="", port=0, az="all", handler=ctx.lambdas[function].handler
+                        id=function,
+                        ip="",
+                        port=0,
+                        az="all",
+                        handler=found.handler,
+                        reserved_concurrency=found.reserved_concurrency,
                     )
                 )
             continue

@@ -285,11 +285,18 @@ def _502_lambda_malformed():
     assert (refused.value.status, refused.value.reason) == (502, "LambdaInvalidResponse")
 
 
-def _502_lambda_timeout_or_throttle():
-    pytest.skip(
-        "the built-in handlers answer at once and the playground has no Lambda service "
-        "to throttle: a function timeout and LambdaThrottling cannot happen"
+def _502_lambda_throttle():
+    with pytest.raises(lambdas.LambdaError) as refused:
+        lambdas.invoke("echo", _lambda_event(), multi_value=False, reserved_concurrency=0)
+    assert (refused.value.status, refused.value.reason) == (502, "LambdaThrottling")
+    lambdas.invoke("echo", _lambda_event(), multi_value=False, reserved_concurrency=1)
+    _proven_on_the_wire(
+        "test_spec_corners", "test_a_function_with_no_reserved_concurrency_is_throttled_502"
     )
+
+
+def _502_lambda_timeout():
+    pytest.skip("the built-in handlers answer at once: a function never runs past its Timeout")
 
 
 def _503_no_registered_targets():
@@ -379,7 +386,8 @@ STATUS_ROWS = {
     "502 Lambda response over 1 MB": _502_lambda_response_too_large,
     "502 Lambda function error": _502_lambda_error,
     "502 malformed Lambda JSON": _502_lambda_malformed,
-    "502 Lambda timeout or throttle": _502_lambda_timeout_or_throttle,
+    "502 Lambda throttled (reserved concurrency 0)": _502_lambda_throttle,
+    "502 Lambda function timeout": _502_lambda_timeout,
     "503 target group has no registered targets": _503_no_registered_targets,
     "503 empty AZ with target group cross-zone off": _503_empty_zone,
     "504 connect to the target not done within 10 s": _504_connect_timeout,
@@ -792,3 +800,19 @@ _VALUES = st.one_of(
 )
 def test_the_fast_compliant_path_classifies_as_the_full_rules_do(method, uri, headers):
     assert desync.classify(method, uri, headers) == desync._classify(method, uri, headers)
+
+
+def test_a_reserved_concurrency_out_of_range_is_a_clear_validation_error():
+    from pathlib import Path
+
+    from labs.cfn import parse_document
+
+    starters = Path(__file__).resolve().parents[2] / "labs" / "starters"
+    document = parse_document((starters / "lambda-target.yaml").read_text())
+    document["Resources"]["EchoFunction"]["Properties"]["ReservedConcurrentExecutions"] = -1
+    (problem,) = validate(document)
+    assert (problem.logical_id, problem.path) == (
+        "EchoFunction",
+        "Properties.ReservedConcurrentExecutions",
+    )
+    assert problem.code == "ValidationError" and "-1" in problem.message

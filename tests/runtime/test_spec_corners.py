@@ -373,3 +373,17 @@ async def test_an_ip_target_at_the_load_balancers_own_address_is_unused_ip_unusa
     assert all(e["check"] is None for e in reserved)  # never probed
     assert [a.status for a in lab.answers] == [200] * 4
     assert {e["target"] for e in of_type(events, "request")} == {"10.0.1.10:80"}
+
+
+async def test_a_function_with_no_reserved_concurrency_is_throttled_502():
+    def throttled(document):
+        properties = document["Resources"]["EchoFunction"]["Properties"]
+        properties["ReservedConcurrentExecutions"] = 0
+
+    events, lab = await run_script(
+        starter("lambda-target.yaml", throttled), ScriptedRequest(url="http://lb.example.com/")
+    )
+    assert lab.answers[0].status == 502
+    (event,) = of_type(events, "request")
+    assert event["error_reason"] == "LambdaThrottling"
+    assert '"LambdaThrottling"' in event["log"]
