@@ -136,6 +136,12 @@ def access_log_line(ex: Exchange) -> str:
 _NO_TLS = (None, None, None, None)
 
 
+def _authentication(decision: object) -> str | None:
+    """An ALB decision's authenticate outcome (``auth.Outcome.result``), if one ran."""
+    outcome = getattr(decision, "authentication", None)
+    return None if outcome is None else outcome.result
+
+
 def _request_line(ex: Exchange) -> str:
     where = _where(ex.protocol, ex.host, ex.listener_port)
     if ex.rule is None and ex.elb_status in _UNPARSED:
@@ -153,9 +159,19 @@ def _where(protocol: str, host: str, port: int) -> str:
 
 
 # lb, target group, target, status, target status, action, error, non-sticky, fail open,
-# desync non-compliant
+# desync non-compliant, authentication result
 _Alike = tuple[
-    str, str | None, str | None, int, int | None, str | None, str | None, bool, bool, bool
+    str,
+    str | None,
+    str | None,
+    int,
+    int | None,
+    str | None,
+    str | None,
+    bool,
+    bool,
+    bool,
+    str | None,
 ]
 
 SLICE = 16  # exchanges absorbed between looks at the clock
@@ -264,6 +280,7 @@ class EventSink:
             decision is not None and decision.non_sticky,
             decision is not None and decision.why == FAIL_OPEN,
             ex.classification is not None,
+            _authentication(decision),
         ] += 1
         if ex.target_group is not None and ex.t_target_done >= 0:
             self._window.response_times[ex.target_group].append(ex.t_target_done - ex.t_dispatched)
@@ -278,8 +295,8 @@ class EventSink:
     def _count(self) -> None:
         counts, window = self.counts, self._window
         for alike, n in self._alike.items():
-            lb, group, target, status, target_status, action, error, non_sticky, *rest = alike
-            fail_open, odd = rest
+            lb, group, target, status, target_status, action, error, non_sticky = alike[:8]
+            fail_open, odd, authentication = alike[8], alike[9], alike[10]
             window.record(
                 lb=lb,
                 target_group=group,
@@ -292,6 +309,7 @@ class EventSink:
                 non_sticky=non_sticky,
                 fail_open=fail_open,
                 non_compliant=odd,
+                authentication=authentication,
                 count=n,
             )
             counts["requests"] += n

@@ -219,6 +219,13 @@ async def test_an_authenticate_action_logs_in_through_the_idp_and_then_forwards(
         '"authenticate,forward"',
     ]
     assert requests[2]["trace"]["authentication"]["result"] == "authenticated"
+    assert _lb_sum(events, "ELBAuthSuccess") == 1  # the session issued, not the login
+
+
+def _lb_sum(events, name):
+    return sum(
+        lb.get(name, 0) for e in of_type(events, "metrics") for lb in e["load_balancers"].values()
+    )
 
 
 @pytest.mark.parametrize(
@@ -247,6 +254,12 @@ async def test_the_alb_answers_an_authentication_failure_itself(edit, url, statu
         None,
     )
     assert f'"{cause}"' in event["log"]  # AWS logs Auth* error reasons
+    counted = {
+        name: _lb_sum(events, name) for name in ("ELBAuthFailure", "ELBAuthError", "ELBAuthSuccess")
+    }
+    expected = {"AuthIdpError": "ELBAuthFailure", "AuthInvalidGrantError": "ELBAuthFailure"}
+    metric = expected.get(cause, None if cause == "AuthDenied" else "ELBAuthError")
+    assert counted == {name: int(name == metric) for name in counted}
 
 
 @pytest.mark.parametrize(
