@@ -400,3 +400,40 @@ async def test_a_function_with_no_reserved_concurrency_is_throttled_502():
     (event,) = of_type(events, "request")
     assert event["error_reason"] == "LambdaThrottling"
     assert '"LambdaThrottling"' in event["log"]
+
+
+class _Silent(asyncio.Protocol):
+    """A target that accepts a connection and never answers."""
+
+    def connection_made(self, transport):
+        self.transport = transport
+
+
+async def test_a_health_events_check_latency_is_in_lab_time():
+    sandbox = Sandbox()
+    loop = asyncio.get_running_loop()
+    host = sandbox.loopback(WEB1.ip)
+    silent = await loop.create_server(_Silent, host, 0)
+    sandbox.publish(WEB1.address, (host, silent.sockets[0].getsockname()[1]))
+    reports: list[dict] = []
+    check = HealthCheck(timeout_seconds=5, unhealthy_threshold=2)
+    group = TargetGroup(name="WebTargets", targets=(WEB1,), health_check=check)
+    checker = TargetChecker(
+        group,
+        WEB1,
+        sandbox.loopback("10.0.1.250"),
+        sandbox,
+        LabClock(10),  # 5 lab seconds pass in half a real second
+        {},
+        lambda event: reports.append(event.wire()),
+    )
+    try:
+        async with asyncio.timeout(10):
+            await checker.check_or_fail()
+    finally:
+        silent.close()
+        await silent.wait_closed()
+    (timed_out,) = reports
+    assert timed_out["check"]["error"] == "timeout"
+    assert timed_out["check"]["latency_ms"] == 5000.0  # HealthCheckTimeoutSeconds, lab clock
+    assert timed_out["reason"] == "Elb.InitialHealthChecking"
