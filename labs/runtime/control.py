@@ -15,6 +15,7 @@ Deregistration follows spec §2.6: the target gets no new requests at once and s
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 from typing import Any
@@ -25,7 +26,7 @@ from labs.engine.events import Fault
 from labs.engine.spec import TargetGroup
 
 from .clock import LabClock
-from .health_checker import TargetChecker
+from .health_checker import InstanceChecker, TargetChecker
 from .targets import TargetServer
 from .traffic import Rate
 
@@ -149,7 +150,24 @@ class Controller:
         if server is None:
             raise ControlError("InvalidTarget", f"no instance listens at {command.get('target')}")
         server.fault(str(mode))
+        self._instance_state(server.target.address, stopped=mode == "stopped")
         return {"target": server.target.address, "instance": server.target.id, "mode": mode}
+
+    def _instance_state(self, address: str, *, stopped: bool) -> None:
+        """A stopped instance is ``unused`` / ``Target.InvalidState`` in every ELBv2 group
+        that registers it as an instance (§3.3); started again, it is checked from
+        ``initial``. An ``ip`` target at its address just fails its checks."""
+        event = (health.InstanceStopped if stopped else health.InstanceStarted)(
+            at=self._clock.now()
+        )
+        for (name, target), checker in self._checkers.items():
+            group = self._groups[name]
+            if target != address or group.target_type != "instance":
+                continue
+            if isinstance(checker, InstanceChecker):
+                continue  # a Classic LB's instance: its own table (§8)
+            with contextlib.suppress(health.HealthRefused):  # not stopped, or draining
+                checker.apply(event)
 
     def _traffic(self, command: dict[str, Any]) -> Fields:
         # Capped here as well: the one thing a runtime must never trust is a rate.

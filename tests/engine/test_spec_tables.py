@@ -816,3 +816,13 @@ def test_a_reserved_concurrency_out_of_range_is_a_clear_validation_error():
         "Properties.ReservedConcurrentExecutions",
     )
     assert problem.code == "ValidationError" and "-1" in problem.message
+
+
+def test_a_stopped_instance_is_invalid_state_on_the_wire_too():
+    _proven_on_the_wire(
+        "test_stopped_target", "test_a_listener_on_a_stopped_targets_freed_port_receives_nothing"
+    )
+    _proven_on_the_wire(
+        "test_spec_corners",
+        "test_a_health_checker_that_fails_itself_reports_unavailable_internal_error",
+    )
