@@ -38,6 +38,7 @@ HEALTH_STATES = {
     "initial": pgettext_lazy("target health", "initial"),
     "healthy": pgettext_lazy("target health", "healthy"),
     "unhealthy": pgettext_lazy("target health", "unhealthy"),
+    "unhealthy.draining": pgettext_lazy("target health", "unhealthy.draining"),
     "unused": pgettext_lazy("target health", "unused"),
     "draining": pgettext_lazy("target health", "draining"),
     "unavailable": pgettext_lazy("target health", "unavailable"),
@@ -322,13 +323,15 @@ FAULT_MODES = {
     "unhealthy": pgettext_lazy("fault mode", "fail health checks (500)"),
     "reset": pgettext_lazy("fault mode", "reset the connection (502)"),
     "garbage": pgettext_lazy("fault mode", "answer with garbage (502)"),
+    "short-body": pgettext_lazy("fault mode", "send less body than Content-Length (504)"),
 }
 
 # What each fault does, as the run page explains it beside the buttons (AWS's view).
 FAULT_HELP = {
     "stopped": _(
-        "Shut down: the instance refuses connections. The load balancer answers 502 and the "
-        "health checks fail (Target.FailedHealthChecks)."
+        "Stop: the instance is stopped. Its target groups show it unused "
+        "(Target.InvalidState): no health checks, no requests; started again, it is checked "
+        "from initial."
     ),
     "hang": _(
         "Hang: the instance accepts connections and never answers. Requests end in 504 "

@@ -76,6 +76,8 @@ class LogRecord:
     ssl_protocol: str | None = None
     domain_name: str | None = None  # the SNI name the client asked for
     chosen_cert_arn: str | None = None  # the certificate presented (HTTPS)
+    classification: str | None = None  # desync class, None when Compliant (§4.2)
+    classification_reason: str | None = None
 
 
 def _quoted(value: str | None) -> str:
@@ -113,6 +115,8 @@ def format_line(r: LogRecord) -> str:
         r.ssl_protocol,
         r.domain_name,
         r.chosen_cert_arn,
+        r.classification,
+        r.classification_reason,
     )
 
 
@@ -142,6 +146,8 @@ def line(  # a LogRecord's fields, positional: the event sink's fast path
     ssl_protocol: str | None = None,
     domain_name: str | None = None,
     chosen_cert_arn: str | None = None,
+    classification: str | None = None,
+    classification_reason: str | None = None,
 ) -> str:
     """``format_line`` without building a ``LogRecord``: one line per request, per batch."""
     status = "-" if target_status is None else str(target_status)
@@ -156,7 +162,8 @@ def line(  # a LogRecord's fields, positional: the event sink's fast path
         f"{_actions(actions)} {_DASH if redirect_url is None else _quoted(redirect_url)} "
         f"{_DASH if error_reason is None else _quoted(error_reason)} "
         f"{_quoted(target if target else None)} "
-        f'{_quoted(status if target else None)} "-" "-"'  # classification and its reason
+        f"{_quoted(status if target else None)} "
+        f"{_quoted(classification)} {_quoted(classification_reason)}"  # desync (§4.2)
     )
 
 
@@ -172,6 +179,19 @@ def _tls_and_group(cipher: str | None, protocol: str | None, group: str | None) 
 @lru_cache(maxsize=1024)
 def _name_cert_rule(domain: str | None, cert_arn: str | None, rule: int | str) -> str:
     return f"{_quoted(domain)} {_quoted(cert_arn)} {'0' if rule == 'default' else rule}"
+
+
+_AUTHENTICATE = frozenset({"authenticate-oidc", "authenticate-cognito"})
+
+
+def actions_executed(action: str | None, authenticated: bool) -> tuple[str, ...]:
+    """The ``actions_executed`` field's list (§4.4): ``authenticate`` first when an
+    authenticate action ran, then the action that answered (if it was not that one)."""
+    if action in _AUTHENTICATE:
+        return ("authenticate",)
+    if authenticated:
+        return ("authenticate", action) if action else ("authenticate",)
+    return (action,) if action else ()
 
 
 @lru_cache(maxsize=256)

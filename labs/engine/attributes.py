@@ -19,6 +19,7 @@ class LoadBalancerSettings:
     xff_mode: str = "append"  # routing.http.xff_header_processing.mode
     xff_client_port: bool = False  # routing.http.xff_client_port.enabled
     preserve_host: bool = False  # routing.http.preserve_host_header.enabled
+    desync_mode: str = "defensive"  # routing.http.desync_mitigation_mode
     cross_zone: bool = True  # ALB: always on at the load-balancer level
 
 
@@ -29,6 +30,7 @@ def load_balancer_settings(attributes: Mapping[str, str]) -> LoadBalancerSetting
         xff_mode=attributes.get("routing.http.xff_header_processing.mode", "append"),
         xff_client_port=_flag(attributes, "routing.http.xff_client_port.enabled", False),
         preserve_host=_flag(attributes, "routing.http.preserve_host_header.enabled", False),
+        desync_mode=attributes.get("routing.http.desync_mitigation_mode", "defensive"),
     )
 
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from .health import HEALTHY
+from .health import HEALTHY, UNUSED
 
 FAIL_OPEN = "fail_open"
 SLOW_START = "slow_start"
@@ -123,6 +123,11 @@ def choose(
     name = algorithm.name
     healthy = [target for target in targets if health.get(target) == HEALTHY]
     if not healthy:
+        # Fail open goes to every target available, unhealthy included, never to one that
+        # is ``unused`` (an LB's own IP, a stopped instance: §3.3).
+        targets = [target for target in targets if health.get(target) != UNUSED]
+        if not targets:
+            raise NoRegisteredTargets
         state = algorithm.state(targets)
         return Choice(algorithm.pick(targets), FAIL_OPEN, name, targets, state)
     state = algorithm.state(healthy)

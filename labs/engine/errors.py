@@ -27,9 +27,12 @@ DEREGISTRATION_DELAY_EXPIRED = LbError(502, "DeregistrationDelayExpired")
 # Refused before routing: the request line or headers break HTTP or a limit.
 MALFORMED_REQUEST = LbError(400, "MalformedRequest")
 HEADERS_TOO_LARGE = LbError(400, "HeadersTooLarge")
+INCOMPLETE_REQUEST = LbError(400, "IncompleteRequest")
 REQUEST_TIMEOUT = LbError(408, "ClientRequestTimeout")
 URL_TOO_LONG = LbError(414, "UrlTooLong")
 UNSUPPORTED_TRANSFER_CODING = LbError(501, "UnsupportedTransferEncoding")
+HTTP_VERSION_NOT_SUPPORTED = LbError(505, "UnsupportedHttpVersion")
+DESYNC_BLOCKED = LbError(400, "DesyncMitigation")
 # Decided by ``routing.decide``.
 METHOD_NOT_ALLOWED = LbError(405, "MethodNotAllowed")
 WEBSOCKET_TO_LAMBDA = LbError(400, "WebSocketToLambda")
@@ -54,13 +57,22 @@ WHY = {
     "DeregistrationDelayExpired": "the target's deregistration delay ended mid-request",
     "MalformedRequest": "the request is not valid HTTP/1.1",
     "HeadersTooLarge": "a header is over 16 KB, or all headers are over 64 KB",
+    "IncompleteRequest": "the client closed the connection before sending the full request",
     "ClientRequestTimeout": "the client started a request and sent nothing for the idle timeout",
     "UrlTooLong": "the request line is over 16 KB",
     "UnsupportedTransferEncoding": "Transfer-Encoding is neither chunked nor identity",
+    "UnsupportedHttpVersion": "the request is not HTTP/1.x (e.g. an HTTP/2 preface on HTTP/1)",
+    "DesyncMitigation": "the desync mitigation mode blocks requests of this classification",
     "MethodNotAllowed": "the ALB never forwards TRACE",
     "WebSocketToLambda": "a Lambda target cannot take a WebSocket upgrade",
     "ProtocolVersionMismatch": "an HTTP/1.1 request cannot go to an HTTP2 or GRPC target group",
     "ClientClosedConnection": "the client closed the connection before the answer",
+    "AuthDenied": "OnUnauthenticatedRequest is deny and the request has no valid session",
+    "AuthMissingCodeParam": "the IdP's callback carried no authorization code",
+    "AuthInvalidGrantError": "the IdP's token endpoint rejected the authorization code",
+    "AuthIdpError": "the IdP returned an error code during authentication",
+    "AuthTokenEpRequestConnectionError": "the load balancer could not reach the IdP's "
+    "token endpoint",
     "NoHealthyInstances": "no instance registered on the Classic Load Balancer is InService",
 }
 

@@ -25,7 +25,9 @@ apply to them: cross-zone off keeps a flow on the ALB node of the NLB node's own
 A target that turns unhealthy loses its flows (``ends_flows_of_unhealthy``): by default
 (``target_health_state.unhealthy.connection_termination.enabled`` true) the NLB resets
 them, unless the group fails open, where the unhealthy target still gets traffic. With
-the attribute off they run on (the draining interval is not modelled yet).
+the attribute off its flows run on: the target shows ``unhealthy.draining`` (no new
+flows) until ``target_health_state.unhealthy.draining_interval_seconds`` ends, then
+``unhealthy``; AWS documents that as a state change only, so the flows still run on.
 
 At the end of a deregistration delay (``ends_flows_when_drained``) the target's flows end
 only with ``deregistration_delay.connection_termination.enabled``, whose default is true
@@ -174,6 +176,16 @@ def ends_flows_of_unhealthy(attributes: Mapping[str, str], pool: Pool) -> bool:
     if attributes.get(key, "true").lower() != "true":
         return False
     return any(pool.health.get(t) == HEALTHY for t in pool.targets)
+
+
+def unhealthy_draining_seconds(attributes: Mapping[str, str]) -> float | None:
+    """How long a target that turns unhealthy keeps its flows as ``unhealthy.draining``
+    (``target_health_state.unhealthy.draining_interval_seconds``, default 0), or None when
+    connection termination is on and its flows are reset at once (§3.3)."""
+    key = "target_health_state.unhealthy.connection_termination.enabled"
+    if attributes.get(key, "true").lower() == "true":
+        return None
+    return float(attributes.get("target_health_state.unhealthy.draining_interval_seconds", 0))
 
 
 def ends_flows_when_drained(attributes: Mapping[str, str], protocol: str) -> bool:

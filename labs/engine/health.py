@@ -7,7 +7,13 @@ one health check"); ``UnhealthyThresholdCount`` consecutive failures make a ``he
 an ``unhealthy`` one back. The reason code of an unhealthy target is the last failure's.
 Deregistering makes a target ``draining`` until its delay expires, then ``unused``
 (``Target.NotRegistered``); a group no listener rule uses shows ``unused``
-(``Target.NotInUse``); a group with checks off shows ``unavailable``.
+(``Target.NotInUse``); a group with checks off shows ``unavailable``. A stopped instance
+is ``unused`` (``Target.InvalidState``) until it starts again; an IP that belongs to a load
+balancer is ``unused`` (``Target.IpUnusable``) from its registration; a health checker
+that itself fails makes the target ``unavailable`` (``Elb.InternalError``) until a check
+result comes in again. An NLB target whose group keeps the flows of unhealthy targets
+(connection termination off) fails into ``unhealthy.draining`` and becomes ``unhealthy``
+when its draining interval expires.
 
 The machine is one table, h11-style: ``(state, input type) -> transition``. An input with
 no row is refused with ``HealthRefused`` and the health is left as it was. Check results
@@ -22,7 +28,8 @@ from .spec import HealthCheck
 
 INITIAL, HEALTHY, UNHEALTHY = "initial", "healthy", "unhealthy"
 UNUSED, DRAINING, UNAVAILABLE = "unused", "draining", "unavailable"
-STATES = (INITIAL, HEALTHY, UNHEALTHY, UNUSED, DRAINING, UNAVAILABLE)
+UNHEALTHY_DRAINING = "unhealthy.draining"  # NLB only (§3.3)
+STATES = (INITIAL, HEALTHY, UNHEALTHY, UNHEALTHY_DRAINING, UNUSED, DRAINING, UNAVAILABLE)
 
 # AWS reason codes (§3.3, API_TargetHealth.html).
 REGISTRATION_IN_PROGRESS = "Elb.RegistrationInProgress"
@@ -34,6 +41,9 @@ NOT_REGISTERED = "Target.NotRegistered"
 NOT_IN_USE = "Target.NotInUse"
 DEREGISTRATION_IN_PROGRESS = "Target.DeregistrationInProgress"
 HEALTH_CHECK_DISABLED = "Target.HealthCheckDisabled"
+INVALID_STATE = "Target.InvalidState"  # the instance is stopped or terminated
+IP_UNUSABLE = "Target.IpUnusable"  # the IP belongs to a load balancer
+INTERNAL_ERROR = "Elb.InternalError"  # the load balancer's own checking failed
 
 # The description AWS's DescribeTargetHealth pairs with each reason code. A failed
 # check's description is built from what the probe saw (see ``CheckFailed``).
@@ -44,8 +54,13 @@ DESCRIPTIONS = {
     NOT_IN_USE: "Target group is not configured to receive traffic from the load balancer",
     DEREGISTRATION_IN_PROGRESS: "Target deregistration is in progress",
     HEALTH_CHECK_DISABLED: "Health checks are disabled",
+    INVALID_STATE: "Target is in the stopped or terminated state",
+    IP_UNUSABLE: "The target IP address is reserved for use by a load balancer",
+    INTERNAL_ERROR: "Health checks failed due to an internal error",
 }
-_FAILED_CHECK_REASONS = (TIMEOUT, RESPONSE_CODE_MISMATCH, FAILED_HEALTH_CHECKS)
+# A probe the LB itself could not make (no socket on the checking node) is a failed check
+# with Elb.InternalError: it counts towards UnhealthyThresholdCount like any other.
+_FAILED_CHECK_REASONS = (TIMEOUT, RESPONSE_CODE_MISMATCH, FAILED_HEALTH_CHECKS, INTERNAL_ERROR)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -68,6 +83,13 @@ class CheckFailed:
     def __post_init__(self) -> None:
         if self.reason not in _FAILED_CHECK_REASONS:
             raise ValueError(f"not a failed-check reason code: {self.reason}")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DrainingIntervalExpired:
+    """An ``unhealthy.draining`` target's draining interval is over: its flows end."""
+
+    at: float
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -108,6 +130,33 @@ class ChecksDisabled:
     at: float
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InstanceStopped:
+    """The EC2 instance behind the target stopped (or was terminated)."""
+
+    at: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InstanceStarted:
+    at: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IpReserved:
+    """The registered IP is one of a load balancer's own (found at registration)."""
+
+    at: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CheckerFailed:
+    """The health checker itself failed: the target's health is unknown."""
+
+    at: float
+    description: str = ""
+
+
 CheckEvent = CheckPassed | CheckFailed
 HealthEvent = (
     CheckPassed
@@ -118,6 +167,11 @@ HealthEvent = (
     | GroupUnused
     | GroupInUse
     | ChecksDisabled
+    | InstanceStopped
+    | InstanceStarted
+    | IpReserved
+    | CheckerFailed
+    | DrainingIntervalExpired
 )
 
 
@@ -170,13 +224,23 @@ def _passed(health: TargetHealth, event: CheckPassed, check: HealthCheck) -> Tar
 
 def _failed(health: TargetHealth, event: CheckFailed, check: HealthCheck) -> TargetHealth:
     failures = health.failures + 1
-    if health.state == UNHEALTHY or failures >= check.unhealthy_threshold:
+    if health.state in _FAILED_STATES or failures >= check.unhealthy_threshold:
+        state = health.state if health.state in _FAILED_STATES else UNHEALTHY
+        if health.state == HEALTHY and check.unhealthy_draining_seconds is not None:
+            state = UNHEALTHY_DRAINING  # an NLB target keeps its flows a while (§3.3)
         return TargetHealth(
-            state=UNHEALTHY, reason=event.reason, description=event.description, failures=failures
+            state=state, reason=event.reason, description=event.description, failures=failures
         )
     if health.state == INITIAL:
         return _checking(health, passes=0, failures=failures)
     return replace(health, passes=0, failures=failures)
+
+
+_FAILED_STATES = (UNHEALTHY, UNHEALTHY_DRAINING)
+
+
+def _drained(health: TargetHealth, event: HealthEvent, check: HealthCheck) -> TargetHealth:
+    return replace(health, state=UNHEALTHY)
 
 
 def _checking(health: TargetHealth, *, passes: int, failures: int) -> TargetHealth:
@@ -194,15 +258,31 @@ def _to(state: str, reason: str) -> Transition:
     return lambda health, event, check: _at(state, reason)
 
 
-def _only_if(reason: str, state: str, new_reason: str) -> Transition:
-    """A row of ``unused`` that holds for one of its reasons only."""
+def _only_if(reason: str | tuple[str, ...], state: str, new_reason: str) -> Transition:
+    """A row of ``unused`` (or ``unavailable``) that holds for some of its reasons only."""
+    reasons = (reason,) if isinstance(reason, str) else reason
 
     def transition(health: TargetHealth, event: HealthEvent, check: HealthCheck) -> TargetHealth:
-        if health.reason != reason:
+        if health.reason not in reasons:
             raise HealthRefused(health, event)
         return _at(state, new_reason)
 
     return transition
+
+
+def _checker_failed(health: TargetHealth, event: CheckerFailed, check: HealthCheck) -> TargetHealth:
+    return TargetHealth(state=UNAVAILABLE, reason=INTERNAL_ERROR, description=event.description)
+
+
+def _checking_again(transition: Transition) -> Transition:
+    """``unavailable`` with Elb.InternalError: the next check result counts as a first."""
+
+    def again(health: TargetHealth, event: HealthEvent, check: HealthCheck) -> TargetHealth:
+        if health.reason != INTERNAL_ERROR:
+            raise HealthRefused(health, event)
+        return transition(TargetHealth(reason=INITIAL_HEALTH_CHECKING), event, check)
+
+    return again
 
 
 _CHECKED: dict[type, Transition] = {  # rows every state that is health-checked shares
@@ -211,17 +291,25 @@ _CHECKED: dict[type, Transition] = {  # rows every state that is health-checked 
     Deregistered: _to(DRAINING, DEREGISTRATION_IN_PROGRESS),
     GroupUnused: _to(UNUSED, NOT_IN_USE),
     ChecksDisabled: _to(UNAVAILABLE, HEALTH_CHECK_DISABLED),
+    InstanceStopped: _to(UNUSED, INVALID_STATE),
+    CheckerFailed: _checker_failed,
 }
+_INITIAL: dict[type, Transition] = {**_CHECKED, IpReserved: _to(UNUSED, IP_UNUSABLE)}
 _TABLE: dict[str, dict[type, Transition]] = {
-    INITIAL: dict(_CHECKED),
+    INITIAL: _INITIAL,
     HEALTHY: dict(_CHECKED),
     UNHEALTHY: dict(_CHECKED),
+    # Back to healthy if it recovers (HealthyThresholdCount passes), else unhealthy when
+    # the draining interval ends.
+    UNHEALTHY_DRAINING: {**_CHECKED, DrainingIntervalExpired: _drained},
     DRAINING: {
         # The bug this table fixes: passing checks used to make a draining target healthy.
         CheckPassed: _stays,
         CheckFailed: _stays,
         GroupUnused: _stays,
         GroupInUse: _stays,
+        InstanceStopped: _stays,  # the delay still ends the deregistration
+        CheckerFailed: _stays,
         DelayExpired: _to(UNUSED, NOT_REGISTERED),
         # Instance targets may come back before the delay ends; it cancels the deregistration.
         Registered: _to(INITIAL, REGISTRATION_IN_PROGRESS),
@@ -229,12 +317,18 @@ _TABLE: dict[str, dict[type, Transition]] = {
     UNUSED: {
         Registered: _only_if(NOT_REGISTERED, INITIAL, REGISTRATION_IN_PROGRESS),
         GroupInUse: _only_if(NOT_IN_USE, INITIAL, REGISTRATION_IN_PROGRESS),
-        Deregistered: _only_if(NOT_IN_USE, DRAINING, DEREGISTRATION_IN_PROGRESS),
+        Deregistered: _only_if(
+            (NOT_IN_USE, INVALID_STATE, IP_UNUSABLE), DRAINING, DEREGISTRATION_IN_PROGRESS
+        ),
+        InstanceStarted: _only_if(INVALID_STATE, INITIAL, REGISTRATION_IN_PROGRESS),
         GroupUnused: _stays,
     },
     UNAVAILABLE: {
         Deregistered: _to(DRAINING, DEREGISTRATION_IN_PROGRESS),
         GroupUnused: _to(UNUSED, NOT_IN_USE),
+        CheckPassed: _checking_again(_passed),
+        CheckFailed: _checking_again(_failed),
+        CheckerFailed: _checking_again(_checker_failed),
     },
 }
 

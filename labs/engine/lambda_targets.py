@@ -7,7 +7,8 @@ URL-decoded; the body base64-encoded unless the content type is textual and ther
 ``content-encoding``. The function must answer with ``statusCode``, ``headers`` (or
 ``multiValueHeaders``) and ``isBase64Encoded``; anything malformed is a 502
 ``LambdaInvalidResponse``, a raised error a 502 ``LambdaUnhandled``. Bodies over 1 MB
-are refused both ways (413 ``LambdaRequestTooLarge``, 502 ``LambdaResponseTooLarge``).
+are refused both ways (413 ``LambdaRequestTooLarge``, 502 ``LambdaResponseTooLarge``); a
+function whose reserved concurrency is 0 is throttled (502 ``LambdaThrottling``).
 
 A function is one of our built-in handlers, never learner code: ``echo`` returns the
 event, ``hello`` a greeting, ``fail`` raises.
@@ -151,8 +152,20 @@ HANDLERS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
 }
 
 
-def invoke(handler: str, request_event: dict[str, Any], *, multi_value: bool) -> LambdaResponse:
-    """Run a built-in handler and turn its answer into HTTP, as ALB would."""
+def invoke(
+    handler: str,
+    request_event: dict[str, Any],
+    *,
+    multi_value: bool,
+    reserved_concurrency: int | None = None,
+) -> LambdaResponse:
+    """Run a built-in handler and turn its answer into HTTP, as ALB would.
+
+    A function with ``ReservedConcurrentExecutions: 0`` is throttled on every invocation
+    (502 ``LambdaThrottling``). A built-in handler answers at once, so a higher
+    reservation is never exceeded."""
+    if reserved_concurrency == 0:
+        raise LambdaError(502, "LambdaThrottling")
     try:
         answer = HANDLERS[handler](request_event)
     except Exception:  # whatever the function raises, ALB reports the same

@@ -28,6 +28,15 @@ def _status_class(status: int) -> str:
 
 _ACTION_COUNTS = {"redirect": "HTTP_Redirect_Count", "fixed-response": "HTTP_Fixed_Response_Count"}
 _FAILED_ACTION = {"RedirectUrlLimitExceeded": "HTTP_Redirect_Url_Limit_Exceeded_Count"}
+# Authenticate actions (§4.5): a session issued at the end of the flow is a success; the
+# IdP denying the user a failure; a flow that could not be completed an error.
+_AUTH_COUNTS = {
+    "session_issued": "ELBAuthSuccess",
+    "AuthInvalidGrantError": "ELBAuthFailure",
+    "AuthIdpError": "ELBAuthFailure",
+    "AuthMissingCodeParam": "ELBAuthError",
+    "AuthTokenEpRequestConnectionError": "ELBAuthError",
+}
 _RESET_BY = {"client": "TCP_Client_Reset_Count", "target": "TCP_Target_Reset_Count"}
 _ELB_RESET = "TCP_ELB_Reset_Count"
 
@@ -60,6 +69,8 @@ class MetricsWindow:
         error: str | None = None,
         non_sticky: bool = False,
         fail_open: bool = False,
+        non_compliant: bool = False,
+        authentication: str | None = None,
         count: int = 1,
     ) -> None:
         """Count ``count`` requests alike in all of these (the sink records them grouped)."""
@@ -72,6 +83,12 @@ class MetricsWindow:
                 self.lb[lb, name] += count
         if non_sticky:
             self.lb[lb, "NonStickyRequestCount"] += count
+        if authentication is not None:  # an authenticate action ran (auth.Outcome.result)
+            name = _AUTH_COUNTS.get(error or authentication)
+            if name is not None:
+                self.lb[lb, name] += count
+        if non_compliant:  # desync classification other than Compliant (§4.2)
+            self.lb[lb, "DesyncMitigationMode_NonCompliant_Request_Count"] += count
         if fail_open and target_group is not None:
             self.tg[target_group, "UnhealthyRoutingRequestCount"] += count
         if (target_status is None or target_status != elb_status) and elb_status >= 300:

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import accumulate
 
-from . import actions, errors, stickiness
+from . import actions, auth, errors, stickiness
 from .attributes import Stickiness
 from .balancing import Algorithm, Choice, NoRegisteredTargets, choose, slow_start_share
 from .errors import LbError
@@ -99,6 +99,7 @@ class Decision:
     redirect: actions.Redirect | None = None
     group_pin: str | None = None  # a new AWSALBTG value to set
     lb_error: LbError | None = None
+    authentication: auth.Outcome | None = None  # an authenticate action's verdict (first)
 
     @property
     def non_sticky(self) -> bool:
@@ -118,12 +119,28 @@ def groups_in_use(load_balancers: Iterable[LoadBalancer]) -> frozenset[str]:
     )
 
 
+def reserved_ips(load_balancers: Iterable[LoadBalancer], group: TargetGroup) -> frozenset[str]:
+    """Addresses an ``ip`` target of ``group`` cannot have (``Target.IpUnusable``, §3.3):
+    the nodes of a load balancer that forwards to it, and an ALB's nodes for a group an
+    ALB uses (§0: an ALB cannot register another ALB's IPs). An NLB may register an ALB's
+    IPs; ``alb`` target groups name the ALB instead."""
+    if group.target_type != "ip":
+        return frozenset()
+    everyone = list(load_balancers)
+    users = [lb for lb in everyone if group.name in groups_in_use([lb])]
+    if any(lb.type == "application" for lb in users):
+        users += [lb for lb in everyone if lb.type == "application"]
+    return frozenset(node.ip for lb in users for node in lb.nodes)
+
+
 def needs_cookies(router: Router, sticky_groups: Iterable[str]) -> bool:
     """Whether this listener's decisions read cookies (else the proxy skips parsing them)."""
     sticky = frozenset(sticky_groups)
     listener = router.listener
     return any(
-        action.stickiness is not None or any(name in sticky for name, _ in action.target_groups)
+        action.stickiness is not None
+        or action.type in auth.AUTHENTICATE  # the session cookie
+        or any(name in sticky for name, _ in action.target_groups)
         for actions_ in (listener.default_actions, *(rule.actions for rule in listener.rules))
         for action in actions_
     )
@@ -158,6 +175,11 @@ def decide(
         facts=facts, router=router, rule_index=index, rule=matched.rule, action=action
     )
     kind = action.type
+    if kind in auth.AUTHENTICATE:  # authenticate actions run before the routing one (§1.4)
+        if not _authenticate(decision, facts, matched.actions, state.secret, now):
+            return decision
+        action = decision.action
+        kind = action.type
     if kind == "forward":
         _forward(decision, facts, action, state, now, rng)
     elif kind == "redirect":
@@ -165,6 +187,40 @@ def decide(
     elif kind != "fixed-response":
         decision.lb_error = errors.UNSUPPORTED_ACTION
     return decision
+
+
+def _authenticate(
+    decision: Decision,
+    facts: RequestFacts,
+    actions_: tuple[Action, ...],
+    secret: bytes,
+    now: float,
+) -> bool:
+    """Run the rule's authenticate actions in order; False when one answered itself (a
+    401/561/500, or a 302 to the IdP or back from it): ``decision`` then says so."""
+    for action in actions_:
+        if action.type not in auth.AUTHENTICATE:
+            decision.action = action  # the routing action, ordered last
+            return True
+        outcome = auth.authenticate(
+            kind=action.type,
+            config=action.authenticate or {},
+            identity_provider=action.identity_provider,
+            host=facts.host.split(":", 1)[0],
+            path=facts.path,
+            query=facts.query,
+            cookies=facts.cookies,
+            secret=secret,
+            now=now,
+        )
+        decision.authentication = outcome
+        if not outcome.proceed:
+            decision.action = action
+            decision.lb_error = outcome.error
+            if outcome.location is not None:
+                decision.redirect = actions.Redirect(status=302, location=outcome.location)
+            return False
+    return True
 
 
 def _redirect(decision: Decision, facts: RequestFacts, action: Action, router: Router) -> None:

@@ -42,6 +42,9 @@ class HealthCheck:
     unhealthy_threshold: int = 2
     matcher: str = "200"  # "200", "200,202" or "200-299"
     enabled: bool = True  # Lambda target groups default to off (spec §3.1)
+    # NLB with target_health_state.unhealthy.connection_termination.enabled false: how long
+    # a target that fails keeps its flows as ``unhealthy.draining`` (§3.3); None: it does not.
+    unhealthy_draining_seconds: float | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -70,6 +73,7 @@ class Target:
     # Lambda targets: the built-in handler (echo, hello, fail); ip is "" and port 0.
     # ``alb`` targets: ``id`` is the ALB's logical id and ip is "".
     handler: str | None = None
+    reserved_concurrency: int | None = None  # Lambda targets: ReservedConcurrentExecutions
 
     @property
     def address(self) -> str:
@@ -92,12 +96,14 @@ class TargetGroup:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Action:
-    type: str  # forward | redirect | fixed-response
+    type: str  # forward | redirect | fixed-response | authenticate-oidc | -cognito
     target_groups: tuple[tuple[str, int], ...] = ()  # (target group, weight)
     redirect: dict[str, str] | None = None  # RedirectConfig, validated
     fixed_response: dict[str, str] | None = None  # FixedResponseConfig, validated
     # ForwardConfig.TargetGroupStickinessConfig: (enabled, duration seconds)
     stickiness: tuple[bool, int] | None = None
+    authenticate: dict[str, str] | None = None  # Authenticate{Oidc,Cognito}Config
+    identity_provider: str = "accepts"  # Metadata.Playground.IdentityProvider (auth.py)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -178,6 +184,7 @@ class Instance:
 class LambdaFunction:
     name: str  # logical id
     handler: str  # one of the built-ins: echo, hello, fail
+    reserved_concurrency: int | None = None  # ReservedConcurrentExecutions; 0 throttles all
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -13,7 +13,7 @@ outcomes) so every condition gets its outcome, not only the first that failed.
 from functools import lru_cache
 from typing import Any
 
-from . import errors
+from . import auth, errors
 from .balancing import FAIL_OPEN, SLOW_START, Choice
 from .routing import HONOURED, NOT_ROUTED, Decision, GroupPick, StickyCheck
 from .rules import ConditionTried
@@ -49,6 +49,8 @@ def render(decision: Decision | None, status: int, error: str | None) -> dict[st
         trace["rules"] = []  # refused before any rule was evaluated
     elif decision is not None:
         trace["rules"] = _rules(decision)
+        if decision.authentication is not None:
+            trace["authentication"] = _authentication(decision.authentication)
         trace["action"] = _action(decision)
         if decision.group_pick is not None:
             trace["target_group"] = _group(decision.group_pick, decision.target_group)
@@ -115,6 +117,23 @@ def _action(decision: Decision) -> dict[str, Any]:
             content_type=config.get("ContentType", "text/plain"),
         )
     return shown
+
+
+_AUTH_WHY = {
+    auth.AUTHENTICATED: "the session cookie is valid: the request goes on",
+    auth.ALLOWED: "no session, and OnUnauthenticatedRequest is allow: it goes on without claims",
+    auth.LOGIN: "no session: the user is sent to the IdP's authorization endpoint",
+    auth.SESSION_ISSUED: "the IdP accepted the code: a session cookie is set",
+    auth.REFUSED: "the load balancer answers itself",
+}
+
+
+def _authentication(outcome: auth.Outcome) -> dict[str, Any]:
+    return {
+        "result": outcome.result,
+        "why": _AUTH_WHY[outcome.result],
+        "location": outcome.location,
+    }
 
 
 def _group(pick: GroupPick, chosen: str | None) -> dict[str, Any]:

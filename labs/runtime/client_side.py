@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, cast
 
 import httptools
 
+from labs.engine.desync import admit, parse_refusal
 from labs.engine.errors import (
     CLIENT_CLOSED,
     HEADERS_TOO_LARGE,
-    MALFORMED_REQUEST,
+    INCOMPLETE_REQUEST,
     REQUEST_TIMEOUT,
-    TOO_MANY_FORWARDED_FOR,
     UNSUPPORTED_TRANSFER_CODING,
     URL_TOO_LONG,
     LbError,
@@ -31,7 +31,6 @@ from .exchange import Exchange
 from .limits import (
     HEADER_LIMIT,
     HEADERS_LIMIT,
-    MAX_XFF_ADDRESSES,
     TRANSFER_CODINGS,
     URL_LIMIT,
     Refused,
@@ -176,6 +175,9 @@ class ClientConnection(asyncio.Protocol):
 
     def eof_received(self) -> bool:
         """The client half-closed: answer what it asked, then close (True keeps writing)."""
+        if self._in_message and not self._refused:
+            self._refuse(INCOMPLETE_REQUEST)  # 400: it closed before its request was whole
+            return self._transport is not None and not self._transport.is_closing()
         if self._active is None and not self._queue:
             return False
         self._closing = True
@@ -213,9 +215,9 @@ class ClientConnection(asyncio.Protocol):
             self._early = [data[upgrade.args[0] :]]
         except httptools.HttpParserCallbackError as error:
             refused = error.__context__
-            self._refuse(refused.error if isinstance(refused, Refused) else MALFORMED_REQUEST)
-        except httptools.HttpParserError:
-            self._refuse(MALFORMED_REQUEST)
+            self._refuse(refused.error if isinstance(refused, Refused) else parse_refusal(""))
+        except httptools.HttpParserError as error:
+            self._refuse(parse_refusal(str(error)))  # 400, or 505 for another HTTP version
 
     def _stand_in(self, data: bytes) -> bytes:
         """Let httptools parse a method it does not know (``GETX``, lower-case ``get``).
@@ -383,8 +385,20 @@ class ClientConnection(asyncio.Protocol):
             return
         ex = self._active = self._queue.popleft()
         refusal = ex.refusal
-        if refusal is None and ex.xff_received.count(",") >= MAX_XFF_ADDRESSES:
-            refusal = TOO_MANY_FORWARDED_FOR
+        if refusal is None:  # HTTP version, X-Forwarded-For, desync mitigation (§4.2, §4.3)
+            admission = admit(
+                forwarded_for=ex.xff_received,
+                version=ex.version,
+                method=ex.method,
+                uri=ex.url,
+                headers=ex.headers,
+                mode=self.node.settings.desync_mode,
+            )
+            refusal, ex.classification = admission.refusal, admission.classification
+            if admission.close_after:
+                ex.keep_alive = False
+                ex.close_after = True
+                self._refused = refusal is not None  # read nothing more (an h2 preface)
         if refusal is not None:
             self.node.answer_error(ex, refusal.status, refusal.cause)
             return

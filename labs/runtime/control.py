@@ -15,6 +15,7 @@ Deregistration follows spec §2.6: the target gets no new requests at once and s
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 from typing import Any
@@ -25,7 +26,7 @@ from labs.engine.events import Fault
 from labs.engine.spec import HealthCheck, TargetGroup
 
 from .clock import LabClock
-from .health_checker import TargetChecker
+from .health_checker import InstanceChecker, TargetChecker
 from .targets import TargetServer
 from .traffic import MixItem, Rate
 
@@ -162,6 +163,7 @@ class Controller:
             servers = [server]
         for server in servers:
             server.fault(mode, self._flap_seconds(server.target.ip))
+            self._instance_state(server.target.address, stopped=mode == "stopped")
         if command.get("az"):
             return {"az": az, "targets": sorted(s.target.address for s in servers), "mode": mode}
         target = servers[0].target
@@ -175,6 +177,22 @@ class Controller:
             (c.interval_seconds * (max(c.healthy_threshold, c.unhealthy_threshold) + 1))
             for c in checks or [HealthCheck()]
         )
+
+    def _instance_state(self, address: str, *, stopped: bool) -> None:
+        """A stopped instance is ``unused`` / ``Target.InvalidState`` in every ELBv2 group
+        that registers it as an instance (§3.3); started again, it is checked from
+        ``initial``. An ``ip`` target at its address just fails its checks."""
+        event = (health.InstanceStopped if stopped else health.InstanceStarted)(
+            at=self._clock.now()
+        )
+        for (name, target), checker in self._checkers.items():
+            group = self._groups[name]
+            if target != address or group.target_type != "instance":
+                continue
+            if isinstance(checker, InstanceChecker):
+                continue  # a Classic LB's instance: its own table (§8)
+            with contextlib.suppress(health.HealthRefused):  # not stopped, or draining
+                checker.apply(event)
 
     def _traffic(self, command: dict[str, Any]) -> Fields:
         rate = self._rate

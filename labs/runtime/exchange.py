@@ -16,9 +16,11 @@ class Exchange:
         "action",
         "add_cookies",
         "body",
+        "classification",
         "client",
         "client_ip",
         "client_port",
+        "close_after",
         "cookies",
         "decision",
         "elb_status",
@@ -116,6 +118,8 @@ class Exchange:
         self.redirect_url: str | None = None
         self.refusal: Any = None  # the LbError of a request refused before routing
         self.abandoned = False  # the client left before the answer (460)
+        self.classification: Any = None  # desync.Classification; None when Compliant
+        self.close_after = False  # Ambiguous under defensive: close both connections after
         self.upgrade: bytes | None = None  # the Upgrade header of an upgrade request
         # cipher, protocol, SNI name, the chosen certificate's domain (its ARN's key)
         self.tls: tuple[str, str, str | None, str] | None = None

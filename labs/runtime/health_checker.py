@@ -161,6 +161,7 @@ class TargetChecker:
         check = group.health_check
         self._port = target.port if check.port == "traffic-port" else int(check.port)
         self._address = f"{target.ip}:{self._port}"
+        self._draining: asyncio.TimerHandle | None = None  # an unhealthy.draining interval
         states[target.address] = self.health.state
 
     def announce(self) -> None:
@@ -178,10 +179,28 @@ class TargetChecker:
         self.health, change = health.step(self.health, event, self.group.health_check)
         self._states[self.target.address] = self.health.state
         self._report(self._event(previous, result))
+        if change is not None:
+            self._time_draining()
         return change is not None
+
+    def _time_draining(self) -> None:
+        """An ``unhealthy.draining`` target becomes ``unhealthy`` when its draining
+        interval (lab clock) ends, unless it changed state before that."""
+        if self._draining is not None:
+            self._draining.cancel()
+            self._draining = None
+        seconds = self.group.health_check.unhealthy_draining_seconds
+        if self.health.state != health.UNHEALTHY_DRAINING or seconds is None:
+            return
+        self._draining = asyncio.get_running_loop().call_later(
+            self._clock.wall(seconds),
+            lambda: self.apply(health.DrainingIntervalExpired(at=self._clock.now())),
+        )
 
     async def check_once(self) -> bool:
         """One probe, one engine step, one event. Returns whether the state changed."""
+        if self.health.state == health.UNUSED:
+            return False  # not eligible (an LB's own IP...): nothing is probed
         check = self.group.health_check
         endpoint = self._sandbox.endpoint(self._address)
         within = self._clock.wall(check.timeout_seconds)
@@ -204,16 +223,35 @@ class TargetChecker:
         verdict = judge(result, self._matches, self._clock.now())
         return self.apply(verdict, replace(result, passed=isinstance(verdict, health.CheckPassed)))
 
+    async def check_or_fail(self) -> bool:
+        """``check_once``, but a failure of the checker itself (not of the target) is
+        reported as AWS reports it: ``unavailable`` / ``Elb.InternalError``."""
+        try:
+            return await self.check_once()
+        except Exception as exc:  # whatever broke, the target's health is unknown
+            failed = health.CheckerFailed(
+                at=self._clock.now(),
+                description=f"Health checks failed due to an internal error: {type(exc).__name__}",
+            )
+            try:
+                return self.apply(failed)
+            except health.HealthRefused:
+                return False
+
     async def run(self, first_done: Callable[[], None] = lambda: None) -> None:
         """Check forever, one interval apart; ``first_done`` is called after the first."""
         interval = self.group.health_check.interval_seconds
         started = self._clock.now()
-        await self.check_once()
-        first_done()
-        while True:
-            await self._clock.sleep(max(0.0, interval - (self._clock.now() - started)))
-            started = self._clock.now()
-            await self.check_once()
+        try:
+            await self.check_or_fail()
+            first_done()
+            while True:
+                await self._clock.sleep(max(0.0, interval - (self._clock.now() - started)))
+                started = self._clock.now()
+                await self.check_or_fail()
+        finally:
+            if self._draining is not None:  # the run ends: no timer outlives it
+                self._draining.cancel()
 
     def _event(self, previous: str | None, result: Probe | None) -> Health:
         h = self.health

@@ -8,12 +8,12 @@ HEADER_LIMIT = 16 * 1024  # one header ⇒ 400
 HEADERS_LIMIT = 64 * 1024  # all headers ⇒ 400
 RESPONSE_HEADERS_LIMIT = 32 * 1024  # a target's response headers ⇒ 502
 TRANSFER_CODINGS = (b"chunked", b"identity")  # anything else ⇒ 501
-MAX_XFF_ADDRESSES = 30  # more ⇒ 463 (exact boundary unverified: spec Appendix B)
 REASONS = {
     200: b"OK",
     301: b"Moved Permanently",
     302: b"Found",
     400: b"Bad Request",
+    401: b"Authorization Required",
     403: b"Forbidden",
     404: b"Not Found",
     405: b"Method Not Allowed",
@@ -27,6 +27,8 @@ REASONS = {
     502: b"Bad Gateway",
     503: b"Service Temporarily Unavailable",
     504: b"Gateway Time-out",
+    505: b"HTTP Version Not Supported",
+    561: b"Unauthorized",
 }
 
 

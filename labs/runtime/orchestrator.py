@@ -34,7 +34,7 @@ from labs.engine.balancing import (
     RoundRobin,
     WeightedRandom,
 )
-from labs.engine.health import ChecksDisabled, GroupUnused, TargetHealth
+from labs.engine.health import ChecksDisabled, GroupUnused, IpReserved, TargetHealth
 from labs.engine.health import describe as describe_health
 from labs.engine.health import step as step_health
 from labs.engine.spec import Listener, LoadBalancer, Node, Target, TargetGroup, Topology
@@ -71,6 +71,7 @@ CLOSE_SECONDS = 5.0
 
 logger = logging.getLogger(__name__)
 _NODES = ("application", "network", "classic", "gateway")  # load balancer types with a data plane
+_UNHEALTHY = ("unhealthy", "unhealthy.draining", classic.OUT_OF_SERVICE)  # UnHealthyHostCount
 
 
 class LabRuntime:
@@ -202,11 +203,14 @@ class LabRuntime:
             if not group.health_check.enabled:
                 self._unchecked(group, health[group.name])
                 continue
+            reserved = routing.reserved_ips(topology.load_balancers, group)
             for target in group.targets:
                 checker = self._make_checker(group, target.address)
                 checker.announce()
                 self._checkers[group.name, target.address] = checker
-                if group.name not in in_use:  # AWS checks only groups a rule uses (§3.2)
+                if target.ip in reserved:  # a load balancer's own address (§3.3)
+                    checker.apply(IpReserved(at=0.0))
+                elif group.name not in in_use:  # AWS checks only groups a rule uses (§3.2)
                     checker.apply(GroupUnused(at=0.0))
         self._controller = Controller(
             clock=self.clock,
@@ -592,7 +596,7 @@ class LabRuntime:
         healthy = {
             name: (
                 sum(s in ("healthy", classic.IN_SERVICE) for s in states.values()),
-                sum(s in ("unhealthy", classic.OUT_OF_SERVICE) for s in states.values()),
+                sum(s in _UNHEALTHY for s in states.values()),
             )
             for name, states in self._ctx.health.items()
             if self._ctx.groups[name].target_type != "alb"  # HealthyHostCount excludes ALBs

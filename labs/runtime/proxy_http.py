@@ -203,6 +203,9 @@ class AlbNode:
             ex.add_cookies += stickiness.set_cookie_headers(
                 stickiness.TG_COOKIE, stickiness.TG_COOKIE_CORS, decision.group_pin, ex.wall_start
             )
+        issued = decision.authentication
+        if issued is not None and issued.cookie is not None:  # a new authentication session
+            ex.add_cookies.append(f"{issued.cookie}; Path=/; Secure; HttpOnly")
         if decision.lb_error is not None:
             self.answer_error(ex, decision.lb_error.status, decision.lb_error.cause)
         elif decision.redirect is not None:
@@ -230,17 +233,14 @@ class AlbNode:
 
     def _redirect(self, ex: Exchange, answer: Redirect) -> None:
         ex.redirect_url = answer.location
-        self._reply(
-            ex,
-            answer.status,
-            REASONS[answer.status],
-            [
-                (b"Server", b"awselb/2.0"),
-                (b"Content-Type", b"text/html"),
-                (b"Location", answer.location.encode("latin-1")),
-            ],
-            b"",
-        )
+        headers = [
+            (b"Server", b"awselb/2.0"),
+            (b"Content-Type", b"text/html"),
+            (b"Location", answer.location.encode("latin-1")),
+        ]
+        if ex.add_cookies:
+            headers += [(b"Set-Cookie", c.encode("latin-1")) for c in ex.add_cookies]
+        self._reply(ex, answer.status, REASONS[answer.status], headers, b"")
 
     def _cookies(self, ex: Exchange) -> dict[str, str]:
         if ex.cookies is None:
@@ -331,7 +331,12 @@ class AlbNode:
                 target_group_arn=target_group_arn(group.name),
                 multi_value=multi_value,
             )
-            answer = lambda_targets.invoke(function.handler or "", event, multi_value=multi_value)
+            answer = lambda_targets.invoke(
+                function.handler or "",
+                event,
+                multi_value=multi_value,
+                reserved_concurrency=function.reserved_concurrency,
+            )
         except lambda_targets.LambdaError as error:
             self.answer_error(ex, error.status, error.reason)
             return

@@ -54,6 +54,7 @@ FAULT_MODES = (
     "unhealthy",
     "reset",
     "garbage",
+    "short-body",
 )
 SLOW_MS = 1000.0  # what the "slow" fault adds to every answer, wall milliseconds
 
@@ -142,7 +143,7 @@ class TargetServer:
         app = self.original
         if mode == "unhealthy":
             app = replace(app, health_status=500)
-        elif mode in ("reset", "hang", "garbage"):
+        elif mode in ("reset", "hang", "garbage", "short-body"):
             app = replace(app, mode=mode)
         elif mode == "5xx":
             app = replace(app, error_rate=1.0)
@@ -309,6 +310,10 @@ class _TargetProtocol(asyncio.Protocol):
             transport.abort()  # RST with the request outstanding: the ALB answers 502
         elif mode == "garbage":
             transport.write(b"\x00\x01 this is not HTTP\r\n\r\n")  # 502, malformed
+        elif mode == "short-body":
+            # Content-Length larger than the body, then silence: the ALB waits for the
+            # missing bytes until its idle timeout and answers 504 (spec §4.3).
+            transport.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly part")
         # "hang": never answer; the ALB gives up after its idle timeout with a 504
         return True
 

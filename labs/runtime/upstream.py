@@ -201,7 +201,7 @@ class UpstreamConnection(asyncio.Protocol):
             b"".join(self._body),
             self._length,
         )
-        if keep_alive and self.usable:
+        if keep_alive and self.usable and not ex.close_after:
             self._pool.release(self)
         else:
             self.close()

@@ -103,6 +103,7 @@ def access_log_line(ex: Exchange) -> str:
         kind = "wss" if kind == "https" else "ws"
     tls = ex.tls
     error = ex.error_reason
+    desync = ex.classification
     return accesslog.line(
         kind,
         ex.lb,
@@ -122,14 +123,23 @@ def access_log_line(ex: Exchange) -> str:
         ex.target_group,
         ex.trace_id,
         ex.rule if ex.rule is not None else "-",
-        (ex.action,) if ex.action else (),
+        accesslog.actions_executed(
+            ex.action, getattr(ex.decision, "authentication", None) is not None
+        ),
         ex.redirect_url,
-        error if error is not None and error.startswith("Lambda") else None,
+        error if error is not None and error.startswith(("Lambda", "Auth")) else None,
         *(_NO_TLS if tls is None else (tls[0], tls[1], tls[2], accesslog.certificate_arn(tls[3]))),
+        *((None, None) if desync is None else (desync.level, desync.reason)),
     )
 
 
 _NO_TLS = (None, None, None, None)
+
+
+def _authentication(decision: object) -> str | None:
+    """An ALB decision's authenticate outcome (``auth.Outcome.result``), if one ran."""
+    outcome = getattr(decision, "authentication", None)
+    return None if outcome is None else outcome.result
 
 
 def _request_line(ex: Exchange) -> str:
@@ -148,8 +158,21 @@ def _where(protocol: str, host: str, port: int) -> str:
     return f"{protocol.lower()}://{host.split(':')[0]}:{port}"
 
 
-# lb, target group, target, status, target status, action, error, non-sticky, fail open
-_Alike = tuple[str, str | None, str | None, int, int | None, str | None, str | None, bool, bool]
+# lb, target group, target, status, target status, action, error, non-sticky, fail open,
+# desync non-compliant, authentication result
+_Alike = tuple[
+    str,
+    str | None,
+    str | None,
+    int,
+    int | None,
+    str | None,
+    str | None,
+    bool,
+    bool,
+    bool,
+    str | None,
+]
 
 SLICE = 16  # exchanges absorbed between looks at the clock
 SLICE_SECONDS = 0.001  # at most this long per loop turn: the proxy's loop never stalls
@@ -256,6 +279,8 @@ class EventSink:
             ex.error_reason,
             decision is not None and decision.non_sticky,
             decision is not None and decision.why == FAIL_OPEN,
+            ex.classification is not None,
+            _authentication(decision),
         ] += 1
         if ex.target_group is not None and ex.t_target_done >= 0:
             self._window.response_times[ex.target_group].append(ex.t_target_done - ex.t_dispatched)
@@ -270,7 +295,8 @@ class EventSink:
     def _count(self) -> None:
         counts, window = self.counts, self._window
         for alike, n in self._alike.items():
-            lb, group, target, status, target_status, action, error, non_sticky, fail_open = alike
+            lb, group, target, status, target_status, action, error, non_sticky = alike[:8]
+            fail_open, odd, authentication = alike[8], alike[9], alike[10]
             window.record(
                 lb=lb,
                 target_group=group,
@@ -282,6 +308,8 @@ class EventSink:
                 error=error,
                 non_sticky=non_sticky,
                 fail_open=fail_open,
+                non_compliant=odd,
+                authentication=authentication,
                 count=n,
             )
             counts["requests"] += n

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from labs.engine import spec
+from labs.engine import auth, spec
 
 from .core import TARGET_GROUP, Context, boolean, rule
 
@@ -166,6 +166,16 @@ def _action(
     if kind == "fixed-response":
         _fixed_response(ctx, logical_id, f"{where}.FixedResponseConfig", config)
         return spec.Action(type=kind, fixed_response=config)
+    if kind in auth.AUTHENTICATE:
+        # The sandbox reaches no IdP: the engine plays one, as the template says (auth.py).
+        idp = ctx.choice(
+            logical_id,
+            "Metadata.Playground.IdentityProvider",
+            ctx.playground(logical_id).get("IdentityProvider"),
+            auth.IDENTITY_PROVIDERS,
+            auth.ACCEPTS,
+        )
+        return spec.Action(type=kind, authenticate=config, identity_provider=idp)
     return spec.Action(type=kind)
 
 

@@ -43,7 +43,7 @@ ASG_LAUNCH = rule("auto-scaling.launch-template", source="Auto Scaling")
 ASG_SUBNETS = rule("auto-scaling.subnets", source="Auto Scaling")
 
 HANDLERS = ("echo", "hello", "fail")
-_MODES = ("normal", "reset", "hang", "garbage")
+_MODES = ("normal", "reset", "hang", "garbage", "short-body")
 # A header value's characters: visible ASCII, space and tab, and Latin-1's upper half.
 _HEADER_VALUE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
 
@@ -292,7 +292,14 @@ def _function(ctx: Context, logical_id: str, props: dict[str, Any]) -> None:
         )
     ctx.integer(logical_id, "Properties.Timeout", props.get("Timeout"), 1, 900, 3)
     ctx.integer(logical_id, "Properties.MemorySize", props.get("MemorySize"), 128, 10240, 128)
-    ctx.lambdas[logical_id] = spec.LambdaFunction(name=logical_id, handler=str(handler))
+    reserved = props.get("ReservedConcurrentExecutions")
+    if reserved is not None:  # 0: every invocation is throttled (502 LambdaThrottling, §5)
+        reserved = ctx.integer(
+            logical_id, "Properties.ReservedConcurrentExecutions", reserved, 0, 1000, 0
+        )
+    ctx.lambdas[logical_id] = spec.LambdaFunction(
+        name=logical_id, handler=str(handler), reserved_concurrency=reserved
+    )
 
 
 def _permission(ctx: Context, logical_id: str, props: dict[str, Any]) -> None:

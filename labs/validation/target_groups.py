@@ -12,7 +12,7 @@ import ipaddress
 import re
 from typing import Any
 
-from labs.engine import spec
+from labs.engine import flows, spec
 
 from . import attributes, health_checks
 from .core import INSTANCE, LAMBDA_FUNCTION, LOAD_BALANCER, TARGET_GROUP, VPC, Context, rule
@@ -114,13 +114,17 @@ def _target_group(ctx: Context, logical_id: str, props: dict[str, Any]) -> spec.
         )
     _attribute_combinations(ctx, logical_id, attrs, protocol)
     version = _protocol_version(ctx, logical_id, props.get("ProtocolVersion"), kind)
+    check = health_checks.read(ctx, logical_id, props, kind, target_type, version)
+    if kind == "network":  # unhealthy.draining (§3.3): NLB only
+        draining = flows.unhealthy_draining_seconds(attrs)
+        check = dataclasses.replace(check, unhealthy_draining_seconds=draining)
     return spec.TargetGroup(
         name=logical_id,
         protocol=protocol or "",
         port=port,
         target_type=target_type,
         targets=tuple(_targets(ctx, logical_id, props.get("Targets"), port, target_type)),
-        health_check=health_checks.read(ctx, logical_id, props, kind, target_type, version),
+        health_check=check,
         algorithm=attrs.get("load_balancing.algorithm.type", "round_robin"),
         attributes=attrs,
         protocol_version=version,
@@ -310,9 +314,15 @@ def _targets(
                 logical_id, f"{path}.Id", item.get("Id"), LAMBDA_FUNCTION, attribute="Arn"
             )
             if function in ctx.lambdas:
+                found = ctx.lambdas[function]
                 targets.append(
                     spec.Target(
-                        id=function, ip="", port=0, az="all", handler=ctx.lambdas[function].handler
+                        id=function,
+                        ip="",
+                        port=0,
+                        az="all",
+                        handler=found.handler,
+                        reserved_concurrency=found.reserved_concurrency,
                     )
                 )
             continue

@@ -480,7 +480,7 @@ CASES = [
         [("Resources.Web1.Metadata.Playground.App.Mode", "explode")],
         [
             "Web1.Metadata.Playground.App.Mode: ValidationError: 'explode' is not one of "
-            "normal, reset, hang, garbage",
+            "normal, reset, hang, garbage, short-body",
         ],
     ),
     case(

@@ -16,6 +16,12 @@ INPUTS = {
     "group_unused": h.GroupUnused(at=7.0),
     "group_in_use": h.GroupInUse(at=7.0),
     "checks_disabled": h.ChecksDisabled(at=7.0),
+    "internal_error": h.CheckFailed(at=7.0, reason=h.INTERNAL_ERROR, description="no socket"),
+    "instance_stopped": h.InstanceStopped(at=7.0),
+    "instance_started": h.InstanceStarted(at=7.0),
+    "ip_reserved": h.IpReserved(at=7.0),
+    "checker_failed": h.CheckerFailed(at=7.0, description="the checker broke"),
+    "draining_expired": h.DrainingIntervalExpired(at=7.0),
 }
 START = {
     "initial": h.TargetHealth(),
@@ -27,6 +33,13 @@ START = {
     "not_registered": h.TargetHealth(state=h.UNUSED, reason=h.NOT_REGISTERED),
     "not_in_use": h.TargetHealth(state=h.UNUSED, reason=h.NOT_IN_USE),
     "unavailable": h.TargetHealth(state=h.UNAVAILABLE, reason=h.HEALTH_CHECK_DISABLED),
+    "unhealthy_draining": h.TargetHealth(state=h.UNHEALTHY_DRAINING, reason=h.TIMEOUT, failures=2),
+    "unhealthy_draining_passed_once": h.TargetHealth(
+        state=h.UNHEALTHY_DRAINING, reason=h.TIMEOUT, passes=1
+    ),
+    "invalid_state": h.TargetHealth(state=h.UNUSED, reason=h.INVALID_STATE),
+    "ip_unusable": h.TargetHealth(state=h.UNUSED, reason=h.IP_UNUSABLE),
+    "internal_error": h.TargetHealth(state=h.UNAVAILABLE, reason=h.INTERNAL_ERROR),
 }
 
 # (start, input) -> (state, reason) afterwards
@@ -66,9 +79,53 @@ ROWS = {
     ("not_in_use", "group_unused"): (h.UNUSED, h.NOT_IN_USE),
     ("unavailable", "deregistered"): (h.DRAINING, h.DEREGISTRATION_IN_PROGRESS),
     ("unavailable", "group_unused"): (h.UNUSED, h.NOT_IN_USE),
+    # A probe the LB itself could not make, a stopped instance, an LB's own IP, a broken
+    # checker (§3.3 Elb.InternalError, Target.InvalidState, Target.IpUnusable).
+    ("initial", "internal_error"): (h.INITIAL, h.INITIAL_HEALTH_CHECKING),
+    ("initial", "instance_stopped"): (h.UNUSED, h.INVALID_STATE),
+    ("initial", "ip_reserved"): (h.UNUSED, h.IP_UNUSABLE),
+    ("initial", "checker_failed"): (h.UNAVAILABLE, h.INTERNAL_ERROR),
+    ("healthy", "internal_error"): (h.HEALTHY, None),
+    ("healthy_failed_once", "internal_error"): (h.UNHEALTHY, h.INTERNAL_ERROR),
+    ("healthy", "instance_stopped"): (h.UNUSED, h.INVALID_STATE),
+    ("healthy", "checker_failed"): (h.UNAVAILABLE, h.INTERNAL_ERROR),
+    ("unhealthy", "internal_error"): (h.UNHEALTHY, h.INTERNAL_ERROR),
+    ("unhealthy", "instance_stopped"): (h.UNUSED, h.INVALID_STATE),
+    ("unhealthy", "checker_failed"): (h.UNAVAILABLE, h.INTERNAL_ERROR),
+    ("draining", "internal_error"): (h.DRAINING, h.DEREGISTRATION_IN_PROGRESS),
+    ("draining", "instance_stopped"): (h.DRAINING, h.DEREGISTRATION_IN_PROGRESS),
+    ("draining", "checker_failed"): (h.DRAINING, h.DEREGISTRATION_IN_PROGRESS),
+    ("invalid_state", "instance_started"): (h.INITIAL, h.REGISTRATION_IN_PROGRESS),
+    ("invalid_state", "deregistered"): (h.DRAINING, h.DEREGISTRATION_IN_PROGRESS),
+    ("invalid_state", "group_unused"): (h.UNUSED, h.INVALID_STATE),
+    ("ip_unusable", "deregistered"): (h.DRAINING, h.DEREGISTRATION_IN_PROGRESS),
+    ("ip_unusable", "group_unused"): (h.UNUSED, h.IP_UNUSABLE),
+    ("internal_error", "passed"): (h.HEALTHY, None),  # the next result counts as a first
+    ("internal_error", "failed"): (h.INITIAL, h.INITIAL_HEALTH_CHECKING),
+    ("internal_error", "timed_out"): (h.INITIAL, h.INITIAL_HEALTH_CHECKING),
+    ("internal_error", "internal_error"): (h.INITIAL, h.INITIAL_HEALTH_CHECKING),
+    ("internal_error", "checker_failed"): (h.UNAVAILABLE, h.INTERNAL_ERROR),
+    ("internal_error", "deregistered"): (h.DRAINING, h.DEREGISTRATION_IN_PROGRESS),
+    ("internal_error", "group_unused"): (h.UNUSED, h.NOT_IN_USE),
+    # NLB, connection termination off (§3.3 unhealthy.draining).
+    ("unhealthy_draining", "passed"): (h.UNHEALTHY_DRAINING, h.TIMEOUT),
+    ("unhealthy_draining_passed_once", "passed"): (h.HEALTHY, None),
+    ("unhealthy_draining", "failed"): (h.UNHEALTHY_DRAINING, h.RESPONSE_CODE_MISMATCH),
+    ("unhealthy_draining", "timed_out"): (h.UNHEALTHY_DRAINING, h.TIMEOUT),
+    ("unhealthy_draining", "internal_error"): (h.UNHEALTHY_DRAINING, h.INTERNAL_ERROR),
+    ("unhealthy_draining", "draining_expired"): (h.UNHEALTHY, h.TIMEOUT),
+    ("unhealthy_draining", "deregistered"): (h.DRAINING, h.DEREGISTRATION_IN_PROGRESS),
+    ("unhealthy_draining", "group_unused"): (h.UNUSED, h.NOT_IN_USE),
+    ("unhealthy_draining", "checks_disabled"): (h.UNAVAILABLE, h.HEALTH_CHECK_DISABLED),
+    ("unhealthy_draining", "instance_stopped"): (h.UNUSED, h.INVALID_STATE),
+    ("unhealthy_draining", "checker_failed"): (h.UNAVAILABLE, h.INTERNAL_ERROR),
 }
 # Starts that only restate another start's rows for the threshold cases above.
-_THRESHOLD_STARTS = {"healthy_failed_once", "unhealthy_passed_once"}
+_THRESHOLD_STARTS = {
+    "healthy_failed_once",
+    "unhealthy_passed_once",
+    "unhealthy_draining_passed_once",
+}
 REFUSED = [
     (start, name)
     for start in START

@@ -30,24 +30,26 @@ async def test_a_listener_on_a_stopped_targets_freed_port_receives_nothing():
             _Intruder, *freed, reuse_address=True
         )
         try:
-            # Health checks and requests keep being sent to the stopped target until it
-            # is unhealthy, then on; none of them may reach the stranger on its old port.
-            await lab.wait_for(lab.health(WEB1, "unhealthy"))
+            # A stopped instance is unused (Target.InvalidState): neither checks nor
+            # requests are sent to it, and none may reach the stranger on its old port.
+            await lab.wait_for(lab.health(WEB1, "unused"))
             await lab.wait_for(lambda e: e["type"] == "metrics" and e["t"] > stopped_at + 30)
             lab.runtime.control({"action": "fault", "target": WEB1, "mode": "normal"})
             await lab.wait_for(
-                lambda e: lab.health(WEB1, "healthy")(e) and e["previous"] == "unhealthy"
+                lambda e: lab.health(WEB1, "healthy")(e) and e["previous"] == "initial"
             )
             assert lab.runtime.sandbox.endpoint(WEB1) != freed  # it found another port
         finally:
             intruder.close()
             await intruder.wait_closed()
     assert _Intruder.connections == 0
-    unhealthy = next(e for e in lab.events if lab.health(WEB1, "unhealthy")(e))
-    assert unhealthy["reason"] == "Target.FailedHealthChecks"  # refused, as a stopped instance
-    refused = [
+    unused = next(e for e in lab.events if lab.health(WEB1, "unused")(e))
+    assert (unused["reason"], unused["previous"]) == ("Target.InvalidState", "healthy")
+    restarted = next(e for e in lab.events if lab.health(WEB1, "initial")(e) and e["t"] > 0)
+    assert restarted["reason"] == "Elb.RegistrationInProgress"
+    while_stopped = [
         e
         for e in of_type(lab.events, "request")
-        if e["target"] == WEB1 and stopped_at < e["t"] and e["elb_status_code"] == 502
+        if e["target"] == WEB1 and unused["t"] < e["t"] < restarted["t"]
     ]
-    assert all(e["error_reason"] == "TargetConnectionError" for e in refused)
+    assert while_stopped == []  # never routed to, not even failing open

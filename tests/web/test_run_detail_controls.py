@@ -30,7 +30,7 @@ def test_a_live_run_offers_every_control(client, learner):
     assert html.count('value="deregister"') == 3
     assert html.count('value="register"') == 3
     assert html.count('<select name="mode"') == 3
-    for mode in ("normal", "reset", "hang", "garbage", "unhealthy", "stopped"):
+    for mode in ("normal", "reset", "hang", "garbage", "short-body", "unhealthy", "stopped"):
         assert html.count(f'<option value="{mode}">') == 3
     assert 'for="fault-mode-1"' in html and 'id="fault-mode-1"' in html  # labelled
     assert re.search(r'id="traffic-rps" name="rps" min="0" max="200" step="any" value="12.5"', html)
