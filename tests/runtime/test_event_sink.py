@@ -65,3 +65,16 @@ async def test_a_batch_over_the_share_is_sampled_at_drain_with_every_request_cou
     assert [event["t"] for event in batch] == sorted(event["t"] for event in batch)
     assert sink.counts["requests"] == 40
     assert len(sink.access_log) == 40
+
+
+def test_every_request_of_an_over_share_batch_has_the_same_chance_to_be_sent():
+    sink = EventSink(max_requests_per_batch=10, rng=random.Random(3))
+    sent_by_tenth = [0] * 10
+    for _ in range(200):
+        for n in range(1000):
+            sink.record(_exchange(n))
+        for event in sink.drain():
+            sent_by_tenth[int(event["path"][1:]) // 100] += 1
+
+    assert sum(sent_by_tenth) == 2000
+    assert all(150 <= sent <= 250 for sent in sent_by_tenth), sent_by_tenth  # 200 expected
