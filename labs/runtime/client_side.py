@@ -73,6 +73,9 @@ class ClientConnection(asyncio.Protocol):
         self.node = node
         self._parser = httptools.HttpRequestParser(self)
         self._transport: asyncio.Transport | None = None
+        # Made in the loop (a protocol factory); kept, since on Python 3.11 every
+        # asyncio.get_running_loop() is a getpid() system call.
+        self._loop = asyncio.get_running_loop()
         self._queue: deque[Exchange] = deque()
         self._active: Exchange | None = None
         self._client_ip = ""
@@ -105,7 +108,7 @@ class ClientConnection(asyncio.Protocol):
         self._transport = cast(asyncio.Transport, transport)
         self.node.ctx.connections.add(transport)
         self.node.clients.add(self)
-        self._last_data = self._opened = asyncio.get_running_loop().time()
+        self._last_data = self._opened = self._loop.time()
         host, port = transport.get_extra_info("peername")[:2]
         self._client_ip = self.node.ctx.sandbox.virtual(host) or host
         self._client_port = port
@@ -196,7 +199,7 @@ class ClientConnection(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self._received += len(data)
-        self._last_data = asyncio.get_running_loop().time()
+        self._last_data = self._loop.time()
         if self._upstream is not None and self._upstream.transport is not None:
             self._upstream.transport.write(data)  # upgraded: bytes pass untouched
             return
