@@ -80,7 +80,7 @@ async def serve(port: int, backend: tuple[str, int]) -> None:
     print("ready", flush=True)
     while True:
         await asyncio.sleep(0.1)
-        sink.drain()
+        await sink.drain_paced()  # as a run's flush does
 
 
 def run(serve: Callable[[int, tuple[str, int]], Coroutine[Any, Any, None]]) -> None:

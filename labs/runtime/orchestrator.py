@@ -555,7 +555,7 @@ class LabRuntime:
             await self._flush()
 
     async def _flush(self) -> None:
-        batch = self._sink.drain()
+        batch = await self._sink.drain_paced()
         if batch:
             await self._emit(batch)
 

@@ -117,7 +117,7 @@ class EventSink:
     """
 
     def __init__(self, *, max_requests_per_batch: int | None, rng: random.Random) -> None:
-        self._events: list[events.Event] = []
+        self._events: list[events.Event | _Unbuilt] = []
         self._pending: deque[Exchange] = deque()  # recorded, not yet absorbed
         self._absorbed = 0  # requests absorbed since the last drain
         self._kept: list[tuple[Exchange, access_log.Fields]] = []  # the batch's sample
@@ -149,10 +149,24 @@ class EventSink:
 
     def drain(self) -> list[Wire]:
         """Everything since the last drain, in lab-clock order, as wire objects."""
+        batch, emitted = self._take(), time.time()
+        return [_wire(event, emitted) for event in batch]
+
+    async def drain_paced(self) -> list[Wire]:
+        """``drain``, building the batch's request events ``SLICE`` per loop turn, so the
+        proxy keeps serving while a sampled batch's events and their traces are built."""
+        batch, emitted = self._take(), time.time()
+        out: list[Wire] = []
+        for start in range(0, len(batch), SLICE):
+            out += [_wire(event, emitted) for event in batch[start : start + SLICE]]
+            await asyncio.sleep(0)
+        return out
+
+    def _take(self) -> list[events.Event | _Unbuilt]:
         self._absorb()
         batch, self._events = self._events, []
         batch.sort(key=lambda event: event.t)
-        return [event.wire() for event in batch]
+        return batch
 
     def close_window(
         self,
@@ -267,7 +281,8 @@ class EventSink:
         self._alike.clear()
 
     def _absorb(self) -> None:
-        """Absorb everything recorded and turn the batch's sample into request events."""
+        """Absorb everything recorded; queue the batch's sample as request events (built
+        ahead, or to build when drained)."""
         pending = self._pending
         emitted = time.time()
         while pending:
@@ -281,20 +296,30 @@ class EventSink:
         if fits:
             self._events.extend(event for event in built if event is not None)
             self._events.extend(
-                request_event(ex, accesslog.line(*record), emitted)
-                for ex, record in kept[len(built) :]
+                _Unbuilt(ex, record, sampled=False) for ex, record in kept[len(built) :]
             )
             return
-        order = sorted(range(len(kept)), key=lambda n: kept[n][0].t)
-        self._events.extend(
-            _sampled(kept[n], built[n] if n < len(built) else None, emitted) for n in order
-        )
+        for n, (ex, record) in enumerate(kept):
+            event = built[n] if n < len(built) else None
+            self._events.append(
+                _Unbuilt(ex, record, sampled=True)
+                if event is None
+                else replace(event, sampled=True, emitted=emitted)
+            )
 
 
-def _sampled(
-    kept: tuple[Exchange, access_log.Fields], built: Request | None, emitted: float
-) -> Request:
-    if built is not None:
-        return replace(built, sampled=True, emitted=emitted)
-    ex, record = kept
-    return request_event(ex, accesslog.line(*record), emitted, sampled=True)
+class _Unbuilt:
+    """A request event to build when its batch is drained (``t`` to sort it by)."""
+
+    __slots__ = ("ex", "record", "sampled", "t")
+
+    def __init__(self, ex: Exchange, record: access_log.Fields, *, sampled: bool) -> None:
+        self.ex, self.record, self.sampled, self.t = ex, record, sampled, ex.t
+
+    def event(self, emitted: float) -> Request:
+        line = accesslog.line(*self.record)
+        return request_event(self.ex, line, emitted, sampled=self.sampled)
+
+
+def _wire(event: events.Event | _Unbuilt, emitted: float) -> Wire:
+    return (event.event(emitted) if isinstance(event, _Unbuilt) else event).wire()

@@ -8,7 +8,7 @@ from time import perf_counter
 import pytest
 
 from labs.runtime.exchange import Exchange
-from labs.runtime.wire import EventSink
+from labs.runtime.wire import SLICE, EventSink
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -78,3 +78,25 @@ def test_every_request_of_an_over_share_batch_has_the_same_chance_to_be_sent():
 
     assert sum(sent_by_tenth) == 2000
     assert all(150 <= sent <= 250 for sent in sent_by_tenth), sent_by_tenth  # 200 expected
+
+
+async def test_a_paced_drain_gives_drains_batch_while_the_loop_keeps_turning():
+    sinks = [EventSink(max_requests_per_batch=100, rng=random.Random(1)) for _ in range(2)]
+    for sink in sinks:
+        for n in range(1000):
+            sink.record(_exchange(n))
+    turns = 0
+
+    def turn() -> None:
+        nonlocal turns
+        turns += 1
+        if turns < 1000:
+            asyncio.get_running_loop().call_soon(turn)
+
+    asyncio.get_running_loop().call_soon(turn)
+    paced = await sinks[0].drain_paced()
+    turns_while_draining = turns
+
+    assert [e["path"] for e in paced] == [e["path"] for e in sinks[1].drain()]
+    assert len(paced) == 100 and all(e["sampled"] for e in paced)
+    assert turns_while_draining >= 100 // SLICE  # it yielded between slices of events
