@@ -442,8 +442,8 @@ def _normalise_host(host: str, listener_port: int) -> str:
 
 
 def _trace_id(existing: str, epoch: float, rng: random.Random) -> str:
-    fresh = "1-%08x-%024x" % (int(epoch), rng.getrandbits(96))  # noqa: UP031 - faster
-    if "Root=" not in existing:
-        return f"Root={fresh}"
+    if "Root=" not in existing:  # nearly every request: one format, nothing else
+        return "Root=1-%08x-%024x" % (int(epoch), rng.getrandbits(96))  # noqa: UP031 - faster
+    fresh = "1-%08x-%024x" % (int(epoch), rng.getrandbits(96))  # noqa: UP031
     fields = [f for f in existing.split(";") if f and not f.startswith("Self=")]
     return ";".join([f"Self={fresh}", *fields])
