@@ -88,6 +88,7 @@ class ClientConnection(asyncio.Protocol):
         self._passed: list[bytes] = []  # the ones the target gets as received, as bytes
         self._host = self._xff = self._trace = b""  # first Host; last XFF, trace id
         self._last_host: tuple[bytes | None, str] = (None, "")  # the last Host: raw, as sent
+        self._last_url: tuple[bytes | None, tuple[str, str]] = (None, ("/", ""))  # and path
         self._user_agent: bytes | None = None  # the last one
         self._upgrade_header: bytes | None = None  # the first one
         self._codings: list[bytes] | tuple[()] = ()  # Transfer-Encoding values
@@ -230,6 +231,8 @@ class ClientConnection(asyncio.Protocol):
         chunk that starts a request; a custom method in the middle of a pipelined chunk is
         still refused (400).
         """
+        if data.startswith(_COMMON_METHODS):
+            return data  # nearly every request: one call, no slicing
         end = data.find(b" ", 0, _METHOD_MAX + 1)
         if end <= 0:
             return data
@@ -360,13 +363,9 @@ class ClientConnection(asyncio.Protocol):
         ex.listener_port = node.listener.port
         ex.protocol = node.listener.protocol
         ex.tls = self._tls
-        try:
-            url = httptools.parse_url(ex.url)
-        except httptools.HttpParserInvalidURLError:
-            pass  # a refused request's URL may be cut short or invalid: "/" stays
-        else:
-            ex.path = (url.path or b"/").decode("latin-1")
-            ex.query = (url.query or b"").decode("latin-1")
+        if ex.url != self._last_url[0]:  # a connection often repeats its URL, too
+            self._last_url = (ex.url, _path_and_query(ex.url))
+        ex.path, ex.query = self._last_url[1]
         ex.passed = b"".join(self._passed)
         if self._user_agent is not None:
             ex.user_agent = self._user_agent.decode("latin-1")
@@ -412,6 +411,7 @@ _LLHTTP_METHODS = frozenset(
     b"QUERY".split()
 )
 _TCHAR = b"!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_COMMON_METHODS = (b"GET ", b"POST ", b"HEAD ", b"PUT ", b"DELETE ", b"OPTIONS ", b"PATCH ")
 _METHOD_MAX = 127  # longer is no method anyone sends; leave it to the parser (400)
 
 
@@ -420,6 +420,14 @@ def _parsed_method(parser: httptools.HttpRequestParser) -> str:
         return str(parser.get_method().decode("latin-1"))
     except httptools.HttpParserError:
         return "-"
+
+
+def _path_and_query(url: bytes) -> tuple[str, str]:
+    try:
+        parsed = httptools.parse_url(url)
+    except httptools.HttpParserInvalidURLError:
+        return "/", ""  # a refused request's URL may be cut short or invalid
+    return (parsed.path or b"/").decode("latin-1"), (parsed.query or b"").decode("latin-1")
 
 
 def _forwarded_for(received: str, client: str, mode: str) -> str | None:
