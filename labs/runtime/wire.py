@@ -154,13 +154,22 @@ class EventSink:
 
     async def drain_paced(self) -> list[Wire]:
         """``drain``, building the batch's request events ``SLICE`` per loop turn, so the
-        proxy keeps serving while a sampled batch's events and their traces are built."""
+        proxy keeps serving while a sampled batch's events and their traces are built.
+
+        Cancelled on the way, the batch goes back to the sink: the next drain sends it."""
         batch, emitted = self._take(), time.time()
-        out: list[Wire] = []
-        for start in range(0, len(batch), SLICE):
-            out += [_wire(event, emitted) for event in batch[start : start + SLICE]]
-            await asyncio.sleep(0)
-        return out
+        built = 0
+        try:
+            for n, event in enumerate(batch):
+                if isinstance(event, _Unbuilt):
+                    batch[n] = event.event(emitted)
+                    built += 1
+                    if built % SLICE == 0:
+                        await asyncio.sleep(0)
+        except asyncio.CancelledError:
+            self._events[:0] = batch
+            raise
+        return [_wire(event, emitted) for event in batch]
 
     def _take(self) -> list[events.Event | _Unbuilt]:
         self._absorb()

@@ -85,6 +85,9 @@ async def test_a_paced_drain_gives_drains_batch_while_the_loop_keeps_turning():
     for sink in sinks:
         for n in range(1000):
             sink.record(_exchange(n))
+        sink.drain()  # over the share: the next batch's events are all built when drained
+        for n in range(1000):
+            sink.record(_exchange(n))
     turns = 0
 
     def turn() -> None:
@@ -100,3 +103,23 @@ async def test_a_paced_drain_gives_drains_batch_while_the_loop_keeps_turning():
     assert [e["path"] for e in paced] == [e["path"] for e in sinks[1].drain()]
     assert len(paced) == 100 and all(e["sampled"] for e in paced)
     assert turns_while_draining >= 100 // SLICE  # it yielded between slices of events
+
+
+async def test_a_paced_drain_cancelled_midway_leaves_its_batch_to_the_next_drain():
+    sink = EventSink(max_requests_per_batch=50, rng=random.Random(1))
+    for n in range(100):
+        sink.record(_exchange(n))
+    sink.drain()  # over the share: the next batch's events are all built when drained
+    for n in range(100, 200):
+        sink.record(_exchange(n))
+
+    draining = asyncio.get_running_loop().create_task(sink.drain_paced())
+    await asyncio.sleep(0)  # it built a slice and yielded
+    draining.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await draining
+    batch = sink.drain()
+
+    assert len(batch) == 50 and all(event["sampled"] for event in batch)
+    assert all(100 <= int(event["path"][1:]) < 200 for event in batch)
+    assert [event["t"] for event in batch] == sorted(event["t"] for event in batch)
