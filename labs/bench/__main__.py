@@ -36,6 +36,7 @@ from .tools import (
     start,
     wait_until_serving,
     wrk,
+    wrk_costed,
 )
 
 OUT = ROOT / "var" / "bench" / "alb.json"
@@ -103,8 +104,8 @@ def main() -> None:
         # The proxies under test get core 0 each in turn (they idle while the other is
         # measured); the backend, answering by itself, and the load generator get core 1.
         start(stack, 1, "haproxy", "-f", str(backend), "-db")
-        start(stack, 0, "haproxy", "-f", str(proxy), "-db")
-        start(
+        haproxy = start(stack, 0, "haproxy", "-f", str(proxy), "-db")
+        serve = start(
             stack,
             0,
             sys.executable,
@@ -127,11 +128,12 @@ def main() -> None:
             print(f"WARNING: machine not quiet: {warning}", flush=True)
         ours, theirs = [], []
         for round_ in range(ROUNDS):
-            ours.append(wrk(f"http://{OURS_HOST}:{OURS_PORT}/"))
-            theirs.append(wrk(f"http://127.0.0.1:{HAPROXY_PORT}/"))
+            ours.append(wrk_costed(serve.pid, f"http://{OURS_HOST}:{OURS_PORT}/"))
+            theirs.append(wrk_costed(haproxy.pid, f"http://127.0.0.1:{HAPROXY_PORT}/"))
             print(
-                f"round {round_ + 1}/{ROUNDS}: ours {ours[-1]['rps']:,.0f} req/s, "
-                f"haproxy {theirs[-1]['rps']:,.0f} req/s",
+                f"round {round_ + 1}/{ROUNDS}: ours {ours[-1]['rps']:,.0f} req/s "
+                f"({ours[-1]['cpu_us']:.1f} us CPU/request), haproxy {theirs[-1]['rps']:,.0f} "
+                f"req/s ({theirs[-1]['cpu_us']:.1f} us)",
                 flush=True,
             )
         direct = measure("127.0.0.1", BACKEND_PORT, rate=1000, seconds=SECONDS)
@@ -148,7 +150,7 @@ def report(
     warnings: list[str],
 ) -> None:
     sides = {
-        name: {key: spread(runs, key) for key in ("rps", "50%", "99%")}
+        name: {key: spread(runs, key) for key in ("rps", "50%", "99%", "cpu_us")}
         for name, runs in (("ours", ours), ("haproxy", theirs))
     }
     figures: dict[str, Any] = {
@@ -160,6 +162,9 @@ def report(
         "ours_p99_ms": sides["ours"]["99%"]["median"],
         "haproxy_p50_ms": sides["haproxy"]["50%"]["median"],
         "haproxy_p99_ms": sides["haproxy"]["99%"]["median"],
+        # CPU time of the proxy's process per request (utime + stime), on its own core
+        "ours_cpu_us_per_request": sides["ours"]["cpu_us"]["median"],
+        "haproxy_cpu_us_per_request": sides["haproxy"]["cpu_us"]["median"],
         "spread": sides,
         "added_p99_ms_at_1000rps": round(proxied["p99_ms"] - direct["p99_ms"], 3),
         "rounds": ROUNDS,
@@ -176,6 +181,10 @@ def report(
             f"   p50 {p50['median']} ms   p99 {p99['median']} ms (max {p99['max']} ms)"
         )
     print(f"  ratio    {figures['ratio']}x HAProxy (medians)")
+    print(
+        f"  CPU per request: ours {figures['ours_cpu_us_per_request']:.1f} us, "
+        f"haproxy {figures['haproxy_cpu_us_per_request']:.1f} us (medians)"
+    )
     print(
         f"  added p99 at 1,000 req/s: {figures['added_p99_ms_at_1000rps']} ms "
         f"(p99 {proxied['p99_ms']:.3f} ms through ours, {direct['p99_ms']:.3f} ms direct)"

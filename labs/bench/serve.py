@@ -2,10 +2,12 @@
 
 The proxy is the real one (``labs.runtime.proxy_http``) with its real event sink, set up
 as a lab run sets it up (the browser's share of 100 request events per batch, the
-collector's pace): each request's access-log line, metrics and counters are built a slice
-per loop turn, and every 100 ms the batch is drained, building the request events with
-their rendered trace. Only the target is different: the benchmark's shared backend,
-published in this process's sandbox like any run's target.
+collector's pace): each request's access-log fields, metrics and counters are taken a
+slice per loop turn, and every 100 ms the batch is drained as a run's flush drains it,
+building the sampled request events with their access-log line and rendered trace a slice
+per loop turn. (The metrics window a run closes once a second is not closed here.) Only
+the target is different: the benchmark's shared backend, published in this process's
+sandbox like any run's target.
 """
 
 import argparse
@@ -80,7 +82,7 @@ async def serve(port: int, backend: tuple[str, int]) -> None:
     print("ready", flush=True)
     while True:
         await asyncio.sleep(0.1)
-        sink.drain()
+        await sink.drain_paced()  # as a run's flush does
 
 
 def run(serve: Callable[[int, tuple[str, int]], Coroutine[Any, Any, None]]) -> None:

@@ -59,10 +59,27 @@ def wrk(url: str, seconds: int = SECONDS, *headers: str) -> dict[str, float]:
     figures = {}
     for line in result.stdout.splitlines():
         words = line.split()
-        if line.startswith("Requests/sec:"):
+        if " requests in " in line:
+            figures["requests"] = float(words[0])
+        elif line.startswith("Requests/sec:"):
             figures["rps"] = float(words[1])
         elif len(words) == 2 and words[0] in ("50%", "99%"):
             figures[words[0]] = _ms(words[1])
+    return figures
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time process ``pid`` has used so far."""
+    stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
+def wrk_costed(pid: int, url: str) -> dict[str, float]:
+    """``wrk`` against ``url``, with the CPU time process ``pid`` spent per request (us):
+    unlike req/s, it barely depends on what else shares the machine."""
+    before = cpu_seconds(pid)
+    figures = wrk(url)
+    figures["cpu_us"] = (cpu_seconds(pid) - before) / max(figures["requests"], 1) * 1e6
     return figures
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from operator import attrgetter
 from types import MappingProxyType
+from typing import Any
 
 from .spec import Action, Condition, Listener, Rule
 
@@ -237,11 +238,19 @@ class Router:
         read = sorted({_READS[c.field] for rule in listener.rules for c in rule.conditions})
         self._key = attrgetter(*read) if read else None
         self._memo: dict[object, int] = {}
+        # labs.engine.trace's rendering of the rules a request tried, per (rule index,
+        # ``alike`` key): kept here, so it lives and goes with the listener.
+        self.explained: dict[tuple[int, object], Any] = {}
 
     def route(self, facts: RequestFacts) -> Matched:
         """The rule that handles this request: the first full match by priority, else default."""
         index = self.match(facts)
         return self._default if index < 0 else self._rules[index][1]
+
+    def alike(self, facts: RequestFacts) -> object:
+        """What the rules read from ``facts``: requests alike in it match, and are
+        explained, alike."""
+        return None if self._key is None else self._key(facts)
 
     def match(self, facts: RequestFacts) -> int:
         """The index in ``listener.rules`` of the first full match, or -1 for the default."""

@@ -16,7 +16,7 @@ from typing import Any
 from . import auth, errors
 from .balancing import FAIL_OPEN, SLOW_START, Choice
 from .routing import HONOURED, NOT_ROUTED, Decision, GroupPick, StickyCheck
-from .rules import ConditionTried
+from .rules import MEMO_SIZE, ConditionTried
 
 _NOUN = {
     "host-header": "host",
@@ -77,6 +77,20 @@ def _phrase(field: str, values: tuple[str, ...], matched: bool) -> str:
 
 
 def _rules(decision: Decision) -> list[dict[str, Any]]:
+    """The rules tried, rendered once per kind of request: a lab's traffic repeats a few
+    (path, method, ...) combinations and the rendering of each is the same every time, so
+    events alike share it (read-only, as all of an event's data)."""
+    router = decision.router
+    key = (decision.rule_index, router.alike(decision.facts))
+    shown = router.explained.get(key)
+    if shown is None:
+        if len(router.explained) >= MEMO_SIZE:
+            router.explained.clear()  # unbounded distinct requests: start over, stay small
+        shown = router.explained[key] = _render_rules(decision)
+    return shown
+
+
+def _render_rules(decision: Decision) -> list[dict[str, Any]]:
     router, facts = decision.router, decision.facts
     rules = router.listener.rules
     tried = len(rules) if decision.rule_index < 0 else decision.rule_index + 1

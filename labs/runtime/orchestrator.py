@@ -91,6 +91,7 @@ class LabRuntime:
             rng=self._rng,
         )
         self._tasks: list[asyncio.Task[Any]] = []
+        self._flushing = asyncio.Lock()
         self._servers: dict[str, TargetServer] = {}  # by virtual "ip:port"
         self._nodes: list[AlbNode | NlbNode | UdpNlbNode | ClassicTcpNode | GwlbNode] = []
         self._fleet: gwlb.Fleet | None = None  # GWLB appliances, destinations
@@ -583,9 +584,10 @@ class LabRuntime:
             await self._flush()
 
     async def _flush(self) -> None:
-        batch = self._sink.drain()
-        if batch:
-            await self._emit(batch)
+        async with self._flushing:  # one batch at a time: batches go out in order
+            batch = await self._sink.drain_paced()
+            if batch:
+                await self._emit(batch)
 
     async def _metrics_forever(self) -> None:
         while True:

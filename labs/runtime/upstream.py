@@ -83,6 +83,9 @@ class UpstreamConnection(asyncio.Protocol):
     def __init__(self, pool: UpstreamPool) -> None:
         self._pool = pool
         self._transport: asyncio.Transport | None = None
+        # Made in the loop (a protocol factory); kept, since on Python 3.11 every
+        # asyncio.get_running_loop() is a getpid() system call.
+        self._loop = asyncio.get_running_loop()
         self._parser = httptools.HttpResponseParser(self)
         self._ex: Exchange | None = None
         self.deadline = 0.0  # loop time by which the target must have answered
@@ -114,9 +117,7 @@ class UpstreamConnection(asyncio.Protocol):
         node = self._pool.node
         # A deadline the node's reaper checks, not a timer per request: timers cost more
         # than the rest of the request's Python work.
-        self.deadline = asyncio.get_running_loop().time() + node.ctx.clock.wall(
-            node.settings.idle_timeout
-        )
+        self.deadline = self._loop.time() + node.ctx.clock.wall(node.settings.idle_timeout)
         node.waiting.add(self)
         self._transport.write(data)
 

@@ -2,28 +2,29 @@
 
 The runtime's parts drop facts here as they happen: ready-made ``labs.engine.events``
 objects for rare events (``health``, ``fault``), finished ``Exchange`` objects for
-requests. Exchanges are turned into ``request`` events with their access-log line (and
-counted into the metrics window and the run's counters) a small slice per loop turn, off
-the proxy's callbacks; ``drain()`` — once per batch, at most every 100 ms — finishes what
-is left and returns the batch as wire objects (new dicts: the queued events are frozen). When
-traffic outruns what a browser can draw, only a sample of ``request`` events is sent
-(marked ``sampled: true``); counts and ``metrics`` stay exact.
+requests. Exchanges are counted into the metrics window and the run's counters, and keep
+their access-log fields (``access_log``: lines are formatted when read), a small slice per
+loop turn, off the proxy's callbacks; ``drain()`` — once per batch, at most every 100 ms —
+finishes what is left and returns the batch as wire objects (new dicts: the queued events
+are frozen). When traffic outruns what a browser can draw, only a sample of ``request``
+events is sent (marked ``sampled: true``); counts and ``metrics`` stay exact.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 import time
 from collections import Counter, deque
 from dataclasses import replace
-from functools import lru_cache
 
 from labs.engine import accesslog, classic, events, trace
 from labs.engine.balancing import FAIL_OPEN
 from labs.engine.events import Request, Wire
 from labs.engine.metrics import MetricsWindow
 
+from . import access_log
 from .exchange import Exchange
 
 ACCESS_LOG_LINES = 200_000  # kept per run for the download; older lines drop off
@@ -94,68 +95,10 @@ def _response_headers(headers: list[tuple[bytes, bytes]]) -> dict[str, str | lis
     return shaped
 
 
-def access_log_line(ex: Exchange) -> str:
-    dispatched = ex.t_dispatched >= 0 and ex.target is not None
-    target_done = ex.t_target_done if ex.t_target_done >= 0 else ex.t_responded
-    logged_target = ex.target if dispatched and ex.reason != "lambda" else None  # AWS: "-"
-    kind = ex.protocol.lower()
-    if ex.elb_status == 101:
-        kind = "wss" if kind == "https" else "ws"
-    tls = ex.tls
-    error = ex.error_reason
-    desync = ex.classification
-    return accesslog.line(
-        kind,
-        ex.lb,
-        f"{ex.client_ip}:{ex.client_port}",
-        logged_target,
-        ex.wall_start,
-        ex.wall_start + (ex.t_responded - ex.t_start),
-        (ex.t_dispatched - ex.t_start) if dispatched else -1,
-        (target_done - ex.t_dispatched) if dispatched else -1,
-        (ex.t_responded - target_done) if dispatched else -1,
-        ex.elb_status,
-        ex.target_status,
-        ex.received,
-        ex.sent,
-        _request_line(ex),
-        ex.user_agent,
-        ex.target_group,
-        ex.trace_id,
-        ex.rule if ex.rule is not None else "-",
-        accesslog.actions_executed(
-            ex.action, getattr(ex.decision, "authentication", None) is not None
-        ),
-        ex.redirect_url,
-        error if error is not None and error.startswith(("Lambda", "Auth")) else None,
-        *(_NO_TLS if tls is None else (tls[0], tls[1], tls[2], accesslog.certificate_arn(tls[3]))),
-        *((None, None) if desync is None else (desync.level, desync.reason)),
-    )
-
-
-_NO_TLS = (None, None, None, None)
-
-
 def _authentication(decision: object) -> str | None:
     """An ALB decision's authenticate outcome (``auth.Outcome.result``), if one ran."""
     outcome = getattr(decision, "authentication", None)
     return None if outcome is None else outcome.result
-
-
-def _request_line(ex: Exchange) -> str:
-    where = _where(ex.protocol, ex.host, ex.listener_port)
-    if ex.rule is None and ex.elb_status in _UNPARSED:
-        # AWS logs a request it could not parse as "- scheme://host:port- -".
-        return f"- {where}- -"
-    return f"{ex.method} {where}{ex.url.decode('latin-1')} HTTP/{ex.version}"
-
-
-_UNPARSED = frozenset({400, 408, 414, 501})
-
-
-@lru_cache(maxsize=1024)
-def _where(protocol: str, host: str, port: int) -> str:
-    return f"{protocol.lower()}://{host.split(':')[0]}:{port}"
 
 
 # lb, target group, target, status, target status, action, error, non-sticky, fail open,
@@ -182,27 +125,32 @@ class EventSink:
     """Where a run's parts queue events; ``drain`` hands them out as wire objects.
 
     Recorded exchanges are absorbed on the loop turn after they finish, for at most
-    ``SLICE_SECONDS`` per turn (metrics, counts, access-log line and, while the batch fits
-    the browser's share, the request event with its trace) rather than all at once in
-    ``drain``, which stalled the proxy's loop for tens of milliseconds under load.
-    ``drain`` absorbs whatever is left, so batches stay exact and in order; a batch over
-    the share is sampled there, as before.
+    ``SLICE_SECONDS`` per turn, rather than all at once in ``drain``, which stalled the
+    proxy's loop for tens of milliseconds under load. Absorbing one counts it (metrics,
+    counters), keeps its access-log fields, and keeps it in the batch's sample: every one
+    while the batch fits the browser's share (their request events built ahead, on the
+    slices), else a uniform sample of the share's size, drawn as the requests pass
+    (reservoir sampling), so a batch holds at most that many exchanges however fast the
+    traffic. ``drain`` absorbs whatever is left, so batches stay exact and in order, and
+    builds the events of a sampled batch (marked ``sampled``).
     """
 
     def __init__(self, *, max_requests_per_batch: int | None, rng: random.Random) -> None:
-        self._events: list[events.Event] = []
+        self._events: list[events.Event | _Unbuilt] = []
         self._pending: deque[Exchange] = deque()  # recorded, not yet absorbed
-        self._batch: list[Exchange] = []  # absorbed since the last drain
-        self._lines: list[str] = []  # their access-log lines
-        self._built: list[Request] = []  # their request events, built ahead
+        self._absorbed = 0  # requests absorbed since the last drain
+        self._kept: list[tuple[Exchange, access_log.Fields]] = []  # the batch's sample
+        self._built: list[Request | None] = []  # events of _kept built ahead (None: replaced)
         self._ahead = True  # build events ahead: the last batch fit the share
+        self._weight = 1.0  # reservoir sampling (Li's algorithm L): the sample's weight
+        self._take_at = 0  # and the index of the next request it takes
         self._scheduled = False
         self._alike: Counter[_Alike] = Counter()  # absorbed, not yet counted
         self._limit = max_requests_per_batch
         self._rng = rng
         self._window = MetricsWindow()
         self.counts: Counter[str] = Counter()  # run summary: requests per target/status
-        self.access_log: deque[str] = deque(maxlen=ACCESS_LOG_LINES)
+        self.access_log = access_log.AccessLog(ACCESS_LOG_LINES)
 
     def record(self, ex: Exchange) -> None:
         """The proxy's hook: queue a finished exchange; it is absorbed on a later turn."""
@@ -220,10 +168,33 @@ class EventSink:
 
     def drain(self) -> list[Wire]:
         """Everything since the last drain, in lab-clock order, as wire objects."""
+        batch, emitted = self._take(), time.time()
+        return [_wire(event, emitted) for event in batch]
+
+    async def drain_paced(self) -> list[Wire]:
+        """``drain``, building the batch's request events ``SLICE`` per loop turn, so the
+        proxy keeps serving while a sampled batch's events and their traces are built.
+
+        Cancelled on the way, the batch goes back to the sink: the next drain sends it."""
+        batch, emitted = self._take(), time.time()
+        built = 0
+        try:
+            for n, event in enumerate(batch):
+                if isinstance(event, _Unbuilt):
+                    batch[n] = event.event(emitted)
+                    built += 1
+                    if built % SLICE == 0:
+                        await asyncio.sleep(0)
+        except asyncio.CancelledError:
+            self._events[:0] = batch
+            raise
+        return [_wire(event, emitted) for event in batch]
+
+    def _take(self) -> list[events.Event | _Unbuilt]:
         self._absorb()
         batch, self._events = self._events, []
         batch.sort(key=lambda event: event.t)
-        return [event.wire() for event in batch]
+        return batch
 
     def close_window(
         self,
@@ -284,13 +255,37 @@ class EventSink:
         ] += 1
         if ex.target_group is not None and ex.t_target_done >= 0:
             self._window.response_times[ex.target_group].append(ex.t_target_done - ex.t_dispatched)
-        line = access_log_line(ex)
-        self.access_log.append(line)
-        self._batch.append(ex)
-        self._lines.append(line)
+        record = access_log.fields(ex)
+        self.access_log.append(record)
+        self._keep(ex, record, emitted)
+
+    def _keep(self, ex: Exchange, record: access_log.Fields, emitted: float) -> None:
+        """Keep ``ex`` in the batch's sample, which takes every request while they fit."""
+        seen, self._absorbed = self._absorbed, self._absorbed + 1
         limit = self._limit
-        if self._ahead and (limit is None or len(self._batch) <= limit):
-            self._built.append(request_event(ex, line, emitted))
+        if limit is None or seen < limit:
+            self._kept.append((ex, record))
+            if self._ahead:
+                self._built.append(request_event(ex, accesslog.line(*record), emitted))
+            return
+        if seen == limit:
+            self._weight, self._take_at = 1.0, limit - 1
+            self._skip()
+        if seen == self._take_at:
+            slot = self._rng.randrange(limit)
+            self._kept[slot] = (ex, record)
+            if slot < len(self._built):
+                self._built[slot] = None
+            self._skip()
+
+    def _skip(self) -> None:
+        """Draw which request the sample takes next (Li 1994, algorithm L): a few draws
+        per request taken, none per request passed over."""
+        rng, limit = self._rng, self._limit or 1
+        self._weight *= math.exp(math.log(1.0 - rng.random()) / limit)
+        # 1 - random() is in (0, 1]: a logarithm for every draw; weight 1.0: take the next.
+        gap = math.log(1.0 - rng.random()) / math.log(1.0 - self._weight) if self._weight < 1 else 0
+        self._take_at += math.floor(gap) + 1
 
     def _count(self) -> None:
         counts, window = self.counts, self._window
@@ -319,29 +314,45 @@ class EventSink:
         self._alike.clear()
 
     def _absorb(self) -> None:
-        """Absorb everything recorded and turn the batch into request events."""
+        """Absorb everything recorded; queue the batch's sample as request events (built
+        ahead, or to build when drained)."""
         pending = self._pending
         emitted = time.time()
         while pending:
             self._absorb_one(pending.popleft(), emitted)
         self._count()
-        exchanges, lines, built = self._batch, self._lines, self._built
-        if not exchanges:
+        kept, built, absorbed = self._kept, self._built, self._absorbed
+        if not kept:
             return
-        self._batch, self._lines, self._built = [], [], []
-        limit = self._limit
-        self._ahead = fits = limit is None or len(exchanges) <= limit
-        if fits or limit is None:
-            self._events.extend(built)
+        self._kept, self._built, self._absorbed = [], [], 0
+        self._ahead = fits = self._limit is None or absorbed <= self._limit
+        if fits:
+            self._events.extend(event for event in built if event is not None)
             self._events.extend(
-                request_event(exchanges[n], lines[n], emitted)
-                for n in range(len(built), len(exchanges))
+                _Unbuilt(ex, record, sampled=False) for ex, record in kept[len(built) :]
             )
             return
-        kept = sorted(self._rng.sample(range(len(exchanges)), limit), key=lambda n: exchanges[n].t)
-        self._events.extend(
-            replace(built[n], sampled=True, emitted=emitted)
-            if n < len(built)
-            else request_event(exchanges[n], lines[n], emitted, sampled=True)
-            for n in kept
-        )
+        for n, (ex, record) in enumerate(kept):
+            event = built[n] if n < len(built) else None
+            self._events.append(
+                _Unbuilt(ex, record, sampled=True)
+                if event is None
+                else replace(event, sampled=True, emitted=emitted)
+            )
+
+
+class _Unbuilt:
+    """A request event to build when its batch is drained (``t`` to sort it by)."""
+
+    __slots__ = ("ex", "record", "sampled", "t")
+
+    def __init__(self, ex: Exchange, record: access_log.Fields, *, sampled: bool) -> None:
+        self.ex, self.record, self.sampled, self.t = ex, record, sampled, ex.t
+
+    def event(self, emitted: float) -> Request:
+        line = accesslog.line(*self.record)
+        return request_event(self.ex, line, emitted, sampled=self.sampled)
+
+
+def _wire(event: events.Event | _Unbuilt, emitted: float) -> Wire:
+    return (event.event(emitted) if isinstance(event, _Unbuilt) else event).wire()

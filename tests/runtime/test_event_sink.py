@@ -8,7 +8,7 @@ from time import perf_counter
 import pytest
 
 from labs.runtime.exchange import Exchange
-from labs.runtime.wire import EventSink
+from labs.runtime.wire import SLICE, EventSink
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -65,3 +65,61 @@ async def test_a_batch_over_the_share_is_sampled_at_drain_with_every_request_cou
     assert [event["t"] for event in batch] == sorted(event["t"] for event in batch)
     assert sink.counts["requests"] == 40
     assert len(sink.access_log) == 40
+
+
+def test_every_request_of_an_over_share_batch_has_the_same_chance_to_be_sent():
+    sink = EventSink(max_requests_per_batch=10, rng=random.Random(3))
+    sent_by_tenth = [0] * 10
+    for _ in range(200):
+        for n in range(1000):
+            sink.record(_exchange(n))
+        for event in sink.drain():
+            sent_by_tenth[int(event["path"][1:]) // 100] += 1
+
+    assert sum(sent_by_tenth) == 2000
+    assert all(150 <= sent <= 250 for sent in sent_by_tenth), sent_by_tenth  # 200 expected
+
+
+async def test_a_paced_drain_gives_drains_batch_while_the_loop_keeps_turning():
+    sinks = [EventSink(max_requests_per_batch=100, rng=random.Random(1)) for _ in range(2)]
+    for sink in sinks:
+        for n in range(1000):
+            sink.record(_exchange(n))
+        sink.drain()  # over the share: the next batch's events are all built when drained
+        for n in range(1000):
+            sink.record(_exchange(n))
+    turns = 0
+
+    def turn() -> None:
+        nonlocal turns
+        turns += 1
+        if turns < 1000:
+            asyncio.get_running_loop().call_soon(turn)
+
+    asyncio.get_running_loop().call_soon(turn)
+    paced = await sinks[0].drain_paced()
+    turns_while_draining = turns
+
+    assert [e["path"] for e in paced] == [e["path"] for e in sinks[1].drain()]
+    assert len(paced) == 100 and all(e["sampled"] for e in paced)
+    assert turns_while_draining >= 100 // SLICE  # it yielded between slices of events
+
+
+async def test_a_paced_drain_cancelled_midway_leaves_its_batch_to_the_next_drain():
+    sink = EventSink(max_requests_per_batch=50, rng=random.Random(1))
+    for n in range(100):
+        sink.record(_exchange(n))
+    sink.drain()  # over the share: the next batch's events are all built when drained
+    for n in range(100, 200):
+        sink.record(_exchange(n))
+
+    draining = asyncio.get_running_loop().create_task(sink.drain_paced())
+    await asyncio.sleep(0)  # it built a slice and yielded
+    draining.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await draining
+    batch = sink.drain()
+
+    assert len(batch) == 50 and all(event["sampled"] for event in batch)
+    assert all(100 <= int(event["path"][1:]) < 200 for event in batch)
+    assert [event["t"] for event in batch] == sorted(event["t"] for event in batch)
