@@ -52,11 +52,3 @@ def test_it_keeps_the_faults_log():
     assert snapshot.faults == [fault]
     assert snapshot.wire()["faults"] == [fault]
 
-
-def test_it_keeps_the_console_answers_so_a_reload_shows_them_again():
-    view = RunView()
-    answer = {"type": "console", "t": 5.0, "id": "console-1", "status": 200, "url": "/posts"}
-    view.fold([_request(4.9), answer])
-    snapshot = view.snapshot(5.0, emitted=0.0)
-    assert snapshot.consoles == [answer]
-    assert snapshot.wire()["consoles"] == [answer]
