@@ -1,4 +1,8 @@
-"""``make bench``: our ALB proxy against HAProxy, same machine, same backend, same run.
+"""``make bench``: our ALB proxy against HAProxy, same machine, same backend, same run; then
+the event pipeline through the whole site (labs.bench.pipeline).
+
+``python -m labs.bench [alb] [pipeline]`` (or ``make bench BENCH="pipeline"``) runs only
+the parts named; ``alb`` is the proxies against HAProxy, HTTP and TCP.
 
 Both proxies get one core (taskset -c 0); the backend (a HAProxy answering 200 with a
 100-byte body by itself) and the load generator (wrk -t1 -c50) share the other. The two
@@ -185,5 +189,22 @@ def report(
     print(f"  written to {OUT.relative_to(ROOT)}")
 
 
+def pipeline_main() -> None:
+    from . import pipeline  # Django is set up only for the benches that go through the site
+
+    pipeline.main()
+
+
+PARTS = {"alb": main, "pipeline": pipeline_main}
+
+
+def cli(names: list[str]) -> None:
+    unknown = [name for name in names if name not in PARTS]
+    if unknown:
+        raise SystemExit(f"unknown bench {', '.join(unknown)}; choose from {', '.join(PARTS)}")
+    for name in names or list(PARTS):
+        PARTS[name]()
+
+
 if __name__ == "__main__":
-    main()
+    cli(sys.argv[1:] or os.environ.get("BENCH", "").split())
