@@ -1,8 +1,9 @@
 """``make bench``: our ALB proxy against HAProxy, same machine, same backend, same run; then
-the event pipeline through the whole site (labs.bench.pipeline).
+the event pipeline through the whole site (labs.bench.pipeline), and a class of 80 learners
+on it (labs.bench.classroom).
 
-``python -m labs.bench [alb] [pipeline]`` (or ``make bench BENCH="pipeline"``) runs only
-the parts named; ``alb`` is the proxies against HAProxy, HTTP and TCP.
+``python -m labs.bench [alb] [pipeline] [class]`` (or ``make bench BENCH="pipeline class"``)
+runs only the parts named; ``alb`` is the proxies against HAProxy, HTTP and TCP.
 
 Both proxies get one core (taskset -c 0); the backend (a HAProxy answering 200 with a
 100-byte body by itself) and the load generator (wrk -t1 -c50) share the other. The two
@@ -195,7 +196,13 @@ def pipeline_main() -> None:
     pipeline.main()
 
 
-PARTS = {"alb": main, "pipeline": pipeline_main}
+def class_main() -> None:
+    from . import classroom
+
+    classroom.main()
+
+
+PARTS = {"alb": main, "pipeline": pipeline_main, "class": class_main}
 
 
 def cli(names: list[str]) -> None:

@@ -84,7 +84,9 @@ class Site:
         env = dict(os.environ)
         env["REDIS_URL"] = self.redis.start()
         devserver._prepare_database(env, demo=False)
-        self.supervisor = devserver.Supervisor(self.port, env, settings.LAB_RUNS_PER_WORKER)
+        self.supervisor = devserver.Supervisor(
+            self.port, env, settings.LAB_RUNS_PER_WORKER, settings.LAB_WORKER_PROCESSES
+        )
         self.supervisor.start(self.redis)
         return self
 
@@ -95,9 +97,8 @@ class Site:
 
     def processes(self) -> dict[str, list[int]]:
         """The pids whose CPU a bench reports: worker(s), daphne, Redis."""
-        workers = getattr(self.supervisor, "workers", None) or [self.supervisor.worker]
         return {
-            "worker": [w.process.pid for w in workers],
+            "worker": [w.process.pid for w in self.supervisor.workers],
             "daphne": [self.supervisor.web.process.pid],
             "redis": [self.redis.process.pid] if self.redis.process else [],
         }
@@ -200,8 +201,12 @@ class Browser:
             raise SystemExit(f"bench: {username} could not log in")
 
     def start_run(self, topology_id: int, rps: float, clock_speed: int = 10) -> int:
-        """Press Run on the topology's page; the id of the run page it lands on."""
+        """Open the topology's page and press Run; the id of the run page it lands on."""
         self.get(f"/labs/topologies/{topology_id}/")
+        return self.press_run(topology_id, rps, clock_speed)
+
+    def press_run(self, topology_id: int, rps: float, clock_speed: int = 10) -> int:
+        """Press Run (the topology's page is open); the id of the run page it lands on."""
         landed = self.post(
             f"/labs/topologies/{topology_id}/run/", {"clock_speed": clock_speed, "rps": rps}
         )
