@@ -100,17 +100,18 @@ class RunHost:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._layer: Any = None
+        self._layers: dict[str, Any] = {}
 
     def run(self, coroutine: Coroutine[Any, Any, None]) -> None:
         """Run ``coroutine`` on the host's loop; returns (or raises) when it is done."""
         asyncio.run_coroutine_threadsafe(coroutine, self._running_loop()).result()
 
-    def layer(self) -> Any:
-        """The process's channel layer (call it on the host's loop)."""
-        if self._layer is None:
-            self._layer = channel_layers.make_backend(DEFAULT_CHANNEL_LAYER)
-        return self._layer
+    def layer(self, alias: str = DEFAULT_CHANNEL_LAYER) -> Any:
+        """The process's channel layer ``alias`` (call it on the host's loop): the default
+        one for control channels, ``services.EVENTS_LAYER`` for what run pages hear."""
+        if alias not in self._layers:
+            self._layers[alias] = channel_layers.make_backend(alias)
+        return self._layers[alias]
 
     def _running_loop(self) -> asyncio.AbstractEventLoop:
         with self._lock:
@@ -149,7 +150,8 @@ async def _run_claimed(run: LabRun, layer: Any, channel: str, control: RunContro
     view = RunView()  # what a page that (re)connects is sent first (labs.engine.snapshot)
     try:
         topology = cfn.load_topology(run.document)  # the run's own copy (LabRun.document)
-        async with LabRuntime(topology, _options(run), _emitter(layer, run, view)) as lab:
+        emit = _emitter(host.layer(services.EVENTS_LAYER), run, view)
+        async with LabRuntime(topology, _options(run), emit) as lab:
             await in_db_thread(services.set_state)(run, State.RUNNING, "", lab.now())
             await _serve(lab, run, layer, channel, control, Served(faults, view, topology))
             reason = control.reason or "time-limit"
@@ -273,13 +275,12 @@ async def _listen(
             control.request_stop("stopped")
         elif message.get("type") == "run.control":
             try:
-                served.faults.append(
-                    await _apply_control(lab, run, layer, message, served.topology)
-                )
+                served.faults.append(await _apply_control(lab, run, message, served.topology))
             except Exception:
                 logger.exception("lab run %s: could not answer a control command", run.pk)
         elif message.get("type") == "run.snapshot":
-            await _send_snapshot(layer, run, lab, served.view, message.get("reply_to"))
+            events = host.layer(services.EVENTS_LAYER)  # the page's own channel is there
+            await _send_snapshot(events, run, lab, served.view, message.get("reply_to"))
 
 
 async def _send_snapshot(
@@ -303,7 +304,6 @@ async def _send_snapshot(
 async def _apply_control(
     lab: LabRuntime,
     run: LabRun,
-    layer: Any,
     message: dict[str, Any],
     topology: spec.Topology,
 ) -> dict[str, Any]:
@@ -334,7 +334,8 @@ async def _apply_control(
     else:
         logger.info("lab run %s: %s by %s", run.pk, command.get("action"), by or "system")
         return event
-    await layer.group_send(run.group_name, {"type": "run.events", "events": [event]})
+    events = host.layer(services.EVENTS_LAYER)
+    await events.group_send(run.group_name, {"type": "run.events", "events": [event]})
     return event
 
 

@@ -95,7 +95,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Browser tests serve pages from a daphne child process: an in-memory test database
     # would be invisible to it.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
-    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+    # WAL: readers never wait for the writer, and a commit appends to the log without an
+    # fsync (synchronous=NORMAL; a power cut may lose the last commits, never corrupt).
+    # With the default rollback journal every commit fsynced while holding the one write
+    # lock: a class of 80 runs' heartbeats queued behind it long enough to read as lost.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -146,7 +154,18 @@ CHANNEL_LAYERS = {
             "expiry": 30,
             "prefix": f"{REDIS_KEY_PREFIX}:asgi",
         },
-    }
+    },
+    # Run events (labs.tasks to the run pages' sockets) go by Redis pub/sub: one PUBLISH a
+    # batch, pushed to every subscribed web process. On "default" each batch took four
+    # round trips to send, and a web process popped its sockets' messages one at a time
+    # from one shared key: a class of 40 runs outran it, and the key's capacity then
+    # dropped every batch. Commands to a run's worker stay on "default", whose channels
+    # keep what was sent while their worker was away.
+    "events": {
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        # Pub/sub channels ignore the database number: the prefix keeps checkouts apart.
+        "CONFIG": {"hosts": [{"address": REDIS_URL}], "prefix": f"{REDIS_KEY_PREFIX}:events:"},
+    },
 }
 
 # --- Lab runs ------------------------------------------------------------------------------

@@ -48,8 +48,11 @@ def setup_django() -> None:
         return
     shutil.rmtree(VAR_DIR, ignore_errors=True)
     VAR_DIR.mkdir(parents=True)
-    for name in ("REDIS_URL", "DATABASE_URL"):  # the embedded default, whatever the shell has
-        os.environ.pop(name, None)
+    # The embedded default, whatever the shell has; BENCH_DATABASE_URL to compare a server.
+    os.environ.pop("REDIS_URL", None)
+    os.environ.pop("DATABASE_URL", None)
+    if os.environ.get("BENCH_DATABASE_URL"):
+        os.environ["DATABASE_URL"] = os.environ["BENCH_DATABASE_URL"]
     os.environ["PLAYGROUND_VAR_DIR"] = str(VAR_DIR)
     os.environ["LAB_MAX_RPS"] = str(MAX_RPS)
     os.environ.setdefault("LOG_LEVEL", "WARNING")
