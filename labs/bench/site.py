@@ -315,6 +315,9 @@ async def _read_frames(reader: asyncio.StreamReader, sock: RunSocket) -> None:
             opcode = first & 0x0F
             if opcode == 0x8:  # close
                 return
+            if opcode == 0x9:  # daphne pings every 20 s and closes a socket that never pongs
+                sock.writer.write(_frame(0xA, payload))
+                continue
             if opcode in (0x0, 0x1):
                 message += payload
                 if first & 0x80:  # FIN
