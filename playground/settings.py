@@ -195,6 +195,9 @@ QUIZ_MIN_LAB_SECONDS = env_int("QUIZ_MIN_LAB_SECONDS", 60, minimum=0, maximum=36
 CELERY_BROKER_URL = broker_url(REDIS_URL)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A run is acked when it starts, so a worker whose slots are all busy would still reserve
+# more, which then waited behind it while another worker process had room (Celery >= 5.6).
+CELERY_WORKER_DISABLE_PREFETCH = True
 CELERY_TASK_ACKS_LATE = False  # a run must never be redelivered while it runs
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": LAB_RUN_MAX_SECONDS + 3600,

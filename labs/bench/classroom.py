@@ -197,6 +197,9 @@ def _figures(
         "stop_all_s": _s(max(stops, default=None)),
         "stop_p50_s": _s(percentile(stops, 50)),
         "failed": dict(failed),
+        "never_heard_running": {  # run id -> the states its learner's socket did hear
+            lr.run_id: list(lr.sock.states) for lr in learners if "running" not in lr.sock.states
+        },
         "worker_cpu": cpu["worker"],
         "daphne_cpu": cpu["daphne"],
         "redis_cpu": cpu["redis"],
