@@ -44,8 +44,12 @@ def setup_django() -> None:
     """
     from django.apps import apps
 
+    from playground.embedded import ping
+
     if apps.ready:
         return
+    if ping(VAR_DIR / "redis.sock"):
+        raise SystemExit(f"bench: another bench of this checkout is using {VAR_DIR}")
     shutil.rmtree(VAR_DIR, ignore_errors=True)
     VAR_DIR.mkdir(parents=True)
     # The embedded default, whatever the shell has; BENCH_DATABASE_URL to compare a server.
