@@ -16,6 +16,7 @@ CHROMIUM := /usr/bin/chromium
 PORT ?= 8000
 VAR_DIR := $(or $(PLAYGROUND_VAR_DIR),var)
 PYTEST_ARGS ?=
+BENCH ?=
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PYTHONDONTWRITEBYTECODE := 1
@@ -106,7 +107,7 @@ pytest: $(STAMP)
 
 bench: $(STAMP)
 	@if [ -e labs/bench.py ] || [ -e labs/bench/__init__.py ]; then \
-		$(PY) -m labs.bench; \
+		$(PY) -m labs.bench $(BENCH); \
 	else echo "No benchmarks yet (labs.bench does not exist)."; fi
 
 clean:

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import get_channel_layer
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -60,6 +61,7 @@ class RunConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     console request's fields are checked by labs.frames.checked_request).
     """
 
+    channel_layer_alias = services.EVENTS_LAYER  # what the worker publishes; commands: default
     run: LabRun | None = None
     watchdog: asyncio.Task[None] | None = None
     extensions: list[ViewerExtension] = []
@@ -127,7 +129,7 @@ class RunConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         # Joined the group first (connect), so every batch after the snapshot reaches us.
         message = {"type": "run.snapshot", "reply_to": self.channel_name}
         try:
-            await self.channel_layer.send(control_channel, message)
+            await get_channel_layer().send(control_channel, message)
         except Exception:
             logger.warning("run %s: could not ask its worker for a snapshot", self.scope["path"])
             return

@@ -1,7 +1,12 @@
 """The Celery side of a lab run: one task owns one run, its event loop and its sockets.
 
-The worker runs with a thread pool (``--pool threads``), so a task is a thread; each run
-gets a fresh uvloop loop in its thread (DESIGN.md, "Worker shape").
+The worker runs with a thread pool (``--pool threads``), so a task is a thread, and a
+pool slot is a run: the task thread waits while its run lives on the process's one uvloop
+loop (``RunHost``), beside every other run of the process (DESIGN.md, "Worker shape").
+One loop rather than one per run because the process's GIL is the limit: forty loops in
+forty threads spent most of their time handing the GIL to one another. One loop also
+means one channel layer per process: one Redis connection pool, and one blocking read
+that serves every run's control channel. ``make run`` starts a worker process per core.
 
 A run never gets lost: every wait on the way out has a deadline (a task that swallows
 its cancellation cannot hold the worker slot), the control listener outlives Redis
@@ -16,7 +21,7 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,7 +52,6 @@ State = LabRun.State
 WAKE = "run.wake"  # what a run sends its own control channel to end its listener
 WAKE_TIMEOUT_SECONDS = 2
 CLOSE_SECONDS = 5  # how long a stopping run's listener and heartbeat get to end
-TEARDOWN_SECONDS = 5  # then whatever is left on the run's loop, before the loop is closed
 EMIT_TIMEOUT_SECONDS = 2  # a batch Redis cannot take in this long is dropped
 LISTEN_RETRY_MAX_SECONDS = 2  # the longest pause before listening again after an error
 SUMMARY_FAULTS = 500  # the newest `fault` events a run's summary keeps for its page
@@ -87,58 +91,59 @@ _controls: dict[int, RunControl] = {}
 _controls_lock = threading.Condition()  # notified whenever a run ends here
 
 
+class RunHost:
+    """The process's event loop for lab runs, in a thread of its own, and its channel layer.
+
+    Started on first use; it lives as long as the process (a daemon thread). channels_redis
+    ties a layer's connections and its receive loop to one event loop, so the layer is
+    made on this loop and used only from it.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._layers: dict[str, Any] = {}
+
+    def run(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        """Run ``coroutine`` on the host's loop; returns (or raises) when it is done."""
+        asyncio.run_coroutine_threadsafe(coroutine, self._running_loop()).result()
+
+    def layer(self, alias: str = DEFAULT_CHANNEL_LAYER) -> Any:
+        """The process's channel layer ``alias`` (call it on the host's loop): the default
+        one for control channels, ``services.EVENTS_LAYER`` for what run pages hear."""
+        if alias not in self._layers:
+            self._layers[alias] = channel_layers.make_backend(alias)
+        return self._layers[alias]
+
+    def _running_loop(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None:
+                self._loop = uvloop.new_event_loop()
+                threading.Thread(
+                    target=self._loop.run_forever, name="lab-runs", daemon=True
+                ).start()
+            return self._loop
+
+
+host = RunHost()
+
+
 @shared_task(acks_late=False, max_retries=0, ignore_result=True)  # type: ignore[untyped-decorator]
 def run_lab(run_id: int) -> None:
     run = LabRun.objects.filter(pk=run_id).first()
     if run is None or run.state != State.QUEUED:
         return  # deleted, or stopped while it waited in the queue
-    loop = uvloop.new_event_loop()
-    try:
-        loop.run_until_complete(_run_lab(run))
-    finally:
-        _tear_down(loop, run.pk)
-
-
-def _tear_down(loop: asyncio.AbstractEventLoop, run_id: int) -> None:
-    """Close the run's loop with nothing left on it, or after TEARDOWN_SECONDS regardless.
-
-    Not ``asyncio.Runner``: its close cancels leftover tasks once and then waits for them
-    without a limit, so one task that swallowed its cancellation would keep the worker
-    slot forever. The run's sockets are closed by then (LabRuntime's exit).
-    """
-    try:
-        left = asyncio.all_tasks(loop)
-        if left:
-            stuck = loop.run_until_complete(cancel_until_done(left, TEARDOWN_SECONDS))
-            if stuck:
-                logger.error(
-                    "lab run %s: %s task(s) outlived the run; closing its loop anyway: %s",
-                    run_id,
-                    len(stuck),
-                    ", ".join(sorted(repr(task.get_coro()) for task in stuck)),
-                )
-        loop.run_until_complete(loop.shutdown_asyncgens())
-    finally:
-        loop.close()
+    host.run(_run_lab(run))
 
 
 async def _run_lab(run: LabRun) -> None:
-    # A layer of its own: channels_redis refuses receive() from two event loops on one
-    # layer object, and each run in this process has its own loop.
-    layer = channel_layers.make_backend(DEFAULT_CHANNEL_LAYER)
+    layer = host.layer()
     control = RunControl(loop=asyncio.get_running_loop())
-    try:
-        channel = await layer.new_channel()
-        if not await in_db_thread(services.claim_run)(run, channel):
-            return
-        with _registered(run.pk, control):
-            await _run_claimed(run, layer, channel, control)
-    finally:
-        try:
-            async with asyncio.timeout(WAKE_TIMEOUT_SECONDS):
-                await layer.close_pools()
-        except Exception:  # Redis away: its connections die with the loop
-            logger.warning("lab run %s: could not close its Redis connections", run.pk)
+    channel = await layer.new_channel()
+    if not await in_db_thread(services.claim_run)(run, channel):
+        return
+    with _registered(run.pk, control):
+        await _run_claimed(run, layer, channel, control)
 
 
 async def _run_claimed(run: LabRun, layer: Any, channel: str, control: RunControl) -> None:
@@ -148,7 +153,7 @@ async def _run_claimed(run: LabRun, layer: Any, channel: str, control: RunContro
     recorder = Recorder(limit=settings.LAB_RUN_RECORDED_EVENTS)  # its replay, once it ends
     try:
         topology = cfn.load_topology(run.document)  # the run's own copy (LabRun.document)
-        emit = _emitter(layer, run, view, recorder)
+        emit = _emitter(host.layer(services.EVENTS_LAYER), run, view, recorder)
         async with LabRuntime(topology, _options(run), emit) as lab:
             await in_db_thread(services.set_state)(run, State.RUNNING, "", lab.now())
             served = Served(faults, view, topology, recorder)
@@ -282,20 +287,19 @@ async def _listen(
             control.request_stop("stopped")
         elif message.get("type") == "run.control" and _is_request(message):
             if len(served.sending) >= CONSOLE_IN_FLIGHT:
-                await _refuse_busy(lab, run, layer, message)
+                await _refuse_busy(lab, run, message)
                 continue
-            task = asyncio.create_task(_send_request(lab, run, layer, message, served.topology))
+            task = asyncio.create_task(_send_request(lab, run, message, served.topology))
             served.sending.add(task)
             task.add_done_callback(served.sending.discard)
         elif message.get("type") == "run.control":
             try:
-                served.faults.append(
-                    await _apply_control(lab, run, layer, message, served.topology)
-                )
+                served.faults.append(await _apply_control(lab, run, message, served.topology))
             except Exception:
                 logger.exception("lab run %s: could not answer a control command", run.pk)
         elif message.get("type") == "run.snapshot":
-            await _send_snapshot(layer, run, lab, served.view, message.get("reply_to"))
+            events = host.layer(services.EVENTS_LAYER)  # the page's own channel is there
+            await _send_snapshot(events, run, lab, served.view, message.get("reply_to"))
 
 
 async def _send_snapshot(
@@ -319,7 +323,6 @@ async def _send_snapshot(
 async def _apply_control(
     lab: LabRuntime,
     run: LabRun,
-    layer: Any,
     message: dict[str, Any],
     topology: spec.Topology,
 ) -> dict[str, Any]:
@@ -350,7 +353,8 @@ async def _apply_control(
     else:
         logger.info("lab run %s: %s by %s", run.pk, command.get("action"), by or "system")
         return event
-    await layer.group_send(run.group_name, {"type": "run.events", "events": [event]})
+    events = host.layer(services.EVENTS_LAYER)
+    await events.group_send(run.group_name, {"type": "run.events", "events": [event]})
     return event
 
 
@@ -360,7 +364,7 @@ def _is_request(message: dict[str, Any]) -> bool:
 
 
 async def _send_request(
-    lab: LabRuntime, run: LabRun, layer: Any, message: dict[str, Any], topology: spec.Topology
+    lab: LabRuntime, run: LabRun, message: dict[str, Any], topology: spec.Topology
 ) -> None:
     """One console request: checked again, sent; its ``console`` event is the answer."""
     command, by = message.get("command") or {}, message.get("by") or ""
@@ -378,15 +382,17 @@ async def _send_request(
     except Exception:
         logger.exception("lab run %s: console request %r failed", run.pk, command)
         event = _refusal(lab, command, by, "InternalError", "the request could not be sent")
-    await layer.group_send(run.group_name, {"type": "run.events", "events": [event]})
+    events = host.layer(services.EVENTS_LAYER)
+    await events.group_send(run.group_name, {"type": "run.events", "events": [event]})
 
 
-async def _refuse_busy(lab: LabRuntime, run: LabRun, layer: Any, message: dict[str, Any]) -> None:
+async def _refuse_busy(lab: LabRuntime, run: LabRun, message: dict[str, Any]) -> None:
     """Too many console requests on their way: this one is refused (the page says so)."""
     text = f"at most {CONSOLE_IN_FLIGHT} console requests may wait for answers at once"
     event = _refusal(lab, message.get("command") or {}, message.get("by") or "", "Busy", text)
+    events = host.layer(services.EVENTS_LAYER)
     with contextlib.suppress(Exception):  # best effort, like every publish
-        await layer.group_send(run.group_name, {"type": "run.events", "events": [event]})
+        await events.group_send(run.group_name, {"type": "run.events", "events": [event]})
 
 
 def _refusal(

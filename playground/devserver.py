@@ -3,7 +3,8 @@
     python -m playground.devserver [--port 8000]
 
 Migrates, loads the demo content (local default only), starts an embedded Redis unless
-``REDIS_URL`` is set, a Celery worker and daphne, and prints the URL once daphne answers.
+``REDIS_URL`` is set, LAB_WORKER_PROCESSES Celery workers (one per core) and daphne, and
+prints the URL once daphne answers.
 Ctrl-C stops every child and exits 0. A Celery worker that dies is restarted (its runs
 are then marked failed by the heartbeat check, and the site keeps working); if daphne or
 Redis dies, everything stops.
@@ -159,27 +160,34 @@ def _banner(port: int, demo_text: str, embedded: bool) -> str:
     if demo_text:
         lines += ["Demo accounts (local default only):", *demo_text.splitlines(), ""]
     lines.append("Redis: embedded (var/)" if embedded else "Redis: REDIS_URL")
-    lines.append("Ctrl-C stops daphne, the Celery worker and Redis.")
+    lines.append("Ctrl-C stops daphne, the Celery workers and Redis.")
     width = max(len(line) for line in lines) + 4
     rule = "=" * width
     return "\n".join([rule, *(f"  {line}" for line in lines), rule])
 
 
 class Supervisor:
-    def __init__(self, port: int, env: dict[str, str], concurrency: int) -> None:
+    """daphne and ``processes`` Celery workers, each hosting up to ``concurrency`` runs.
+
+    A worker process per core: each hosts its runs on one event loop, and one process's
+    GIL holds it to one core (labs.tasks, "Worker shape").
+    """
+
+    def __init__(
+        self, port: int, env: dict[str, str], concurrency: int, processes: int = 1
+    ) -> None:
         self.port = port
         python = sys.executable
-        worker = [
-            python, "-m", "celery", "-A", "playground", "--quiet", "worker",
-            "--pool", "threads", "--concurrency", str(concurrency), "-l", "INFO",
-            "--without-mingle", "--without-gossip", "--hostname", "lab-worker@%h",
-        ]  # fmt: skip
+        self.workers = [
+            Child(f"Celery worker {n}", _worker_argv(python, concurrency, n), env)
+            for n in range(1, processes + 1)
+        ]
         web = [python, "-m", "daphne", "-b", HOST, "-p", str(port), "playground.asgi:application"]
-        self.worker = Child("Celery worker", worker, env)
         self.web = Child("daphne", web, env)
 
     def start(self, redis: EmbeddedRedis | None) -> None:
-        self.worker.start()
+        for worker in self.workers:
+            worker.start()
         self.web.start()
         deadline = time.monotonic() + SERVE_TIMEOUT
         while not _answers_http(self.port):
@@ -197,26 +205,34 @@ class Supervisor:
         code = self.web.exited()
         if code is not None:
             raise Stop(1, f"daphne exited with code {code}; stopping everything")
-        code = self.worker.exited()
-        if code is not None:
-            self._restart_worker(code)
+        for worker in self.workers:
+            code = worker.exited()
+            if code is not None:
+                self._restart_worker(worker, code)
 
-    def _restart_worker(self, code: int) -> None:
-        worker = self.worker
+    def _restart_worker(self, worker: Child, code: int) -> None:
         quick = time.monotonic() - worker.started < WORKER_MIN_UPTIME
         worker.quick_deaths = worker.quick_deaths + 1 if quick else 0
         if worker.quick_deaths >= WORKER_CRASH_LOOP:
-            raise Stop(1, f"the Celery worker keeps dying (exit code {code}); stopping everything")
-        say(f"the Celery worker exited with code {code}; restarting it")
+            raise Stop(1, f"{worker.name} keeps dying (exit code {code}); stopping everything")
+        say(f"{worker.name} exited with code {code}; restarting it")
         worker.start()
 
     def stop(self) -> None:
         deadline = time.monotonic() + STOP_TIMEOUT
-        children = (self.web, self.worker)
+        children = (self.web, *self.workers)
         for child in children:
             child.terminate()
         for child in children:
             child.wait_or_kill(deadline)
+
+
+def _worker_argv(python: str, concurrency: int, number: int) -> list[str]:
+    return [
+        python, "-m", "celery", "-A", "playground", "--quiet", "worker",
+        "--pool", "threads", "--concurrency", str(concurrency), "-l", "INFO",
+        "--without-mingle", "--without-gossip", "--hostname", f"lab-worker-{number}@%h",
+    ]  # fmt: skip
 
 
 def _parse_args(argv: list[str]) -> argparse.Namespace:
@@ -230,7 +246,9 @@ def _serve(port: int, settings: Any, redis: EmbeddedRedis | None) -> int:
     if redis is not None:
         env["REDIS_URL"] = redis.start()
     demo_text = _prepare_database(env, bool(settings.DEMO_CONTENT))
-    supervisor = Supervisor(port, env, int(settings.LAB_RUNS_PER_WORKER))
+    supervisor = Supervisor(
+        port, env, int(settings.LAB_RUNS_PER_WORKER), int(settings.LAB_WORKER_PROCESSES)
+    )
     try:
         supervisor.start(redis)
         print(_banner(port, demo_text, redis is not None), flush=True)

@@ -95,7 +95,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Browser tests serve pages from a daphne child process: an in-memory test database
     # would be invisible to it.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
-    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+    # WAL: readers never wait for the writer, and a commit appends to the log without an
+    # fsync (synchronous=NORMAL; a power cut may lose the last commits, never corrupt).
+    # With the default rollback journal every commit fsynced while holding the one write
+    # lock: a class of 80 runs' heartbeats queued behind it long enough to read as lost.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -146,12 +154,29 @@ CHANNEL_LAYERS = {
             "expiry": 30,
             "prefix": f"{REDIS_KEY_PREFIX}:asgi",
         },
-    }
+    },
+    # Run events (labs.tasks to the run pages' sockets) go by Redis pub/sub: one PUBLISH a
+    # batch, pushed to every subscribed web process. On "default" each batch took four
+    # round trips to send, and a web process popped its sockets' messages one at a time
+    # from one shared key: a class of 40 runs outran it, and the key's capacity then
+    # dropped every batch. Commands to a run's worker stay on "default", whose channels
+    # keep what was sent while their worker was away.
+    "events": {
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        # Pub/sub channels ignore the database number: the prefix keeps checkouts apart.
+        "CONFIG": {"hosts": [{"address": REDIS_URL}], "prefix": f"{REDIS_KEY_PREFIX}:events:"},
+    },
 }
 
 # --- Lab runs ------------------------------------------------------------------------------
 LAB_RUN_MAX_SECONDS = env_int("LAB_RUN_MAX_SECONDS", 600, minimum=10, maximum=24 * 3600)
-LAB_RUNS_PER_WORKER = env_int("LAB_RUNS_PER_WORKER", 8, minimum=1, maximum=256)
+# A worker process hosts its runs on one event loop, and its GIL holds it to one core, so
+# `make run` starts one per core; LAB_RUNS_PER_WORKER is each one's share (`make bench`'s
+# class scenario measured what one core holds: labs/bench/classroom.py, README "Scale-out").
+LAB_WORKER_PROCESSES = env_int(
+    "LAB_WORKER_PROCESSES", len(os.sched_getaffinity(0)), minimum=1, maximum=64
+)
+LAB_RUNS_PER_WORKER = env_int("LAB_RUNS_PER_WORKER", 40, minimum=1, maximum=256)
 LAB_RUNS_PER_USER = env_int("LAB_RUNS_PER_USER", 2, minimum=1, maximum=50)
 LAB_MAX_RPS = env_int("LAB_MAX_RPS", 200, minimum=1, maximum=100_000)
 # Events a run's recording (its replay) keeps; past it, request and flow events are only
@@ -179,6 +204,9 @@ QUIZ_MIN_LAB_SECONDS = env_int("QUIZ_MIN_LAB_SECONDS", 60, minimum=0, maximum=36
 CELERY_BROKER_URL = broker_url(REDIS_URL)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A run is acked when it starts, so a worker whose slots are all busy would still reserve
+# more, which then waited behind it while another worker process had room (Celery >= 5.6).
+CELERY_WORKER_DISABLE_PREFETCH = True
 CELERY_TASK_ACKS_LATE = False  # a run must never be redelivered while it runs
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": LAB_RUN_MAX_SECONDS + 3600,

@@ -36,7 +36,8 @@ def _layer(prefix):
 
 def test_settings_prefix_every_channel_layer_key_and_celery_queue():
     prefix = settings.REDIS_KEY_PREFIX
-    assert settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"].startswith(f"{prefix}:")
+    for layer in settings.CHANNEL_LAYERS.values():  # pub/sub too: it ignores the db number
+        assert layer["CONFIG"]["prefix"].startswith(f"{prefix}:")
     assert settings.CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"].startswith(f"{prefix}:")
     assert settings.CELERY_TASK_DEFAULT_QUEUE.startswith(f"{prefix}.")
 

@@ -1,4 +1,9 @@
-"""``make bench``: our ALB proxy against HAProxy, same machine, same backend, same run.
+"""``make bench``: our ALB proxy against HAProxy, same machine, same backend, same run; then
+the event pipeline through the whole site (labs.bench.pipeline), and a class of 80 learners
+on it (labs.bench.classroom).
+
+``python -m labs.bench [alb] [pipeline] [class]`` (or ``make bench BENCH="pipeline class"``)
+runs only the parts named; ``alb`` is the proxies against HAProxy, HTTP and TCP.
 
 Both proxies get one core (taskset -c 0); the backend (a HAProxy answering 200 with a
 100-byte body by itself) and the load generator (wrk -t1 -c50) share the other. The two
@@ -194,5 +199,28 @@ def report(
     print(f"  written to {OUT.relative_to(ROOT)}")
 
 
+def pipeline_main() -> None:
+    from . import pipeline  # Django is set up only for the benches that go through the site
+
+    pipeline.main()
+
+
+def class_main() -> None:
+    from . import classroom
+
+    classroom.main()
+
+
+PARTS = {"alb": main, "pipeline": pipeline_main, "class": class_main}
+
+
+def cli(names: list[str]) -> None:
+    unknown = [name for name in names if name not in PARTS]
+    if unknown:
+        raise SystemExit(f"unknown bench {', '.join(unknown)}; choose from {', '.join(PARTS)}")
+    for name in names or list(PARTS):
+        PARTS[name]()
+
+
 if __name__ == "__main__":
-    main()
+    cli(sys.argv[1:] or os.environ.get("BENCH", "").split())

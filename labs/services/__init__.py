@@ -5,6 +5,7 @@ Views, tasks, consumers, commands and tests call the same functions (STYLE.md §
 
 from .runs import (
     ACCESS_LOG_MAX_LINES,
+    EVENTS_LAYER,
     MAX_CLOCK_SPEED,
     MIN_CLOCK_SPEED,
     Beat,
@@ -40,6 +41,7 @@ from .topologies import (
 
 __all__ = [
     "ACCESS_LOG_MAX_LINES",
+    "EVENTS_LAYER",
     "MAX_CLOCK_SPEED",
     "MIN_CLOCK_SPEED",
     "Beat",

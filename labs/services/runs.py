@@ -42,6 +42,7 @@ State = LabRun.State
 MIN_CLOCK_SPEED, MAX_CLOCK_SPEED = 1, 30
 ACCESS_LOG_MAX_LINES = 200_000  # the newest lines of a run's access log that are kept
 QUEUE_NOTICES = 100  # how many queued runs hear their new place when the queue moves
+EVENTS_LAYER = "events"  # the channel layer run events travel on (settings.CHANNEL_LAYERS)
 
 
 def start_run(
@@ -359,7 +360,7 @@ def publish(run_id: int, events: list[dict[str, Any]]) -> None:
     the state again when its socket reconnects. A Redis outage must not turn a stop
     or a state change that was saved into an error page.
     """
-    layer = get_channel_layer()
+    layer = get_channel_layer(EVENTS_LAYER)
     message = {"type": "run.events", "events": events}
     try:
         async_to_sync(layer.group_send)(f"run.{run_id}", message)

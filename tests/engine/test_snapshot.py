@@ -51,4 +51,3 @@ def test_it_keeps_the_faults_log():
     snapshot = view.snapshot(4.0, emitted=0.0)
     assert snapshot.faults == [fault]
     assert snapshot.wire()["faults"] == [fault]
-

@@ -4,8 +4,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from channels.layers import DEFAULT_CHANNEL_LAYER, channel_layers
+from channels.layers import channel_layers
 
+from labs import services
 from tests.factories import make_run
 
 Event = dict[str, Any]
@@ -16,7 +17,7 @@ class GroupListener:
 
     def __init__(self, run_id: int) -> None:
         self.group = f"run.{run_id}"
-        self.layer = channel_layers.make_backend(DEFAULT_CHANNEL_LAYER)
+        self.layer = channel_layers.make_backend(services.EVENTS_LAYER)
         self.channel = ""
         self.seen: list[Event] = []
         self._pending: deque[Event] = deque()
@@ -28,7 +29,7 @@ class GroupListener:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.layer.group_discard(self.group, self.channel)
-        await self.layer.close_pools()
+        await self.layer.flush()
 
     async def seen_or_wait_for(self, wanted: Callable[[Event], bool], within: float = 10) -> Event:
         """Like ``wait_for``, but an event that already arrived counts too."""

@@ -7,6 +7,7 @@ import pytest
 from celery.signals import worker_ready, worker_shutting_down
 from channels.db import database_sync_to_async
 
+import labs.tasks
 from labs import services
 from labs.models import LabRun
 from labs.tasks import run_lab, stale_run_check
@@ -98,3 +99,20 @@ def test_a_starting_worker_fails_the_runs_of_a_dead_one(learner):
         stale_run_check.stop()  # the worker's timer starts with it: not in this process
     run.refresh_from_db()
     assert (run.state, run.reason) == ("failed", "worker-lost")
+
+
+async def test_the_runs_of_one_worker_process_share_one_event_loop(learner):
+    first, second = [
+        await database_sync_to_async(make_run)(owner=learner, duration_limit=60) for _ in range(2)
+    ]
+    async with GroupListener(first.pk) as one, GroupListener(second.pk) as other:
+        workers = [asyncio.create_task(asyncio.to_thread(run_lab, r.pk)) for r in (first, second)]
+        await one.wait_for(status("running"))
+        await other.wait_for(status("running"))
+        loops = {labs.tasks._controls[r.pk].loop for r in (first, second)}
+        assert len(loops) == 1 and asyncio.get_running_loop() not in loops
+        for run in (first, second):
+            await database_sync_to_async(services.stop_run)(learner, await _refreshed(run))
+        await one.wait_for(status("finished"))
+        await other.wait_for(status("finished"))
+        await asyncio.wait_for(asyncio.gather(*workers), 10)

@@ -11,7 +11,7 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 from celery.worker import state as worker_state
 from channels.db import database_sync_to_async
-from channels.layers import DEFAULT_CHANNEL_LAYER, channel_layers
+from channels.layers import channel_layers
 
 import labs.tasks
 from labs import services
@@ -49,7 +49,7 @@ class Watcher:
 
     def __init__(self, run_ids: list[int]) -> None:
         self.run_ids = run_ids
-        self.layer = channel_layers.make_backend(DEFAULT_CHANNEL_LAYER)
+        self.layer = channel_layers.make_backend(services.EVENTS_LAYER)
         self.states: dict[int, list[dict[str, Any]]] = defaultdict(list)
         self._changed = asyncio.Condition()
         self._readers: list[asyncio.Task[None]] = []
@@ -88,7 +88,7 @@ async def watching(run_ids: list[int]) -> AsyncIterator[Watcher]:
         for reader in watcher._readers:
             reader.cancel()
         await asyncio.gather(*watcher._readers, return_exceptions=True)
-        await watcher.layer.close_pools()
+        await watcher.layer.flush()
 
 
 @database_sync_to_async

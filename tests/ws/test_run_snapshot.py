@@ -8,7 +8,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from celery.contrib.testing.worker import start_worker
 from channels.db import database_sync_to_async
-from channels.layers import DEFAULT_CHANNEL_LAYER, channel_layers
+from channels.layers import DEFAULT_CHANNEL_LAYER, channel_layers, get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.urls import reverse
 
@@ -32,6 +32,11 @@ async def worker_channel():
     channel = await layer.new_channel()
     yield layer, channel
     await layer.close_pools()
+
+
+def _events():
+    """Where the worker publishes a run's batches and answers a page's snapshot request."""
+    return get_channel_layer(services.EVENTS_LAYER)
 
 
 async def _connect(run, headers) -> WebsocketCommunicator:
@@ -58,13 +63,15 @@ async def test_the_snapshot_comes_first_and_only_later_batches_follow(
     asked = await layer.receive(channel)
     assert asked["type"] == "run.snapshot"
     for seq in (1, 2, 3):  # batches sent while the worker builds the snapshot
-        await layer.group_send(run.group_name, _batch(seq, {**REQUEST, "t": float(seq)}))
+        await _events().group_send(run.group_name, _batch(seq, {**REQUEST, "t": float(seq)}))
     snapshot = {"type": "snapshot", "t": 2.0, "emitted": 1.0, "counts": {"requests": 2}}
-    await layer.send(asked["reply_to"], {"type": "run.snapshot", "snapshot": snapshot, "seq": 2})
+    await _events().send(
+        asked["reply_to"], {"type": "run.snapshot", "snapshot": snapshot, "seq": 2}
+    )
     assert (await ws.receive_json_from(TIMEOUT))["events"] == [snapshot]
     assert (await ws.receive_json_from(TIMEOUT))["events"] == [{**REQUEST, "t": 3.0}]
-    await layer.group_send(run.group_name, _batch(2, REQUEST))  # a late copy: dropped
-    await layer.group_send(run.group_name, _batch(4, {**REQUEST, "t": 4.0}))
+    await _events().group_send(run.group_name, _batch(2, REQUEST))  # a late copy: dropped
+    await _events().group_send(run.group_name, _batch(4, {**REQUEST, "t": 4.0}))
     assert (await ws.receive_json_from(TIMEOUT))["events"] == [{**REQUEST, "t": 4.0}]
     await ws.disconnect()
 
@@ -73,12 +80,12 @@ async def test_without_an_answer_the_stream_flows_after_a_while(
     ws_headers, learner, worker_channel, monkeypatch
 ):
     monkeypatch.setattr(consumers, "SNAPSHOT_TIMEOUT_SECONDS", 0.2)
-    layer, channel = worker_channel
+    _layer, channel = worker_channel
     run = await database_sync_to_async(make_run)(
         owner=learner, state="running", control_channel=channel
     )
     ws = await _connect(run, ws_headers)
-    await layer.group_send(run.group_name, _batch(7, REQUEST))
+    await _events().group_send(run.group_name, _batch(7, REQUEST))
     assert (await ws.receive_json_from(TIMEOUT))["events"] == [REQUEST]
     await ws.disconnect()
 
