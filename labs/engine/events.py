@@ -181,6 +181,17 @@ class Quiz(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Hint(Event):
+    """A message from the learner's instructor, shown in the lab (playground.classrooms)."""
+
+    TYPE: ClassVar[str] = "hint"
+    id: int
+    text: str
+    by: str  # the instructor's username
+    sent: float  # epoch seconds
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Snapshot(Event):
     """What a (re)connecting viewer needs; the stream continues after it."""
 
@@ -193,7 +204,8 @@ class Snapshot(Event):
 
 
 TYPES: dict[str, type[Event]] = {
-    cls.TYPE: cls for cls in (RunStatus, Request, Flow, Health, Metrics, Fault, Quiz, Snapshot)
+    cls.TYPE: cls
+    for cls in (RunStatus, Request, Flow, Health, Metrics, Fault, Quiz, Hint, Snapshot)
 }
 
 

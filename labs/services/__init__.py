@@ -15,6 +15,7 @@ from .runs import (
     control_run,
     fail_stale_runs,
     finish_run,
+    inject_fault,
     publish,
     queue_position,
     save_access_log,
@@ -22,6 +23,7 @@ from .runs import (
     start_run,
     status_event,
     stop_run,
+    summary_events,
 )
 from .topologies import (
     Change,
@@ -53,6 +55,7 @@ __all__ = [
     "finish_run",
     "fork_topology",
     "free_slug",
+    "inject_fault",
     "publish",
     "queue_position",
     "restore_revision",
@@ -63,4 +66,5 @@ __all__ = [
     "start_run",
     "status_event",
     "stop_run",
+    "summary_events",
 ]

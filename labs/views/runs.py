@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
-from labs import cfn, services
+from labs import cfn, services, signals
 from labs import messages as codes
 from labs.forms import RunOptionsForm
 from labs.models import LabRun, RunAccessLog, Topology
@@ -51,6 +51,9 @@ def run_start(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     try:
         run = services.start_run(request.user, topology, **form.cleaned_data)
     except ValidationError as error:
+        signals.validation_failed.send(
+            sender=run_start, user=request.user, topology=topology, messages=error.messages
+        )
         for message in error.messages:
             messages.error(request, message)
         return redirect("labs-topology-detail", pk=topology.pk)
