@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('labs', '0004_run_keeps_its_template'),
-        ('quizzes', '0003_korean_follows_the_glossary'),
+        ('quizzes', '0001_question_bank'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
