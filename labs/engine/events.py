@@ -177,7 +177,8 @@ class Quiz(Event):
     prompt: str
     choose: int
     multiple: bool
-    choices: list[dict[str, Json]]  # id, letter, text (in the viewer's language)
+    choices: list[dict[str, Json]]  # id, letter, text, html (in the viewer's language)
+    prompt_html: str | None = None  # the prompt's Markdown, rendered and sanitised
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
