@@ -41,3 +41,12 @@ class HintForm(forms.Form):
     text = forms.CharField(
         label=_("Hint"), max_length=services.HINT_MAX, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+class LiveQuizForm(forms.Form):
+    question_set = forms.ModelChoiceField(
+        label=_("Quiz set"), queryset=QuestionSet.objects.filter(is_published=True)
+    )
+    leaderboard = forms.BooleanField(
+        label=_("Show a leaderboard (speed-weighted points)"), required=False, initial=True
+    )

@@ -169,3 +169,70 @@ class ValidationErrorRecord(models.Model):
 
     def __str__(self) -> str:
         return self.message[:50]
+
+
+class LiveQuiz(models.Model):
+    """An instructor-paced quiz: the instructor pushes one question at a time to the class.
+
+    ``questions`` is the drawn list of Question ids, in order; ``position`` is the
+    1-based question now shown (0 in the lobby). Answers are LiveAnswer rows.
+    """
+
+    class State(models.TextChoices):
+        LOBBY = "lobby", _("waiting to start")
+        ASKING = "asking", _("question open")
+        REVEALED = "revealed", _("answer shown")
+        FINISHED = "finished", _("finished")
+
+    classroom = models.ForeignKey(
+        Classroom, verbose_name=_("class"), on_delete=models.CASCADE, related_name="live_quizzes"
+    )
+    question_set = models.ForeignKey(
+        QuestionSet, verbose_name=_("quiz set"), on_delete=models.CASCADE, related_name="+"
+    )
+    questions = models.JSONField(_("questions"), default=list)
+    position = models.PositiveSmallIntegerField(_("question"), default=0)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.LOBBY)
+    asked_at = models.DateTimeField(_("question shown"), null=True, blank=True)
+    leaderboard = models.BooleanField(_("show a leaderboard"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("live quiz")
+        verbose_name_plural = _("live quizzes")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.question_set} @ {self.classroom}"
+
+    @property
+    def group_name(self) -> str:
+        return f"classroom.{self.classroom_id}.live"
+
+
+class LiveAnswer(models.Model):
+    quiz = models.ForeignKey(
+        LiveQuiz, verbose_name=_("live quiz"), on_delete=models.CASCADE, related_name="answers"
+    )
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("learner"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    answer = models.OneToOneField(
+        "quizzes.Answer", verbose_name=_("answer"), on_delete=models.CASCADE, related_name="+"
+    )
+    position = models.PositiveSmallIntegerField(_("question"))
+    seconds = models.FloatField(_("seconds to answer"))
+    points = models.PositiveIntegerField(_("points"), default=0)
+
+    class Meta:
+        verbose_name = _("live answer")
+        verbose_name_plural = _("live answers")
+        constraints = [
+            models.UniqueConstraint(fields=["quiz", "learner", "position"], name="live_answer_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.learner} #{self.position}"

@@ -19,7 +19,7 @@ from labs import cfn, diagram
 from labs import messages as codes
 from labs.models import LabRun
 
-from . import export, services
+from . import export, live_quiz, services
 from .access import (
     classes_taught_by,
     get_class_for_instructor,
@@ -28,7 +28,7 @@ from .access import (
     is_instructor,
 )
 from .dashboard import learner_row
-from .forms import AssignmentForm, ClassroomForm, HintForm, JoinForm
+from .forms import AssignmentForm, ClassroomForm, HintForm, JoinForm, LiveQuizForm
 from .models import Assignment, Classroom, Hint
 
 
@@ -326,3 +326,56 @@ def class_export(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if kind not in export.KINDS:
         raise Http404
     return export.csv_response(classroom, kind)
+
+
+@login_required
+@require_GET
+def class_live(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The live quiz: the instructor's controls, or a learner's question screen."""
+    teaching = classes_taught_by(request.user).filter(pk=pk).first()
+    classroom = teaching or get_class_for_learner(request.user, pk)
+    context = {
+        "classroom": classroom,
+        "teaching": teaching is not None,
+        "quiz": live_quiz.current(classroom),
+        "start_form": LiveQuizForm(),
+        "live_config": {"wsPath": f"/ws/classes/{classroom.pk}/live/", "teaching": bool(teaching)},
+        "live_text": {
+            "lobby": _("Waiting for the instructor to show the first question."),
+            "none": _("No live quiz is going in this class."),
+            "finished": _("The live quiz is over. Thank you!"),
+            "question": _("Question %(position)s of %(total)s"),
+            "answered": _("%(answered)s of %(members)s answered"),
+            "submit": _("Answer"),
+            "sent": _("Your answer is in. Wait for the instructor to reveal it."),
+            "right": _("Right: %(points)s points."),
+            "wrong": _("Not right this time."),
+            "correct": _("Correct choice."),
+            "picks": _("picks"),
+            "points": _("points"),
+            "myPoints": _("Your points: %(points)s"),
+            "chooseN": _("Choose %(count)s."),
+        },
+    }
+    return render(request, "classrooms/live.html", context)
+
+
+@login_required
+@require_POST
+def class_live_start(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    classroom = get_class_for_instructor(request.user, pk)
+    form = LiveQuizForm(request.POST)
+    if form.is_valid():
+        try:
+            live_quiz.start(
+                classroom,
+                request.user,
+                form.cleaned_data["question_set"],
+                leaderboard=form.cleaned_data["leaderboard"],
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+    else:
+        _form_errors(request, form)
+    return redirect("classrooms-live", pk=classroom.pk)
