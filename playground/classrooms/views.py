@@ -351,7 +351,7 @@ def class_live(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "right": _("Right: %(points)s points."),
             "wrong": _("Not right this time."),
             "correct": _("Correct choice."),
-            "picks": _("picks"),
+            "picks": _("%(count)s picks · %(percent)s"),
             "points": _("points"),
             "myPoints": _("Your points: %(points)s"),
             "chooseN": _("Choose %(count)s."),

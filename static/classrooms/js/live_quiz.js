@@ -67,7 +67,7 @@ function choiceRow(choice, question, view) {
     fillEl.style.width = `${Math.round((100 * count) / total)}%`;
     const label2 = document.createElement("span");
     label2.className = "live-bar-label";
-    label2.textContent = `${count} ${text.picks} (${Math.round((100 * count) / total)}%)`;
+    label2.textContent = fill(text.picks, { count, percent: `${Math.round((100 * count) / total)}%` });
     bar.append(fillEl, label2);
     body.append(bar);
   }
