@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
@@ -161,12 +162,23 @@ CHANGE_SUMMARIES: dict[str, StrOrPromise] = {
 }
 
 
+# Who else may watch (see, stop, change) a learner's runs: each rule maps a user to the
+# learners they supervise (a QuerySet of users). Site-wide apps register here from their
+# AppConfig.ready() (an instructor: the learners of their classes); labs never imports them.
+run_watchers: list[Callable[[User], models.QuerySet[Any]]] = []
+
+
 class LabRunQuerySet(models.QuerySet["LabRun"]):
     def visible_to(self, user: User | AnonymousUser) -> LabRunQuerySet:
-        """A learner sees their own runs; staff see every run."""
+        """A learner sees their own runs, their instructors their learners'; staff all."""
         if not user.is_authenticated:
             return self.none()
-        return self if user.is_staff else self.filter(owner=user)
+        if user.is_staff:
+            return self
+        mine = Q(owner=user)
+        for watched in run_watchers:
+            mine |= Q(owner__in=watched(user))
+        return self.filter(mine)
 
 
 class LabRun(models.Model):
@@ -240,6 +252,15 @@ class LabRun(models.Model):
     def group_name(self) -> str:
         """The channel-layer group that carries this run's events (DESIGN.md)."""
         return f"run.{self.pk}"
+
+    @staticmethod
+    def summary_group(owner_id: int) -> str:
+        """The group that carries the summary of every run of one learner: ``run.status``,
+        ``metrics`` (once a second) and ``fault`` events, never ``request`` or ``flow``.
+        Messages: ``{"type": "runs.summary", "run": <pk>, "owner": <id>, "events": [...]}``.
+        A class's dashboard listens here: it follows a whole class without every request.
+        """
+        return f"runs.owner.{owner_id}"
 
     @property
     def is_active(self) -> bool:

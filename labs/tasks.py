@@ -238,7 +238,7 @@ def _options(run: LabRun) -> RunOptions:
 def _emitter(
     layer: Any, run: LabRun, view: RunView, recorder: Recorder
 ) -> Callable[[list[dict[str, Any]]], Awaitable[None]]:
-    group = run.group_name
+    group, owner_group = run.group_name, LabRun.summary_group(run.owner_id)
 
     async def emit(events: list[dict[str, Any]]) -> None:
         # Folded and numbered before the first await: a snapshot taken meanwhile (the
@@ -251,6 +251,17 @@ def _emitter(
             async with asyncio.timeout(EMIT_TIMEOUT_SECONDS):
                 message = {"type": "run.events", "events": events, "seq": seq}
                 await layer.group_send(group, message)
+                summary = services.summary_events(events)
+                if summary:
+                    await layer.group_send(
+                        owner_group,
+                        {
+                            "type": "runs.summary",
+                            "run": run.pk,
+                            "owner": run.owner_id,
+                            "events": summary,
+                        },
+                    )
         except Exception as error:
             logger.warning("lab run %s: dropped %s event(s): %r", run.pk, len(events), error)
 
@@ -355,6 +366,8 @@ async def _apply_control(
         return event
     events = host.layer(services.EVENTS_LAYER)
     await events.group_send(run.group_name, {"type": "run.events", "events": [event]})
+    summary = {"type": "runs.summary", "run": run.pk, "owner": run.owner_id, "events": [event]}
+    await events.group_send(LabRun.summary_group(run.owner_id), summary)
     return event
 
 

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "playground.accounts",
     "labs",
     "playground.quizzes",
+    "playground.classrooms",
 ]
 
 MIDDLEWARE = [

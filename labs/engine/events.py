@@ -209,7 +209,19 @@ class Quiz(Event):
     prompt: str
     choose: int
     multiple: bool
-    choices: list[dict[str, Json]]  # id, letter, text (in the viewer's language)
+    choices: list[dict[str, Json]]  # id, letter, text, html (in the viewer's language)
+    prompt_html: str | None = None  # the prompt's Markdown, rendered and sanitised
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Hint(Event):
+    """A message from the learner's instructor, shown in the lab (playground.classrooms)."""
+
+    TYPE: ClassVar[str] = "hint"
+    id: int
+    text: str
+    by: str  # the instructor's username
+    sent: float  # epoch seconds
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -227,7 +239,7 @@ class Snapshot(Event):
 
 TYPES: dict[str, type[Event]] = {
     cls.TYPE: cls
-    for cls in (RunStatus, Request, Flow, Health, Metrics, Fault, Console, Quiz, Snapshot)
+    for cls in (RunStatus, Request, Flow, Health, Metrics, Fault, Console, Quiz, Hint, Snapshot)
 }
 
 

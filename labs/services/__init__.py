@@ -24,6 +24,7 @@ from .runs import (
     start_run,
     status_event,
     stop_run,
+    summary_events,
 )
 from .stories import Recording, anonymous, save_recording, share_run, shared_run, story, unshare_run
 from .topologies import (
@@ -76,5 +77,6 @@ __all__ = [
     "status_event",
     "stop_run",
     "story",
+    "summary_events",
     "unshare_run",
 ]

@@ -238,7 +238,7 @@ def _transition(
         for field, value in changes.items():
             setattr(run, field, value)
         event = status_event(run, t)
-        transaction.on_commit(partial(publish, run.pk, [event]))
+        transaction.on_commit(partial(publish, run.pk, [event], owner_id=run.owner_id))
         if state in LabRun.FINAL_STATES:
             transaction.on_commit(_publish_queue_positions)  # a slot may have come free
     return True
@@ -353,8 +353,11 @@ def queue_position(run: LabRun) -> int:
     return ahead.count() + 1
 
 
-def publish(run_id: int, events: list[dict[str, Any]]) -> None:
+def publish(run_id: int, events: list[dict[str, Any]], *, owner_id: int | None = None) -> None:
     """Send a batch of events to everyone watching the run (sync callers only).
+
+    With ``owner_id``, the summary events among them also go to the owner's summary
+    group (LabRun.summary_group), which the class dashboards follow.
 
     Best effort: the row is already committed, and a page that missed the event reads
     the state again when its socket reconnects. A Redis outage must not turn a stop
@@ -364,8 +367,21 @@ def publish(run_id: int, events: list[dict[str, Any]]) -> None:
     message = {"type": "run.events", "events": events}
     try:
         async_to_sync(layer.group_send)(f"run.{run_id}", message)
+        summary = summary_events(events) if owner_id is not None else []
+        if summary:
+            group = LabRun.summary_group(owner_id)  # type: ignore[arg-type]
+            summary_message = {"type": "runs.summary", "run": run_id, "owner": owner_id}
+            async_to_sync(layer.group_send)(group, {**summary_message, "events": summary})
     except Exception:
         logger.warning("lab run %s: could not publish its events", run_id, exc_info=True)
+
+
+SUMMARY_TYPES = frozenset({"run.status", "metrics", "fault"})
+
+
+def summary_events(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The events of a batch that a class dashboard follows (LabRun.summary_group)."""
+    return [event for event in events if event.get("type") in SUMMARY_TYPES]
 
 
 def _publish_queue_positions() -> None:
@@ -447,7 +463,10 @@ def _check_run_quota(user: User) -> None:
 
 
 def _check_can_control(user: User | None, run: LabRun, message: str | None = None) -> None:
+    # The owner, staff, and whoever watches the learner's runs (their class's instructor).
     if user is None or user.is_staff or run.owner_id == user.pk:
+        return
+    if LabRun.objects.visible_to(user).filter(pk=run.pk).exists():
         return
     raise PermissionDenied(message or _("You cannot stop someone else's run."))
 

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from labs import cfn, diagram, editing, services
+from labs import cfn, diagram, editing, services, signals
 from labs import messages as codes
 from labs.forms import (
     EDITORS,
@@ -80,6 +80,7 @@ def builder_save(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             request.user, topology, text, change=change, subject=form.subject
         )
     except services.DocumentError as error:
+        _tell_validation_failed(request, topology, error.problems)
         rest = form.show_problems(error.problems)
         return _answer(request, topology, form, rest, _problems_note(error.problems), status=400)
     saved = _("Saved %(subject)s as revision %(number)s.") % {
@@ -311,6 +312,18 @@ def _outline(document: dict[str, Any]) -> dict[str, Any]:
         if isinstance(resource, dict) and resource.get("Type") not in known
     ]
     return {"groups": groups, "others": others}
+
+
+def _tell_validation_failed(
+    request: AuthenticatedRequest, topology: Topology, problems: list[cfn.Problem]
+) -> None:
+    """labs.signals.validation_failed: the class dashboard shows the learner's last one."""
+    lines = [
+        f"{line['where']}: {line['gloss'] or line['message']}" for line in _problem_lines(problems)
+    ]
+    signals.validation_failed.send(
+        sender=builder_save, user=request.user, topology=topology, messages=lines
+    )
 
 
 def _problem_lines(problems: list[cfn.Problem]) -> list[dict[str, str]]:

@@ -18,7 +18,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from labs import cfn, intrinsics, run_diagram, services
+from labs import cfn, intrinsics, run_diagram, services, signals
 from labs import messages as codes
 from labs.engine.spec import LoadBalancer
 from labs.forms import ParametersForm, RunOptionsForm
@@ -56,6 +56,9 @@ def run_start(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     try:
         run = services.start_run(request.user, topology, **form.cleaned_data)
     except ValidationError as error:
+        signals.validation_failed.send(
+            sender=run_start, user=request.user, topology=topology, messages=error.messages
+        )
         for message in error.messages:
             messages.error(request, message)
         return redirect("labs-topology-detail", pk=topology.pk)

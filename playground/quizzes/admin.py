@@ -21,7 +21,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from .bank import BankError, export_csv, export_json, import_text
+from .bank import BankError, export_csv, export_json, import_text, moodle
 from .models import (
     Answer,
     Choice,
@@ -325,9 +325,9 @@ class QuestionAdmin(admin.ModelAdmin[Question]):
         return own + super().get_urls()
 
     def export_view(self, request: HttpRequest, fmt: str) -> HttpResponse:
-        if not self.has_view_permission(request) or fmt not in ("json", "csv"):
+        if not self.has_view_permission(request) or fmt not in EXPORTS:
             return redirect("admin:quizzes_question_changelist")
-        return _download(export_json() if fmt == "json" else export_csv(), fmt)
+        return _download(EXPORTS[fmt](), fmt)
 
     def import_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_add_permission(request) or not self.has_change_permission(request):
@@ -369,14 +369,28 @@ class ImportForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("Bank file"),
         help_text=gettext_lazy(
-            "JSON or CSV, as exported here. Any bad row stops the import: "
+            "JSON, CSV, Moodle GIFT or Moodle XML, as exported here. Any bad row stops the import: "
             "nothing is changed until every row is right."
         ),
     )
 
 
+EXPORTS = {
+    "json": export_json,
+    "csv": export_csv,
+    "gift": moodle.export_gift,
+    "xml": moodle.export_moodle_xml,
+}
+CONTENT_TYPES = {
+    "json": "application/json",
+    "csv": "text/csv",
+    "gift": "text/plain",
+    "xml": "application/xml",
+}
+
+
 def _download(text: str, fmt: str) -> HttpResponse:
-    content_type = "application/json" if fmt == "json" else "text/csv"
+    content_type = CONTENT_TYPES[fmt]
     response = HttpResponse(text, content_type=f"{content_type}; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="quiz-bank.{fmt}"'
     return response

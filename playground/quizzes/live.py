@@ -30,7 +30,8 @@ from labs.language import viewer_language
 from labs.models import LabRun
 from labs.orm import in_db_thread
 
-from .models import LabQuestion
+from . import text
+from .models import Choice, LabQuestion
 from .services import lab
 from .triggers import BY_CODE, Watch
 
@@ -116,10 +117,11 @@ def quiz_event(asked: LabQuestion) -> dict[str, Any]:
         trigger=asked.trigger,
         trigger_text=str(BY_CODE[asked.trigger].label),
         prompt=question.prompt,
+        prompt_html=text.markdown(question.prompt),
         choose=question.choose,
         multiple=question.is_multiple,
         choices=[
-            {"id": c.pk, "letter": c.letter, "text": c.text}
+            {"id": c.pk, "letter": c.letter, "text": c.text, "html": text.markdown_inline(c.text)}
             for c in question.choices.order_by("position")
         ],
     ).wire()
@@ -134,9 +136,17 @@ def result_frame(asked: LabQuestion) -> dict[str, Any]:
         "correct": bool(answer and answer.is_correct),
         "chosen": sorted(chosen),
         "explanation": question.explanation,
+        "explanation_html": text.markdown(question.explanation),
         "reference_url": question.reference_url,
-        "choices": [
-            {"id": c.pk, "correct": c.is_correct, "explanation": c.explanation}
-            for c in question.choices.order_by("position")
-        ],
+        "choices": [_choice_result(c) for c in question.choices.order_by("position")],
+    }
+
+
+def _choice_result(choice: Choice) -> dict[str, Any]:
+    why = text.choice_why(choice.explanation, choice.is_correct)
+    return {
+        "id": choice.pk,
+        "correct": choice.is_correct,
+        "explanation": why,
+        "explanation_html": text.markdown_inline(why),
     }

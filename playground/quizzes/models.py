@@ -189,6 +189,7 @@ class Answer(models.Model):
         PRACTICE = "practice", _("practice")
         EXAM = "exam", _("exam")
         LAB = "lab", _("lab")
+        LIVE = "live", _("live class quiz")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

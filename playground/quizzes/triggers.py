@@ -60,15 +60,21 @@ def _classic(event: Event) -> bool:
     return isinstance(trace, dict) and trace.get("load_balancer_type") == "classic"
 
 
-def _lb_5xx(event: Event, watch: Watch) -> bool:
-    # A target's own 503 is forwarded with target_status_code set; the LB's has none.
-    # A Classic Load Balancer's 503 means something else (no fail-open): ``_clb_503``.
-    return (
-        event.get("type") == "request"
-        and event.get("elb_status_code") in (503, 504)
-        and event.get("target_status_code") is None
-        and not _classic(event)
-    )
+def _lb_error(status: int) -> Callable[[Event, Watch], bool]:
+    """The load balancer's own ``status`` (503: no target to send to; 504: the target did
+    not answer in time). A target's own 503 is forwarded with target_status_code set; the
+    LB's has none. One trigger per status, so a 504 never asks about a 503's cause. A
+    Classic Load Balancer's 503 means something else (no fail-open): ``_clb_503``."""
+
+    def matches(event: Event, watch: Watch) -> bool:
+        return (
+            event.get("type") == "request"
+            and event.get("elb_status_code") == status
+            and event.get("target_status_code") is None
+            and not _classic(event)
+        )
+
+    return matches
 
 
 def _sticky(event: Event, watch: Watch) -> bool:
@@ -221,10 +227,16 @@ TRIGGERS: tuple[Trigger, ...] = (
         _first_unhealthy,
     ),
     Trigger(
-        "lb_5xx",
-        _("The load balancer itself answered 503 or 504."),
+        "lb_503",
+        _("The load balancer itself answered 503: it had no target to send the request to."),
         ("alb", "health-checks"),
-        _lb_5xx,
+        _lb_error(503),
+    ),
+    Trigger(
+        "lb_504",
+        _("The load balancer answered 504: the target did not answer in time."),
+        ("alb", "health-checks"),
+        _lb_error(504),
     ),
     Trigger("sticky", _("Stickiness pinned a client to one target."), ("stickiness",), _sticky),
     Trigger(

@@ -184,3 +184,17 @@ def test_a_pick_the_edited_question_no_longer_fits_is_wrong_and_not_recorded(
 
     assert (attempt.state, attempt.correct_count) == (ExamAttempt.State.SUBMITTED, 0)
     assert not Answer.objects.filter(user=learner).exists()
+
+
+def test_the_by_topic_table_adds_up_to_the_number_of_questions(learner, empty_bank):
+    for _ in range(4):
+        make_question(topics=("alb", "health-checks"))  # two topics each
+    exam = make_exam(question_count=4)
+    attempt = exams.start_attempt(learner, exam)
+    for item in attempt.items.select_related("question"):
+        exams.save_item(item, correct_ids(item.question), flagged=False)
+
+    exams.submit(attempt)
+
+    assert sum(row["total"] for row in attempt.breakdown.values()) == 4
+    assert sum(row["correct"] for row in attempt.breakdown.values()) == 4

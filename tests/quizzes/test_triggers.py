@@ -88,14 +88,24 @@ CASES = [
         health(state="healthy"),
     ),
     (
-        "lb_5xx",
+        "lb_503",
         request(elb_status_code=503, target_status_code=None, target=None),
         request(elb_status_code=503, target_status_code=503),
     ),
     (
-        "lb_5xx",
+        "lb_503",
+        request(elb_status_code=503, target_status_code=None, target=None),
+        request(elb_status_code=504, target_status_code=None),
+    ),
+    (
+        "lb_504",
         request(elb_status_code=504, target_status_code=None),
         request(elb_status_code=502, target_status_code=None),
+    ),
+    (
+        "lb_504",
+        request(elb_status_code=504, target_status_code=None),
+        request(elb_status_code=503, target_status_code=None, target=None),
     ),
     ("sticky", request(reason="sticky:AWSALB"), request(reason="round_robin")),
     (
@@ -210,7 +220,7 @@ def test_a_trigger_fires_on_its_event_and_not_on_a_near_miss(code, fires, does_n
 
 
 def test_every_trigger_names_topics_and_a_label():
-    assert len(TRIGGERS) == 21
+    assert len(TRIGGERS) == 22
     assert len(BY_CODE) == len(TRIGGERS)
     for trigger in TRIGGERS:
         assert trigger.topics and str(trigger.label)

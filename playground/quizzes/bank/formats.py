@@ -25,12 +25,22 @@ class Parsed:
 def guess_format(name: str, text: str) -> str:
     if name.lower().endswith(".csv"):
         return "csv"
+    if name.lower().endswith(".gift") or text.lstrip().startswith(("// elbp:", "::")):
+        return "gift"
+    if name.lower().endswith(".xml") or text.lstrip().startswith(("<?xml", "<quiz")):
+        return "xml"
     if name.lower().endswith(".json") or text.lstrip()[:1] in ("{", "["):
         return "json"
     return "csv"
 
 
 def parse(text: str, fmt: str, problems: Problems) -> Parsed:
+    from . import moodle  # it builds on export, which imports the models
+
+    if fmt == "gift":
+        return Parsed(questions=moodle.parse_gift(text, problems))
+    if fmt == "xml":
+        return Parsed(questions=moodle.parse_moodle_xml(text, problems))
     return parse_json(text, problems) if fmt == "json" else parse_csv(text, problems)
 
 

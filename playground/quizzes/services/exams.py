@@ -155,10 +155,12 @@ def _finish(attempt: ExamAttempt, state: str, finished_at: datetime) -> None:
         user = attempt.user
         for item in items:
             item.is_correct = _grade(user, item)
-            for topic in item.question.topics.all():
-                row = breakdown.setdefault(topic.slug, {"correct": 0, "total": 0})
-                row["total"] += 1
-                row["correct"] += int(item.is_correct)
+            # Each question counts once, under its first topic: the table adds up to the
+            # number of questions (a question on two topics was counted twice).
+            topic = next(iter(item.question.topics.all()), None)
+            row = breakdown.setdefault(topic.slug if topic else "", {"correct": 0, "total": 0})
+            row["total"] += 1
+            row["correct"] += int(item.is_correct)
         AttemptQuestion.objects.bulk_update(items, ["is_correct"])
         correct = sum(item.is_correct for item in items)
         locked.state = state

@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from labs.models import LabRun
@@ -58,9 +59,11 @@ def push_question(run: LabRun, user: User, trigger: str, t: float) -> LabQuestio
 def _pick(run: LabRun, user: User, trigger: str, topics: tuple[str, ...]) -> Question | None:
     asked = LabQuestion.objects.filter(run=run, user=user).values("question_id")
     fresh = Question.objects.filter(status=Question.Status.PUBLISHED).exclude(pk__in=asked)
-    # Questions written for this very moment first, then the topics in the rule's order.
+    # Questions written for this very moment first, then the topics in the rule's order;
+    # a question written for another moment (a 503's cause on a 504) is never asked here.
     candidates = [fresh.filter(lab_trigger=trigger)]
-    candidates += [fresh.filter(topics__slug=slug) for slug in topics]
+    general = fresh.filter(Q(lab_trigger="") | Q(lab_trigger=trigger))
+    candidates += [general.filter(topics__slug=slug) for slug in topics]
     for queryset in candidates:
         question = queryset.order_by("?").first()
         if question is not None:

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -125,6 +126,7 @@ def attempt_review(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "seconds_left": service.seconds_left(attempt),
             "unanswered": sum(1 for shown in items if not shown.chosen_ids),
             "flagged": sum(1 for shown in items if shown.item.flagged),
+            "confirming": request.GET.get("confirm") == "unanswered",
         },
     )
 
@@ -132,7 +134,13 @@ def attempt_review(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def attempt_submit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Hands the exam in; with questions unanswered it asks first (the review page's
+    "Submit anyway" sends ``confirm=unanswered``), without or with JavaScript."""
     attempt = get_own_open_attempt(request, pk)
+    unanswered = attempt.items.filter(selected__isnull=True).count()
+    if unanswered and request.POST.get("confirm") != "unanswered" and attempt.is_open:
+        review = reverse("quizzes-attempt-review", args=[attempt.pk])
+        return redirect(f"{review}?confirm=unanswered")
     service.submit(attempt)
     return redirect("quizzes-attempt", pk=attempt.pk)
 

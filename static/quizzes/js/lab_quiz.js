@@ -30,10 +30,15 @@ function choiceRow(choice, multiple) {
   const letter = document.createElement("span");
   letter.className = "choice-letter";
   letter.textContent = `${choice.letter}.`;
+  const body = document.createElement("span");
+  body.className = "choice-body";
   const text = document.createElement("span");
   text.className = "choice-text";
-  text.textContent = choice.text;
-  label.append(input, letter, " ", text);
+  // The server's Markdown, already sanitised (playground.quizzes.text); else plain text.
+  if (choice.html) text.innerHTML = choice.html;
+  else text.textContent = choice.text;
+  body.append(text);
+  label.append(input, letter, " ", body);
   row.append(label);
   return row;
 }
@@ -41,7 +46,8 @@ function choiceRow(choice, multiple) {
 function ask(event) {
   current = event;
   triggerEl.textContent = event.trigger_text || "";
-  promptEl.textContent = event.prompt;
+  if (event.prompt_html) promptEl.innerHTML = event.prompt_html;
+  else promptEl.textContent = event.prompt;
   chooseEl.hidden = !event.multiple;
   chooseEl.textContent = panel.dataset.choose.replace("{n}", String(event.choose));
   choicesEl.querySelectorAll(".choice").forEach((row) => row.remove());
@@ -69,11 +75,26 @@ function answer(submitEvent) {
   );
 }
 
-function paragraph(text, className) {
-  const p = document.createElement("p");
-  p.textContent = text;
+function paragraph(text, className, html) {
+  const p = document.createElement(className === "choice-why" ? "span" : "div");
+  if (html) p.innerHTML = html;  // sanitised by the server (playground.quizzes.text)
+  else p.textContent = text;
   if (className) p.className = className;
   return p;
+}
+
+function why(lead, choice) {
+  const span = paragraph("", "choice-why");
+  if (lead) {
+    const strong = document.createElement("strong");
+    strong.textContent = lead;
+    span.append(strong, " ");
+  }
+  const rest = document.createElement("span");
+  if (choice.explanation_html) rest.innerHTML = choice.explanation_html;
+  else rest.textContent = choice.explanation;
+  span.append(rest);
+  return span;
 }
 
 function showResult(result) {
@@ -90,9 +111,9 @@ function showResult(result) {
     const lead = choice.correct
       ? panel.dataset.correctChoice
       : chosen.has(choice.id) ? panel.dataset.wrongChoice : "";
-    row.append(paragraph([lead, choice.explanation].filter(Boolean).join(" "), "choice-why"));
+    (row.querySelector(".choice-body") || row).append(why(lead, choice));
   }
-  explanationEl.replaceChildren(paragraph(result.explanation));
+  explanationEl.replaceChildren(paragraph(result.explanation, "", result.explanation_html));
   if (result.reference_url) {
     const link = document.createElement("a");
     link.href = result.reference_url;

@@ -1,0 +1,23 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ClassroomsConfig(AppConfig):
+    name = "playground.classrooms"
+    label = "classrooms"
+    verbose_name = _("Classes")
+
+    def ready(self) -> None:
+        # labs never imports this app (DESIGN.md's layout): it offers hooks, we fill them.
+        from labs import consumers, signals
+        from labs.models import run_watchers
+
+        from . import access, hints, services
+
+        if access.supervised_learners not in run_watchers:
+            run_watchers.append(access.supervised_learners)
+        if hints.LabHints.open not in consumers.viewer_extensions:
+            consumers.viewer_extensions.append(hints.LabHints.open)
+        signals.validation_failed.connect(
+            services.record_validation_error_signal, dispatch_uid="classrooms-validation"
+        )

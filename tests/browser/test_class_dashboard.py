@@ -1,0 +1,115 @@
+"""An instructor watches a learner's run on the class dashboard, in a browser of their own,
+breaks it with a fault the learner sees, and sends a hint that appears in the lab.
+
+Strings come from the site's catalogs; in Korean each must differ from its English source.
+Set SCREENSHOTS=<dir> to keep what the pages looked like (1280 px and 390 px wide).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.utils import translation
+from django.utils.translation import gettext
+from playwright.sync_api import Browser, Page, expect
+
+from labs import messages as codes
+from playground.classrooms import services
+from playground.classrooms.models import Classroom
+from tests.browser.test_run_demo_lab import RUN_TIMEOUT_MS, Ui
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+WEB1 = "10.0.1.10:80"
+SHOTS = os.environ.get("SCREENSHOTS")
+
+
+class DashboardUi:
+    def __init__(self, language: str) -> None:
+        with translation.override(language):
+            self.dashboard = gettext("Live dashboard")
+            self.inject_all = gettext("Inject into all")
+            self.send_hint = gettext("Send the hint")
+            self.hint_label = gettext("Hint")
+            self.faulted = str(codes.FAULT_LOG["fault"]) % {
+                "by": "instructor",
+                "target": WEB1,
+                "mode": str(codes.FAULT_MODES["hang"]),
+            }
+            self.hint_heading = gettext("Hint from your instructor")
+
+
+def _log_in(page: Page, site: str, language: str, username: str, password: str) -> None:
+    ui = Ui(language)
+    page.goto(f"{site}/accounts/login/")
+    if language == "ko":
+        page.get_by_role("button", name="한국어").click()
+    expect(page.locator("html")).to_have_attribute("lang", language)
+    page.get_by_label(ui.username).fill(username)
+    page.get_by_label(ui.password).fill(password)
+    page.get_by_role("button", name=ui.log_in, exact=True).click()
+
+
+def _shot(page: Page, name: str) -> None:
+    if not SHOTS:
+        return
+    Path(SHOTS).mkdir(parents=True, exist_ok=True)
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.screenshot(path=f"{SHOTS}/{name}-{width}.png", full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+
+@pytest.mark.parametrize("language", ["ko", "en"])
+def test_instructor_breaks_a_learners_run_and_hints_from_the_dashboard(
+    demo_site: str, browser: Browser, language: str
+):
+    ui, words = Ui(language), DashboardUi(language)
+    if language != "en":
+        english = DashboardUi("en")
+        assert words.inject_all != english.inject_all and words.faulted != english.faulted
+    users = get_user_model().objects
+    instructor, learner = users.get(username="instructor"), users.get(username="learner")
+    classroom = Classroom.objects.filter(instructor=instructor).first()
+    if classroom is None:
+        classroom = services.create_classroom(instructor, "SAA 7기")
+    services.join_classroom(learner, classroom.join_code)
+
+    learner_page = browser.new_context().new_page()
+    _log_in(learner_page, demo_site, language, "learner", "learner-demo-pass")
+    learner_page.get_by_role("link", name=ui.topology).click()
+    learner_page.get_by_role("button", name=ui.run, exact=True).click()
+    expect(learner_page.locator("#request-total")).to_have_text(
+        re.compile(r"^[1-9]\d+$"), timeout=RUN_TIMEOUT_MS
+    )
+
+    teacher = browser.new_context().new_page()
+    _log_in(teacher, demo_site, language, "instructor", "instructor-demo-pass")
+    teacher.goto(f"{demo_site}/classes/{classroom.pk}/dashboard/")
+    row = teacher.locator(f'tr[data-learner="{learner.pk}"]')
+    expect(row).to_have_attribute("data-state", "running", timeout=RUN_TIMEOUT_MS)
+    expect(teacher.locator("body")).to_have_attribute(
+        "data-live-delay-ms", re.compile(r"^\d+$"), timeout=RUN_TIMEOUT_MS
+    )
+    _shot(teacher, f"dashboard-{language}")
+
+    teacher.locator("#class-fault-mode").select_option("hang")
+    teacher.get_by_role("button", name=words.inject_all).click()
+    expect(learner_page.locator("#faults")).to_contain_text(words.faulted, timeout=10_000)
+
+    teacher.get_by_role("link", name="learner", exact=True).click()
+    teacher.get_by_label(words.hint_label).fill("보안 그룹의 인바운드 규칙을 확인하십시오.")
+    _shot(teacher, f"learner-{language}")
+    teacher.get_by_role("button", name=words.send_hint).click()
+    hints = learner_page.locator("#lab-hints")
+    expect(hints).to_be_visible(timeout=10_000)
+    expect(hints).to_contain_text("보안 그룹의 인바운드 규칙을 확인하십시오.")
+    expect(hints.get_by_role("heading")).to_have_text(words.hint_heading)
+    _shot(learner_page, f"run-with-hint-{language}")
+
+    learner_page.get_by_role("button", name=ui.stop, exact=True).click()
+    expect(learner_page.locator("body")).to_have_attribute("data-state", "finished", timeout=10_000)

@@ -1,0 +1,194 @@
+"""The classes' write path: each service checks who asks and what is asked."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+
+from labs.models import LabRun
+from playground.classrooms import services
+from playground.classrooms.dashboard import Facts, learner_row, stuck_reasons
+from playground.classrooms.models import Membership, ValidationErrorRecord
+from tests.factories import make_run, make_topology
+
+NOW = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
+
+
+def test_a_learner_joins_with_the_code_in_any_case_and_spacing(classroom, other_learner):
+    services.join_classroom(
+        other_learner, f" {classroom.join_code.lower()[:4]}-{classroom.join_code[4:]} "
+    )
+    assert Membership.objects.filter(classroom=classroom, learner=other_learner).exists()
+
+
+def test_joining_twice_keeps_one_membership(classroom, learner):
+    services.join_classroom(learner, classroom.join_code)
+    assert Membership.objects.filter(classroom=classroom, learner=learner).count() == 1
+
+
+@pytest.mark.parametrize("code", ["", "NOPE1234"])
+def test_a_wrong_code_says_so(code, other_learner, classroom):
+    with pytest.raises(ValidationError, match="join code"):
+        services.join_classroom(other_learner, code)
+
+
+def test_an_archived_class_takes_no_one(classroom, instructor, other_learner):
+    services.archive_classroom(classroom, instructor)
+    with pytest.raises(ValidationError, match="archived"):
+        services.join_classroom(other_learner, classroom.join_code)
+
+
+def test_the_join_link_joins_after_one_click(client, classroom, other_learner):
+    client.force_login(other_learner)
+    url = reverse("classrooms-join-code", args=[classroom.join_code])
+    assert classroom.join_code in client.get(url).content.decode()
+    assert not Membership.objects.filter(learner=other_learner).exists()  # a GET only asks
+    response = client.post(reverse("classrooms-join"), {"code": classroom.join_code})
+    assert response["Location"] == reverse("classrooms-mine", args=[classroom.pk])
+
+
+def test_a_bad_join_code_on_the_form_is_named_not_a_traceback(client, other_learner):
+    client.force_login(other_learner)
+    response = client.post(reverse("classrooms-join"), {"code": "ZZZZZZZZ"})
+    assert response.status_code == 400
+    assert "No class has this join code" in response.content.decode()
+
+
+def test_a_blank_class_name_is_refused(instructor):
+    with pytest.raises(ValidationError, match="name"):
+        services.create_classroom(instructor, "   ")
+
+
+def test_another_instructor_cannot_hint_or_assign(classroom, other_instructor, learner):
+    with pytest.raises(PermissionDenied):
+        services.send_hint(classroom, other_instructor, learner, "psst")
+    with pytest.raises(PermissionDenied):
+        services.assign(classroom, other_instructor, due_at=NOW, topology=make_topology())
+
+
+def test_a_hint_goes_only_to_a_learner_of_the_class(classroom, instructor, other_learner):
+    with pytest.raises(PermissionDenied):
+        services.send_hint(classroom, instructor, other_learner, "psst")
+
+
+def test_an_assignment_is_a_starter_lab_or_a_quiz_set(classroom, instructor, learner):
+    with pytest.raises(ValidationError, match="one of them"):
+        services.assign(classroom, instructor, due_at=NOW)
+    own = make_topology(owner=learner)
+    with pytest.raises(ValidationError, match="starter"):
+        services.assign(classroom, instructor, due_at=NOW, topology=own)
+    starter = make_topology()
+    assignment = services.assign(classroom, instructor, due_at=NOW, topology=starter)
+    assert assignment.topology == starter
+
+
+def test_the_assignment_form_names_a_missing_due_date(client, classroom, instructor):
+    client.force_login(instructor)
+    response = client.post(
+        reverse("classrooms-assign", args=[classroom.pk]),
+        {"topology": make_topology().pk},
+        follow=True,
+    )
+    assert "This field is required." in response.content.decode()
+    assert not classroom.assignments.exists()
+
+
+def test_a_fault_needs_a_running_run(classroom, instructor, learner):
+    make_run(owner=learner, state="finished")
+    with pytest.raises(ValidationError, match="run going"):
+        services.inject_fault(classroom, instructor, "hang")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_fault_goes_to_each_running_run_of_the_class_only(
+    classroom, instructor, learner, other_classroom, other_learner
+):
+    layer = get_channel_layer()
+    mine, theirs = (async_to_sync(layer.new_channel)() for _ in range(2))
+    make_run(owner=learner, state="running", control_channel=mine)
+    make_run(owner=other_learner, state="running", control_channel=theirs)
+
+    assert services.inject_fault(classroom, instructor, "hang") == 1
+
+    assert async_to_sync(layer.receive)(mine) == {
+        "type": "run.control",
+        "command": {"action": "fault", "target": "10.0.1.10:80", "mode": "hang"},
+        "by": "instructor",
+    }
+    async_to_sync(layer.send)(theirs, {"type": "marker"})
+    assert async_to_sync(layer.receive)(theirs) == {"type": "marker"}  # nothing came before
+
+
+def test_an_unknown_fault_mode_is_named(classroom, instructor, learner):
+    run = make_run(owner=learner, state="running", control_channel="specific.a!b")
+    with pytest.raises(ValidationError, match="fault mode"):
+        services.inject_fault(classroom, instructor, "melt", run=run)
+
+
+def test_the_instructor_may_stop_a_learners_run_and_another_instructor_may_not(
+    classroom, instructor, other_instructor, learner
+):
+    run = make_run(owner=learner)  # queued: stopped at once
+    with pytest.raises(PermissionDenied):
+        services.stop_learner_run(classroom, other_instructor, run)
+    services.stop_learner_run(classroom, instructor, run)
+    run.refresh_from_db()
+    assert run.state == LabRun.State.FINISHED
+
+
+def test_a_refused_run_start_is_the_learners_last_validation_error(client, classroom, learner):
+    topology = make_topology(owner=learner, document="Resources: {}\n")
+    client.force_login(learner)
+    client.post(reverse("labs-run-start", args=[topology.pk]), {"clock_speed": 10})
+    record = ValidationErrorRecord.objects.get(learner=learner)
+    assert learner_row(classroom, learner)["last_error"] == record.message
+
+
+def test_a_learner_in_no_class_leaves_no_record(client, other_learner):
+    topology = make_topology(owner=other_learner, document="Resources: {}\n")
+    client.force_login(other_learner)
+    client.post(reverse("labs-run-start", args=[topology.pk]), {"clock_speed": 10})
+    assert not ValidationErrorRecord.objects.exists()
+
+
+# --- who looks stuck ---------------------------------------------------------------------
+
+
+def _facts(**kw):
+    return Facts(
+        **{"last_activity": NOW, "recent_runs": [], "recent_errors": [], "running": False, **kw}
+    )
+
+
+def test_a_learner_who_just_did_something_is_not_stuck():
+    assert stuck_reasons(_facts(), NOW, 10) == []
+
+
+def test_no_progress_for_n_minutes_is_stuck_unless_a_run_is_going():
+    idle = NOW - timedelta(minutes=11)
+    assert stuck_reasons(_facts(last_activity=idle), NOW, 10) == ["idle"]
+    assert stuck_reasons(_facts(last_activity=idle, running=True), NOW, 10) == []
+
+
+def test_three_failing_runs_in_a_row_are_stuck_two_are_not():
+    failing = [("failed", None), ("finished", 0.9), ("failed", None)]
+    assert stuck_reasons(_facts(recent_runs=failing), NOW, 10) == ["failing-runs"]
+    assert stuck_reasons(_facts(recent_runs=failing[:2]), NOW, 10) == []
+    mixed = [("failed", None), ("finished", 0.0), ("failed", None)]
+    assert stuck_reasons(_facts(recent_runs=mixed), NOW, 10) == []
+
+
+def test_the_same_validation_error_three_times_is_stuck():
+    assert stuck_reasons(_facts(recent_errors=["E1"] * 3), NOW, 10) == ["same-error"]
+    assert stuck_reasons(_facts(recent_errors=["E1", "E2", "E1"]), NOW, 10) == []
+
+
+def test_the_row_says_why_in_words(classroom, learner):
+    for _ in range(3):
+        services.record_validation_error(learner, None, ["WebTargets.Port: out of range"])
+    row = learner_row(classroom, learner)
+    assert [r["code"] for r in row["stuck"]] == ["same-error"]
+    assert "3 times" in row["stuck"][0]["text"]
