@@ -16,9 +16,10 @@ def test_the_shipped_bank_round_trips_with_both_languages(export, name):
     before = export_json(everything=False)
     text = export(None)
     assert "어느" in text or "무엇입니까" in text  # the Korean went out too
+    shipped = Question.objects.count()
     Question.objects.all().delete()
     report = import_text(text, None, name=name)
-    assert report.created == 71
+    assert shipped > 0 and report.created == shipped
     assert export_json(everything=False) == before
 
 

@@ -127,7 +127,7 @@ CASES = [
     # The ALB's triggers stay quiet on a Classic Load Balancer's look-alike events: their
     # questions are about the ALB (fail-open, AWSALB), which the CLB does not do.
     (
-        "lb_5xx",
+        "lb_503",
         request(elb_status_code=503, target_status_code=None, target=None),
         classic_request(elb_status_code=503, target_status_code=None, target=None),
     ),
