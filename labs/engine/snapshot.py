@@ -7,8 +7,9 @@ to it are in the snapshot; later ones follow it on the stream, so nothing is cou
 twice or missed.
 
 The view keeps counts (every ``request`` event: exact unless traffic outran the browser
-and the worker sampled), the newest checks per target, the newest requests, flows and
-faults, and the ``metrics`` events of the last minutes (the charts' series).
+and the worker sampled), the newest checks per target, the newest requests, flows,
+faults and console answers, and the ``metrics`` events of the last minutes (the charts'
+series).
 """
 
 from collections import Counter, deque
@@ -18,6 +19,7 @@ from .events import Snapshot, Wire
 REQUESTS = 25  # the run page's "latest requests"
 FLOWS = 25  # the run page's "latest flows"
 FAULTS = 50  # the run page's Faults log: the changes learners made
+CONSOLES = 10  # console answers: a page that reloads shows its own last one again
 CHECKS = 5  # health events kept per target: its last checks
 SECONDS = 600  # metrics events kept: the charts' ten minutes
 
@@ -34,6 +36,7 @@ class RunView:
         self._health: dict[tuple[str, str], deque[Wire]] = {}
         self._metrics: deque[Wire] = deque(maxlen=seconds)
         self._faults: deque[Wire] = deque(maxlen=FAULTS)
+        self._consoles: deque[Wire] = deque(maxlen=CONSOLES)
 
     def fold(self, batch: list[Wire]) -> int:
         """Take in one batch (wire objects, as sent); returns the batch's number."""
@@ -50,6 +53,8 @@ class RunView:
                 self._metrics.append(event)
             elif kind == "fault":
                 self._faults.append(event)
+            elif kind == "console":
+                self._consoles.append(event)
         self.seq += 1
         return self.seq
 
@@ -76,6 +81,7 @@ class RunView:
             series={"metrics": list(self._metrics)},
             flows=list(self._flows),
             faults=list(self._faults),
+            consoles=list(self._consoles),
         )
 
 
