@@ -224,6 +224,7 @@ class Snapshot(Event):
     flows: list[Wire] | None = None  # the last N ``flow`` events (NLB, GWLB, Classic TCP)
     faults: list[Wire] | None = None  # the last N ``fault`` events (the Faults log)
     consoles: list[Wire] | None = None  # the last N ``console`` events (console answers)
+    console_requests: list[Wire] | None = None  # their ``request`` events, for their traces
 
 
 TYPES: dict[str, type[Event]] = {
