@@ -13,9 +13,12 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from django.utils import translation
+from django.utils.translation import gettext
 from playwright.sync_api import Page, expect
 
 from labs import messages as codes
+from labs.models import Topology
 from tests.browser.test_live_console import POSTS1, LiveUi
 from tests.browser.test_run_controls import _wait_for_total
 from tests.browser.test_run_demo_lab import RUN_TIMEOUT_MS, STOP_TIMEOUT_MS
@@ -133,3 +136,22 @@ def test_a_learner_traces_faults_reloads_stops_and_steps_back_through_the_story(
     expect(diagram.locator(".mark")).to_have_count(0)
     expect(page.locator("#faults li.fault").first).to_be_visible()
     assert str(codes.FAULT_LOG["empty"]) not in (log.text_content() or "")
+
+
+@pytest.mark.parametrize("language", ["en", "ko"])
+def test_an_nlb_run_page_fits_a_phone_running_and_finished(
+    demo_site: str, page: Page, language: str
+):
+    with translation.override(language):
+        title = Topology.objects.get(owner=None, slug="nlb-static-ips").title
+        stop = gettext("Stop")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _log_in_and_run(page, demo_site, language, title)
+    expect(page.locator("#flow-table tbody tr.flow").first).to_be_visible(timeout=RUN_TIMEOUT_MS)
+    expect(page.locator("#flow-count")).to_be_visible()
+    _shoot(page, f"live-lab-nlb-{language}-running")
+    page.get_by_role("button", name=stop, exact=True).click()
+    body = page.locator("body")
+    expect(body).to_have_attribute("data-state", "finished", timeout=STOP_TIMEOUT_MS)
+    expect(body).to_have_attribute("data-replay", "ready", timeout=STOP_TIMEOUT_MS)
+    _shoot(page, f"live-lab-nlb-{language}-finished")
