@@ -370,6 +370,10 @@ FAULT_LOG = {
     "traffic": _("%(by)s set the traffic to %(rps)s requests a second."),
     "pause": _("%(by)s paused the traffic."),
     "refused": _("%(by)s asked for a change that was not applied: %(error)s"),
+    "console": _("%(by)s sent %(request)s from %(client)s from the console: status %(status)s."),
+    "consoleNoAnswer": _(
+        "%(by)s sent %(request)s from %(client)s from the console: no answer (%(error)s)."
+    ),
     "someone": _("Someone"),
     "empty": _("No changes yet."),
 }

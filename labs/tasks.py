@@ -156,7 +156,7 @@ async def _run_claimed(run: LabRun, layer: Any, channel: str, control: RunContro
         emit = _emitter(host.layer(services.EVENTS_LAYER), run, view, recorder)
         async with LabRuntime(topology, _options(run), emit) as lab:
             await in_db_thread(services.set_state)(run, State.RUNNING, "", lab.now())
-            served = Served(faults, view, topology, recorder)
+            served = Served(faults, view, topology, recorder, emit)
             await _serve(lab, run, layer, channel, control, served)
             reason = control.reason or "time-limit"
             # The page hears that the worker got the stop before the tear-down is done.
@@ -188,6 +188,9 @@ class Served:
     view: RunView  # every batch sent so far, for a page that (re)connects
     topology: spec.Topology
     recorder: Recorder  # every batch sent so far, for the run's replay
+    # Publishes a batch as the runtime does (folded, recorded, numbered): a refusal the
+    # worker words itself is in the snapshot and the replay like any event.
+    emit: Callable[[list[dict[str, Any]]], Awaitable[None]]
     # Console requests on their way (labs.runtime.console): the listener goes on serving.
     sending: set[asyncio.Task[Any]] = field(default_factory=set)
 
@@ -298,14 +301,14 @@ async def _listen(
             control.request_stop("stopped")
         elif message.get("type") == "run.control" and _is_request(message):
             if len(served.sending) >= CONSOLE_IN_FLIGHT:
-                await _refuse_busy(lab, run, message)
+                await _refuse_busy(lab, served, message)
                 continue
-            task = asyncio.create_task(_send_request(lab, run, message, served.topology))
+            task = asyncio.create_task(_send_request(lab, run, served, message))
             served.sending.add(task)
             task.add_done_callback(served.sending.discard)
         elif message.get("type") == "run.control":
             try:
-                served.faults.append(await _apply_control(lab, run, message, served.topology))
+                served.faults.append(await _apply_control(lab, run, served, message))
             except Exception:
                 logger.exception("lab run %s: could not answer a control command", run.pk)
         elif message.get("type") == "run.snapshot":
@@ -332,10 +335,7 @@ async def _send_snapshot(
 
 
 async def _apply_control(
-    lab: LabRuntime,
-    run: LabRun,
-    message: dict[str, Any],
-    topology: spec.Topology,
+    lab: LabRuntime, run: LabRun, served: Served, message: dict[str, Any]
 ) -> dict[str, Any]:
     """Apply one command; the page hears the ``fault`` event either way.
 
@@ -349,7 +349,7 @@ async def _apply_control(
         # site's own language, whatever a thread of this worker last activated: pages
         # translate a refusal by its code for each viewer.
         with translation.override(settings.LANGUAGE_CODE):
-            checked = services.checked_command(topology, command)
+            checked = services.checked_command(served.topology, command)
         event = lab.control(checked, by)
     except ValidationError as error:
         # checked_command's codes are the run page's (labs.messages.CONTROL_ERRORS).
@@ -364,10 +364,7 @@ async def _apply_control(
     else:
         logger.info("lab run %s: %s by %s", run.pk, command.get("action"), by or "system")
         return event
-    events = host.layer(services.EVENTS_LAYER)
-    await events.group_send(run.group_name, {"type": "run.events", "events": [event]})
-    summary = {"type": "runs.summary", "run": run.pk, "owner": run.owner_id, "events": [event]}
-    await events.group_send(LabRun.summary_group(run.owner_id), summary)
+    await served.emit([event])
     return event
 
 
@@ -377,13 +374,13 @@ def _is_request(message: dict[str, Any]) -> bool:
 
 
 async def _send_request(
-    lab: LabRuntime, run: LabRun, message: dict[str, Any], topology: spec.Topology
+    lab: LabRuntime, run: LabRun, served: Served, message: dict[str, Any]
 ) -> None:
     """One console request: checked again, sent; its ``console`` event is the answer."""
     command, by = message.get("command") or {}, message.get("by") or ""
     try:
         with translation.override(settings.LANGUAGE_CODE):
-            checked = services.checked_command(topology, command)
+            checked = services.checked_command(served.topology, command)
         await lab.send_request(checked, by)
         return
     except ValidationError as error:
@@ -395,17 +392,14 @@ async def _send_request(
     except Exception:
         logger.exception("lab run %s: console request %r failed", run.pk, command)
         event = _refusal(lab, command, by, "InternalError", "the request could not be sent")
-    events = host.layer(services.EVENTS_LAYER)
-    await events.group_send(run.group_name, {"type": "run.events", "events": [event]})
+    await served.emit([event])
 
 
-async def _refuse_busy(lab: LabRuntime, run: LabRun, message: dict[str, Any]) -> None:
+async def _refuse_busy(lab: LabRuntime, served: Served, message: dict[str, Any]) -> None:
     """Too many console requests on their way: this one is refused (the page says so)."""
     text = f"at most {CONSOLE_IN_FLIGHT} console requests may wait for answers at once"
     event = _refusal(lab, message.get("command") or {}, message.get("by") or "", "Busy", text)
-    events = host.layer(services.EVENTS_LAYER)
-    with contextlib.suppress(Exception):  # best effort, like every publish
-        await events.group_send(run.group_name, {"type": "run.events", "events": [event]})
+    await served.emit([event])  # best effort, like every publish
 
 
 def _refusal(

@@ -1,8 +1,11 @@
 """Choosing a target inside one target group (spec §2.4, §3.5).
 
 Which targets are candidates is the ALB's rule: healthy targets; when a group has
-registered targets but none is healthy, the ALB *fails open* and uses all of them;
-a group with no registered targets answers 503. Among candidates, the group's
+registered targets but none is healthy and some failed their checks, the ALB *fails
+open* and uses all of them ("if a target group contains only unhealthy registered
+targets"); a group with no registered targets answers 503, and so does one whose targets
+are all still ``initial``: a target must pass one health check before it gets requests,
+and none has failed one, so there is nothing to fail open for. Among candidates, the group's
 algorithm picks. Each algorithm is one class with ``pick(candidates)`` and
 ``state(candidates)``: what the pick depends on, kept (as ints) for the trace.
 """
@@ -12,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from .health import HEALTHY, UNUSED
+from .health import HEALTHY, INITIAL, UNUSED
 
 FAIL_OPEN = "fail_open"
 SLOW_START = "slow_start"
@@ -21,6 +24,11 @@ SLOW_START_FLOOR = 0.05  # the ramp's first share; AWS does not document it (App
 
 class NoRegisteredTargets(Exception):
     """The target group has no registered targets: the ALB answers 503."""
+
+
+class NoTargetChecked(Exception):
+    """Every registered target is still ``initial`` (none has passed or failed a check
+    yet): the ALB does not fail open, it answers 503."""
 
 
 AlgorithmState = int | tuple[int, ...] | None
@@ -117,6 +125,7 @@ def choose(
 
     Raises:
         NoRegisteredTargets: the group is empty (503).
+        NoTargetChecked: every target is still ``initial`` (503, no fail-open).
     """
     if not targets:
         raise NoRegisteredTargets
@@ -124,10 +133,13 @@ def choose(
     healthy = [target for target in targets if health.get(target) == HEALTHY]
     if not healthy:
         # Fail open goes to every target available, unhealthy included, never to one that
-        # is ``unused`` (an LB's own IP, a stopped instance: §3.3).
+        # is ``unused`` (an LB's own IP, a stopped instance: §3.3), and only once a target
+        # has been checked: one still ``initial`` has not passed a check yet (§3.4).
         targets = [target for target in targets if health.get(target) != UNUSED]
         if not targets:
             raise NoRegisteredTargets
+        if all(health.get(target, INITIAL) == INITIAL for target in targets):
+            raise NoTargetChecked
         state = algorithm.state(targets)
         return Choice(algorithm.pick(targets), FAIL_OPEN, name, targets, state)
     state = algorithm.state(healthy)

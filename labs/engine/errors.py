@@ -16,6 +16,7 @@ class LbError:
 
 NO_REGISTERED_TARGETS = LbError(503, "NoRegisteredTargets")
 NO_TARGETS_IN_ZONE = LbError(503, "NoTargetsInZone")
+NO_TARGET_CHECKED = LbError(503, "NoTargetPassedHealthCheck")
 REDIRECT_URL_LIMIT_EXCEEDED = LbError(500, "RedirectUrlLimitExceeded")
 UNSUPPORTED_ACTION = LbError(500, "UnsupportedAction")
 TARGET_NOT_IN_SANDBOX = LbError(502, "TargetNotInSandbox")
@@ -44,6 +45,10 @@ CLIENT_CLOSED = LbError(460, "ClientClosedConnection")
 WHY = {
     "NoRegisteredTargets": "the target group has no registered targets",
     "NoTargetsInZone": "cross-zone load balancing is off and this node's zone has no target",
+    "NoTargetPassedHealthCheck": (
+        "every registered target is still initial: none has passed a health check yet, and "
+        "the load balancer fails open only when its targets are unhealthy"
+    ),
     "RedirectUrlLimitExceeded": "the redirect's Location would be longer than 8 KB",
     "UnsupportedAction": "the rule's action is not one the playground carries out",
     "TargetNotInSandbox": "the target's address is not part of this run",

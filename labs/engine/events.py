@@ -235,6 +235,8 @@ class Snapshot(Event):
     series: dict[str, Json]  # the charts' series so far
     flows: list[Wire] | None = None  # the last N ``flow`` events (NLB, GWLB, Classic TCP)
     faults: list[Wire] | None = None  # the last N ``fault`` events (the Faults log)
+    consoles: list[Wire] | None = None  # the last N ``console`` events (console answers)
+    console_requests: list[Wire] | None = None  # their ``request`` events, for their traces
 
 
 TYPES: dict[str, type[Event]] = {

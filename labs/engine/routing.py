@@ -20,7 +20,14 @@ from itertools import accumulate
 
 from . import actions, auth, errors, stickiness
 from .attributes import Stickiness
-from .balancing import Algorithm, Choice, NoRegisteredTargets, choose, slow_start_share
+from .balancing import (
+    Algorithm,
+    Choice,
+    NoRegisteredTargets,
+    NoTargetChecked,
+    choose,
+    slow_start_share,
+)
 from .errors import LbError
 from .health import HEALTHY
 from .rules import RequestFacts, Router
@@ -290,6 +297,9 @@ def _forward(
         decision.lb_error = (
             errors.NO_TARGETS_IN_ZONE if empty_zone else errors.NO_REGISTERED_TARGETS
         )
+        return
+    except NoTargetChecked:
+        decision.lb_error = errors.NO_TARGET_CHECKED
         return
     decision.target = choice.target
     decision.why = choice.reason

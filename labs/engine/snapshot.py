@@ -7,8 +7,9 @@ to it are in the snapshot; later ones follow it on the stream, so nothing is cou
 twice or missed.
 
 The view keeps counts (every ``request`` event: exact unless traffic outran the browser
-and the worker sampled), the newest checks per target, the newest requests, flows and
-faults, and the ``metrics`` events of the last minutes (the charts' series).
+and the worker sampled), the newest checks per target, the newest requests, flows,
+faults and console answers, and the ``metrics`` events of the last minutes (the charts'
+series).
 """
 
 from collections import Counter, deque
@@ -18,6 +19,7 @@ from .events import Snapshot, Wire
 REQUESTS = 25  # the run page's "latest requests"
 FLOWS = 25  # the run page's "latest flows"
 FAULTS = 50  # the run page's Faults log: the changes learners made
+CONSOLES = 10  # console answers: a page that reloads shows its own last one again
 CHECKS = 5  # health events kept per target: its last checks
 SECONDS = 600  # metrics events kept: the charts' ten minutes
 
@@ -34,6 +36,11 @@ class RunView:
         self._health: dict[tuple[str, str], deque[Wire]] = {}
         self._metrics: deque[Wire] = deque(maxlen=seconds)
         self._faults: deque[Wire] = deque(maxlen=FAULTS)
+        self._consoles: deque[Wire] = deque(maxlen=CONSOLES)
+        # The request event of each console answer kept (by its trace Root), for its trace;
+        # a Root whose request has not come yet waits in _awaiting.
+        self._console_requests: dict[str, Wire] = {}
+        self._awaiting: set[str] = set()
 
     def fold(self, batch: list[Wire]) -> int:
         """Take in one batch (wire objects, as sent); returns the batch's number."""
@@ -50,6 +57,8 @@ class RunView:
                 self._metrics.append(event)
             elif kind == "fault":
                 self._faults.append(event)
+            elif kind == "console":
+                self._console(event)
         self.seq += 1
         return self.seq
 
@@ -59,6 +68,26 @@ class RunView:
         if event.get("target") is not None:
             self.counts[f"target:{event.get('target_group') or ''}/{event['target']}"] += 1
         self._requests.append(event)
+        if self._awaiting:
+            root = trace_root(event)
+            if root in self._awaiting:
+                self._awaiting.discard(root)
+                self._console_requests[root] = event
+
+    def _console(self, event: Wire) -> None:
+        self._consoles.append(event)
+        root = event.get("trace_root") or ""
+        if not root:
+            return
+        found = next((r for r in reversed(self._requests) if trace_root(r) == root), None)
+        if found is None:
+            self._awaiting.add(root)
+        else:
+            self._console_requests[root] = found
+        kept = {c.get("trace_root") for c in self._consoles}
+        self._awaiting &= kept
+        for gone in set(self._console_requests) - kept:
+            del self._console_requests[gone]
 
     def _flow(self, event: Wire) -> None:
         if starts_flow(event):
@@ -76,6 +105,8 @@ class RunView:
             series={"metrics": list(self._metrics)},
             flows=list(self._flows),
             faults=list(self._faults),
+            consoles=list(self._consoles),
+            console_requests=list(self._console_requests.values()),
         )
 
 
@@ -87,3 +118,11 @@ def starts_flow(event: Wire) -> bool:
         return True
     reason = event.get("reason") or ""
     return event.get("inner") is not None and not reason.startswith("existing_flow")
+
+
+def trace_root(event: Wire) -> str:
+    """The ``Root=...`` part of a request's X-Amzn-Trace-Id (a console answer's key)."""
+    for part in str(event.get("trace_id") or "").split(";"):
+        if part.startswith("Root="):
+            return part
+    return ""

@@ -21,7 +21,7 @@ import logging
 import os
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import replace
 from types import TracebackType
 from typing import Any
@@ -238,8 +238,28 @@ class LabRuntime:
 
         if not checked:
             self._first_checks.set()
-        for key, checker in checked.items():
-            self._controller.watch(key, self._spawn(checker.run(one_checked)))
+        # An NLB's check of an ALB target goes through that ALB, which answers 503 while
+        # its own targets are all still initial (labs.engine.balancing): it is made once
+        # they have had their first check, as an ALB registered with an NLB on AWS already
+        # has checked targets, so the NLB neither fails its first check nor fails open.
+        fronted = {k: c for k, c in checked.items() if self._ctx.groups[k[0]].target_type == "alb"}
+        behind = {k: c for k, c in checked.items() if k not in fronted}
+        behind_done = asyncio.Event()
+        waiting = len(behind)
+
+        def one_behind_checked() -> None:
+            nonlocal waiting
+            waiting -= 1
+            one_checked()
+            if waiting <= 0:
+                behind_done.set()
+
+        if not behind:
+            behind_done.set()
+        for key, checker in behind.items():
+            self._controller.watch(key, self._spawn(checker.run(one_behind_checked)))
+        for key, checker in fronted.items():
+            self._controller.watch(key, self._spawn(_after(behind_done, checker.run(one_checked))))
 
     def _classic_node(
         self,
@@ -678,3 +698,13 @@ def _only_redirects(listener: Listener) -> bool:
 def _dns_name(lb: str) -> str:
     suffix = load_balancer_id(lb).rsplit("/", 1)[1][:10]
     return f"{lb.lower()}-{suffix}.us-east-1.elb.amazonaws.com"
+
+
+async def _after(event: asyncio.Event, work: Coroutine[Any, Any, None]) -> None:
+    """``work`` once ``event`` is set (cancelled before: ``work`` is closed, never run)."""
+    try:
+        await event.wait()
+    except BaseException:
+        work.close()
+        raise
+    await work

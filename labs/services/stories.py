@@ -86,7 +86,7 @@ def story(run: LabRun, *, shared: bool = False) -> dict[str, Any] | None:
 
 def anonymous(event: dict[str, Any]) -> dict[str, Any]:
     """An event without who caused it: a shared page shows what happened, not who did."""
-    if event.get("type") == "fault" and "by" in event:
+    if event.get("type") in ("fault", "console") and "by" in event:
         return {key: value for key, value in event.items() if key != "by"}
     return event
 

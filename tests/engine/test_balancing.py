@@ -8,6 +8,7 @@ from labs.engine.balancing import (
     Choice,
     LeastOutstandingRequests,
     NoRegisteredTargets,
+    NoTargetChecked,
     RoundRobin,
     WeightedRandom,
     choose,
@@ -152,3 +153,17 @@ def test_a_target_in_slow_start_gets_its_share_of_a_full_one():
     assert slow_start_share(since=10, now=10, duration=100) == 0.05  # the floor
     assert slow_start_share(since=10, now=60, duration=100) == 0.5
     assert slow_start_share(since=10, now=500, duration=100) == 1.0
+
+
+def test_it_does_not_fail_open_while_every_target_is_still_initial():
+    """ELB_BEHAVIOUR.md §3.4–3.5: a target gets requests once it passes one health check;
+    the ALB fails open only over unhealthy targets. All initial: nothing to fail open for."""
+    with pytest.raises(NoTargetChecked):
+        choose(TARGETS, {A: INITIAL, B: INITIAL, C: INITIAL}, RoundRobin())
+    with pytest.raises(NoTargetChecked):
+        choose(TARGETS, {}, RoundRobin())  # not even announced yet
+
+
+def test_one_failed_target_among_initial_ones_makes_the_group_fail_open():
+    choice = choose(TARGETS, {A: INITIAL, B: UNHEALTHY, C: INITIAL}, RoundRobin())
+    assert choice.reason == FAIL_OPEN

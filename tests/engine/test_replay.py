@@ -14,6 +14,8 @@ def _story(n):
             events.append({"type": "metrics", "t": t, "load_balancers": {}, "target_groups": {}})
         elif i % 13 == 6:
             events.append({"type": "fault", "t": t, "action": "fault", "mode": "reset"})
+        elif i % 17 == 8:
+            events.append({"type": "console", "t": t, "id": f"console-{i}", "status": 200})
         elif i % 11 == 4:
             events.append({"type": "flow", "t": t, "state": "open", "target": "10.0.1.10:80"})
         elif i % 7 == 3:
@@ -43,6 +45,7 @@ def _resolved(checkpoint, events):
         "health": [events[i] for i in checkpoint["health"]],
         "flows": [events[i] for i in checkpoint["flows"]],
         "faults": [events[i] for i in checkpoint["faults"]],
+        "consoles": [events[i] for i in checkpoint["consoles"]],
         "metrics": metrics[len(metrics) - checkpoint["metrics"] :],
     }
 
@@ -63,11 +66,12 @@ def test_each_checkpoint_is_the_view_a_page_would_get_at_that_event():
         assert shown["metrics"] == expected.series["metrics"]
         assert shown["flows"] == expected.flows
         assert shown["faults"] == expected.faults
+        assert shown["consoles"] == expected.consoles
     assert found[0]["counts"] == {}
     assert found[1]["t"] == events[99]["t"]
     assert found[2]["counts"]["requests"] == sum(e["type"] == "request" for e in events[:200])
     assert found[2]["counts"]["flows"] == sum(e["type"] == "flow" for e in events[:200])
-    assert found[2]["faults"] and found[2]["flows"]
+    assert found[2]["faults"] and found[2]["flows"] and found[2]["consoles"]
 
 
 def test_checkpoints_need_a_positive_spacing():

@@ -318,6 +318,11 @@ def test_a_forged_cookie_is_invalid():
             503,
             "NoTargetsInZone",
         ),
+        (  # §3.5: the ALB fails open over unhealthy targets, never over initial ones
+            {"health": {"Web": {A: "initial", B: "initial"}, "Api": {C: "healthy"}}},
+            503,
+            "NoTargetPassedHealthCheck",
+        ),
     ],
 )
 def test_each_target_group_error_names_its_cause(state_kw, status, cause):
@@ -400,6 +405,10 @@ def test_the_traces_final_choice_is_the_decision(seed, weights, health, path, st
     decision, rendered = run(listener(rule), facts(path=path, cookies=cookies), state, seed)
 
     assert [r for r in rendered["rules"] if r["matched"]][-1]["rule"] == decision.rule
+    if decision.lb_error is not None:  # every target of the group still initial: a 503
+        assert decision.lb_error.cause == "NoTargetPassedHealthCheck"
+        assert decision.target is None
+        return
     assert rendered["target"]["chosen"] == decision.target
     assert rendered["target"]["reason"] == decision.why
     if decision.group_pick is not None:

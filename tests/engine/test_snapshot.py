@@ -51,3 +51,16 @@ def test_it_keeps_the_faults_log():
     snapshot = view.snapshot(4.0, emitted=0.0)
     assert snapshot.faults == [fault]
     assert snapshot.wire()["faults"] == [fault]
+
+
+def test_a_console_answer_keeps_its_request_for_the_trace_whichever_comes_first():
+    view = RunView(requests=2)
+    early = {**_request(1.0), "trace_id": "Root=1-a;Self=1"}
+    view.fold([early, {"type": "console", "t": 1.1, "id": "c-1", "trace_root": "Root=1-a"}])
+    view.fold([{"type": "console", "t": 2.0, "id": "c-2", "trace_root": "Root=1-b"}])
+    late = {**_request(2.1), "trace_id": "Root=1-b"}
+    view.fold([late, _request(3.0), _request(3.1)])  # both pushed out of the newest two
+    snapshot = view.snapshot(3.2, emitted=0.0)
+    assert early not in snapshot.requests and late not in snapshot.requests
+    assert snapshot.console_requests == [early, late]
+    events.validate(snapshot.wire())

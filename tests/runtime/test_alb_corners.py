@@ -199,7 +199,8 @@ def _slow(ms):
 
 
 async def test_a_client_that_resets_mid_request_is_logged_460_at_once_and_never_rewritten():
-    async with Node(_slow(20_000)) as node:
+    async with Node(_slow(20_000), clock_speed=30) as node:
+        await _failed_open(node)
         _, writer = await node.connect()
         writer.write(b"GET / HTTP/1.1\r\nHost: a.example.com\r\n\r\n")
         await writer.drain()
@@ -223,6 +224,7 @@ async def test_in_flight_requests_get_502_when_the_deregistration_delay_expires(
         ]
 
     async with Node(slow_and_short_delay, clock_speed=10) as node:
+        await _failed_open(node)
         reader, writer = await node.connect()
         writer.write(b"GET / HTTP/1.1\r\nHost: a.example.com\r\n\r\n")
         await writer.drain()
@@ -238,6 +240,12 @@ async def test_in_flight_requests_get_502_when_the_deregistration_delay_expires(
     assert _status(answer) == 502
     (event,) = of_type(node.events, "request")
     assert (event["target"], event["error_reason"]) == (target, "DeregistrationDelayExpired")
+
+
+async def _failed_open(node) -> None:
+    """Until a target failed its checks: the slow targets' checks time out, and the ALB
+    fails open over unhealthy targets, never over ones still initial (spec §3.5)."""
+    await node.wait_for(lambda e: e["type"] == "health" and e["state"] == "unhealthy", within=20)
 
 
 async def _in_flight_target(node) -> str:
@@ -259,6 +267,7 @@ def _closed_target_group(document):
 async def test_a_target_security_group_that_drops_the_lb_gives_504_after_the_connect_timeout():
     # Health checks time out too, so the group fails open: the request is still sent.
     async with Node(_closed_target_group, clock_speed=30) as node:
+        await _failed_open(node)
         started = node.runtime.now()
         answer = await node.exchange(b"GET / HTTP/1.1\r\nHost: a.example.com\r\n\r\n")
         took = node.runtime.now() - started

@@ -50,3 +50,22 @@ async def test_a_sticky_classic_lb_fires_the_awselb_trigger_not_the_albs():
     await run_until(starter("classic-lb.yaml", _sticky), done, within=20)
     assert "sticky" not in watch.fired
     assert not watch.fired & ALB_ONLY
+
+
+async def test_the_nlb_in_front_of_an_alb_starter_raises_no_fail_open_question():
+    """The NLB checks its ALB target through the ALB; those checks wait for the ALB's own
+    targets' first checks, so none reaches an ALB whose targets are all ``initial`` (which
+    answers 503, never failing open: ELB_BEHAVIOUR.md §3.5) and the NLB's target passes."""
+    flows_seen = [0]
+
+    def done(events):
+        flows_seen[0] = sum(1 for e in events if e.get("type") == "flow" and e.get("target"))
+        return flows_seen[0] >= 5
+
+    watch, _ = _watching(set())
+    events, _ = await run_until(starter("nlb-in-front-of-alb.yaml"), done, within=20)
+    watch.scan(events)
+    assert not watch.fired & {"fail_open", "nlb_fail_open"}
+    requests = [e for e in events if e.get("type") == "request"]
+    assert requests and all(e.get("reason") != "fail_open" for e in requests)
+    assert all(e.get("error_reason") != "NoTargetPassedHealthCheck" for e in requests)

@@ -26,6 +26,8 @@ EVENTS = [
      "by": "learner"},
     {"type": "request", "t": 3.0, "target_group": "Web", "target": "10.0.1.10:80",
      "elb_status_code": 200, "trace_id": "b"},
+    {"type": "console", "t": 3.5, "id": "console-1", "method": "GET", "url": "/",
+     "client_ip": "198.51.100.7", "status": 200, "by": "learner"},
 ]  # fmt: skip
 
 
@@ -49,7 +51,7 @@ def test_the_owner_gets_the_recording_with_its_checkpoints(client, finished_run)
     assert story["omitted"] == {"request": 1, "flow": 0}
     assert story["checkpoints"][0] == {
         "at": 0, "t": 0.0, "counts": {}, "requests": [], "health": [], "flows": [],
-        "faults": [], "metrics": 0,
+        "faults": [], "consoles": [], "metrics": 0,
     }  # fmt: skip
     assert story["clockSpeed"] == 10.0
 
@@ -109,7 +111,8 @@ def test_the_owner_shares_a_read_only_link_and_revokes_it(client, other_learner,
     assert config["wsPath"] is None
     assert config["recordingUrl"] == f"/labs/shared/{token}/recording/"
     story = client.get(config["recordingUrl"]).json()
-    assert [e["type"] for e in story["events"]] == ["health", "request", "fault", "request"]
+    kinds = ["health", "request", "fault", "request", "console"]
+    assert [e["type"] for e in story["events"]] == kinds
     assert all("by" not in event for event in story["events"])  # no one is named
 
     client.force_login(finished_run.owner)

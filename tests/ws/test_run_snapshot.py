@@ -171,3 +171,43 @@ async def test_a_page_that_reconnects_mid_run_counts_what_the_access_log_has(
     await reloaded.read_until(second, lambda p: p.state == "finished")
     assert reloaded.total == await database_sync_to_async(_logged_lines)(run)
     await second.disconnect()
+
+
+@pytest.mark.worker
+async def test_a_reloaded_page_gets_back_the_faults_log_and_the_console_answer(
+    client, learner, ws_headers, celery_worker
+):
+    run = await sync_to_async(_start)(client, learner)
+    first, page = await _connect(run, ws_headers), Page()
+    await page.read_until(first, lambda p: p.total >= 3)
+    await database_sync_to_async(services.control_run)(
+        learner, run, {"action": "traffic", "rps": 3}
+    )
+    console = {"action": "request", "id": "console-1", "method": "GET", "path": "/"}
+    await database_sync_to_async(services.control_run)(
+        learner, run, {**console, "client_ip": "198.51.100.7"}
+    )
+    seen: set[str] = set()
+
+    async def until_both():
+        while not {"fault", "console"} <= seen:
+            frame = await first.receive_json_from(TIMEOUT)
+            seen.update(event["type"] for event in frame.get("events", []))
+
+    await asyncio.wait_for(until_both(), 30)
+    await first.disconnect()  # a reload
+
+    second, reloaded = await _connect(run, ws_headers), Page()
+    await reloaded.read_until(second, lambda p: p.snapshots)
+    (snapshot,) = reloaded.snapshots
+    traffic = [f for f in snapshot["faults"] if f.get("action") == "traffic"]
+    assert traffic and traffic[-1]["rps"] == 3.0 and traffic[-1]["by"] == "learner"
+    (answer,) = snapshot["consoles"]
+    assert (answer["id"], answer["client_ip"], answer["by"]) == (
+        "console-1",
+        "198.51.100.7",
+        "learner",
+    )
+    await database_sync_to_async(services.stop_run)(learner, run)
+    await reloaded.read_until(second, lambda p: p.state == "finished")
+    await second.disconnect()

@@ -172,7 +172,7 @@ function traceRootOf(traceId) {
   return part || "";
 }
 
-function showAnswer(event) {
+function showAnswer(event, { focus = true } = {}) {
   mine.set(event.id, event);
   resetSendButton();
   const result = document.getElementById("console-result");
@@ -211,6 +211,7 @@ function showAnswer(event) {
       }
     }, TRACE_WAIT_MS);
   }
+  if (!focus) return;
   result.focus({ preventScroll: true });
   result.scrollIntoView({ block: "nearest" });
 }
@@ -323,10 +324,22 @@ function showState(state) {
   }
 }
 
+// A (re)connect: the page starts again from the worker's snapshot. The console shows the
+// last answer it holds (a reload forgets which requests this page sent), and the traffic
+// controls the last traffic change.
+function showSnapshot(snapshot) {
+  [...(snapshot.console_requests || []), ...(snapshot.requests || [])].forEach(rememberRequest);
+  const answer = (snapshot.consoles || []).at(-1);
+  const result = document.getElementById("console-result");
+  if (answer && result && result.dataset.id !== answer.id) showAnswer(answer, { focus: false });
+  const traffic = (snapshot.faults || []).filter((e) => e.action === "traffic" && !e.error).at(-1);
+  if (traffic) showTraffic(traffic);
+}
+
 const handlers = {
   "run.status": (event) => showState(event.state),
   request: rememberRequest,
-  snapshot: (event) => (event.requests || []).forEach(rememberRequest),
+  snapshot: showSnapshot,
   console: (event) => {
     if (mine.has(event.id)) showAnswer(event);
   },

@@ -356,10 +356,13 @@ function showSnapshot(snapshot) {
   flowsBody.replaceChildren();
   for (const event of snapshot.flows || []) addFlowRow(event);
   charts.load(snapshot.series?.metrics || []);
-  if (snapshot.faults) {
+  if (snapshot.faults || snapshot.consoles) {
+    // The log again, oldest first: the changes and the console's answers, by lab time.
     faultsList.replaceChildren(emptyFaults);
     for (const row of targetsBody.rows) delete row.dataset.fault;
-    for (const event of snapshot.faults) showFault(event);
+    const logged = [...(snapshot.faults || []), ...(snapshot.consoles || [])];
+    logged.sort((a, b) => a.t - b.t);
+    for (const event of logged) (event.type === "console" ? showConsole : showFault)(event);
   }
   document.body.dataset.snapshot = String(counts.requests || 0);
 }
@@ -384,6 +387,7 @@ const handlers = {
   },
   health: showHealth,
   fault: showFault,
+  console: showConsole,
   metrics: (event) => charts.add(event),
   snapshot: showSnapshot,
 };
@@ -543,22 +547,38 @@ function liveTrafficText(event, by) {
 }
 
 function showFault(event) {
-  faultsList.querySelector("li.empty")?.remove();
-  const item = document.createElement("li");
-  item.className = event.error ? "fault fault-refused" : "fault";
-  item.dataset.action = event.action || "";
-  item.dataset.target = event.target || "";
-  const time = document.createElement("span");
-  time.className = "fault-time";
-  time.textContent = typeof event.t === "number" ? `${event.t.toFixed(1)} s` : "";
-  item.append(time, " ", faultText(event));
-  faultsList.prepend(item);
+  logItem(event, faultText(event), event.error ? "fault fault-refused" : "fault");
   if (event.action === "fault" && !event.error) {
     for (const target of event.targets || [event.target].filter(Boolean)) {
       const rows = targetsBody.querySelectorAll(`tr[data-target="${CSS.escape(target)}"]`);
       for (const row of rows) row.dataset.fault = event.mode;
     }
   }
+}
+
+// A request a viewer sent from the console (run_console.js shows its answer): the log
+// keeps it with the changes, so a reload, a replay and a shared page still say it.
+function showConsole(event) {
+  const log = text.faultLog;
+  const by = event.by || log.someone;
+  const values = { by, request: `${event.method} ${event.url}`, client: event.client_ip };
+  const words = event.status === undefined || event.status === null
+    ? fill(log.consoleNoAnswer, { ...values, error: event.error || "" })
+    : fill(log.console, { ...values, status: event.status });
+  logItem(event, words, "fault fault-console");
+}
+
+function logItem(event, words, className) {
+  faultsList.querySelector("li.empty")?.remove();
+  const item = document.createElement("li");
+  item.className = className;
+  item.dataset.action = event.action || event.type;
+  item.dataset.target = event.target || "";
+  const time = document.createElement("span");
+  time.className = "fault-time";
+  time.textContent = typeof event.t === "number" ? `${event.t.toFixed(1)} s` : "";
+  item.append(time, " ", words);
+  faultsList.prepend(item);
 }
 
 function controlForms() {

@@ -330,6 +330,7 @@ function start() {
     const points = entry ? [client, node, targetPoint(entry)] : [client, node, client];
     const path = event.query ? `${event.path}?${event.query}` : event.path;
     const title = fill(words.mark, { request: `${event.method} ${path}`, status: event.elb_status_code });
+    if (redrawing) return;  // a step back or a scrub: counts and states, no travel
     marks.add({
       kind: outcomeOf(event), points, target: entry, title,
       traceId: event.trace_id, select: () => openRequest(event),
@@ -356,6 +357,7 @@ function start() {
       client: `${event.client_ip}:${event.client_port}`, target: event.target || "—",
       state: label("flowStates", event.state),
     });
+    if (redrawing) return;
     marks.add({ kind: dropped ? "flowDropped" : "flow", points, target: dropped ? null : entry, title });
   }
 
@@ -371,10 +373,12 @@ function start() {
     refreshHealth(entry);
   }
 
+  // A fault on one instance, or on every instance of an Availability Zone (`targets`).
   function onFault(event) {
-    if (event.action !== "fault" || event.error || !event.target) return;
+    if (event.action !== "fault" || event.error) return;
+    const hit = new Set(event.targets || [event.target].filter(Boolean));
     for (const entry of targets.values()) {
-      if (entry.address === event.target) {
+      if (hit.has(entry.address)) {
         entry.fault = event.mode === "normal" ? null : event.mode;
         refreshHealth(entry);
       }
@@ -411,6 +415,8 @@ function start() {
       if (entry) entry.count += 1;
     }
     for (const event of snapshot.health || []) onHealth(event);
+    for (const entry of targets.values()) entry.fault = null;
+    for (const event of snapshot.faults || []) onFault(event);
     for (const entry of targets.values()) showTarget(entry);
   }
 
@@ -453,8 +459,22 @@ function start() {
 
   // What the page drew, live or replayed (run_detail.js render): a paused view, a step
   // back or a replay moves the diagram with the tables and charts.
+  // A replay's redraw (`replay`: a step back, a scrub, a jump) sets counts and states at
+  // once: what was travelling is done, and nothing new sets off, so a scrub does not fly
+  // a mark per request. Live events and a replay that plays travel as usual.
+  let redrawing = false;
   document.addEventListener("run:render", (renderEvent) => {
-    for (const event of renderEvent.detail?.events || []) handlers[event.type]?.(event);
+    const detail = renderEvent.detail || {};
+    redrawing = Boolean(detail.replay);
+    if (redrawing) {
+      marks.clear();
+      for (const entry of targets.values()) entry.inflight = 0;
+    }
+    try {
+      for (const event of detail.events || []) handlers[event.type]?.(event);
+    } finally {
+      redrawing = false;
+    }
   });
 
   // --- the trace panel: a request's decision trace, or a target's health --------------

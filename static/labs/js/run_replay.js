@@ -13,13 +13,13 @@
 
 import { fill } from "./run_trace.js";
 
-const TIMELINE = new Set(["request", "flow", "health", "metrics", "fault"]);
+const TIMELINE = new Set(["request", "flow", "health", "metrics", "fault", "console"]);
 const LIVE_HISTORY = 5000;  // live events the timeline keeps; later ones are drawn, not kept
 const SPEEDS = [0.5, 1, 2, 4];
 const TICK_MS = 50;
 const MAX_GAP_SECONDS = 2;  // a replay skips quiet stretches longer than this (real time)
 const FINAL_STATES = new Set(["finished", "failed"]);
-const EMPTY = { type: "snapshot", t: 0, counts: {}, health: [], requests: [], flows: [], faults: [], series: { metrics: [] } };
+const EMPTY = { type: "snapshot", t: 0, counts: {}, health: [], requests: [], flows: [], faults: [], consoles: [], series: { metrics: [] } };
 
 export function initReplay({ render, config, text }) {
   const t = text.replay;
@@ -76,6 +76,7 @@ export function initReplay({ render, config, text }) {
       health: pick(point.health),
       flows: pick(point.flows),
       faults: pick(point.faults),
+      consoles: pick(point.consoles || []),
       series: { metrics: pick(metrics) },
     }, point.at];
   }
@@ -88,10 +89,11 @@ export function initReplay({ render, config, text }) {
     show();
   }
 
+  // Playing (or one step forward) draws the next events as they happened: they travel.
   function advance(count) {
     const batch = source.events.slice(position, position + count);
     position += batch.length;
-    if (batch.length) render(batch, { replay: true });
+    if (batch.length) render(batch, { replay: mode !== "playing" && count > 1 });
     show();
   }
 
