@@ -101,6 +101,7 @@ class LabRuntime:
         self.sandbox = Sandbox()
         self._authority: RunAuthority | None = None
         self.answers: list[Response | str] = []
+        self.requests_done = asyncio.Event()  # every scripted request was answered
         self.stuck: set[asyncio.Task[Any]] = set()  # tasks that outlived _close's deadline
         self._classic_groups = {lb.name for lb in topology.load_balancers if lb.type == "classic"}
         self._classic_algorithms: dict[tuple[str, int, str], Algorithm] = {}
@@ -363,6 +364,10 @@ class LabRuntime:
             raise ControlError("ValidationError", "the run has not started")
         return self._controller.apply(command, by).wire()
 
+    def report(self, event: events.Event) -> None:
+        """Emit an event the caller built (a refused scripted step's ``fault``)."""
+        self._sink.add(event)
+
     async def send_request(self, command: dict[str, Any], by: str | None = None) -> Event:
         """Send one console request (``labs.runtime.console``); emit and return its
         ``console`` event. Its ``request`` event comes from the load balancer, as any."""
@@ -540,6 +545,9 @@ class LabRuntime:
             await asyncio.Event().wait()  # nothing to talk to: just let the clock run
         if self.options.requests is not None:
             await play(self.options.requests, entries, clients, self.clock, self.answers)
+            self.requests_done.set()
+            if self.options.hold:
+                await asyncio.Event().wait()
             return
         traffic = self.topology.traffic
         if self._fleet is not None:  # a GWLB takes IP packets, not HTTP requests
