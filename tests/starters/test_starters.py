@@ -46,6 +46,9 @@ def test_the_gallery_has_every_starter_the_curriculum_needs():
         "internal-and-internet-facing.yaml",
         # The exam's what-ifs (issue 13).
         "asg-replaces-failed-instance.yaml",
+        "whatif-fail-open.yaml",
+        "whatif-az-loss.yaml",
+        "whatif-cross-zone-off.yaml",
     }
     assert set(STARTERS) == curriculum
 
