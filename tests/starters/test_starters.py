@@ -49,6 +49,7 @@ def test_the_gallery_has_every_starter_the_curriculum_needs():
         "whatif-fail-open.yaml",
         "whatif-az-loss.yaml",
         "whatif-cross-zone-off.yaml",
+        "whatif-target-sg-blocks-lb.yaml",
     }
     assert set(STARTERS) == curriculum
 

@@ -64,3 +64,12 @@ def test_cross_zone_off_gives_the_small_zones_targets_a_bigger_share(tmp_path):
     # Off: each node keeps to its zone, so a us-east-1a target gets several times what a
     # us-east-1b one does (on: all ten would get about 16 each).
     assert min(small) > 2 * max(large)
+
+
+def test_a_target_sg_that_does_not_allow_the_lb_times_every_check_out(tmp_path):
+    lines = [{"at": 40, "do": "stop"}]
+    events = events_of(run(STARTERS / "whatif-target-sg-blocks-lb.yaml", lines, tmp_path))
+    unhealthy = [e for e in events if e["type"] == "health" and e["state"] == "unhealthy"]
+    assert {e["target"] for e in unhealthy} == {"10.0.1.10:80", "10.0.1.11:80", "10.0.2.10:80"}
+    assert {e["reason"] for e in unhealthy} == {"Target.Timeout"}
+    assert events[-1]["reason"] == "script-stopped"
