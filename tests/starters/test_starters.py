@@ -50,6 +50,7 @@ def test_the_gallery_has_every_starter_the_curriculum_needs():
         "whatif-az-loss.yaml",
         "whatif-cross-zone-off.yaml",
         "whatif-target-sg-blocks-lb.yaml",
+        "whatif-sticky-target-fails.yaml",
     }
     assert set(STARTERS) == curriculum
 

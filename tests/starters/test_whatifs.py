@@ -73,3 +73,21 @@ def test_a_target_sg_that_does_not_allow_the_lb_times_every_check_out(tmp_path):
     assert {e["target"] for e in unhealthy} == {"10.0.1.10:80", "10.0.1.11:80", "10.0.2.10:80"}
     assert {e["reason"] for e in unhealthy} == {"Target.Timeout"}
     assert events[-1]["reason"] == "script-stopped"
+
+
+def test_a_sticky_client_moves_when_its_target_fails_and_sticks_to_the_new_one(tmp_path):
+    lines = [
+        *[{"url": "http://x/", "client": "a"} for _ in range(3)],
+        {"at": 5, "do": "fault", "target": "Web1", "fault": "unhealthy"},
+        {"url": "http://x/", "client": "a", "wait": 40},
+        *[{"url": "http://x/", "client": "a"} for _ in range(3)],
+    ]
+    events = events_of(run(STARTERS / "whatif-sticky-target-fails.yaml", lines, tmp_path))
+    answered = [e for e in events if e["type"] == "request"]
+    before, after = answered[:3], answered[3:]
+    assert {e["target"] for e in before} == {"10.0.1.10:80"}
+    assert [e["reason"] for e in before[1:]] == ["sticky:AWSALB"] * 2
+    moved = {e["target"] for e in after}
+    assert len(moved) == 1 and "10.0.1.10:80" not in moved
+    assert after[0]["reason"] != "sticky:AWSALB"  # the cookie named an unhealthy target
+    assert [e["reason"] for e in after[1:]] == ["sticky:AWSALB"] * 3
