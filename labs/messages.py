@@ -369,6 +369,9 @@ FAULT_LOG = {
     "resume": _("%(by)s resumed the traffic at %(rps)s requests a second."),
     "traffic": _("%(by)s set the traffic to %(rps)s requests a second."),
     "pause": _("%(by)s paused the traffic."),
+    "scale": _("%(by)s set the desired capacity of %(group)s to %(desired)s."),
+    # Auto Scaling's own activity; the cause is in AWS's words, as the console shows it.
+    "autoscaling": _("Auto Scaling %(group)s: %(activity)s %(instance)s (%(az)s). %(cause)s"),
     "refused": _("%(by)s asked for a change that was not applied: %(error)s"),
     "console": _("%(by)s sent %(request)s from %(client)s from the console: status %(status)s."),
     "consoleNoAnswer": _(

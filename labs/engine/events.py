@@ -156,7 +156,7 @@ class Fault(Event):
     """A change made to a running lab (or refused: ``error`` and ``message``)."""
 
     TYPE: ClassVar[str] = "fault"
-    action: str | None  # deregister, register, fault, traffic
+    action: str | None  # deregister, register, fault, traffic, scale
     target_group: str | None = None
     target: str | None = None
     instance: str | None = None
@@ -168,9 +168,26 @@ class Fault(Event):
     # keep_alive, mix: [{path, host, headers, weight}]).
     traffic: dict[str, Json] | None = None
     delay: float | None = None  # a deregistration's delay, lab seconds
+    group: str | None = None  # scale: the Auto Scaling group ...
+    desired: int | None = None  # ... and its new desired capacity
     by: str | None = None  # who asked
     error: str | None = None
     message: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AutoScaling(Event):
+    """One Auto Scaling activity (labs.engine.autoscaling), with its cause in AWS's words."""
+
+    TYPE: ClassVar[str] = "autoscaling"
+    group: str  # the AutoScalingGroup's logical id
+    activity: str  # Launching, Launched, Terminating, Terminated, SetDesiredCapacity
+    cause: str
+    instance: str | None = None
+    az: str | None = None
+    target: str | None = None  # its virtual "ip" once launched
+    desired: int | None = None  # the group's desired capacity after this activity
+    by: str | None = None  # who asked (a desired-capacity change)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -241,7 +258,19 @@ class Snapshot(Event):
 
 TYPES: dict[str, type[Event]] = {
     cls.TYPE: cls
-    for cls in (RunStatus, Request, Flow, Health, Metrics, Fault, Console, Quiz, Hint, Snapshot)
+    for cls in (
+        RunStatus,
+        Request,
+        Flow,
+        Health,
+        Metrics,
+        Fault,
+        AutoScaling,
+        Console,
+        Quiz,
+        Hint,
+        Snapshot,
+    )
 }
 
 

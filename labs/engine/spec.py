@@ -204,6 +204,8 @@ class AutoScalingGroup:
     target_groups: tuple[str, ...] = ()
     instances: tuple[str, ...] = ()  # the launched instances' names
     load_balancer_names: tuple[str, ...] = ()  # Classic load balancers it registers with
+    health_check_type: str = "EC2"  # EC2 or ELB
+    health_check_grace_period: int = 0  # seconds (CloudFormation's default)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -67,6 +67,9 @@ class Controller:
         self._spawn = spawn
         self._report = report
         self._running: dict[tuple[str, str], asyncio.Task[Any]] = {}
+        # The run's Auto Scaling groups' desired capacity: (group, desired, by) -> fields.
+        self.scale: Callable[[str, int, str | None], Fields] | None = None
+        self._by: str | None = None
 
     def watch(self, key: tuple[str, str], task: asyncio.Task[Any]) -> None:
         """Remember the checking task of a target, to end it on deregistration."""
@@ -80,11 +83,13 @@ class Controller:
             "register": self._register,
             "fault": self._fault,
             "traffic": self._traffic,
+            "scale": self._scale,
         }.get(str(action))
         if handler is None:
             raise ControlError(
-                "ValidationError", "action must be deregister, register, fault or traffic"
+                "ValidationError", "action must be deregister, register, fault, traffic or scale"
             )
+        self._by = by
         fields = handler(command)
         event = Fault(
             t=round(self._clock.now(), 3),
@@ -193,6 +198,12 @@ class Controller:
                 continue  # a Classic LB's instance: its own table (§8)
             with contextlib.suppress(health.HealthRefused):  # not stopped, or draining
                 checker.apply(event)
+
+    def _scale(self, command: dict[str, Any]) -> Fields:
+        """Set an Auto Scaling group's desired capacity (checked against its sizes)."""
+        if self.scale is None:
+            raise ControlError("ValidationError", "this run has no Auto Scaling group")
+        return self.scale(str(command["group"]), int(command["desired"]), self._by)
 
     def _traffic(self, command: dict[str, Any]) -> Fields:
         rate = self._rate

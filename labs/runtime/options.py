@@ -22,6 +22,7 @@ class RunOptions:
     clock_speed: float = 10.0  # lab seconds per wall second
     rps: float | None = None  # None: the topology's Traffic.rps
     requests: tuple[ScriptedRequest, ...] | None = None  # replaces generated traffic
+    hold: bool = False  # after the scripted requests, run on until stopped (lab run --script)
     seed: int | None = None
     max_rps: float = 200.0  # the highest rate a traffic command may set
     extra: dict[str, Any] = field(default_factory=dict)

@@ -41,6 +41,7 @@ from labs.engine.spec import Listener, LoadBalancer, Node, Target, TargetGroup, 
 
 from . import console, nlb_setup
 from . import gateway as gwlb
+from .autoscaler import AutoScaler
 from .clock import LabClock
 from .collector import pace_for_proxying
 from .control import ControlError, Controller
@@ -102,6 +103,7 @@ class LabRuntime:
         self.sandbox = Sandbox()
         self._authority: RunAuthority | None = None
         self.answers: list[Response | str] = []
+        self.requests_done = asyncio.Event()  # every scripted request was answered
         self.stuck: set[asyncio.Task[Any]] = set()  # tasks that outlived _close's deadline
         self._classic_groups = {lb.name for lb in topology.load_balancers if lb.type == "classic"}
         self._classic_algorithms: dict[tuple[str, int, str], Algorithm] = {}
@@ -225,6 +227,22 @@ class LabRuntime:
             spawn=self._spawn,
             report=self._sink.add,
         )
+        self._scaler = AutoScaler(
+            topology=topology,
+            clock=self.clock,
+            groups=ctx.groups,
+            health=health,
+            zones=ctx.zones,
+            addresses=ctx.addresses,
+            servers=self._servers,
+            control=self._controller.apply,
+            start_servers=self._start_servers,
+            spawn=self._spawn,
+            report=self._sink.add,
+        )
+        if self._scaler:
+            self._controller.scale = self._scaler.set_desired
+            self._spawn(self._scaler.run())
         self._spawn(self._flush_forever())
         self._spawn(self._metrics_forever())
         checked = {k: c for k, c in self._checkers.items() if c.health.state != "unused"}
@@ -371,6 +389,10 @@ class LabRuntime:
             raise ControlError("ValidationError", "the run has not started")
         return self._controller.apply(command, by).wire()
 
+    def report(self, event: events.Event) -> None:
+        """Emit an event the caller built (a refused scripted step's ``fault``)."""
+        self._sink.add(event)
+
     async def send_request(self, command: dict[str, Any], by: str | None = None) -> Event:
         """Send one console request (``labs.runtime.console``); emit and return its
         ``console`` event. Its ``request`` event comes from the load balancer, as any."""
@@ -420,23 +442,28 @@ class LabRuntime:
 
     async def _start_targets(self) -> None:
         """One server per (instance, port), including separate health-check ports."""
+        groups = self.topology.target_groups
+        await self._start_servers([(t, g) for g in groups for t in g.targets])
+
+    async def _start_servers(self, wanted: list[tuple[Target, TargetGroup]]) -> None:
+        """The servers of these targets (of these groups); an instance an Auto Scaling
+        group launches at run time comes through here too."""
         paths_by_address: dict[str, set[str]] = {}
         targets: dict[str, Target] = {}
-        for group in self.topology.target_groups:
+        for target, group in wanted:
             if group.target_type in ("lambda", "alb"):
                 continue  # a function is called in-process; an ALB's nodes are its own
             check = group.health_check
-            for target in group.targets:
-                # A GENEVE group's traffic port is UDP 6081: an appliance (gateway.py) binds it.
-                ports = {target.port} if group.protocol != "GENEVE" else set()
-                if check.port != "traffic-port":
-                    ports.add(int(check.port))
-                for port in ports:
-                    address = f"{target.ip}:{port}"
-                    targets.setdefault(address, _at_port(target, port))
-                    paths = paths_by_address.setdefault(address, set())
-                    if check.protocol in ("HTTP", "HTTPS"):  # a TCP check asks for no path
-                        paths.add(check.path)
+            # A GENEVE group's traffic port is UDP 6081: an appliance (gateway.py) binds it.
+            ports = {target.port} if group.protocol != "GENEVE" else set()
+            if check.port != "traffic-port":
+                ports.add(int(check.port))
+            for port in ports:
+                address = f"{target.ip}:{port}"
+                targets.setdefault(address, _at_port(target, port))
+                paths = paths_by_address.setdefault(address, set())
+                if check.protocol in ("HTTP", "HTTPS"):  # a TCP check asks for no path
+                    paths.add(check.path)
         for address, target in targets.items():
             server = await start_target(
                 target,
@@ -543,6 +570,9 @@ class LabRuntime:
             await asyncio.Event().wait()  # nothing to talk to: just let the clock run
         if self.options.requests is not None:
             await play(self.options.requests, entries, clients, self.clock, self.answers)
+            self.requests_done.set()
+            if self.options.hold:
+                await asyncio.Event().wait()
             return
         traffic = self.topology.traffic
         if self._fleet is not None:  # a GWLB takes IP packets, not HTTP requests

@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 
 from labs import cfn, frames
 from labs import messages as codes
-from labs.engine import spec
+from labs.engine import autoscaling, spec
 from labs.engine.accesslog import ACCOUNT, REGION, load_balancer_id
 from labs.engine.events import RunStatus
 from labs.models import LabRun, RunAccessLog, Topology
@@ -166,15 +166,42 @@ def checked_command(document: str | spec.Topology, command: Any) -> dict[str, An
         return {"action": action, "target_group": group.name, "target": target}
     if action == "fault":
         return _checked_fault(command, topology)
+    if action == "scale":
+        return _checked_scale(command, topology)
     if action == "request":
         try:
             return frames.checked_request(command, topology)
         except frames.FrameError as error:
             raise ValidationError(str(error), code="ValidationError") from None
     raise ValidationError(
-        _("Unknown change. Use deregister, register, fault, traffic or request."),
+        _("Unknown change. Use deregister, register, fault, traffic, scale or request."),
         code="ValidationError",
     )
+
+
+def _checked_scale(command: dict[str, Any], topology: spec.Topology) -> dict[str, Any]:
+    """A desired-capacity change: a group of this run, within its MinSize..MaxSize."""
+    name = command.get("group")
+    group = next((g for g in topology.auto_scaling_groups if g.name == name), None)
+    if group is None:
+        raise ValidationError(
+            _("Choose one of this run's Auto Scaling groups."), code="ValidationError"
+        )
+    desired = command.get("desired")
+    if isinstance(desired, str) and desired.strip().isdigit():
+        desired = int(desired)
+    if not isinstance(desired, int) or isinstance(desired, bool):
+        raise ValidationError(_("Desired capacity must be a whole number."), code="ValidationError")
+    if autoscaling.check_desired(desired, group.min_size, group.max_size) is not None:
+        raise ValidationError(
+            _(
+                "Desired capacity:%(desired)s must be between the specified min size:%(min)s "
+                "and max size:%(max)s"
+            ),
+            code="ValidationError",
+            params={"desired": desired, "min": group.min_size, "max": group.max_size},
+        )
+    return {"action": "scale", "group": group.name, "desired": desired}
 
 
 def inject_fault(

@@ -209,6 +209,12 @@ def _auto_scaling_group(
     classic = ctx.refs(
         logical_id, p + "LoadBalancerNames", props.get("LoadBalancerNames"), CLASSIC_LOAD_BALANCER
     )
+    check_type = ctx.choice(
+        logical_id, p + "HealthCheckType", props.get("HealthCheckType"), ("EC2", "ELB"), "EC2"
+    )
+    grace = ctx.integer(
+        logical_id, p + "HealthCheckGracePeriod", props.get("HealthCheckGracePeriod"), 0, 7200, 0
+    )
     names = _launch(
         ctx, logical_id, [s for s in subnets if s in ctx.subnets], desired, tuple(groups), used
     )
@@ -222,6 +228,8 @@ def _auto_scaling_group(
             target_groups=tuple(target_groups),
             instances=tuple(names),
             load_balancer_names=tuple(classic),
+            health_check_type=str(check_type),
+            health_check_grace_period=grace,
         )
     )
 

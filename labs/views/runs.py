@@ -182,7 +182,9 @@ def _gunzipped(data: bytes, chunk: int = 64 * 1024) -> Iterator[bytes]:
 def _command_from(form: QueryDict) -> dict[str, Any]:
     """A control command from the no-script form: only what was posted, rps as a number."""
     command: dict[str, Any] = {
-        key: form[key] for key in ("action", "target_group", "target", "mode", "az") if key in form
+        key: form[key]
+        for key in ("action", "target_group", "target", "mode", "az", "group", "desired")
+        if key in form
     }
     on = form.get("on", "")  # the live lab's fault form: "az:<zone>" or "target:<ip:port>"
     if on.startswith(("az:", "target:")):
@@ -330,6 +332,7 @@ def _controls_context(run: LabRun) -> dict[str, Any]:
         "fault_modes": list(codes.FAULT_MODES.items()),
         "max_rps": settings.LAB_MAX_RPS,
         "traffic_rps": f"{rps:g}",
+        "auto_scaling_groups": parsed.auto_scaling_groups if parsed is not None else (),
         # The script shows the link when the final run.status says there is a log.
         "has_access_log": not run.is_active and RunAccessLog.objects.filter(run=run).exists(),
     }

@@ -28,6 +28,7 @@ def test_every_event_type_of_the_design_is_defined_once():
         "health",
         "metrics",
         "fault",
+        "autoscaling",
         "console",
         "quiz",
         "hint",

@@ -44,6 +44,13 @@ def test_the_gallery_has_every_starter_the_curriculum_needs():
         "gwlb-appliances.yaml",
         "classic-lb.yaml",
         "internal-and-internet-facing.yaml",
+        # The exam's what-ifs (issue 13).
+        "asg-replaces-failed-instance.yaml",
+        "whatif-fail-open.yaml",
+        "whatif-az-loss.yaml",
+        "whatif-cross-zone-off.yaml",
+        "whatif-target-sg-blocks-lb.yaml",
+        "whatif-sticky-target-fails.yaml",
     }
     assert set(STARTERS) == curriculum
 

@@ -22,10 +22,10 @@ from urllib.parse import urlsplit
 import uvloop
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from labs import messages
+from labs import messages, scripts
 from labs.cfn import TemplateError, load_topology, runnable
-from labs.engine.events import RunStatus
-from labs.runtime.orchestrator import Event, LabRuntime, RunOptions, ScriptedRequest
+from labs.engine.events import Fault, RunStatus
+from labs.runtime.orchestrator import ControlError, Event, LabRuntime, RunOptions, ScriptedRequest
 from labs.runtime.traffic import Response
 
 _REQUEST_FIELDS = {"url", "method", "headers", "body", "client_ip", "client", "lb", "wait"}
@@ -218,6 +218,12 @@ class Command(BaseCommand):
             help="JSON lines of requests to send instead of generated traffic",
         )
         run.add_argument(
+            "--script",
+            default=None,
+            help="JSON lines of requests and control steps at lab times "
+            '(e.g. {"at": 30, "do": "fault", "target": "Web1", "fault": "hang"})',
+        )
+        run.add_argument(
             "--clock", type=_finite, default=10.0, help="lab clock speed, 1 to 30 (default 10)"
         )
         run.add_argument("--seed", type=int, default=None, help="seed for repeatable runs")
@@ -254,19 +260,31 @@ class Command(BaseCommand):
                 returncode=2,
             )
         requests = None
+        steps: list[scripts.Step] = []
+        if options["requests"] and options["script"]:
+            raise CommandError("use --requests or --script, not both", returncode=2)
         if options["requests"]:
             source = Path(options["requests"])
             requests = parse_requests(_read_text(source), str(source))
-        duration = options["duration"] or (300.0 if requests is not None else 10.0)
+        if options["script"]:
+            source = Path(options["script"])
+            try:
+                lines, raw_steps = scripts.split(_read_text(source), str(source))
+                steps = [scripts.step(n, item, topology, str(source)) for n, item in raw_steps]
+            except scripts.ScriptError as exc:
+                raise _bad(exc.where, exc.problem) from None
+            requests = parse_requests("\n".join(lines), str(source)) or None
+        duration = options["duration"] or (300.0 if requests is not None or steps else 10.0)
         run_options = RunOptions(
             duration=duration,
             clock_speed=options["clock"],
             rps=options["rps"],
             requests=requests,
             seed=options["seed"],
+            hold=bool(steps),
         )
         printer = _JsonPrinter() if options["json"] else _TextPrinter(self.stdout.write)
-        failures = uvloop.run(_run(topology, run_options, printer))
+        failures = uvloop.run(_run(topology, run_options, printer, steps))
         for failure in failures:
             self.stderr.write(
                 f"request {failure['request']} ({failure['url']}): {failure['error']}"
@@ -278,7 +296,9 @@ class Command(BaseCommand):
             )
 
 
-async def _run(topology: Any, options: RunOptions, printer: Any) -> list[dict[str, Any]]:
+async def _run(
+    topology: Any, options: RunOptions, printer: Any, steps: list[scripts.Step] | None = None
+) -> list[dict[str, Any]]:
     """Run the lab; returns the scripted requests that were not sent or not answered."""
 
     async def emit(batch: list[Event]) -> None:
@@ -294,8 +314,15 @@ async def _run(topology: Any, options: RunOptions, printer: Any) -> list[dict[st
     stop = asyncio.Event()
     async with LabRuntime(topology, options, emit, sample_requests=False) as lab:
         status(lab.now(), "running")
+        ended: list[str] = []
+        if steps:
+            script = asyncio.get_running_loop().create_task(_play_steps(lab, steps, stop, ended))
         await lab.run(stop)
+        if steps and not script.done():
+            script.cancel()
         reason = "requests-answered" if options.requests is not None else "time-limit"
+        if ended:
+            reason = ended[0]
         failures = _failures(options.requests or (), lab.answers)
         if failures:
             reason = "requests-failed"
@@ -309,6 +336,36 @@ async def _run(topology: Any, options: RunOptions, printer: Any) -> list[dict[st
         }
     status(lab.now(), "finished", reason, summary=summary)
     return failures
+
+
+async def _play_steps(
+    lab: LabRuntime, steps: list[scripts.Step], stop: asyncio.Event, ended: list[str]
+) -> None:
+    """Apply each step at its lab time, as the worker applies a learner's command; then
+    end the run (at a ``stop`` step, or once the scripted requests are answered too)."""
+    for step in sorted(steps, key=lambda s: (s.at, s.line)):
+        await lab.clock.sleep(max(0.0, step.at - lab.now()))
+        if step.command is None:
+            ended.append("script-stopped")
+            stop.set()
+            return
+        try:
+            lab.control(step.command, step.by)
+        except ControlError as error:  # the run's present state refused it: say so, go on
+            lab.report(
+                Fault(
+                    t=round(lab.now(), 3),
+                    emitted=time.time(),
+                    action=str(step.command.get("action")),
+                    by=step.by,
+                    error=error.code,
+                    message=error.message,
+                )
+            )
+    if lab.options.requests is not None:  # else: generated traffic, until --duration
+        await lab.requests_done.wait()
+        ended.append("requests-answered")
+        stop.set()
 
 
 def _failures(

@@ -388,6 +388,7 @@ const handlers = {
   health: showHealth,
   fault: showFault,
   console: showConsole,
+  autoscaling: showFault,
   metrics: (event) => charts.add(event),
   snapshot: showSnapshot,
 };
@@ -515,6 +516,18 @@ function faultText(event) {
   if (event.action === "traffic" && event.traffic) return liveTrafficText(event, by);
   if (event.action === "traffic") {
     return fill(event.rps > 0 ? log.traffic : log.pause, { by, rps: event.rps });
+  }
+  if (event.type === "autoscaling") {
+    return fill(log.autoscaling, {
+      group: event.group,
+      activity: event.activity,
+      instance: event.instance || "",
+      az: event.az || "",
+      cause: event.cause,
+    });
+  }
+  if (event.action === "scale") {
+    return fill(log.scale, { by, group: event.group, desired: event.desired });
   }
   if (event.az) {
     const targets = (event.targets || []).join(", ");
