@@ -168,7 +168,11 @@ class Controller:
             servers = [server]
         for server in servers:
             server.fault(mode, self._flap_seconds(server.target.ip))
-            self._instance_state(server.target.address, stopped=mode == "stopped")
+            if not command.get("az"):
+                # An instance stopped by its owner is `stopped` to EC2 (Target.InvalidState);
+                # a zone's outage leaves its instances running but unreachable: they fail
+                # their checks, as on AWS.
+                self._instance_state(server.target.address, stopped=mode == "stopped")
         if command.get("az"):
             return {"az": az, "targets": sorted(s.target.address for s in servers), "mode": mode}
         target = servers[0].target

@@ -428,6 +428,9 @@ CAUSE_ROWS = {
     "DeregistrationDelayExpired": "502 deregistration delay expired mid-request",
     "NoRegisteredTargets": "503 target group has no registered targets",
     "NoTargetsInZone": "503 empty AZ with target group cross-zone off",
+    # §3.4, not a §4.3 row: a target gets requests only once it has passed a check, so an
+    # ALB whose targets are all still initial has nowhere to fail open to.
+    "NoTargetPassedHealthCheck": None,
     "TargetConnectTimeout": "504 connect to the target not done within 10 s",
     "UnsupportedHttpVersion": "505 unexpected HTTP version",
     "AuthIdpError": "561 IdP returned an error",
