@@ -1,5 +1,6 @@
 from django.urls import reverse
 
+from labs import services
 from tests.factories import make_run, make_topology
 
 
@@ -55,3 +56,12 @@ def test_the_page_speaks_korean(client, learner, starter):
     )
     assert "기본 ALB" in response.text
     assert "대상 그룹" in response.text
+
+
+def test_a_fork_says_where_it_came_from(client, learner, starter):
+    fork = services.fork_topology(learner, starter)
+    client.force_login(learner)
+    response = client.get(reverse("labs-topology-detail", args=[fork.pk]))
+    assert "Basic ALB (copy)" in response.text
+    original = reverse("labs-topology-detail", args=[starter.pk])
+    assert f'Forked from <a href="{original}">Basic ALB</a>.' in response.text
