@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from django.urls import reverse
 
 from labs import services
@@ -65,3 +67,14 @@ def test_a_fork_says_where_it_came_from(client, learner, starter):
     assert "Basic ALB (copy)" in response.text
     original = reverse("labs-topology-detail", args=[starter.pk])
     assert f'Forked from <a href="{original}">Basic ALB</a>.' in response.text
+
+
+def test_an_ecs_service_says_its_tasks_run_as_dummy_targets(client, learner):
+    text = (Path(__file__).parents[1] / "templates" / "ecs_service_path_rules.yaml").read_text()
+    topology = make_topology(owner=learner, document=text)
+    client.force_login(learner)
+    response = client.get(reverse("labs-topology-detail", args=[topology.pk]))
+    assert "ECS service <code>WebService</code>: 3 tasks simulated as dummy targets" in (
+        response.text
+    )
+    assert "ECS service <code>ApiService</code>: 2 tasks simulated" in response.text
