@@ -120,6 +120,12 @@ FLOW_UI = {
 
 # Sentences the run page's script writes itself.
 UI = {
+    # A tls.error event (labs.engine.events.TlsNegotiationError); the reason stays as the
+    # TLS library words it.
+    "tlsError": _(
+        "%(client)s asked for %(host)s on port %(port)s; the TLS handshake failed, so no "
+        "request was sent: %(reason)s"
+    ),
     "disconnected": _("Connection lost. Reload the page to reconnect."),
     "stopRequested": _("Stopping…"),
     "noRequests": _("No requests yet."),

@@ -201,6 +201,19 @@ class Console(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class TlsNegotiationError(Event):
+    """A client's TLS handshake with an HTTPS or TLS listener failed, so no request was
+    sent (CloudWatch counts it in ``ClientTLSNegotiationErrorCount``)."""
+
+    TYPE: ClassVar[str] = "tls.error"
+    lb: str
+    listener: int  # port
+    client_ip: str
+    host: str  # the server name the client asked for (SNI)
+    reason: str  # why, as the TLS library says it, e.g. "Hostname mismatch, ..."
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Quiz(Event):
     TYPE: ClassVar[str] = "quiz"
     question: int
@@ -227,7 +240,18 @@ class Snapshot(Event):
 
 TYPES: dict[str, type[Event]] = {
     cls.TYPE: cls
-    for cls in (RunStatus, Request, Flow, Health, Metrics, Fault, Console, Quiz, Snapshot)
+    for cls in (
+        RunStatus,
+        Request,
+        Flow,
+        Health,
+        Metrics,
+        Fault,
+        Console,
+        TlsNegotiationError,
+        Quiz,
+        Snapshot,
+    )
 }
 
 

@@ -29,6 +29,7 @@ def test_every_event_type_of_the_design_is_defined_once():
         "metrics",
         "fault",
         "console",
+        "tls.error",
         "quiz",
         "snapshot",
     }

@@ -157,3 +157,28 @@ def test_an_ecs_service_s_desired_count_must_be_a_small_whole_number():
     assert [(p.logical_id, p.path, p.rule) for p in problems] == [
         ("WebService", "Properties.DesiredCount", "value.integer-range")
     ]
+
+
+def test_a_host_the_certificate_does_not_cover_fails_the_handshake_and_is_counted(tmp_path):
+    text = (HERE / "https_certificate_parameter.yaml").read_text()
+    mismatched = tmp_path / "mismatch.yaml"
+    mismatched.write_text(
+        text + "Metadata:\n  Playground:\n    Traffic:\n      Host: www.other.example.net\n"
+    )
+
+    events = run(str(mismatched))
+
+    failed = [e for e in events if e["type"] == "tls.error"]
+    assert failed, "no TLS handshake failure was reported"
+    assert {(e["lb"], e["listener"], e["host"]) for e in failed} == {
+        ("LoadBalancer", 443, "www.other.example.net")
+    }
+    assert all("Hostname mismatch" in e["reason"] for e in failed)
+    counted = sum(
+        m["load_balancers"].get("LoadBalancer", {}).get("ClientTLSNegotiationErrorCount", 0)
+        for m in events
+        if m["type"] == "metrics"
+    )
+    summary = next(e["summary"] for e in events if e["type"] == "run.status" and e.get("summary"))
+    assert counted == summary["tls_errors"] == len(failed)
+    assert not [e for e in events if e["type"] == "request"]

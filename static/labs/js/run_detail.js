@@ -384,6 +384,7 @@ const handlers = {
   },
   health: showHealth,
   fault: showFault,
+  "tls.error": showTlsError,
   metrics: (event) => charts.add(event),
   snapshot: showSnapshot,
 };
@@ -559,6 +560,22 @@ function showFault(event) {
       for (const row of rows) row.dataset.fault = event.mode;
     }
   }
+}
+
+// A client's TLS handshake that failed (tls.error): counted, the last few listed.
+function showTlsError(event) {
+  const section = document.getElementById("tls-errors");
+  const count = document.getElementById("tls-error-count");
+  const list = document.getElementById("tls-errors-list");
+  if (!section) return;
+  section.hidden = false;
+  count.textContent = String(Number(count.textContent) + 1);
+  const item = document.createElement("li");
+  item.textContent = `${event.t.toFixed(1)} s · ${fill(text.ui.tlsError, {
+    client: event.client_ip, host: event.host, port: event.listener, reason: event.reason,
+  })}`;
+  list.prepend(item);
+  while (list.children.length > 10) list.lastElementChild.remove();
 }
 
 function controlForms() {
