@@ -96,6 +96,8 @@ MAX_TASKS = 50  # a service's DesiredCount the playground runs (LAB_MAX_TARGETS 
 MERGED = (SECURITY_GROUP_INGRESS, SECURITY_GROUP_EGRESS, LISTENER_CERTIFICATE)
 # What resolution keeps: the types validation reads, and those it turns into them.
 _KEPT = (*SUPPORTED, *MERGED, LAUNCH_CONFIGURATION)
+# Every type the playground runs (the rest are set aside), for the topology page's list.
+SIMULATED = tuple(sorted((*_KEPT, ECS_SERVICE)))
 
 
 class _NoValue:
