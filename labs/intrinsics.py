@@ -18,7 +18,12 @@ function, into the plain document the validation (``labs.validation``) reads:
 - resources of types the playground does not simulate are set aside (``Resolved.unmodelled``)
   rather than refused; the ones that change who reaches whom are merged into what they change
   (``AWS::EC2::SecurityGroupIngress`` into its group, ``ListenerCertificate`` into its
-  listener).
+  listener);
+- an ECS service behind a target group (``AWS::ECS::Service`` with ``LoadBalancers``) runs
+  its ``DesiredCount`` tasks as dummy targets registered in that group: in ``awsvpc`` mode
+  one address per task in the service's subnets (ip targets), in ``bridge`` mode container
+  instances in the load balancer's subnets with a host port from 32768 per task
+  (``Resolved.ecs_services``); the cluster and task definitions are set aside.
 
 The stored template is never changed: this is a view of it, taken on every load.
 Every problem names the resource (or ``Parameters``/``Conditions``), the path and the function.
@@ -41,11 +46,14 @@ from labs.validation.core import (
     CERTIFICATE,
     CLASSIC_LOAD_BALANCER,
     INSTANCE,
+    INTEGER,
     LAUNCH_TEMPLATE,
     LISTENER,
+    LOAD_BALANCER,
     SECURITY_GROUP,
     SUBNET,
     SUPPORTED,
+    TARGET_GROUP,
     VPC,
     Problem,
     rule,
@@ -80,9 +88,16 @@ SECURITY_GROUP_INGRESS = "AWS::EC2::SecurityGroupIngress"
 SECURITY_GROUP_EGRESS = "AWS::EC2::SecurityGroupEgress"
 LISTENER_CERTIFICATE = "AWS::ElasticLoadBalancingV2::ListenerCertificate"
 LAUNCH_CONFIGURATION = "AWS::AutoScaling::LaunchConfiguration"
+ECS_SERVICE = "AWS::ECS::Service"
+ECS_TASK_DEFINITION = "AWS::ECS::TaskDefinition"
+# Docker's ephemeral host ports (ECS's dynamic port mapping): a bridge task's first port.
+DYNAMIC_PORTS = 32768
+MAX_TASKS = 50  # a service's DesiredCount the playground runs (LAB_MAX_TARGETS bounds a run)
 MERGED = (SECURITY_GROUP_INGRESS, SECURITY_GROUP_EGRESS, LISTENER_CERTIFICATE)
 # What resolution keeps: the types validation reads, and those it turns into them.
 _KEPT = (*SUPPORTED, *MERGED, LAUNCH_CONFIGURATION)
+# Every type the playground runs (the rest are set aside), for the topology page's list.
+SIMULATED = tuple(sorted((*_KEPT, ECS_SERVICE)))
 
 
 class _NoValue:
@@ -114,6 +129,16 @@ class Unmodelled:
     type: str
 
 
+@dataclass(frozen=True, slots=True)
+class EcsService:
+    """An ECS service whose tasks run as dummy targets of ``target_group``."""
+
+    logical_id: str
+    target_group: str
+    tasks: int
+    network_mode: str  # "awsvpc" (ip targets) or "bridge" (instance targets, dynamic ports)
+
+
 @dataclass(slots=True)
 class Resolved:
     document: dict[str, Any]
@@ -125,6 +150,7 @@ class Resolved:
     # complaints at or under these paths are the same cause, said once already.
     explained: list[tuple[str, str]] = field(default_factory=list)
     values: dict[str, Any] = field(default_factory=dict)  # parameter → the value used
+    ecs_services: list[EcsService] = field(default_factory=list)
 
 
 # --- parameters ---------------------------------------------------------------------------
@@ -288,6 +314,7 @@ class _Resolver:
         self._parameters()
         self._transform()
         resources: dict[str, Any] = {}
+        ecs: dict[str, tuple[str, dict[str, Any]]] = {}
         for logical_id, resource in self.resources.items():
             if not isinstance(resource, dict):
                 resources[logical_id] = resource
@@ -296,6 +323,13 @@ class _Resolver:
                 self.out.removed.append((logical_id, str(resource["Condition"])))
                 continue
             type_ = resource.get("Type")
+            if type_ in (ECS_SERVICE, ECS_TASK_DEFINITION):
+                # Read for what it registers, then set aside (a service says so itself).
+                props = self._at(logical_id, "Properties", resource.get("Properties") or {})
+                ecs[logical_id] = (str(type_), props if isinstance(props, dict) else {})
+                if type_ == ECS_TASK_DEFINITION:
+                    self.out.unmodelled.append(Unmodelled(logical_id, str(type_)))
+                continue
             if type_ not in _KEPT and _is_resource_type(type_):
                 self.out.unmodelled.append(Unmodelled(logical_id, str(type_)))
                 continue
@@ -312,6 +346,7 @@ class _Resolver:
                     resolved["Properties"] = value
             resources[logical_id] = resolved
         resources.update(self._stand_in_resources(resources))
+        self._ecs_services(resources, ecs)
         _merge(resources)
         _launch_configurations(resources)
         _primary_interfaces(resources)
@@ -589,6 +624,51 @@ class _Resolver:
                 "package / sam build) and paste the result",
                 TRANSFORM,
             )
+
+    def _ecs_services(
+        self, resources: dict[str, Any], ecs: dict[str, tuple[str, dict[str, Any]]]
+    ) -> None:
+        """Each ECS service's tasks become dummy targets in the target groups it names."""
+        tasks = {k: props for k, (type_, props) in ecs.items() if type_ == ECS_TASK_DEFINITION}
+        used = _addresses(resources)
+        for logical_id, (type_, props) in ecs.items():
+            if type_ != ECS_SERVICE:
+                continue
+            count = props.get("DesiredCount", 1)
+            if isinstance(count, str) and count.isdigit():
+                count = int(count)
+            if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count <= MAX_TASKS:
+                self._fail_at(
+                    logical_id,
+                    "Properties.DesiredCount",
+                    f"must be a whole number from 0 to {MAX_TASKS} (got {_shown(count)})",
+                    INTEGER,
+                )
+                continue
+            mode = _network_mode(props, tasks)
+            placed = False
+            for index, entry in enumerate(_list(props.get("LoadBalancers"))):
+                group = _target(_dict(entry).get("TargetGroupArn"), resources, TARGET_GROUP)
+                port = _dict(entry).get("ContainerPort")
+                if group is None or not isinstance(port, int) or isinstance(port, bool):
+                    continue  # a Classic LoadBalancerName, or nothing we can register
+                prefix = logical_id if index == 0 else f"{logical_id}{index + 1}"
+                targets = (
+                    _awsvpc_tasks(resources, prefix, props, count, port, used)
+                    if mode == "awsvpc"
+                    else _bridge_tasks(resources, prefix, group, count)
+                )
+                group_props = resources[group].setdefault("Properties", {})
+                if isinstance(group_props, dict):
+                    existing = group_props.get("Targets")
+                    group_props["Targets"] = [
+                        *(existing if isinstance(existing, list) else []),
+                        *targets,
+                    ]
+                self.out.ecs_services.append(EcsService(logical_id, group, count, mode))
+                placed = True
+            if not placed:
+                self.out.unmodelled.append(Unmodelled(logical_id, ECS_SERVICE))
 
     def _outputs(self, outputs: dict[str, Any]) -> dict[str, Any]:
         kept = {}
@@ -983,6 +1063,107 @@ def _target(value: Any, resources: dict[str, Any], type_: str) -> str | None:
         if isinstance(name, str) and isinstance(resources.get(name), dict):
             return name if resources[name].get("Type") == type_ else None
     return None
+
+
+def _network_mode(service: dict[str, Any], tasks: dict[str, dict[str, Any]]) -> str:
+    """The task definition's NetworkMode, else ECS's default: awsvpc on Fargate, else bridge."""
+    reference = service.get("TaskDefinition")
+    name = reference.get("Ref") if isinstance(reference, dict) else None
+    task = tasks.get(name, {}) if isinstance(name, str) else {}
+    mode = task.get("NetworkMode")
+    if mode in ("awsvpc", "bridge", "host"):
+        return "awsvpc" if mode == "awsvpc" else "bridge"
+    fargate = service.get("LaunchType") == "FARGATE" or "FARGATE" in _list(
+        task.get("RequiresCompatibilities")
+    )
+    return "awsvpc" if fargate else "bridge"
+
+
+def _addresses(resources: dict[str, Any]) -> set[str]:
+    return {
+        str(props["PrivateIpAddress"])
+        for resource in resources.values()
+        if isinstance(resource, dict)
+        and isinstance(props := resource.get("Properties"), dict)
+        and "PrivateIpAddress" in props
+    }
+
+
+def _subnet_refs(value: Any, resources: dict[str, Any]) -> list[str]:
+    return [name for item in _list(value) if (name := _target(item, resources, SUBNET)) is not None]
+
+
+def _task_instance(subnet: str, groups: Any, **extra: Any) -> dict[str, Any]:
+    props: dict[str, Any] = {"SubnetId": {"Ref": subnet}, **extra}
+    if isinstance(groups, list) and groups:
+        props["SecurityGroupIds"] = groups
+    return {"Type": INSTANCE, "Properties": props, "Metadata": {"Playground": {"StandIn": True}}}
+
+
+def _awsvpc_tasks(
+    resources: dict[str, Any],
+    prefix: str,
+    service: dict[str, Any],
+    count: int,
+    port: int,
+    used: set[str],
+) -> list[dict[str, Any]]:
+    """One task per address, spread over the service's subnets (its ENI: an ip target)."""
+    config = _dict(_dict(service.get("NetworkConfiguration")).get("AwsvpcConfiguration"))
+    subnets = _subnet_refs(config.get("Subnets"), resources)
+    if not subnets:
+        return []
+    targets = []
+    for task in range(count):
+        subnet = subnets[task % len(subnets)]
+        cidr = _dict(resources[subnet].get("Properties")).get("CidrBlock")
+        if not _is_network(cidr):
+            continue
+        hosts = ipaddress.IPv4Network(str(cidr), strict=False).hosts()
+        free = next((str(h) for i, h in enumerate(hosts) if i >= 199 and str(h) not in used), None)
+        if free is None:
+            continue
+        used.add(free)
+        resources[f"{prefix}Task{task + 1}"] = _task_instance(
+            subnet, config.get("SecurityGroups"), PrivateIpAddress=free
+        )
+        targets.append({"Id": free, "Port": port})
+    return targets
+
+
+def _bridge_tasks(
+    resources: dict[str, Any], prefix: str, group: str, count: int
+) -> list[dict[str, Any]]:
+    """Container instances, one per subnet of the load balancer in front of ``group`` (or of
+    the template's first load balancer); each task is the instance on the next host port."""
+    subnets = _front_subnets(resources, group)
+    if not subnets:
+        return []
+    hosts = [f"{prefix}ContainerInstance{n + 1}" for n in range(min(count, len(subnets)))]
+    for host, subnet in zip(hosts, subnets, strict=False):
+        resources[host] = _task_instance(subnet, None)
+    return [
+        {"Id": {"Ref": hosts[task % len(hosts)]}, "Port": DYNAMIC_PORTS + task}
+        for task in range(count)
+    ]
+
+
+def _front_subnets(resources: dict[str, Any], group: str) -> list[str]:
+    balancers = [
+        props
+        for resource in resources.values()
+        if isinstance(resource, dict)
+        and resource.get("Type") == LOAD_BALANCER
+        and isinstance(props := resource.get("Properties"), dict)
+    ]
+    for props in balancers:
+        subnets = _subnet_refs(props.get("Subnets"), resources) or _subnet_refs(
+            [m.get("SubnetId") for m in _list(props.get("SubnetMappings")) if isinstance(m, dict)],
+            resources,
+        )
+        if subnets:
+            return subnets
+    return []
 
 
 def _launch_configurations(resources: dict[str, Any]) -> None:

@@ -121,6 +121,12 @@ FLOW_UI = {
 
 # Sentences the run page's script writes itself.
 UI = {
+    # A tls.error event (labs.engine.events.TlsNegotiationError); the reason stays as the
+    # TLS library words it.
+    "tlsError": _(
+        "%(client)s asked for %(host)s on port %(port)s; the TLS handshake failed, so no "
+        "request was sent: %(reason)s"
+    ),
     "disconnected": _("Connection lost. Reload the page to reconnect."),
     "stopRequested": _("Stopping…"),
     "noRequests": _("No requests yet."),
@@ -541,6 +547,75 @@ PROBLEM_CODES = {
     "TooManyTargets": _("There are too many targets."),
     "UnsupportedProtocol": _("This protocol is not supported here."),
 }
+
+
+# What a common problem is, per validation rule (Problem.rule), in the learner's language:
+# the line a learner reads first. The problem's own message (cfn's English words with the
+# values it found) follows it only in English; other languages get it as the detail.
+PROBLEM_RULES = {
+    "template.parse": _("The template cannot be read: the YAML or JSON is not valid."),
+    "template.resources-mapping": _("A template needs a Resources section of resources."),
+    "template.resource-type": _("This resource type is not recognized."),
+    "template.properties-mapping": _("Properties must be a mapping of names to values."),
+    "value.shape": _("This value has the wrong shape (a list, a mapping or text)."),
+    "property.required": _("A required property is missing."),
+    "value.integer-range": _("This number is outside the allowed range."),
+    "value.one-of": _("This value is not one of the allowed values."),
+    "ref.form": _("This reference is not written the way CloudFormation reads it."),
+    "ref.type": _("This reference names a resource of the wrong type."),
+    "ref.attribute": _("This resource has no such attribute."),
+    "ref.resolves": _("This reference names a resource the template does not have."),
+    "getatt.attribute": _("This resource has no such attribute."),
+    "dependson.resolves": _("DependsOn names a resource the template does not have."),
+    "template.no-cycles": _("These resources depend on each other in a circle."),
+    "template.parameter-value": _("This parameter value is not allowed."),
+    "template.parameter-missing": _("This parameter has no value yet."),
+    "template.intrinsic-function": _("This intrinsic function cannot be worked out."),
+    "template.condition": _("This condition cannot be worked out."),
+    "template.find-in-map": _("Fn::FindInMap names a key the mapping does not have."),
+    "template.transform": _("Transforms are not simulated."),
+    "listener.unique-port": _("The load balancer already has a listener on this port."),
+    "listener.protocol-per-type": _("This load balancer type does not take this protocol."),
+    "listener.https-tls-certificate": _("An HTTPS or TLS listener needs a certificate."),
+    "rule.priority-unique": _("Another rule on this listener already has this priority."),
+    "rule.priority-range": _("A rule's priority is from 1 to 50000."),
+    "load-balancer.alb-two-zones": _(
+        "An Application Load Balancer needs subnets in at least two Availability Zones."
+    ),
+    "load-balancer.one-subnet-per-zone": _(
+        "A load balancer takes one subnet per Availability Zone."
+    ),
+    "health-check.timeout-below-interval": _(
+        "The health check timeout must be shorter than its interval."
+    ),
+    "condition.field": _("This condition field is not known."),
+    "condition.values-not-empty": _("A condition needs at least one value."),
+    "target.ip-in-vpc": _("This target's IP address is outside the target group's VPC."),
+    "target.ip-private": _("An IP target needs a private IP address."),
+    "subnet.inside-vpc": _("The subnet's address range is outside its VPC."),
+    "subnet.no-overlap": _("This subnet's address range overlaps another subnet."),
+    "instance.ip-in-subnet": _("The instance's IP address is outside its subnet."),
+    "security-group.ingress-ports": _("This security group rule's ports are not valid."),
+    "attributes.key-known": _("This attribute is not known."),
+    "attributes.value-valid": _("This attribute value is not valid."),
+}
+
+
+def problem_line(
+    logical_id: str, path: str, code: str, message: str, rule: str = ""
+) -> dict[str, str]:
+    """A problem as a learner reads it: what is wrong first, in the active language, then
+    where and AWS's code. ``detail`` is cfn's English message when ``sentence`` is not it
+    (the page shows it as the smaller print)."""
+    where = f"{logical_id}.{path}" if path else logical_id
+    english = (get_language() or "en").startswith("en")
+    summary = PROBLEM_RULES.get(rule)
+    if english or (summary is None and code not in PROBLEM_CODES):
+        sentence, detail = message[:1].upper() + message[1:], ""
+    else:
+        sentence = str(summary if summary is not None else PROBLEM_CODES[code])
+        detail = message
+    return {"sentence": sentence, "where": where, "code": code, "detail": detail}
 
 
 def problem_code(code: str) -> str:

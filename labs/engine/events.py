@@ -218,6 +218,19 @@ class Console(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class TlsNegotiationError(Event):
+    """A client's TLS handshake with an HTTPS or TLS listener failed, so no request was
+    sent (CloudWatch counts it in ``ClientTLSNegotiationErrorCount``)."""
+
+    TYPE: ClassVar[str] = "tls.error"
+    lb: str
+    listener: int  # port
+    client_ip: str
+    host: str  # the server name the client asked for (SNI)
+    reason: str  # why, as the TLS library says it, e.g. "Hostname mismatch, ..."
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Quiz(Event):
     TYPE: ClassVar[str] = "quiz"
     question: int
@@ -267,6 +280,7 @@ TYPES: dict[str, type[Event]] = {
         Fault,
         AutoScaling,
         Console,
+        TlsNegotiationError,
         Quiz,
         Hint,
         Snapshot,

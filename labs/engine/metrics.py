@@ -115,6 +115,10 @@ class MetricsWindow:
         elif event.state == "reset":
             self.lb[event.lb, _RESET_BY.get(event.closed_by or "", _ELB_RESET)] += 1
 
+    def tls_error(self, lb: str) -> None:
+        """Count one client TLS handshake that failed (``ClientTLSNegotiationErrorCount``)."""
+        self.lb[lb, "ClientTLSNegotiationErrorCount"] += 1
+
     def flows(self, lb: str, *, active: int, processed_bytes: int) -> None:
         """An NLB's gauges as the window closes: live flows, and bytes moved in it."""
         self.lb[lb, "ActiveFlowCount"] = active

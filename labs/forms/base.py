@@ -53,10 +53,13 @@ class RowSet:
 
 
 def problem_text(problem: cfn.Problem) -> str:
-    """One line for a problem: where, AWS's code, our sentence for the code, its message."""
-    gloss = codes.problem_code(problem.code)
-    where = f"{problem.logical_id}.{problem.path}" if problem.path else problem.logical_id
-    return f"{where}: {problem.code}: {gloss} {problem.message}".replace("  ", " ")
+    """One line for a problem: what is wrong (in the active language), then where and
+    AWS's code, then cfn's English detail when the sentence is a translation."""
+    line = codes.problem_line(
+        problem.logical_id, problem.path, problem.code, problem.message, problem.rule
+    )
+    text = f"{line['sentence']} ({line['where']}, {line['code']})"
+    return f"{text} — {line['detail']}" if line["detail"] else text
 
 
 def choices_of(document: Document, *types: str, blank: bool = False) -> list[tuple[str, str]]:

@@ -24,7 +24,9 @@ class TemplateForm(forms.Form):
     document = forms.CharField(
         label=_("CloudFormation template"),
         strip=False,
-        widget=forms.Textarea(attrs={"rows": 28, "spellcheck": "false", "class": "code-input"}),
+        widget=forms.Textarea(
+            attrs={"rows": 28, "spellcheck": "false", "wrap": "off", "class": "code-input"}
+        ),
         help_text=_("YAML or JSON, as you would give AWS."),
     )
     note = forms.CharField(

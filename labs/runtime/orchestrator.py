@@ -594,6 +594,20 @@ class LabRuntime:
             paths=traffic.paths,
             host=traffic.host,
             rng=self._rng,
+            tls_failed=self._tls_failed,
+        )
+
+    def _tls_failed(self, entry: Entry, client_ip: str, host: str, reason: str) -> None:
+        self._sink.add(
+            events.TlsNegotiationError(
+                t=self.clock.now(),
+                emitted=time.time(),
+                lb=entry.lb,
+                listener=entry.port,
+                client_ip=client_ip,
+                host=host,
+                reason=reason,
+            )
         )
 
     def entries(self) -> list[Entry]:
@@ -692,6 +706,7 @@ class LabRuntime:
         return {
             "requests": counts["requests"],
             "flows": counts["flows"],  # NLB connections and UDP flows
+            "tls_errors": counts["tls_errors"],  # ClientTLSNegotiationErrorCount
             "by_target": {k[7:]: v for k, v in counts.items() if k.startswith("target:")},
             "flows_by_target": {k[5:]: v for k, v in counts.items() if k.startswith("flow:")},
             "by_status": {k[7:]: v for k, v in counts.items() if k.startswith("status:")},

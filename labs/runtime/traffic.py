@@ -96,6 +96,10 @@ class _NothingBack(Exception):
     """The connection ended before a single byte of the answer."""
 
 
+# (entry, client's virtual IP, the server name asked for, why): a handshake that failed.
+TlsFailed = Callable[["Entry", str, str, str], None]
+
+
 @dataclass(slots=True)
 class Client:
     ip: str  # virtual public address
@@ -305,9 +309,11 @@ async def generate(
     paths: Sequence[str],
     host: str | None,
     rng: random.Random,
+    tls_failed: TlsFailed | None = None,
 ) -> None:
     """Send about ``rate.rps`` requests a second, round-robin over idle clients, until
-    cancelled."""
+    cancelled. A TLS handshake that fails is told to ``tls_failed`` (it never reaches
+    the proxy as a request, so nobody else can say it)."""
     loop = asyncio.get_running_loop()
     pool = [clients.get(f"client-{n}") for n in range(client_count)]
     nodes = {c.ip: rng.choice(entries[0].nodes) for c in pool}
@@ -329,7 +335,7 @@ async def generate(
         if not client.busy:
             item = rate.pick(rng) or MixItem(rng.choice(paths), host)
             task = loop.create_task(
-                _one(client, nodes[client.ip], entries[0], item, host, rate.keep_alive)
+                _one(client, nodes[client.ip], entries[0], item, host, rate.keep_alive, tls_failed)
             )
             tasks.add(task)
             task.add_done_callback(tasks.discard)
@@ -424,17 +430,27 @@ async def _one(
     item: MixItem,
     host: str | None,
     keep_alive: bool = True,
+    tls_failed: TlsFailed | None = None,
 ) -> None:
     client.busy = True
     headers = item.headers if keep_alive else (*item.headers, ("Connection", "close"))
+    name = item.host or host or entry.dns_name
     try:
-        await client.request(
-            node, "GET", item.path, item.host or host or entry.dns_name, headers, tls=entry.tls
-        )
+        await client.request(node, "GET", item.path, name, headers, tls=entry.tls)
+    except ssl.SSLError as exc:
+        if tls_failed is not None:
+            tls_failed(entry, client.ip, name.split(":")[0], _tls_reason(exc))
     except (OSError, TimeoutError, httptools.HttpParserError):
         pass  # the proxy has already reported what it saw; a lost reply is not news
     finally:
         client.busy = False
+
+
+def _tls_reason(exc: ssl.SSLError) -> str:
+    """The handshake's failure in a line: ``verify_message`` for a certificate (e.g.
+    "Hostname mismatch, certificate is not valid for 'x'."), else the library's reason."""
+    verify = getattr(exc, "verify_message", None)
+    return str(verify or exc.reason or exc)
 
 
 async def play(

@@ -165,6 +165,9 @@ class EventSink:
             if event.state == "open":
                 self.counts["flows"] += 1
                 self.counts[f"flow:{event.target}"] += 1
+        elif isinstance(event, events.TlsNegotiationError):
+            self._window.tls_error(event.lb)
+            self.counts["tls_errors"] += 1
 
     def drain(self) -> list[Wire]:
         """Everything since the last drain, in lab-clock order, as wire objects."""

@@ -102,21 +102,31 @@ def fork_topology(user: User, topology: Topology) -> Topology:
     """A copy of ``topology`` (a starter, or any the user can see) that ``user`` owns.
 
     The copy keeps the name when it is free, else gets the first free ``name-2``,
-    ``name-3``...; its history starts at revision 1 with the original's current document.
+    ``name-3``...; its title says it is a copy ("Basic ALB (copy)", "기본 ALB (사본)") and
+    ``forked_from`` where it came from; its history starts at revision 1 with the
+    original's current document.
     """
     if not Topology.objects.visible_to(user).filter(pk=topology.pk).exists():
         raise PermissionDenied(_("You cannot fork a topology you cannot see."))
     return create_topology(
         user,
         slug=free_slug(user, topology.slug),
-        title_en=topology.title_en,
-        title_ko=topology.title_ko,
+        title_en=_copy_title(topology.title_en, " (copy)"),
+        title_ko=_copy_title(topology.title_ko or topology.title_en, " (사본)"),
         description_en=topology.description_en,
         description_ko=topology.description_ko,
         document=topology.document,
         change=Change.FORK,
         forked_from=topology,
     )
+
+
+def _copy_title(title: str, suffix: str) -> str:
+    """``title`` marked as a copy, within the title's 200 characters (a copy of a copy
+    says so once)."""
+    base = title[: -len(suffix)] if title.endswith(suffix) else title
+    limit = Topology._meta.get_field("title_en").max_length or 200
+    return base[: limit - len(suffix)] + suffix
 
 
 def save_topology(

@@ -327,13 +327,12 @@ def _tell_validation_failed(
 
 
 def _problem_lines(problems: list[cfn.Problem]) -> list[dict[str, str]]:
-    """Each problem's parts: where (LogicalId.Properties.Path), code, our words, cfn's."""
+    """Each problem's parts (messages.problem_line) and, for a syntax error, its line."""
     return [
         {
-            "where": f"{p.logical_id}.{p.path}" if p.path else p.logical_id,
-            "code": p.code,
-            "gloss": codes.problem_code(p.code),
-            "message": p.message,
+            **codes.problem_line(p.logical_id, p.path, p.code, p.message, p.rule),
+            "line": "" if p.line is None else str(p.line),
+            "column": "" if p.column is None else str(p.column),
         }
         for p in problems
     ]

@@ -220,6 +220,10 @@ def _topology_context(
         "topology": topology,
         "parsed": parsed,
         "problems": problems,
+        "problem_lines": [
+            codes.problem_line(p.logical_id, p.path, p.code, p.message, p.rule) for p in problems
+        ],
+        "simulated_types": intrinsics.SIMULATED,
         "needs_values": intrinsics.needs_values(problems),
         "missing": [
             item.name

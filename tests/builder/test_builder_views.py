@@ -85,7 +85,7 @@ def test_a_problem_saves_nothing_and_shows_next_to_its_field(client, learner, ow
     assert response.status_code == 400
     answer = response.json()
     assert not answer["ok"]
-    assert "B.Properties.Priority: PriorityInUse: " in answer["editor"]
+    assert "(B.Properties.Priority, PriorityInUse)" in answer["editor"]
     assert "Nothing was saved" in answer["messages"]
     own_topology.refresh_from_db()
     assert own_topology.document == before
@@ -172,3 +172,36 @@ def test_topology_pages_link_to_the_builder_and_fork(client, learner, starter, o
     assert _builder(own_topology) in detail
     listing = client.get(reverse("labs-topology-list")).text
     assert reverse("labs-topology-new") in listing
+
+
+def test_a_syntax_error_is_shown_beside_the_text_at_its_line(client, learner, own_topology):
+    client.force_login(learner)
+    text = DEMO_TEMPLATE.replace(
+        "Port: 80\n      DefaultActions", "Port: [80\n      DefaultActions"
+    )
+    url = reverse("labs-builder-template", args=[own_topology.pk])
+    messages = client.post(url, {"document": text}, headers=JSON).json()["messages"]
+    assert 'data-line="' in messages and "problem-goto" in messages
+    response = client.post(url, {"document": text})  # without the script: the whole page
+    assert response.status_code == 400
+    page = response.text
+    # The problem sits in the Template tab, just above the text, and names the line.
+    assert (
+        page.index('id="template-messages"')
+        < page.index("data-line=")
+        < page.index('id="id_document"')
+    )
+    assert 'data-code-editor data-error-line="' in page
+    assert own_topology.revisions.count() == 1
+
+
+def test_a_problem_reads_in_korean_first_with_the_aws_code_after(client, learner, own_topology):
+    client.force_login(learner)
+    client.cookies["django_language"] = "ko"
+    text = DEMO_TEMPLATE.replace("Port: 80\n      DefaultActions", "Port: 0\n      DefaultActions")
+    url = reverse("labs-builder-template", args=[own_topology.pk])
+    messages = client.post(url, {"document": text}, headers=JSON).json()["messages"]
+    sentence = messages.split('class="problem-sentence">')[1].split("</span>")[0]
+    assert sentence == "이 숫자는 허용 범위를 벗어났습니다."
+    assert messages.index(sentence) < messages.index("ValidationError")
+    assert 'class="problem-detail" lang="en"' in messages

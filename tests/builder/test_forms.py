@@ -251,4 +251,4 @@ def test_a_problem_lands_next_to_the_field_that_caused_it():
         cfn.load_topology(editing.dump_yaml(second.updated_document()))
     rest = second.show_problems(raised.value.problems)
     assert rest == []
-    assert second.errors["priority"][0].startswith("B.Properties.Priority: PriorityInUse: ")
+    assert "(B.Properties.Priority, PriorityInUse)" in second.errors["priority"][0]

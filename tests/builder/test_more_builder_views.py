@@ -166,7 +166,7 @@ def test_a_problem_only_validation_finds_saves_nothing(client, learner, own_topo
     # An NLB in one subnet is fine; an ALB in one is not (validation's rule, not the form's).
     response = _post(client, own_topology, "load-balancer", "LoadBalancer", subnets=["SubnetA"])
     assert response.status_code == 400
-    assert "LoadBalancer.Properties.Subnets: ValidationError: " in response.json()["editor"]
+    assert "(LoadBalancer.Properties.Subnets, ValidationError)" in response.json()["editor"]
     assert own_topology.revisions.count() == 1
     document = _document(own_topology)
     assert document == demo_document()

@@ -66,13 +66,18 @@ def test_a_fork_of_a_starter_belongs_to_the_learner(learner, starter):
     fork = services.fork_topology(learner, starter)
     assert (fork.owner, fork.slug, fork.forked_from) == (learner, "basic-alb", starter)
     assert (fork.title_en, fork.title_ko, fork.document) == (
-        "Basic ALB",
-        "기본 ALB",
+        "Basic ALB (copy)",
+        "기본 ALB (사본)",
         starter.document,
     )
     revision = fork.revisions.get()
     assert (revision.number, revision.change, revision.subject) == (1, "fork", "basic-alb")
     assert Topology.objects.get(pk=starter.pk).owner is None
+
+
+def test_a_fork_of_a_fork_is_marked_a_copy_once(learner, starter):
+    copy_ = services.fork_topology(learner, services.fork_topology(learner, starter))
+    assert (copy_.title_en, copy_.title_ko) == ("Basic ALB (copy)", "기본 ALB (사본)")
 
 
 def test_forking_twice_takes_the_next_free_name(learner, starter):

@@ -30,6 +30,7 @@ def test_every_event_type_of_the_design_is_defined_once():
         "fault",
         "autoscaling",
         "console",
+        "tls.error",
         "quiz",
         "hint",
         "snapshot",

@@ -30,6 +30,11 @@ TEMPLATES = {
         set(),
     ),
     "conditions_mappings_sub.yaml": ({"Environment": "prod"}, {"AWS::CloudWatch::Alarm"}, set()),
+    "ecs_service_path_rules.yaml": (
+        {},
+        {"AWS::ECS::Cluster", "AWS::ECS::TaskDefinition"},
+        {"VpcId", "PublicSubnets"},
+    ),
 }
 
 
@@ -113,3 +118,67 @@ def test_a_parameter_given_on_the_command_line_decides_what_is_created():
     assert len(targets(dev)) == 1  # Web2's condition IsProd is false in dev
     assert len(targets(prod)) == 2
     assert {t.rsplit(".", 2)[0] for t in targets(prod)} == {"10.70"}
+
+
+def test_each_ecs_service_s_tasks_are_dummy_targets_in_its_target_group():
+    resolved = cfn.resolve((HERE / "ecs_service_path_rules.yaml").read_text())
+
+    services = {
+        (s.logical_id, s.target_group, s.tasks, s.network_mode) for s in resolved.ecs_services
+    }
+    assert services == {
+        ("ApiService", "ApiTargets", 2, "awsvpc"),
+        ("WebService", "WebTargets", 3, "bridge"),
+    }
+    resources = resolved.document["Resources"]
+    api = resources["ApiTargets"]["Properties"]["Targets"]
+    assert [t["Port"] for t in api] == [8080, 8080]  # ip targets, one per task's address
+    web = resources["WebTargets"]["Properties"]["Targets"]
+    assert [t["Port"] for t in web] == [32768, 32769, 32770]  # dynamic host ports
+
+
+def test_the_ecs_template_routes_each_path_to_its_service_s_tasks():
+    events = run("ecs_service_path_rules.yaml")
+
+    served = [e for e in events if e["type"] == "request" and e["elb_status_code"] == 200]
+    by_path = {}
+    for e in served:
+        by_path.setdefault(e["path"], set()).add(e["target"].split(":")[1])
+    assert set(by_path["/api/users"]) == {"8080"}
+    assert by_path["/"] == {"32768", "32769", "32770"}
+
+
+def test_an_ecs_service_s_desired_count_must_be_a_small_whole_number():
+    text = (HERE / "ecs_service_path_rules.yaml").read_text()
+    text = text.replace("DesiredCount: 3", "DesiredCount: lots")
+
+    problems = cfn.resolve(text).problems
+
+    assert [(p.logical_id, p.path, p.rule) for p in problems] == [
+        ("WebService", "Properties.DesiredCount", "value.integer-range")
+    ]
+
+
+def test_a_host_the_certificate_does_not_cover_fails_the_handshake_and_is_counted(tmp_path):
+    text = (HERE / "https_certificate_parameter.yaml").read_text()
+    mismatched = tmp_path / "mismatch.yaml"
+    mismatched.write_text(
+        text + "Metadata:\n  Playground:\n    Traffic:\n      Host: www.other.example.net\n"
+    )
+
+    events = run(str(mismatched))
+
+    failed = [e for e in events if e["type"] == "tls.error"]
+    assert failed, "no TLS handshake failure was reported"
+    assert {(e["lb"], e["listener"], e["host"]) for e in failed} == {
+        ("LoadBalancer", 443, "www.other.example.net")
+    }
+    assert all("Hostname mismatch" in e["reason"] for e in failed)
+    counted = sum(
+        m["load_balancers"].get("LoadBalancer", {}).get("ClientTLSNegotiationErrorCount", 0)
+        for m in events
+        if m["type"] == "metrics"
+    )
+    summary = next(e["summary"] for e in events if e["type"] == "run.status" and e.get("summary"))
+    assert counted == summary["tls_errors"] == len(failed)
+    assert not [e for e in events if e["type"] == "request"]

@@ -1,5 +1,8 @@
+from pathlib import Path
+
 from django.urls import reverse
 
+from labs import services
 from tests.factories import make_run, make_topology
 
 
@@ -55,3 +58,41 @@ def test_the_page_speaks_korean(client, learner, starter):
     )
     assert "기본 ALB" in response.text
     assert "대상 그룹" in response.text
+
+
+def test_a_fork_says_where_it_came_from(client, learner, starter):
+    fork = services.fork_topology(learner, starter)
+    client.force_login(learner)
+    response = client.get(reverse("labs-topology-detail", args=[fork.pk]))
+    assert "Basic ALB (copy)" in response.text
+    original = reverse("labs-topology-detail", args=[starter.pk])
+    assert f'Forked from <a href="{original}">Basic ALB</a>.' in response.text
+
+
+def test_an_ecs_service_says_its_tasks_run_as_dummy_targets(client, learner):
+    text = (Path(__file__).parents[1] / "templates" / "ecs_service_path_rules.yaml").read_text()
+    topology = make_topology(owner=learner, document=text)
+    client.force_login(learner)
+    response = client.get(reverse("labs-topology-detail", args=[topology.pk]))
+    assert "ECS service <code>WebService</code>: 3 tasks simulated as dummy targets" in (
+        response.text
+    )
+    assert "ECS service <code>ApiService</code>: 2 tasks simulated" in response.text
+
+
+def test_every_problem_is_one_line_and_the_simulated_types_are_listed_once(client, learner):
+    text = (Path(__file__).parents[1] / "templates" / "ecs_service_path_rules.yaml").read_text()
+    broken = text.replace("Priority: 10", "Priority: 0").replace("  Port: 8080\n", "  Port: 0\n")
+    topology = make_topology(owner=learner, document=broken)
+    client.force_login(learner)
+    response = client.get(reverse("labs-topology-detail", args=[topology.pk]))
+    assert "This template has 2 problems" in response.text
+    assert response.text.count('class="problem-sentence"') == 2
+    assert "ApiRule.Properties.Priority" in response.text
+    assert "ApiTargets.Properties.Port" in response.text
+
+    fine = make_topology(owner=learner, document=text, slug="fine")
+    page = client.get(reverse("labs-topology-detail", args=[fine.pk])).text
+    assert page.count("What the playground simulates") == 1
+    assert page.count("<code>AWS::ECS::Service</code>") == 1
+    assert "<code>AWS::ElasticLoadBalancingV2::ListenerRule</code>" in page

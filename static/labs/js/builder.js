@@ -10,6 +10,8 @@ const panels = {
   messages: document.getElementById("builder-messages"),
 };
 const templateField = document.getElementById("id_document");
+const templateMessages = document.getElementById("template-messages");
+const codeEditor = document.querySelector("[data-code-editor]");
 const revisionNumber = document.getElementById("revision-number");
 const tabs = [...document.querySelectorAll('[role="tab"]')];
 
@@ -28,6 +30,69 @@ function showChosenSections(root) {
   }
 }
 
+// The Template tab's gutter: one number per line of the text (the textarea does not wrap),
+// scrolled with it; a syntax error's line is marked there and the caret put on it.
+let gutter = null;
+
+function drawGutter() {
+  if (!gutter) return;
+  const count = templateField.value.split("\n").length;
+  if (gutter.childElementCount !== count) {
+    gutter.replaceChildren(...Array.from({ length: count }, (_, index) => {
+      const line = document.createElement("div");
+      line.textContent = String(index + 1);
+      return line;
+    }));
+  }
+  const marked = Number(codeEditor.dataset.errorLine || 0);
+  [...gutter.children].forEach((line, index) => {
+    line.classList.toggle("line-error", index + 1 === marked);
+  });
+  gutter.scrollTop = templateField.scrollTop;
+}
+
+function markErrorLine(line, column) {
+  if (!codeEditor) return;
+  if (line) {
+    codeEditor.dataset.errorLine = String(line);
+    codeEditor.dataset.errorColumn = String(column || 1);
+  } else {
+    delete codeEditor.dataset.errorLine;
+    delete codeEditor.dataset.errorColumn;
+  }
+  drawGutter();
+}
+
+function goToLine(line, column) {
+  const lines = templateField.value.split("\n");
+  const number = Math.min(Math.max(1, line), lines.length);
+  const start = lines.slice(0, number - 1).reduce((sum, text) => sum + text.length + 1, 0);
+  const caret = start + Math.min(Math.max(0, (column || 1) - 1), lines[number - 1].length);
+  // The caret goes to the column, the line into the middle of the box (its number is marked
+  // in the gutter); the problem above the box stays on screen.
+  templateMessages?.scrollIntoView({ block: "start" });
+  templateField.focus({ preventScroll: true });
+  const lineHeight = parseFloat(getComputedStyle(templateField).lineHeight) || 20;
+  templateField.scrollTop = Math.max(0, (number - 1) * lineHeight - templateField.clientHeight / 2);
+  templateField.setSelectionRange(caret, caret);
+  drawGutter();
+}
+
+function setUpCodeEditor() {
+  if (!codeEditor || !templateField) return;
+  gutter = document.createElement("div");
+  gutter.className = "line-gutter";
+  gutter.setAttribute("aria-hidden", "true");
+  templateField.before(gutter);
+  templateField.addEventListener("scroll", drawGutter);
+  templateField.addEventListener("input", drawGutter);
+  drawGutter();
+  const line = Number(codeEditor.dataset.errorLine || 0);
+  if (line && !document.getElementById("panel-template").hidden) {
+    goToLine(line, Number(codeEditor.dataset.errorColumn || 1));
+  }
+}
+
 function focusEditor(ok) {
   const invalid = panels.editor.querySelector('[aria-invalid="true"], .form-errors');
   const target = !ok && invalid ? invalid : panels.editor.querySelector("#editor-heading");
@@ -38,10 +103,13 @@ function focusEditor(ok) {
 }
 
 function apply(data, form) {
-  panels.messages.innerHTML = data.messages;
+  const kind = form.dataset.builderForm;
+  const atTemplate = kind === "template" && !data.ok && templateMessages;
+  // A failed template save keeps its problems beside the text; anything else at the top.
+  panels.messages.innerHTML = atTemplate ? "" : data.messages;
+  if (templateMessages) templateMessages.innerHTML = atTemplate ? data.messages : "";
   panels.diagram.innerHTML = data.diagram;
   panels.outline.innerHTML = data.outline;
-  const kind = form.dataset.builderForm;
   if (kind !== "template" && panels.editor) {
     panels.editor.innerHTML = data.editor;
     showChosenSections(panels.editor);
@@ -49,7 +117,16 @@ function apply(data, form) {
   if (data.ok && templateField) templateField.value = data.template;
   setRevision(data.revision);
   if (kind === "template") {
-    (data.ok ? panels.messages : templateField)?.focus?.();
+    const syntax = templateMessages?.querySelector("li[data-line]");
+    markErrorLine(syntax ? Number(syntax.dataset.line) : 0, Number(syntax?.dataset.column || 1));
+    if (syntax) {
+      goToLine(Number(syntax.dataset.line), Number(syntax.dataset.column || 1));
+    } else if (data.ok) {
+      panels.messages.focus?.();
+    } else {
+      templateMessages?.scrollIntoView({ block: "start" });
+      templateField?.focus({ preventScroll: true });
+    }
   } else {
     focusEditor(data.ok);
   }
@@ -110,6 +187,13 @@ document.addEventListener("submit", (event) => {
 });
 
 document.addEventListener("click", (event) => {
+  const goto = event.target.closest("a.problem-goto");
+  if (goto && templateField) {
+    event.preventDefault();
+    selectTab(document.getElementById("tab-template"));
+    goToLine(Number(goto.dataset.line), Number(goto.dataset.column || 1));
+    return;
+  }
   const tab = event.target.closest('[role="tab"]');
   if (tab) {
     event.preventDefault();
@@ -140,5 +224,6 @@ document.addEventListener("change", (event) => {
 });
 
 if (panels.editor) showChosenSections(panels.editor);
+setUpCodeEditor();
 setRevision(document.body.dataset.revision ?? revisionNumber?.textContent ?? "0");
 document.body.dataset.builder = "ready";

@@ -389,6 +389,7 @@ const handlers = {
   fault: showFault,
   console: showConsole,
   autoscaling: showFault,
+  "tls.error": showTlsError,
   metrics: (event) => charts.add(event),
   snapshot: showSnapshot,
 };
@@ -592,6 +593,22 @@ function logItem(event, words, className) {
   time.textContent = typeof event.t === "number" ? `${event.t.toFixed(1)} s` : "";
   item.append(time, " ", words);
   faultsList.prepend(item);
+}
+
+// A client's TLS handshake that failed (tls.error): counted, the last few listed.
+function showTlsError(event) {
+  const section = document.getElementById("tls-errors");
+  const count = document.getElementById("tls-error-count");
+  const list = document.getElementById("tls-errors-list");
+  if (!section) return;
+  section.hidden = false;
+  count.textContent = String(Number(count.textContent) + 1);
+  const item = document.createElement("li");
+  item.textContent = `${event.t.toFixed(1)} s · ${fill(text.ui.tlsError, {
+    client: event.client_ip, host: event.host, port: event.listener, reason: event.reason,
+  })}`;
+  list.prepend(item);
+  while (list.children.length > 10) list.lastElementChild.remove();
 }
 
 function controlForms() {
