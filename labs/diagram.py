@@ -557,7 +557,16 @@ def _target_groups(
         scaling = [
             (fleet, p) for fleet, p in fleets if name in model.refs(p.get("TargetGroupARNs"))
         ]
-        height = HEADER + LINE + (len(targets) + len(scaling)) * LINE + PAD
+        # Each instance a group launches is a target of its own (``<Group>-1``…), as a run
+        # names it, so the live diagram can show its health and its requests.
+        launched = [
+            (fleet, f"{fleet}-{n + 1}")
+            for fleet, fleet_props in scaling
+            for n in range(
+                _number(fleet_props, "DesiredCapacity") or _number(fleet_props, "MinSize")
+            )
+        ]
+        height = HEADER + LINE + (len(targets) + len(launched)) * LINE + PAD
         box = Box(
             x,
             y,
@@ -584,13 +593,14 @@ def _target_groups(
                 target_id=_target_id(target),
                 target_port=str(target.get("Port", port)),
             )
-        for index, (fleet, fleet_props) in enumerate(scaling, len(targets)):
-            count = _number(fleet_props, "DesiredCapacity") or _number(fleet_props, "MinSize")
+        for index, (fleet, instance) in enumerate(launched, len(targets)):
             box.text(
                 2 + index,
-                _("%(group)s: %(count)s instances (ASG)") % {"group": fleet, "count": count},
+                _("%(instance)s:%(port)s (ASG)") % {"instance": instance, "port": port},
                 "target",
                 target_group=name,
+                target_id=instance,
+                target_port=str(port),
                 asg=fleet,
             )
         box.title = " ".join(t.text for t in box.texts)

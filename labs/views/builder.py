@@ -318,9 +318,7 @@ def _tell_validation_failed(
     request: AuthenticatedRequest, topology: Topology, problems: list[cfn.Problem]
 ) -> None:
     """labs.signals.validation_failed: the class dashboard shows the learner's last one."""
-    lines = [
-        f"{line['where']}: {line['gloss'] or line['message']}" for line in _problem_lines(problems)
-    ]
+    lines = [f"{line['where']}: {line['sentence']}" for line in _problem_lines(problems)]
     signals.validation_failed.send(
         sender=builder_save, user=request.user, topology=topology, messages=lines
     )

@@ -86,4 +86,4 @@ def test_an_auto_scaling_groups_instances_are_grouped_in_their_subnets():
         subnet = next(s for s in subnets.values() if s.x < box.x < s.x + s.width)
         assert box.y + box.height <= subnet.y + subnet.height
     group = next(box for box in _boxes(drawing, "target-group") if box.resource == "WebTargets")
-    assert _texts(group)[-1] == "Fleet: 3 instances (ASG)"
+    assert _texts(group)[-3:] == [f"Fleet-{n}:80 (ASG)" for n in (1, 2, 3)]
