@@ -7,7 +7,7 @@ step, applied at ``"at"`` lab seconds after the run started::
     {"at": 60, "do": "deregister", "target": "Web1"}            # target_group: if several
     {"at": 90, "do": "register", "target": "10.0.1.10:80", "target_group": "WebTargets"}
     {"at": 40, "do": "scale", "group": "WebGroup", "desired": 4}
-    {"at": 50, "do": "az-loss", "az": "us-east-1a"}              # every instance there stops
+    {"at": 50, "do": "az-loss", "az": "us-east-1a"}              # that zone's instances fail
     {"at": 20, "do": "traffic", "rps": 5}
     {"at": 120, "do": "stop"}                                     # the run ends here
 
