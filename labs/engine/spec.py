@@ -216,6 +216,10 @@ class Traffic:
     clients: int = 6
     paths: tuple[str, ...] = ("/",)
     host: str | None = None  # Host header; default: the load balancer's DNS name
+    # The listener port generated traffic goes to (Metadata.Playground.Traffic.Port); None:
+    # the first listener that does more than redirect (HTTP → HTTPS), so a template's traffic
+    # reaches what it serves (the https-redirect starter names port 80: it is about that).
+    port: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

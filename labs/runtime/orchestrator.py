@@ -614,12 +614,14 @@ class LabRuntime:
         by_listener: dict[
             tuple[str, int], list[AlbNode | NlbNode | UdpNlbNode | ClassicTcpNode | GwlbNode]
         ] = {}
-        # Generated traffic goes to entries[0]. An ALB behind an NLB goes last: clients reach
-        # it through the NLB. So does a listener that only redirects (HTTP → HTTPS): the
-        # traffic is for the listener the redirect points to.
+        # Generated traffic goes to entries[0]: the listener the traffic settings name, else
+        # not an ALB behind an NLB (clients reach it through the NLB) and not a listener that
+        # only redirects (HTTP → HTTPS): its traffic is for where the redirect points.
+        port = self.topology.traffic.port
         ordered = sorted(
             self._nodes,
             key=lambda n: (
+                port is not None and n.listener.port != port,
                 nlb_setup.is_behind_nlb(self.topology, n.lb.name),
                 _only_redirects(n.listener),
             ),

@@ -182,6 +182,9 @@ def _traffic(ctx: Context) -> None:
         ),
         paths=tuple(paths),
         host=None if host is None else str(host),
+        port=None
+        if traffic.get("Port") is None
+        else ctx.integer("Template", f"{where}.Port", traffic.get("Port"), 1, 65535, 80, TRAFFIC),
     )
 
 
