@@ -567,9 +567,10 @@ class _Resolver:
                 k for k, r in resources.items() if isinstance(r, dict) and r.get("Type") == VPC
             )
             vpc_ref = {"Ref": vpc_id}
+            block = _dict(own_vpc[0].get("Properties")).get("CidrBlock")
+            # A block that is no CIDR is validation's to report; the stand-ins still fit.
             vpc_cidr = ipaddress.IPv4Network(
-                str(_dict(own_vpc[0].get("Properties")).get("CidrBlock", "10.0.0.0/16")),
-                strict=False,
+                str(block) if _is_network(block) else "10.0.0.0/16", strict=False
             )
         else:
             vpc_cidr = _covering(taken)

@@ -368,3 +368,21 @@ def test_a_condition_on_a_parameter_without_a_value_is_not_a_second_problem():
     }
 
     assert problems(document) == ["Parameters: ValidationError: Parameters: [Env] must have values"]
+
+
+def test_a_subnet_parameter_beside_a_vpc_with_a_broken_block_is_still_one_clear_problem():
+    text = """
+Parameters:
+  Subnet: {Type: "AWS::EC2::Subnet::Id"}
+Resources:
+  Vpc: {Type: AWS::EC2::VPC, Properties: {CidrBlock: not-a-block}}
+  Group:
+    Type: AWS::EC2::SecurityGroup
+    Properties: {GroupDescription: web, VpcId: !Ref Vpc}
+"""
+    with pytest.raises(cfn.TemplateError) as caught:
+        cfn.load_topology(text)
+
+    assert [str(p) for p in caught.value.problems] == [
+        "Vpc.Properties.CidrBlock: ValidationError: 'not-a-block' is not an IPv4 CIDR block"
+    ]
