@@ -316,7 +316,7 @@ async def generate(
     the proxy as a request, so nobody else can say it)."""
     loop = asyncio.get_running_loop()
     pool = [clients.get(f"client-{n}") for n in range(client_count)]
-    nodes = {c.ip: rng.choice(entries[0].nodes) for c in pool}
+    nodes = _spread(pool, entries[0].nodes, rng)
     tasks: set[asyncio.Task[None]] = set()
     if entries[0].datagrams:
         with _Datagrams() as datagrams:
@@ -341,6 +341,17 @@ async def generate(
             task.add_done_callback(tasks.discard)
         next_at += 1.0 / rps
         await asyncio.sleep(max(0.0, next_at - loop.time()))
+
+
+def _spread(
+    pool: Sequence[Client], nodes: Sequence[tuple[str, int]], rng: random.Random
+) -> dict[str, tuple[str, int]]:
+    """Each client's first node: DNS returns every node in a shuffled order per query, so
+    clients spread evenly over the nodes (six clients, two nodes: three each), not all on
+    one by a run of bad luck that would leave a zone's targets without a single flow."""
+    order = list(nodes)
+    rng.shuffle(order)
+    return {c.ip: order[n % len(order)] for n, c in enumerate(pool)}
 
 
 def _resolve_again(
@@ -529,7 +540,7 @@ async def send_packets(
     """
     loop = asyncio.get_running_loop()
     pool = [clients.get(f"client-{n}") for n in range(client_count)]
-    endpoint = {c.ip: rng.choice(entries[0].nodes) for c in pool}
+    endpoint = _spread(pool, entries[0].nodes, rng)
     flows = {
         c.ip: [
             (rng.randrange(32768, 61000), rng.choice(destinations)) for _ in range(flows_per_client)

@@ -26,7 +26,8 @@ class Lab(EventLog):
 
     def __init__(self, topo, **options):
         super().__init__()
-        options = {"duration": 25, "clock_speed": 30, "rps": 40, **options}
+        # Long enough to outlast every wait a test makes: the test stops the run itself.
+        options = {"duration": 120, "clock_speed": 30, "rps": 40, **options}
         self.runtime = LabRuntime(topo, RunOptions(**options), self.emit, sample_requests=False)
         self.stop = asyncio.Event()
 
