@@ -18,7 +18,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from labs import cfn, intrinsics, run_diagram, services, signals
+from labs import cfn, gallery, intrinsics, run_diagram, services, signals
 from labs import messages as codes
 from labs.engine.spec import LoadBalancer
 from labs.forms import ParametersForm, RunOptionsForm
@@ -36,7 +36,7 @@ RECENT_RUNS = 10
 @login_required
 def topology_list(request: AuthenticatedRequest) -> HttpResponse:
     topologies = Topology.objects.visible_to(request.user).select_related("owner")
-    return render(request, "labs/topology_list.html", {"topologies": topologies})
+    return render(request, "labs/topology_list.html", {"gallery": gallery.arrange(topologies)})
 
 
 @login_required

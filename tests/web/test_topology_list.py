@@ -9,8 +9,42 @@ def test_learner_sees_starters_and_their_own_topologies(client, learner, other_l
     client.force_login(learner)
     response = client.get(reverse("labs-topology-list"))
     assert response.status_code == 200
-    assert list(response.context["topologies"]) == [starter, own]
+    gallery = response.context["gallery"]
+    assert (gallery.own, gallery.starters, gallery.what_ifs) == ([own], [starter], [])
     assert theirs.title_en not in response.text
+
+
+def test_the_starters_follow_the_learning_path_and_the_what_ifs_come_last(client, learner):
+    # Created in an order that is neither the path's nor the alphabet's.
+    classic = make_topology(slug="classic-lb", title_en="Classic")
+    what_if = make_topology(slug="whatif-fail-open", title_en="What if: fail open")
+    asg = make_topology(slug="asg-replaces-failed-instance", title_en="What if: ASG")
+    unknown = make_topology(slug="aaa-not-on-the-path", title_en="Newest starter")
+    basic = make_topology(slug="basic-alb", title_en="Basic ALB")
+    paths = make_topology(slug="path-routing", title_en="Paths")
+    client.force_login(learner)
+    response = client.get(reverse("labs-topology-list"), headers={"accept-language": "en"})
+    gallery = response.context["gallery"]
+    assert gallery.starters == [basic, paths, classic, unknown]
+    assert gallery.what_ifs == [asg, what_if]
+    text = response.text
+    assert text.index("Starters, in learning order") < text.index("What-if scenarios")
+    assert text.index("Basic ALB") < text.index("Paths") < text.index("What if: ASG")
+
+
+def test_a_learners_own_topologies_come_first_newest_first(client, learner, starter):
+    older = make_topology(owner=learner, title_en="Older one")
+    newer = make_topology(owner=learner, title_en="Newer one")
+    client.force_login(learner)
+    response = client.get(reverse("labs-topology-list"), headers={"accept-language": "en"})
+    assert response.context["gallery"].own == [newer, older]
+    text = response.text
+    assert text.index("Your topologies") < text.index("Newer one") < text.index("Older one")
+    assert (
+        text.index("Older one")
+        < text.index("Starters, in learning order")
+        < text.index("Basic ALB")
+    )
 
 
 def test_the_list_takes_a_fixed_number_of_queries(client, learner, django_assert_num_queries):
@@ -35,3 +69,4 @@ def test_titles_follow_the_language(client, learner, starter):
     assert "Basic ALB" in english.text
     assert "기본 ALB" in korean.text
     assert "실습" in korean.text
+    assert "기본 제공 토폴로지(학습 순서)" in korean.text

@@ -1,0 +1,56 @@
+"""The labs page's order: the learner's own topologies, then the starters as a learning
+path (one load balancer, then routing, then the other load balancer types), then the
+what-if scenarios. Content, not code: a starter missing from the path goes after it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from labs.models import Topology
+
+LEARNING_PATH = (
+    "basic-alb",
+    "path-routing",
+    "host-routing",
+    "query-header-routing",
+    "https-redirect",
+    "sticky-sessions",
+    "weighted-blue-green",
+    "security-group-from-lb",
+    "internal-and-internet-facing",
+    "lambda-target",
+    "containers-dynamic-ports",
+    "nlb-static-ips",
+    "nlb-in-front-of-alb",
+    "gwlb-appliances",
+    "classic-lb",
+)
+WHAT_IF_PREFIX = "whatif-"
+WHAT_IFS = ("asg-replaces-failed-instance",)  # a what-if whose name does not say so
+
+
+@dataclass
+class Gallery:
+    own: list[Topology] = field(default_factory=list)
+    starters: list[Topology] = field(default_factory=list)
+    what_ifs: list[Topology] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.own or self.starters or self.what_ifs)
+
+
+def arrange(topologies: Iterable[Topology]) -> Gallery:
+    gallery = Gallery()
+    for topology in topologies:
+        if not topology.is_starter:
+            gallery.own.append(topology)
+        elif topology.slug.startswith(WHAT_IF_PREFIX) or topology.slug in WHAT_IFS:
+            gallery.what_ifs.append(topology)
+        else:
+            gallery.starters.append(topology)
+    gallery.own.sort(key=lambda t: t.updated_at, reverse=True)
+    place = {slug: n for n, slug in enumerate(LEARNING_PATH)}
+    gallery.starters.sort(key=lambda t: (place.get(t.slug, len(place)), t.slug))
+    gallery.what_ifs.sort(key=lambda t: t.slug)
+    return gallery
