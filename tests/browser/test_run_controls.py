@@ -29,7 +29,7 @@ class ControlsUi:
     def __init__(self, language: str) -> None:
         with translation.override(language):
             self.deregister = gettext("Deregister")
-            self.faults = gettext("Faults")
+            self.faults = gettext("Changes during this run")
             self.draining = str(codes.HEALTH_STATES["draining"])
             self.deregistration = str(codes.HEALTH_REASONS["Target.DeregistrationInProgress"])
             self.logged = str(codes.FAULT_LOG["deregister"]) % {

@@ -63,7 +63,7 @@ def test_the_controls_speak_korean(client, learner):
     run = make_run(owner=learner, state="running")
     response = _page(client, run, "ko")
     html = response.text
-    for korean in ("등록 취소", "장애와 변경", "속도 설정", "적용", "연결 재설정 (502)"):
+    for korean in ("등록 취소", "이 실행 중의 변경 사항", "속도 설정", "적용", "연결 재설정 (502)"):
         assert korean in html
     text = _script(response, "run-text")
     assert text["faultModes"]["hang"] == "멈춤, 응답하지 않음 (504)"
@@ -84,3 +84,10 @@ def test_every_controls_word_reads_in_korean(client, learner):
         assert english[table].keys() == korean[table].keys()
         same = [code for code in english[table] if english[table][code] == korean[table][code]]
         assert same == []
+
+
+def test_the_rate_sits_in_the_live_labs_traffic_panel_once(client, learner):
+    html = _page(client, make_run(owner=learner, state="running")).text
+    assert html.count('id="traffic-form"') == 1
+    assert html.index('id="traffic-heading"') < html.index('id="traffic-form"')
+    assert html.index('id="traffic-form"') < html.index('id="traffic-settings"')
