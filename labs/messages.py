@@ -142,6 +142,23 @@ UI = {
 }
 
 
+# Why a client's TLS handshake failed (a tls.error event's `code`, labs.runtime.traffic's
+# tls_code); the TLS library's own words follow in parentheses.
+TLS_REASONS = {
+    "hostname-mismatch": _("the certificate does not cover the host name asked for"),
+    "unknown-ca": _("the certificate is not signed by an authority the client trusts"),
+    "certificate-expired": _("the certificate has expired"),
+    "certificate-not-yet-valid": _("the certificate is not valid yet"),
+    "certificate-invalid": _("the certificate is not valid"),
+    "no-certificate-for-name": _(
+        "the listener has no certificate for the host name asked for (SNI)"
+    ),
+    "protocol-version": _("the client and the listener's security policy share no TLS version"),
+    "no-shared-cipher": _("the client and the listener's security policy share no cipher"),
+    "handshake-failure": _("the handshake failed"),
+}
+
+
 # --- the decision trace (a request event's `trace`; labs.engine.trace) -----------------
 
 # Listener rule condition types, as the console names them.
@@ -402,6 +419,7 @@ CONTROL_ERRORS = {
 CONSOLE = {
     "sending": _("Sending…"),
     "noAnswer": _("No answer: %(error)s"),
+    "tlsFailed": _("No answer: the TLS handshake failed, so no request was sent: %(reason)s"),
     "status": _("Status %(status)s"),
     "body": _("Body (%(bytes)s bytes)"),
     "bodyCut": _("Body (first %(shown)s of %(bytes)s bytes)"),
@@ -462,6 +480,7 @@ def catalog() -> dict[str, dict[str, str]]:
         "healthReasons": _evaluated(HEALTH_REASONS),
         "routing": _evaluated(ROUTING_REASONS),
         "ui": _evaluated(UI),
+        "tlsReasons": _evaluated(TLS_REASONS),
         "fields": _evaluated(CONDITION_FIELDS),
         "trace": _evaluated(TRACE),
         "stickyOutcomes": _evaluated(STICKY_OUTCOMES),
