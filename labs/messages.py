@@ -430,6 +430,10 @@ CONSOLE = {
     "traceMissing": _(
         "The load balancer's trace of this request was not sent (traffic was sampled)."
     ),
+    "traceNoRequest": _(
+        "The TLS handshake failed before the request was sent, so the load balancer has "
+        "no trace of it."
+    ),
     "sticky": _(
         "The %(cookie)s cookie was honoured: the load balancer kept this client on %(target)s."
     ),

@@ -207,7 +207,10 @@ function showAnswer(event, { focus = true } = {}) {
   document.getElementById("console-trace-steps").replaceChildren();
   const request = requestsByRoot.get(event.trace_root);
   if (request) showTrace(event, request);
-  else {
+  else if (event.tls_error) {
+    // The handshake failed before any request: there is no trace to wait for.
+    document.getElementById("console-trace-note").textContent = words.traceNoRequest;
+  } else {
     const note = document.getElementById("console-trace-note");
     note.textContent = words.traceWaiting;
     setTimeout(() => {
