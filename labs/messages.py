@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from labs.runtime import targets
+
 RUN_STATES = {
     "queued": pgettext_lazy("run state", "Queued"),
     "starting": pgettext_lazy("run state", "Starting"),
@@ -139,6 +141,23 @@ UI = {
         "seconds; if it does not, reload the page."
     ),
     "stopFailed": _("The stop request did not reach the site. Try again."),
+}
+
+
+# Why a client's TLS handshake failed (a tls.error event's `code`, labs.runtime.traffic's
+# tls_code); the TLS library's own words follow in parentheses.
+TLS_REASONS = {
+    "hostname-mismatch": _("the certificate does not cover the host name asked for"),
+    "unknown-ca": _("the certificate is not signed by an authority the client trusts"),
+    "certificate-expired": _("the certificate has expired"),
+    "certificate-not-yet-valid": _("the certificate is not valid yet"),
+    "certificate-invalid": _("the certificate is not valid"),
+    "no-certificate-for-name": _(
+        "the listener has no certificate for the host name asked for (SNI)"
+    ),
+    "protocol-version": _("the client and the listener's security policy share no TLS version"),
+    "no-shared-cipher": _("the client and the listener's security policy share no cipher"),
+    "handshake-failure": _("the handshake failed"),
 }
 
 
@@ -318,8 +337,9 @@ REPLAY = {
 
 # --- changing a running lab (the `fault` event; labs.runtime.control) -------------------
 
-# A dummy target's behaviour, as the run page's fault menu offers it.
-FAULT_MODES = {
+# A dummy target's behaviour, as the run page's fault menu offers it: the words for each
+# mode; which modes exist, and their order, is the runtime's FAULT_MODES (below).
+_FAULT_MODE_WORDS = {
     "normal": pgettext_lazy("fault mode", "normal"),
     "stopped": pgettext_lazy("fault mode", "stopped, refuse connections"),
     "hang": pgettext_lazy("fault mode", "hang, never answer (504)"),
@@ -331,6 +351,8 @@ FAULT_MODES = {
     "garbage": pgettext_lazy("fault mode", "answer with garbage (502)"),
     "short-body": pgettext_lazy("fault mode", "send less body than Content-Length (504)"),
 }
+# A mode the runtime gains without words here fails at import, in every test at once.
+FAULT_MODES = {mode: _FAULT_MODE_WORDS[mode] for mode in targets.FAULT_MODES}
 
 # What each fault does, as the run page explains it beside the buttons (AWS's view).
 FAULT_HELP = {
@@ -402,6 +424,7 @@ CONTROL_ERRORS = {
 CONSOLE = {
     "sending": _("Sending…"),
     "noAnswer": _("No answer: %(error)s"),
+    "tlsFailed": _("No answer: the TLS handshake failed, so no request was sent: %(reason)s"),
     "status": _("Status %(status)s"),
     "body": _("Body (%(bytes)s bytes)"),
     "bodyCut": _("Body (first %(shown)s of %(bytes)s bytes)"),
@@ -411,6 +434,10 @@ CONSOLE = {
     "traceWaiting": _("Waiting for the load balancer's trace of this request…"),
     "traceMissing": _(
         "The load balancer's trace of this request was not sent (traffic was sampled)."
+    ),
+    "traceNoRequest": _(
+        "The TLS handshake failed before the request was sent, so the load balancer has "
+        "no trace of it."
     ),
     "sticky": _(
         "The %(cookie)s cookie was honoured: the load balancer kept this client on %(target)s."
@@ -462,6 +489,7 @@ def catalog() -> dict[str, dict[str, str]]:
         "healthReasons": _evaluated(HEALTH_REASONS),
         "routing": _evaluated(ROUTING_REASONS),
         "ui": _evaluated(UI),
+        "tlsReasons": _evaluated(TLS_REASONS),
         "fields": _evaluated(CONDITION_FIELDS),
         "trace": _evaluated(TRACE),
         "stickyOutcomes": _evaluated(STICKY_OUTCOMES),
@@ -598,6 +626,212 @@ PROBLEM_RULES = {
     "security-group.ingress-ports": _("This security group rule's ports are not valid."),
     "attributes.key-known": _("This attribute is not known."),
     "attributes.value-valid": _("This attribute value is not valid."),
+    "target-group.one-load-balancer": _(
+        "This target group is already used by another load balancer; a target group serves "
+        "one load balancer."
+    ),
+    "target-group.protocol-suits-listener": _(
+        "The target group's protocol does not suit this listener's protocol."
+    ),
+    "target-group.target-type-suits-load-balancer": _(
+        "This load balancer type cannot use the target group's target type."
+    ),
+    "target-group.http2-grpc-need-https": _(
+        "A target group with protocol version HTTP2 or GRPC needs an HTTPS listener."
+    ),
+    "target-group.alb-target-listener-port": _(
+        "The Application Load Balancer this target group points to has no listener on its port."
+    ),
+    "target-group.alb-behind-at-most-two-nlbs": _(
+        "An Application Load Balancer can be the target of at most two Network Load Balancers."
+    ),
+    "action.weighted-stickiness": _(
+        "A weighted forward to a target group with sticky sessions needs target group "
+        "stickiness turned on."
+    ),
+    "target-group.lambda-invoke-permission": _(
+        "Elastic Load Balancing has no permission to invoke this Lambda function."
+    ),
+    "certificate.domain-name": _(
+        "The certificate's domain name is not a fully qualified domain name."
+    ),
+    "certificate.alternative-names": _(
+        "The certificate's alternative names must be a list of at most 100 domain names."
+    ),
+    "attributes.key-once": _("This attribute is set more than once."),
+    "load-balancer.name": _(
+        "The load balancer's name is not valid: 1 to 32 letters, digits or hyphens."
+    ),
+    "load-balancer.subnets-or-mappings": _(
+        "A load balancer takes either Subnets or SubnetMappings: exactly one of them."
+    ),
+    "load-balancer.gateway-no-security-groups": _(
+        "A Gateway Load Balancer takes no security groups."
+    ),
+    "load-balancer.gateway-no-scheme": _("A Gateway Load Balancer takes no scheme."),
+    "load-balancer.allocation-id-internet-facing-nlb": _(
+        "Only an internet-facing Network Load Balancer takes Elastic IP addresses."
+    ),
+    "load-balancer.private-address-internal-nlb": _(
+        "Only an internal Network Load Balancer takes a private IPv4 address."
+    ),
+    "load-balancer.elastic-ip-once": _("This Elastic IP address is already assigned elsewhere."),
+    "load-balancer.ip-address-type": _(
+        "This IP address type cannot be used with this load balancer."
+    ),
+    "classic.instance-protocol-same-layer": _(
+        "The instance protocol must be of the same layer as the listener's (HTTP/HTTPS or TCP/SSL)."
+    ),
+    "classic.https-ssl-certificate": _("An HTTPS or SSL listener needs a server certificate."),
+    "classic.duplicate-listener": _("The load balancer already has a listener on this port."),
+    "classic.health-check-target": _(
+        "The health check target must read TCP:port, SSL:port, HTTP:port/path or HTTPS:port/path."
+    ),
+    "classic.health-check-timeout-below-interval": _(
+        "The health check timeout must be shorter than its interval."
+    ),
+    "classic.subnets": _("A Classic Load Balancer in the playground needs at least one subnet."),
+    "classic.listener-policy-defined": _(
+        "This listener names a policy the load balancer does not define."
+    ),
+    "classic.boolean": _("This value must be true or false."),
+    "vpc.exactly-one": _("A playground template needs exactly one VPC."),
+    "vpc.private-cidr": _("The VPC's address range must be a private range."),
+    "vpc.cidr-size": _("The VPC's CIDR block must be between /16 and /28."),
+    "subnet.availability-zone": _("The playground needs each subnet's Availability Zone."),
+    "subnet.cidr-size": _("The subnet's CIDR block must be between /16 and /28."),
+    "security-group.description": _(
+        "A security group needs a description of up to 255 characters."
+    ),
+    "security-group.ingress-protocol": _("This inbound rule's protocol is not valid."),
+    "security-group.ingress-source": _("An inbound rule needs exactly one source."),
+    "eip.domain": _("An Elastic IP address's domain must be vpc."),
+    "instance.ip-not-reserved": _("AWS reserves this IP address in the subnet."),
+    "instance.ip-unique": _("Another instance already has this IP address."),
+    "app.behaviour": _("The playground's app settings (Metadata.Playground.App) are not valid."),
+    "lambda.built-in-handler": _(
+        "The playground runs only its built-in Lambda handlers, never code from a template."
+    ),
+    "lambda.runtime-and-handler": _("A Lambda function needs a runtime and a handler."),
+    "lambda.role-arn": _("A Lambda function's role must be an IAM role ARN."),
+    "lambda-permission.function": _("The permission must name a Lambda function of this template."),
+    "auto-scaling.capacity-within-sizes": _(
+        "The desired capacity must be between the minimum and maximum capacity."
+    ),
+    "auto-scaling.launch-template": _("The Auto Scaling group needs a launch template."),
+    "auto-scaling.subnets": _("The Auto Scaling group needs at least one subnet of the VPC."),
+    "template.size": _("The template is larger than CloudFormation allows."),
+    "template.resource-count": _("The template has more resources than CloudFormation allows."),
+    "template.depth": _("The template is nested too deeply."),
+    "template.value-count": _("The template holds too many values."),
+    "run.targets": _("The template registers more targets than a run may start."),
+    "action.at-least-one": _("A rule or listener needs at least one action."),
+    "action.type-per-load-balancer": _("This load balancer type does not take this action type."),
+    "action.one-routing-action-last": _(
+        "The actions need exactly one forward, redirect or fixed response, ordered last."
+    ),
+    "action.order": _("Each action needs an Order when there are several."),
+    "action.order-unique": _("Each action needs its own Order."),
+    "action.authenticate-needs-https": _("Authenticate actions work only on HTTPS listeners."),
+    "action.config-required": _("This action needs its configuration."),
+    "action.forward-target-groups": _("A forward action needs 1 to 5 target groups."),
+    "action.forward-one-group-on-nlb-gwlb": _(
+        "A Network or Gateway Load Balancer forwards to exactly one target group."
+    ),
+    "action.forward-stickiness-duration": _(
+        "The target group stickiness duration is out of range (1 to 604800 seconds)."
+    ),
+    "action.redirect-config": _("This redirect setting is not valid."),
+    "action.redirect-not-https-to-http": _("An HTTPS listener cannot redirect to HTTP."),
+    "action.redirect-changes-something": _(
+        "A redirect must change the protocol, host, port or path, or it would redirect to itself."
+    ),
+    "action.fixed-response-config": _("This fixed response setting is not valid."),
+    "listener.protocol-and-port-required": _("This listener needs a protocol and a port."),
+    "listener.gateway-no-protocol-port": _(
+        "A Gateway Load Balancer listener takes no protocol or port."
+    ),
+    "listener.one-default-certificate": _("A listener takes exactly one default certificate."),
+    "listener.tls-settings-need-https-tls": _(
+        "This setting applies only to HTTPS and TLS listeners."
+    ),
+    "listener.at-most-50": _("A load balancer can have at most 50 listeners."),
+    "listener.ssl-policy-known": _("This is not an Elastic Load Balancing security policy."),
+    "listener.tcp-idle-timeout-tcp-only": _("The TCP idle timeout applies only to TCP listeners."),
+    "condition.legacy-values-host-path-only": _(
+        "Values is only for host header and path conditions."
+    ),
+    "condition.one-per-field": _("A rule can have only one condition of this field."),
+    "condition.at-most-5-values": _("A rule can have at most 5 condition values."),
+    "condition.at-most-3-values-per-condition": _("A condition can have at most 3 values."),
+    "condition.at-most-5-wildcards": _("A rule can have at most 5 wildcards."),
+    "condition.value-format": _("This condition value is not in a form the load balancer takes."),
+    "condition.host-header-dot": _(
+        "A host header value needs a dot, with only letters after the last one."
+    ),
+    "condition.http-header-name": _("This header name cannot be used in an HTTP header condition."),
+    "condition.source-ip-cidr": _("This source IP value is not an allowed CIDR block."),
+    "rule.alb-listeners-only": _(
+        "Listener rules are for Application Load Balancer listeners only."
+    ),
+    "rule.at-most-100-per-alb": _("An Application Load Balancer can have at most 100 rules."),
+    "health-check.path": _(
+        "The health check path must start with / and be at most 1024 characters."
+    ),
+    "health-check.protocol": _("This health check protocol cannot be used here."),
+    "health-check.matcher": _("These health check success codes are not valid."),
+    "health-check.matcher-grpc-by-protocol-version": _(
+        "A GRPC target group takes gRPC success codes (GrpcCode); any other takes HTTP ones "
+        "(HttpCode)."
+    ),
+    "health-check.always-enabled": _("Health checks cannot be turned off for this target type."),
+    "health-check.http-settings-need-http": _(
+        "This health check setting needs an HTTP or HTTPS health check."
+    ),
+    "target-group.name": _(
+        "The target group's name is not valid: 1 to 32 letters, digits or hyphens."
+    ),
+    "target-group.lambda-no-protocol-port-vpc": _(
+        "A Lambda target group takes no protocol, port or VPC."
+    ),
+    "target-group.protocol-port-vpc-required": _(
+        "This target group needs a protocol, a port and a VPC."
+    ),
+    "target-group.geneve-port-6081": _("A GENEVE target group uses port 6081."),
+    "target-group.protocol-version": _(
+        "A protocol version applies only to HTTP and HTTPS target groups."
+    ),
+    "target-group.slow-start-not-with-lor": _(
+        "Slow start cannot be combined with least outstanding requests."
+    ),
+    "target-group.anomaly-mitigation-needs-weighted-random": _(
+        "Anomaly mitigation needs the weighted random algorithm."
+    ),
+    "target-group.app-cookie-needs-name": _("Application-based stickiness needs a cookie name."),
+    "target-group.target-failover-equal": _("The two target failover settings must be equal."),
+    "target-group.stickiness-needs-cross-zone": _(
+        "Sticky sessions need cross-zone load balancing turned on."
+    ),
+    "target-group.preserve-client-ip-udp-always-on": _(
+        "Client IP preservation cannot be turned off for UDP target groups."
+    ),
+    "target-group.alb-type-tcp": _("A target group of target type alb uses TCP."),
+    "target-group.alb-type-attributes-fixed": _(
+        "A target group of target type alb keeps its attributes at their defaults."
+    ),
+    "target-group.dns-failover-at-least-routing-failover": _(
+        "The DNS failover minimum of healthy targets must be at least the routing failover one."
+    ),
+    "target.availability-zone": _("This target's Availability Zone does not match its address."),
+    "target.one-lambda-function": _("A Lambda target group takes exactly one function."),
+    "target.one-alb": _("A target group of target type alb takes exactly one target."),
+    "target.no-port-for-lambda": _("A Lambda target takes no port."),
+    "auto-scaling.instance-target-group": _(
+        "An Auto Scaling group registers instances, so its target groups need target type instance."
+    ),
+    "playground.traffic": _("The playground's traffic settings are not valid."),
+    "playground.traffic-rps-limit": _("The request rate is more than this playground runs."),
+    "template.metadata-mapping": _("Metadata must be a mapping."),
 }
 
 

@@ -215,6 +215,7 @@ class Console(Event):
     body: str | None = None  # the body's first BODY_PREVIEW bytes, as text
     body_bytes: int | None = None  # the whole body's length
     error: str | None = None
+    tls_error: str | None = None  # the handshake failed: its tls.error code (error: why)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -228,6 +229,8 @@ class TlsNegotiationError(Event):
     client_ip: str
     host: str  # the server name the client asked for (SNI)
     reason: str  # why, as the TLS library says it, e.g. "Hostname mismatch, ..."
+    # why, as a code labs.messages.TLS_REASONS words: hostname-mismatch, unknown-ca, ...
+    code: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -267,6 +270,7 @@ class Snapshot(Event):
     faults: list[Wire] | None = None  # the last N ``fault`` events (the Faults log)
     consoles: list[Wire] | None = None  # the last N ``console`` events (console answers)
     console_requests: list[Wire] | None = None  # their ``request`` events, for their traces
+    tls_errors: list[Wire] | None = None  # the last N ``tls.error`` events (failed handshakes)
 
 
 TYPES: dict[str, type[Event]] = {

@@ -12,7 +12,7 @@ A checkpoint names events by their index in the recording instead of copying the
      "t": 12.5,          # lab seconds of events[n-1] (0 for the first checkpoint)
      "counts": {...},    # RunView.counts
      "requests": [i, ...], "health": [i, ...], "flows": [i, ...], "faults": [i, ...],
-     "consoles": [i, ...],
+     "consoles": [i, ...], "tls_errors": [i, ...],
      "metrics": k}       # the charts' series: the last k `metrics` events before n
 """
 
@@ -55,5 +55,6 @@ def _checkpoint(view: RunView, at: int, t: float, index: dict[int, int]) -> dict
         "flows": where(snapshot.flows),
         "faults": where(snapshot.faults),
         "consoles": where(snapshot.consoles),
+        "tls_errors": where(snapshot.tls_errors),
         "metrics": len(snapshot.series["metrics"]),
     }

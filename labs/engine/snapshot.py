@@ -8,8 +8,8 @@ twice or missed.
 
 The view keeps counts (every ``request`` event: exact unless traffic outran the browser
 and the worker sampled), the newest checks per target, the newest requests, flows,
-faults and console answers, and the ``metrics`` events of the last minutes (the charts'
-series).
+faults, console answers and TLS handshake failures, and the ``metrics`` events of the
+last minutes (the charts' series).
 """
 
 from collections import Counter, deque
@@ -20,6 +20,7 @@ REQUESTS = 25  # the run page's "latest requests"
 FLOWS = 25  # the run page's "latest flows"
 FAULTS = 50  # the run page's Faults log: the changes learners made
 CONSOLES = 10  # console answers: a page that reloads shows its own last one again
+TLS_ERRORS = 10  # tls.error events: the run page lists the last ten failed handshakes
 CHECKS = 5  # health events kept per target: its last checks
 SECONDS = 600  # metrics events kept: the charts' ten minutes
 
@@ -37,6 +38,7 @@ class RunView:
         self._metrics: deque[Wire] = deque(maxlen=seconds)
         self._faults: deque[Wire] = deque(maxlen=FAULTS)
         self._consoles: deque[Wire] = deque(maxlen=CONSOLES)
+        self._tls_errors: deque[Wire] = deque(maxlen=TLS_ERRORS)
         # The request event of each console answer kept (by its trace Root), for its trace;
         # a Root whose request has not come yet waits in _awaiting.
         self._console_requests: dict[str, Wire] = {}
@@ -59,6 +61,10 @@ class RunView:
                 self._faults.append(event)
             elif kind == "console":
                 self._console(event)
+            elif kind == "tls.error":
+                # Counted as ClientTLSNegotiationErrorCount is, beyond the ones kept.
+                self.counts["tls_errors"] += 1
+                self._tls_errors.append(event)
         self.seq += 1
         return self.seq
 
@@ -107,6 +113,7 @@ class RunView:
             faults=list(self._faults),
             consoles=list(self._consoles),
             console_requests=list(self._console_requests.values()),
+            tls_errors=list(self._tls_errors),
         )
 
 

@@ -17,6 +17,7 @@ back as one ``console`` event (labs.engine.events.Console).
 from __future__ import annotations
 
 import os
+import ssl
 import time
 import zlib
 from collections.abc import Sequence
@@ -28,7 +29,7 @@ from labs.engine.events import Console
 
 from .clock import LabClock
 from .sandbox import SandboxViolation
-from .traffic import ClientPool, Entry
+from .traffic import ClientPool, Entry, TlsFailed, tls_code, tls_reason
 
 BODY_PREVIEW = 2048  # bytes of the answer's body shown on the page
 WAIT_SECONDS = 30.0  # wall seconds to wait for the answer (an ALB's 504 comes sooner)
@@ -50,8 +51,13 @@ async def send(
     clients: ClientPool,
     clock: LabClock,
     by: str | None = None,
+    tls_failed: TlsFailed | None = None,
 ) -> Console:
-    """Send the console's request and describe its answer (never raises for I/O)."""
+    """Send the console's request and describe its answer (never raises for I/O).
+
+    A handshake that fails is told to ``tls_failed`` (a ``tls.error``, counted as any
+    client's) and the answer says so by its code, with the library's reason as its error.
+    """
     ip = str(command["client_ip"])
     root = f"Root=1-{int(time.time()):08x}-{os.urandom(12).hex()}"
     query = command.get("query") or ""
@@ -85,6 +91,12 @@ async def send(
     try:
         answer = await client.request(
             node, fields["method"], url, host, headers, within=WAIT_SECONDS, tls=entry.tls
+        )
+    except ssl.SSLError as error:
+        if tls_failed is not None:
+            tls_failed(entry, ip, host.split(":")[0], error)
+        return _console(
+            clock, fields, client.cookies, error=tls_reason(error), tls_error=tls_code(error)
         )
     except (OSError, TimeoutError, httptools.HttpParserError) as error:
         return _console(clock, fields, client.cookies, error=f"{type(error).__name__}: {error}")

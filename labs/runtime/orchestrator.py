@@ -20,6 +20,7 @@ import asyncio
 import logging
 import os
 import random
+import ssl
 import time
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import replace
@@ -56,7 +57,17 @@ from .sandbox import Sandbox
 from .shutdown import cancel_until_done
 from .targets import TargetServer, start_target
 from .tls import ListenerCertificates, RunAuthority
-from .traffic import ClientPool, Entry, Rate, Response, generate, play, send_packets
+from .traffic import (
+    Answer,
+    ClientPool,
+    Entry,
+    Rate,
+    generate,
+    play,
+    send_packets,
+    tls_code,
+    tls_reason,
+)
 from .wire import EventSink
 
 __all__ = ["ControlError", "Emit", "Event", "LabRuntime", "RunOptions", "ScriptedRequest"]
@@ -102,7 +113,7 @@ class LabRuntime:
         self._clients: ClientPool | None = None  # while run() runs
         self.sandbox = Sandbox()
         self._authority: RunAuthority | None = None
-        self.answers: list[Response | str] = []
+        self.answers: list[Answer] = []
         self.requests_done = asyncio.Event()  # every scripted request was answered
         self.stuck: set[asyncio.Task[Any]] = set()  # tasks that outlived _close's deadline
         self._classic_groups = {lb.name for lb in topology.load_balancers if lb.type == "classic"}
@@ -398,7 +409,9 @@ class LabRuntime:
         ``console`` event. Its ``request`` event comes from the load balancer, as any."""
         if self._clients is None:
             raise ControlError("ValidationError", "the run is not sending traffic yet")
-        event = await console.send(command, self.entries(), self._clients, self.clock, by)
+        event = await console.send(
+            command, self.entries(), self._clients, self.clock, by, tls_failed=self._tls_failed
+        )
         self._sink.add(event)
         return event.wire()
 
@@ -569,7 +582,14 @@ class LabRuntime:
         if not entries:
             await asyncio.Event().wait()  # nothing to talk to: just let the clock run
         if self.options.requests is not None:
-            await play(self.options.requests, entries, clients, self.clock, self.answers)
+            await play(
+                self.options.requests,
+                entries,
+                clients,
+                self.clock,
+                self.answers,
+                tls_failed=self._tls_failed,
+            )
             self.requests_done.set()
             if self.options.hold:
                 await asyncio.Event().wait()
@@ -597,18 +617,21 @@ class LabRuntime:
             tls_failed=self._tls_failed,
         )
 
-    def _tls_failed(self, entry: Entry, client_ip: str, host: str, reason: str) -> None:
-        self._sink.add(
-            events.TlsNegotiationError(
-                t=self.clock.now(),
-                emitted=time.time(),
-                lb=entry.lb,
-                listener=entry.port,
-                client_ip=client_ip,
-                host=host,
-                reason=reason,
-            )
+    def _tls_failed(
+        self, entry: Entry, client_ip: str, host: str, error: ssl.SSLError
+    ) -> events.TlsNegotiationError:
+        event = events.TlsNegotiationError(
+            t=self.clock.now(),
+            emitted=time.time(),
+            lb=entry.lb,
+            listener=entry.port,
+            client_ip=client_ip,
+            host=host,
+            reason=tls_reason(error),
+            code=tls_code(error),
         )
+        self._sink.add(event)
+        return event
 
     def entries(self) -> list[Entry]:
         by_listener: dict[

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 import httptools
 
 from labs.engine import packets
+from labs.engine.events import TlsNegotiationError
 
 from .clock import LabClock
 from .options import ScriptedRequest
@@ -53,6 +54,10 @@ class Response:
     status: int
     headers: list[tuple[str, str]]
     body: bytes
+
+
+# A scripted request's outcome: the answer, the failed handshake, or why nothing came.
+Answer = Response | TlsNegotiationError | str
 
 
 class _ResponseReader:
@@ -96,8 +101,9 @@ class _NothingBack(Exception):
     """The connection ended before a single byte of the answer."""
 
 
-# (entry, client's virtual IP, the server name asked for, why): a handshake that failed.
-TlsFailed = Callable[["Entry", str, str, str], None]
+# (entry, client's virtual IP, the server name asked for, the error): a handshake that
+# failed; returns the ``tls.error`` event it reported, so a scripted request can answer it.
+TlsFailed = Callable[["Entry", str, str, ssl.SSLError], TlsNegotiationError]
 
 
 @dataclass(slots=True)
@@ -450,18 +456,49 @@ async def _one(
         await client.request(node, "GET", item.path, name, headers, tls=entry.tls)
     except ssl.SSLError as exc:
         if tls_failed is not None:
-            tls_failed(entry, client.ip, name.split(":")[0], _tls_reason(exc))
+            tls_failed(entry, client.ip, name.split(":")[0], exc)
     except (OSError, TimeoutError, httptools.HttpParserError):
         pass  # the proxy has already reported what it saw; a lost reply is not news
     finally:
         client.busy = False
 
 
-def _tls_reason(exc: ssl.SSLError) -> str:
+def tls_reason(exc: ssl.SSLError) -> str:
     """The handshake's failure in a line: ``verify_message`` for a certificate (e.g.
     "Hostname mismatch, certificate is not valid for 'x'."), else the library's reason."""
     verify = getattr(exc, "verify_message", None)
     return str(verify or exc.reason or exc)
+
+
+# OpenSSL's X509_V_ERR_* codes a client's check of the server's certificate yields.
+_VERIFY_CODES = {
+    62: "hostname-mismatch",  # X509_V_ERR_HOSTNAME_MISMATCH
+    18: "unknown-ca",  # DEPTH_ZERO_SELF_SIGNED_CERT
+    19: "unknown-ca",  # SELF_SIGNED_CERT_IN_CHAIN
+    20: "unknown-ca",  # UNABLE_TO_GET_ISSUER_CERT_LOCALLY
+    21: "unknown-ca",  # UNABLE_TO_VERIFY_LEAF_SIGNATURE
+    9: "certificate-not-yet-valid",
+    10: "certificate-expired",
+}
+# The alerts and local errors a handshake ends with when no certificate is judged.
+_REASONS = {
+    "TLSV1_ALERT_UNRECOGNIZED_NAME": "no-certificate-for-name",
+    "TLSV1_ALERT_PROTOCOL_VERSION": "protocol-version",
+    "UNSUPPORTED_PROTOCOL": "protocol-version",
+    "WRONG_VERSION_NUMBER": "protocol-version",
+    "NO_PROTOCOLS_AVAILABLE": "protocol-version",
+    "SSLV3_ALERT_HANDSHAKE_FAILURE": "no-shared-cipher",
+    "NO_SHARED_CIPHER": "no-shared-cipher",
+    "TLSV1_ALERT_UNKNOWN_CA": "unknown-ca",
+}
+
+
+def tls_code(exc: ssl.SSLError) -> str:
+    """What went wrong, as one of the codes labs.messages.TLS_REASONS words for a viewer."""
+    verify = getattr(exc, "verify_code", None)
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return _VERIFY_CODES.get(verify or 0, "certificate-invalid")
+    return _REASONS.get(str(exc.reason or ""), "handshake-failure")
 
 
 async def play(
@@ -469,19 +506,21 @@ async def play(
     entries: Sequence[Entry],
     clients: ClientPool,
     clock: LabClock,
-    answers: list[Response | str] | None = None,
-) -> list[Response | str]:
+    answers: list[Answer] | None = None,
+    tls_failed: TlsFailed | None = None,
+) -> list[Answer]:
     """Send each scripted request in order, waiting for its answer (or error text).
 
     Each answer is appended to ``answers`` as it arrives, so a run cut short still
     knows which requests were answered; the list is also returned. No request is
-    dropped silently: one that cannot be sent or gets no answer has its error text.
+    dropped silently: one that cannot be sent or gets no answer has its error text, and
+    one whose TLS handshake failed has the ``tls.error`` event ``tls_failed`` reported.
     """
     answers = [] if answers is None else answers
     for number, item in enumerate(script):
         if item.wait:
             await clock.sleep(item.wait)
-        answers.append(await _play_one(number, item, entries, clients))
+        answers.append(await _play_one(number, item, entries, clients, tls_failed))
     return answers
 
 
@@ -496,8 +535,12 @@ def _entry_for(item: ScriptedRequest, entries: Sequence[Entry]) -> tuple[Entry, 
 
 
 async def _play_one(
-    number: int, item: ScriptedRequest, entries: Sequence[Entry], clients: ClientPool
-) -> Response | str:
+    number: int,
+    item: ScriptedRequest,
+    entries: Sequence[Entry],
+    clients: ClientPool,
+    tls_failed: TlsFailed | None,
+) -> Answer:
     try:
         entry, target, host = _entry_for(item, entries)
     except (LookupError, ValueError) as exc:  # ValueError: a port that is not one
@@ -513,6 +556,10 @@ async def _play_one(
         response = await client.request(
             node, item.method, target, host, item.headers, item.body, tls=entry.tls
         )
+    except ssl.SSLError as exc:
+        if tls_failed is None:
+            return f"TLS handshake failed: {tls_reason(exc)}"
+        return tls_failed(entry, client.ip, host.split(":")[0], exc)
     except (OSError, TimeoutError, httptools.HttpParserError) as exc:
         return f"{type(exc).__name__}: {exc}"
     except UnicodeEncodeError:

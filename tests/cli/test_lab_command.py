@@ -123,3 +123,28 @@ def test_the_nlb_in_front_of_alb_starter_runs_end_to_end_with_2xx_answers():
     assert any(e["type"] == "flow" and e["lb"] == "NetworkLoadBalancer" for e in events)
     summary = events[-1]["summary"]
     assert summary["flows"] > 0 and summary["requests"] > 0
+
+
+def test_a_scripted_request_whose_tls_handshake_fails_is_reported_with_its_reason(tmp_path):
+    script = tmp_path / "requests.jsonl"
+    # The https-redirect starter's certificate covers www.example.com only.
+    script.write_text(json.dumps({"url": "https://shop.example.net/", "client_ip": "203.0.113.5"}))
+    https = ROOT / "labs" / "starters" / "https-redirect.yaml"
+    result = lab(str(https), "--requests", str(script), "--json", "--clock", "20")
+    assert result.returncode == 1, result.stderr
+    assert "request 1 (https://shop.example.net/): TLS handshake with shop.example.net failed " in (
+        result.stderr
+    )
+    assert "(hostname-mismatch)" in result.stderr
+    events = events_of(result)
+    (failed,) = [e for e in events if e["type"] == "tls.error"]
+    assert (failed["host"], failed["client_ip"], failed["code"]) == (
+        "shop.example.net",
+        "203.0.113.5",
+        "hostname-mismatch",
+    )
+    finished = events[-1]
+    assert finished["reason"] == "requests-failed"
+    (error,) = finished["summary"]["script"]["errors"]
+    assert error["tls_error"] == failed
+    assert finished["summary"]["tls_errors"] == 1

@@ -16,6 +16,10 @@ def _story(n):
             events.append({"type": "fault", "t": t, "action": "fault", "mode": "reset"})
         elif i % 17 == 8:
             events.append({"type": "console", "t": t, "id": f"console-{i}", "status": 200})
+        elif i % 19 == 10:
+            events.append(
+                {"type": "tls.error", "t": t, "lb": "Alb", "listener": 443, "host": "a.test"}
+            )
         elif i % 11 == 4:
             events.append({"type": "flow", "t": t, "state": "open", "target": "10.0.1.10:80"})
         elif i % 7 == 3:
@@ -46,6 +50,7 @@ def _resolved(checkpoint, events):
         "flows": [events[i] for i in checkpoint["flows"]],
         "faults": [events[i] for i in checkpoint["faults"]],
         "consoles": [events[i] for i in checkpoint["consoles"]],
+        "tls_errors": [events[i] for i in checkpoint["tls_errors"]],
         "metrics": metrics[len(metrics) - checkpoint["metrics"] :],
     }
 
@@ -67,11 +72,14 @@ def test_each_checkpoint_is_the_view_a_page_would_get_at_that_event():
         assert shown["flows"] == expected.flows
         assert shown["faults"] == expected.faults
         assert shown["consoles"] == expected.consoles
+        assert shown["tls_errors"] == expected.tls_errors
     assert found[0]["counts"] == {}
     assert found[1]["t"] == events[99]["t"]
     assert found[2]["counts"]["requests"] == sum(e["type"] == "request" for e in events[:200])
     assert found[2]["counts"]["flows"] == sum(e["type"] == "flow" for e in events[:200])
     assert found[2]["faults"] and found[2]["flows"] and found[2]["consoles"]
+    assert found[2]["counts"]["tls_errors"] == sum(e["type"] == "tls.error" for e in events[:200])
+    assert found[2]["tls_errors"]
 
 
 def test_checkpoints_need_a_positive_spacing():

@@ -1,5 +1,5 @@
 from labs.engine import events
-from labs.engine.snapshot import RunView
+from labs.engine.snapshot import TLS_ERRORS, RunView
 
 
 def _request(t, target="10.0.1.10:80", group="Web", status=200):
@@ -64,3 +64,36 @@ def test_a_console_answer_keeps_its_request_for_the_trace_whichever_comes_first(
     assert early not in snapshot.requests and late not in snapshot.requests
     assert snapshot.console_requests == [early, late]
     events.validate(snapshot.wire())
+
+
+def _tls_error(t, host="wrong.example.com"):
+    return {
+        "type": "tls.error",
+        "t": t,
+        "emitted": 0.0,
+        "lb": "Alb",
+        "listener": 443,
+        "client_ip": "198.51.100.7",
+        "host": host,
+        "reason": "Hostname mismatch, certificate is not valid for 'wrong.example.com'.",
+    }
+
+
+def test_it_keeps_the_newest_tls_handshake_failures_and_counts_every_one():
+    view = RunView()
+    failures = [_tls_error(float(n)) for n in range(TLS_ERRORS + 3)]
+    view.fold([_request(0.5), *failures[:5]])
+    view.fold(failures[5:])
+    snapshot = view.snapshot(20.0, emitted=0.0)
+    events.validate(snapshot.wire())
+    assert snapshot.tls_errors == failures[-TLS_ERRORS:]
+    assert snapshot.counts["tls_errors"] == len(failures)
+    assert snapshot.counts["requests"] == 1  # a failed handshake sent no request
+
+
+def test_a_run_without_tls_failures_says_so():
+    view = RunView()
+    view.fold([_request(1.0)])
+    snapshot = view.snapshot(1.0, emitted=0.0)
+    assert snapshot.tls_errors == []
+    assert "tls_errors" not in snapshot.counts

@@ -4,12 +4,14 @@ commands through the real runtime; the access log the task keeps when the run en
 import asyncio
 import contextlib
 import gzip
+import re
 from collections.abc import AsyncIterator
 
 import pytest
 from channels.db import database_sync_to_async
 from channels.layers import DEFAULT_CHANNEL_LAYER, channel_layers
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from labs import cfn, services
 from labs import messages as codes
@@ -132,8 +134,15 @@ def test_a_good_command_is_reduced_to_what_its_action_uses(learner, running_run,
     assert services.control_run(learner, running_run, command) == sent
 
 
-def test_the_fault_menu_offers_what_the_runtime_does():
-    assert tuple(codes.FAULT_MODES) == FAULT_MODES
+def test_every_fault_the_runtime_has_is_offered_in_both_languages_and_no_other():
+    with translation.override("ko"):
+        korean = {mode: str(codes.FAULT_MODES[mode]) for mode in FAULT_MODES}
+    with translation.override("en"):
+        english = {mode: str(codes.FAULT_MODES[mode]) for mode in FAULT_MODES}
+    assert [
+        m for m in FAULT_MODES if korean[m] == english[m] or not re.search("[가-힣]", korean[m])
+    ] == []
+    assert sorted(set(codes._FAULT_MODE_WORDS) - set(FAULT_MODES)) == []  # no stale words
 
 
 def test_another_learner_cannot_change_a_run(other_learner, running_run):

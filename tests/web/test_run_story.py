@@ -51,7 +51,7 @@ def test_the_owner_gets_the_recording_with_its_checkpoints(client, finished_run)
     assert story["omitted"] == {"request": 1, "flow": 0}
     assert story["checkpoints"][0] == {
         "at": 0, "t": 0.0, "counts": {}, "requests": [], "health": [], "flows": [],
-        "faults": [], "consoles": [], "metrics": 0,
+        "faults": [], "consoles": [], "tls_errors": [], "metrics": 0,
     }  # fmt: skip
     assert story["clockSpeed"] == 10.0
 

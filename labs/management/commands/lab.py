@@ -24,9 +24,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from labs import messages, scripts
 from labs.cfn import TemplateError, load_topology, runnable
-from labs.engine.events import Fault, RunStatus
+from labs.engine.events import Fault, RunStatus, TlsNegotiationError
 from labs.runtime.orchestrator import ControlError, Event, LabRuntime, RunOptions, ScriptedRequest
-from labs.runtime.traffic import Response
+from labs.runtime.traffic import Answer
 
 _REQUEST_FIELDS = {"url", "method", "headers", "body", "client_ip", "client", "lb", "wait"}
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # RFC 9110 §5.6.2: methods, header names
@@ -368,14 +368,23 @@ async def _play_steps(
         stop.set()
 
 
-def _failures(
-    script: tuple[ScriptedRequest, ...], answers: list[Response | str]
-) -> list[dict[str, Any]]:
-    """Every scripted request without an answer: its error, or that it was never sent."""
+def _failures(script: tuple[ScriptedRequest, ...], answers: list[Answer]) -> list[dict[str, Any]]:
+    """Every scripted request without an answer: its error, or that it was never sent. A
+    failed TLS handshake carries its ``tls.error`` event, so its reason stays structured."""
     failures = []
     for number, item in enumerate(script):
         answer = answers[number] if number < len(answers) else "not sent: the run ended first"
-        if isinstance(answer, str):
+        if isinstance(answer, TlsNegotiationError):
+            failures.append(
+                {
+                    "request": number + 1,
+                    "url": item.url,
+                    "error": f"TLS handshake with {answer.host} failed ({answer.code}): "
+                    f"{answer.reason}",
+                    "tls_error": answer.wire(),
+                }
+            )
+        elif isinstance(answer, str):
             failures.append({"request": number + 1, "url": item.url, "error": answer})
     return failures
 
@@ -402,6 +411,11 @@ class _TextPrinter:
             self._write(
                 f"{event['t']:9.3f}  health {event['target']}: {event['state']} "
                 f"{event['reason'] or ''}"
+            )
+        elif kind == "tls.error":
+            self._write(
+                f"{event['t']:9.3f}  {event['client_ip']:>15} → TLS {event['host']}:"
+                f"{event['listener']} failed ({event.get('code') or '-'}): {event['reason']}"
             )
         elif kind == "run.status":
             self._write(f"{event['t']:9.3f}  run {event['state']} {event.get('reason') or ''}")

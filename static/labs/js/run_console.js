@@ -10,7 +10,7 @@
 // Tests wait on #console-result[data-status] and [data-rule], and on
 // #traffic-pause[aria-pressed].
 
-import { fill, renderTrace } from "./run_trace.js";
+import { fill, renderTrace, tlsReason } from "./run_trace.js";
 
 const FINAL_STATES = new Set(["finished", "failed"]);
 const KEPT_REQUESTS = 500;  // request events remembered to find a console request's trace
@@ -182,9 +182,14 @@ function showAnswer(event, { focus = true } = {}) {
   delete result.dataset.rule;
   delete result.dataset.target;
   const line = `${event.method} ${event.url} · ${event.client_ip}`;
-  const heading = event.status === undefined
-    ? fill(words.noAnswer, { error: event.error || "" })
-    : fill(words.status, { status: event.status });
+  let heading = fill(words.status, { status: event.status });
+  if (event.tls_error) {
+    heading = fill(words.tlsFailed, {
+      reason: tlsReason(text.tlsReasons, event.tls_error, event.error || ""),
+    });
+  } else if (event.status === undefined) {
+    heading = fill(words.noAnswer, { error: event.error || "" });
+  }
   document.getElementById("console-result-heading").textContent = `${heading} — ${line}`;
   const headers = document.getElementById("console-headers");
   headers.replaceChildren(...(event.headers || []).flatMap(([name, value]) =>
@@ -202,7 +207,10 @@ function showAnswer(event, { focus = true } = {}) {
   document.getElementById("console-trace-steps").replaceChildren();
   const request = requestsByRoot.get(event.trace_root);
   if (request) showTrace(event, request);
-  else {
+  else if (event.tls_error) {
+    // The handshake failed before any request: there is no trace to wait for.
+    document.getElementById("console-trace-note").textContent = words.traceNoRequest;
+  } else {
     const note = document.getElementById("console-trace-note");
     note.textContent = words.traceWaiting;
     setTimeout(() => {

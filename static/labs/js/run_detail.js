@@ -6,7 +6,7 @@
 // Every event the page draws goes through render(): live frames, and the replay's
 // pauses, steps and scrubs (static/labs/js/run_replay.js decides which events, and when).
 
-import { fill, renderTrace } from "./run_trace.js";
+import { fill, renderTrace, tlsReason } from "./run_trace.js";
 import { makeCharts } from "./run_charts.js";
 import { initReplay } from "./run_replay.js";
 
@@ -364,6 +364,14 @@ function showSnapshot(snapshot) {
     logged.sort((a, b) => a.t - b.t);
     for (const event of logged) (event.type === "console" ? showConsole : showFault)(event);
   }
+  if (snapshot.tls_errors) {
+    // The failed handshakes again: the run's count, and the last few, newest on top.
+    const list = document.getElementById("tls-errors-list");
+    list?.replaceChildren();
+    setTlsErrorCount(0);
+    for (const event of snapshot.tls_errors) showTlsError(event);
+    setTlsErrorCount(counts.tls_errors || 0);
+  }
   document.body.dataset.snapshot = String(counts.requests || 0);
 }
 
@@ -577,7 +585,9 @@ function showConsole(event) {
   const by = event.by || log.someone;
   const values = { by, request: `${event.method} ${event.url}`, client: event.client_ip };
   const words = event.status === undefined || event.status === null
-    ? fill(log.consoleNoAnswer, { ...values, error: event.error || "" })
+    ? fill(log.consoleNoAnswer, {
+      ...values, error: tlsReason(text.tlsReasons, event.tls_error, event.error || ""),
+    })
     : fill(log.console, { ...values, status: event.status });
   logItem(event, words, "fault fault-console");
 }
@@ -595,6 +605,14 @@ function logItem(event, words, className) {
   faultsList.prepend(item);
 }
 
+// The section stays hidden until a run has a failed handshake to show.
+function setTlsErrorCount(total) {
+  const section = document.getElementById("tls-errors");
+  if (!section) return;
+  document.getElementById("tls-error-count").textContent = String(total);
+  section.hidden = total === 0;
+}
+
 // A client's TLS handshake that failed (tls.error): counted, the last few listed.
 function showTlsError(event) {
   const section = document.getElementById("tls-errors");
@@ -605,7 +623,8 @@ function showTlsError(event) {
   count.textContent = String(Number(count.textContent) + 1);
   const item = document.createElement("li");
   item.textContent = `${event.t.toFixed(1)} s · ${fill(text.ui.tlsError, {
-    client: event.client_ip, host: event.host, port: event.listener, reason: event.reason,
+    client: event.client_ip, host: event.host, port: event.listener,
+    reason: tlsReason(text.tlsReasons, event.code, event.reason),
   })}`;
   list.prepend(item);
   while (list.children.length > 10) list.lastElementChild.remove();

@@ -19,7 +19,7 @@ const SPEEDS = [0.5, 1, 2, 4];
 const TICK_MS = 50;
 const MAX_GAP_SECONDS = 2;  // a replay skips quiet stretches longer than this (real time)
 const FINAL_STATES = new Set(["finished", "failed"]);
-const EMPTY = { type: "snapshot", t: 0, counts: {}, health: [], requests: [], flows: [], faults: [], consoles: [], series: { metrics: [] } };
+const EMPTY = { type: "snapshot", t: 0, counts: {}, health: [], requests: [], flows: [], faults: [], consoles: [], tls_errors: [], series: { metrics: [] } };
 
 export function initReplay({ render, config, text }) {
   const t = text.replay;
@@ -77,6 +77,7 @@ export function initReplay({ render, config, text }) {
       flows: pick(point.flows),
       faults: pick(point.faults),
       consoles: pick(point.consoles || []),
+      tls_errors: pick(point.tls_errors || []),
       series: { metrics: pick(metrics) },
     }, point.at];
   }

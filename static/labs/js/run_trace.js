@@ -7,6 +7,13 @@ export function fill(template, values) {
   return template.replace(/%\((\w+)\)s/g, (_match, key) => String(values[key] ?? ""));
 }
 
+// Why a TLS handshake failed: the code's words (labs.messages.TLS_REASONS) in the viewer's
+// language, then the TLS library's own words in parentheses.
+export function tlsReason(reasons, code, reason) {
+  const words = code ? reasons?.[code] : undefined;
+  return words ? `${words} (${reason})` : reason;
+}
+
 function el(tag, props = {}, ...children) {
   const node = document.createElement(tag);
   Object.assign(node, props);
