@@ -26,6 +26,8 @@ no half-close: a client's close_notify ends the flow.
 from __future__ import annotations
 
 import asyncio
+import errno
+import os
 import socket
 import ssl
 import struct
@@ -50,7 +52,7 @@ from labs.engine.spec import Listener, LoadBalancer, Node
 from .limits import CONNECT_TIMEOUT
 from .proxy_http import ProxyContext
 from .sandbox import SandboxViolation
-from .sockets import connect_socket
+from .sockets import wait_connected
 
 if TYPE_CHECKING:  # the UDP node builds its flow events here too
     from .proxy_udp import UdpNlbNode
@@ -101,9 +103,10 @@ class NlbNode:
         )
         self.live: dict[FlowKey, Flow] = {}
         self.processed = 0  # bytes both ways since the metrics window last took them
+        self.loop: asyncio.AbstractEventLoop  # set by start()
 
     async def start(self, port: int = 0) -> None:
-        loop = asyncio.get_running_loop()
+        self.loop = loop = asyncio.get_running_loop()
         context = self.certificates.default if self.certificates is not None else None
         self._server = await loop.create_server(
             lambda: _ClientSide(self), self.host, port, reuse_address=True, ssl=context
@@ -168,8 +171,7 @@ class NlbNode:
         if decision.target is None:
             flow.reset(None)
         else:
-            transport.pause_reading()  # until the target is connected
-            flow.connecting = asyncio.get_running_loop().create_task(flow.connect())
+            flow.connect()
         return flow
 
     def _tls(self, transport: asyncio.Transport) -> dict[str, str | bool | None] | None:
@@ -221,46 +223,103 @@ class Flow:
         self._eof = {"client": False, "target": False}
         self._closed_first: str | None = None
         self._early: list[bytes] = []  # client bytes that came before the target connected
+        self._source: tuple[str, int] | None = None  # our socket's address, when bound to it
         node.live[self.key] = self
         node.ctx.connections.add(client)
 
     # --- setting up ------------------------------------------------------------------
-    async def connect(self) -> None:
-        node, target = self.node, self.decision.target or ""
-        loop = asyncio.get_running_loop()
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setblocking(False)
+    def connect(self) -> None:
+        """Open the upstream socket. On loopback the handshake is over (or refused) by the
+        time connect() returns, so the usual case needs no wait for writability: the
+        socket goes straight to a transport (one Task, no timer, no pause of the client).
+        A handshake still under way (a full accept queue) takes the patient path."""
+        node = self.node
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM | socket.SOCK_NONBLOCK)
         try:
-            endpoint = node.ctx.sandbox.endpoint(target)
+            endpoint = node.ctx.sandbox.endpoint(self.decision.target or "")
             self._bind(sock)
-            async with asyncio.timeout(node.ctx.clock.wall(CONNECT_TIMEOUT)):
-                await connect_socket(loop, sock, endpoint)
-                if node.proxy_protocol:  # before any TLS: the target reads it first
-                    await loop.sock_sendall(sock, self._ppv2())
-                transport, _ = await loop.create_connection(
-                    lambda: _TargetSide(self),
-                    sock=sock,
-                    ssl=node.target_tls,
-                    server_hostname="" if node.target_tls else None,
-                )
-        except (OSError, TimeoutError, SandboxViolation):
+            error = sock.connect_ex(endpoint)
+            if error in (errno.EINPROGRESS, errno.EAGAIN):
+                sock.getpeername()  # ENOTCONN: refused, or the handshake is not over
+            elif error:
+                raise OSError(error, os.strerror(error))
+        except OSError as exc:
+            if exc.errno == errno.ENOTCONN and not sock.getsockopt(
+                socket.SOL_SOCKET, socket.SO_ERROR
+            ):
+                self.client.pause_reading()  # until the target is connected
+                self.connecting = node.loop.create_task(self._wait(sock))
+                return
+            self._refused(sock)
+            return
+        except SandboxViolation:
+            self._refused(sock)
+            return
+        self._seen(sock)
+        header = self._ppv2() if node.proxy_protocol else b""
+        if header:  # before any TLS: the target reads it first
+            try:
+                header = header[sock.send(header) :]
+            except BlockingIOError:
+                pass  # _attach sends it when the socket can take it
+            except OSError:
+                self._refused(sock)
+                return
+        self.connecting = node.loop.create_task(self._attach(sock, header))
+
+    async def _wait(self, sock: socket.socket) -> None:
+        try:
+            async with asyncio.timeout(self.node.ctx.clock.wall(CONNECT_TIMEOUT)):
+                await wait_connected(self.node.loop, sock)
+        except (OSError, TimeoutError):
+            self._refused(sock)
+            return
+        except BaseException:  # cancelled: the client went away first
             sock.close()
-            self.connecting = None
-            self.reset("target")  # refused or silent: the client gets a RST (§6.5 metrics)
+            raise
+        self._seen(sock)
+        header = self._ppv2() if self.node.proxy_protocol else b""
+        await self._attach(sock, header)
+        if not self.client.is_closing():
+            self.client.resume_reading()
+
+    async def _attach(self, sock: socket.socket, unsent: bytes) -> None:
+        """The connected socket as a transport (after the TLS handshake to a TLS group)."""
+        node = self.node
+        try:
+            if node.target_tls is None and not unsent:
+                transport, _ = await node.loop.create_connection(
+                    lambda: _TargetSide(self), sock=sock
+                )
+            else:  # a TLS handshake, or a PPv2 header the socket did not take, may stall
+                async with asyncio.timeout(node.ctx.clock.wall(CONNECT_TIMEOUT)):
+                    if unsent:
+                        await node.loop.sock_sendall(sock, unsent)
+                    transport, _ = await node.loop.create_connection(
+                        lambda: _TargetSide(self),
+                        sock=sock,
+                        ssl=node.target_tls,
+                        server_hostname="" if node.target_tls else None,
+                    )
+        except (OSError, TimeoutError):
+            self._refused(sock)
             return
         except BaseException:  # cancelled: the client went away first
             sock.close()
             raise
         self.connecting = None
         self.target = transport
-        node.ctx.connections.add(self.target)
-        self.target.writelines(self._early)
+        node.ctx.connections.add(transport)
+        transport.writelines(self._early)
         self._early.clear()
         if self._eof["client"]:
-            self.target.write_eof()
+            transport.write_eof()
         node.report(self._event("open"))
-        if not self.client.is_closing():
-            self.client.resume_reading()
+
+    def _refused(self, sock: socket.socket) -> None:
+        sock.close()
+        self.connecting = None
+        self.reset("target")  # refused or silent: the client gets a RST (§6.5 metrics)
 
     def _ppv2(self) -> bytes:
         return proxy_protocol.header(
@@ -275,13 +334,19 @@ class Flow:
             # knowing the destination, a search that costs more than the rest of the flow.
             sock.setsockopt(socket.IPPROTO_IP, _IP_BIND_ADDRESS_NO_PORT, 1)
             sock.bind((node.host, 0))
-        else:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                sock.bind(self.client_socket)
-            except OSError:  # the client's socket would not share its port
-                sock.bind((self.client_socket[0], 0))
-        host, port = sock.getsockname()[:2]
+            return
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(self.client_socket)
+            self._source = self.client_socket
+        except OSError:  # the client's socket would not share its port
+            sock.bind((self.client_socket[0], 0))
+
+    def _seen(self, sock: socket.socket) -> None:
+        """Record our socket's address once connected (the kernel picked the port then,
+        unless it is the client's own)."""
+        node = self.node
+        host, port = self._source or sock.getsockname()[:2]
         if node.group.target_type == "alb":  # the ALB admits it as coming from inside
             self.through_nlb = (host, port)
             node.ctx.through_nlb.add(self.through_nlb)
