@@ -168,7 +168,8 @@ class NlbNode:
         )
         decision = self.flows.route(key, self.pool(), self.ctx.clock.now())
         flow = Flow(self, decision, transport, (host, port))
-        flow.tls = self._tls(transport)
+        if self.certificates is not None:
+            flow.tls = self._tls(transport)
         if decision.target is None:
             flow.reset(None)
         else:
@@ -225,6 +226,7 @@ class Flow:
         self._closed_first: str | None = None
         self._early: list[bytes] = []  # client bytes that came before the target connected
         self._source: tuple[str, int] | None = None  # our socket's address, when bound to it
+        self._names: tuple[str, str] | None = None  # the 5-tuple and its hash, as events say
         node.live[self.key] = self
         node.ctx.connections.add(client)
 
@@ -426,11 +428,14 @@ class Flow:
         node.report(self._event(state, closed_by))
 
     def _event(self, state: str, closed_by: str | None = None) -> events.Flow:
+        if self._names is None:  # the same for both of the flow's events
+            self._names = (str(self.key), f"{self.decision.hash:016x}")
         return flow_event(
             self.node,
             self.key,
             self.decision,
             state,
+            names=self._names,
             seen_as=self.seen_as,
             proxy_protocol=self.node.proxy_protocol,
             from_client=self.from_client,
@@ -452,8 +457,13 @@ def flow_event(
     from_target: int,
     closed_by: str | None = None,
     tls: dict[str, str | bool | None] | None = None,
+    names: tuple[str, str] | None = None,
 ) -> events.Flow:
-    """A ``flow`` event (DESIGN.md's event table, plus what a learner asks next)."""
+    """A ``flow`` event (DESIGN.md's event table, plus what a learner asks next).
+
+    ``names``: ``str(key)`` and the hash in hex, when the caller kept them from the flow's
+    first event."""
+    hash_text, hash_value = names or (str(key), f"{decision.hash:016x}")
     return events.Flow(
         t=round(node.ctx.clock.now(), 3),
         emitted=time.time(),
@@ -467,8 +477,8 @@ def flow_event(
         listener=node.listener.port,
         target_group=node.group.name,
         target=decision.target,
-        hash=str(key),
-        hash_value=f"{decision.hash:016x}",
+        hash=hash_text,
+        hash_value=hash_value,
         reason=decision.reason,
         candidates=list(decision.candidates),
         source_seen_by_target=seen_as,
