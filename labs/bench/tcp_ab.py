@@ -138,13 +138,10 @@ def main() -> None:
                 runs[name].append(costed(process.pid, host, port, args.seconds))
                 if args.full:
                     throughput[name].append(iperf(host, iperf_ports[name])["mb_s"])
-            print(
-                f"round {round_ + 1}: "
-                + "  ".join(f"{n} {r[-1][0]:,.0f}/s {r[-1][1]:.1f} us" for n, r in runs.items())
-                + ("  MB/s " + " ".join(f"{n} {t[-1]:,.0f}" for n, t in throughput.items()))
-                * args.full,
-                flush=True,
-            )
+            line = "  ".join(f"{n} {r[-1][0]:,.0f}/s {r[-1][1]:.1f} us" for n, r in runs.items())
+            if args.full:
+                line += "  MB/s " + " ".join(f"{n} {t[-1]:,.0f}" for n, t in throughput.items())
+            print(f"round {round_ + 1}: {line}", flush=True)
         print("medians:")
         for name, results in runs.items():
             rate = statistics.median(r[0] for r in results)

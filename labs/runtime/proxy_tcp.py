@@ -25,7 +25,6 @@ no half-close: a client's close_notify ends the flow.
 
 from __future__ import annotations
 
-import _socket
 import asyncio
 import errno
 import os
@@ -237,9 +236,9 @@ class Flow:
         socket goes straight to a transport (one Task, no timer, no pause of the client).
         A handshake still under way (a full accept queue) takes the patient path."""
         node = self.node
-        # The C socket: socket.socket's Python layer (its enum-typed family and type, which
-        # the loop reads) costs more than the syscall.
-        sock = _socket.socket(socket.AF_INET, socket.SOCK_STREAM | socket.SOCK_NONBLOCK)
+        # Not the cheaper C _socket.socket: uvloop then closes its fd twice (EBADF once per
+        # flow; with another thread opening files in between, someone else's descriptor).
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM | socket.SOCK_NONBLOCK)
         try:
             endpoint = node.ctx.sandbox.endpoint(self.decision.target or "")
             self._bind(sock)
@@ -272,7 +271,7 @@ class Flow:
                 return
         self.connecting = node.loop.create_task(self._attach(sock, header))
 
-    async def _wait(self, sock: _socket.socket) -> None:
+    async def _wait(self, sock: socket.socket) -> None:
         try:
             async with asyncio.timeout(self.node.ctx.clock.wall(CONNECT_TIMEOUT)):
                 await wait_connected(self.node.loop, sock)
@@ -288,22 +287,21 @@ class Flow:
         if not self.client.is_closing():
             self.client.resume_reading()
 
-    async def _attach(self, sock: _socket.socket, unsent: bytes) -> None:
+    async def _attach(self, sock: socket.socket, unsent: bytes) -> None:
         """The connected socket as a transport (after the TLS handshake to a TLS group)."""
         node = self.node
-        stream = cast(socket.socket, sock)  # what the loop takes a C socket for
         try:
             if node.target_tls is None and not unsent:
                 transport, _ = await node.loop.create_connection(
-                    lambda: _TargetSide(self), sock=stream
+                    lambda: _TargetSide(self), sock=sock
                 )
             else:  # a TLS handshake, or a PPv2 header the socket did not take, may stall
                 async with asyncio.timeout(node.ctx.clock.wall(CONNECT_TIMEOUT)):
                     if unsent:
-                        await node.loop.sock_sendall(stream, unsent)
+                        await node.loop.sock_sendall(sock, unsent)
                     transport, _ = await node.loop.create_connection(
                         lambda: _TargetSide(self),
-                        sock=stream,
+                        sock=sock,
                         ssl=node.target_tls,
                         server_hostname="" if node.target_tls else None,
                     )
@@ -322,7 +320,7 @@ class Flow:
             transport.write_eof()
         node.report(self._event("open"))
 
-    def _refused(self, sock: _socket.socket) -> None:
+    def _refused(self, sock: socket.socket) -> None:
         sock.close()
         self.connecting = None
         self.reset("target")  # refused or silent: the client gets a RST (§6.5 metrics)
@@ -333,7 +331,7 @@ class Flow:
             (self.key.destination_ip, self.key.destination_port),
         )
 
-    def _bind(self, sock: _socket.socket) -> None:
+    def _bind(self, sock: socket.socket) -> None:
         node = self.node
         if not node.preserve_client_ip:
             # Leave the port to connect(): binding port 0 makes the kernel pick one without
@@ -348,7 +346,7 @@ class Flow:
         except OSError:  # the client's socket would not share its port
             sock.bind((self.client_socket[0], 0))
 
-    def _seen(self, sock: _socket.socket) -> None:
+    def _seen(self, sock: socket.socket) -> None:
         """Record our socket's address once connected (the kernel picked the port then,
         unless it is the client's own)."""
         node = self.node

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import _socket
 import asyncio
 import errno
 import os
@@ -21,7 +20,7 @@ async def connect_socket(
         raise OSError(error, os.strerror(error))
 
 
-async def wait_connected(loop: asyncio.AbstractEventLoop, sock: _socket.socket) -> None:
+async def wait_connected(loop: asyncio.AbstractEventLoop, sock: socket.socket) -> None:
     """Until a non-blocking connect() under way ends; OSError if it failed."""
     writable = loop.create_future()
 
