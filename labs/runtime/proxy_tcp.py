@@ -233,7 +233,8 @@ class Flow:
     def connect(self) -> None:
         """Open the upstream socket. On loopback the handshake is over (or refused) by the
         time connect() returns, so the usual case needs no wait for writability: the
-        socket goes straight to a transport (one Task, no timer, no pause of the client).
+        socket goes straight to a transport (one Task; no timer, no pause of the client
+        unless a TLS handshake to the target follows).
         A handshake still under way (a full accept queue) takes the patient path."""
         node = self.node
         # Not the cheaper C _socket.socket: uvloop then closes its fd twice (EBADF once per
@@ -269,7 +270,12 @@ class Flow:
             except OSError:
                 self._refused(sock)
                 return
-        self.connecting = node.loop.create_task(self._attach(sock, header))
+        # A TLS handshake to the target takes a few loop turns: hold the client's bytes in
+        # its socket meanwhile rather than in _early.
+        paused = node.target_tls is not None or bool(header)
+        if paused:
+            self.client.pause_reading()
+        self.connecting = node.loop.create_task(self._attach(sock, header, paused))
 
     async def _wait(self, sock: socket.socket) -> None:
         try:
@@ -283,12 +289,11 @@ class Flow:
             raise
         self._seen(sock)
         header = self._ppv2() if self.node.proxy_protocol else b""
-        await self._attach(sock, header)
-        if not self.client.is_closing():
-            self.client.resume_reading()
+        await self._attach(sock, header, paused=True)
 
-    async def _attach(self, sock: socket.socket, unsent: bytes) -> None:
-        """The connected socket as a transport (after the TLS handshake to a TLS group)."""
+    async def _attach(self, sock: socket.socket, unsent: bytes, paused: bool) -> None:
+        """The connected socket as a transport (after the TLS handshake to a TLS group);
+        ``paused``: the client's reading resumes then."""
         node = self.node
         try:
             if node.target_tls is None and not unsent:
@@ -319,6 +324,8 @@ class Flow:
         if self._eof["client"]:
             transport.write_eof()
         node.report(self._event("open"))
+        if paused and not self.client.is_closing():
+            self.client.resume_reading()
 
     def _refused(self, sock: socket.socket) -> None:
         sock.close()
