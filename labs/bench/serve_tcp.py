@@ -1,7 +1,8 @@
 """Our NLB node alone, for the benchmark: one TCP:80 listener passing bytes to one target.
 
 The node is the real one (``labs.runtime.proxy_tcp``) with the run's event sink: every
-connection gets its ``flow`` events, drained every 100 ms as in a lab run. The target is
+connection gets its ``flow`` events, drained every 100 ms as in a lab run, and the garbage
+collector keeps a lab run's pace (``collector.pace_for_proxying``). The target is
 the benchmark's backend (HAProxy answering HTTP, or an iperf3 server), published in this
 process's sandbox like any run's target. IP targets: the node connects from its own address
 (client IP preservation is off for IP targets by default, §6.3).
@@ -13,6 +14,7 @@ import random
 from labs.engine.health import HEALTHY
 from labs.engine.spec import Action, Listener, LoadBalancer, Node, Target, TargetGroup
 from labs.runtime.clock import LabClock
+from labs.runtime.collector import pace_for_proxying
 from labs.runtime.proxy_http import ProxyContext
 from labs.runtime.proxy_tcp import NlbNode
 from labs.runtime.sandbox import Sandbox
@@ -25,6 +27,7 @@ NODE = Node(az="us-east-1a", ip="10.0.1.6")  # listens on 127.0.1.6
 
 
 async def serve(port: int, backend: tuple[str, int]) -> None:
+    pace_for_proxying()  # as a lab run does
     sandbox = Sandbox()
     sandbox.publish(TARGET.address, backend)
     sink = EventSink(max_requests_per_batch=100, rng=random.Random(1))

@@ -26,6 +26,8 @@ no half-close: a client's close_notify ends the flow.
 from __future__ import annotations
 
 import asyncio
+import errno
+import os
 import socket
 import ssl
 import struct
@@ -50,7 +52,7 @@ from labs.engine.spec import Listener, LoadBalancer, Node
 from .limits import CONNECT_TIMEOUT
 from .proxy_http import ProxyContext
 from .sandbox import SandboxViolation
-from .sockets import connect_socket
+from .sockets import wait_connected
 
 if TYPE_CHECKING:  # the UDP node builds its flow events here too
     from .proxy_udp import UdpNlbNode
@@ -101,9 +103,10 @@ class NlbNode:
         )
         self.live: dict[FlowKey, Flow] = {}
         self.processed = 0  # bytes both ways since the metrics window last took them
+        self.loop: asyncio.AbstractEventLoop  # set by start()
 
     async def start(self, port: int = 0) -> None:
-        loop = asyncio.get_running_loop()
+        self.loop = loop = asyncio.get_running_loop()
         context = self.certificates.default if self.certificates is not None else None
         self._server = await loop.create_server(
             lambda: _ClientSide(self), self.host, port, reuse_address=True, ssl=context
@@ -164,12 +167,12 @@ class NlbNode:
         )
         decision = self.flows.route(key, self.pool(), self.ctx.clock.now())
         flow = Flow(self, decision, transport, (host, port))
-        flow.tls = self._tls(transport)
+        if self.certificates is not None:
+            flow.tls = self._tls(transport)
         if decision.target is None:
             flow.reset(None)
         else:
-            transport.pause_reading()  # until the target is connected
-            flow.connecting = asyncio.get_running_loop().create_task(flow.connect())
+            flow.connect()
         return flow
 
     def _tls(self, transport: asyncio.Transport) -> dict[str, str | bool | None] | None:
@@ -221,46 +224,113 @@ class Flow:
         self._eof = {"client": False, "target": False}
         self._closed_first: str | None = None
         self._early: list[bytes] = []  # client bytes that came before the target connected
+        self._source: tuple[str, int] | None = None  # our socket's address, when bound to it
+        self._names: tuple[str, str] | None = None  # the 5-tuple and its hash, as events say
         node.live[self.key] = self
         node.ctx.connections.add(client)
 
     # --- setting up ------------------------------------------------------------------
-    async def connect(self) -> None:
-        node, target = self.node, self.decision.target or ""
-        loop = asyncio.get_running_loop()
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setblocking(False)
+    def connect(self) -> None:
+        """Open the upstream socket. On loopback the handshake is over (or refused) by the
+        time connect() returns, so the usual case needs no wait for writability: the
+        socket goes straight to a transport (one Task; no timer, no pause of the client
+        unless a TLS handshake to the target follows).
+        A handshake still under way (a full accept queue) takes the patient path."""
+        node = self.node
+        # Not the cheaper C _socket.socket: uvloop then closes its fd twice (EBADF once per
+        # flow; with another thread opening files in between, someone else's descriptor).
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM | socket.SOCK_NONBLOCK)
         try:
-            endpoint = node.ctx.sandbox.endpoint(target)
+            endpoint = node.ctx.sandbox.endpoint(self.decision.target or "")
             self._bind(sock)
-            async with asyncio.timeout(node.ctx.clock.wall(CONNECT_TIMEOUT)):
-                await connect_socket(loop, sock, endpoint)
-                if node.proxy_protocol:  # before any TLS: the target reads it first
-                    await loop.sock_sendall(sock, self._ppv2())
-                transport, _ = await loop.create_connection(
-                    lambda: _TargetSide(self),
-                    sock=sock,
-                    ssl=node.target_tls,
-                    server_hostname="" if node.target_tls else None,
-                )
-        except (OSError, TimeoutError, SandboxViolation):
+            error = sock.connect_ex(endpoint)
+            if error in (errno.EINPROGRESS, errno.EAGAIN):
+                sock.getpeername()  # ENOTCONN: refused, or the handshake is not over
+            elif error:
+                raise OSError(error, os.strerror(error))
+        except OSError as exc:
+            if exc.errno == errno.ENOTCONN and not sock.getsockopt(
+                socket.SOL_SOCKET, socket.SO_ERROR
+            ):
+                self.client.pause_reading()  # until the target is connected
+                self.connecting = node.loop.create_task(self._wait(sock))
+                return
+            self._refused(sock)
+            return
+        except SandboxViolation:
+            self._refused(sock)
+            return
+        self._seen(sock)
+        header = self._ppv2() if node.proxy_protocol else b""
+        if header:  # before any TLS: the target reads it first
+            try:
+                header = header[sock.send(header) :]
+            except BlockingIOError:
+                pass  # _attach sends it when the socket can take it
+            except OSError:
+                self._refused(sock)
+                return
+        # A TLS handshake to the target takes a few loop turns: hold the client's bytes in
+        # its socket meanwhile rather than in _early.
+        paused = node.target_tls is not None or bool(header)
+        if paused:
+            self.client.pause_reading()
+        self.connecting = node.loop.create_task(self._attach(sock, header, paused))
+
+    async def _wait(self, sock: socket.socket) -> None:
+        try:
+            async with asyncio.timeout(self.node.ctx.clock.wall(CONNECT_TIMEOUT)):
+                await wait_connected(self.node.loop, sock)
+        except (OSError, TimeoutError):
+            self._refused(sock)
+            return
+        except BaseException:  # cancelled: the client went away first
             sock.close()
-            self.connecting = None
-            self.reset("target")  # refused or silent: the client gets a RST (§6.5 metrics)
+            raise
+        self._seen(sock)
+        header = self._ppv2() if self.node.proxy_protocol else b""
+        await self._attach(sock, header, paused=True)
+
+    async def _attach(self, sock: socket.socket, unsent: bytes, paused: bool) -> None:
+        """The connected socket as a transport (after the TLS handshake to a TLS group);
+        ``paused``: the client's reading resumes then."""
+        node = self.node
+        try:
+            if node.target_tls is None and not unsent:
+                transport, _ = await node.loop.create_connection(
+                    lambda: _TargetSide(self), sock=sock
+                )
+            else:  # a TLS handshake, or a PPv2 header the socket did not take, may stall
+                async with asyncio.timeout(node.ctx.clock.wall(CONNECT_TIMEOUT)):
+                    if unsent:
+                        await node.loop.sock_sendall(sock, unsent)
+                    transport, _ = await node.loop.create_connection(
+                        lambda: _TargetSide(self),
+                        sock=sock,
+                        ssl=node.target_tls,
+                        server_hostname="" if node.target_tls else None,
+                    )
+        except (OSError, TimeoutError):
+            self._refused(sock)
             return
         except BaseException:  # cancelled: the client went away first
             sock.close()
             raise
         self.connecting = None
         self.target = transport
-        node.ctx.connections.add(self.target)
-        self.target.writelines(self._early)
+        node.ctx.connections.add(transport)
+        transport.writelines(self._early)
         self._early.clear()
         if self._eof["client"]:
-            self.target.write_eof()
+            transport.write_eof()
         node.report(self._event("open"))
-        if not self.client.is_closing():
+        if paused and not self.client.is_closing():
             self.client.resume_reading()
+
+    def _refused(self, sock: socket.socket) -> None:
+        sock.close()
+        self.connecting = None
+        self.reset("target")  # refused or silent: the client gets a RST (§6.5 metrics)
 
     def _ppv2(self) -> bytes:
         return proxy_protocol.header(
@@ -275,13 +345,19 @@ class Flow:
             # knowing the destination, a search that costs more than the rest of the flow.
             sock.setsockopt(socket.IPPROTO_IP, _IP_BIND_ADDRESS_NO_PORT, 1)
             sock.bind((node.host, 0))
-        else:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                sock.bind(self.client_socket)
-            except OSError:  # the client's socket would not share its port
-                sock.bind((self.client_socket[0], 0))
-        host, port = sock.getsockname()[:2]
+            return
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(self.client_socket)
+            self._source = self.client_socket
+        except OSError:  # the client's socket would not share its port
+            sock.bind((self.client_socket[0], 0))
+
+    def _seen(self, sock: socket.socket) -> None:
+        """Record our socket's address once connected (the kernel picked the port then,
+        unless it is the client's own)."""
+        node = self.node
+        host, port = self._source or sock.getsockname()[:2]
         if node.group.target_type == "alb":  # the ALB admits it as coming from inside
             self.through_nlb = (host, port)
             node.ctx.through_nlb.add(self.through_nlb)
@@ -357,11 +433,14 @@ class Flow:
         node.report(self._event(state, closed_by))
 
     def _event(self, state: str, closed_by: str | None = None) -> events.Flow:
+        if self._names is None:  # the same for both of the flow's events
+            self._names = (str(self.key), f"{self.decision.hash:016x}")
         return flow_event(
             self.node,
             self.key,
             self.decision,
             state,
+            names=self._names,
             seen_as=self.seen_as,
             proxy_protocol=self.node.proxy_protocol,
             from_client=self.from_client,
@@ -383,8 +462,13 @@ def flow_event(
     from_target: int,
     closed_by: str | None = None,
     tls: dict[str, str | bool | None] | None = None,
+    names: tuple[str, str] | None = None,
 ) -> events.Flow:
-    """A ``flow`` event (DESIGN.md's event table, plus what a learner asks next)."""
+    """A ``flow`` event (DESIGN.md's event table, plus what a learner asks next).
+
+    ``names``: ``str(key)`` and the hash in hex, when the caller kept them from the flow's
+    first event."""
+    hash_text, hash_value = names or (str(key), f"{decision.hash:016x}")
     return events.Flow(
         t=round(node.ctx.clock.now(), 3),
         emitted=time.time(),
@@ -398,8 +482,8 @@ def flow_event(
         listener=node.listener.port,
         target_group=node.group.name,
         target=decision.target,
-        hash=str(key),
-        hash_value=f"{decision.hash:016x}",
+        hash=hash_text,
+        hash_value=hash_value,
         reason=decision.reason,
         candidates=list(decision.candidates),
         source_seen_by_target=seen_as,

@@ -15,17 +15,24 @@ async def connect_socket(
     pool (futexes and a thread hop per connection, most of a short flow's cost)."""
     error = sock.connect_ex(address)
     if error in (errno.EINPROGRESS, errno.EAGAIN):
-        writable = loop.create_future()
+        await wait_connected(loop, sock)
+    elif error:
+        raise OSError(error, os.strerror(error))
 
-        def ready() -> None:
-            if not writable.done():
-                writable.set_result(None)
 
-        loop.add_writer(sock.fileno(), ready)
-        try:
-            await writable
-        finally:
-            loop.remove_writer(sock.fileno())
-        error = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+async def wait_connected(loop: asyncio.AbstractEventLoop, sock: socket.socket) -> None:
+    """Until a non-blocking connect() under way ends; OSError if it failed."""
+    writable = loop.create_future()
+
+    def ready() -> None:
+        if not writable.done():
+            writable.set_result(None)
+
+    loop.add_writer(sock.fileno(), ready)
+    try:
+        await writable
+    finally:
+        loop.remove_writer(sock.fileno())
+    error = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
     if error:
         raise OSError(error, os.strerror(error))

@@ -1,6 +1,7 @@
 """The NLB node on real loopback sockets: client IP preservation, PPv2, flows (spec §6)."""
 
 import asyncio
+import socket
 
 import pytest
 import uvloop
@@ -227,3 +228,32 @@ def test_bytes_and_a_fin_sent_before_the_target_connects_still_arrive_under_uvlo
             return answer
 
     assert uvloop.run(scenario()) == A1.address.encode() + b"\n"
+
+
+async def test_with_preservation_off_the_event_names_the_port_the_target_saw():
+    async with Nlb([A1], target_type="ip") as nlb:
+        reader, writer = await nlb.connect(CLIENT)
+        await exchange(writer, reader, b"hi")
+        writer.close()
+        ((_, port),) = nlb.targets[0].peers
+        (event,) = await nlb.wait_for(closed)
+        assert event["source_seen_by_target"] == f"{NODE_A.ip}:{port}"
+
+
+async def test_a_target_whose_accept_queue_is_full_is_waited_for_until_the_connect_timeout():
+    # A full accept queue drops the SYN, so connect() is still under way when it returns:
+    # the node waits (10 lab seconds, 0.1 s here) and then resets the flow, never open.
+    async with Nlb([A1], clock_speed=100) as nlb:
+        with socket.socket() as listening, socket.socket() as queued:
+            listening.bind((nlb.sandbox.loopback(A1.ip), 0))
+            listening.listen(0)
+            nlb.sandbox.publish(A1.address, listening.getsockname())
+            queued.connect(listening.getsockname())  # the one place the queue has
+            reader, writer = await nlb.connect(CLIENT)
+            with pytest.raises(ConnectionError):
+                async with asyncio.timeout(5):
+                    await reader.read()
+            writer.close()
+            (event,) = await nlb.wait_for(closed)
+        assert (event["state"], event["closed_by"]) == ("reset", "target")
+        assert not [e for e in nlb.events if e["state"] == "open"]
