@@ -268,7 +268,8 @@ class Snapshot(Event):
     requests: list[Wire]  # the last N ``request`` events
     series: dict[str, Json]  # the charts' series so far
     flows: list[Wire] | None = None  # the last N ``flow`` events (NLB, GWLB, Classic TCP)
-    faults: list[Wire] | None = None  # the last N ``fault`` events (the Faults log)
+    # the last N ``fault`` and ``autoscaling`` events (the Faults log)
+    faults: list[Wire] | None = None
     consoles: list[Wire] | None = None  # the last N ``console`` events (console answers)
     console_requests: list[Wire] | None = None  # their ``request`` events, for their traces
 
