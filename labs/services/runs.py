@@ -583,6 +583,8 @@ def _checked_fault(command: dict[str, Any], topology: spec.Topology) -> dict[str
             )
         return {"action": "fault", "az": az, "mode": mode}
     instance = command.get("instance")
+    if isinstance(target, str) and ":" not in target and instance is None:
+        instance, target = target, None  # an instance's id where an address would go
     if instance is not None and target is None:
         # An instance an Auto Scaling group launched while the run goes (WebGroup-3) has
         # no address in the template: the worker finds it by its id.
