@@ -18,7 +18,8 @@ from playwright.sync_api import Page, expect
 
 from labs import messages as codes
 from labs.models import Topology
-from tests.browser.test_run_demo_lab import RUN_TIMEOUT_MS
+from tests.browser.test_run_demo_lab import RUN_TIMEOUT_MS, STOP_TIMEOUT_MS
+from tests.browser.test_run_replay import ReplayUi
 from tests.browser.test_run_trace import _log_in_and_run
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -99,6 +100,7 @@ class AsgUi:
             self.set_desired = gettext("Set desired capacity")
             self.fault = gettext("Fault for the launched instance")
             self.apply = gettext("Apply")
+            self.stop = gettext("Stop")
 
 
 @pytest.mark.parametrize("language", ["en", "ko"])
@@ -135,3 +137,20 @@ def test_a_launched_instance_gets_a_row_and_a_fault_and_goes_when_replaced(
         timeout=CHANGE_TIMEOUT_MS
     )
     expect(page.locator(f'#targets tr[data-target="{address}"]')).to_have_count(0)
+
+    # The replay: from the start, WebGroup-3 appears, goes, and WebGroup-4 comes.
+    replay = ReplayUi(language)
+    page.get_by_role("button", name=ui.stop, exact=True).click()
+    body = page.locator("body")
+    expect(body).to_have_attribute("data-replay", "ready", timeout=STOP_TIMEOUT_MS)
+    scrub = page.get_by_label(replay.timeline)
+    scrub.focus()
+    page.keyboard.press("Home")
+    rows = page.locator("#targets tr[data-launched]")
+    expect(rows).to_have_count(0)
+    page.get_by_label(replay.speed).select_option("4")
+    page.get_by_role("button", name=replay.play).click()
+    first = page.locator(f'#targets tr[data-target="{address}"]')
+    expect(first).to_have_count(1, timeout=CHANGE_TIMEOUT_MS)
+    expect(first).to_have_count(0, timeout=CHANGE_TIMEOUT_MS)
+    expect(rows.filter(has_text="WebGroup-4")).to_be_visible(timeout=CHANGE_TIMEOUT_MS)
