@@ -398,6 +398,12 @@ FAULT_LOG = {
     "traffic": _("%(by)s set the traffic to %(rps)s requests a second."),
     "pause": _("%(by)s paused the traffic."),
     "scale": _("%(by)s set the desired capacity of %(group)s to %(desired)s."),
+    "sgRevoke": _(
+        "%(by)s removed from %(security_group)s the rule admitting the load balancer: %(rules)s."
+    ),
+    "sgAuthorize": _(
+        "%(by)s added to %(security_group)s a rule admitting the load balancer: %(rules)s."
+    ),
     # Auto Scaling's own activity; the cause is in AWS's words, as the console shows it.
     "autoscaling": _("Auto Scaling %(group)s: %(activity)s %(instance)s (%(az)s). %(cause)s"),
     "refused": _("%(by)s asked for a change that was not applied: %(error)s"),
@@ -417,6 +423,9 @@ CONTROL_ERRORS = {
     "InvalidTarget": _("The target cannot take this change now."),
     "InternalError": _("Something went wrong while applying the change."),
     "Busy": _("Too many requests from the console are still waiting for answers."),
+    # EC2's own codes for a security-group change with nothing to change.
+    "InvalidPermission.NotFound": _("The specified rule does not exist in this security group."),
+    "InvalidPermission.Duplicate": _("The specified rule already exists."),
 }
 
 

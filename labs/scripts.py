@@ -9,6 +9,9 @@ step, applied at ``"at"`` lab seconds after the run started::
     {"at": 40, "do": "scale", "group": "WebGroup", "desired": 4}
     {"at": 50, "do": "az-loss", "az": "us-east-1a"}              # that zone's instances fail
     {"at": 20, "do": "traffic", "rps": 5}
+    {"at": 30, "do": "sg", "security_group": "WebSecurityGroup", "change": "revoke"}
+    {"at": 60, "do": "sg", "security_group": "WebSecurityGroup", "change": "authorize"}
+    {"at": 70, "do": "fault", "target": "WebGroup-3", "fault": "stopped"}  # a launched one
     {"at": 120, "do": "stop"}                                     # the run ends here
 
 Each step becomes the control command the run page sends and is checked by the same
@@ -27,7 +30,7 @@ from django.core.exceptions import ValidationError
 from labs import services
 from labs.engine.spec import Topology
 
-STEPS = ("fault", "deregister", "register", "scale", "az-loss", "traffic", "stop")
+STEPS = ("fault", "deregister", "register", "scale", "az-loss", "traffic", "sg", "stop")
 MAX_AT = 3600.0  # lab seconds
 _FIELDS = {
     "fault": {"target", "fault", "az"},
@@ -36,6 +39,7 @@ _FIELDS = {
     "scale": {"group", "desired"},
     "az-loss": {"az"},
     "traffic": {"rps", "paused", "clients", "keep_alive", "mix"},
+    "sg": {"security_group", "change"},
     "stop": set(),
 }
 
@@ -112,6 +116,8 @@ def _command(where: str, do: str, item: dict[str, Any], topology: Topology) -> d
     if do == "fault":
         if "az" in item:
             return {"action": "fault", "az": item["az"], "mode": item.get("fault")}
+        if _launched_name(item, topology):
+            return {"action": "fault", "instance": item["target"], "mode": item.get("fault")}
         return {
             "action": "fault",
             "target": _address(where, item, topology),
@@ -136,7 +142,25 @@ def _command(where: str, do: str, item: dict[str, Any], topology: Topology) -> d
         return {"action": do, "target_group": group, "target": address}
     if do == "scale":
         return {"action": "scale", "group": item.get("group"), "desired": item.get("desired")}
+    if do == "sg":
+        return {
+            "action": "sg",
+            "security_group": item.get("security_group"),
+            "change": item.get("change"),
+        }
     return {"action": "traffic", **{k: v for k, v in item.items() if k not in ("do", "at")}}
+
+
+def _launched_name(item: dict[str, Any], topology: Topology) -> bool:
+    """Whether ``target`` names an instance an Auto Scaling group launches at run time
+    (``WebGroup-3``): the template has no address for it, the run finds it by its id."""
+    target = item.get("target")
+    if not isinstance(target, str) or ":" in target:
+        return False
+    if any(t.id == target for g in topology.target_groups for t in g.targets):
+        return False
+    prefix, _sep, number = target.rpartition("-")
+    return number.isdigit() and prefix in {g.name for g in topology.auto_scaling_groups}
 
 
 def _address(where: str, item: dict[str, Any], topology: Topology) -> str:

@@ -26,6 +26,10 @@ EC2_FAILURE = (
     "an instance was taken out of service in response to an EC2 instance status checks failure."
 )
 HEALTH_TYPES = ("EC2", "ELB")
+# The load balancer's verdicts that fail an ELB-type check: a target group's ``unhealthy``,
+# a Classic LB's ``OutOfService`` (still registering counts too, on AWS: that is what the
+# grace period is for).
+FAILING = ("unhealthy", "OutOfService")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -62,14 +66,15 @@ def unhealthy_cause(
     """Why ``member`` must be replaced now (Auto Scaling's cause), or None.
 
     ``ec2_ok``: its EC2 status checks pass (a stopped instance fails them).
-    ``elb_states``: its state in each target group of the group; with type ``ELB`` any
-    ``unhealthy`` one counts (``initial``, ``draining`` and ``unused`` do not).
+    ``elb_states``: its state in each target group and Classic LB of the group; with type
+    ``ELB`` any ``unhealthy`` or ``OutOfService`` counts (``initial``, ``draining``,
+    ``unused`` do not).
     """
     if now - member.launched_at < grace_period:
         return None
     if not ec2_ok:
         return EC2_FAILURE
-    if health_check_type == "ELB" and "unhealthy" in elb_states:
+    if health_check_type == "ELB" and any(state in FAILING for state in elb_states):
         return ELB_FAILURE
     return None
 

@@ -156,7 +156,7 @@ class Fault(Event):
     """A change made to a running lab (or refused: ``error`` and ``message``)."""
 
     TYPE: ClassVar[str] = "fault"
-    action: str | None  # deregister, register, fault, traffic, scale
+    action: str | None  # deregister, register, fault, traffic, scale, sg
     target_group: str | None = None
     target: str | None = None
     instance: str | None = None
@@ -170,6 +170,10 @@ class Fault(Event):
     delay: float | None = None  # a deregistration's delay, lab seconds
     group: str | None = None  # scale: the Auto Scaling group ...
     desired: int | None = None  # ... and its new desired capacity
+    # sg: the security group changed (mode: revoke or authorize) and the inbound rules
+    # taken away or added, as the EC2 console lists them ("tcp 80 from LbSecurityGroup").
+    security_group: str | None = None
+    rules: list[str] | None = None
     by: str | None = None  # who asked
     error: str | None = None
     message: str | None = None
@@ -267,7 +271,8 @@ class Snapshot(Event):
     requests: list[Wire]  # the last N ``request`` events
     series: dict[str, Json]  # the charts' series so far
     flows: list[Wire] | None = None  # the last N ``flow`` events (NLB, GWLB, Classic TCP)
-    faults: list[Wire] | None = None  # the last N ``fault`` events (the Faults log)
+    # the last N ``fault`` and ``autoscaling`` events (the Faults log)
+    faults: list[Wire] | None = None
     consoles: list[Wire] | None = None  # the last N ``console`` events (console answers)
     console_requests: list[Wire] | None = None  # their ``request`` events, for their traces
     tls_errors: list[Wire] | None = None  # the last N ``tls.error`` events (failed handshakes)

@@ -81,3 +81,87 @@ def client_dropped(
     ):
         return SECURITY_GROUP
     return None
+
+
+# --- changing a target's security group while the lab runs ----------------------------
+REVOKE, AUTHORIZE = "revoke", "authorize"
+CHANGES = (REVOKE, AUTHORIZE)
+# EC2's error codes for a revoke that matches no rule and an authorize already in place.
+NOT_FOUND, DUPLICATE = "InvalidPermission.NotFound", "InvalidPermission.Duplicate"
+
+
+class RuleChangeRefused(ValueError):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def admits_load_balancer(
+    rule: IngressRule, lb_groups: frozenset[str], lb_ips: frozenset[str]
+) -> bool:
+    """Whether ``rule`` lets a load balancer's nodes in (on some port): its source is one
+    of their security groups, or a CIDR holding one of their addresses."""
+    if rule.source_group is not None:
+        return rule.source_group in lb_groups
+    if rule.cidr is not None:
+        network = ipaddress.ip_network(rule.cidr, strict=False)
+        return any(ipaddress.ip_address(ip) in network for ip in lb_ips)
+    return False
+
+
+def revoke_load_balancer(
+    group: SecurityGroup, lb_groups: frozenset[str], lb_ips: frozenset[str]
+) -> tuple[SecurityGroup, tuple[IngressRule, ...]]:
+    """``group`` without the inbound rules that admit the load balancers, and those rules
+    (RevokeSecurityGroupIngress). From then on their probes and requests are dropped."""
+    gone = tuple(r for r in group.ingress if admits_load_balancer(r, lb_groups, lb_ips))
+    if not gone:
+        raise RuleChangeRefused(
+            NOT_FOUND,
+            f"The specified rule does not exist in this security group ({group.name} has no "
+            "inbound rule admitting the load balancer).",
+        )
+    kept = tuple(r for r in group.ingress if r not in gone)
+    return SecurityGroup(name=group.name, ingress=kept), gone
+
+
+def authorize_load_balancer(
+    group: SecurityGroup,
+    lb_groups: tuple[str, ...],
+    lb_ips: frozenset[str],
+    ports: tuple[int, ...],
+    vpc_cidr: str,
+    revoked: tuple[IngressRule, ...] = (),
+) -> tuple[SecurityGroup, tuple[IngressRule, ...]]:
+    """``group`` with rules admitting the load balancers, and the rules added
+    (AuthorizeSecurityGroupIngress): the ones a revoke took away, else one per port the
+    targets listen on (traffic and health-check ports) from each load balancer's security
+    group, as spec §10 asks; a load balancer with no group (an NLB) is admitted by the
+    VPC's CIDR, as AWS advises for its health checks."""
+    if any(admits_load_balancer(r, frozenset(lb_groups), lb_ips) for r in group.ingress):
+        raise RuleChangeRefused(
+            DUPLICATE,
+            f"The specified rule already exists ({group.name} already admits the load balancer).",
+        )
+    added = revoked or tuple(
+        IngressRule(protocol="tcp", from_port=port, to_port=port, **source)
+        for port in ports
+        for source in (
+            [{"source_group": name} for name in lb_groups] if lb_groups else [{"cidr": vpc_cidr}]
+        )
+    )
+    return SecurityGroup(name=group.name, ingress=(*group.ingress, *added)), added
+
+
+def describe_rule(rule: IngressRule) -> str:
+    """A rule as the EC2 console lists it: ``tcp 80 from LoadBalancerSecurityGroup``."""
+    protocol = "all" if rule.protocol == "-1" else rule.protocol
+    ports = (
+        ""
+        if rule.protocol == "-1"
+        else f" {rule.from_port}"
+        if rule.from_port == rule.to_port
+        else f" {rule.from_port}-{rule.to_port}"
+    )
+    return f"{protocol}{ports} from {rule.source_group or rule.cidr}"

@@ -7,9 +7,10 @@ to it are in the snapshot; later ones follow it on the stream, so nothing is cou
 twice or missed.
 
 The view keeps counts (every ``request`` event: exact unless traffic outran the browser
-and the worker sampled), the newest checks per target, the newest requests, flows,
-faults, console answers and TLS handshake failures, and the ``metrics`` events of the
-last minutes (the charts' series).
+and the worker sampled), the newest checks per target (not of an instance Auto Scaling
+terminated), the newest requests, flows, faults and Auto Scaling activities (the Faults
+log), console answers and TLS handshake failures, and the ``metrics`` events of the last
+minutes (the charts' series).
 """
 
 from collections import Counter, deque
@@ -43,6 +44,9 @@ class RunView:
         # a Root whose request has not come yet waits in _awaiting.
         self._console_requests: dict[str, Wire] = {}
         self._awaiting: set[str] = set()
+        # Instances an Auto Scaling group terminated (virtual ips): a page that joins later
+        # does not list them, as the console no longer lists a terminated instance.
+        self._terminated: set[str] = set()
 
     def fold(self, batch: list[Wire]) -> int:
         """Take in one batch (wire objects, as sent); returns the batch's number."""
@@ -59,6 +63,11 @@ class RunView:
                 self._metrics.append(event)
             elif kind == "fault":
                 self._faults.append(event)
+            elif kind == "autoscaling":
+                # In the Faults log beside the changes; a terminated instance's rows go.
+                self._faults.append(event)
+                if event.get("activity") == "Terminated" and event.get("target"):
+                    self._terminated.add(str(event["target"]))
             elif kind == "console":
                 self._console(event)
             elif kind == "tls.error":
@@ -106,7 +115,12 @@ class RunView:
             t=round(t, 3),
             emitted=emitted,
             counts=dict(self.counts),
-            health=[event for checks in self._health.values() for event in checks],
+            health=[
+                event
+                for (_group, target), checks in self._health.items()
+                if target.rpartition(":")[0] not in self._terminated
+                for event in checks
+            ],
             requests=list(self._requests),
             series={"metrics": list(self._metrics)},
             flows=list(self._flows),

@@ -9,6 +9,9 @@ desired capacity (the ``scale`` command) launches or terminates the same way. Ev
 is an ``autoscaling`` event with the engine's cause.
 
 Registration and deregistration go through the run's ``Controller``, as a learner's do.
+A group's Classic load balancers (``LoadBalancerNames``) are carried as the target group
+named after each (``classic.instance_group``): a launched instance registers there and is
+checked by the CLB's own table (``OutOfService`` until HealthyThreshold passes).
 """
 
 from __future__ import annotations
@@ -156,7 +159,7 @@ class AutoScaler:
 
     def _elb_states(self, group: AutoScalingGroup, ip: str) -> tuple[str, ...]:
         out = []
-        for name in group.target_groups:
+        for name in _balancers(group):
             target_group = self._groups.get(name)
             if target_group is not None:
                 state = self._health.get(name, {}).get(f"{ip}:{target_group.port}")
@@ -172,7 +175,7 @@ class AutoScaler:
         member = state.member
         self._event(group, "Terminating", cause, member, state.ip)
         delay = 0.0
-        for name in group.target_groups:
+        for name in _balancers(group):
             target_group = self._groups.get(name)
             if target_group is None:
                 continue
@@ -202,7 +205,7 @@ class AutoScaler:
             sgs = template.security_groups if template else ()
             targets: list[Target] = []
             target_groups: list[TargetGroup] = []
-            for tg_name in group.target_groups:
+            for tg_name in _balancers(group):
                 target_group = self._groups.get(tg_name)
                 if target_group is None:
                     continue
@@ -257,3 +260,8 @@ class AutoScaler:
                 by=by,
             )
         )
+
+
+def _balancers(group: AutoScalingGroup) -> tuple[str, ...]:
+    """The target groups and Classic load balancers the group registers its instances with."""
+    return (*group.target_groups, *group.load_balancer_names)

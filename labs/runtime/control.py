@@ -20,10 +20,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from labs.engine import health
+from labs.engine import health, security
 from labs.engine.attributes import deregistration_delay
 from labs.engine.events import Fault
-from labs.engine.spec import HealthCheck, TargetGroup
+from labs.engine.spec import HealthCheck, IngressRule, SecurityGroup, TargetGroup
 
 from .clock import LabClock
 from .health_checker import InstanceChecker, TargetChecker
@@ -70,6 +70,13 @@ class Controller:
         # The run's Auto Scaling groups' desired capacity: (group, desired, by) -> fields.
         self.scale: Callable[[str, int, str | None], Fields] | None = None
         self._by: str | None = None
+        # The run's security groups as they are now (the targets' admission reads them on
+        # every connection), the load balancers' groups and node addresses, the VPC's CIDR.
+        self.security_groups: dict[str, SecurityGroup] = {}
+        self.lb_groups: tuple[str, ...] = ()
+        self.lb_ips: frozenset[str] = frozenset()
+        self.vpc_cidr = "10.0.0.0/16"
+        self._revoked: dict[str, tuple[IngressRule, ...]] = {}
 
     def watch(self, key: tuple[str, str], task: asyncio.Task[Any]) -> None:
         """Remember the checking task of a target, to end it on deregistration."""
@@ -84,10 +91,12 @@ class Controller:
             "fault": self._fault,
             "traffic": self._traffic,
             "scale": self._scale,
+            "sg": self._security_group,
         }.get(str(action))
         if handler is None:
             raise ControlError(
-                "ValidationError", "action must be deregister, register, fault, traffic or scale"
+                "ValidationError",
+                "action must be deregister, register, fault, traffic, scale or sg",
             )
         self._by = by
         fields = handler(command)
@@ -159,6 +168,15 @@ class Controller:
             servers = [s for s in self._servers.values() if s.target.az == az]
             if not servers:
                 raise ControlError("InvalidTarget", f"no instance runs in {az}")
+        elif command.get("instance") and not command.get("target"):
+            # By its id: an instance an Auto Scaling group launched during the run.
+            name = str(command["instance"])
+            servers = sorted(
+                (s for s in self._servers.values() if s.target.id == name),
+                key=lambda s: s.target.address,
+            )
+            if not servers:
+                raise ControlError("InvalidTarget", f"no instance {name} runs now")
         else:
             server = self._servers.get(str(command.get("target")))
             if server is None:
@@ -208,6 +226,52 @@ class Controller:
         if self.scale is None:
             raise ControlError("ValidationError", "this run has no Auto Scaling group")
         return self.scale(str(command["group"]), int(command["desired"]), self._by)
+
+    def _security_group(self, command: dict[str, Any]) -> Fields:
+        """Revoke a target security group's rules admitting the load balancers, or
+        authorize them again (``labs.engine.security``). Every new connection is judged by
+        the group as it is now: the next health check is dropped (``Target.Timeout``), a
+        request's new connection too (504 after the connect timeout)."""
+        name, change = str(command.get("security_group")), str(command.get("change"))
+        group = self.security_groups.get(name)
+        if group is None:
+            raise ControlError("ValidationError", f"no security group {name!r} in this run")
+        try:
+            if change == security.REVOKE:
+                group, rules = security.revoke_load_balancer(
+                    group, frozenset(self.lb_groups), self.lb_ips
+                )
+                self._revoked[name] = rules
+            else:
+                group, rules = security.authorize_load_balancer(
+                    group,
+                    self.lb_groups,
+                    self.lb_ips,
+                    self._ports_of(name),
+                    self.vpc_cidr,
+                    self._revoked.get(name, ()),
+                )
+                self._revoked.pop(name, None)
+        except security.RuleChangeRefused as refused:
+            raise ControlError(refused.code, refused.message) from None
+        self.security_groups[name] = group
+        return {
+            "security_group": name,
+            "mode": change,
+            "rules": [security.describe_rule(rule) for rule in rules],
+        }
+
+    def _ports_of(self, name: str) -> tuple[int, ...]:
+        """The ports the load balancers reach this group's instances on: each target's
+        traffic port and its group's health-check port."""
+        ports: set[int] = set()
+        for group in self._groups.values():
+            for target in group.targets:
+                if name in target.security_groups:
+                    ports.add(target.port)
+                    if group.health_check.port != "traffic-port":
+                        ports.add(int(group.health_check.port))
+        return tuple(sorted(ports))
 
     def _traffic(self, command: dict[str, Any]) -> Fields:
         rate = self._rate

@@ -118,6 +118,8 @@ class LabRuntime:
         self.stuck: set[asyncio.Task[Any]] = set()  # tasks that outlived _close's deadline
         self._classic_groups = {lb.name for lb in topology.load_balancers if lb.type == "classic"}
         self._classic_algorithms: dict[tuple[str, int, str], Algorithm] = {}
+        # The security groups as they are now: a learner may change one while the run goes.
+        self._security_groups = {g.name: g for g in topology.security_groups}
         self.clock: LabClock
 
     def now(self) -> float:
@@ -238,6 +240,14 @@ class LabRuntime:
             spawn=self._spawn,
             report=self._sink.add,
         )
+        self._controller.security_groups = self._security_groups
+        self._controller.lb_groups = tuple(
+            dict.fromkeys(name for lb in topology.load_balancers for name in lb.security_groups)
+        )
+        self._controller.lb_ips = frozenset(
+            node.ip for lb in topology.load_balancers for node in lb.nodes
+        )
+        self._controller.vpc_cidr = topology.vpc_cidr
         self._scaler = AutoScaler(
             topology=topology,
             clock=self.clock,
@@ -492,7 +502,7 @@ class LabRuntime:
             self._servers[address] = server
 
     def _admission(self, target: Target, protocol: str = "tcp") -> Callable[[str | None], bool]:
-        groups = [self.topology.security_group(name) for name in target.security_groups]
+        names = target.security_groups
         node_groups = {
             node.ip: lb.security_groups for lb in self.topology.load_balancers for node in lb.nodes
         }
@@ -501,7 +511,7 @@ class LabRuntime:
             if source_ip is None:
                 return False  # not part of this run
             return security.allows(
-                groups,
+                [self._security_groups[name] for name in names],
                 protocol=protocol,
                 port=target.port,
                 source_ip=source_ip,

@@ -261,9 +261,10 @@ class AlbNode:
             self.answer_error(ex, error.status, error.cause)
             return
         pool = self._pools.get(target)
+        admitted = ctx.target_admits(target, self.node.ip)  # its security group, as it is now
         if pool is None or pool.endpoint != endpoint:  # a stopped target moves (targets.py)
-            admitted = ctx.target_admits(target, self.node.ip)
             pool = self._pools[target] = UpstreamPool(self, endpoint, admitted)
+        pool.admitted = admitted
         ctx.outstanding[target] = ctx.outstanding.get(target, 0) + 1
         ex.t_dispatched = perf_counter()
         if ex.upgrade:

@@ -34,7 +34,10 @@ class UpstreamPool:
         self._connecting: set[asyncio.Task[None]] = set()
 
     def send(self, ex: Exchange, data: bytes) -> None:
-        while self.idle:
+        # A revoked rule: AWS lets an already-tracked connection live on, but the node's
+        # idle ones are set aside here, so the change shows on the next request as it does
+        # on the next health check (a new connection, dropped: 504 after the timeout).
+        while self.idle and self.admitted:
             connection = self.idle.pop()
             if connection.usable:
                 connection.send(ex, data)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import gzip
+import ipaddress
 import logging
 import time
 from dataclasses import replace
@@ -31,7 +32,7 @@ from django.utils.translation import gettext as _
 
 from labs import cfn, frames
 from labs import messages as codes
-from labs.engine import autoscaling, spec
+from labs.engine import autoscaling, security, spec
 from labs.engine.accesslog import ACCOUNT, REGION, load_balancer_id
 from labs.engine.events import RunStatus
 from labs.models import LabRun, RunAccessLog, Topology
@@ -104,9 +105,12 @@ def control_run(user: User, run: LabRun, command: Any) -> dict[str, Any]:
     """Ask the running lab to apply ``command``; its worker answers with a ``fault`` event.
 
     Commands (labs.runtime.control): ``{"action": "deregister" | "register",
-    "target_group", "target"}``, ``{"action": "fault", "target" | "az", "mode"}``,
+    "target_group", "target"}``, ``{"action": "fault", "target" | "az" | "instance",
+    "mode"}`` (``instance``: one an Auto Scaling group launched, by its id),
     ``{"action": "traffic", "rps", "paused", "clients", "keep_alive", "mix"}`` (any of
-    them), ``{"action": "request", ...}`` (the console's request, labs.frames). The
+    them), ``{"action": "scale", "group", "desired"}``, ``{"action": "sg",
+    "security_group", "change": "revoke" | "authorize"}`` (the rules admitting the load
+    balancer), ``{"action": "request", ...}`` (the console's request, labs.frames). The
     command is checked here against the run's topology and limits, so a mistake is
     answered in the learner's language before it reaches the worker; what the worker
     still refuses comes back as a ``fault`` event with ``error``. Returns the command
@@ -168,13 +172,15 @@ def checked_command(document: str | spec.Topology, command: Any) -> dict[str, An
         return _checked_fault(command, topology)
     if action == "scale":
         return _checked_scale(command, topology)
+    if action == "sg":
+        return _checked_security_group(command, topology)
     if action == "request":
         try:
             return frames.checked_request(command, topology)
         except frames.FrameError as error:
             raise ValidationError(str(error), code="ValidationError") from None
     raise ValidationError(
-        _("Unknown change. Use deregister, register, fault, traffic, scale or request."),
+        _("Unknown change. Use deregister, register, fault, traffic, scale, sg or request."),
         code="ValidationError",
     )
 
@@ -202,6 +208,30 @@ def _checked_scale(command: dict[str, Any], topology: spec.Topology) -> dict[str
             params={"desired": desired, "min": group.min_size, "max": group.max_size},
         )
     return {"action": "scale", "group": group.name, "desired": desired}
+
+
+def _checked_security_group(command: dict[str, Any], topology: spec.Topology) -> dict[str, Any]:
+    """A target security group's rules admitting the load balancer: revoke or authorize.
+
+    Only a group some instance of the run has: the change is about what reaches targets.
+    Whether there is a rule to revoke (or one already) is the run's present state, so the
+    worker answers that (InvalidPermission.NotFound / .Duplicate, as EC2 does).
+    """
+    used = sorted({name for i in topology.instances for name in i.security_groups})
+    name = command.get("security_group")
+    if name not in used:
+        raise ValidationError(
+            _("Choose a security group of this run's instances: %(groups)s."),
+            code="ValidationError",
+            params={"groups": ", ".join(used) or "-"},
+        )
+    change = command.get("change")
+    if change not in security.CHANGES:
+        raise ValidationError(
+            _("Say revoke or authorize: the rule that admits the load balancer."),
+            code="ValidationError",
+        )
+    return {"action": "sg", "security_group": name, "change": change}
 
 
 def inject_fault(
@@ -552,13 +582,67 @@ def _checked_fault(command: dict[str, Any], topology: spec.Topology) -> dict[str
                 params={"az": str(az), "zones": ", ".join(zones)},
             )
         return {"action": "fault", "az": az, "mode": mode}
-    if not isinstance(target, str) or target not in {t.address for t in instances}:
+    instance = command.get("instance")
+    if isinstance(target, str) and ":" not in target and instance is None:
+        instance, target = target, None  # an instance's id where an address would go
+    if instance is not None and target is None:
+        # An instance an Auto Scaling group launched while the run goes (WebGroup-3) has
+        # no address in the template: the worker finds it by its id.
+        if not isinstance(instance, str) or not _may_be_launched(topology, instance=instance):
+            raise ValidationError(
+                _("%(target)s is not an instance of this run."),
+                code="InvalidTarget",
+                params={"target": str(instance)},
+            )
+        return {"action": "fault", "instance": instance, "mode": mode}
+    declared = {t.address for t in instances}
+    if not isinstance(target, str) or (
+        target not in declared and not _may_be_launched(topology, address=target)
+    ):
         raise ValidationError(
             _("%(target)s is not an instance of this run."),
             code="InvalidTarget",
             params={"target": str(target)},
         )
     return {"action": "fault", "target": target, "mode": mode}
+
+
+def _may_be_launched(
+    topology: spec.Topology, *, address: str | None = None, instance: str | None = None
+) -> bool:
+    """Whether an Auto Scaling group of the run could have launched this instance: its
+    name is the group's followed by a number, or its ``ip:port`` lies in one of the
+    group's subnets on a port its load balancers use. The worker says whether it did."""
+    subnets = {s.name: s for s in topology.subnets}
+    groups = {g.name: g for g in topology.target_groups}
+    for asg in topology.auto_scaling_groups:
+        if instance is not None:
+            prefix, _sep, number = instance.rpartition("-")
+            if prefix == asg.name and number.isdigit():
+                return True
+            continue
+        ip, _sep, port = str(address).rpartition(":")
+        ports = {
+            groups[name].port
+            for name in (*asg.target_groups, *asg.load_balancer_names)
+            if name in groups
+        } | {
+            i.port
+            for lb in topology.load_balancers
+            if lb.name in asg.load_balancer_names
+            for i in lb.instances
+        }
+        if not port.isdigit() or int(port) not in ports:
+            continue
+        try:
+            where = ipaddress.ip_address(ip)
+        except ValueError:
+            return False
+        for name in asg.subnets:
+            subnet = subnets.get(name)
+            if subnet is not None and where in ipaddress.ip_network(subnet.cidr, strict=False):
+                return True
+    return False
 
 
 def _runnable_topology(document: str | spec.Topology) -> spec.Topology:

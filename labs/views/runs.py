@@ -183,7 +183,17 @@ def _command_from(form: QueryDict) -> dict[str, Any]:
     """A control command from the no-script form: only what was posted, rps as a number."""
     command: dict[str, Any] = {
         key: form[key]
-        for key in ("action", "target_group", "target", "mode", "az", "group", "desired")
+        for key in (
+            "action",
+            "target_group",
+            "target",
+            "mode",
+            "az",
+            "group",
+            "desired",
+            "security_group",
+            "change",
+        )
         if key in form
     }
     on = form.get("on", "")  # the live lab's fault form: "az:<zone>" or "target:<ip:port>"
@@ -337,6 +347,12 @@ def _controls_context(run: LabRun) -> dict[str, Any]:
         "max_rps": settings.LAB_MAX_RPS,
         "traffic_rps": f"{rps:g}",
         "auto_scaling_groups": parsed.auto_scaling_groups if parsed is not None else (),
+        # The instances' security groups, whose rule admitting the LB can be revoked live.
+        "target_security_groups": sorted(
+            {name for i in parsed.instances for name in i.security_groups}
+        )
+        if parsed is not None and parsed.load_balancers
+        else [],
         # The script shows the link when the final run.status says there is a log.
         "has_access_log": not run.is_active and RunAccessLog.objects.filter(run=run).exists(),
     }

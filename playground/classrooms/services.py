@@ -192,6 +192,22 @@ def inject_fault(
     return told
 
 
+def change_security_group(
+    classroom: Classroom, by: User, run: LabRun, security_group: Any, change: Any
+) -> None:
+    """Remove (``revoke``) or restore (``authorize``) the rule of a learner's target
+    security group that admits the load balancer, as the run page's form does.
+
+    Raises:
+        ValidationError: the run is not running, or the change is not one it can take.
+    """
+    _check_teaches(by, classroom)
+    _check_open(classroom)
+    _check_member(classroom, run.owner)
+    command = {"action": "sg", "security_group": security_group, "change": change}
+    lab_services.control_run(by, run, command)
+
+
 def running_runs(classroom: Classroom) -> Any:
     return LabRun.objects.filter(
         owner__class_memberships__classroom=classroom, state=LabRun.State.RUNNING

@@ -215,6 +215,7 @@ def class_learner(request: AuthenticatedRequest, pk: int, learner: int) -> HttpR
         "runs": runs[:10],
         "diagram": diagram.build(document or {}),
         "targets": _instances(run) if run else [],
+        "security_groups": _security_groups(run) if run else [],
         "fault_modes": list(codes.FAULT_MODES.items()),
         "hint_form": HintForm(),
         "hints": Hint.objects.filter(classroom=classroom, learner=person)[:10],
@@ -265,6 +266,17 @@ def class_stop(request: AuthenticatedRequest, pk: int, learner: int) -> HttpResp
     )
 
 
+def _security_groups(run: LabRun) -> list[str]:
+    """The security groups of the run's instances (their rule admitting the LB can go)."""
+    try:
+        topology = cfn.load_topology(run.document)
+    except cfn.TemplateError:
+        return []
+    if not topology.load_balancers:
+        return []
+    return sorted({name for i in topology.instances for name in i.security_groups})
+
+
 @login_required
 @require_POST
 def class_fault(request: AuthenticatedRequest, pk: int) -> HttpResponse:
@@ -277,6 +289,13 @@ def class_fault(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         person = get_learner_of_class(classroom, request.POST["learner"])
         run = _learner_run(person, request.POST.get("run"))
     target = request.POST.get("target") or None
+    if run is not None and "security_group" in request.POST:
+        group, change = request.POST["security_group"], request.POST.get("change")
+
+        def change_group() -> None:
+            services.change_security_group(classroom, request.user, run, group, change)
+
+        return _act(request, classroom, person, change_group, _("Change sent."))
 
     def inject() -> None:
         services.inject_fault(classroom, request.user, mode, run=run, target=target)

@@ -1,6 +1,7 @@
 """The classes' write path: each service checks who asks and what is asked."""
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -15,6 +16,7 @@ from playground.classrooms.models import Membership, ValidationErrorRecord
 from tests.factories import make_run, make_topology
 
 NOW = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_a_learner_joins_with_the_code_in_any_case_and_spacing(classroom, other_learner):
@@ -192,3 +194,56 @@ def test_the_row_says_why_in_words(classroom, learner):
     row = learner_row(classroom, learner)
     assert [r["code"] for r in row["stuck"]] == ["same-error"]
     assert "3 times" in row["stuck"][0]["text"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_instructor_removes_the_lb_rule_of_a_learners_target_sg_from_the_learner_page(
+    client, classroom, instructor, learner
+):
+    layer = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    run = make_run(owner=learner, state="running", control_channel=channel)
+    client.force_login(instructor)
+    page = client.get(reverse("classrooms-learner", args=[classroom.pk, learner.pk]))
+    assert 'id="learner-sg-form"' in page.content.decode()
+    assert "<option>WebSecurityGroup</option>" in page.content.decode()
+    client.post(
+        reverse("classrooms-fault", args=[classroom.pk]),
+        {
+            "learner": learner.pk,
+            "run": run.pk,
+            "security_group": "WebSecurityGroup",
+            "change": "revoke",
+        },
+    )
+    assert async_to_sync(layer.receive)(channel) == {
+        "type": "run.control",
+        "command": {"action": "sg", "security_group": "WebSecurityGroup", "change": "revoke"},
+        "by": "instructor",
+    }
+    with pytest.raises(ValidationError, match="security group of this run"):
+        services.change_security_group(classroom, instructor, run, "Nope", "revoke")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_launched_instance_is_faulted_from_the_dashboard_by_its_id(
+    classroom, instructor, learner
+):
+    asg = (ROOT / "labs" / "starters" / "asg-replaces-failed-instance.yaml").read_text()
+    layer = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    run = make_run(
+        owner=learner,
+        state="running",
+        control_channel=channel,
+        topology=make_topology(document=asg),
+    )
+    services.inject_fault(classroom, instructor, "stopped", run=run, target="WebGroup-3")
+    assert async_to_sync(layer.receive)(channel)["command"] == {
+        "action": "fault",
+        "instance": "WebGroup-3",
+        "mode": "stopped",
+    }
+    # Not a name the group gives: refused before it reaches the run.
+    with pytest.raises(ValidationError, match="not an instance of this run"):
+        services.inject_fault(classroom, instructor, "stopped", run=run, target="Other-3")

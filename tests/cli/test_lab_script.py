@@ -168,6 +168,16 @@ def test_a_faults_health_events_come_in_order_within_one_interval(tmp_path, inte
         ({"at": 5, "do": "fault", "target": "Nope", "fault": "hang"}, "'Nope' is not an instance"),
         ({"at": 5, "do": "fault", "target": "Web1", "fault": "melt"}, "Choose a fault mode"),
         ({"at": 5, "do": "scale", "group": "WebGroup", "desired": 9}, "must be between"),
+        (
+            {
+                "at": 5,
+                "do": "sg",
+                "security_group": "LoadBalancerSecurityGroup",
+                "change": "revoke",
+            },
+            "Choose a security group of this run's instances: WebSecurityGroup",
+        ),
+        ({"at": 5, "do": "sg", "security_group": "WebSecurityGroup"}, "Say revoke or authorize"),
     ],
 )
 def test_a_bad_line_is_named_and_nothing_runs(tmp_path, line, problem):
@@ -177,3 +187,32 @@ def test_a_bad_line_is_named_and_nothing_runs(tmp_path, line, problem):
     assert "script.jsonl:2:" in result.stderr and problem in result.stderr
     assert "Traceback" not in result.stderr
     assert result.stdout == ""
+
+
+def test_a_launched_instance_is_faulted_by_its_id_and_replaced(tmp_path):
+    lines = [
+        {"at": 5, "do": "scale", "group": "WebGroup", "desired": 3},
+        {"at": 45, "do": "fault", "target": "WebGroup-3", "fault": "stopped"},
+        {"at": 120, "do": "stop"},
+    ]
+    events = events_of(run(ASG, lines, tmp_path))
+    launched = next(e for e in events if e["type"] == "autoscaling" and e["activity"] == "Launched")
+    assert launched["instance"] == "WebGroup-3"
+    fault = next(e for e in events if e["type"] == "fault" and e["action"] == "fault")
+    assert (fault["by"], fault["instance"], fault["mode"]) == ("script:2", "WebGroup-3", "stopped")
+    assert fault["target"] == f"{launched['target']}:80"
+    stopped = next(
+        e
+        for e in events
+        if e["type"] == "health" and e["target"] == fault["target"] and e["state"] == "unused"
+    )
+    assert stopped["reason"] == "Target.InvalidState"
+    terminating = next(
+        e
+        for e in events
+        if e["type"] == "autoscaling"
+        and e["activity"] == "Terminating"
+        and e["instance"] == "WebGroup-3"
+    )
+    assert terminating["cause"] == autoscaling.EC2_FAILURE
+    assert terminating["t"] >= fault["t"]

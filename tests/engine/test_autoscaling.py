@@ -87,3 +87,14 @@ def test_desired_capacity_outside_the_sizes_is_refused_in_aws_words():
         "Desired capacity:5 must be between the specified min size:1 and max size:4"
     )
     assert asg.check_desired(2, 1, 4) is None
+
+
+def test_a_classic_lbs_out_of_service_fails_an_elb_type_check_after_the_grace_period():
+    web = asg.Member(name="WebGroup-1", az="us-east-1a", subnet="SubnetA", launched_at=0.0)
+    states = ("OutOfService",)
+    assert asg.unhealthy_cause("ELB", 60, web, 59.0, ec2_ok=True, elb_states=states) is None
+    assert (
+        asg.unhealthy_cause("ELB", 60, web, 60.0, ec2_ok=True, elb_states=states) == asg.ELB_FAILURE
+    )
+    assert asg.unhealthy_cause("ELB", 0, web, 9.0, ec2_ok=True, elb_states=("InService",)) is None
+    assert asg.unhealthy_cause("EC2", 0, web, 9.0, ec2_ok=True, elb_states=states) is None

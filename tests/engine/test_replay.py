@@ -85,3 +85,33 @@ def test_each_checkpoint_is_the_view_a_page_would_get_at_that_event():
 def test_checkpoints_need_a_positive_spacing():
     with pytest.raises(ValueError):
         replay.checkpoints([], every=0)
+
+
+def test_a_replay_shows_a_launched_instance_appear_and_go():
+    def activity(t, name):
+        return {
+            "type": "autoscaling",
+            "t": t,
+            "group": "G",
+            "activity": name,
+            "cause": "",
+            "instance": "G-3",
+            "target": "10.0.1.11",
+        }
+
+    def check(t, target):
+        return {"type": "health", "t": t, "target_group": "Web", "target": target}
+
+    story = [
+        check(0.0, "10.0.1.10:80"),
+        activity(1.0, "Launched"),
+        check(2.0, "10.0.1.11:80"),
+        activity(3.0, "Terminated"),
+        check(4.0, "10.0.1.10:80"),
+    ]
+    shown = []
+    for point in replay.checkpoints(story, every=1):
+        targets = {story[i]["target"] for i in point["health"] if story[i]["type"] == "health"}
+        shown.append("10.0.1.11:80" in targets)
+    # Before the launch, after its first check, after its termination.
+    assert shown == [False, False, False, True, False, False]

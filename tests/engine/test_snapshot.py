@@ -97,3 +97,31 @@ def test_a_run_without_tls_failures_says_so():
     snapshot = view.snapshot(1.0, emitted=0.0)
     assert snapshot.tls_errors == []
     assert "tls_errors" not in snapshot.counts
+
+
+def _activity(t, activity, target):
+    return {
+        "type": "autoscaling",
+        "t": t,
+        "group": "WebGroup",
+        "activity": activity,
+        "cause": "...",
+        "instance": "WebGroup-3",
+        "target": target,
+    }
+
+
+def test_launched_instances_are_listed_until_auto_scaling_terminates_them():
+    view = RunView()
+    launched = _activity(5.0, "Launched", "10.0.1.11")
+    view.fold([launched, _health(6.0, "10.0.1.11:80", "healthy")])
+    view.fold([_health(6.0, "10.0.1.10:80", "healthy")])
+    during = view.snapshot(7.0, emitted=0.0)
+    assert {h["target"] for h in during.health} == {"10.0.1.10:80", "10.0.1.11:80"}
+    assert during.faults == [launched]  # the Faults log says so, for a page joining late
+    gone = _activity(9.0, "Terminated", "10.0.1.11")
+    view.fold([gone, _health(9.1, "10.0.1.11:80", "unused")])  # its last check, after
+    after = view.snapshot(10.0, emitted=0.0)
+    events.validate(after.wire())
+    assert {h["target"] for h in after.health} == {"10.0.1.10:80"}
+    assert after.faults == [launched, gone]

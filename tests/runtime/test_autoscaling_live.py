@@ -115,3 +115,64 @@ async def test_desired_capacity_scales_out_balanced_and_in_by_the_termination_po
     gone = [e["instance"] for e in events if activity("Terminating")(e)]
     # Busiest AZ first (a tie: the oldest), so the zones stay balanced as the group shrinks.
     assert gone == ["WebGroup-1", "WebGroup-2", "WebGroup-3"]
+
+
+def classic_asg_topology():
+    """The starter's group behind a Classic LB (``LoadBalancerNames``), not a target group."""
+    document = parse_document(STARTER.read_text())
+    resources = document["Resources"]
+    for name in ("WebTargets", "HttpListener"):
+        del resources[name]
+    resources["LoadBalancer"] = {
+        "Type": "AWS::ElasticLoadBalancing::LoadBalancer",
+        "Properties": {
+            "Subnets": [{"Ref": "SubnetA"}, {"Ref": "SubnetB"}],
+            "SecurityGroups": [{"Ref": "LoadBalancerSecurityGroup"}],
+            "Listeners": [{"LoadBalancerPort": "80", "InstancePort": "80", "Protocol": "HTTP"}],
+            "HealthCheck": {
+                "Target": "HTTP:80/health",
+                "HealthyThreshold": "3",
+                "UnhealthyThreshold": "2",
+                "Interval": "10",
+                "Timeout": "5",
+            },
+        },
+    }
+    group = resources["WebGroup"]["Properties"]
+    del group["TargetGroupARNs"]
+    group["LoadBalancerNames"] = [{"Ref": "LoadBalancer"}]
+    group["HealthCheckGracePeriod"] = 60  # a new instance needs 3 x 10 s to be InService
+    return load_topology(json.dumps(document))
+
+
+async def test_a_classic_lbs_group_replaces_an_out_of_service_instance_with_clb_semantics():
+    topo = classic_asg_topology()
+    web1 = f"{ip_of(topo, 'WebGroup-1')}:80"
+    async with Lab(topo, rps=10) as lab:
+        await lab.wait_for(lab.health(web1, "InService"))
+        lab.runtime.control({"action": "fault", "target": web1, "mode": "unhealthy"})
+        await lab.wait_for(activity("Launched"), within=20)
+        launched = next(e for e in lab.events if activity("Launched")(e))
+        replacement = f"{launched['target']}:80"
+        await lab.wait_for(lab.health(replacement, "InService"), within=20)
+        await lab.wait_for(
+            lambda e: e["type"] == "request" and e["target"] == replacement, within=10
+        )
+    events = lab.events
+    for event in events:
+        validate(event)
+    terminating = next(e for e in events if activity("Terminating", "WebGroup-1")(e))
+    assert terminating["cause"] == autoscaling.ELB_FAILURE
+    out = next(e for e in events if lab.health(web1, "OutOfService")(e) and e["t"] > 1)
+    assert out["t"] <= terminating["t"]
+    assert launched["instance"] == "WebGroup-3" and launched["az"] == "us-east-1a"
+    mine = [e for e in events if e["type"] == "health" and e["target"] == replacement]
+    assert mine[0]["target_group"] == "LoadBalancer"
+    assert mine[0]["state"] == "OutOfService"
+    assert mine[0]["description"] == "Instance registration is still in progress."
+    in_service = next(i for i, e in enumerate(mine) if e["state"] == "InService")
+    passed = [e for e in mine[: in_service + 1] if e["check"] and e["check"]["passed"]]
+    # A Classic LB puts a new instance in service after HealthyThreshold passes, not one.
+    assert len(passed) == 3
+    # Still registering for 30 lab seconds, inside the grace period: never replaced.
+    assert not [e for e in events if activity("Terminating", "WebGroup-3")(e)]

@@ -91,3 +91,25 @@ def test_a_sticky_client_moves_when_its_target_fails_and_sticks_to_the_new_one(t
     assert len(moved) == 1 and "10.0.1.10:80" not in moved
     assert after[0]["reason"] != "sticky:AWSALB"  # the cookie named an unhealthy target
     assert [e["reason"] for e in after[1:]] == ["sticky:AWSALB"] * 3
+
+
+def test_authorizing_the_lb_sg_mid_run_brings_the_targets_into_service(tmp_path):
+    lines = [
+        {"at": 40, "do": "sg", "security_group": "WebSecurityGroup", "change": "authorize"},
+        {"at": 120, "do": "stop"},
+    ]
+    events = events_of(run(STARTERS / "whatif-target-sg-blocks-lb.yaml", lines, tmp_path))
+    change = next(e for e in events if e["type"] == "fault")
+    assert (change["action"], change["mode"], change["by"]) == ("sg", "authorize", "script:1")
+    assert change["rules"] == ["tcp 80 from LoadBalancerSecurityGroup"]
+    health = [e for e in events if e["type"] == "health"]
+    before = [e for e in health if e["t"] < change["t"] and e["state"] == "unhealthy"]
+    assert {e["reason"] for e in before} == {"Target.Timeout"}
+    targets = {"10.0.1.10:80", "10.0.1.11:80", "10.0.2.10:80"}
+    assert {e["target"] for e in before} == targets
+    latest = {e["target"]: e for e in health}
+    assert {t: latest[t]["state"] for t in targets} == dict.fromkeys(targets, "healthy")
+    back = max(latest[t]["t"] for t in targets)
+    served = requests_after(events, back)
+    assert served and {e["elb_status_code"] for e in served} == {200}
+    assert "fail_open" not in {e["reason"] for e in served}

@@ -82,7 +82,7 @@ def test_korean_learners_read_the_problem_in_korean(client, running_run, sent):
         headers={"accept": "application/json", "accept-language": "ko"},
     )
     assert response.json()["message"] == (
-        "알 수 없는 변경입니다. deregister, register, fault, traffic, scale, request "
+        "알 수 없는 변경입니다. deregister, register, fault, traffic, scale, sg, request "
         "중 하나를 쓰십시오."
     )
 

@@ -102,7 +102,7 @@ async def test_the_error_frame_speaks_the_learners_language(client, learner):
     ws = await _connected(run, [(b"origin", b"http://testserver"), (b"cookie", cookie)])
     await ws.send_json_to({"action": "control", "command": {"action": "explode"}})
     reply = await ws.receive_json_from(TIMEOUT)
-    english = "Unknown change. Use deregister, register, fault, traffic, scale or request."
+    english = "Unknown change. Use deregister, register, fault, traffic, scale, sg or request."
     with translation.override("ko"):
         korean = translation.gettext(english)
     assert korean != english

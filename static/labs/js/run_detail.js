@@ -78,7 +78,9 @@ function showLabTime(t) {
 
 // One row per target in each of its groups: an instance can sit in two target groups, and
 // its requests count where the rule sent them. Without a group: the address's first row.
-function targetRow(address, group) {
+// `about`: the health event that brought a target the page did not list (an instance an
+// Auto Scaling group launched), for its instance id and zone.
+function targetRow(address, group, about = null) {
   const byAddress = `tr[data-target="${CSS.escape(address)}"]`;
   let row = group
     ? targetsBody.querySelector(`${byAddress}[data-target-group="${CSS.escape(group)}"]`)
@@ -87,10 +89,11 @@ function targetRow(address, group) {
     // A target the page did not list (registered during the run): add a row for it.
     row = document.createElement("tr");
     row.dataset.target = address;
+    row.dataset.launched = "true";
     if (group) row.dataset.targetGroup = group;
     row.dataset.count = "0";
     row.innerHTML =
-      '<td><code></code></td><td></td><td></td>' +
+      '<td><code></code> <span class="muted"></span></td><td></td><td></td>' +
       '<td class="health" data-health="initial"><span class="health-badge"></span> ' +
       '<span class="health-reason muted"></span></td>' +
       '<td class="checks"><ol class="check-list"></ol></td><td class="number count">0</td>' +
@@ -99,8 +102,42 @@ function targetRow(address, group) {
     row.cells[1].textContent = group || "";
     row.querySelector(".health-badge").textContent = label("health", "initial");
     targetsBody.append(row);
+    launchedControls(row, address);
+  }
+  if (about && row.dataset.launched) {
+    if (about.instance) row.querySelector("td .muted").textContent = about.instance;
+    if (about.az) row.cells[2].textContent = about.az;
   }
   return row;
+}
+
+// A launched instance can be faulted like a declared one: the page's own fault form.
+function launchedControls(row, address) {
+  const controls = document.getElementById("launched-controls");
+  if (!controls || !address.includes(":")) return;
+  const form = controls.content.firstElementChild.cloneNode(true);
+  form.elements.target.value = address;
+  form.addEventListener("submit", sendControl);
+  const state = document.body.dataset.state;
+  for (const control of form.elements) control.disabled = state !== "running";
+  row.querySelector(".target-controls").append(form);
+}
+
+// Instances an Auto Scaling group terminated (their virtual ip): their rows go away.
+const terminated = new Set();
+
+function ipOf(address) {
+  const colon = address.lastIndexOf(":");
+  return colon < 0 ? address : address.slice(0, colon);
+}
+
+function showActivity(event) {
+  showFault(event);
+  if (event.activity !== "Terminated" || !event.target) return;
+  terminated.add(event.target);
+  for (const row of [...targetsBody.rows]) {
+    if (row.dataset.launched && ipOf(row.dataset.target) === event.target) row.remove();
+  }
 }
 
 function setCount(element, countEl, count) {
@@ -293,7 +330,8 @@ tracePanel.addEventListener("keydown", (key) => {
 });
 
 function showHealth(event) {
-  const row = targetRow(event.target, event.target_group);
+  if (terminated.has(ipOf(event.target))) return;  // its last check, after it was gone
+  const row = targetRow(event.target, event.target_group, event);
   const healthCell = row.querySelector(".health");
   healthCell.dataset.health = event.state;
   healthCell.querySelector(".health-badge").textContent = label("health", event.state);
@@ -337,6 +375,15 @@ function showCheck(row, event) {
 function showSnapshot(snapshot) {
   const counts = snapshot.counts || {};
   setCount(totalEl, totalEl, counts.requests || 0);
+  // Launched instances are the snapshot's: gone if it has not launched them (a replay
+  // stepping back), back if it has, and away again if it says they were terminated.
+  for (const row of [...targetsBody.rows]) if (row.dataset.launched) row.remove();
+  terminated.clear();
+  for (const event of snapshot.faults || []) {
+    if (event.type === "autoscaling" && event.activity === "Terminated" && event.target) {
+      terminated.add(event.target);
+    }
+  }
   for (const row of targetsBody.rows) {
     setCount(row, row.querySelector(".count"), 0);
     showHealth({ target: row.dataset.target, target_group: row.dataset.targetGroup, state: "initial" });
@@ -344,6 +391,7 @@ function showSnapshot(snapshot) {
   for (const [key, count] of Object.entries(counts)) {
     if (!key.startsWith("target:")) continue;
     const [group, address] = splitKey(key.slice("target:".length));
+    if (terminated.has(ipOf(address))) continue;
     const row = targetRow(address, group);
     setCount(row, row.querySelector(".count"), count);
   }
@@ -362,7 +410,9 @@ function showSnapshot(snapshot) {
     for (const row of targetsBody.rows) delete row.dataset.fault;
     const logged = [...(snapshot.faults || []), ...(snapshot.consoles || [])];
     logged.sort((a, b) => a.t - b.t);
-    for (const event of logged) (event.type === "console" ? showConsole : showFault)(event);
+    for (const event of logged) {
+      (event.type === "console" ? showConsole : event.type === "autoscaling" ? showActivity : showFault)(event);
+    }
   }
   if (snapshot.tls_errors) {
     // The failed handshakes again: the run's count, and the last few, newest on top.
@@ -396,7 +446,7 @@ const handlers = {
   health: showHealth,
   fault: showFault,
   console: showConsole,
-  autoscaling: showFault,
+  autoscaling: showActivity,
   "tls.error": showTlsError,
   metrics: (event) => charts.add(event),
   snapshot: showSnapshot,
@@ -537,6 +587,13 @@ function faultText(event) {
   }
   if (event.action === "scale") {
     return fill(log.scale, { by, group: event.group, desired: event.desired });
+  }
+  if (event.action === "sg") {
+    return fill(event.mode === "revoke" ? log.sgRevoke : log.sgAuthorize, {
+      by,
+      security_group: event.security_group,
+      rules: (event.rules || []).join(", "),
+    });
   }
   if (event.az) {
     const targets = (event.targets || []).join(", ");
