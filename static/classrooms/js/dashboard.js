@@ -16,6 +16,7 @@ const filterEl = document.getElementById("dashboard-filter");
 const showEl = document.getElementById("dashboard-show");
 const faultForm = document.getElementById("class-fault-form");
 const noneShownEl = document.getElementById("dashboard-none-shown");
+const tableBox = document.querySelector("#dashboard").closest(".table-scroll");
 const classHintForm = document.getElementById("class-hint-form");
 const classHintError = document.getElementById("class-hint-error");
 const hintDialog = document.getElementById("hint-dialog");
@@ -134,6 +135,7 @@ function draw() {
   });
   body.replaceChildren(...list.map(render));
   emptyEl.hidden = rows.size > 0;
+  tableBox.hidden = rows.size === 0;  // headers over no one only puzzle a new class
   noneShownEl.hidden = rows.size === 0 || list.length > 0;
   for (const th of document.querySelectorAll("#dashboard th[aria-sort]")) {
     const key = th.querySelector("[data-sort]").dataset.sort;
