@@ -163,7 +163,8 @@ def _act(user: Any, classroom: Classroom, content: dict[str, Any], language: str
     with translation.override(language):
         classroom.refresh_from_db()
         action = content["action"]
-        if action == "hint" and content.get("learner") is None:
+        # Only an explicit null means everyone: a frame that forgot its learner is refused.
+        if action == "hint" and "learner" in content and content["learner"] is None:
             count = services.send_class_hint(classroom, user, _text(content.get("text")))
             return ngettext(
                 "Hint sent to %(count)s learner.", "Hint sent to %(count)s learners.", count
