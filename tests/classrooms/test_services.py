@@ -308,3 +308,16 @@ def test_the_drill_in_page_scores_class_answers_and_leaves_out_practice(
     record_answer(learner, question, wrong_ids(question)[:1], Answer.Source.LIVE)
     record_answer(learner, question, wrong_ids(question)[:1], Answer.Source.PRACTICE)
     assert "50% · 1 of 2 right" in client.get(url).content.decode()
+
+
+def test_an_archived_classs_dashboard_says_so_and_offers_no_class_wide_action(
+    client, classroom, instructor
+):
+    client.force_login(instructor)
+    url = reverse("classrooms-dashboard", args=[classroom.pk])
+    page = client.get(url).content.decode()
+    assert 'id="class-hint-form"' in page and "archived-notice" not in page
+    services.archive_classroom(classroom, instructor)
+    page = client.get(url, headers={"accept-language": "ko"}).content.decode()
+    assert "이 수업은 보관되었습니다." in page
+    assert 'id="class-hint-form"' not in page and 'id="class-fault-form"' not in page

@@ -250,7 +250,7 @@ hintForm.addEventListener("submit", (submit) => {
   if (!sent) showError(hintError, text.reconnecting);
 });
 document.getElementById("hint-dialog-cancel").addEventListener("click", () => hintDialog.close());
-classHintForm.addEventListener("submit", (submit) => {
+classHintForm?.addEventListener("submit", (submit) => {
   const words = classHintForm.elements.text.value.trim();
   const sent = words && send(
     { action: "hint", learner: null, text: words },
@@ -264,7 +264,7 @@ classHintForm.addEventListener("submit", (submit) => {
 });
 filterEl.addEventListener("input", draw);
 showEl.addEventListener("change", draw);
-faultForm.addEventListener("submit", (submit) => {
+faultForm?.addEventListener("submit", (submit) => {
   if (send({ action: "fault", mode: faultForm.elements.mode.value, run: null }, { form: faultForm })) {
     submit.preventDefault();
   }
