@@ -11,6 +11,7 @@ class ClassroomsConfig(AppConfig):
         # labs never imports this app (DESIGN.md's layout): it offers hooks, we fill them.
         from labs import consumers, signals
         from labs.models import run_watchers
+        from playground.quizzes import signals as quiz_signals
 
         from . import access, hints, services
 
@@ -20,4 +21,7 @@ class ClassroomsConfig(AppConfig):
             consumers.viewer_extensions.append(hints.LabHints.open)
         signals.validation_failed.connect(
             services.record_validation_error_signal, dispatch_uid="classrooms-validation"
+        )
+        quiz_signals.answered.connect(
+            services.learner_answered_signal, dispatch_uid="classrooms-answered"
         )

@@ -13,7 +13,7 @@ Frames to the page:
     page (body[data-live-delay-ms]) or by any client of this socket;
     ``{"done": <action>, "message": "..."}`` or ``{"error": "ValidationError", "message"}``.
 Frames from the page (each calls one service of playground.classrooms.services):
-    ``{"action": "hint", "learner": <id>, "text": "..."}``,
+    ``{"action": "hint", "learner": <id> | null, "text": "..."}`` (null: every learner),
     ``{"action": "stop", "run": <id>}``,
     ``{"action": "fault", "mode": "<fault mode>", "run": <id> | null, "target": "<ip:port>"?}``.
 """
@@ -163,6 +163,12 @@ def _act(user: Any, classroom: Classroom, content: dict[str, Any], language: str
     with translation.override(language):
         classroom.refresh_from_db()
         action = content["action"]
+        # Only an explicit null means everyone: a frame that forgot its learner is refused.
+        if action == "hint" and "learner" in content and content["learner"] is None:
+            count = services.send_class_hint(classroom, user, _text(content.get("text")))
+            return ngettext(
+                "Hint sent to %(count)s learner.", "Hint sent to %(count)s learners.", count
+            ) % {"count": count}
         if action == "hint":
             learner = get_learner_of_class(classroom, content.get("learner"))
             services.send_hint(classroom, user, learner, _text(content.get("text")))

@@ -13,12 +13,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.db.models import Count, Max, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from labs.models import LabRun
-from playground.quizzes.models import ExamAttempt
+from playground.quizzes.models import Answer, ExamAttempt
 
 from .models import Classroom, Membership, ValidationErrorRecord
 
@@ -87,6 +88,14 @@ def _count_of(code: str) -> int:
     return SAME_ERROR_TIMES if code == "same-error" else FAILING_RUNS
 
 
+# The column counts what a class asks of a learner; practice on their own is not graded.
+SCORED_SOURCES = (Answer.Source.LAB, Answer.Source.EXAM, Answer.Source.LIVE)
+
+
+def _percent(part: int, whole: int) -> int | None:
+    return round(100 * part / whole) if whole else None
+
+
 def learner_rows(classroom: Classroom) -> list[dict[str, Any]]:
     memberships = Membership.objects.filter(classroom=classroom).select_related("learner")
     return [learner_row(classroom, m.learner, m.joined_at) for m in memberships]
@@ -110,6 +119,9 @@ def learner_row(
         .order_by("-finished_at")
         .first()
     )
+    answers = Answer.objects.filter(user=learner, source__in=SCORED_SOURCES).aggregate(
+        total=Count("pk"), right=Count("pk", filter=Q(is_correct=True)), last=Max("created_at")
+    )
     current = runs[0] if runs else None
     moments = [
         joined_at,
@@ -117,6 +129,7 @@ def learner_row(
         current.ended_at if current else None,
     ]
     moments += [errors[0].created_at if errors else None, attempt.finished_at if attempt else None]
+    moments.append(answers["last"])
     last_activity = max((m for m in moments if m is not None), default=None)
     facts = Facts(
         last_activity=last_activity,
@@ -134,7 +147,9 @@ def learner_row(
         "detail_url": reverse("classrooms-learner", args=[classroom.pk, learner.pk]),
         "state": current.state if current else "",
         "last_error": errors[0].message if errors else "",
-        "quiz_score": attempt.score_percent if attempt else None,
+        "quiz_score": _percent(answers["right"], answers["total"]),
+        "quiz_right": answers["right"],
+        "quiz_total": answers["total"],
         "last_activity": last_activity.isoformat() if last_activity else None,
         "stuck": describe(reasons, classroom.stuck_minutes),
     }

@@ -28,6 +28,7 @@ from playground.quizzes import text
 from playground.quizzes.models import Answer, Question, QuestionSet
 from playground.quizzes.services.answers import record_answer
 from playground.quizzes.services.exams import draw_questions
+from playground.quizzes.signals import announce_answered
 
 from .models import Classroom, LiveAnswer, LiveQuiz, Membership
 
@@ -127,6 +128,7 @@ def answer(quiz: LiveQuiz, learner: User, choice_ids: Any) -> LiveAnswer:
                 points=points_for(graded.is_correct, seconds),
             )
             transaction.on_commit(partial(_tell, quiz.group_name))
+            announce_answered(learner.pk)
     except IntegrityError:
         raise ValidationError(_("You have already answered this question.")) from None
     return live

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext_lazy as _
 
@@ -119,6 +120,10 @@ class Assignment(models.Model):
 
     def __str__(self) -> str:
         return str(self.topology or self.question_set)
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.due_at <= timezone.now()
 
 
 class Hint(models.Model):

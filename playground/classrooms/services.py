@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -31,6 +31,9 @@ from .models import Assignment, Classroom, Hint, Membership, ValidationErrorReco
 logger = logging.getLogger(__name__)
 NAME_MAX = 120
 HINT_MAX = 2000
+# The same hint to the same learner, or a class of the same name, this soon again is a
+# double click, not a second one.
+DOUBLE_SUBMIT = timedelta(seconds=10)
 ERRORS_KEPT = 50  # per learner: the dashboard needs the last few
 
 
@@ -46,6 +49,11 @@ def create_classroom(instructor: User, name: str) -> Classroom:
             code="name",
             params={"limit": NAME_MAX},
         )
+    again = Classroom.objects.filter(
+        instructor=instructor, name=name, created_at__gte=timezone.now() - DOUBLE_SUBMIT
+    ).first()
+    if again is not None:
+        return again  # the create button pressed twice: one class
     for _attempt in range(5):  # a clash of random codes is rare; try another one
         try:
             with transaction.atomic():
@@ -55,10 +63,24 @@ def create_classroom(instructor: User, name: str) -> Classroom:
     raise ValidationError(_("Could not make a join code. Try again."), code="join_code")
 
 
+def _class_of_code(code: str) -> Classroom | None:
+    code = (code or "").strip().upper().replace("-", "").replace(" ", "")
+    return (
+        Classroom.objects.filter(join_code=code).select_related("instructor").first()
+        if code
+        else None
+    )
+
+
+def open_class_of_code(code: str) -> Classroom | None:
+    """The class a join code opens, if it takes learners (for the join page to name it)."""
+    classroom = _class_of_code(code)
+    return classroom if classroom is not None and not classroom.is_archived else None
+
+
 def join_classroom(learner: User, code: str) -> Classroom:
     """Add ``learner`` to the class with join code ``code`` (joining twice is fine)."""
-    code = (code or "").strip().upper().replace("-", "").replace(" ", "")
-    classroom = Classroom.objects.filter(join_code=code).first() if code else None
+    classroom = _class_of_code(code)
     if classroom is None:
         raise ValidationError(_("No class has this join code. Check it with your instructor."))
     if classroom.is_archived:
@@ -100,6 +122,10 @@ def assign(
         raise ValidationError(_("Only published quiz sets can be assigned."))
     if timezone.is_naive(due_at):
         due_at = timezone.make_aware(due_at)
+    if due_at <= timezone.now():
+        raise ValidationError(
+            _("This due date has already passed. Choose a time still to come."), code="due_at"
+        )
     return Assignment.objects.create(
         classroom=classroom, topology=topology, question_set=question_set, due_at=due_at
     )
@@ -132,9 +158,30 @@ def send_hint(classroom: Classroom, by: User, learner: User, text: str) -> Hint:
             params={"limit": HINT_MAX},
         )
     with transaction.atomic():
+        again = Hint.objects.filter(
+            classroom=classroom,
+            learner=learner,
+            text=text,
+            sent_at__gte=timezone.now() - DOUBLE_SUBMIT,
+        ).first()
+        if again is not None:
+            return again
         hint = Hint.objects.create(classroom=classroom, learner=learner, text=text)
         transaction.on_commit(partial(_publish_hint, hint.pk))
     return hint
+
+
+def send_class_hint(classroom: Classroom, by: User, text: str) -> int:
+    """The same hint to every learner of the class (each through send_hint); how many."""
+    _check_teaches(by, classroom)
+    _check_open(classroom)
+    learners = [m.learner for m in classroom.memberships.select_related("learner")]
+    if not learners:
+        raise ValidationError(_("No one has joined this class yet."), code="empty")
+    with transaction.atomic():
+        for learner in learners:
+            send_hint(classroom, by, learner, text)
+    return len(learners)
 
 
 def mark_hints_read(learner: User, ids: list[int]) -> int:
@@ -253,6 +300,15 @@ def record_validation_error_signal(
     """labs.signals.validation_failed's receiver."""
     if user.is_authenticated:
         record_validation_error(user, topology, messages)
+
+
+def learner_answered_signal(sender: Any, *, user_id: int, **kw: Any) -> None:
+    """playground.quizzes.signals.answered's receiver: the quiz score column moves."""
+    classes = Classroom.objects.filter(
+        memberships__learner_id=user_id, archived_at__isnull=True
+    ).values_list("pk", flat=True)
+    for pk in classes:
+        _tell_dashboards(pk, user_id)
 
 
 # --- checks ----------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from labs import cfn, diagram
@@ -86,7 +87,11 @@ def class_join(request: AuthenticatedRequest, code: str = "") -> HttpResponse:
             messages.success(request, _("You joined %(name)s.") % {"name": classroom.name})
             return redirect("classrooms-mine", pk=classroom.pk)
     status = 400 if request.method == "POST" else 200
-    return render(request, "classrooms/join.html", {"form": form}, status=status)
+    # The link's own code names its class, so the learner knows what they are joining;
+    # a code typed wrong names nothing (the form's error says so after the POST).
+    joining = services.open_class_of_code(code) if code and request.method == "GET" else None
+    context = {"form": form, "joining": joining}
+    return render(request, "classrooms/join.html", context, status=status)
 
 
 @login_required
@@ -169,6 +174,7 @@ def class_dashboard(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     context = {
         "classroom": classroom,
         "fault_modes": list(codes.FAULT_MODES.items()),
+        "hint_max": services.HINT_MAX,
         "columns": [
             ("username", _("Learner")),
             ("lab", _("Lab")),
@@ -192,6 +198,9 @@ def class_dashboard(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "details": _("Details"),
             "watch": _("Watch run"),
             "stop": _("Stop"),
+            "hint": _("Hint"),
+            "hintTo": _("Hint to %(learner)s"),
+            "answers": _("%(right)s of %(total)s right"),
             "reconnecting": _("Connection lost: reconnecting…"),
         },
     }
@@ -249,6 +258,22 @@ def class_hint(request: AuthenticatedRequest, pk: int, learner: int) -> HttpResp
         services.send_hint(classroom, request.user, person, form.cleaned_data["text"])
 
     return _act(request, classroom, person, send, _("Hint sent."), form)
+
+
+@login_required
+@require_POST
+def class_hint_all(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The same hint to every learner of the class, from the dashboard."""
+    classroom = get_class_for_instructor(request.user, pk)
+    form = HintForm(request.POST)
+
+    def send() -> str:
+        count = services.send_class_hint(classroom, request.user, form.cleaned_data["text"])
+        return ngettext(
+            "Hint sent to %(count)s learner.", "Hint sent to %(count)s learners.", count
+        ) % {"count": count}
+
+    return _act(request, classroom, None, send, _("Hint sent."), form)
 
 
 @login_required
@@ -326,12 +351,12 @@ def _act(
         _form_errors(request, form)
     else:
         try:
-            action()
+            said = action()
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)
         else:
-            messages.success(request, done)
+            messages.success(request, said if isinstance(said, str) else done)
     if person is None:
         return redirect("classrooms-dashboard", pk=classroom.pk)
     return redirect("classrooms-learner", pk=classroom.pk, learner=person.pk)

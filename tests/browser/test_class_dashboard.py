@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 from django.utils import translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from playwright.sync_api import Browser, Page, expect
 
 from labs import messages as codes
@@ -30,6 +30,7 @@ SHOTS = os.environ.get("SCREENSHOTS")
 
 class DashboardUi:
     def __init__(self, language: str) -> None:
+        self.language = language
         with translation.override(language):
             self.dashboard = gettext("Live dashboard")
             self.inject_all = gettext("Inject into all")
@@ -41,6 +42,15 @@ class DashboardUi:
                 "mode": str(codes.FAULT_MODES["hang"]),
             }
             self.hint_heading = gettext("Hint from your instructor")
+            self.hint_to_learner = gettext("Hint to %(learner)s") % {"learner": "learner"}
+            self.class_hint = gettext("Hint to the whole class")
+            self.send_everyone = gettext("Send to everyone")
+
+    def sent_to_class(self, count: int) -> str:
+        with translation.override(self.language):
+            return ngettext(
+                "Hint sent to %(count)s learner.", "Hint sent to %(count)s learners.", count
+            ) % {"count": count}
 
 
 def _log_in(page: Page, site: str, language: str, username: str, password: str) -> None:
@@ -72,6 +82,8 @@ def test_instructor_breaks_a_learners_run_and_hints_from_the_dashboard(
     if language != "en":
         english = DashboardUi("en")
         assert words.inject_all != english.inject_all and words.faulted != english.faulted
+        assert words.hint_to_learner != english.hint_to_learner
+        assert words.class_hint != english.class_hint
     users = get_user_model().objects
     instructor, learner = users.get(username="instructor"), users.get(username="learner")
     classroom = Classroom.objects.filter(instructor=instructor).first()
@@ -101,11 +113,28 @@ def test_instructor_breaks_a_learners_run_and_hints_from_the_dashboard(
     teacher.get_by_role("button", name=words.inject_all).click()
     expect(learner_page.locator("#faults")).to_contain_text(words.faulted, timeout=10_000)
 
+    # A hint from the learner's row: a dialog outside the live table, sent over the socket.
+    teacher.get_by_role("button", name=words.hint_to_learner).click()
+    dialog = teacher.get_by_role("dialog", name=words.hint_to_learner)
+    dialog.get_by_label(words.hint_label).fill("대상 그룹의 상태 확인 경로를 보십시오.")
+    _shot(teacher, f"dashboard-hint-dialog-{language}")
+    dialog.get_by_role("button", name=words.send_hint).click()
+    expect(dialog).to_be_hidden()
+    hints = learner_page.locator("#lab-hints")
+    expect(hints).to_contain_text("대상 그룹의 상태 확인 경로를 보십시오.", timeout=10_000)
+
+    # And one to the whole class, from the same page.
+    teacher.get_by_label(words.class_hint).fill("모든 리스너의 포트를 확인하십시오.")
+    teacher.get_by_role("button", name=words.send_everyone).click()
+    members = classroom.memberships.count()
+    expect(teacher.locator("#dashboard-notice")).to_have_text(words.sent_to_class(members))
+    expect(teacher.get_by_label(words.class_hint)).to_have_value("")
+    expect(hints).to_contain_text("모든 리스너의 포트를 확인하십시오.", timeout=10_000)
+
     teacher.get_by_role("link", name="learner", exact=True).click()
     teacher.get_by_label(words.hint_label).fill("보안 그룹의 인바운드 규칙을 확인하십시오.")
     _shot(teacher, f"learner-{language}")
     teacher.get_by_role("button", name=words.send_hint).click()
-    hints = learner_page.locator("#lab-hints")
     expect(hints).to_be_visible(timeout=10_000)
     expect(hints).to_contain_text("보안 그룹의 인바운드 규칙을 확인하십시오.")
     expect(hints.get_by_role("heading")).to_have_text(words.hint_heading)

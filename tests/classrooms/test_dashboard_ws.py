@@ -152,6 +152,7 @@ async def test_an_unread_hint_comes_back_when_the_run_page_reconnects(instructor
         ({"action": "explode"}, "Unknown action"),
         ({"action": "hint", "learner": 999999, "text": "x"}, "No such learner"),
         ({"action": "hint", "learner": "learner", "text": ""}, "No such learner"),
+        ({"action": "hint", "text": "to whom?"}, "No such learner"),
         ({"action": "stop", "run": None}, "No such learner or run"),
         ({"action": "fault", "mode": "melt", "run": None}, "No learner of this class"),
     ],

@@ -24,6 +24,7 @@ def _instructor_pages(classroom, learner, run):
         ("get", reverse("classrooms-export", args=[pk]) + "?by=lab", {}),
         ("get", reverse("classrooms-export", args=[pk]) + "?by=question", {}),
         ("post", reverse("classrooms-hint", args=[pk, learner.pk]), {"text": "Look at the TG."}),
+        ("post", reverse("classrooms-hint-class", args=[pk]), {"text": "Check the listener."}),
         ("post", reverse("classrooms-stop", args=[pk, learner.pk]), {"run": run.pk}),
         ("post", reverse("classrooms-fault", args=[pk]), {"mode": "hang"}),
         ("post", reverse("classrooms-archive", args=[pk]), {"archived": "0"}),
@@ -54,6 +55,17 @@ def test_only_the_classs_instructor_and_admins_can_hint(persona, personas, class
         reverse("classrooms-hint", args=[classroom.pk, learner.pk]), {"text": "Check port 80."}
     )
     assert Hint.objects.filter(learner=learner).exists() == (persona in TEACHERS)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_only_the_classs_instructor_and_admins_can_hint_the_whole_class(
+    persona, personas, classroom, learner, other_classroom, other_learner
+):
+    personas(persona).post(
+        reverse("classrooms-hint-class", args=[classroom.pk]), {"text": "Health checks, all."}
+    )
+    assert Hint.objects.filter(learner=learner).exists() == (persona in TEACHERS)
+    assert not Hint.objects.filter(learner=other_learner).exists()  # never another class's
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
@@ -164,6 +176,16 @@ async def test_the_dashboard_socket_lets_in_only_the_classs_instructor_and_admin
     if connected:
         frame = await ws.receive_json_from(5)
         assert [row["username"] for row in frame["rows"]] == ["learner"]
+        # Each message of the socket is the instructor's to send: a class-wide hint here.
+        await ws.send_json_to({"action": "hint", "learner": None, "text": "All: check SGs."})
+        reply = await ws.receive_json_from(5)
+        while "done" not in reply and "error" not in reply:
+            reply = await ws.receive_json_from(5)
+        assert reply["done"] == "hint", reply
+    hinted = await database_sync_to_async(
+        lambda: sorted(Hint.objects.values_list("learner__username", flat=True))
+    )()
+    assert hinted == (["learner"] if connected else [])
     await ws.disconnect()
 
 

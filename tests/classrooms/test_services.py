@@ -13,7 +13,7 @@ from labs.models import LabRun
 from playground.classrooms import services
 from playground.classrooms.dashboard import Facts, learner_row, stuck_reasons
 from playground.classrooms.models import Membership, ValidationErrorRecord
-from tests.factories import make_run, make_topology
+from tests.factories import make_run, make_topology, make_user
 
 NOW = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
 ROOT = Path(__file__).resolve().parents[2]
@@ -247,3 +247,132 @@ def test_a_launched_instance_is_faulted_from_the_dashboard_by_its_id(
     # Not a name the group gives: refused before it reaches the run.
     with pytest.raises(ValidationError, match="not an instance of this run"):
         services.inject_fault(classroom, instructor, "stopped", run=run, target="Other-3")
+
+
+def test_a_due_date_in_the_past_is_refused(classroom, instructor):
+    past = datetime.now(UTC) - timedelta(minutes=1)
+    with pytest.raises(ValidationError, match="already passed"):
+        services.assign(classroom, instructor, due_at=past, topology=make_topology())
+    assert not classroom.assignments.exists()
+
+
+def test_the_assignment_form_says_a_past_due_date_has_passed(client, classroom, instructor):
+    client.force_login(instructor)
+    response = client.post(
+        reverse("classrooms-assign", args=[classroom.pk]),
+        {"topology": make_topology().pk, "due_at": "2020-01-01T09:00"},
+        follow=True,
+    )
+    assert "This due date has already passed" in response.content.decode()
+    assert not classroom.assignments.exists()
+
+
+def test_the_same_hint_twice_at_once_is_one_hint_and_a_new_one_is_another(
+    classroom, instructor, learner
+):
+    first = services.send_hint(classroom, instructor, learner, "Check port 80.")
+    assert services.send_hint(classroom, instructor, learner, " Check port 80. ") == first
+    services.send_hint(classroom, instructor, learner, "Now port 443.")
+    assert classroom.hints.count() == 2
+
+
+def test_a_class_hint_goes_to_each_learner_of_the_class_only(
+    classroom, instructor, learner, other_learner, other_classroom
+):
+    second = make_user("second-learner")
+    services.join_classroom(second, classroom.join_code)
+    assert services.send_class_hint(classroom, instructor, "Look at the TG.") == 2
+    assert sorted(classroom.hints.values_list("learner__username", flat=True)) == [
+        "learner",
+        "second-learner",
+    ]
+    assert not other_learner.hints_received.exists()
+
+
+def test_an_archived_class_takes_no_class_hint(classroom, instructor):
+    services.archive_classroom(classroom, instructor)
+    with pytest.raises(ValidationError, match="archived"):
+        services.send_class_hint(classroom, instructor, "Too late.")
+
+
+def test_the_dashboards_class_hint_form_reports_how_many_it_reached(client, classroom, instructor):
+    client.force_login(instructor)
+    response = client.post(
+        reverse("classrooms-hint-class", args=[classroom.pk]), {"text": "Hi all"}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == reverse("classrooms-dashboard", args=[classroom.pk])
+    assert "Hint sent to 1 learner." in response.content.decode()
+    response = client.post(
+        reverse("classrooms-hint-class", args=[classroom.pk]), {"text": ""}, follow=True
+    )
+    assert "This field is required." in response.content.decode()
+
+
+def test_the_join_link_names_the_class_and_a_wrong_code_names_nothing(
+    client, classroom, other_learner
+):
+    client.force_login(other_learner)
+    page = client.get(reverse("classrooms-join-code", args=[classroom.join_code])).content
+    assert "You are joining <strong>SAA cohort 7</strong>, taught by instructor." in page.decode()
+    page = client.get(reverse("classrooms-join-code", args=["ZZZZZZZZ"])).content.decode()
+    assert "You are joining" not in page
+    services.archive_classroom(classroom, classroom.instructor)
+    page = client.get(reverse("classrooms-join-code", args=[classroom.join_code])).content
+    assert "You are joining" not in page.decode()
+
+
+def test_a_learners_class_page_starts_an_assigned_exam_and_marks_what_is_past_due(
+    client, classroom, learner
+):
+    from playground.classrooms.models import Assignment
+    from tests.quizzes.factories import make_exam
+
+    exam = make_exam()
+    Assignment.objects.create(
+        classroom=classroom, question_set=exam, due_at=datetime.now(UTC) - timedelta(hours=1)
+    )
+    client.force_login(learner)
+    page = client.get(reverse("classrooms-mine", args=[classroom.pk])).content.decode()
+    assert reverse("quizzes-exam-start", args=[exam.slug]) in page
+    assert "past due" in page
+
+
+def test_the_create_button_pressed_twice_makes_one_class(client, instructor):
+    from playground.classrooms.models import Classroom
+
+    client.force_login(instructor)
+    for _ in range(2):
+        response = client.post(reverse("classrooms-create"), {"name": "SAA 8기"})
+    (made,) = Classroom.objects.filter(instructor=instructor)
+    assert response["Location"] == reverse("classrooms-detail", args=[made.pk])
+    assert services.create_classroom(instructor, "SAA 9기") != made
+
+
+def test_the_drill_in_page_scores_class_answers_and_leaves_out_practice(
+    client, classroom, instructor, learner
+):
+    from playground.quizzes.models import Answer
+    from playground.quizzes.services.answers import record_answer
+    from tests.quizzes.factories import correct_ids, make_question, wrong_ids
+
+    url = reverse("classrooms-learner", args=[classroom.pk, learner.pk])
+    client.force_login(instructor)
+    assert "no answers yet" in client.get(url).content.decode()
+    question = make_question()
+    record_answer(learner, question, correct_ids(question), Answer.Source.LAB)
+    record_answer(learner, question, wrong_ids(question)[:1], Answer.Source.LIVE)
+    record_answer(learner, question, wrong_ids(question)[:1], Answer.Source.PRACTICE)
+    assert "50% · 1 of 2 right" in client.get(url).content.decode()
+
+
+def test_an_archived_classs_dashboard_says_so_and_offers_no_class_wide_action(
+    client, classroom, instructor
+):
+    client.force_login(instructor)
+    url = reverse("classrooms-dashboard", args=[classroom.pk])
+    page = client.get(url).content.decode()
+    assert 'id="class-hint-form"' in page and "archived-notice" not in page
+    services.archive_classroom(classroom, instructor)
+    page = client.get(url, headers={"accept-language": "ko"}).content.decode()
+    assert "이 수업은 보관되었습니다." in page
+    assert 'id="class-hint-form"' not in page and 'id="class-fault-form"' not in page

@@ -27,6 +27,7 @@ from playground.quizzes.models import (
     Question,
     QuestionSet,
 )
+from playground.quizzes.signals import announce_answered
 
 from .answers import picked_choices, record_answer
 
@@ -170,6 +171,7 @@ def _finish(attempt: ExamAttempt, state: str, finished_at: datetime) -> None:
         locked.passed = locked.score_percent >= locked.passing_percent
         locked.breakdown = breakdown
         locked.save()
+        announce_answered(user.pk)
     attempt.refresh_from_db()
 
 

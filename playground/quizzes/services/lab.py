@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from labs.models import LabRun
 from playground.quizzes.models import Answer, LabQuestion, Question
+from playground.quizzes.signals import announce_answered
 from playground.quizzes.triggers import BY_CODE
 
 from .answers import record_answer
@@ -102,6 +103,7 @@ def answer_question(run: LabRun, user: User, question_id: Any, choice_ids: Any) 
             raise ValidationError(_("Pick from the listed choices."), code="choice")
         asked.answer = record_answer(user, asked.question, choice_ids, Answer.Source.LAB)
         asked.save(update_fields=["answer"])
+        announce_answered(user.pk)
     return asked
 
 

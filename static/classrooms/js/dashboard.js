@@ -2,6 +2,8 @@
 // learner (playground.classrooms.consumers has the frames). Rows sort by any column and
 // filter by name and by "running" / "looks stuck"; a stuck row says why, in words.
 // Actions go over the socket; each has a plain form behind it for a page without script.
+// The socket answers each action with one done/error frame, in order, so a queue of what
+// waits for a reply ties each answer to its form (and keeps a button from sending twice).
 // Tests wait on body[data-ws="open"], tr[data-learner][data-state] and
 // body[data-live-delay-ms] (worker-to-page delay of the latest metrics event).
 
@@ -13,6 +15,14 @@ const noticeEl = document.getElementById("dashboard-notice");
 const filterEl = document.getElementById("dashboard-filter");
 const showEl = document.getElementById("dashboard-show");
 const faultForm = document.getElementById("class-fault-form");
+const noneShownEl = document.getElementById("dashboard-none-shown");
+const tableBox = document.querySelector("#dashboard").closest(".table-scroll");
+const classHintForm = document.getElementById("class-hint-form");
+const classHintError = document.getElementById("class-hint-error");
+const hintDialog = document.getElementById("hint-dialog");
+const hintForm = document.getElementById("hint-dialog-form");
+const hintError = document.getElementById("hint-dialog-error");
+const waiting = [];  // one {form, done(frame), error(frame)} per action sent, oldest first
 const RECONNECT_MS = [500, 1000, 2000, 4000, 8000];
 
 const rows = new Map();  // learner id -> row data (the server's row plus live numbers)
@@ -36,6 +46,10 @@ function link(href, label) {
   return a;
 }
 
+function fill(template, values) {
+  return template.replace(/%\((\w+)\)s/g, (_, key) => String(values[key] ?? ""));
+}
+
 function percent(value) {
   return typeof value === "number" ? `${Math.round(value * 100)}%` : "";
 }
@@ -57,7 +71,15 @@ function render(data) {
   tr.append(cell(live ? percent(data.error_rate) : "", "number"));
   tr.append(cell(live && data.unhealthy !== undefined ? String(data.unhealthy) : "", "number"));
   tr.append(cell(data.last_error, "last-error"));
-  tr.append(cell(data.quiz_score === null ? "" : `${data.quiz_score}%`, "number"));
+  const score = cell(data.quiz_score === null ? "" : `${data.quiz_score}%`, "number");
+  if (data.quiz_total) {
+    score.title = fill(text.answers, { right: data.quiz_right, total: data.quiz_total });
+    const small = document.createElement("small");
+    small.className = "meta";
+    small.textContent = ` (${data.quiz_right}/${data.quiz_total})`;
+    score.append(small);
+  }
+  tr.append(score);
   const stuck = document.createElement("span");
   if (data.stuck.length) {
     stuck.className = "stuck-reason";
@@ -68,7 +90,14 @@ function render(data) {
   tr.append(cell(stuck));
   const actions = document.createElement("td");
   actions.className = "row-actions";
-  if (data.run_url) actions.append(link(data.run_url, text.watch));
+  const hint = document.createElement("button");
+  hint.type = "button";
+  hint.className = "link-button";
+  hint.textContent = text.hint;
+  hint.dataset.hintLearner = String(data.learner);
+  hint.setAttribute("aria-label", fill(text.hintTo, { learner: data.username }));
+  actions.append(hint);
+  if (data.run_url) actions.append(" ", link(data.run_url, text.watch));
   if (data.run && ["queued", "starting", "running"].includes(data.state)) {
     const stop = document.createElement("button");
     stop.type = "button";
@@ -106,6 +135,8 @@ function draw() {
   });
   body.replaceChildren(...list.map(render));
   emptyEl.hidden = rows.size > 0;
+  tableBox.hidden = rows.size === 0;  // headers over no one only puzzle a new class
+  noneShownEl.hidden = rows.size === 0 || list.length > 0;
   for (const th of document.querySelectorAll("#dashboard th[aria-sort]")) {
     const key = th.querySelector("[data-sort]").dataset.sort;
     th.setAttribute("aria-sort", key === sortKey ? (sortUp ? "ascending" : "descending") : "none");
@@ -113,8 +144,13 @@ function draw() {
 }
 
 function handle(frame) {
-  if (frame.error) return showNotice(frame.message);
-  if (frame.done) return showNotice(frame.message);
+  if (frame.error || frame.done) {
+    const pending = waiting.shift();
+    if (pending) setBusy(pending.form, false);
+    if (frame.error && pending?.error) return pending.error(frame.message);
+    if (frame.done && pending?.done) pending.done();
+    return showNotice(frame.message);
+  }
   if (frame.rows) {
     rows.clear();
     for (const row of frame.rows) rows.set(row.learner, row);
@@ -140,10 +176,31 @@ function showNotice(message) {
   noticeEl.hidden = !message;
 }
 
-function send(message) {
+function send(message, pending = {}) {
   if (socket?.readyState !== WebSocket.OPEN) return false;
+  if (pending.form) setBusy(pending.form, true);
+  waiting.push(pending);
   socket.send(JSON.stringify(message));
   return true;
+}
+
+function setBusy(form, busy) {
+  for (const button of form.querySelectorAll("button[type=submit]")) button.disabled = busy;
+}
+
+function showError(element, message) {
+  element.textContent = message || "";
+  element.hidden = !message;
+}
+
+function openHint(learner) {
+  const data = rows.get(learner);
+  if (!data) return;
+  hintForm.dataset.learner = String(learner);
+  document.getElementById("hint-dialog-title").textContent = fill(text.hintTo, { learner: data.username });
+  showError(hintError, "");
+  hintDialog.showModal();
+  hintForm.elements.text.focus();
 }
 
 function connect() {
@@ -156,6 +213,8 @@ function connect() {
   });
   socket.addEventListener("message", (message) => handle(JSON.parse(message.data)));
   socket.addEventListener("close", () => {
+    // Replies to what was sent are lost with the socket: let the forms send again.
+    for (const pending of waiting.splice(0)) if (pending.form) setBusy(pending.form, false);
     document.body.dataset.ws = "reconnecting";
     showNotice(text.reconnecting);
     setTimeout(connect, RECONNECT_MS[Math.min(reconnects, RECONNECT_MS.length - 1)]);
@@ -173,11 +232,42 @@ document.querySelector("#dashboard thead").addEventListener("click", (click) => 
 body.addEventListener("click", (click) => {
   const stop = click.target.closest("[data-stop-run]");
   if (stop) send({ action: "stop", run: Number(stop.dataset.stopRun) });
+  const hint = click.target.closest("[data-hint-learner]");
+  if (hint) openHint(Number(hint.dataset.hintLearner));
+});
+hintForm.addEventListener("submit", (submit) => {
+  submit.preventDefault();
+  const words = hintForm.elements.text.value.trim();
+  if (!words) return hintForm.elements.text.focus();
+  const sent = send(
+    { action: "hint", learner: Number(hintForm.dataset.learner), text: words },
+    {
+      form: hintForm,
+      done: () => { hintForm.reset(); hintDialog.close(); },
+      error: (message) => showError(hintError, message),
+    },
+  );
+  if (!sent) showError(hintError, text.reconnecting);
+});
+document.getElementById("hint-dialog-cancel").addEventListener("click", () => hintDialog.close());
+classHintForm?.addEventListener("submit", (submit) => {
+  const words = classHintForm.elements.text.value.trim();
+  const sent = words && send(
+    { action: "hint", learner: null, text: words },
+    {
+      form: classHintForm,
+      done: () => { classHintForm.reset(); showError(classHintError, ""); },
+      error: (message) => showError(classHintError, message),
+    },
+  );
+  if (sent) submit.preventDefault();
 });
 filterEl.addEventListener("input", draw);
 showEl.addEventListener("change", draw);
-faultForm.addEventListener("submit", (submit) => {
-  if (send({ action: "fault", mode: faultForm.elements.mode.value, run: null })) submit.preventDefault();
+faultForm?.addEventListener("submit", (submit) => {
+  if (send({ action: "fault", mode: faultForm.elements.mode.value, run: null }, { form: faultForm })) {
+    submit.preventDefault();
+  }
 });
 
 connect();
