@@ -680,7 +680,9 @@ def test_what_the_new_forms_write_passes_cfn_lint():
 def _parameter_subnets_document():
     """A template written for any account: its load balancer's subnets are a parameter."""
     return cfn.parse_document(
-        (Path(__file__).resolve().parents[1] / "templates" / "vpc_parameter_alb_asg.yaml").read_text()
+        (
+            Path(__file__).resolve().parents[1] / "templates" / "vpc_parameter_alb_asg.yaml"
+        ).read_text()
     )
 
 
