@@ -18,7 +18,9 @@ function, into the plain document the validation (``labs.validation``) reads:
 - resources of types the playground does not simulate are set aside (``Resolved.unmodelled``)
   rather than refused; the ones that change who reaches whom are merged into what they change
   (``AWS::EC2::SecurityGroupIngress`` into its group, ``ListenerCertificate`` into its
-  listener);
+  listener); internet gateways and route tables are kept (``labs.validation.routing`` reads
+  them); a Route 53 alias of a load balancer's ``DNSName`` is set aside but its name joins
+  that load balancer (``Metadata.Playground.Aliases``), the Host its clients send;
 - an ECS service behind a target group (``AWS::ECS::Service`` with ``LoadBalancers``) runs
   its ``DesiredCount`` tasks as dummy targets registered in that group: in ``awsvpc`` mode
   one address per task in the service's subnets (ip targets), in ``bridge`` mode container
@@ -1091,7 +1093,9 @@ def _aliases(resources: dict[str, Any], records: dict[str, tuple[str, dict[str, 
             if not (isinstance(name, str) and isinstance(get_att, list) and len(get_att) == 2):
                 continue
             lb, attribute = get_att
-            if attribute != "DNSName" or _dict(resources.get(lb)).get("Type") not in (
+            if not isinstance(lb, str) or attribute != "DNSName":
+                continue
+            if _dict(resources.get(lb)).get("Type") not in (
                 LOAD_BALANCER,
                 CLASSIC_LOAD_BALANCER,
             ):
