@@ -352,6 +352,16 @@ def _client_ip(value: Any, lb: spec.LoadBalancer, topology: spec.Topology) -> st
                 )
                 % {"lb": lb.name, "cidr": topology.vpc_cidr}
             )
+    elif lb.nodes and not any(node.public for node in lb.nodes):
+        if address not in ipaddress.IPv4Network(topology.vpc_cidr):
+            raise FrameError(
+                _(
+                    "%(lb)s is internet-facing, but none of its subnets has a route to an "
+                    "internet gateway: nothing on the internet reaches it. Choose a client "
+                    "IP inside the VPC (%(cidr)s)."
+                )
+                % {"lb": lb.name, "cidr": topology.vpc_cidr}
+            )
     elif any(address in network for network in _NOT_PUBLIC):
         raise FrameError(
             _(

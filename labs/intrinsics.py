@@ -18,7 +18,9 @@ function, into the plain document the validation (``labs.validation``) reads:
 - resources of types the playground does not simulate are set aside (``Resolved.unmodelled``)
   rather than refused; the ones that change who reaches whom are merged into what they change
   (``AWS::EC2::SecurityGroupIngress`` into its group, ``ListenerCertificate`` into its
-  listener);
+  listener); internet gateways and route tables are kept (``labs.validation.routing`` reads
+  them); a Route 53 alias of a load balancer's ``DNSName`` is set aside but its name joins
+  that load balancer (``Metadata.Playground.Aliases``), the Host its clients send;
 - an ECS service behind a target group (``AWS::ECS::Service`` with ``LoadBalancers``) runs
   its ``DesiredCount`` tasks as dummy targets registered in that group: in ``awsvpc`` mode
   one address per task in the service's subnets (ip targets), in ``bridge`` mode container
@@ -90,6 +92,8 @@ LISTENER_CERTIFICATE = "AWS::ElasticLoadBalancingV2::ListenerCertificate"
 LAUNCH_CONFIGURATION = "AWS::AutoScaling::LaunchConfiguration"
 ECS_SERVICE = "AWS::ECS::Service"
 ECS_TASK_DEFINITION = "AWS::ECS::TaskDefinition"
+RECORD_SET = "AWS::Route53::RecordSet"
+RECORD_SET_GROUP = "AWS::Route53::RecordSetGroup"
 # Docker's ephemeral host ports (ECS's dynamic port mapping): a bridge task's first port.
 DYNAMIC_PORTS = 32768
 MAX_TASKS = 50  # a service's DesiredCount the playground runs (LAB_MAX_TARGETS bounds a run)
@@ -315,6 +319,7 @@ class _Resolver:
         self._transform()
         resources: dict[str, Any] = {}
         ecs: dict[str, tuple[str, dict[str, Any]]] = {}
+        records: dict[str, tuple[str, dict[str, Any]]] = {}
         for logical_id, resource in self.resources.items():
             if not isinstance(resource, dict):
                 resources[logical_id] = resource
@@ -331,6 +336,11 @@ class _Resolver:
                     self.out.unmodelled.append(Unmodelled(logical_id, str(type_)))
                 continue
             if type_ not in _KEPT and _is_resource_type(type_):
+                if type_ in (RECORD_SET, RECORD_SET_GROUP):
+                    # DNS is not simulated, but an alias naming a load balancer is the host
+                    # name its clients ask for: the topology page and the traffic use it.
+                    props = self._at(logical_id, "Properties", resource.get("Properties") or {})
+                    records[logical_id] = (str(type_), props if isinstance(props, dict) else {})
                 self.out.unmodelled.append(Unmodelled(logical_id, str(type_)))
                 continue
             resolved = {
@@ -338,6 +348,18 @@ class _Resolver:
                 for key, value in resource.items()
                 if key not in ("Condition", "Properties")
             }
+            depends = resolved.get("DependsOn")
+            if isinstance(depends, list | str):
+                # Waiting on what is set aside (a NAT gateway a route waits for) is no wait here.
+                kept = [
+                    n
+                    for n in ([depends] if isinstance(depends, str) else depends)
+                    if not (isinstance(n, str) and self._unmodelled(n))
+                ]
+                if kept:
+                    resolved["DependsOn"] = kept if isinstance(depends, list) else kept[0]
+                else:
+                    del resolved["DependsOn"]
             if "Properties" in resource:
                 value = self._at(logical_id, "Properties", resource["Properties"])
                 if value is NO_VALUE:
@@ -348,6 +370,7 @@ class _Resolver:
         resources.update(self._stand_in_resources(resources))
         self._ecs_services(resources, ecs)
         _merge(resources)
+        _aliases(resources, records)
         _launch_configurations(resources)
         _primary_interfaces(resources)
         given_arns = {v for v in self.parameters.values() if isinstance(v, str)}
@@ -1054,6 +1077,39 @@ def _merge(resources: dict[str, Any]) -> None:
             *(existing if isinstance(existing, list) else []),
             {k: v for k, v in props.items() if k not in ("GroupId", "GroupName")},
         ]
+
+
+def _aliases(resources: dict[str, Any], records: dict[str, tuple[str, dict[str, Any]]]) -> None:
+    """Route 53 alias records whose ``AliasTarget.DNSName`` is a load balancer's
+    ``!GetAtt X.DNSName`` join that load balancer as ``Metadata.Playground.Aliases``: the
+    names its clients resolve to it, so they are the Host its clients send."""
+    for type_, props in records.values():
+        sets = _list(props.get("RecordSets")) if type_ == RECORD_SET_GROUP else [props]
+        for record in sets:
+            record = _dict(record)
+            alias = _dict(record.get("AliasTarget")).get("DNSName")
+            name = record.get("Name")
+            get_att = alias.get("Fn::GetAtt") if isinstance(alias, dict) else None
+            if not (isinstance(name, str) and isinstance(get_att, list) and len(get_att) == 2):
+                continue
+            lb, attribute = get_att
+            if not isinstance(lb, str) or attribute != "DNSName":
+                continue
+            if _dict(resources.get(lb)).get("Type") not in (
+                LOAD_BALANCER,
+                CLASSIC_LOAD_BALANCER,
+            ):
+                continue
+            metadata = resources[lb].setdefault("Metadata", {})
+            playground = (
+                metadata.setdefault("Playground", {}) if isinstance(metadata, dict) else None
+            )
+            if not isinstance(playground, dict):
+                continue  # validation reports the load balancer's own Metadata
+            names = playground.setdefault("Aliases", [])
+            host = name.rstrip(".").lower()
+            if isinstance(names, list) and host not in names:
+                names.append(host)
 
 
 def _target(value: Any, resources: dict[str, Any], type_: str) -> str | None:

@@ -9,9 +9,12 @@ which is why a blocked health check shows up as ``Target.Timeout``, not as a ref
 import ipaddress
 from collections.abc import Iterable
 
-from .spec import IngressRule, LoadBalancer, SecurityGroup
+from .spec import IngressRule, LoadBalancer, Node, SecurityGroup
 
-INTERNAL, SECURITY_GROUP = "internal", "security_group"  # why a client is dropped
+# Why a client is dropped: an internal scheme, the LB's security group, or (internet-facing)
+# a node whose subnet has no route to an internet gateway.
+INTERNAL, SECURITY_GROUP = "internal", "security_group"
+NO_INTERNET_ROUTE = "no_internet_gateway_route"
 
 
 def _rule_allows(
@@ -61,6 +64,7 @@ def client_dropped(
     port: int,
     source_groups: Iterable[str] = (),
     through_nlb: bool = False,
+    node: Node | None = None,
 ) -> str | None:
     """Why ``lb`` drops a client's connection, or None when it is admitted (§10).
 
@@ -69,13 +73,18 @@ def client_dropped(
     ``alb`` target (``through_nlb``, §6.5): that NLB keeps the client's address, so the
     source is public yet the packet came from inside. Either scheme then admits only
     what its own security groups allow, judged on that preserved client address.
+
+    An internet-facing ``node`` in a subnet that does not route 0.0.0.0/0 to an internet
+    gateway has a public address nothing on the internet can route to: an outside client
+    never reaches it, though clients inside the VPC still do (by its private address).
     """
-    if (
-        not through_nlb
-        and lb.scheme == "internal"
-        and ipaddress.ip_address(source_ip) not in ipaddress.ip_network(vpc_cidr, strict=False)
-    ):
+    outside = not through_nlb and ipaddress.ip_address(source_ip) not in ipaddress.ip_network(
+        vpc_cidr, strict=False
+    )
+    if outside and lb.scheme == "internal":
         return INTERNAL
+    if outside and node is not None and not node.public:
+        return NO_INTERNET_ROUTE
     if not allows(
         groups, protocol="tcp", port=port, source_ip=source_ip, source_groups=source_groups
     ):

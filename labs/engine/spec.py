@@ -145,6 +145,8 @@ class Node:
     ip: str  # virtual private address inside the node's subnet
     subnet: str | None = None  # logical id of the subnet the node sits in
     elastic_ip: str | None = None  # NLB SubnetMappings AllocationId: the EIP's logical id
+    # Whether the node's subnet routes 0.0.0.0/0 to an internet gateway (Subnet.public).
+    public: bool = True
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -160,6 +162,8 @@ class LoadBalancer:
     # Classic Load Balancers register instances themselves and carry one health check.
     instances: tuple[Target, ...] = ()
     health_check: HealthCheck | None = None
+    # Route 53 alias records naming it (www.example.com): the Host its clients send.
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -167,6 +171,12 @@ class Subnet:
     name: str  # logical id
     az: str
     cidr: str
+    # A template that declares no internet gateway nor route table leaves routing
+    # unmodelled: its subnets count as public. Otherwise a subnet is public when its route
+    # table sends 0.0.0.0/0 to an internet gateway attached to the VPC (that gateway here).
+    public: bool = True
+    internet_gateway: str | None = None
+    route_table: str | None = None  # the route table associated with it, if any
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -216,6 +226,9 @@ class Traffic:
     clients: int = 6
     paths: tuple[str, ...] = ("/",)
     host: str | None = None  # Host header; default: the load balancer's DNS name
+    # Whether Metadata.Playground.Traffic.Host set ``host``; if not, a Route 53 alias of the
+    # load balancer the traffic goes to is what its clients ask for, and wins over the guess.
+    host_given: bool = False
     # The listener port generated traffic goes to (Metadata.Playground.Traffic.Port); None:
     # the first listener that does more than redirect (HTTP → HTTPS), so a template's traffic
     # reaches what it serves (the https-redirect starter names port 80: it is about that).
@@ -234,6 +247,10 @@ class Topology:
     lambda_functions: tuple[LambdaFunction, ...] = ()
     certificates: tuple[Certificate, ...] = ()
     auto_scaling_groups: tuple[AutoScalingGroup, ...] = ()
+    # Whether the template declares its routing (an internet gateway or route tables); if
+    # not, every subnet counts as public, as the playground's own starters expect.
+    routing: bool = False
+    internet_gateways: tuple[str, ...] = ()  # those attached to the VPC
 
     def target_group(self, name: str) -> TargetGroup:
         for group in self.target_groups:

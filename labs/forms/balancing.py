@@ -68,6 +68,18 @@ def _listener_protocols() -> list[Any]:
     ]
 
 
+def _parameters_of(document: Document, type_: str) -> list[str]:
+    """The document's parameters of ``type_``, in order."""
+    declared = document.get("Parameters") if isinstance(document, dict) else None
+    if not isinstance(declared, dict):
+        return []
+    return [
+        name
+        for name, parameter in declared.items()
+        if isinstance(parameter, dict) and parameter.get("Type") == type_
+    ]
+
+
 def lb_type_of(document: Document, name: str | None) -> str | None:
     """The Type of an ELBv2 load balancer of the document (application when unset)."""
     resource = editing.resources(document).get(name or "")
@@ -133,7 +145,22 @@ class LoadBalancerForm(ResourceForm):
 
     def __init__(self, *args: Any, document: Document, **kwargs: Any) -> None:
         super().__init__(*args, document=document, **kwargs)
-        set_choices(self, "subnets", choices_of(document, editing.SUBNET))
+        # A template written for any account takes its subnets as parameters: one subnet
+        # each (AWS::EC2::Subnet::Id) or the whole list (List<AWS::EC2::Subnet::Id>).
+        self.subnet_lists = _parameters_of(document, "List<AWS::EC2::Subnet::Id>")
+        set_choices(
+            self,
+            "subnets",
+            choices_of(document, editing.SUBNET)
+            + [
+                (name, _("%(name)s (parameter)") % {"name": name})
+                for name in _parameters_of(document, "AWS::EC2::Subnet::Id")
+            ]
+            + [
+                (name, _("%(name)s (parameter: a list of subnets)") % {"name": name})
+                for name in self.subnet_lists
+            ],
+        )
         set_choices(self, "security_groups", choices_of(document, editing.SECURITY_GROUP))
 
     def read(self, properties: dict[str, Any], resource: dict[str, Any]) -> dict[str, Any]:
@@ -142,6 +169,8 @@ class LoadBalancerForm(ResourceForm):
             for mapping in properties.get("SubnetMappings") or []
             if isinstance(mapping, dict)
         ]
+        if not isinstance(subnets, list):  # !Ref PublicSubnets: one parameter, every subnet
+            subnets = [subnets]
         return {
             "lb_type": properties.get("Type", "application"),
             "scheme": properties.get("Scheme", "internet-facing"),
@@ -156,6 +185,18 @@ class LoadBalancerForm(ResourceForm):
             "attributes": key_value_lines(properties.get("LoadBalancerAttributes")),
         }
 
+    def clean_subnets(self) -> list[str]:
+        chosen: list[str] = self.cleaned_data["subnets"]
+        if set(chosen) & set(self.subnet_lists) and len(chosen) > 1:
+            raise forms.ValidationError(
+                _(
+                    "A list parameter (%(name)s) stands for all of the load balancer's "
+                    "subnets: choose it alone."
+                )
+                % {"name": next(n for n in chosen if n in self.subnet_lists)}
+            )
+        return chosen
+
     def write(self, properties: dict[str, Any], resource: dict[str, Any]) -> None:
         data = self.cleaned_data
         lb_type, scheme = data["lb_type"], data["scheme"]
@@ -168,6 +209,11 @@ class LoadBalancerForm(ResourceForm):
             groups = [editing.ref(name) for name in data["security_groups"]]
             set_or_drop(properties, "SecurityGroups", groups)
         self.new_eips: list[str] = []
+        if set(data["subnets"]) & set(self.subnet_lists):
+            properties.pop("SubnetMappings", None)
+            properties["Subnets"] = editing.ref(data["subnets"][0])
+            set_or_drop(properties, "LoadBalancerAttributes", key_values(data["attributes"]))
+            return
         mappings = self._mappings(properties, data["subnets"], lb_type, scheme, data["elastic_ips"])
         if any(set(mapping) != {"SubnetId"} for mapping in mappings):
             properties.pop("Subnets", None)

@@ -38,7 +38,15 @@ from labs.engine.balancing import (
 from labs.engine.health import ChecksDisabled, GroupUnused, IpReserved, TargetHealth
 from labs.engine.health import describe as describe_health
 from labs.engine.health import step as step_health
-from labs.engine.spec import Listener, LoadBalancer, Node, Target, TargetGroup, Topology
+from labs.engine.spec import (
+    Listener,
+    LoadBalancer,
+    Node,
+    Target,
+    TargetGroup,
+    Topology,
+    Traffic,
+)
 
 from . import console, nlb_setup
 from . import gateway as gwlb
@@ -525,7 +533,7 @@ class LabRuntime:
         return server is None or server.admits(source_ip)
 
     def _client_dropped(
-        self, lb: LoadBalancer, port: int, source_ip: str, through_nlb: bool = False
+        self, lb: LoadBalancer, node: Node, port: int, source_ip: str, through_nlb: bool = False
     ) -> str | None:
         topology = self.topology
         return security.client_dropped(
@@ -539,6 +547,7 @@ class LabRuntime:
                 (i.security_groups for i in topology.instances if i.ip == source_ip), ()
             ),
             through_nlb=through_nlb,
+            node=node,
         )
 
     def _checking_node(self, group: TargetGroup, target: Target) -> str:
@@ -622,7 +631,7 @@ class LabRuntime:
             rate=self._rate,
             client_count=traffic.clients,
             paths=traffic.paths,
-            host=traffic.host,
+            host=_host(traffic, self.topology, entries[0].lb),
             rng=self._rng,
             tls_failed=self._tls_failed,
         )
@@ -768,6 +777,15 @@ def _at_port(target: Target, port: int) -> Target:
     if port == target.port:
         return target
     return replace(target, port=port)
+
+
+def _host(traffic: Traffic, topology: Topology, lb: str) -> str | None:
+    """The Host generated traffic sends: the template's, else a Route 53 alias of the load
+    balancer it goes to (the name a browser resolved), else the rules' host (validation's)."""
+    if traffic.host_given:
+        return traffic.host
+    aliases = next((b.aliases for b in topology.load_balancers if b.name == lb), ())
+    return aliases[0] if aliases else traffic.host
 
 
 def _only_redirects(listener: Listener) -> bool:

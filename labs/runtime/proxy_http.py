@@ -75,8 +75,8 @@ class ProxyContext:
     # Security (spec §10), decided by labs.engine.security: whether a target admits a
     # source ("ip:port", virtual source ip), and why a client is dropped (None: admitted).
     target_admits: Callable[[str, str], bool] = lambda target, source: True
-    client_dropped: Callable[[LoadBalancer, int, str, bool], str | None] = (
-        lambda lb, port, ip, through_nlb: None
+    client_dropped: Callable[[LoadBalancer, Node, int, str, bool], str | None] = (
+        lambda lb, node, port, ip, through_nlb: None
     )
     # Real (host, port) of NLB upstream sockets: a connection from one came through an
     # NLB that has this ALB as its ``alb`` target (§6.5), whatever its source address.
@@ -158,7 +158,9 @@ class AlbNode:
         (scheme, LB SG)."""
         key = (client_ip, peer in self.ctx.through_nlb)
         if key not in self._dropped:
-            self._dropped[key] = self.ctx.client_dropped(self.lb, self.listener.port, *key)
+            self._dropped[key] = self.ctx.client_dropped(
+                self.lb, self.node, self.listener.port, *key
+            )
         return self._dropped[key] is not None
 
     def drained(self, target: str) -> None:

@@ -23,6 +23,7 @@ from . import (
     load_balancers,
     network,
     references,
+    routing,
     rules,
     target_groups,
 )
@@ -48,11 +49,13 @@ __all__ = ["RULES", "Limits", "Problem", "Rule", "TemplateError", "build", "vali
 
 _STEPS = (
     network.check,
+    routing.check,
     compute.check,
     certificates.check,
     target_groups.check,
     load_balancers.check,
     classic.check,
+    routing.load_balancers,
     listeners.check,
     rules.check,
     associations.check,
@@ -119,9 +122,11 @@ def _topology(ctx: Context) -> spec.Topology:
         ordered = tuple(sorted(ctx.rules.get(name, ()), key=lambda r: r.priority))
         by_lb.setdefault(lb, []).append(dataclasses.replace(listener, rules=ordered))
     balancers = tuple(
-        lb
-        if lb.type == "classic"
-        else dataclasses.replace(lb, listeners=tuple(by_lb.get(name, ())))
+        dataclasses.replace(
+            lb,
+            listeners=lb.listeners if lb.type == "classic" else tuple(by_lb.get(name, ())),
+            aliases=_aliases(ctx, name),
+        )
         for name, lb in ctx.load_balancers.items()
     )
     assert ctx.vpc is not None  # noqa: S101 - network.check raises without a VPC
@@ -136,7 +141,15 @@ def _topology(ctx: Context) -> spec.Topology:
         lambda_functions=tuple(ctx.lambdas.values()),
         certificates=tuple(ctx.certificates.values()),
         auto_scaling_groups=tuple(ctx.auto_scaling_groups),
+        routing=ctx.routing,
+        internet_gateways=tuple(ctx.internet_gateways),
     )
+
+
+def _aliases(ctx: Context, logical_id: str) -> tuple[str, ...]:
+    """The Route 53 alias names ``labs.intrinsics`` merged into the load balancer."""
+    names = ctx.playground(logical_id).get("Aliases")
+    return tuple(n for n in names if isinstance(n, str)) if isinstance(names, list) else ()
 
 
 def _traffic(ctx: Context) -> None:
@@ -182,6 +195,7 @@ def _traffic(ctx: Context) -> None:
         ),
         paths=tuple(paths),
         host=None if host is None else str(host),
+        host_given=traffic.get("Host") is not None,
         port=None
         if traffic.get("Port") is None
         else ctx.integer("Template", f"{where}.Port", traffic.get("Port"), 1, 65535, 80, TRAFFIC),

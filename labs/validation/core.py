@@ -34,6 +34,12 @@ LAMBDA_FUNCTION = "AWS::Lambda::Function"
 LAMBDA_PERMISSION = "AWS::Lambda::Permission"
 CERTIFICATE = "AWS::CertificateManager::Certificate"
 AUTO_SCALING_GROUP = "AWS::AutoScaling::AutoScalingGroup"
+INTERNET_GATEWAY = "AWS::EC2::InternetGateway"
+GATEWAY_ATTACHMENT = "AWS::EC2::VPCGatewayAttachment"
+ROUTE_TABLE = "AWS::EC2::RouteTable"
+ROUTE = "AWS::EC2::Route"
+ROUTE_TABLE_ASSOCIATION = "AWS::EC2::SubnetRouteTableAssociation"
+ROUTING = (INTERNET_GATEWAY, GATEWAY_ATTACHMENT, ROUTE_TABLE, ROUTE, ROUTE_TABLE_ASSOCIATION)
 SUPPORTED = (
     VPC,
     SUBNET,
@@ -50,6 +56,7 @@ SUPPORTED = (
     AUTO_SCALING_GROUP,
     LAUNCH_TEMPLATE,
     EIP,
+    *ROUTING,
 )
 
 # What ``Ref`` returns for a type, spelled as the GetAtt attribute that returns the same
@@ -66,6 +73,8 @@ REF_EQUIVALENT = {
     TARGET_GROUP: "TargetGroupArn",
     LAUNCH_TEMPLATE: "LaunchTemplateId",
     EIP: "PublicIp",
+    INTERNET_GATEWAY: "InternetGatewayId",
+    ROUTE_TABLE: "RouteTableId",
     CERTIFICATE: "CertificateArn",
     CLASSIC_LOAD_BALANCER: "LoadBalancerName",  # no GetAtt returns it; Ref is the way
 }
@@ -132,6 +141,9 @@ GET_ATT = {
     LAMBDA_PERMISSION: {"Id"},
     CERTIFICATE: {"CertificateArn", "Id"},
     AUTO_SCALING_GROUP: {"AutoScalingGroupARN"},
+    INTERNET_GATEWAY: {"InternetGatewayId"},
+    ROUTE_TABLE: {"RouteTableId"},
+    ROUTE_TABLE_ASSOCIATION: {"Id"},
 }
 
 
@@ -205,6 +217,8 @@ class Context:
         self.problems: list[Problem] = []
         self.vpc: ipaddress.IPv4Network | None = None
         self.subnets: dict[str, spec.Subnet] = {}
+        self.routing = False  # the template declares its internet gateway / route tables
+        self.internet_gateways: list[str] = []  # attached to the VPC
         self.security_groups: list[spec.SecurityGroup] = []
         self.instances: dict[str, spec.Instance] = {}
         self.lambdas: dict[str, spec.LambdaFunction] = {}

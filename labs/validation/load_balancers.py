@@ -176,7 +176,9 @@ def subnet_node(
     balancers in one subnet (an NLB in front of an ALB) get distinct network interfaces."""
     base = ipaddress.IPv4Network(subnet.cidr).network_address
     address = ip or next(str(base + n) for n in range(5, 256) if str(base + n) not in taken)
-    return spec.Node(az=subnet.az, ip=address, subnet=subnet.name, elastic_ip=eip)
+    return spec.Node(
+        az=subnet.az, ip=address, subnet=subnet.name, elastic_ip=eip, public=subnet.public
+    )
 
 
 def taken_addresses(ctx: Context) -> frozenset[str]:

@@ -234,6 +234,19 @@ def _topology_context(
             codes.problem_line(p.logical_id, p.path, p.code, p.message, p.rule) for p in problems
         ],
         "simulated_types": intrinsics.SIMULATED,
+        "aliases": [(a, lb.name) for lb in parsed.load_balancers for a in lb.aliases]
+        if parsed
+        else [],
+        "unreachable_lbs": [
+            lb.name
+            for lb in parsed.load_balancers
+            if lb.scheme == "internet-facing"
+            and lb.type != "gateway"
+            and lb.nodes
+            and not any(node.public for node in lb.nodes)
+        ]
+        if parsed
+        else [],
         "needs_values": intrinsics.needs_values(problems),
         "missing": [
             item.name

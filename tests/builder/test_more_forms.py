@@ -675,3 +675,49 @@ def test_what_the_new_forms_write_passes_cfn_lint():
         config=api.ManualArgs(regions=["us-east-1"], ignore_checks=["W3010"]),
     )
     assert [str(match) for match in matches] == []
+
+
+def _parameter_subnets_document():
+    """A template written for any account: its load balancer's subnets are a parameter."""
+    return cfn.parse_document(
+        (
+            Path(__file__).resolve().parents[1] / "templates" / "vpc_parameter_alb_asg.yaml"
+        ).read_text()
+    )
+
+
+def test_the_load_balancer_form_shows_and_keeps_a_subnet_list_parameter():
+    document = _parameter_subnets_document()
+    unchanged = EDITORS["load-balancer"](document=document, original_id="LoadBalancer")
+
+    assert unchanged["subnets"].value() == ["PublicSubnets"]
+    assert ("PublicSubnets", "PublicSubnets (parameter: a list of subnets)") in unchanged.fields[
+        "subnets"
+    ].choices
+    saved = _save("load-balancer", document, "LoadBalancer")
+    properties = saved["Resources"]["LoadBalancer"]["Properties"]
+    assert properties["Subnets"] == {"Ref": "PublicSubnets"}
+    assert cfn.validate(saved) == []
+
+
+def test_a_subnet_list_parameter_is_chosen_alone():
+    document = _parameter_subnets_document()
+    document["Resources"]["ExtraSubnet"] = {
+        "Type": "AWS::EC2::Subnet",
+        "Properties": {
+            "VpcId": {"Ref": "VpcId"},
+            "CidrBlock": "10.0.9.0/24",
+            "AvailabilityZone": "us-east-1a",
+        },
+    }
+    form = EDITORS["load-balancer"](
+        form_data(
+            editor("load-balancer", document, "LoadBalancer"),
+            subnets=["PublicSubnets", "ExtraSubnet"],
+        ),
+        document=document,
+        original_id="LoadBalancer",
+    )
+
+    assert not form.is_valid()
+    assert "stands for all of the load balancer's subnets" in form.errors["subnets"][0]

@@ -216,3 +216,12 @@ def test_the_every_type_export_passes_cfn_lint(dump):
     )
 
     assert [str(match) for match in matches] == []
+
+
+def test_each_subnet_is_public_through_the_internet_gateway_its_route_table_names(topology):
+    assert topology.routing
+    assert topology.internet_gateways == ("InternetGateway",)
+    assert [(s.name, s.public, s.internet_gateway, s.route_table) for s in topology.subnets] == [
+        ("SubnetA", True, "InternetGateway", "PublicRouteTable"),
+        ("SubnetB", True, "InternetGateway", "PublicRouteTable"),
+    ]

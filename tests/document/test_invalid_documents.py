@@ -1950,6 +1950,48 @@ CASES = [
         ],
     ),
     case(
+        "load-balancer.internet-facing-needs-internet-gateway",
+        [("Resources.GatewayAttachment", D), ("Resources.InternetRoute.DependsOn", D)],
+        [
+            "LoadBalancer.Properties.Subnets: InvalidSubnet: VPC Vpc has no internet gateway",
+            "NetworkLoadBalancer.Properties.SubnetMappings: InvalidSubnet: VPC Vpc has no "
+            "internet gateway",
+        ],
+    ),
+    case(
+        "route.destination",
+        [("Resources.InternetRoute.Properties.DestinationCidrBlock", D)],
+        [
+            "InternetRoute.Properties.DestinationCidrBlock: ValidationError: a route needs a "
+            "destination: DestinationCidrBlock, DestinationIpv6CidrBlock or "
+            "DestinationPrefixListId",
+        ],
+    ),
+    case(
+        "subnet.one-route-table",
+        [
+            (
+                "Resources.OtherRoutes",
+                {
+                    "Type": "AWS::EC2::SubnetRouteTableAssociation",
+                    "Properties": {
+                        "SubnetId": {"Ref": "SubnetA"},
+                        "RouteTableId": {"Ref": "OtherRouteTable"},
+                    },
+                },
+            ),
+            (
+                "Resources.OtherRouteTable",
+                {"Type": "AWS::EC2::RouteTable", "Properties": {"VpcId": {"Ref": "Vpc"}}},
+            ),
+        ],
+        [
+            "OtherRoutes.Properties.SubnetId: Resource.AlreadyAssociated: the specified "
+            "association for route table OtherRouteTable conflicts with an existing "
+            "association: SubnetA already uses PublicRouteTable",
+        ],
+    ),
+    case(
         "playground.traffic",
         [("Metadata.Playground.Traffic.Paths", ["users"])],
         [
@@ -2142,8 +2184,8 @@ def test_a_1200_long_dependson_chain_is_refused_by_the_resource_quota():
         load_topology(dump_yaml(document))
 
     assert [str(problem) for problem in caught.value.problems] == [
-        "Template.Resources: ValidationError: Number of resources, 1232, is greater than "
-        "maximum allowed, 500"
+        f"Template.Resources: ValidationError: Number of resources, {len(document['Resources'])}"
+        ", is greater than maximum allowed, 500"
     ]
 
 

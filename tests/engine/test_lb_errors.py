@@ -6,7 +6,7 @@ import pytest
 
 from labs.engine import errors, security, trace
 from labs.engine.routing import GroupStates, decide
-from labs.engine.spec import IngressRule, LoadBalancer, SecurityGroup, Target, TargetGroup
+from labs.engine.spec import IngressRule, LoadBalancer, Node, SecurityGroup, Target, TargetGroup
 
 from .test_routing_trace import A, B, facts, listener, states
 
@@ -112,4 +112,26 @@ def test_an_internal_alb_admits_a_public_client_that_came_through_its_nlb():
     assert security.client_dropped(lb, [OPEN], through_nlb=True, **facts) is None
     assert security.client_dropped(lb, [WEB_ONLY], through_nlb=True, **facts) == (
         security.SECURITY_GROUP  # the ALB's SG still judges the preserved client address
+    )
+
+
+@pytest.mark.parametrize(
+    ("public", "source", "dropped"),
+    [
+        (True, "203.0.113.9", None),
+        (False, "203.0.113.9", security.NO_INTERNET_ROUTE),  # no route from the internet
+        (False, "10.0.2.30", None),  # inside the VPC: the node's private address works
+    ],
+)
+def test_an_internet_facing_node_without_an_internet_route_is_out_of_the_internet_s_reach(
+    public, source, dropped
+):
+    lb = LoadBalancer(name="Alb", scheme="internet-facing", security_groups=("LbSg",))
+    node = Node(az="us-east-1a", ip="10.0.1.5", subnet="PrivateA", public=public)
+
+    assert (
+        security.client_dropped(
+            lb, [OPEN], vpc_cidr="10.0.0.0/16", source_ip=source, port=80, node=node
+        )
+        == dropped
     )

@@ -38,11 +38,6 @@ def test_the_exported_template_is_the_imported_one_and_passes_cfn_lint(name, dum
     assert lint_errors(exported) == []
 
 
-# The load balancer form cannot show Subnets given as a parameter's list (!Ref
-# PublicSubnets): saving it unchanged is refused, so the edit cannot be made there yet.
-PARAMETER_SUBNETS = {"ecs_service_path_rules.yaml", "vpc_parameter_alb_asg.yaml"}
-
-
 def kept(before: dict, after: dict) -> None:
     """``after`` has everything of ``before`` a builder edit has no form for."""
     for key in KEPT:
@@ -68,15 +63,7 @@ def test_a_traffic_edit_keeps_the_whole_template(name):
     assert lint_errors(exported) == []
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(n, marks=pytest.mark.xfail(strict=True, reason="parameter subnets"))
-        if n in PARAMETER_SUBNETS
-        else n
-        for n in TEMPLATES
-    ],
-)
+@pytest.mark.parametrize("name", TEMPLATES)
 def test_a_load_balancer_edit_keeps_what_the_builder_does_not_edit(name):
     document = cfn.parse_document((HERE / name).read_text())
     resources = document["Resources"]

@@ -2,10 +2,13 @@
 template reference describes it."""
 
 import base64
+from pathlib import Path
 
 import pytest
 
 from labs import cfn, intrinsics
+
+HERE_TEMPLATES = Path(__file__).parent
 
 VPC = {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.0.0.0/16"}}
 
@@ -386,3 +389,39 @@ Resources:
     assert [str(p) for p in caught.value.problems] == [
         "Vpc.Properties.CidrBlock: ValidationError: 'not-a-block' is not an IPv4 CIDR block"
     ]
+
+
+def test_route_53_aliases_of_a_load_balancer_s_dns_name_join_it_as_its_names():
+    document = cfn.parse_document((HERE_TEMPLATES / "https_certificate_parameter.yaml").read_text())
+    document["Resources"]["MoreNames"] = {
+        "Type": "AWS::Route53::RecordSetGroup",
+        "Properties": {
+            "HostedZoneName": "example.com.",
+            "RecordSets": [
+                {
+                    "Name": "Api.Example.com.",
+                    "Type": "A",
+                    "AliasTarget": {
+                        "DNSName": {"Fn::GetAtt": ["LoadBalancer", "DNSName"]},
+                        "HostedZoneId": {"Fn::GetAtt": ["LoadBalancer", "CanonicalHostedZoneID"]},
+                    },
+                },
+                # Not an alias of the load balancer: a plain record, and an alias elsewhere.
+                {"Name": "mail.example.com.", "Type": "MX", "ResourceRecords": ["10 mx"]},
+                {
+                    "Name": "cdn.example.com.",
+                    "Type": "A",
+                    "AliasTarget": {"DNSName": "d111111abcdef8.cloudfront.net"},
+                },
+            ],
+        },
+    }
+
+    topology = cfn.load_topology(document)
+
+    (lb,) = topology.load_balancers
+    assert lb.aliases == ("shop.example.com", "api.example.com")
+    assert {u.type for u in cfn.resolve(document).unmodelled} >= {
+        "AWS::Route53::RecordSet",
+        "AWS::Route53::RecordSetGroup",
+    }

@@ -24,16 +24,17 @@ TEMPLATES = {
     ),
     "https_certificate_parameter.yaml": ({}, {"AWS::Route53::RecordSet"}, {"CertificateArn"}),
     "nlb_eips_getazs.yaml": ({}, {"AWS::CloudWatch::Dashboard"}, set()),
-    "classic_launch_configuration.yaml": (
-        {},
-        {"AWS::EC2::InternetGateway", "AWS::EC2::VPCGatewayAttachment"},
-        set(),
-    ),
+    "classic_launch_configuration.yaml": ({}, set(), set()),
     "conditions_mappings_sub.yaml": ({"Environment": "prod"}, {"AWS::CloudWatch::Alarm"}, set()),
     "ecs_service_path_rules.yaml": (
         {},
         {"AWS::ECS::Cluster", "AWS::ECS::TaskDefinition"},
         {"VpcId", "PublicSubnets"},
+    ),
+    "vpc_igw_public_private_alias.yaml": (
+        {},
+        {"AWS::EC2::NatGateway", "AWS::Route53::RecordSet"},
+        set(),
     ),
 }
 
@@ -182,3 +183,30 @@ def test_a_host_the_certificate_does_not_cover_fails_the_handshake_and_is_counte
     summary = next(e["summary"] for e in events if e["type"] == "run.status" and e.get("summary"))
     assert counted == summary["tls_errors"] == len(failed)
     assert not [e for e in events if e["type"] == "request"]
+
+
+def test_generated_traffic_asks_for_the_route_53_alias_of_the_load_balancer(tmp_path):
+    # A rule for another host comes first: without the alias, the traffic would guess it.
+    text = (HERE / "vpc_igw_public_private_alias.yaml").read_text()
+    admin = (
+        "  AdminRule:\n"
+        "    Type: AWS::ElasticLoadBalancingV2::ListenerRule\n"
+        "    Properties:\n"
+        "      ListenerArn: !Ref PublicListener\n"
+        "      Priority: 5\n"
+        "      Conditions:\n"
+        "        - {Field: host-header, HostHeaderConfig: {Values: [admin.example.com]}}\n"
+        "      Actions:\n"
+        "        - {Type: fixed-response, FixedResponseConfig: {StatusCode: '403'}}\n"
+    )
+    edited = tmp_path / "alias.yaml"
+    edited.write_text(text.replace("  WwwRule:\n", admin + "  WwwRule:\n", 1))
+    assert cfn.load_topology(edited.read_text()).traffic.host == "admin.example.com"
+
+    events = run(str(edited))
+
+    requests = [e for e in events if e["type"] == "request"]
+    assert requests
+    assert {(e["lb"], e["host"], e["elb_status_code"]) for e in requests} == {
+        ("PublicLoadBalancer", "www.example.com", 200)
+    }
