@@ -841,6 +841,13 @@ PROBLEM_RULES = {
     "playground.traffic": _("The playground's traffic settings are not valid."),
     "playground.traffic-rps-limit": _("The request rate is more than this playground runs."),
     "template.metadata-mapping": _("Metadata must be a mapping."),
+    "load-balancer.internet-facing-needs-internet-gateway": _(
+        "An internet-facing load balancer needs a VPC with an internet gateway attached."
+    ),
+    "route.destination": _(
+        "A route needs a destination (DestinationCidrBlock or another destination)."
+    ),
+    "subnet.one-route-table": _("A subnet can be associated with only one route table."),
 }
 
 
