@@ -1,6 +1,6 @@
 """The bench listener's Python work per request, without sockets: CPU µs per request.
 
-``python -m labs.bench.inprocess [requests]`` serves the bench's listener
+``python -m labs.bench.inprocess [requests [rounds [paired]]]`` serves the bench's listener
 (``labs.bench.serve``: ten rules, round robin, X-Forwarded-*, trace id, access-log fields,
 sampled request events with their trace) to fake transports on uvloop: a request as wrk
 sends it goes into the client connection, the target's answer (as the bench's HAProxy
@@ -9,6 +9,10 @@ it, and the sink is drained every 100 ms of requests at the rate the real bench 
 as a run's flush drains it. What remains is the proxy's own user-space work: the kernel's
 share (``transport.write``, reads) and the loop's polling are left out. Process CPU
 (``time.process_time``) over the run, per request, the best of several rounds.
+
+``paired``: a round per line read from stdin, its figure printed, so that a driver can
+run two versions of the proxy in turns, round for round, on a machine too busy to compare
+runs minutes apart.
 """
 
 from __future__ import annotations
@@ -63,7 +67,7 @@ class _Transport(asyncio.Transport):
         return {"peername": self.peer}.get(name, default)
 
 
-async def _run(requests: int, rounds: int) -> list[float]:
+async def _run(requests: int, rounds: int, *, paired: bool = False) -> list[float]:
     pace_for_proxying()
     sandbox = Sandbox()
     sandbox.publish(TARGET, ("127.0.0.1", 18080))
@@ -97,6 +101,8 @@ async def _run(requests: int, rounds: int) -> list[float]:
         clients.append(client)
     results = []
     for _ in range(rounds):
+        if paired and not sys.stdin.readline():  # a driver's cue (an A/B run, in turns)
+            break
         written = up_transport.written
         start = time.process_time()
         for n in range(requests):
@@ -107,6 +113,8 @@ async def _run(requests: int, rounds: int) -> list[float]:
                 await sink.drain_paced()
         await sink.drain_paced()
         results.append((time.process_time() - start) / requests * 1e6)
+        if paired:
+            print(f"{results[-1]:.3f}", flush=True)
         if up_transport.written - written != requests:
             raise SystemExit("not every request reached the target: no figure")
     return results
@@ -114,7 +122,9 @@ async def _run(requests: int, rounds: int) -> list[float]:
 
 def main() -> None:
     requests = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
-    results = uvloop.run(_run(requests, rounds=int(sys.argv[2]) if len(sys.argv) > 2 else 11))
+    rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 11
+    paired = sys.argv[3:] == ["paired"]  # a round per line read; each figure printed
+    results = uvloop.run(_run(requests, rounds, paired=paired))
     median = sorted(results)[len(results) // 2]
     rounds = " ".join(f"{r:.2f}" for r in results)
     print(f"us CPU/request: best {min(results):.2f}, median {median:.2f}  ({rounds})")

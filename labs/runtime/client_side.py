@@ -27,6 +27,7 @@ from labs.engine.errors import (
     URL_TOO_LONG,
     LbError,
 )
+from labs.engine.rules import RequestFacts
 
 from .exchange import Exchange
 from .limits import (
@@ -105,6 +106,7 @@ class ClientConnection(asyncio.Protocol):
         self._method: str | None = None  # a method token httptools does not know
         self._refused = False  # the ALB refused a request here: nothing more is read
         self._admitted: tuple[tuple[object, ...], Admission] = ((), ADMITTED)  # last head
+        self.facts: tuple[tuple[object, ...], RequestFacts] | None = None  # the node's, last
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = cast(asyncio.Transport, transport)
@@ -481,7 +483,8 @@ def _root_prefix(second: int) -> str:
 
 def _trace_id(existing: str, epoch: float, rng: random.Random) -> str:
     if "Root=" not in existing:  # nearly every request: one format, nothing else
-        return _root_prefix(int(epoch)) + "%024x" % rng.getrandbits(96)  # noqa: UP031
+        # to_bytes().hex() formats the 96 bits a third faster than "%024x", same digits.
+        return _root_prefix(int(epoch)) + rng.getrandbits(96).to_bytes(12).hex()
     fresh = "1-%08x-%024x" % (int(epoch), rng.getrandbits(96))  # noqa: UP031
     fields = [f for f in existing.split(";") if f and not f.startswith("Self=")]
     return ";".join([f"Self={fresh}", *fields])
