@@ -126,8 +126,8 @@ def main() -> None:
     paired = sys.argv[3:] == ["paired"]  # a round per line read; each figure printed
     results = uvloop.run(_run(requests, rounds, paired=paired))
     median = sorted(results)[len(results) // 2]
-    rounds = " ".join(f"{r:.2f}" for r in results)
-    print(f"us CPU/request: best {min(results):.2f}, median {median:.2f}  ({rounds})")
+    figures = " ".join(f"{r:.2f}" for r in results)
+    print(f"us CPU/request: best {min(results):.2f}, median {median:.2f}  ({figures})")
 
 
 if __name__ == "__main__":
