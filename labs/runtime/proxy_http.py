@@ -110,6 +110,9 @@ class AlbNode:
         self.settings = load_balancer_settings(lb.attributes)
         self._router = Router(listener)
         self._needs_cookies = needs_cookies(self._router, ctx.stickiness)
+        # Facts then come from the request line, Host and the connection alone.
+        self._facts_alike = not self._needs_cookies and not self._router.needs_headers
+        self._last_head: tuple[object, bytes] = ((), b"")  # (status, reason, headers), head
         self._state = GroupStates(
             groups=ctx.groups,
             registered=ctx.addresses,
@@ -179,23 +182,9 @@ class AlbNode:
 
     # --- routing -------------------------------------------------------------------------
     def dispatch(self, ex: Exchange) -> None:
-        headers = (
-            tuple((k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in ex.headers)
-            if self._router.needs_headers
-            else ()
+        decision = decide(
+            self._facts(ex), self._router, self._state, self.ctx.clock.now(), self.ctx.rng
         )
-        facts = RequestFacts(
-            method=ex.method,
-            host=ex.host,
-            path=ex.path,
-            query=ex.query,
-            headers=headers,
-            source_ip=ex.client_ip,
-            cookies=self._cookies(ex) if self._needs_cookies else NO_COOKIES,
-            version=ex.version,
-            upgrade=ex.upgrade is not None,
-        )
-        decision = decide(facts, self._router, self._state, self.ctx.clock.now(), self.ctx.rng)
         ex.decision = decision
         ex.rule = decision.rule
         ex.action = None if decision.rule == NOT_ROUTED else decision.action.type
@@ -218,6 +207,31 @@ class AlbNode:
             self._invoke_lambda(ex, self.ctx.groups[decision.target_group or ""], decision)
         else:
             self._forward(ex, decision.target or "", decision.why)
+
+    def _facts(self, ex: Exchange) -> RequestFacts:
+        if self._facts_alike:
+            # A connection usually repeats its request as the rules see it, and facts are
+            # read-only: the last request's serve again (a tuple compare, no new object).
+            seen = (ex.method, ex.host, ex.path, ex.query, ex.version, ex.upgrade)
+            last: tuple[tuple[object, ...], RequestFacts] | None = ex.client.facts
+            if last is not None and last[0] == seen:
+                return last[1]
+        facts = RequestFacts(
+            method=ex.method,
+            host=ex.host,
+            path=ex.path,
+            query=ex.query,
+            headers=tuple((k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in ex.headers)
+            if self._router.needs_headers
+            else (),
+            source_ip=ex.client_ip,
+            cookies=self._cookies(ex) if self._needs_cookies else NO_COOKIES,
+            version=ex.version,
+            upgrade=ex.upgrade is not None,
+        )
+        if self._facts_alike:
+            ex.client.facts = (seen, facts)
+        return facts
 
     def _fixed_response(self, ex: Exchange, action: Action) -> None:
         config = action.fixed_response or {}
@@ -452,15 +466,26 @@ class AlbNode:
         if ex.abandoned:
             return  # logged as 460 when the client went away; the record must stay so
         ex.elb_status = status
-        parts = [_status_line(status, reason)]
-        for name, value in headers:
-            parts += [name, b": ", value, b"\r\n"]
-        parts += [b"Content-Length: ", length or str(len(body)).encode(), b"\r\n"]
-        if not ex.keep_alive:
-            parts.append(b"Connection: close\r\n")
-        parts += [b"\r\n", body]
+        # A target answers alike again and again: the head up to its Content-Length is
+        # kept from the last answer while status, reason and headers are the same.
+        seen = (status, reason, headers)
+        last, head = self._last_head
+        if seen != last:
+            parts = [_status_line(status, reason)]
+            for name, value in headers:
+                parts += [name, b": ", value, b"\r\n"]
+            parts.append(b"Content-Length: ")
+            head = b"".join(parts)
+            self._last_head = (seen, head)
         ex.response_headers = headers  # the event picks Location and Set-Cookie, per batch
-        payload = b"".join(parts)
+        payload = b"".join(
+            (
+                head,
+                length or b"%d" % len(body),
+                b"\r\n\r\n" if ex.keep_alive else b"\r\nConnection: close\r\n\r\n",
+                body,
+            )
+        )
         ex.sent = len(payload)
         ex.t_responded = perf_counter()
         ex.client.respond(ex, payload)

@@ -828,3 +828,13 @@ def test_a_stopped_instance_is_invalid_state_on_the_wire_too():
         "test_spec_corners",
         "test_a_health_checker_that_fails_itself_reports_unavailable_internal_error",
     )
+
+
+@pytest.mark.parametrize("value", [b"", b" ", b"\t", b" \t "])
+@pytest.mark.parametrize("where", [0, 1, 2])
+def test_a_blank_header_value_is_an_empty_header_wherever_it_is(value, where):
+    headers = [(b"Host", b"a.example.com"), (b"X-A", b"1")]
+    headers.insert(where, (b"X-Blank", value))
+    assert desync.classify("GET", b"/", headers) == desync.Classification(
+        desync.ACCEPTABLE, "EmptyHeader"
+    )

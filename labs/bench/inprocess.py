@@ -1,0 +1,134 @@
+"""The bench listener's Python work per request, without sockets: CPU µs per request.
+
+``python -m labs.bench.inprocess [requests [rounds [paired]]]`` serves the bench's listener
+(``labs.bench.serve``: ten rules, round robin, X-Forwarded-*, trace id, access-log fields,
+sampled request events with their trace) to fake transports on uvloop: a request as wrk
+sends it goes into the client connection, the target's answer (as the bench's HAProxy
+backend sends it) comes back from a pooled upstream connection when the proxy writes to
+it, and the sink is drained every 100 ms of requests at the rate the real bench reaches,
+as a run's flush drains it. What remains is the proxy's own user-space work: the kernel's
+share (``transport.write``, reads) and the loop's polling are left out. Process CPU
+(``time.process_time``) over the run, per request, the best of several rounds.
+
+``paired``: a round per line read from stdin, its figure printed, so that a driver can
+run two versions of the proxy in turns, round for round, on a machine too busy to compare
+runs minutes apart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import sys
+import time
+from typing import Any
+
+import uvloop
+
+from labs.engine.balancing import RoundRobin
+from labs.engine.spec import LoadBalancer, Node, Target, TargetGroup
+from labs.runtime.client_side import ClientConnection
+from labs.runtime.clock import LabClock
+from labs.runtime.collector import pace_for_proxying
+from labs.runtime.orchestrator import BROWSER_REQUESTS_PER_BATCH
+from labs.runtime.proxy_http import AlbNode, ProxyContext
+from labs.runtime.sandbox import Sandbox
+from labs.runtime.upstream import UpstreamConnection, UpstreamPool
+from labs.runtime.wire import EventSink
+
+from .serve import NODE_IP, TARGET, listener
+
+REQUEST = b"GET / HTTP/1.1\r\nHost: 127.0.1.5:18082\r\n\r\n"
+RESPONSE = (  # what the bench's backend (HAProxy's "http-request return") answers
+    b"HTTP/1.1 200 OK\r\ncontent-length: 99\r\ncontent-type: text/plain\r\n\r\n" + b"x" * 99
+)
+PER_DRAIN = 2_000  # requests between drains: 100 ms at ~20k req/s
+
+
+class _Transport(asyncio.Transport):
+    def __init__(self, peer: tuple[str, int]) -> None:
+        super().__init__()
+        self.peer = peer
+        self.written = 0
+        self.answer: Any = None  # the upstream side: the protocol that gets RESPONSE
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        self.written += 1
+        if self.answer is not None:
+            self.answer.data_received(RESPONSE)
+
+    def is_closing(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        raise AssertionError("the bench's connections stay open")
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return {"peername": self.peer}.get(name, default)
+
+
+async def _run(requests: int, rounds: int, *, paired: bool = False) -> list[float]:
+    pace_for_proxying()
+    sandbox = Sandbox()
+    sandbox.publish(TARGET, ("127.0.0.1", 18080))
+    sink = EventSink(max_requests_per_batch=BROWSER_REQUESTS_PER_BATCH, rng=random.Random(1))
+    group = TargetGroup(
+        name="Web", targets=(Target(id="Web1", ip="10.0.1.10", port=80, az="us-east-1a"),)
+    )
+    ctx = ProxyContext(
+        sandbox=sandbox,
+        clock=LabClock(10),
+        groups={"Web": group},
+        addresses={"Web": [TARGET]},
+        health={"Web": {TARGET: "healthy"}},
+        algorithms={"Web": RoundRobin()},
+        outstanding={},
+        record=sink.record,
+        rng=random.Random(2),
+    )
+    lb = LoadBalancer(name="Bench", nodes=(Node(az="us-east-1a", ip=NODE_IP),))
+    node = AlbNode(lb, lb.nodes[0], listener(), ctx)
+    pool = node._pools[TARGET] = UpstreamPool(node, sandbox.endpoint(TARGET))
+    upstream = UpstreamConnection(pool)
+    up_transport = _Transport(("127.0.0.1", 18080))
+    upstream.connection_made(up_transport)
+    up_transport.answer = upstream
+    pool.release(upstream)
+    clients = []
+    for n in range(50):  # wrk's 50 connections, in turn
+        client = ClientConnection(node)
+        client.connection_made(_Transport(("127.0.0.1", 40000 + n)))
+        clients.append(client)
+    results = []
+    for _ in range(rounds):
+        if paired and not sys.stdin.readline():  # a driver's cue (an A/B run, in turns)
+            break
+        written = up_transport.written
+        start = time.process_time()
+        for n in range(requests):
+            clients[n % 50].data_received(REQUEST)
+            if n % 50 == 49:
+                await asyncio.sleep(0)  # the loop turn: the sink's slice runs
+            if n % PER_DRAIN == PER_DRAIN - 1:
+                await sink.drain_paced()
+        await sink.drain_paced()
+        results.append((time.process_time() - start) / requests * 1e6)
+        if paired:
+            print(f"{results[-1]:.3f}", flush=True)
+        if up_transport.written - written != requests:
+            raise SystemExit("not every request reached the target: no figure")
+    return results
+
+
+def main() -> None:
+    requests = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
+    rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 11
+    paired = sys.argv[3:] == ["paired"]  # a round per line read; each figure printed
+    results = uvloop.run(_run(requests, rounds, paired=paired))
+    median = sorted(results)[len(results) // 2]
+    figures = " ".join(f"{r:.2f}" for r in results)
+    print(f"us CPU/request: best {min(results):.2f}, median {median:.2f}  ({figures})")
+
+
+if __name__ == "__main__":
+    main()
