@@ -12,6 +12,8 @@ A run never gets lost: every wait on the way out has a deadline (a task that swa
 its cancellation cannot hold the worker slot), the control listener outlives Redis
 outages and read timeouts, a stop also reaches the worker through the row its heartbeat
 reads, and every worker checks every LAB_HEARTBEAT_SECONDS for runs whose worker died.
+The heartbeat is the process's, not each run's: one write every LAB_HEARTBEAT_SECONDS
+covers every run the process hosts (``services.beat_runs``).
 """
 
 from __future__ import annotations
@@ -103,6 +105,13 @@ class RunHost:
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._layers: dict[str, Any] = {}
+        self._beater: asyncio.Task[None] | None = None
+
+    def keep_beating(self) -> None:
+        """Start the process's heartbeat for its runs, unless it beats already (call it on
+        the host's loop)."""
+        if self._beater is None or self._beater.done():
+            self._beater = asyncio.create_task(_beat_all(), name="lab-runs-heartbeat")
 
     def run(self, coroutine: Coroutine[Any, Any, None]) -> None:
         """Run ``coroutine`` on the host's loop; returns (or raises) when it is done."""
@@ -143,6 +152,7 @@ async def _run_lab(run: LabRun) -> None:
     if not await in_db_thread(services.claim_run)(run, channel):
         return
     with _registered(run.pk, control):
+        host.keep_beating()
         await _run_claimed(run, layer, channel, control)
 
 
@@ -203,19 +213,18 @@ async def _serve(
     control: RunControl,
     served: Served,
 ) -> None:
-    """Run the lab until it stops, with its control listener, heartbeat and recording saves
-    beside it."""
+    """Run the lab until it stops, with its control listener and recording saves beside it
+    (the process's heartbeat covers it while it is registered)."""
     listener = asyncio.create_task(_listen(layer, channel, run, control, lab, served))
-    beater = asyncio.create_task(_beat(run, control))
     keeper = asyncio.create_task(_keep_recording(run, control, served.recorder))
     try:
         await lab.run(control.stop)
     finally:
         control.stop.set()
         await _wake(listener, layer, channel)
-        stuck = await cancel_until_done((listener, beater, keeper, *served.sending), CLOSE_SECONDS)
+        stuck = await cancel_until_done((listener, keeper, *served.sending), CLOSE_SECONDS)
         if stuck:
-            logger.error("lab run %s: its listener, heartbeat or saves would not end", run.pk)
+            logger.error("lab run %s: its listener or saves would not end", run.pk)
 
 
 async def _wake(listener: asyncio.Task[None], layer: Any, channel: str) -> None:
@@ -454,22 +463,33 @@ async def _keep_recording(run: LabRun, control: RunControl, recorder: Recorder) 
             await _save_recording(run, recorder, so_far=True)
 
 
-async def _beat(run: LabRun, control: RunControl) -> None:
-    while not control.stop.is_set():
-        try:
-            verdict = await in_db_thread(services.beat)(run)
-        except Exception:  # a busy database: the next beat tries again
-            logger.warning("lab run %s: heartbeat failed", run.pk, exc_info=True)
-            verdict = services.Beat.SERVE
-        if verdict is services.Beat.LOST:
-            # Someone else ended the run (declared it lost, say): stop serving it.
-            control.request_stop("run-lost")
-            return
-        if verdict is services.Beat.STOP:
-            # Asked to stop, and the control channel's message never came (Redis away).
-            logger.info("lab run %s: stop found on its row", run.pk)
-            control.request_stop("stopped")
-            return
+async def _beat_all() -> None:
+    """The process's heartbeat: every LAB_HEARTBEAT_SECONDS, one ``services.beat_runs`` for
+    every run registered here, from claimed until its final state is written.
+
+    On the runs' own loop, so a loop too stalled to serve them also stops vouching for
+    them, and the stale-run check of another worker fails them.
+    """
+    while True:
+        with _controls_lock:
+            controls = dict(_controls)
+        verdicts: dict[int, services.Beat] = {}
+        if controls:
+            try:
+                verdicts = await in_db_thread(services.beat_runs)(list(controls))
+            except Exception:  # a busy database: the next beat tries again
+                logger.warning("heartbeat of %s lab run(s) failed", len(controls), exc_info=True)
+        for run_id, verdict in verdicts.items():
+            control = controls[run_id]
+            if verdict is services.Beat.SERVE or control.stop.is_set():
+                continue
+            if verdict is services.Beat.LOST:
+                # Someone else ended the run (declared it lost, say): stop serving it.
+                control.request_stop("run-lost")
+            else:
+                # Asked to stop, and the control channel's message never came (Redis away).
+                logger.info("lab run %s: stop found on its row", run_id)
+                control.request_stop("stopped")
         await asyncio.sleep(settings.LAB_HEARTBEAT_SECONDS)
 
 

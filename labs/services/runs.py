@@ -281,10 +281,26 @@ class Beat(enum.Enum):
 
 def beat(run: LabRun) -> Beat:
     """Record that the worker is alive, and tell it whether to go on serving the run."""
-    mine = LabRun.objects.filter(pk=run.pk, state__in=LabRun.WORKER_STATES)
-    if not mine.update(heartbeat_at=timezone.now()):
-        return Beat.LOST
-    return Beat.STOP if mine.filter(stop_requested_at__isnull=False).exists() else Beat.SERVE
+    return beat_runs([run.pk])[run.pk]
+
+
+def beat_runs(run_ids: list[int]) -> dict[int, Beat]:
+    """One heartbeat for every run a worker process hosts: one write, whatever their number.
+
+    Per run, as ``beat``: go on, stop (asked on the row), or lost (someone else ended it).
+    A heartbeat per run was a write transaction per run every LAB_HEARTBEAT_SECONDS, each
+    waiting its turn for SQLite's one write lock beside the runs' own writes.
+    """
+    if not run_ids:
+        return {}
+    mine = LabRun.objects.filter(pk__in=run_ids, state__in=LabRun.WORKER_STATES)
+    with transaction.atomic():
+        mine.update(heartbeat_at=timezone.now())
+        alive = dict(mine.values_list("pk", "stop_requested_at"))
+    return {
+        pk: Beat.LOST if pk not in alive else Beat.SERVE if alive[pk] is None else Beat.STOP
+        for pk in run_ids
+    }
 
 
 def save_access_log(run: LabRun, lines: list[str], topology: spec.Topology) -> RunAccessLog:
