@@ -25,6 +25,7 @@ from .runs import (
     start_run,
     status_event,
     stop_run,
+    stop_runs,
     summary_events,
 )
 from .stories import Recording, anonymous, save_recording, share_run, shared_run, story, unshare_run
@@ -78,6 +79,7 @@ __all__ = [
     "start_run",
     "status_event",
     "stop_run",
+    "stop_runs",
     "story",
     "summary_events",
     "unshare_run",
