@@ -34,7 +34,7 @@ from channels.layers import DEFAULT_CHANNEL_LAYER, channel_layers
 from channels_redis.utils import create_pool, decode_hosts
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import close_old_connections
+from django.db import close_old_connections, transaction
 from django.utils import translation
 from redis import asyncio as aioredis
 
@@ -237,10 +237,8 @@ async def _run_claimed(run: LabRun, layer: Any, channel: str, control: RunContro
             await in_db_thread(services.set_state)(run, State.STOPPING, reason, lab.now())
         if lab.stuck:
             logger.error("lab run %s did not stop cleanly (see above)", run.pk)
-        await _save_access_log(run, lab, topology)
-        await _save_recording(run, recorder)
         summary = {**lab.summary(), "faults": faults[-SUMMARY_FAULTS:]}
-        await in_db_thread(services.finish_run)(run, reason, summary, lab.now())
+        await _finish(run, lab, topology, recorder, reason, summary)
     except cfn.TemplateError as error:
         # Only a run saved before runs kept their template (migration 0004) gets here.
         logger.warning("lab run %s: template has problems: %s", run.pk, error)
@@ -496,6 +494,57 @@ def _refusal(
         error=code,
         message=message,
     ).wire()
+
+
+async def _finish(
+    run: LabRun,
+    lab: LabRuntime,
+    topology: spec.Topology,
+    recorder: Recorder,
+    reason: str,
+    summary: dict[str, Any],
+) -> None:
+    """The run's access log, its recording and its final state: one call to the database
+    thread and one transaction, not three. A class stopped at once queued its runs' saves
+    one behind another in the process's one database thread, each taking SQLite's write
+    lock in turn; the page still hears ``finished`` only once both files are there."""
+    lines: list[str] | None = None
+    recording: services.Recording | None = None
+    try:
+        lines = lab.access_log()
+    except Exception:
+        logger.exception("lab run %s: could not read the access log", run.pk)
+    try:
+        recording = services.Recording.of(recorder)  # on the run's loop, as it must be
+    except Exception:
+        logger.exception("lab run %s: could not read its recording", run.pk)
+    await in_db_thread(_write_finish)(run, lines, topology, recording, reason, summary, lab.now())
+
+
+def _write_finish(
+    run: LabRun,
+    lines: list[str] | None,
+    topology: spec.Topology,
+    recording: services.Recording | None,
+    reason: str,
+    summary: dict[str, Any],
+    t: float,
+) -> None:
+    with transaction.atomic():
+        # The run's outcome matters more than its files: each save may fail on its own.
+        if lines is not None:
+            try:
+                with transaction.atomic():
+                    services.save_access_log(run, lines, topology)
+            except Exception:
+                logger.exception("lab run %s: could not save the access log", run.pk)
+        if recording is not None:
+            try:
+                with transaction.atomic():
+                    services.save_recording(run, recording)
+            except Exception:
+                logger.exception("lab run %s: could not save its recording", run.pk)
+        services.finish_run(run, reason, summary, t)
 
 
 async def _save_access_log(run: LabRun, lab: LabRuntime, topology: Any) -> None:
