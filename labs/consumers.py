@@ -20,7 +20,7 @@ from .language import viewer_language
 from .models import LabRun
 from .orm import in_db_thread
 
-# How often an open run page checks that the run's worker still beats. With
+# How often a web process with run pages open checks that their workers still beat. With
 # LAB_STALE_SECONDS of 20 a dead worker shows as failed within 25 seconds.
 WATCHDOG_SECONDS = 5
 # How long a connecting page's events wait for the worker's snapshot; past it they flow
@@ -32,6 +32,47 @@ logger = logging.getLogger(__name__)
 SNAPSHOT_STATES = frozenset({LabRun.State.STARTING, LabRun.State.RUNNING})
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+class PageWatchdog:
+    """Fails the runs whose worker stopped beating, while this process has run pages open.
+
+    One check for the process, not one per page: each page's own was a query (and, with
+    no persistent connections, a new database connection) every WATCHDOG_SECONDS, a
+    quarter of the web process's CPU with a class of 30 open. Every worker checks too;
+    this one covers a site whose workers are all gone, for the pages that watch it.
+    """
+
+    def __init__(self) -> None:
+        self.pages = 0
+        self.task: asyncio.Task[None] | None = None
+
+    def opened(self) -> None:
+        self.pages += 1
+        loop = asyncio.get_running_loop()
+        if self.task is None or self.task.done() or self.task.get_loop() is not loop:
+            self.task = loop.create_task(self._watch(), name="run-pages-watchdog")
+
+    async def closed(self) -> None:
+        self.pages = max(0, self.pages - 1)
+        if self.pages or self.task is None:
+            return
+        task, self.task = self.task, None
+        if task.get_loop() is asyncio.get_running_loop():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _watch(self) -> None:
+        while True:
+            await asyncio.sleep(WATCHDOG_SECONDS)
+            try:
+                await in_db_thread(services.fail_stale_runs)()
+            except Exception:  # a busy database: the next check tries again
+                logger.warning("the run pages' stale-run check failed", exc_info=True)
+
+
+watchdog = PageWatchdog()
 
 
 class ViewerExtension(Protocol):
@@ -63,7 +104,7 @@ class RunConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
 
     channel_layer_alias = services.EVENTS_LAYER  # what the worker publishes; commands: default
     run: LabRun | None = None
-    watchdog: asyncio.Task[None] | None = None
+    watched = False  # counted among the pages the process's watchdog covers
     extensions: list[ViewerExtension] = []
     # Batches that came while the snapshot was awaited (None: not waiting), the number of
     # the last batch the page has, and the task that gives up on the snapshot.
@@ -87,14 +128,17 @@ class RunConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         self.extensions = [await open_(self.scope, self.run) for open_ in viewer_extensions]
         for extension in self.extensions:
             await extension.resume(self.send_json)
-        self.watchdog = asyncio.create_task(self._watch_worker(self.run.pk))
+        watchdog.opened()
+        self.watched = True
 
     async def disconnect(self, code: int) -> None:
-        for task in (self.watchdog, self.snapshot_timer):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+        if self.watched:
+            self.watched = False
+            await watchdog.closed()
+        if self.snapshot_timer is not None:
+            self.snapshot_timer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.snapshot_timer
         if self.run is not None:
             await self.channel_layer.group_discard(self.run.group_name, self.channel_name)
 
@@ -194,11 +238,6 @@ class RunConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
 
     async def _reject(self, message: str) -> None:
         await self.send_json({"error": "ValidationError", "message": message})
-
-    async def _watch_worker(self, run_id: int) -> None:
-        while True:
-            await asyncio.sleep(WATCHDOG_SECONDS)
-            await in_db_thread(services.fail_stale_runs)(run_id)
 
 
 @in_db_thread

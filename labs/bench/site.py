@@ -23,7 +23,7 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from .tools import ROOT
 
@@ -282,15 +282,22 @@ class RunSocket:
         self.writer.close()
 
 
+RunSocketT = TypeVar("RunSocketT", bound=RunSocket)
+
+
 async def open_run_socket(browser: Browser, run_id: int) -> RunSocket:
     """Connect to the run page's socket as the logged-in browser does, and read it."""
-    sock = RunSocket()
+    return await open_socket(browser, f"/ws/runs/{run_id}/", RunSocket())
+
+
+async def open_socket(browser: Browser, path: str, sock: RunSocketT) -> RunSocketT:
+    """Connect ``sock`` (a RunSocket, or one that reads other frames) to ``path``."""
     host, port = urllib.parse.urlsplit(browser.site_url).netloc.split(":")
     reader, writer = await asyncio.open_connection(host, int(port))
     key = base64.b64encode(os.urandom(16)).decode()
     writer.write(
         (
-            f"GET /ws/runs/{run_id}/ HTTP/1.1\r\nHost: {host}:{port}\r\n"
+            f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
             "Upgrade: websocket\r\nConnection: Upgrade\r\n"
             f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
             f"Origin: {browser.site_url}\r\n"

@@ -11,6 +11,7 @@ from .runs import (
     Beat,
     access_log_file_name,
     beat,
+    beat_runs,
     checked_command,
     claim_run,
     control_run,
@@ -24,6 +25,7 @@ from .runs import (
     start_run,
     status_event,
     stop_run,
+    stop_runs,
     summary_events,
 )
 from .stories import Recording, anonymous, save_recording, share_run, shared_run, story, unshare_run
@@ -52,6 +54,7 @@ __all__ = [
     "access_log_file_name",
     "anonymous",
     "beat",
+    "beat_runs",
     "check_document",
     "checked_command",
     "claim_run",
@@ -76,6 +79,7 @@ __all__ = [
     "start_run",
     "status_event",
     "stop_run",
+    "stop_runs",
     "story",
     "summary_events",
     "unshare_run",

@@ -8,6 +8,7 @@ browser never hears about a row it cannot read.
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import gzip
 import ipaddress
@@ -89,16 +90,63 @@ def stop_run(user: User | None, run: LabRun) -> None:
     LAB_HEARTBEAT_SECONDS: a message lost to a Redis outage still stops the run.
     """
     _check_can_control(user, run)
-    if _transition(run, State.FINISHED, "stopped", t=0.0, only_from=(State.QUEUED,)):
-        return
-    LabRun.objects.filter(pk=run.pk, stop_requested_at__isnull=True).exclude(
+    _stop(user, [run])
+
+
+def stop_runs(user: User | None, runs: list[LabRun]) -> int:
+    """``stop_run`` for many runs at once (an instructor stopping a class): one write for
+    all of them and their control messages sent together, so stopping eighty runs takes
+    about as long as stopping one. Returns how many were still going.
+
+    Raises:
+        PermissionDenied: one of them is someone else's run (nothing is stopped then).
+    """
+    runs = list({run.pk: run for run in runs}.values())
+    if user is not None and not user.is_staff:
+        others = [run for run in runs if run.owner_id != user.pk]
+        visible = set(
+            LabRun.objects.visible_to(user)
+            .filter(pk__in=[run.pk for run in others])
+            .values_list("pk", flat=True)
+        )
+        if any(run.pk not in visible for run in others):
+            raise PermissionDenied(_("You cannot stop someone else's run."))
+    return _stop(user, runs)
+
+
+def _stop(user: User | None, runs: list[LabRun]) -> int:
+    """The one stop: queued runs are finished here, the others asked on their row and
+    over their control channel."""
+    asked = []
+    for run in runs:
+        if run.state != State.QUEUED or not _transition(
+            run, State.FINISHED, "stopped", t=0.0, only_from=(State.QUEUED,)
+        ):
+            asked.append(run)
+    stopped = len(runs) - len(asked)
+    if not asked:
+        return stopped
+    LabRun.objects.filter(pk__in=[run.pk for run in asked], stop_requested_at__isnull=True).exclude(
         state__in=LabRun.FINAL_STATES
     ).update(stop_requested_at=timezone.now())
-    run.refresh_from_db(fields=["state", "control_channel", "stop_requested_at"])
-    if run.state in LabRun.FINAL_STATES or not run.control_channel:
-        return  # already over, or the worker has not claimed it yet: it reads the row
+    found = LabRun.objects.filter(pk__in=[run.pk for run in asked]).values_list(
+        "pk", "state", "control_channel", "stop_requested_at"
+    )
+    rows = {pk: (state, channel, requested) for pk, state, channel, requested in found}
     message = {"type": "run.stop", "by": getattr(user, "username", "")}
-    transaction.on_commit(partial(_send, run.control_channel, message))
+    sends = []
+    for run in asked:
+        if run.pk not in rows:
+            continue  # deleted meanwhile
+        run.state, run.control_channel, run.stop_requested_at = rows[run.pk]
+        if run.state in LabRun.FINAL_STATES:
+            continue  # already over
+        stopped += 1
+        if run.control_channel:  # else the worker has not claimed it yet: it reads the row
+            sends.append((run.control_channel, message))
+    if sends:
+        transaction.on_commit(partial(_send_all, sends))
+    return stopped
 
 
 def control_run(user: User, run: LabRun, command: Any) -> dict[str, Any]:
@@ -311,10 +359,26 @@ class Beat(enum.Enum):
 
 def beat(run: LabRun) -> Beat:
     """Record that the worker is alive, and tell it whether to go on serving the run."""
-    mine = LabRun.objects.filter(pk=run.pk, state__in=LabRun.WORKER_STATES)
-    if not mine.update(heartbeat_at=timezone.now()):
-        return Beat.LOST
-    return Beat.STOP if mine.filter(stop_requested_at__isnull=False).exists() else Beat.SERVE
+    return beat_runs([run.pk])[run.pk]
+
+
+def beat_runs(run_ids: list[int]) -> dict[int, Beat]:
+    """One heartbeat for every run a worker process hosts: one write, whatever their number.
+
+    Per run, as ``beat``: go on, stop (asked on the row), or lost (someone else ended it).
+    A heartbeat per run was a write transaction per run every LAB_HEARTBEAT_SECONDS, each
+    waiting its turn for SQLite's one write lock beside the runs' own writes.
+    """
+    if not run_ids:
+        return {}
+    mine = LabRun.objects.filter(pk__in=run_ids, state__in=LabRun.WORKER_STATES)
+    with transaction.atomic():
+        mine.update(heartbeat_at=timezone.now())
+        alive = dict(mine.values_list("pk", "stop_requested_at"))
+    return {
+        pk: Beat.LOST if pk not in alive else Beat.SERVE if alive[pk] is None else Beat.STOP
+        for pk in run_ids
+    }
 
 
 def save_access_log(run: LabRun, lines: list[str], topology: spec.Topology) -> RunAccessLog:
@@ -675,8 +739,21 @@ def _enqueue_run(run_id: int) -> None:
 
 
 def _send(channel: str, message: dict[str, Any]) -> None:
+    _send_all([(channel, message)])
+
+
+def _send_all(sends: list[tuple[str, dict[str, Any]]]) -> None:
     # Best effort, like publish: a stop also waits on the row for the worker's heartbeat.
-    try:
-        async_to_sync(get_channel_layer().send)(channel, message)
-    except Exception:
-        logger.warning("could not send %s to %s", message.get("type"), channel, exc_info=True)
+    # Together, not one after another: each send is a Redis round trip.
+    layer = get_channel_layer()
+
+    async def send(channel: str, message: dict[str, Any]) -> None:
+        try:
+            await layer.send(channel, message)
+        except Exception:
+            logger.warning("could not send %s to %s", message.get("type"), channel, exc_info=True)
+
+    async def send_all() -> None:
+        await asyncio.gather(*(send(channel, message) for channel, message in sends))
+
+    async_to_sync(send_all)()

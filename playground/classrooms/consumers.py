@@ -14,7 +14,8 @@ Frames to the page:
     ``{"done": <action>, "message": "..."}`` or ``{"error": "ValidationError", "message"}``.
 Frames from the page (each calls one service of playground.classrooms.services):
     ``{"action": "hint", "learner": <id> | null, "text": "..."}`` (null: every learner),
-    ``{"action": "stop", "run": <id>}``,
+    ``{"action": "stop", "run": <id>}``, ``{"action": "stop", "all": true}`` (every run of
+    the class still going, at once: services.stop_class_runs),
     ``{"action": "fault", "mode": "<fault mode>", "run": <id> | null, "target": "<ip:port>"?}``.
 """
 
@@ -173,6 +174,11 @@ def _act(user: Any, classroom: Classroom, content: dict[str, Any], language: str
             learner = get_learner_of_class(classroom, content.get("learner"))
             services.send_hint(classroom, user, learner, _text(content.get("text")))
             return _("Hint sent to %(learner)s.") % {"learner": learner.get_username()}
+        if action == "stop" and content.get("all") is True:
+            count = services.stop_class_runs(classroom, user)
+            return ngettext(
+                "Asked %(count)s run to stop.", "Asked %(count)s runs to stop.", count
+            ) % {"count": count}
         if action == "stop":
             stopped = _run_of_class(classroom, content.get("run"))
             services.stop_learner_run(classroom, user, stopped)

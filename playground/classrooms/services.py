@@ -196,6 +196,25 @@ def stop_learner_run(classroom: Classroom, by: User, run: LabRun) -> None:
     lab_services.stop_run(by, run)
 
 
+def stop_class_runs(classroom: Classroom, by: User) -> int:
+    """Stop every run of the class that is still going (queued, starting or running), all
+    at once (labs.services.stop_runs). Returns how many were asked.
+
+    Raises:
+        ValidationError: no learner of the class has a run going.
+    """
+    _check_teaches(by, classroom)
+    runs = list(
+        LabRun.objects.filter(
+            owner__class_memberships__classroom=classroom, state__in=LabRun.ACTIVE_STATES
+        )
+    )
+    stopped = lab_services.stop_runs(by, runs) if runs else 0
+    if not stopped:
+        raise ValidationError(_("No learner of this class has a run going."), code="not-running")
+    return stopped
+
+
 def inject_fault(
     classroom: Classroom,
     by: User,

@@ -141,6 +141,38 @@ def test_the_instructor_may_stop_a_learners_run_and_another_instructor_may_not(
     assert run.state == LabRun.State.FINISHED
 
 
+@pytest.mark.django_db(transaction=True)
+def test_stopping_the_class_stops_every_run_of_it_going_and_no_other(
+    classroom, instructor, other_instructor, learner, other_learner, other_classroom
+):
+    layer = get_channel_layer()
+    first, second, theirs = (async_to_sync(layer.new_channel)() for _ in range(3))
+    queued = make_run(owner=learner)
+    running = [
+        make_run(owner=learner, state=state, control_channel=channel)
+        for state, channel in (("running", first), ("starting", second))
+    ]
+    over = make_run(owner=learner, state="finished")
+    other = make_run(owner=other_learner, state="running", control_channel=theirs)
+    with pytest.raises(PermissionDenied):
+        services.stop_class_runs(classroom, other_instructor)
+
+    assert services.stop_class_runs(classroom, instructor) == 3
+
+    for channel in (first, second):
+        assert async_to_sync(layer.receive)(channel) == {"type": "run.stop", "by": "instructor"}
+    rows = dict(LabRun.objects.values_list("pk", "state"))
+    assert rows[queued.pk] == "finished"  # it had no worker: finished here
+    assert rows[over.pk] == "finished" and rows[other.pk] == "running"
+    asked = LabRun.objects.filter(stop_requested_at__isnull=False)
+    assert set(asked.values_list("pk", flat=True)) == {run.pk for run in running}
+    async_to_sync(layer.send)(theirs, {"type": "marker"})
+    assert async_to_sync(layer.receive)(theirs) == {"type": "marker"}  # nothing came before
+    LabRun.objects.filter(owner=learner).update(state="finished")  # as their workers do
+    with pytest.raises(ValidationError, match="run going"):
+        services.stop_class_runs(classroom, instructor)
+
+
 def test_a_refused_run_start_is_the_learners_last_validation_error(client, classroom, learner):
     topology = make_topology(owner=learner, document="Resources: {}\n")
     client.force_login(learner)

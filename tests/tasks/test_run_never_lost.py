@@ -98,6 +98,68 @@ def test_a_stop_is_left_on_the_row_for_the_workers_heartbeat(learner):
     assert services.beat(run) is services.Beat.LOST
 
 
+def test_one_heartbeat_answers_for_every_run_of_a_worker_process(learner, other_learner):
+    long_ago = timezone.now() - timedelta(hours=1)
+    serving = make_run(owner=learner, state="running", heartbeat_at=long_ago)
+    asked = make_run(owner=learner, state="starting", heartbeat_at=long_ago)
+    services.stop_run(learner, asked)
+    lost = make_run(owner=other_learner, state="failed", heartbeat_at=long_ago)
+    verdicts = services.beat_runs([serving.pk, asked.pk, lost.pk, 10_000])
+    assert verdicts == {
+        serving.pk: services.Beat.SERVE,
+        asked.pk: services.Beat.STOP,
+        lost.pk: services.Beat.LOST,
+        10_000: services.Beat.LOST,  # gone from the database altogether
+    }
+    fresh = dict(LabRun.objects.values_list("pk", "heartbeat_at"))
+    assert fresh[serving.pk] > long_ago and fresh[asked.pk] > long_ago
+    assert fresh[lost.pk] == long_ago  # a run that ended is not the worker's to vouch for
+
+
+async def test_the_process_heartbeat_keeps_all_its_runs_alive(learner, settings, monkeypatch):
+    settings.LAB_HEARTBEAT_SECONDS = 1
+    runs = [
+        await database_sync_to_async(make_run)(owner=learner, duration_limit=60) for _ in range(2)
+    ]
+    ids = {run.pk for run in runs}
+    beats: list[list[int]] = []
+    covered = threading.Event()
+    real_beat_runs = services.beat_runs
+
+    def observed(run_ids: list[int]) -> dict[int, services.Beat]:
+        after_stamping = stamped.is_set()  # a beat begun earlier may write before the stamp
+        verdicts = real_beat_runs(run_ids)
+        beats.append(list(run_ids))
+        if after_stamping and ids <= set(run_ids):
+            covered.set()
+        return verdicts
+
+    stamped = threading.Event()
+    monkeypatch.setattr(services, "beat_runs", observed)
+    long_ago = timezone.now() - timedelta(hours=1)
+    workers = []
+    for run in runs:
+        async with GroupListener(run.pk) as listener:
+            workers.append(asyncio.create_task(asyncio.to_thread(run_lab, run.pk)))
+            await listener.wait_for(status("running"), within=30)
+    # As if the runs had gone silent an hour ago: only the process's beat can save them.
+    await LabRun.objects.filter(pk__in=ids).aupdate(heartbeat_at=long_ago)
+    stamped.set()
+    assert await asyncio.to_thread(covered.wait, 10), f"no beat covered both runs: {beats}"
+    assert await database_sync_to_async(services.fail_stale_runs)() == 0
+    stamps = [stamp async for stamp in LabRun.objects.filter(pk__in=ids).values_list(
+        "heartbeat_at", flat=True
+    )]  # fmt: skip
+    assert all(stamp > long_ago for stamp in stamps)
+    # One write for the process, not one per run.
+    assert all(len(set(beat)) == len(beat) for beat in beats)
+    assert any(ids <= set(beat) for beat in beats)
+    for run in runs:
+        await database_sync_to_async(services.stop_run)(learner, await _refreshed(run))
+    await asyncio.wait_for(asyncio.gather(*workers), 20)
+    assert {run.state async for run in LabRun.objects.filter(pk__in=ids)} == {"finished"}
+
+
 @pytest.fixture
 def redis_outage():
     """``outage(seconds)`` freezes the Redis server (SIGSTOP) and thaws it after ``seconds``.
@@ -211,17 +273,24 @@ async def test_a_killed_workers_run_is_failed_within_30_seconds_with_no_page_ope
     first = _worker("first@%h")
     second = None
     try:
-        run = await sync_to_async(services.start_run)(learner, topology)
-        async with GroupListener(run.pk) as listener:
-            await listener.wait_for(status("running"), within=60)
+        # Two runs in the one process: its one heartbeat vouched for both, and both go.
+        runs = [await sync_to_async(services.start_run)(learner, topology) for _ in range(2)]
+        for run in runs:
+            async with GroupListener(run.pk) as listener:
+                if (await _refreshed(run)).state != "running":
+                    await listener.wait_for(status("running"), within=60)
         first.send_signal(signal.SIGKILL)
         first.wait(10)
         killed = time.monotonic()
         second = _worker("second@%h")  # what `make run` does when its worker dies
-        async with GroupListener(run.pk) as listener:
-            failed = await listener.wait_for(status("failed"), within=30)
+        for run in runs:
+            async with GroupListener(run.pk) as listener:
+                if (await _refreshed(run)).state != "failed":
+                    failed = await listener.wait_for(status("failed"), within=30)
+                    assert failed["reason"] == "worker-lost"
         assert time.monotonic() - killed < 30
-        assert failed["reason"] == "worker-lost"
-        assert (await _refreshed(run)).state == "failed"
+        for run in runs:
+            run = await _refreshed(run)
+            assert (run.state, run.reason) == ("failed", "worker-lost")
     finally:
         _ended(first, *([second] if second else []))
