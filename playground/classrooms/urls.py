@@ -21,6 +21,7 @@ urlpatterns = [
     path("<int:pk>/live/start/", views.class_live_start, name="classrooms-live-start"),
     path("<int:pk>/hint/", views.class_hint_all, name="classrooms-hint-class"),
     path("<int:pk>/fault/", views.class_fault, name="classrooms-fault"),
+    path("<int:pk>/stop/", views.class_stop_all, name="classrooms-stop-all"),
     path("<int:pk>/export.csv", views.class_export, name="classrooms-export"),
     path("<int:pk>/learners/<int:learner>/", views.class_learner, name="classrooms-learner"),
     path("<int:pk>/learners/<int:learner>/hint/", views.class_hint, name="classrooms-hint"),

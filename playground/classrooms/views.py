@@ -202,6 +202,7 @@ def class_dashboard(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "hintTo": _("Hint to %(learner)s"),
             "answers": _("%(right)s of %(total)s right"),
             "reconnecting": _("Connection lost: reconnecting…"),
+            "confirmStopAll": _("Stop every run of this class that is still going?"),
         },
     }
     return render(request, "classrooms/dashboard.html", context)
@@ -274,6 +275,21 @@ def class_hint_all(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         ) % {"count": count}
 
     return _act(request, classroom, None, send, _("Hint sent."), form)
+
+
+@login_required
+@require_POST
+def class_stop_all(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Every run of the class still going, stopped at once, from the dashboard."""
+    classroom = get_class_for_instructor(request.user, pk)
+
+    def stop() -> str:
+        count = services.stop_class_runs(classroom, request.user)
+        return ngettext("Asked %(count)s run to stop.", "Asked %(count)s runs to stop.", count) % {
+            "count": count
+        }
+
+    return _act(request, classroom, None, stop, _("Asked the runs to stop."))
 
 
 @login_required

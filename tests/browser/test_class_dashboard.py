@@ -45,6 +45,7 @@ class DashboardUi:
             self.hint_to_learner = gettext("Hint to %(learner)s") % {"learner": "learner"}
             self.class_hint = gettext("Hint to the whole class")
             self.send_everyone = gettext("Send to everyone")
+            self.stop_all = gettext("Stop every run")
 
     def sent_to_class(self, count: int) -> str:
         with translation.override(self.language):
@@ -140,5 +141,10 @@ def test_instructor_breaks_a_learners_run_and_hints_from_the_dashboard(
     expect(hints.get_by_role("heading")).to_have_text(words.hint_heading)
     _shot(learner_page, f"run-with-hint-{language}")
 
-    learner_page.get_by_role("button", name=ui.stop, exact=True).click()
+    # The instructor ends the lesson: every run of the class stops, after a confirmation.
+    teacher.goto(f"{demo_site}/classes/{classroom.pk}/dashboard/")
+    expect(row).to_have_attribute("data-state", "running", timeout=RUN_TIMEOUT_MS)
+    teacher.once("dialog", lambda confirm: confirm.accept())
+    teacher.get_by_role("button", name=words.stop_all).click()
     expect(learner_page.locator("body")).to_have_attribute("data-state", "finished", timeout=10_000)
+    expect(row).not_to_have_attribute("data-state", "running", timeout=10_000)

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from playground.asgi import application
 from playground.classrooms.models import Assignment, Hint
-from tests.factories import make_topology
+from tests.factories import make_run, make_topology
 
 PERSONAS = ["anonymous", "learner", "other_learner", "instructor", "other_instructor", "admin"]
 TEACHERS = {"instructor", "admin"}
@@ -27,6 +27,7 @@ def _instructor_pages(classroom, learner, run):
         ("post", reverse("classrooms-hint-class", args=[pk]), {"text": "Check the listener."}),
         ("post", reverse("classrooms-stop", args=[pk, learner.pk]), {"run": run.pk}),
         ("post", reverse("classrooms-fault", args=[pk]), {"mode": "hang"}),
+        ("post", reverse("classrooms-stop-all", args=[pk]), {}),
         ("post", reverse("classrooms-archive", args=[pk]), {"archived": "0"}),
     ]
 
@@ -66,6 +67,19 @@ def test_only_the_classs_instructor_and_admins_can_hint_the_whole_class(
     )
     assert Hint.objects.filter(learner=learner).exists() == (persona in TEACHERS)
     assert not Hint.objects.filter(learner=other_learner).exists()  # never another class's
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_only_the_classs_instructor_and_admins_can_stop_every_run_of_the_class(
+    persona, personas, classroom, learner, other_classroom, other_learner
+):
+    mine = make_run(owner=learner, state="running")
+    theirs = make_run(owner=other_learner, state="running")
+    response = personas(persona).post(reverse("classrooms-stop-all", args=[classroom.pk]))
+    mine.refresh_from_db()
+    theirs.refresh_from_db()
+    assert (mine.stop_requested_at is not None) == (persona in TEACHERS), response.status_code
+    assert theirs.stop_requested_at is None  # never another class's
 
 
 @pytest.mark.parametrize("persona", PERSONAS)

@@ -15,6 +15,7 @@ const noticeEl = document.getElementById("dashboard-notice");
 const filterEl = document.getElementById("dashboard-filter");
 const showEl = document.getElementById("dashboard-show");
 const faultForm = document.getElementById("class-fault-form");
+const stopAllForm = document.getElementById("class-stop-form");
 const noneShownEl = document.getElementById("dashboard-none-shown");
 const tableBox = document.querySelector("#dashboard").closest(".table-scroll");
 const classHintForm = document.getElementById("class-hint-form");
@@ -268,6 +269,10 @@ faultForm?.addEventListener("submit", (submit) => {
   if (send({ action: "fault", mode: faultForm.elements.mode.value, run: null }, { form: faultForm })) {
     submit.preventDefault();
   }
+});
+stopAllForm?.addEventListener("submit", (submit) => {
+  if (!window.confirm(text.confirmStopAll)) return submit.preventDefault();
+  if (send({ action: "stop", all: true }, { form: stopAllForm })) submit.preventDefault();
 });
 
 connect();
