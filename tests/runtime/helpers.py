@@ -124,3 +124,14 @@ class EventLog:
         """Until an emitted event satisfies ``predicate``; fails after ``within`` seconds."""
         async with asyncio.timeout(within), self._arrived:
             await self._arrived.wait_for(lambda: any(predicate(e) for e in self.events))
+
+
+async def settled(condition: Callable[[], bool], within: float = 2.0) -> None:
+    """Yield to the loop until ``condition()`` holds or ``within`` seconds pass (no sleeps:
+    each turn is a yield). For what a closed run finishes a loop turn or two after it
+    returned, such as a transport's ``connection_lost`` closing its socket; the caller
+    asserts the condition afterwards, so a socket that never closes still fails."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while not condition() and loop.time() < deadline:
+        await asyncio.sleep(0)
