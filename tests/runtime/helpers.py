@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 from collections.abc import Callable
@@ -131,7 +132,9 @@ async def settled(condition: Callable[[], bool], within: float = 2.0) -> None:
     each turn is a yield). For what a closed run finishes a loop turn or two after it
     returned, such as a transport's ``connection_lost`` closing its socket; the caller
     asserts the condition afterwards, so a socket that never closes still fails."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while not condition() and loop.time() < deadline:
-        await asyncio.sleep(0)
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(within):
+            while True:
+                if condition():
+                    return
+                await asyncio.sleep(0)  # a yield, not a sleep
