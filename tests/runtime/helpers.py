@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 from collections.abc import Callable
@@ -124,3 +125,16 @@ class EventLog:
         """Until an emitted event satisfies ``predicate``; fails after ``within`` seconds."""
         async with asyncio.timeout(within), self._arrived:
             await self._arrived.wait_for(lambda: any(predicate(e) for e in self.events))
+
+
+async def settled(condition: Callable[[], bool], within: float = 2.0) -> None:
+    """Yield to the loop until ``condition()`` holds or ``within`` seconds pass (no sleeps:
+    each turn is a yield). For what a closed run finishes a loop turn or two after it
+    returned, such as a transport's ``connection_lost`` closing its socket; the caller
+    asserts the condition afterwards, so a socket that never closes still fails."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(within):
+            while True:
+                if condition():
+                    return
+                await asyncio.sleep(0)  # a yield, not a sleep

@@ -369,7 +369,9 @@ async def test_a_slow_starting_instance_comes_into_service_after_its_start_up():
             for e in events
         )
 
-    events, _ = await run_until(topology(booting), web1_healthy, rps=5, clock_speed=30)
+    # Two failed checks (t=0, 30) make Web1 unhealthy; five passes (t=60..180) bring it back:
+    # 180 lab seconds are 6 s at 30x, so 10 s left a slow machine little room.
+    events, _ = await run_until(topology(booting), web1_healthy, within=20, rps=5, clock_speed=30)
     checks = [
         e
         for e in of_type(events, "health")
