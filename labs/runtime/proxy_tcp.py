@@ -102,6 +102,7 @@ class NlbNode:
             tcp_idle_timeout=attributes.tcp_idle_timeout(listener.attributes),
         )
         self.live: dict[FlowKey, Flow] = {}
+        self._dropped: dict[str, str | None] = {}  # client address -> why it is dropped
         self.processed = 0  # bytes both ways since the metrics window last took them
         self.loop: asyncio.AbstractEventLoop  # set by start()
 
@@ -156,11 +157,19 @@ class NlbNode:
                 flow.reset("idle_timeout")
         self._reaper = asyncio.get_running_loop().call_later(REAP_SECONDS, self._reap)
 
-    def accept(self, transport: asyncio.Transport) -> Flow:
+    def accept(self, transport: asyncio.Transport) -> Flow | None:
         host, port = transport.get_extra_info("peername")[:2]
+        source_ip = self.ctx.sandbox.virtual(host) or host
+        if self._drops(source_ip):
+            # Dropped as AWS drops the SYN (an internal NLB or a node with no internet
+            # route, to a client outside the VPC; the NLB's own security groups): never
+            # answered, no flow; the client's own timeout ends it.
+            transport.pause_reading()
+            self.ctx.connections.add(transport)
+            return None
         key = FlowKey(
             protocol=TCP,
-            source_ip=self.ctx.sandbox.virtual(host) or host,
+            source_ip=source_ip,
             source_port=port,
             destination_ip=self.node.ip,
             destination_port=self.listener.port,
@@ -174,6 +183,13 @@ class NlbNode:
         else:
             flow.connect()
         return flow
+
+    def _drops(self, source_ip: str) -> bool:
+        if source_ip not in self._dropped:
+            self._dropped[source_ip] = self.ctx.client_dropped(
+                self.lb, self.node, self.listener.port, source_ip, False
+            )
+        return self._dropped[source_ip] is not None
 
     def _tls(self, transport: asyncio.Transport) -> dict[str, str | bool | None] | None:
         ssl_object = transport.get_extra_info("ssl_object")
@@ -500,8 +516,10 @@ class _ClientSide(asyncio.Protocol):
     def __init__(self, node: NlbNode) -> None:
         self._node = node
         self._flow: Flow | None = None
+        self._transport: asyncio.BaseTransport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = transport
         self._flow = self._node.accept(cast(asyncio.Transport, transport))
 
     def data_received(self, data: bytes) -> None:
@@ -517,6 +535,8 @@ class _ClientSide(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         if self._flow is not None:
             self._flow.lost("client", exc)
+        else:  # a dropped client: only its socket was kept
+            self._node.ctx.connections.discard(self._transport)
 
     def pause_writing(self) -> None:
         if self._flow is not None and self._flow.target is not None:
