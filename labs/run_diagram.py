@@ -88,9 +88,10 @@ OUTCOMES = {
 }
 
 
-def context(run: Any) -> dict[str, Any]:
+def context(run: Any, topology: spec.Topology | None) -> dict[str, Any]:
     """``run_diagram`` for ``labs/_run_diagram.html``: the drawing (None when the template
-    no longer parses) and the script's configuration and words."""
+    no longer parses) and the script's configuration and words. ``topology`` is the run's
+    template loaded (None when it does not load), which the page has already done."""
     try:
         document = cfn.parse_document(run.document)
     except cfn.TemplateError:
@@ -98,10 +99,6 @@ def context(run: Any) -> dict[str, Any]:
     drawing = diagram.build(document)
     if drawing.empty:
         return {"run_diagram": None}
-    try:
-        topology: spec.Topology | None = cfn.load_topology(document)
-    except cfn.TemplateError:
-        topology = None
     types = {lb.type for lb in topology.load_balancers} if topology else set()
     # Which marks a run of it can show: requests (ALB, Classic), flows (NLB, GWLB, Classic TCP).
     kinds = {"request"} if types & {"application", "classic"} else set()

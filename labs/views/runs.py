@@ -78,6 +78,7 @@ def run_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def run_page_context(run: LabRun, *, recording_url: str, shared: bool = False) -> dict[str, Any]:
     """The run page's context: the owner's page, or (``shared``) the read-only link's."""
     status = services.status_event(run)
+    parsed = _parse(run)[0]  # once: each part below reads the same template
     config = _run_config(run, status)
     config["recordingUrl"] = recording_url
     if shared:
@@ -91,15 +92,15 @@ def run_page_context(run: LabRun, *, recording_url: str, shared: bool = False) -
         "shared": shared,
         "state_label": codes.run_state(run.state),
         "reason_label": codes.run_reason(status["reason"]),
-        "targets": _targets_of(run),
-        "traffic": _traffic_of(run),
+        "targets": _targets_of(parsed),
+        "traffic": _traffic_of(parsed),
         "catalog": codes.catalog(),
         "charts": [{"id": chart, "title": codes.CHARTS[chart]} for chart in codes.CHART_IDS],
         "run_config": config,
         "status_classes": status_classes(run.summary),
-        **_controls_context(run),
-        **live_context(_parse(run)[0]),
-        **run_diagram.context(run),
+        **_controls_context(run, parsed),
+        **live_context(parsed),
+        **run_diagram.context(run, parsed),
     }
 
 
@@ -315,9 +316,8 @@ def _parse(topology: Topology | LabRun) -> tuple[Any, list[Any]]:
         return None, list(error.problems)
 
 
-def _targets_of(run: LabRun) -> list[dict[str, Any]]:
+def _targets_of(parsed: Any) -> list[dict[str, Any]]:
     """Every target the run page lists before any event arrives (health: initial)."""
-    parsed, _ = _parse(run)
     if parsed is None:
         return []
     return [
@@ -333,10 +333,9 @@ def _targets_of(run: LabRun) -> list[dict[str, Any]]:
     ]
 
 
-def _traffic_of(run: LabRun) -> dict[str, bool]:
+def _traffic_of(parsed: Any) -> dict[str, bool]:
     """What the run's load balancers emit: HTTP requests (ALB, Classic HTTP/HTTPS
     listeners), flows (NLB, GWLB, Classic TCP/SSL listeners), and GWLB packets."""
-    parsed, _ = _parse(run)
     lbs = parsed.load_balancers if parsed is not None else ()
 
     def http(lb: LoadBalancer) -> bool:
@@ -351,9 +350,8 @@ def _traffic_of(run: LabRun) -> dict[str, bool]:
     }
 
 
-def _controls_context(run: LabRun) -> dict[str, Any]:
+def _controls_context(run: LabRun, parsed: Any) -> dict[str, Any]:
     """The run controls' part of the run page: fault modes, the rate limit, the log."""
-    parsed, _problems = _parse(run)
     rps = run.rps or (parsed.traffic.rps if parsed is not None else 0)
     return {
         "fault_modes": list(codes.FAULT_MODES.items()),

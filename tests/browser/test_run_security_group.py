@@ -44,7 +44,7 @@ class SgUi:
             values = {"by": "learner", "security_group": "WebSecurityGroup", "rules": rules}
             self.removed = str(codes.FAULT_LOG["sgRevoke"]) % values
             self.restored = str(codes.FAULT_LOG["sgAuthorize"]) % values
-            self.faults = gettext("Faults")
+            self.faults = gettext("Changes during this run")
             self.title = Topology.objects.get(owner=None, slug="basic-alb").title
 
     def texts(self) -> list[str]:
