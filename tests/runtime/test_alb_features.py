@@ -6,6 +6,7 @@ from collections import Counter
 import pytest
 
 from labs.engine import stickiness
+from labs.engine.events import TlsNegotiationError
 from labs.runtime.orchestrator import ScriptedRequest
 
 from .helpers import of_type, run_script, run_until, topology
@@ -274,7 +275,8 @@ async def test_https_terminates_tls_with_the_listeners_certificate_and_sni():
     assert [a.status for a in (secure, wildcard)] == [200, 200]
     # No certificate covers other.example.com: the default one is presented, and a client
     # that checks names refuses it, as a browser would.
-    assert isinstance(other, str) and "CERTIFICATE_VERIFY_FAILED" in other
+    assert isinstance(other, TlsNegotiationError)
+    assert (other.code, other.host) == ("hostname-mismatch", "other.example.com")
     headers = _echo_headers(secure)
     assert headers["x-forwarded-proto"] == "https"
     assert headers["x-forwarded-port"] == "443"
