@@ -18,25 +18,16 @@ runs minutes apart.
 from __future__ import annotations
 
 import asyncio
-import random
 import sys
 import time
 from typing import Any
 
 import uvloop
 
-from labs.engine.balancing import RoundRobin
-from labs.engine.spec import LoadBalancer, Node, Target, TargetGroup
 from labs.runtime.client_side import ClientConnection
-from labs.runtime.clock import LabClock
-from labs.runtime.collector import pace_for_proxying
-from labs.runtime.orchestrator import BROWSER_REQUESTS_PER_BATCH
-from labs.runtime.proxy_http import AlbNode, ProxyContext
-from labs.runtime.sandbox import Sandbox
 from labs.runtime.upstream import UpstreamConnection, UpstreamPool
-from labs.runtime.wire import EventSink
 
-from .serve import NODE_IP, TARGET, listener
+from .serve import TARGET, bench_node
 
 REQUEST = b"GET / HTTP/1.1\r\nHost: 127.0.1.5:18082\r\n\r\n"
 RESPONSE = (  # what the bench's backend (HAProxy's "http-request return") answers
@@ -68,26 +59,7 @@ class _Transport(asyncio.Transport):
 
 
 async def _run(requests: int, rounds: int, *, paired: bool = False) -> list[float]:
-    pace_for_proxying()
-    sandbox = Sandbox()
-    sandbox.publish(TARGET, ("127.0.0.1", 18080))
-    sink = EventSink(max_requests_per_batch=BROWSER_REQUESTS_PER_BATCH, rng=random.Random(1))
-    group = TargetGroup(
-        name="Web", targets=(Target(id="Web1", ip="10.0.1.10", port=80, az="us-east-1a"),)
-    )
-    ctx = ProxyContext(
-        sandbox=sandbox,
-        clock=LabClock(10),
-        groups={"Web": group},
-        addresses={"Web": [TARGET]},
-        health={"Web": {TARGET: "healthy"}},
-        algorithms={"Web": RoundRobin()},
-        outstanding={},
-        record=sink.record,
-        rng=random.Random(2),
-    )
-    lb = LoadBalancer(name="Bench", nodes=(Node(az="us-east-1a", ip=NODE_IP),))
-    node = AlbNode(lb, lb.nodes[0], listener(), ctx)
+    node, sandbox, sink = bench_node(("127.0.0.1", 18080))
     pool = node._pools[TARGET] = UpstreamPool(node, sandbox.endpoint(TARGET))
     upstream = UpstreamConnection(pool)
     up_transport = _Transport(("127.0.0.1", 18080))

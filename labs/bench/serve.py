@@ -57,7 +57,9 @@ def listener() -> Listener:
     return Listener(name="Http", protocol="HTTP", port=80, default_actions=forward, rules=rules)
 
 
-async def serve(port: int, backend: tuple[str, int]) -> None:
+def bench_node(backend: tuple[str, int]) -> tuple[AlbNode, Sandbox, EventSink]:
+    """The bench's ALB node in front of ``backend``, its sandbox and its event sink (the
+    served bench and the in-process one measure the same listener)."""
     pace_for_proxying()  # as a lab run does
     sandbox = Sandbox()
     sandbox.publish(TARGET, backend)
@@ -77,7 +79,11 @@ async def serve(port: int, backend: tuple[str, int]) -> None:
         rng=random.Random(2),
     )
     lb = LoadBalancer(name="Bench", nodes=(Node(az="us-east-1a", ip=NODE_IP),))
-    node = AlbNode(lb, lb.nodes[0], listener(), ctx)
+    return AlbNode(lb, lb.nodes[0], listener(), ctx), sandbox, sink
+
+
+async def serve(port: int, backend: tuple[str, int]) -> None:
+    node, _sandbox, sink = bench_node(backend)
     await node.start(port)
     print("ready", flush=True)
     while True:

@@ -24,15 +24,20 @@ def _healthy(lab):
     return all(states.get(t) == "healthy" for t in TARGETS)
 
 
+async def _clients_try_for_three_seconds(lab):
+    """Until three metrics seconds have passed with every target healthy and the clients
+    connecting all along."""
+    await lab.wait_for(lambda _: _healthy(lab), within=30)
+    since = len(lab.events)
+    await lab.wait_for(
+        lambda _: len([e for e in lab.events[since:] if e["type"] == "metrics"]) >= 3,
+        within=30,
+    )
+
+
 async def test_clients_outside_the_vpc_never_reach_an_internal_nlb():
     async with Lab(starter("nlb-static-ips.yaml", _internal), rps=20) as lab:
-        await lab.wait_for(lambda _: _healthy(lab), within=30)
-        since = len(lab.events)
-        # Three metrics seconds with every target healthy and clients connecting.
-        await lab.wait_for(
-            lambda _: len([e for e in lab.events[since:] if e["type"] == "metrics"]) >= 3,
-            within=30,
-        )
+        await _clients_try_for_three_seconds(lab)
     assert not of_type(lab.events, "flow")
     assert lab.runtime.topology.load_balancers[0].scheme == "internal"
 
@@ -64,12 +69,7 @@ def _private_subnets(document):
 
 async def test_an_internet_facing_nlb_in_subnets_without_an_internet_route_is_not_reached():
     async with Lab(starter("nlb-static-ips.yaml", _private_subnets), rps=20) as lab:
-        await lab.wait_for(lambda _: _healthy(lab), within=30)
-        since = len(lab.events)
-        await lab.wait_for(
-            lambda _: len([e for e in lab.events[since:] if e["type"] == "metrics"]) >= 3,
-            within=30,
-        )
+        await _clients_try_for_three_seconds(lab)
     assert not of_type(lab.events, "flow")
     nodes = lab.runtime.topology.load_balancers[0].nodes
     assert nodes and not any(node.public for node in nodes)
