@@ -48,9 +48,11 @@ class PageWatchdog:
         self.task: asyncio.Task[None] | None = None
 
     def opened(self) -> None:
-        self.pages += 1
         loop = asyncio.get_running_loop()
-        if self.task is None or self.task.done() or self.task.get_loop() is not loop:
+        if self.task is not None and self.task.get_loop() is not loop:
+            self.task, self.pages = None, 0  # the pages of a loop that is gone (a test's)
+        self.pages += 1
+        if self.task is None or self.task.done():
             self.task = loop.create_task(self._watch(), name="run-pages-watchdog")
 
     async def closed(self) -> None:
