@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
-from labs.models import Topology
+from labs.models import LabRun, Topology
 
 LEARNING_PATH = (
     "basic-alb",
@@ -54,3 +55,28 @@ def arrange(topologies: Iterable[Topology]) -> Gallery:
     gallery.starters.sort(key=lambda t: (place.get(t.slug, len(place)), t.slug))
     gallery.what_ifs.sort(key=lambda t: t.slug)
     return gallery
+
+
+@dataclass(frozen=True)
+class Step:
+    number: int  # 1 for the path's first starter
+    topology: Topology
+
+
+def next_step(user: Any) -> Step | None:
+    """The first starter of the learning path the user has not run yet, as it is or as a
+    copy of their own; None once they have run every one, or for a visitor."""
+    if not user.is_authenticated:
+        return None
+    runs = LabRun.objects.filter(owner=user)
+    done = set(runs.filter(topology__owner=None).values_list("topology__slug", flat=True))
+    done |= set(
+        runs.filter(topology__forked_from__owner=None).values_list(
+            "topology__forked_from__slug", flat=True
+        )
+    )
+    starters = {t.slug: t for t in Topology.objects.filter(owner=None, slug__in=LEARNING_PATH)}
+    for number, slug in enumerate(LEARNING_PATH, start=1):
+        if slug in starters and slug not in done:
+            return Step(number, starters[slug])
+    return None

@@ -6,13 +6,31 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from labs.models import LabRun
+from labs import cfn, diagram, gallery
+from labs.models import LabRun, Topology
 
 from . import roles
 from .forms import SignUpForm
 
+# The home page's four load balancers, each with the starter that shows it first.
+LOAD_BALANCER_STARTERS = (
+    ("application", "basic-alb"),
+    ("network", "nlb-static-ips"),
+    ("gateway", "gwlb-appliances"),
+    ("classic", "classic-lb"),
+)
+
 
 def home(request: HttpRequest) -> HttpResponse:
+    """What the site does, shown with the first lab's own diagram; for a learner, where to
+    go on in the learning path and their recent runs."""
+    starters = {
+        t.slug: t
+        for t in Topology.objects.filter(
+            owner=None, slug__in=[slug for _, slug in LOAD_BALANCER_STARTERS]
+        )
+    }
+    first = starters.get(gallery.LEARNING_PATH[0])
     recent_runs: QuerySet[LabRun] = LabRun.objects.none()
     if request.user.is_authenticated:
         recent_runs = (
@@ -20,7 +38,23 @@ def home(request: HttpRequest) -> HttpResponse:
             .select_related("topology")
             .order_by("-created_at")[:5]
         )
-    return render(request, "home.html", {"recent_runs": recent_runs})
+    context = {
+        "recent_runs": recent_runs,
+        "next_step": gallery.next_step(request.user),
+        "first_lab": first,
+        "first_diagram": _diagram(first),
+        "kinds": {kind: starters.get(slug) for kind, slug in LOAD_BALANCER_STARTERS},
+    }
+    return render(request, "home.html", context)
+
+
+def _diagram(topology: Topology | None) -> diagram.Diagram | None:
+    if topology is None:
+        return None
+    try:
+        return diagram.build(cfn.parse_document(topology.document))
+    except cfn.TemplateError:  # an admin's edit broke the starter: the page goes without
+        return None
 
 
 @require_http_methods(["GET", "POST"])
