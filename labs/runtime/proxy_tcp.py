@@ -32,8 +32,8 @@ import socket
 import ssl
 import struct
 import time
-from collections.abc import Callable
-from typing import TYPE_CHECKING, cast
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any, cast
 
 from labs.engine import attributes, events, proxy_protocol
 from labs.engine.flows import (
@@ -96,6 +96,7 @@ class NlbNode:
         )
         self.proxy_protocol = attributes.proxy_protocol_v2(group.attributes)
         self.target_tls = _no_verify() if group.protocol == "TLS" else None
+        self.to_alb = group.target_type == "alb"  # its nodes admit what comes through us
         self.flows = FlowTable(
             node_az=node.az,
             seed=seed,
@@ -206,6 +207,17 @@ class NlbNode:
         }
 
 
+class _UpstreamSocket(socket.socket):
+    """A socket born non-blocking (SOCK_NONBLOCK): the loop's ``setblocking(False)`` on it
+    when it becomes a transport would be one more ioctl per flow."""
+
+    __slots__ = ()
+
+    def setblocking(self, flag: bool) -> None:
+        if flag:
+            super().setblocking(flag)
+
+
 def _no_verify() -> ssl.SSLContext:
     """The node as a TLS client of its targets: certificates are not validated (§6.5)."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
@@ -216,6 +228,29 @@ def _no_verify() -> ssl.SSLContext:
 
 class Flow:
     """One client connection and its upstream connection, and what went through."""
+
+    __slots__ = (
+        "_client_eof",
+        "_closed_first",
+        "_early",
+        "_names",
+        "_opening",
+        "_source",
+        "_target_eof",
+        "client",
+        "client_socket",
+        "connecting",
+        "decision",
+        "ended",
+        "from_client",
+        "from_target",
+        "key",
+        "node",
+        "seen_as",
+        "target",
+        "through_nlb",
+        "tls",
+    )
 
     def __init__(
         self,
@@ -237,11 +272,15 @@ class Flow:
         self.through_nlb: tuple[str, int] | None = None  # our socket, as an ALB sees it
         self.tls: dict[str, str | bool | None] | None = None
         self.ended = False
-        self._eof = {"client": False, "target": False}
+        self._client_eof = False  # a FIN came from the client
+        self._target_eof = False  # and from the target
         self._closed_first: str | None = None
         self._early: list[bytes] = []  # client bytes that came before the target connected
         self._source: tuple[str, int] | None = None  # our socket's address, when bound to it
         self._names: tuple[str, str] | None = None  # the 5-tuple and its hash, as events say
+        # The loop's create_connection coroutine on the usual path, stepped by hand (no
+        # Task), and the socket it wraps.
+        self._opening: tuple[Coroutine[Any, None, tuple[Any, Any]], socket.socket] | None = None
         node.live[self.key] = self
         node.ctx.connections.add(client)
 
@@ -255,7 +294,7 @@ class Flow:
         node = self.node
         # Not the cheaper C _socket.socket: uvloop then closes its fd twice (EBADF once per
         # flow; with another thread opening files in between, someone else's descriptor).
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM | socket.SOCK_NONBLOCK)
+        sock = _UpstreamSocket(socket.AF_INET, socket.SOCK_STREAM | socket.SOCK_NONBLOCK)
         try:
             endpoint = node.ctx.sandbox.endpoint(self.decision.target or "")
             self._bind(sock)
@@ -276,8 +315,9 @@ class Flow:
         except SandboxViolation:
             self._refused(sock)
             return
-        self._seen(sock)
         header = self._ppv2() if node.proxy_protocol else b""
+        if self._source is not None or node.to_alb or header or node.target_tls is not None:
+            self._seen(sock)  # else the transport's own sockname says it, with no syscall
         if header:  # before any TLS: the target reads it first
             try:
                 header = header[sock.send(header) :]
@@ -288,10 +328,41 @@ class Flow:
                 return
         # A TLS handshake to the target takes a few loop turns: hold the client's bytes in
         # its socket meanwhile rather than in _early.
-        paused = node.target_tls is not None or bool(header)
-        if paused:
+        if node.target_tls is not None or header:
             self.client.pause_reading()
-        self.connecting = node.loop.create_task(self._attach(sock, header, paused))
+            self.connecting = node.loop.create_task(self._attach(sock, header, True))
+            return
+        self._opening = (node.loop.create_connection(self._target_side, sock=sock), sock)
+        self._step()
+
+    def _target_side(self) -> _TargetSide:
+        return _TargetSide(self)
+
+    def _step(self, _: object = None) -> None:
+        """Drive the loop's create_connection coroutine by hand, as a Task would, without
+        one: each future it waits on calls back here when done (once, on loopback)."""
+        if self._opening is None:  # the flow ended meanwhile (_end closed the coroutine)
+            return
+        coro, sock = self._opening
+        try:
+            waiting = coro.send(None)
+        except StopIteration as done:
+            self._opening = None
+            self._attached(done.value[0], False)
+            return
+        except OSError:
+            self._opening = None
+            self._refused(sock)
+            return
+        except BaseException:
+            self._opening = None
+            sock.close()
+            raise
+        if waiting is None:  # a bare yield: go on next turn
+            self.node.loop.call_soon(self._step)
+        else:
+            waiting._asyncio_future_blocking = False  # as Task.__step does
+            waiting.add_done_callback(self._step)
 
     async def _wait(self, sock: socket.socket) -> None:
         try:
@@ -332,13 +403,20 @@ class Flow:
         except BaseException:  # cancelled: the client went away first
             sock.close()
             raise
+        self._attached(transport, paused)
+
+    def _attached(self, transport: asyncio.Transport, paused: bool) -> None:
+        node = self.node
         self.connecting = None
         self.target = transport
         node.ctx.connections.add(transport)
-        transport.writelines(self._early)
-        self._early.clear()
-        if self._eof["client"]:
+        if self._early:
+            transport.writelines(self._early)
+            self._early.clear()
+        if self._client_eof:
             transport.write_eof()
+        if self.seen_as is None:  # the kernel picked our port: the transport knows it
+            self._note_seen(*transport.get_extra_info("sockname")[:2])
         node.report(self._event("open"))
         if paused and not self.client.is_closing():
             self.client.resume_reading()
@@ -372,9 +450,11 @@ class Flow:
     def _seen(self, sock: socket.socket) -> None:
         """Record our socket's address once connected (the kernel picked the port then,
         unless it is the client's own)."""
+        self._note_seen(*(self._source or sock.getsockname()[:2]))
+
+    def _note_seen(self, host: str, port: int) -> None:
         node = self.node
-        host, port = self._source or sock.getsockname()[:2]
-        if node.group.target_type == "alb":  # the ALB admits it as coming from inside
+        if node.to_alb:  # the ALB admits it as coming from inside
             self.through_nlb = (host, port)
             node.ctx.through_nlb.add(self.through_nlb)
         self.seen_as = f"{node.ctx.sandbox.virtual(host) or host}:{port}"
@@ -397,11 +477,15 @@ class Flow:
 
     def eof(self, side: str) -> None:
         """A FIN from ``side``: pass the half-close on; both done ends the flow."""
-        if not any(self._eof.values()):
+        if self._closed_first is None:
             self._closed_first = side  # who closed: the first to send FIN
-        self._eof[side] = True
-        other = self.target if side == "client" else self.client
-        if all(self._eof.values()):
+        if side == "client":
+            self._client_eof = True
+            other = self.target
+        else:
+            self._target_eof = True
+            other = self.client
+        if self._client_eof and self._target_eof:
             self.finish(side)
         elif other is not None and other.can_write_eof():
             other.write_eof()
@@ -438,6 +522,11 @@ class Flow:
         self.ended = True
         if self.connecting is not None:
             self.connecting.cancel()
+        if self._opening is not None:  # as a Task's cancel would: the loop closes its transport
+            coro, sock = self._opening
+            self._opening = None
+            coro.close()
+            sock.close()
         node = self.node
         node.flows.close(self.key)
         node.live.pop(self.key, None)
