@@ -33,9 +33,11 @@ import ssl
 import struct
 import time
 from collections.abc import Callable, Coroutine
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, cast
 
 from labs.engine import attributes, events, proxy_protocol
+from labs.engine.events import Wire
 from labs.engine.flows import (
     DEREGISTERED,
     TCP,
@@ -57,9 +59,10 @@ from .sockets import wait_connected
 if TYPE_CHECKING:  # the UDP node builds its flow events here too
     from .proxy_udp import UdpNlbNode
 from .tls import ListenerCertificates
+from .wire import DeferredFlow
 
 REAP_SECONDS = 0.25  # wall seconds between looks for idle flows
-Report = Callable[[events.Flow], None]
+Report = Callable[[events.Flow | DeferredFlow], None]
 _LINGER_ZERO = struct.pack("ii", 1, 0)  # close() then sends RST, not FIN
 _IP_BIND_ADDRESS_NO_PORT = getattr(socket, "IP_BIND_ADDRESS_NO_PORT", 24)  # Linux 4.2+
 
@@ -417,7 +420,7 @@ class Flow:
             transport.write_eof()
         if self.seen_as is None:  # the kernel picked our port: the transport knows it
             self._note_seen(*transport.get_extra_info("sockname")[:2])
-        node.report(self._event("open"))
+        node.report(FlowNote(self, "open", None))
         if paused and not self.client.is_closing():
             self.client.resume_reading()
 
@@ -535,24 +538,106 @@ class Flow:
         for transport in (self.client, self.target):
             if transport is not None:
                 node.ctx.connections.discard(transport)
-        node.report(self._event(state, closed_by))
+        node.report(FlowNote(self, state, closed_by))
 
-    def _event(self, state: str, closed_by: str | None = None) -> events.Flow:
+    def names(self) -> tuple[str, str]:
+        """The 5-tuple and its hash in hex, as the flow's events say them."""
         if self._names is None:  # the same for both of the flow's events
             self._names = (str(self.key), f"{self.decision.hash:016x}")
-        return flow_event(
-            self.node,
-            self.key,
-            self.decision,
-            state,
-            names=self._names,
-            seen_as=self.seen_as,
-            proxy_protocol=self.node.proxy_protocol,
-            from_client=self.from_client,
-            from_target=self.from_target,
-            closed_by=closed_by,
-            tls=self.tls,
+        return self._names
+
+
+class FlowNote(DeferredFlow):
+    """One of a TCP flow's two ``flow`` events (open; closed or reset), noted as the flow
+    goes: its lab time, state and byte counts, and the flow, which holds the rest. Its wire
+    object is built when the batch is drained (``wire_at``), the same as ``event()``'s."""
+
+    __slots__ = ("closed_by", "flow", "from_client", "from_target", "state", "t")
+
+    def __init__(self, flow: Flow, state: str, closed_by: str | None) -> None:
+        self.t = round(flow.node.ctx.clock.now(), 3)
+        self.flow = flow
+        self.state = state
+        self.closed_by = closed_by
+        self.from_client = flow.from_client
+        self.from_target = flow.from_target
+
+    @property
+    def lb(self) -> str:
+        return self.flow.node.lb.name
+
+    @property
+    def protocol(self) -> str:
+        return self.flow.key.protocol
+
+    @property
+    def reason(self) -> str | None:
+        return self.flow.decision.reason
+
+    @property
+    def target(self) -> str | None:
+        return self.flow.decision.target
+
+    @property
+    def tls(self) -> dict[str, str | bool | None] | None:
+        return self.flow.tls
+
+    def event(self, emitted: float) -> events.Flow:
+        """The ``events.Flow`` this note stands for."""
+        flow = self.flow
+        return replace(
+            flow_event(
+                flow.node,
+                flow.key,
+                flow.decision,
+                self.state,
+                names=flow.names(),
+                seen_as=flow.seen_as,
+                proxy_protocol=flow.node.proxy_protocol,
+                from_client=self.from_client,
+                from_target=self.from_target,
+                closed_by=self.closed_by,
+                tls=flow.tls,
+            ),
+            t=self.t,
+            emitted=emitted,
         )
+
+    def wire_at(self, emitted: float) -> Wire:
+        """``event(emitted).wire()``, built straight as a dict (a test holds them equal)."""
+        flow = self.flow
+        node, key, decision = flow.node, flow.key, flow.decision
+        hash_text, hash_value = flow.names()
+        from_client, from_target = self.from_client, self.from_target
+        out: Wire = {
+            "type": "flow",
+            "t": self.t,
+            "emitted": emitted,
+            "client_ip": key.source_ip,
+            "client_port": key.source_port,
+            "protocol": key.protocol,
+            "lb": node.lb.name,
+            "node_az": node.node.az,
+            "target": decision.target,
+            "hash": hash_text,
+            "bytes": from_client + from_target,
+            "reason": decision.reason,
+            "state": self.state,
+            "node_ip": node.node.ip,
+            "listener": node.listener.port,
+            "target_group": node.group.name,
+            "hash_value": hash_value,
+            "candidates": list(decision.candidates),
+            "source_seen_by_target": flow.seen_as,
+            "proxy_protocol": node.proxy_protocol,
+            "bytes_from_client": from_client,
+            "bytes_from_target": from_target,
+        }
+        if self.closed_by is not None:
+            out["closed_by"] = self.closed_by
+        if flow.tls is not None:
+            out["tls"] = flow.tls
+        return out
 
 
 def flow_event(
