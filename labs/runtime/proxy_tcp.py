@@ -25,6 +25,7 @@ no half-close: a client's close_notify ends the flow.
 
 from __future__ import annotations
 
+import _socket
 import asyncio
 import errno
 import os
@@ -106,6 +107,7 @@ class NlbNode:
             tcp_idle_timeout=attributes.tcp_idle_timeout(listener.attributes),
         )
         self.live: dict[FlowKey, Flow] = {}
+        self._pool: Pool | None = None  # what pool() last built
         self._dropped: dict[str, str | None] = {}  # client address -> why it is dropped
         self.processed = 0  # bytes both ways since the metrics window last took them
         self.loop: asyncio.AbstractEventLoop  # set by start()
@@ -146,13 +148,20 @@ class NlbNode:
             flow.reset("load_balancer")
 
     def pool(self) -> Pool:
-        name = self.group.name
-        return Pool(
-            targets=self.ctx.addresses[name],
-            zones=self.ctx.zones,
-            health=self.ctx.health[name],
-            cross_zone=self.cross_zone,
-        )
+        """The group as the engine reads it. The run changes the lists and dicts it holds
+        in place or swaps them: the same Pool serves while they are the same objects."""
+        name, ctx, pool = self.group.name, self.ctx, self._pool
+        targets, health = ctx.addresses[name], ctx.health[name]
+        if (
+            pool is None
+            or pool.targets is not targets
+            or pool.health is not health
+            or pool.zones is not ctx.zones
+        ):
+            pool = self._pool = Pool(
+                targets=targets, zones=ctx.zones, health=health, cross_zone=self.cross_zone
+            )
+        return pool
 
     def _reap(self) -> None:
         for key in self.flows.expire(self.ctx.clock.now()):
@@ -212,13 +221,22 @@ class NlbNode:
 
 class _UpstreamSocket(socket.socket):
     """A socket born non-blocking (SOCK_NONBLOCK): the loop's ``setblocking(False)`` on it
-    when it becomes a transport would be one more ioctl per flow."""
+    when it becomes a transport would be one more ioctl per flow. The loop reads its family
+    and type: as plain ints, not the enum members socket.socket looks up each time."""
 
     __slots__ = ()
 
     def setblocking(self, flag: bool) -> None:
         if flag:
             super().setblocking(flag)
+
+    @property
+    def family(self) -> socket.AddressFamily:
+        return cast(socket.AddressFamily, _socket.socket.family.__get__(self))
+
+    @property
+    def type(self) -> socket.SocketKind:
+        return cast(socket.SocketKind, _socket.socket.type.__get__(self))
 
 
 def _no_verify() -> ssl.SSLContext:
