@@ -309,8 +309,9 @@ class Flow:
     def connect(self) -> None:
         """Open the upstream socket. On loopback the handshake is over (or refused) by the
         time connect() returns, so the usual case needs no wait for writability: the
-        socket goes straight to a transport (one Task; no timer, no pause of the client
-        unless a TLS handshake to the target follows).
+        socket goes straight to a transport (no Task: ``_step`` drives the loop's
+        coroutine; no timer, no pause of the client). A TLS handshake to the target, or a
+        PPv2 header the socket did not take, waits in a Task with the client paused.
         A handshake still under way (a full accept queue) takes the patient path."""
         node = self.node
         # Not the cheaper C _socket.socket: uvloop then closes its fd twice (EBADF once per
@@ -337,8 +338,6 @@ class Flow:
             self._refused(sock)
             return
         header = self._ppv2() if node.proxy_protocol else b""
-        if self._source is not None or node.to_alb or header or node.target_tls is not None:
-            self._seen(sock)  # else the transport's own sockname says it, with no syscall
         if header:  # before any TLS: the target reads it first
             try:
                 header = header[sock.send(header) :]
@@ -347,6 +346,8 @@ class Flow:
             except OSError:
                 self._refused(sock)
                 return
+        if self._source is not None or node.to_alb or header or node.target_tls is not None:
+            self._seen(sock)  # else the transport's own sockname says it, with no syscall
         # A TLS handshake to the target takes a few loop turns: hold the client's bytes in
         # its socket meanwhile rather than in _early.
         if node.target_tls is not None or header:

@@ -286,3 +286,16 @@ async def test_a_flows_noted_events_wire_as_the_flow_events_they_stand_for(attri
         built = note.wire_at(1234.5)
         assert built == note.event(1234.5).wire()
         validate(built)
+
+
+@pytest.mark.parametrize("attributes", [{}, {"proxy_protocol_v2.enabled": "true"}])
+async def test_with_preservation_off_the_event_names_the_nodes_socket_the_target_saw(attributes):
+    # The kernel picks the port then; the node reads it from the upstream transport.
+    async with Nlb([A1], target_type="ip", attributes=attributes) as nlb:
+        reader, writer = await nlb.connect(CLIENT)
+        await exchange(writer, reader, b"hi")
+        writer.close()
+        ((host, port),) = nlb.targets[0].peers
+        (event,) = await nlb.wait_for(closed)
+        assert event["source_seen_by_target"] == f"{nlb.sandbox.virtual(host)}:{port}"
+        assert event["source_seen_by_target"].startswith(NODE_A.ip + ":")
