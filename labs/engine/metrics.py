@@ -18,8 +18,27 @@ nodes' gauges give ``ActiveFlowCount`` (flows alive as the window closes) and
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from typing import Protocol
 
-from .events import Flow, Metrics
+from .events import Metrics
+
+
+class FlowFacts(Protocol):
+    """What the counters read of a ``flow`` event: an ``events.Flow``, or a flow the
+    runtime keeps as a compact note until its batch is drained."""
+
+    @property
+    def state(self) -> str: ...
+    @property
+    def lb(self) -> str: ...
+    @property
+    def protocol(self) -> str: ...
+    @property
+    def reason(self) -> str | None: ...
+    @property
+    def closed_by(self) -> str | None: ...
+    @property
+    def tls(self) -> dict[str, str | bool | None] | None: ...
 
 
 def _status_class(status: int) -> str:
@@ -104,7 +123,7 @@ class MetricsWindow:
         if target_group is not None and target_seconds is not None:
             self.response_times[target_group].append(target_seconds)
 
-    def flow(self, event: Flow) -> None:
+    def flow(self, event: FlowFacts) -> None:
         """Count one NLB ``flow`` event (opened, reset, closed or dropped)."""
         family = "TLS" if event.tls is not None else event.protocol
         if event.state == "open":

@@ -25,6 +25,7 @@ no half-close: a client's close_notify ends the flow.
 
 from __future__ import annotations
 
+import _socket
 import asyncio
 import errno
 import os
@@ -32,10 +33,12 @@ import socket
 import ssl
 import struct
 import time
-from collections.abc import Callable
-from typing import TYPE_CHECKING, cast
+from collections.abc import Callable, Coroutine
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, cast
 
 from labs.engine import attributes, events, proxy_protocol
+from labs.engine.events import Wire
 from labs.engine.flows import (
     DEREGISTERED,
     TCP,
@@ -57,9 +60,10 @@ from .sockets import wait_connected
 if TYPE_CHECKING:  # the UDP node builds its flow events here too
     from .proxy_udp import UdpNlbNode
 from .tls import ListenerCertificates
+from .wire import DeferredFlow
 
 REAP_SECONDS = 0.25  # wall seconds between looks for idle flows
-Report = Callable[[events.Flow], None]
+Report = Callable[[events.Flow | DeferredFlow], None]
 _LINGER_ZERO = struct.pack("ii", 1, 0)  # close() then sends RST, not FIN
 _IP_BIND_ADDRESS_NO_PORT = getattr(socket, "IP_BIND_ADDRESS_NO_PORT", 24)  # Linux 4.2+
 
@@ -96,12 +100,14 @@ class NlbNode:
         )
         self.proxy_protocol = attributes.proxy_protocol_v2(group.attributes)
         self.target_tls = _no_verify() if group.protocol == "TLS" else None
+        self.to_alb = group.target_type == "alb"  # its nodes admit what comes through us
         self.flows = FlowTable(
             node_az=node.az,
             seed=seed,
             tcp_idle_timeout=attributes.tcp_idle_timeout(listener.attributes),
         )
         self.live: dict[FlowKey, Flow] = {}
+        self._pool: Pool | None = None  # what pool() last built
         self._dropped: dict[str, str | None] = {}  # client address -> why it is dropped
         self.processed = 0  # bytes both ways since the metrics window last took them
         self.loop: asyncio.AbstractEventLoop  # set by start()
@@ -142,13 +148,20 @@ class NlbNode:
             flow.reset("load_balancer")
 
     def pool(self) -> Pool:
-        name = self.group.name
-        return Pool(
-            targets=self.ctx.addresses[name],
-            zones=self.ctx.zones,
-            health=self.ctx.health[name],
-            cross_zone=self.cross_zone,
-        )
+        """The group as the engine reads it. The run changes the lists and dicts it holds
+        in place or swaps them: the same Pool serves while they are the same objects."""
+        name, ctx, pool = self.group.name, self.ctx, self._pool
+        targets, health = ctx.addresses[name], ctx.health[name]
+        if (
+            pool is None
+            or pool.targets is not targets
+            or pool.health is not health
+            or pool.zones is not ctx.zones
+        ):
+            pool = self._pool = Pool(
+                targets=targets, zones=ctx.zones, health=health, cross_zone=self.cross_zone
+            )
+        return pool
 
     def _reap(self) -> None:
         for key in self.flows.expire(self.ctx.clock.now()):
@@ -206,6 +219,26 @@ class NlbNode:
         }
 
 
+class _UpstreamSocket(socket.socket):
+    """A socket born non-blocking (SOCK_NONBLOCK): the loop's ``setblocking(False)`` on it
+    when it becomes a transport would be one more ioctl per flow. The loop reads its family
+    and type: as plain ints, not the enum members socket.socket looks up each time."""
+
+    __slots__ = ()
+
+    def setblocking(self, flag: bool) -> None:
+        if flag:
+            super().setblocking(flag)
+
+    @property
+    def family(self) -> socket.AddressFamily:
+        return cast(socket.AddressFamily, _socket.socket.family.__get__(self))
+
+    @property
+    def type(self) -> socket.SocketKind:
+        return cast(socket.SocketKind, _socket.socket.type.__get__(self))
+
+
 def _no_verify() -> ssl.SSLContext:
     """The node as a TLS client of its targets: certificates are not validated (§6.5)."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
@@ -216,6 +249,29 @@ def _no_verify() -> ssl.SSLContext:
 
 class Flow:
     """One client connection and its upstream connection, and what went through."""
+
+    __slots__ = (
+        "_client_eof",
+        "_closed_first",
+        "_early",
+        "_names",
+        "_opening",
+        "_source",
+        "_target_eof",
+        "client",
+        "client_socket",
+        "connecting",
+        "decision",
+        "ended",
+        "from_client",
+        "from_target",
+        "key",
+        "node",
+        "seen_as",
+        "target",
+        "through_nlb",
+        "tls",
+    )
 
     def __init__(
         self,
@@ -237,11 +293,15 @@ class Flow:
         self.through_nlb: tuple[str, int] | None = None  # our socket, as an ALB sees it
         self.tls: dict[str, str | bool | None] | None = None
         self.ended = False
-        self._eof = {"client": False, "target": False}
+        self._client_eof = False  # a FIN came from the client
+        self._target_eof = False  # and from the target
         self._closed_first: str | None = None
         self._early: list[bytes] = []  # client bytes that came before the target connected
         self._source: tuple[str, int] | None = None  # our socket's address, when bound to it
         self._names: tuple[str, str] | None = None  # the 5-tuple and its hash, as events say
+        # The loop's create_connection coroutine on the usual path, stepped by hand (no
+        # Task), and the socket it wraps.
+        self._opening: tuple[Coroutine[Any, None, tuple[Any, Any]], socket.socket] | None = None
         node.live[self.key] = self
         node.ctx.connections.add(client)
 
@@ -249,13 +309,14 @@ class Flow:
     def connect(self) -> None:
         """Open the upstream socket. On loopback the handshake is over (or refused) by the
         time connect() returns, so the usual case needs no wait for writability: the
-        socket goes straight to a transport (one Task; no timer, no pause of the client
-        unless a TLS handshake to the target follows).
+        socket goes straight to a transport (no Task: ``_step`` drives the loop's
+        coroutine; no timer, no pause of the client). A TLS handshake to the target, or a
+        PPv2 header the socket did not take, waits in a Task with the client paused.
         A handshake still under way (a full accept queue) takes the patient path."""
         node = self.node
         # Not the cheaper C _socket.socket: uvloop then closes its fd twice (EBADF once per
         # flow; with another thread opening files in between, someone else's descriptor).
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM | socket.SOCK_NONBLOCK)
+        sock = _UpstreamSocket(socket.AF_INET, socket.SOCK_STREAM | socket.SOCK_NONBLOCK)
         try:
             endpoint = node.ctx.sandbox.endpoint(self.decision.target or "")
             self._bind(sock)
@@ -276,7 +337,6 @@ class Flow:
         except SandboxViolation:
             self._refused(sock)
             return
-        self._seen(sock)
         header = self._ppv2() if node.proxy_protocol else b""
         if header:  # before any TLS: the target reads it first
             try:
@@ -286,12 +346,45 @@ class Flow:
             except OSError:
                 self._refused(sock)
                 return
+        if self._source is not None or node.to_alb or header or node.target_tls is not None:
+            self._seen(sock)  # else the transport's own sockname says it, with no syscall
         # A TLS handshake to the target takes a few loop turns: hold the client's bytes in
         # its socket meanwhile rather than in _early.
-        paused = node.target_tls is not None or bool(header)
-        if paused:
+        if node.target_tls is not None or header:
             self.client.pause_reading()
-        self.connecting = node.loop.create_task(self._attach(sock, header, paused))
+            self.connecting = node.loop.create_task(self._attach(sock, header, True))
+            return
+        self._opening = (node.loop.create_connection(self._target_side, sock=sock), sock)
+        self._step()
+
+    def _target_side(self) -> _TargetSide:
+        return _TargetSide(self)
+
+    def _step(self, _: object = None) -> None:
+        """Drive the loop's create_connection coroutine by hand, as a Task would, without
+        one: each future it waits on calls back here when done (once, on loopback)."""
+        if self._opening is None:  # the flow ended meanwhile (_end closed the coroutine)
+            return
+        coro, sock = self._opening
+        try:
+            waiting = coro.send(None)
+        except StopIteration as done:
+            self._opening = None
+            self._attached(done.value[0], False)
+            return
+        except OSError:
+            self._opening = None
+            self._refused(sock)
+            return
+        except BaseException:
+            self._opening = None
+            sock.close()
+            raise
+        if waiting is None:  # a bare yield: go on next turn
+            self.node.loop.call_soon(self._step)
+        else:
+            waiting._asyncio_future_blocking = False  # as Task.__step does
+            waiting.add_done_callback(self._step)
 
     async def _wait(self, sock: socket.socket) -> None:
         try:
@@ -332,14 +425,21 @@ class Flow:
         except BaseException:  # cancelled: the client went away first
             sock.close()
             raise
+        self._attached(transport, paused)
+
+    def _attached(self, transport: asyncio.Transport, paused: bool) -> None:
+        node = self.node
         self.connecting = None
         self.target = transport
         node.ctx.connections.add(transport)
-        transport.writelines(self._early)
-        self._early.clear()
-        if self._eof["client"]:
+        if self._early:
+            transport.writelines(self._early)
+            self._early.clear()
+        if self._client_eof:
             transport.write_eof()
-        node.report(self._event("open"))
+        if self.seen_as is None:  # the kernel picked our port: the transport knows it
+            self._note_seen(*transport.get_extra_info("sockname")[:2])
+        node.report(FlowNote(self, "open", None))
         if paused and not self.client.is_closing():
             self.client.resume_reading()
 
@@ -372,9 +472,11 @@ class Flow:
     def _seen(self, sock: socket.socket) -> None:
         """Record our socket's address once connected (the kernel picked the port then,
         unless it is the client's own)."""
+        self._note_seen(*(self._source or sock.getsockname()[:2]))
+
+    def _note_seen(self, host: str, port: int) -> None:
         node = self.node
-        host, port = self._source or sock.getsockname()[:2]
-        if node.group.target_type == "alb":  # the ALB admits it as coming from inside
+        if node.to_alb:  # the ALB admits it as coming from inside
             self.through_nlb = (host, port)
             node.ctx.through_nlb.add(self.through_nlb)
         self.seen_as = f"{node.ctx.sandbox.virtual(host) or host}:{port}"
@@ -397,11 +499,15 @@ class Flow:
 
     def eof(self, side: str) -> None:
         """A FIN from ``side``: pass the half-close on; both done ends the flow."""
-        if not any(self._eof.values()):
+        if self._closed_first is None:
             self._closed_first = side  # who closed: the first to send FIN
-        self._eof[side] = True
-        other = self.target if side == "client" else self.client
-        if all(self._eof.values()):
+        if side == "client":
+            self._client_eof = True
+            other = self.target
+        else:
+            self._target_eof = True
+            other = self.client
+        if self._client_eof and self._target_eof:
             self.finish(side)
         elif other is not None and other.can_write_eof():
             other.write_eof()
@@ -438,6 +544,11 @@ class Flow:
         self.ended = True
         if self.connecting is not None:
             self.connecting.cancel()
+        if self._opening is not None:  # as a Task's cancel would: the loop closes its transport
+            coro, sock = self._opening
+            self._opening = None
+            coro.close()
+            sock.close()
         node = self.node
         node.flows.close(self.key)
         node.live.pop(self.key, None)
@@ -446,24 +557,106 @@ class Flow:
         for transport in (self.client, self.target):
             if transport is not None:
                 node.ctx.connections.discard(transport)
-        node.report(self._event(state, closed_by))
+        node.report(FlowNote(self, state, closed_by))
 
-    def _event(self, state: str, closed_by: str | None = None) -> events.Flow:
+    def names(self) -> tuple[str, str]:
+        """The 5-tuple and its hash in hex, as the flow's events say them."""
         if self._names is None:  # the same for both of the flow's events
             self._names = (str(self.key), f"{self.decision.hash:016x}")
-        return flow_event(
-            self.node,
-            self.key,
-            self.decision,
-            state,
-            names=self._names,
-            seen_as=self.seen_as,
-            proxy_protocol=self.node.proxy_protocol,
-            from_client=self.from_client,
-            from_target=self.from_target,
-            closed_by=closed_by,
-            tls=self.tls,
+        return self._names
+
+
+class FlowNote(DeferredFlow):
+    """One of a TCP flow's two ``flow`` events (open; closed or reset), noted as the flow
+    goes: its lab time, state and byte counts, and the flow, which holds the rest. Its wire
+    object is built when the batch is drained (``wire_at``), the same as ``event()``'s."""
+
+    __slots__ = ("closed_by", "flow", "from_client", "from_target", "state", "t")
+
+    def __init__(self, flow: Flow, state: str, closed_by: str | None) -> None:
+        self.t = round(flow.node.ctx.clock.now(), 3)
+        self.flow = flow
+        self.state = state
+        self.closed_by = closed_by
+        self.from_client = flow.from_client
+        self.from_target = flow.from_target
+
+    @property
+    def lb(self) -> str:
+        return self.flow.node.lb.name
+
+    @property
+    def protocol(self) -> str:
+        return self.flow.key.protocol
+
+    @property
+    def reason(self) -> str | None:
+        return self.flow.decision.reason
+
+    @property
+    def target(self) -> str | None:
+        return self.flow.decision.target
+
+    @property
+    def tls(self) -> dict[str, str | bool | None] | None:
+        return self.flow.tls
+
+    def event(self, emitted: float) -> events.Flow:
+        """The ``events.Flow`` this note stands for."""
+        flow = self.flow
+        return replace(
+            flow_event(
+                flow.node,
+                flow.key,
+                flow.decision,
+                self.state,
+                names=flow.names(),
+                seen_as=flow.seen_as,
+                proxy_protocol=flow.node.proxy_protocol,
+                from_client=self.from_client,
+                from_target=self.from_target,
+                closed_by=self.closed_by,
+                tls=flow.tls,
+            ),
+            t=self.t,
+            emitted=emitted,
         )
+
+    def wire_at(self, emitted: float) -> Wire:
+        """``event(emitted).wire()``, built straight as a dict (a test holds them equal)."""
+        flow = self.flow
+        node, key, decision = flow.node, flow.key, flow.decision
+        hash_text, hash_value = flow.names()
+        from_client, from_target = self.from_client, self.from_target
+        out: Wire = {
+            "type": "flow",
+            "t": self.t,
+            "emitted": emitted,
+            "client_ip": key.source_ip,
+            "client_port": key.source_port,
+            "protocol": key.protocol,
+            "lb": node.lb.name,
+            "node_az": node.node.az,
+            "target": decision.target,
+            "hash": hash_text,
+            "bytes": from_client + from_target,
+            "reason": decision.reason,
+            "state": self.state,
+            "node_ip": node.node.ip,
+            "listener": node.listener.port,
+            "target_group": node.group.name,
+            "hash_value": hash_value,
+            "candidates": list(decision.candidates),
+            "source_seen_by_target": flow.seen_as,
+            "proxy_protocol": node.proxy_protocol,
+            "bytes_from_client": from_client,
+            "bytes_from_target": from_target,
+        }
+        if self.closed_by is not None:
+            out["closed_by"] = self.closed_by
+        if flow.tls is not None:
+            out["tls"] = flow.tls
+        return out
 
 
 def flow_event(

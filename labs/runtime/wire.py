@@ -136,7 +136,7 @@ class EventSink:
     """
 
     def __init__(self, *, max_requests_per_batch: int | None, rng: random.Random) -> None:
-        self._events: list[events.Event | _Unbuilt] = []
+        self._events: list[events.Event | _Unbuilt | DeferredFlow] = []
         self._pending: deque[Exchange] = deque()  # recorded, not yet absorbed
         self._absorbed = 0  # requests absorbed since the last drain
         self._kept: list[tuple[Exchange, access_log.Fields]] = []  # the batch's sample
@@ -158,9 +158,9 @@ class EventSink:
         if not self._scheduled:
             self._schedule()
 
-    def add(self, event: events.Event) -> None:
+    def add(self, event: events.Event | DeferredFlow) -> None:
         self._events.append(event)
-        if isinstance(event, events.Flow):
+        if isinstance(event, events.Flow | DeferredFlow):
             self._window.flow(event)
             if event.state == "open":
                 self.counts["flows"] += 1
@@ -193,7 +193,7 @@ class EventSink:
             raise
         return [_wire(event, emitted) for event in batch]
 
-    def _take(self) -> list[events.Event | _Unbuilt]:
+    def _take(self) -> list[events.Event | _Unbuilt | DeferredFlow]:
         self._absorb()
         batch, self._events = self._events, []
         batch.sort(key=lambda event: event.t)
@@ -357,5 +357,45 @@ class _Unbuilt:
         return request_event(self.ex, line, emitted, sampled=self.sampled)
 
 
-def _wire(event: events.Event | _Unbuilt, emitted: float) -> Wire:
+class DeferredFlow:
+    """A ``flow`` event kept as a compact note until its batch is drained, when
+    ``wire_at`` builds its wire object (off the proxy's callbacks). What the counters read
+    (``metrics.FlowFacts``, the target) is there at once; ``t`` sorts it in its batch."""
+
+    __slots__ = ()
+    t: float
+    state: str
+    closed_by: str | None
+
+    @property
+    def lb(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def target(self) -> str | None:
+        raise NotImplementedError
+
+    @property
+    def protocol(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def reason(self) -> str | None:
+        raise NotImplementedError
+
+    @property
+    def tls(self) -> dict[str, str | bool | None] | None:
+        raise NotImplementedError
+
+    def wire_at(self, emitted: float) -> Wire:
+        """The event's wire object, as ``events.Flow.wire()`` gives it."""
+        raise NotImplementedError
+
+    def wire(self) -> Wire:
+        return self.wire_at(time.time())
+
+
+def _wire(event: events.Event | _Unbuilt | DeferredFlow, emitted: float) -> Wire:
+    if isinstance(event, DeferredFlow):
+        return event.wire_at(emitted)
     return (event.event(emitted) if isinstance(event, _Unbuilt) else event).wire()

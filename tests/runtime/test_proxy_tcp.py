@@ -7,6 +7,7 @@ import pytest
 import uvloop
 
 from labs.engine import proxy_protocol
+from labs.engine.events import validate
 from labs.engine.flows import FAIL_OPEN, HASH_OWN_ZONE, NO_TARGET
 from labs.engine.health import UNHEALTHY
 
@@ -257,3 +258,44 @@ async def test_a_target_whose_accept_queue_is_full_is_waited_for_until_the_conne
             (event,) = await nlb.wait_for(closed)
         assert (event["state"], event["closed_by"]) == ("reset", "target")
         assert not [e for e in nlb.events if e["state"] == "open"]
+
+
+@pytest.mark.parametrize("attributes", [{}, {"proxy_protocol_v2.enabled": "true"}])
+async def test_a_flows_noted_events_wire_as_the_flow_events_they_stand_for(attributes):
+    # The node notes a flow's events as it goes and builds their wire objects when the
+    # batch is drained (FlowNote.wire_at): the very objects events.Flow.wire() gives.
+    nlb = Nlb([A1, B1], nodes=(NODE_A, NODE_B), target_type="ip", attributes=attributes)
+    notes, wire = [], nlb.report
+
+    def report(note):
+        notes.append(note)
+        wire(note)
+
+    nlb.report = report  # the nodes take it as they start
+    async with nlb:
+        reader, writer = await nlb.connect(CLIENT, node=1)
+        assert await exchange(writer, reader, b"hello") == B1.address.encode() + b"\n"
+        writer.close()
+        await nlb.wait_for(closed)
+        nlb.health[A1.address] = UNHEALTHY  # node A has nothing to send to: a reset
+        reader, writer = await nlb.connect(CLIENT, node=0)
+        await nlb.wait_for(lambda e: closed(e) and e["reason"] == NO_TARGET)
+        writer.close()
+    assert [n.state for n in notes] == ["open", "closed", "reset"]
+    for note in notes:
+        built = note.wire_at(1234.5)
+        assert built == note.event(1234.5).wire()
+        validate(built)
+
+
+@pytest.mark.parametrize("attributes", [{}, {"proxy_protocol_v2.enabled": "true"}])
+async def test_with_preservation_off_the_event_names_the_nodes_socket_the_target_saw(attributes):
+    # The kernel picks the port then; the node reads it from the upstream transport.
+    async with Nlb([A1], target_type="ip", attributes=attributes) as nlb:
+        reader, writer = await nlb.connect(CLIENT)
+        await exchange(writer, reader, b"hi")
+        writer.close()
+        ((host, port),) = nlb.targets[0].peers
+        (event,) = await nlb.wait_for(closed)
+        assert event["source_seen_by_target"] == f"{nlb.sandbox.virtual(host)}:{port}"
+        assert event["source_seen_by_target"].startswith(NODE_A.ip + ":")
