@@ -33,9 +33,9 @@ import socket
 import ssl
 import struct
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
 from labs.engine import attributes, events, proxy_protocol
 from labs.engine.events import Wire
@@ -255,7 +255,6 @@ class Flow:
         "_closed_first",
         "_early",
         "_names",
-        "_opening",
         "_source",
         "_target_eof",
         "client",
@@ -301,7 +300,6 @@ class Flow:
         self._names: tuple[str, str] | None = None  # the 5-tuple and its hash, as events say
         # The loop's create_connection coroutine on the usual path, stepped by hand (no
         # Task), and the socket it wraps.
-        self._opening: tuple[Coroutine[Any, None, tuple[Any, Any]], socket.socket] | None = None
         node.live[self.key] = self
         node.ctx.connections.add(client)
 
@@ -309,8 +307,8 @@ class Flow:
     def connect(self) -> None:
         """Open the upstream socket. On loopback the handshake is over (or refused) by the
         time connect() returns, so the usual case needs no wait for writability: the
-        socket goes straight to a transport (no Task: ``_step`` drives the loop's
-        coroutine; no timer, no pause of the client). A TLS handshake to the target, or a
+        socket goes straight to a transport (no timer, no pause of the client: what it
+        sends meanwhile waits in _early). A TLS handshake to the target, or a
         PPv2 header the socket did not take, waits in a Task with the client paused.
         A handshake still under way (a full accept queue) takes the patient path."""
         node = self.node
@@ -354,37 +352,7 @@ class Flow:
             self.client.pause_reading()
             self.connecting = node.loop.create_task(self._attach(sock, header, True))
             return
-        self._opening = (node.loop.create_connection(self._target_side, sock=sock), sock)
-        self._step()
-
-    def _target_side(self) -> _TargetSide:
-        return _TargetSide(self)
-
-    def _step(self, _: object = None) -> None:
-        """Drive the loop's create_connection coroutine by hand, as a Task would, without
-        one: each future it waits on calls back here when done (once, on loopback)."""
-        if self._opening is None:  # the flow ended meanwhile (_end closed the coroutine)
-            return
-        coro, sock = self._opening
-        try:
-            waiting = coro.send(None)
-        except StopIteration as done:
-            self._opening = None
-            self._attached(done.value[0], False)
-            return
-        except OSError:
-            self._opening = None
-            self._refused(sock)
-            return
-        except BaseException:
-            self._opening = None
-            sock.close()
-            raise
-        if waiting is None:  # a bare yield: go on next turn
-            self.node.loop.call_soon(self._step)
-        else:
-            waiting._asyncio_future_blocking = False  # as Task.__step does
-            waiting.add_done_callback(self._step)
+        self.connecting = node.loop.create_task(self._attach(sock, b"", paused=False))
 
     async def _wait(self, sock: socket.socket) -> None:
         try:
@@ -544,11 +512,6 @@ class Flow:
         self.ended = True
         if self.connecting is not None:
             self.connecting.cancel()
-        if self._opening is not None:  # as a Task's cancel would: the loop closes its transport
-            coro, sock = self._opening
-            self._opening = None
-            coro.close()
-            sock.close()
         node = self.node
         node.flows.close(self.key)
         node.live.pop(self.key, None)
