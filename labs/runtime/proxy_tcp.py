@@ -586,40 +586,7 @@ class FlowNote(DeferredFlow):
         )
 
     def wire_at(self, emitted: float) -> Wire:
-        """``event(emitted).wire()``, built straight as a dict (a test holds them equal)."""
-        flow = self.flow
-        node, key, decision = flow.node, flow.key, flow.decision
-        hash_text, hash_value = flow.names()
-        from_client, from_target = self.from_client, self.from_target
-        out: Wire = {
-            "type": "flow",
-            "t": self.t,
-            "emitted": emitted,
-            "client_ip": key.source_ip,
-            "client_port": key.source_port,
-            "protocol": key.protocol,
-            "lb": node.lb.name,
-            "node_az": node.node.az,
-            "target": decision.target,
-            "hash": hash_text,
-            "bytes": from_client + from_target,
-            "reason": decision.reason,
-            "state": self.state,
-            "node_ip": node.node.ip,
-            "listener": node.listener.port,
-            "target_group": node.group.name,
-            "hash_value": hash_value,
-            "candidates": list(decision.candidates),
-            "source_seen_by_target": flow.seen_as,
-            "proxy_protocol": node.proxy_protocol,
-            "bytes_from_client": from_client,
-            "bytes_from_target": from_target,
-        }
-        if self.closed_by is not None:
-            out["closed_by"] = self.closed_by
-        if flow.tls is not None:
-            out["tls"] = flow.tls
-        return out
+        return self.event(emitted).wire()
 
 
 def flow_event(
