@@ -209,6 +209,9 @@ class AlbNode:
             self._forward(ex, decision.target or "", decision.why)
 
     def _facts(self, ex: Exchange) -> RequestFacts:
+        head = ex.head
+        if head is not None and head.facts is not None and self._facts_alike:
+            return head.facts  # a repeated head (client_side.Head): facts read-only
         if self._facts_alike:
             # A connection usually repeats its request as the rules see it, and facts are
             # read-only: the last request's serve again (a tuple compare, no new object).
@@ -231,6 +234,8 @@ class AlbNode:
         )
         if self._facts_alike:
             ex.client.facts = (seen, facts)
+            if head is not None:
+                head.facts = facts
         return facts
 
     def _fixed_response(self, ex: Exchange, action: Action) -> None:
@@ -368,17 +373,31 @@ class AlbNode:
         )
 
     def _upstream_request(self, ex: Exchange) -> bytes:
-        # ex.passed: the client's headers but hop-by-hop and those the ALB writes, as sent.
-        parts = [ex.method.encode(), b" ", ex.url, b" HTTP/1.1\r\n", ex.passed, b"Host: "]
-        parts.append(ex.host.encode("latin-1"))
-        if ex.xff is not None:
-            parts += [b"\r\nX-Forwarded-For: ", ex.xff.encode("latin-1")]
-        parts += [self._forwarded, ex.trace_id.encode(), b"\r\n"]
+        head = ex.head
+        if head is not None and not ex.upgrade and not ex.body:
+            # A body-less request of a repeated head: only the trace id is new.
+            start = head.to_target
+            if start is None:
+                start = head.to_target = self._request_start(ex)
+            if ex.method in ("POST", "PUT", "PATCH"):
+                return b"".join((start, ex.trace_id.encode(), _EMPTY_BODY))
+            return b"".join((start, ex.trace_id.encode(), b"\r\n\r\n"))
+        parts = [self._request_start(ex), ex.trace_id.encode(), b"\r\n"]
         if ex.upgrade:  # hop-by-hop, yet exactly what an upgrade must pass on
             parts += [b"Connection: Upgrade\r\nUpgrade: ", ex.upgrade, b"\r\n"]
         if ex.body or ex.method in ("POST", "PUT", "PATCH"):
             parts += [b"Content-Length: ", str(len(ex.body)).encode(), b"\r\n"]
         parts += [b"\r\n", ex.body]
+        return b"".join(parts)
+
+    def _request_start(self, ex: Exchange) -> bytes:
+        """The target's request up to its trace id's value (what a repeat shares)."""
+        # ex.passed: the client's headers but hop-by-hop and those the ALB writes, as sent.
+        parts = [ex.method.encode(), b" ", ex.url, b" HTTP/1.1\r\n", ex.passed, b"Host: "]
+        parts.append(ex.host.encode("latin-1"))
+        if ex.xff is not None:
+            parts += [b"\r\nX-Forwarded-For: ", ex.xff.encode("latin-1")]
+        parts.append(self._forwarded)
         return b"".join(parts)
 
     # --- answers -------------------------------------------------------------------------
@@ -492,6 +511,7 @@ class AlbNode:
         self.ctx.record(ex)
 
 
+_EMPTY_BODY = b"\r\nContent-Length: 0\r\n\r\n"
 _STATUS_LINES: dict[tuple[int, bytes], bytes] = {}
 
 
