@@ -27,6 +27,7 @@ from labs.engine.errors import (
     URL_TOO_LONG,
     LbError,
 )
+from labs.engine.routing import Plan
 from labs.engine.rules import RequestFacts
 
 from .exchange import Exchange
@@ -510,6 +511,7 @@ class Head:
         "method",
         "passed",
         "path",
+        "plan",
         "query",
         "to_target",
         "trace",
@@ -536,6 +538,7 @@ class Head:
         self.trace = trace.decode("latin-1")  # the X-Amzn-Trace-Id received
         self.admission: Admission | None = None
         self.facts: RequestFacts | None = None
+        self.plan: Plan | None = None  # the engine's routing.plan for those facts
         self.to_target: bytes | None = None  # the target's request, up to the trace id
 
 

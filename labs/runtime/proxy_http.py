@@ -35,6 +35,7 @@ from labs.engine.routing import (
     GroupStates,
     decide,
     needs_cookies,
+    plan,
 )
 from labs.engine.rules import NO_COOKIES, RequestFacts, Router
 from labs.engine.spec import Action, Listener, LoadBalancer, Node, TargetGroup
@@ -182,8 +183,15 @@ class AlbNode:
 
     # --- routing -------------------------------------------------------------------------
     def dispatch(self, ex: Exchange) -> None:
+        facts = self._facts(ex)
+        head = ex.head
+        planned = None
+        if head is not None and head.facts is facts:  # the engine's plan, kept with them
+            planned = head.plan
+            if planned is None:
+                planned = head.plan = plan(facts, self._router)
         decision = decide(
-            self._facts(ex), self._router, self._state, self.ctx.clock.now(), self.ctx.rng
+            facts, self._router, self._state, self.ctx.clock.now(), self.ctx.rng, planned
         )
         ex.decision = decision
         ex.rule = decision.rule
