@@ -32,10 +32,18 @@ def fields(ex: Exchange) -> Fields:
     tls = ex.tls
     error = ex.error_reason
     desync = ex.classification
+    head = ex.head
+    if head is None or ex.rule is None:
+        client, request = f"{ex.client_ip}:{ex.client_port}", _request_line(ex)
+    else:  # a repeated head (client_side.Head): the same client and request line
+        logged = head.logged
+        if logged is None:
+            logged = head.logged = (f"{ex.client_ip}:{ex.client_port}", _request_line(ex))
+        client, request = logged
     return (
         kind,
         ex.lb,
-        f"{ex.client_ip}:{ex.client_port}",
+        client,
         logged_target,
         ex.wall_start,
         ex.wall_start + (ex.t_responded - ex.t_start),
@@ -46,7 +54,7 @@ def fields(ex: Exchange) -> Fields:
         ex.target_status,
         ex.received,
         ex.sent,
-        _request_line(ex),
+        request,
         ex.user_agent,
         ex.target_group,
         ex.trace_id,

@@ -508,6 +508,7 @@ class Head:
         "headers",
         "host",
         "keep_alive",
+        "logged",
         "method",
         "passed",
         "path",
@@ -540,6 +541,7 @@ class Head:
         self.facts: RequestFacts | None = None
         self.plan: Plan | None = None  # the engine's routing.plan for those facts
         self.to_target: bytes | None = None  # the target's request, up to the trace id
+        self.logged: tuple[str, str] | None = None  # its access-log client and request line
 
 
 _LLHTTP_METHODS = frozenset(

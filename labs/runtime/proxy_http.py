@@ -114,6 +114,16 @@ class AlbNode:
         # Facts then come from the request line, Host and the connection alone.
         self._facts_alike = not self._needs_cookies and not self._router.needs_headers
         self._last_head: tuple[object, bytes] = ((), b"")  # (status, reason, headers), head
+        # The last answer: (headers, body, status, reason, length, keep_alive, payload).
+        self._last_reply: tuple[object, object, int, bytes, bytes | None, bool, bytes] = (
+            None,
+            None,
+            0,
+            b"",
+            None,
+            False,
+            b"",
+        )
         self._state = GroupStates(
             groups=ctx.groups,
             registered=ctx.addresses,
@@ -493,6 +503,37 @@ class AlbNode:
         if ex.abandoned:
             return  # logged as 460 when the client went away; the record must stay so
         ex.elb_status = status
+        ex.response_headers = headers  # the event picks Location and Set-Cookie, per batch
+        # The target's memo (upstream) hands over the same headers and body objects while
+        # it answers alike: then the whole answer is the last one again.
+        last = self._last_reply
+        if (
+            last[0] is headers
+            and last[1] is body
+            and last[2] == status
+            and last[3] == reason
+            and last[4] == length
+            and last[5] == ex.keep_alive
+        ):
+            payload = last[6]
+        else:
+            payload = self._answer(status, reason, headers, body, length, ex.keep_alive)
+            self._last_reply = (headers, body, status, reason, length, ex.keep_alive, payload)
+        ex.sent = len(payload)
+        ex.t_responded = perf_counter()
+        ex.client.respond(ex, payload)
+        self.ctx.record(ex)
+
+    def _answer(
+        self,
+        status: int,
+        reason: bytes,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes,
+        length: bytes | None,
+        keep_alive: bool,
+    ) -> bytes:
+        """The client's answer, as bytes."""
         # A target answers alike again and again: the head up to its Content-Length is
         # kept from the last answer while status, reason and headers are the same.
         seen = (status, reason, headers)
@@ -504,19 +545,14 @@ class AlbNode:
             parts.append(b"Content-Length: ")
             head = b"".join(parts)
             self._last_head = (seen, head)
-        ex.response_headers = headers  # the event picks Location and Set-Cookie, per batch
-        payload = b"".join(
+        return b"".join(
             (
                 head,
                 length or b"%d" % len(body),
-                b"\r\n\r\n" if ex.keep_alive else b"\r\nConnection: close\r\n\r\n",
+                b"\r\n\r\n" if keep_alive else b"\r\nConnection: close\r\n\r\n",
                 body,
             )
         )
-        ex.sent = len(payload)
-        ex.t_responded = perf_counter()
-        ex.client.respond(ex, payload)
-        self.ctx.record(ex)
 
 
 _EMPTY_BODY = b"\r\nContent-Length: 0\r\n\r\n"
