@@ -164,6 +164,11 @@ class Plan:
     rule: int | str
     action: Action  # the matched rule's first action
     group: str | None  # a forward to one target group (no authenticate action first)
+    # Decisions made from this plan by a plain pick (``_plain``), per what they are made
+    # of: a decision is read-only, so requests decided alike share one.
+    decided: dict[tuple[object, ...], Decision] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
 
 def plan(facts: RequestFacts, router: Router) -> Plan:
@@ -196,6 +201,10 @@ def decide(
         planned: ``plan(facts, router)``, if the caller kept it for these facts.
     """
     p = plan(facts, router) if planned is None else planned
+    if p.group is not None and planned is not None:
+        shared = _plain(p, facts, router, state)
+        if shared is not None:
+            return shared
     if p.refused:
         return Decision(
             facts=facts,
@@ -226,6 +235,57 @@ def decide(
         _redirect(decision, facts, action, router)
     elif kind != "fixed-response":
         decision.lb_error = errors.UNSUPPORTED_ACTION
+    return decision
+
+
+PLAIN_DECISIONS = 64  # distinct plain decisions a plan keeps (targets x rotation states)
+
+
+def _plain(p: Plan, facts: RequestFacts, router: Router, state: GroupStates) -> Decision | None:
+    """A one-group forward's decision when the group's algorithm picks among healthy
+    targets with nothing else to weigh (no stickiness, slow start, zonal view, Lambda,
+    protocol version to check); None otherwise, and then nothing has been picked.
+
+    It is exactly what ``_to_group`` decides (the same pick, from the same live state);
+    only the Decision is shared with earlier requests decided alike."""
+    group = p.group or ""
+    spec = state.groups[group]
+    if (
+        spec.protocol_version in _NEEDS_HTTP2
+        or spec.target_type == "lambda"
+        or group in state.stickiness
+        or group in state.zonal_groups
+        or state.slow_start.get(group)
+    ):
+        return None
+    health = state.health[group]
+    healthy = []
+    for target in state.registered[group]:
+        if health.get(target) == HEALTHY:
+            healthy.append(target)
+    if not healthy:
+        return None  # fail open, or a 503: choose() says which
+    algorithm = state.algorithms[group]
+    before = algorithm.state(healthy)
+    pick = algorithm.pick(healthy)
+    name = algorithm.name
+    key = (name, pick, before, *healthy)
+    decided = p.decided
+    decision = decided.get(key)
+    if decision is None or decision.facts is not facts or decision.router is not router:
+        if len(decided) >= PLAIN_DECISIONS:
+            decided.clear()
+        decision = decided[key] = Decision(
+            facts=facts,
+            router=router,
+            rule_index=p.rule_index,
+            rule=p.rule,
+            action=p.action,
+            target_group=group,
+            target=pick,
+            why=name,
+            choice=Choice(pick, name, name, healthy, before),
+        )
     return decision
 
 
