@@ -110,9 +110,12 @@ class ClientConnection(asyncio.Protocol):
         self.facts: tuple[tuple[object, ...], RequestFacts] | None = None  # the node's, last
         # The last chunk that held exactly one whole body-less request, and its Head: the
         # same bytes, fed between messages, parse alike, so a repeat is not parsed again.
+        # A Head is made on a chunk's second time in a row: traffic that never repeats
+        # does not pay for one.
         self._memo: tuple[bytes, Head] | None = None
+        self._seen = b""  # the last chunk that held one whole body-less request
         self._begun = 0  # messages begun in the current data_received
-        self._made: Head | None = None  # the Head of the one message it completed
+        self._made: tuple[Exchange, bool] | None = None  # its exchange, and keep-alive as parsed
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = cast(asyncio.Transport, transport)
@@ -244,7 +247,9 @@ class ClientConnection(asyncio.Protocol):
         else:
             made = self._made
             if between and made is not None and self._begun == 1 and not self._in_message:
-                self._memo = (data, made)
+                if data == self._seen:
+                    self._memo = (data, Head(made[0], made[1], self._trace))
+                self._seen = data
 
     def _stand_in(self, data: bytes) -> bytes:
         """Let httptools parse a method it does not know (``GETX``, lower-case ``get``).
@@ -379,7 +384,7 @@ class ClientConnection(asyncio.Protocol):
         self._describe(ex)
         if not (upgrade or custom or self._body or self._codings or self._expect_continue):
             # A candidate for the memo: data_received keeps it if the chunk held only it.
-            ex.head = self._made = Head(ex, self._trace)
+            self._made = (ex, ex.keep_alive)
         self._queue.append(ex)
         if self._active is None:
             self._next()
@@ -497,7 +502,7 @@ class ClientConnection(asyncio.Protocol):
 class Head:
     """What a connection read off one body-less request, kept to serve its repeats.
 
-    Made from the first exchange of that head, after ``_describe``: everything but the
+    Made from an exchange of that head, after ``_describe``: everything but the
     per-request parts (times, trace id). The node keeps what it derives from the head
     alone here too (its admission, its RequestFacts, the target's request up to the
     trace id): a repeat costs a compare of bytes, not a parse and a derivation."""
@@ -523,12 +528,12 @@ class Head:
         "xff_received",
     )
 
-    def __init__(self, ex: Exchange, trace: bytes) -> None:
+    def __init__(self, ex: Exchange, keep_alive: bool, trace: bytes) -> None:
         self.method = ex.method
         self.url = ex.url
         self.headers = ex.headers
         self.version = ex.version
-        self.keep_alive = ex.keep_alive
+        self.keep_alive = keep_alive  # as parsed (an admission may end it for that one)
         self.path = ex.path
         self.query = ex.query
         self.passed = ex.passed
