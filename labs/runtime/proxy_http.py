@@ -236,6 +236,8 @@ class AlbNode:
             seen = (ex.method, ex.host, ex.path, ex.query, ex.version, ex.upgrade)
             last: tuple[tuple[object, ...], RequestFacts] | None = ex.client.facts
             if last is not None and last[0] == seen:
+                if head is not None:
+                    head.facts = last[1]
                 return last[1]
         facts = RequestFacts(
             method=ex.method,
