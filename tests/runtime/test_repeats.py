@@ -103,3 +103,14 @@ async def test_a_head_request_after_a_repeated_answer_gets_no_body():
     target.answers = [ANSWER.replace(b"one", b"two")]
     client.data_received(GET)
     assert b"x-app: two" in wire.sent[3]
+
+
+async def test_a_repeated_head_keeps_what_was_derived_from_it():
+    client, _wire, target, _sink = _node()
+    target.answers = [ANSWER]
+    for _ in range(4):
+        client.data_received(GET)
+    assert client._memo is not None
+    head = client._memo[1]
+    assert head.admission is not None and head.facts is not None
+    assert head.plan is not None and head.to_target is not None and head.logged is not None
