@@ -106,10 +106,11 @@ async def test_a_head_request_after_a_repeated_answer_gets_no_body():
 
 
 async def test_a_repeated_head_keeps_what_was_derived_from_it():
-    client, _wire, target, _sink = _node()
+    client, _wire, target, sink = _node()
     target.answers = [ANSWER]
     for _ in range(4):
         client.data_received(GET)
+    sink.drain()  # the access log's fields are read then
     assert client._memo is not None
     head = client._memo[1]
     assert head.admission is not None and head.facts is not None
