@@ -64,8 +64,17 @@ def fields(ex: Exchange) -> Fields:
         ),
         ex.redirect_url,
         error if error is not None and error.startswith(("Lambda", "Auth")) else None,
-        *(_NO_TLS if tls is None else (tls[0], tls[1], tls[2], accesslog.certificate_arn(tls[3]))),
-        *((None, None) if desync is None else (desync.level, desync.reason)),
+    ) + (  # one concatenation: a starred tuple display goes through a list
+        _NO_TLS_NO_DESYNC
+        if tls is None and desync is None
+        else (
+            *(
+                _NO_TLS
+                if tls is None
+                else (tls[0], tls[1], tls[2], accesslog.certificate_arn(tls[3]))
+            ),
+            *((None, None) if desync is None else (desync.level, desync.reason)),
+        )
     )
 
 
@@ -75,6 +84,7 @@ def line(ex: Exchange) -> str:
 
 
 _NO_TLS = (None, None, None, None)
+_NO_TLS_NO_DESYNC = (None, None, None, None, None, None)
 
 
 def _request_line(ex: Exchange) -> str:
