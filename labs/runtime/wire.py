@@ -273,6 +273,10 @@ class EventSink:
             self._window.response_times[group].append(ex.t_target_done - ex.t_dispatched)
         record = access_log.fields(ex)
         self.access_log.append(record)
+        seen, limit = self._absorbed, self._limit
+        if limit is not None and seen > limit and seen != self._take_at:
+            self._absorbed = seen + 1  # passed over by the sample (most, under load)
+            return
         self._keep(ex, record, emitted)
 
     def _keep(self, ex: Exchange, record: access_log.Fields, emitted: float) -> None:
