@@ -105,10 +105,10 @@ class UpstreamConnection(asyncio.Protocol):
         self._in_message = False
         self._begun = 0  # messages begun in the current data_received
         # The last chunk that held exactly one whole answer (not to HEAD), and that answer:
-        # (chunk, status, reason, headers, body, length, keep_alive). A target answers alike
+        # (chunk, answer). A target answers alike
         # again and again; the same bytes fed to a parser between messages make the same
         # callbacks and leave it between messages again, so a repeat is not parsed again.
-        self._memo: tuple[bytes, *_Answer] | None = None
+        self._memo: tuple[bytes, _Answer] | None = None
         self._answer: _Answer | None = None  # the whole answer the last chunk held
 
     @property
@@ -169,7 +169,7 @@ class UpstreamConnection(asyncio.Protocol):
             and data == memo[0]
             and ex.method != "HEAD"
         ):
-            self._finish(ex, *memo[1:])  # the last answer again, byte for byte
+            self._finish(ex, memo[1])  # the last answer again, byte for byte
             return
         between = not self._in_message
         self._begun = 0
@@ -184,7 +184,7 @@ class UpstreamConnection(asyncio.Protocol):
             return
         answer = self._answer
         if between and answer is not None and self._begun == 1 and not self._in_message:
-            self._memo = (data, *answer)
+            self._memo = (data, answer)
 
     def on_message_begin(self) -> None:
         self._in_message = True
@@ -231,25 +231,31 @@ class UpstreamConnection(asyncio.Protocol):
         if ex is None:
             self._pool.node.waiting.discard(self)
             return
-        status, body = parser.get_status_code(), b"".join(self._body)
+        answer = (
+            parser.get_status_code(),
+            self._reason,
+            self._headers,
+            b"".join(self._body),
+            self._length,
+            keep_alive,
+        )
         if ex.method != "HEAD":  # a candidate for the memo (data_received decides)
-            self._answer = (status, self._reason, self._headers, body, self._length, keep_alive)
-        self._finish(ex, status, self._reason, self._headers, body, self._length, keep_alive)
+            self._answer = answer
+        self._finish(ex, answer)
 
-    def _finish(
-        self,
-        ex: Exchange,
-        status: int,
-        reason: bytes,
-        headers: list[tuple[bytes, bytes]],
-        body: bytes,
-        length: bytes | None,
-        keep_alive: bool,
-    ) -> None:
+    def _finish(self, ex: Exchange, answer: _Answer) -> None:
+        status, reason, headers, body, length, keep_alive = answer
         self._ex = None
-        self._pool.node.waiting.discard(self)
-        self._pool.node.target_answered(ex, status, reason, headers, body, length)
-        if keep_alive and self.usable and not ex.close_after:
+        node = self._pool.node
+        node.waiting.discard(self)
+        node.target_answered(ex, status, reason, headers, body, length)
+        transport = self._transport
+        if (
+            keep_alive
+            and transport is not None
+            and not transport.is_closing()
+            and not ex.close_after
+        ):
             self._pool.release(self)
         else:
             self.close()
