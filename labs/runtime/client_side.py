@@ -496,7 +496,8 @@ class ClientConnection(asyncio.Protocol):
         if not ex.keep_alive or (self._closing and not self._queue):
             transport.close()
             return
-        self._next()
+        if self._queue:
+            self._next()
 
 
 class Head:

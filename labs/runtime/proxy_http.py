@@ -193,12 +193,13 @@ class AlbNode:
 
     # --- routing -------------------------------------------------------------------------
     def dispatch(self, ex: Exchange) -> None:
-        facts = self._facts(ex)
         head = ex.head
-        planned = None
-        if head is not None and head.facts is facts:  # the engine's plan, kept with them
-            planned = head.plan
-            if planned is None:
+        if head is not None and head.plan is not None and head.facts is not None:
+            facts, planned = head.facts, head.plan  # a repeated head: both kept with it
+        else:
+            facts = self._facts(ex)
+            planned = None
+            if head is not None and head.facts is facts:  # the engine's plan, kept with them
                 planned = head.plan = plan(facts, self._router)
         decision = decide(
             facts, self._router, self._state, self.ctx.clock.now(), self.ctx.rng, planned
@@ -432,7 +433,8 @@ class AlbNode:
     ) -> None:
         """The target's answer; ``headers`` without hop-by-hop ones, ``length`` its
         Content-Length (what a response to HEAD reports)."""
-        self._release(ex)
+        if ex.target is not None and ex.reason != LAMBDA:  # _release, inline
+            self.ctx.outstanding[ex.target] -= 1
         if ex.abandoned:
             return  # logged 460 when the client left: that record stays as it was
         ex.target_status = status
