@@ -153,8 +153,42 @@ def needs_cookies(router: Router, sticky_groups: Iterable[str]) -> bool:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What a request's decision is made of before any live state is read: a pure
+    function of the listener's rules and the request's facts (``plan``), so a caller that
+    sees the same facts again may keep it and hand it back to ``decide``."""
+
+    refused: bool  # TRACE: refused before any rule (§4.3)
+    rule_index: int
+    rule: int | str
+    action: Action  # the matched rule's first action
+    group: str | None  # a forward to one target group (no authenticate action first)
+    # Decisions made from this plan by a plain pick (``_plain``), per what they are made
+    # of: a decision is read-only, so requests decided alike share one.
+    decided: dict[tuple[object, ...], Decision] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+
+def plan(facts: RequestFacts, router: Router) -> Plan:
+    """The rule ``facts`` match and what it leaves to decide (``decide``'s first step)."""
+    if facts.method == "TRACE":  # refused before rules (§4.3): never forwarded
+        return Plan(True, -1, NOT_ROUTED, router.matched(-1).actions[0], None)
+    index = router.match(facts)
+    matched = router.matched(index)
+    action = matched.actions[0]
+    single = action.type == "forward" and len(action.target_groups) == 1
+    return Plan(False, index, matched.rule, action, action.target_groups[0][0] if single else None)
+
+
 def decide(
-    facts: RequestFacts, router: Router, state: GroupStates, now: float, rng: random.Random
+    facts: RequestFacts,
+    router: Router,
+    state: GroupStates,
+    now: float,
+    rng: random.Random,
+    planned: Plan | None = None,
 ) -> Decision:
     """Everything the ALB decides about one request (rule, action, group, target, error).
 
@@ -164,26 +198,34 @@ def decide(
         state: the node's view of its target groups (updated: rotations, slow start).
         now: lab-clock seconds (stickiness expiry, slow start).
         rng: the run's randomness (weighted groups, slow start, weighted_random).
+        planned: ``plan(facts, router)``, if the caller kept it for these facts.
     """
-    if facts.method == "TRACE":  # refused before rules (§4.3): never forwarded
+    p = plan(facts, router) if planned is None else planned
+    if p.group is not None and planned is not None:
+        shared = _plain(p, facts, router, state)
+        if shared is not None:
+            return shared
+    if p.refused:
         return Decision(
             facts=facts,
             router=router,
             rule_index=-1,
             rule=NOT_ROUTED,
-            action=router.matched(-1).actions[0],
+            action=p.action,
             lb_error=errors.METHOD_NOT_ALLOWED,
         )
-    index = router.match(facts)
-    matched = router.matched(index)
-    action = matched.actions[0]
+    action = p.action
     # One Decision, filled in below: no per-request dicts merged into keyword arguments.
     decision = Decision(
-        facts=facts, router=router, rule_index=index, rule=matched.rule, action=action
+        facts=facts, router=router, rule_index=p.rule_index, rule=p.rule, action=action
     )
+    if p.group is not None:  # nearly every request: a forward to one group
+        _to_group(decision, facts, p.group, state, now, rng)
+        return decision
     kind = action.type
     if kind in auth.AUTHENTICATE:  # authenticate actions run before the routing one (§1.4)
-        if not _authenticate(decision, facts, matched.actions, state.secret, now):
+        actions_ = router.matched(p.rule_index).actions
+        if not _authenticate(decision, facts, actions_, state.secret, now):
             return decision
         action = decision.action
         kind = action.type
@@ -193,6 +235,57 @@ def decide(
         _redirect(decision, facts, action, router)
     elif kind != "fixed-response":
         decision.lb_error = errors.UNSUPPORTED_ACTION
+    return decision
+
+
+PLAIN_DECISIONS = 64  # distinct plain decisions a plan keeps (targets x rotation states)
+
+
+def _plain(p: Plan, facts: RequestFacts, router: Router, state: GroupStates) -> Decision | None:
+    """A one-group forward's decision when the group's algorithm picks among healthy
+    targets with nothing else to weigh (no stickiness, slow start, zonal view, Lambda,
+    protocol version to check); None otherwise, and then nothing has been picked.
+
+    It is exactly what ``_to_group`` decides (the same pick, from the same live state);
+    only the Decision is shared with earlier requests decided alike."""
+    group = p.group or ""
+    spec = state.groups[group]
+    if (
+        spec.protocol_version in _NEEDS_HTTP2
+        or spec.target_type == "lambda"
+        or group in state.stickiness
+        or group in state.zonal_groups
+        or state.slow_start.get(group)
+    ):
+        return None
+    health = state.health[group]
+    healthy = []
+    for target in state.registered[group]:
+        if health.get(target) == HEALTHY:
+            healthy.append(target)
+    if not healthy:
+        return None  # fail open, or a 503: choose() says which
+    algorithm = state.algorithms[group]
+    before = algorithm.state(healthy)
+    pick = algorithm.pick(healthy)
+    name = algorithm.name
+    key = (name, pick, before, *healthy)
+    decided = p.decided
+    decision = decided.get(key)
+    if decision is None or decision.facts is not facts or decision.router is not router:
+        if len(decided) >= PLAIN_DECISIONS:
+            decided.clear()
+        decision = decided[key] = Decision(
+            facts=facts,
+            router=router,
+            rule_index=p.rule_index,
+            rule=p.rule,
+            action=p.action,
+            target_group=group,
+            target=pick,
+            why=name,
+            choice=Choice(pick, name, name, healthy, before),
+        )
     return decision
 
 
@@ -264,6 +357,18 @@ def _forward(
         decision.group_pick = pick
         decision.group_pin = pin
         decision.group_why = f"sticky:{stickiness.TG_COOKIE}" if honoured else WEIGHTED
+    _to_group(decision, facts, group, state, now, rng)
+
+
+def _to_group(
+    decision: Decision,
+    facts: RequestFacts,
+    group: str,
+    state: GroupStates,
+    now: float,
+    rng: random.Random,
+) -> None:
+    """A forward to ``group``: its target (or the 503 and its cause)."""
     decision.target_group = group
     spec = state.groups[group]
     if spec.protocol_version in _NEEDS_HTTP2 and not facts.version.startswith("2"):
@@ -289,7 +394,7 @@ def _forward(
             registered,
             state.health[group],
             _algorithm(state, group, zonal),
-            _ramping(state, group, now),
+            _ramping(state, group, now) if state.slow_start.get(group) else None,
             rng,
         )
     except NoRegisteredTargets:

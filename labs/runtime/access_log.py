@@ -32,10 +32,18 @@ def fields(ex: Exchange) -> Fields:
     tls = ex.tls
     error = ex.error_reason
     desync = ex.classification
+    head = ex.head
+    if head is None or ex.rule is None:
+        client, request = f"{ex.client_ip}:{ex.client_port}", _request_line(ex)
+    else:  # a repeated head (client_side.Head): the same client and request line
+        logged = head.logged
+        if logged is None:
+            logged = head.logged = (f"{ex.client_ip}:{ex.client_port}", _request_line(ex))
+        client, request = logged
     return (
         kind,
         ex.lb,
-        f"{ex.client_ip}:{ex.client_port}",
+        client,
         logged_target,
         ex.wall_start,
         ex.wall_start + (ex.t_responded - ex.t_start),
@@ -46,7 +54,7 @@ def fields(ex: Exchange) -> Fields:
         ex.target_status,
         ex.received,
         ex.sent,
-        _request_line(ex),
+        request,
         ex.user_agent,
         ex.target_group,
         ex.trace_id,
@@ -56,8 +64,17 @@ def fields(ex: Exchange) -> Fields:
         ),
         ex.redirect_url,
         error if error is not None and error.startswith(("Lambda", "Auth")) else None,
-        *(_NO_TLS if tls is None else (tls[0], tls[1], tls[2], accesslog.certificate_arn(tls[3]))),
-        *((None, None) if desync is None else (desync.level, desync.reason)),
+    ) + (  # one concatenation: a starred tuple display goes through a list
+        _NO_TLS_NO_DESYNC
+        if tls is None and desync is None
+        else (
+            *(
+                _NO_TLS
+                if tls is None
+                else (tls[0], tls[1], tls[2], accesslog.certificate_arn(tls[3]))
+            ),
+            *((None, None) if desync is None else (desync.level, desync.reason)),
+        )
     )
 
 
@@ -67,6 +84,7 @@ def line(ex: Exchange) -> str:
 
 
 _NO_TLS = (None, None, None, None)
+_NO_TLS_NO_DESYNC = (None, None, None, None, None, None)
 
 
 def _request_line(ex: Exchange) -> str:

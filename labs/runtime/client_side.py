@@ -27,6 +27,7 @@ from labs.engine.errors import (
     URL_TOO_LONG,
     LbError,
 )
+from labs.engine.routing import Plan
 from labs.engine.rules import RequestFacts
 
 from .exchange import Exchange
@@ -107,6 +108,14 @@ class ClientConnection(asyncio.Protocol):
         self._refused = False  # the ALB refused a request here: nothing more is read
         self._admitted: tuple[tuple[object, ...], Admission] = ((), ADMITTED)  # last head
         self.facts: tuple[tuple[object, ...], RequestFacts] | None = None  # the node's, last
+        # The last chunk that held exactly one whole body-less request, and its Head: the
+        # same bytes, fed between messages, parse alike, so a repeat is not parsed again.
+        # A Head is made on a chunk's second time in a row: traffic that never repeats
+        # does not pay for one.
+        self._memo: tuple[bytes, Head] | None = None
+        self._seen = b""  # the last chunk that held one whole body-less request
+        self._begun = 0  # messages begun in the current data_received
+        self._made: tuple[Exchange, bool] | None = None  # its exchange, and keep-alive as parsed
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = cast(asyncio.Transport, transport)
@@ -215,17 +224,32 @@ class ClientConnection(asyncio.Protocol):
             return
         if self._refused:
             return  # the parser stopped at the refusal; the connection is closing
-        if not self._in_message:
-            data = self._stand_in(data)
+        between = not self._in_message
+        if between:
+            memo = self._memo
+            if memo is not None and data == memo[0]:
+                self._repeat(memo[1])  # the last request again, byte for byte
+                return
+            fed = self._stand_in(data)
+        else:
+            fed = data
+        self._begun = 0
+        self._made = None
         try:
-            self._parser.feed_data(data)
+            self._parser.feed_data(fed)
         except httptools.HttpParserUpgrade as upgrade:
-            self._early = [data[upgrade.args[0] :]]
+            self._early = [fed[upgrade.args[0] :]]
         except httptools.HttpParserCallbackError as error:
             refused = error.__context__
             self._refuse(refused.error if isinstance(refused, Refused) else parse_refusal(""))
         except httptools.HttpParserError as error:
             self._refuse(parse_refusal(str(error)))  # 400, or 505 for another HTTP version
+        else:
+            made = self._made
+            if between and made is not None and self._begun == 1 and not self._in_message:
+                if data == self._seen:
+                    self._memo = (data, Head(made[0], made[1], self._trace))
+                self._seen = data
 
     def _stand_in(self, data: bytes) -> bytes:
         """Let httptools parse a method it does not know (``GETX``, lower-case ``get``).
@@ -279,6 +303,7 @@ class ClientConnection(asyncio.Protocol):
 
     # --- httptools callbacks ----------------------------------------------------------------
     def on_message_begin(self) -> None:
+        self._begun += 1
         self._url = b""
         self._headers = []
         self._passed = []
@@ -339,6 +364,7 @@ class ClientConnection(asyncio.Protocol):
         node = self.node
         started = perf_counter()
         parser = self._parser
+        custom = self._method is not None
         method, self._method = self._method or parser.get_method().decode("latin-1"), None
         ex = Exchange(
             self,
@@ -356,6 +382,45 @@ class ClientConnection(asyncio.Protocol):
         if upgrade:
             ex.upgrade = self._upgrade_header or b"websocket"
         self._describe(ex)
+        if not (upgrade or custom or self._body or self._codings or self._expect_continue):
+            # A candidate for the memo: data_received keeps it if the chunk held only it.
+            self._made = (ex, ex.keep_alive)
+        self._queue.append(ex)
+        if self._active is None:
+            self._next()
+
+    def _repeat(self, head: Head) -> None:
+        """The request ``head`` was made from, again: an exchange as parsing would make."""
+        ex = Exchange(
+            self,
+            head.method,
+            head.url,
+            head.headers,
+            b"",
+            head.version,
+            head.keep_alive,
+            perf_counter(),
+            time.time(),
+            self.node.ctx.clock.now(),
+        )
+        ex.received, self._received = self._received, 0
+        ex.head = head
+        node = self.node
+        ex.client_ip = self._client_ip
+        ex.client_port = self._client_port
+        ex.lb = node.lb.name
+        ex.node_az = node.node.az
+        ex.listener_port = node.listener.port
+        ex.protocol = node.listener.protocol
+        ex.tls = self._tls
+        ex.path = head.path
+        ex.query = head.query
+        ex.passed = head.passed
+        ex.user_agent = head.user_agent
+        ex.host = head.host
+        ex.xff_received = head.xff_received
+        ex.xff = head.xff
+        ex.trace_id = _trace_id(head.trace, ex.wall_start, node.ctx.rng)
         self._queue.append(ex)
         if self._active is None:
             self._next()
@@ -395,8 +460,10 @@ class ClientConnection(asyncio.Protocol):
             # admit() reads only the request head (X-Forwarded-For is one of its headers)
             # and the listener's mode, and a keep-alive connection usually repeats its
             # head: the same head is admitted alike, one tuple compare instead of a scan.
-            head = (ex.version, ex.method, ex.url, *ex.headers)
-            if head == self._admitted[0]:
+            same = ex.head
+            if same is not None and same.admission is not None:
+                admission = same.admission
+            elif (head := (ex.version, ex.method, ex.url, *ex.headers)) == self._admitted[0]:
                 admission = self._admitted[1]
             else:
                 admission = admit(
@@ -408,6 +475,8 @@ class ClientConnection(asyncio.Protocol):
                     mode=self.node.settings.desync_mode,
                 )
                 self._admitted = (head, admission)
+            if same is not None:
+                same.admission = admission
             refusal, ex.classification = admission.refusal, admission.classification
             if admission.close_after:
                 ex.keep_alive = False
@@ -427,7 +496,58 @@ class ClientConnection(asyncio.Protocol):
         if not ex.keep_alive or (self._closing and not self._queue):
             transport.close()
             return
-        self._next()
+        if self._queue:
+            self._next()
+
+
+class Head:
+    """What a connection read off one body-less request, kept to serve its repeats.
+
+    Made from an exchange of that head, after ``_describe``: everything but the
+    per-request parts (times, trace id). The node keeps what it derives from the head
+    alone here too (its admission, its RequestFacts, the target's request up to the
+    trace id): a repeat costs a compare of bytes, not a parse and a derivation."""
+
+    __slots__ = (
+        "admission",
+        "facts",
+        "headers",
+        "host",
+        "keep_alive",
+        "logged",
+        "method",
+        "passed",
+        "path",
+        "plan",
+        "query",
+        "to_target",
+        "trace",
+        "url",
+        "user_agent",
+        "version",
+        "xff",
+        "xff_received",
+    )
+
+    def __init__(self, ex: Exchange, keep_alive: bool, trace: bytes) -> None:
+        self.method = ex.method
+        self.url = ex.url
+        self.headers = ex.headers
+        self.version = ex.version
+        self.keep_alive = keep_alive  # as parsed (an admission may end it for that one)
+        self.path = ex.path
+        self.query = ex.query
+        self.passed = ex.passed
+        self.user_agent = ex.user_agent
+        self.host = ex.host
+        self.xff_received = ex.xff_received
+        self.xff = ex.xff
+        self.trace = trace.decode("latin-1")  # the X-Amzn-Trace-Id received
+        self.admission: Admission | None = None
+        self.facts: RequestFacts | None = None
+        self.plan: Plan | None = None  # the engine's routing.plan for those facts
+        self.to_target: bytes | None = None  # the target's request, up to the trace id
+        self.logged: tuple[str, str] | None = None  # its access-log client and request line
 
 
 _LLHTTP_METHODS = frozenset(

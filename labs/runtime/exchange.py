@@ -7,7 +7,10 @@ once per batch (``wire.py``), never on the proxy's per-request path.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .client_side import Head
 
 
 class Exchange:
@@ -26,6 +29,7 @@ class Exchange:
         "elb_status",
         "error_reason",
         "group_reason",
+        "head",
         "headers",
         "host",
         "keep_alive",
@@ -126,3 +130,6 @@ class Exchange:
         self.t_dispatched = -1.0
         self.t_target_done = -1.0
         self.t_responded = -1.0
+        # The client connection's Head when this request repeated the last one byte for
+        # byte: what was read off that head (and decided from it) is kept there.
+        self.head: Head | None = None

@@ -35,6 +35,7 @@ from labs.engine.routing import (
     GroupStates,
     decide,
     needs_cookies,
+    plan,
 )
 from labs.engine.rules import NO_COOKIES, RequestFacts, Router
 from labs.engine.spec import Action, Listener, LoadBalancer, Node, TargetGroup
@@ -113,6 +114,16 @@ class AlbNode:
         # Facts then come from the request line, Host and the connection alone.
         self._facts_alike = not self._needs_cookies and not self._router.needs_headers
         self._last_head: tuple[object, bytes] = ((), b"")  # (status, reason, headers), head
+        # The last answer: (headers, body, status, reason, length, keep_alive, payload).
+        self._last_reply: tuple[object, object, int, bytes, bytes | None, bool, bytes] = (
+            None,
+            None,
+            0,
+            b"",
+            None,
+            False,
+            b"",
+        )
         self._state = GroupStates(
             groups=ctx.groups,
             registered=ctx.addresses,
@@ -182,8 +193,16 @@ class AlbNode:
 
     # --- routing -------------------------------------------------------------------------
     def dispatch(self, ex: Exchange) -> None:
+        head = ex.head
+        if head is not None and head.plan is not None and head.facts is not None:
+            facts, planned = head.facts, head.plan  # a repeated head: both kept with it
+        else:
+            facts = self._facts(ex)
+            planned = None
+            if head is not None and head.facts is facts:  # the engine's plan, kept with them
+                planned = head.plan = plan(facts, self._router)
         decision = decide(
-            self._facts(ex), self._router, self._state, self.ctx.clock.now(), self.ctx.rng
+            facts, self._router, self._state, self.ctx.clock.now(), self.ctx.rng, planned
         )
         ex.decision = decision
         ex.rule = decision.rule
@@ -209,12 +228,17 @@ class AlbNode:
             self._forward(ex, decision.target or "", decision.why)
 
     def _facts(self, ex: Exchange) -> RequestFacts:
+        head = ex.head
+        if head is not None and head.facts is not None and self._facts_alike:
+            return head.facts  # a repeated head (client_side.Head): facts read-only
         if self._facts_alike:
             # A connection usually repeats its request as the rules see it, and facts are
             # read-only: the last request's serve again (a tuple compare, no new object).
             seen = (ex.method, ex.host, ex.path, ex.query, ex.version, ex.upgrade)
             last: tuple[tuple[object, ...], RequestFacts] | None = ex.client.facts
             if last is not None and last[0] == seen:
+                if head is not None:
+                    head.facts = last[1]
                 return last[1]
         facts = RequestFacts(
             method=ex.method,
@@ -231,6 +255,8 @@ class AlbNode:
         )
         if self._facts_alike:
             ex.client.facts = (seen, facts)
+            if head is not None:
+                head.facts = facts
         return facts
 
     def _fixed_response(self, ex: Exchange, action: Action) -> None:
@@ -368,17 +394,31 @@ class AlbNode:
         )
 
     def _upstream_request(self, ex: Exchange) -> bytes:
-        # ex.passed: the client's headers but hop-by-hop and those the ALB writes, as sent.
-        parts = [ex.method.encode(), b" ", ex.url, b" HTTP/1.1\r\n", ex.passed, b"Host: "]
-        parts.append(ex.host.encode("latin-1"))
-        if ex.xff is not None:
-            parts += [b"\r\nX-Forwarded-For: ", ex.xff.encode("latin-1")]
-        parts += [self._forwarded, ex.trace_id.encode(), b"\r\n"]
+        head = ex.head
+        if head is not None and not ex.upgrade and not ex.body:
+            # A body-less request of a repeated head: only the trace id is new.
+            start = head.to_target
+            if start is None:
+                start = head.to_target = self._request_start(ex)
+            if ex.method in ("POST", "PUT", "PATCH"):
+                return b"".join((start, ex.trace_id.encode(), _EMPTY_BODY))
+            return b"".join((start, ex.trace_id.encode(), b"\r\n\r\n"))
+        parts = [self._request_start(ex), ex.trace_id.encode(), b"\r\n"]
         if ex.upgrade:  # hop-by-hop, yet exactly what an upgrade must pass on
             parts += [b"Connection: Upgrade\r\nUpgrade: ", ex.upgrade, b"\r\n"]
         if ex.body or ex.method in ("POST", "PUT", "PATCH"):
             parts += [b"Content-Length: ", str(len(ex.body)).encode(), b"\r\n"]
         parts += [b"\r\n", ex.body]
+        return b"".join(parts)
+
+    def _request_start(self, ex: Exchange) -> bytes:
+        """The target's request up to its trace id's value (what a repeat shares)."""
+        # ex.passed: the client's headers but hop-by-hop and those the ALB writes, as sent.
+        parts = [ex.method.encode(), b" ", ex.url, b" HTTP/1.1\r\n", ex.passed, b"Host: "]
+        parts.append(ex.host.encode("latin-1"))
+        if ex.xff is not None:
+            parts += [b"\r\nX-Forwarded-For: ", ex.xff.encode("latin-1")]
+        parts.append(self._forwarded)
         return b"".join(parts)
 
     # --- answers -------------------------------------------------------------------------
@@ -393,7 +433,8 @@ class AlbNode:
     ) -> None:
         """The target's answer; ``headers`` without hop-by-hop ones, ``length`` its
         Content-Length (what a response to HEAD reports)."""
-        self._release(ex)
+        if ex.target is not None and ex.reason != LAMBDA:  # _release, inline
+            self.ctx.outstanding[ex.target] -= 1
         if ex.abandoned:
             return  # logged 460 when the client left: that record stays as it was
         ex.target_status = status
@@ -466,6 +507,37 @@ class AlbNode:
         if ex.abandoned:
             return  # logged as 460 when the client went away; the record must stay so
         ex.elb_status = status
+        ex.response_headers = headers  # the event picks Location and Set-Cookie, per batch
+        # The target's memo (upstream) hands over the same headers and body objects while
+        # it answers alike: then the whole answer is the last one again.
+        last = self._last_reply
+        if (
+            last[0] is headers
+            and last[1] is body
+            and last[2] == status
+            and last[3] == reason
+            and last[4] == length
+            and last[5] == ex.keep_alive
+        ):
+            payload = last[6]
+        else:
+            payload = self._answer(status, reason, headers, body, length, ex.keep_alive)
+            self._last_reply = (headers, body, status, reason, length, ex.keep_alive, payload)
+        ex.sent = len(payload)
+        ex.t_responded = perf_counter()
+        ex.client.respond(ex, payload)
+        self.ctx.record(ex)
+
+    def _answer(
+        self,
+        status: int,
+        reason: bytes,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes,
+        length: bytes | None,
+        keep_alive: bool,
+    ) -> bytes:
+        """The client's answer, as bytes."""
         # A target answers alike again and again: the head up to its Content-Length is
         # kept from the last answer while status, reason and headers are the same.
         seen = (status, reason, headers)
@@ -477,21 +549,17 @@ class AlbNode:
             parts.append(b"Content-Length: ")
             head = b"".join(parts)
             self._last_head = (seen, head)
-        ex.response_headers = headers  # the event picks Location and Set-Cookie, per batch
-        payload = b"".join(
+        return b"".join(
             (
                 head,
                 length or b"%d" % len(body),
-                b"\r\n\r\n" if ex.keep_alive else b"\r\nConnection: close\r\n\r\n",
+                b"\r\n\r\n" if keep_alive else b"\r\nConnection: close\r\n\r\n",
                 body,
             )
         )
-        ex.sent = len(payload)
-        ex.t_responded = perf_counter()
-        ex.client.respond(ex, payload)
-        self.ctx.record(ex)
 
 
+_EMPTY_BODY = b"\r\nContent-Length: 0\r\n\r\n"
 _STATUS_LINES: dict[tuple[int, bytes], bytes] = {}
 
 

@@ -23,6 +23,11 @@ if TYPE_CHECKING:
     from .proxy_http import AlbNode
 
 
+# A target's whole answer: status, reason, headers (no hop-by-hop), body, Content-Length,
+# whether the connection is kept alive.
+_Answer = tuple[int, bytes, list[tuple[bytes, bytes]], bytes, bytes | None, bool]
+
+
 class UpstreamPool:
     """Keep-alive connections from one node to one target, warmest first (LIFO)."""
 
@@ -97,6 +102,14 @@ class UpstreamConnection(asyncio.Protocol):
         self._length: bytes | None = None  # Content-Length, for a response to HEAD
         self._body: list[bytes] | tuple[()] = ()  # a list once a body arrives
         self._header_bytes = 0
+        self._in_message = False
+        self._begun = 0  # messages begun in the current data_received
+        # The last chunk that held exactly one whole answer (not to HEAD), and that answer:
+        # (chunk, answer). A target answers alike
+        # again and again; the same bytes fed to a parser between messages make the same
+        # callbacks and leave it between messages again, so a repeat is not parsed again.
+        self._memo: tuple[bytes, _Answer] | None = None
+        self._answer: _Answer | None = None  # the whole answer the last chunk held
 
     @property
     def usable(self) -> bool:
@@ -147,6 +160,20 @@ class UpstreamConnection(asyncio.Protocol):
             self._pool.node.target_failed(ex, status, error)
 
     def data_received(self, data: bytes) -> None:
+        memo = self._memo
+        ex = self._ex
+        if (
+            memo is not None
+            and not self._in_message
+            and ex is not None
+            and data == memo[0]
+            and ex.method != "HEAD"
+        ):
+            self._finish(ex, memo[1])  # the last answer again, byte for byte
+            return
+        between = not self._in_message
+        self._begun = 0
+        self._answer = None
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserError as error:
@@ -154,8 +181,14 @@ class UpstreamConnection(asyncio.Protocol):
             self._fail(502, "TargetResponseTooLarge" if too_large else "TargetMalformedResponse")
             if self._transport is not None:
                 self._transport.abort()
+            return
+        answer = self._answer
+        if between and answer is not None and self._begun == 1 and not self._in_message:
+            self._memo = (data, answer)
 
     def on_message_begin(self) -> None:
+        self._in_message = True
+        self._begun += 1
         self._reason = b""
         self._headers = []
         self._length = None
@@ -192,20 +225,37 @@ class UpstreamConnection(asyncio.Protocol):
         self._complete(self._parser)
 
     def _complete(self, parser: httptools.HttpResponseParser) -> None:
+        self._in_message = False
         keep_alive = parser.should_keep_alive()
-        ex, self._ex = self._ex, None
-        self._pool.node.waiting.discard(self)
+        ex = self._ex
         if ex is None:
+            self._pool.node.waiting.discard(self)
             return
-        self._pool.node.target_answered(
-            ex,
+        answer = (
             parser.get_status_code(),
             self._reason,
             self._headers,
             b"".join(self._body),
             self._length,
+            keep_alive,
         )
-        if keep_alive and self.usable and not ex.close_after:
+        if ex.method != "HEAD":  # a candidate for the memo (data_received decides)
+            self._answer = answer
+        self._finish(ex, answer)
+
+    def _finish(self, ex: Exchange, answer: _Answer) -> None:
+        status, reason, headers, body, length, keep_alive = answer
+        self._ex = None
+        node = self._pool.node
+        node.waiting.discard(self)
+        node.target_answered(ex, status, reason, headers, body, length)
+        transport = self._transport
+        if (
+            keep_alive
+            and transport is not None
+            and not transport.is_closing()
+            and not ex.close_after
+        ):
             self._pool.release(self)
         else:
             self.close()

@@ -23,6 +23,7 @@ from labs.engine import accesslog, classic, events, trace
 from labs.engine.balancing import FAIL_OPEN
 from labs.engine.events import Request, Wire
 from labs.engine.metrics import MetricsWindow
+from labs.engine.routing import Decision
 
 from . import access_log
 from .exchange import Exchange
@@ -241,25 +242,41 @@ class EventSink:
 
     def _absorb_one(self, ex: Exchange, emitted: float) -> None:
         decision = ex.decision
+        if decision is None:
+            non_sticky = fail_open = False
+            authentication = None
+        else:
+            non_sticky = decision.non_sticky
+            fail_open = decision.why == FAIL_OPEN
+            authentication = (
+                _authentication(decision)
+                if decision.__class__ is not Decision
+                else (None if decision.authentication is None else decision.authentication.result)
+            )
+        group = ex.target_group
         # Requests alike in everything the metrics and counters read are counted as one
         # group when the batch ends (_count): a tuple and a dict increment per request.
         self._alike[
             ex.lb,
-            ex.target_group,
+            group,
             ex.target,
             ex.elb_status,
             ex.target_status,
             ex.action,
             ex.error_reason,
-            decision is not None and decision.non_sticky,
-            decision is not None and decision.why == FAIL_OPEN,
+            non_sticky,
+            fail_open,
             ex.classification is not None,
-            _authentication(decision),
+            authentication,
         ] += 1
-        if ex.target_group is not None and ex.t_target_done >= 0:
-            self._window.response_times[ex.target_group].append(ex.t_target_done - ex.t_dispatched)
+        if group is not None and ex.t_target_done >= 0:
+            self._window.response_times[group].append(ex.t_target_done - ex.t_dispatched)
         record = access_log.fields(ex)
         self.access_log.append(record)
+        seen, limit = self._absorbed, self._limit
+        if limit is not None and seen > limit and seen != self._take_at:
+            self._absorbed = seen + 1  # passed over by the sample (most, under load)
+            return
         self._keep(ex, record, emitted)
 
     def _keep(self, ex: Exchange, record: access_log.Fields, emitted: float) -> None:
