@@ -1,8 +1,8 @@
 """The bench listener's Python work per request, without sockets: CPU µs per request.
 
-``python -m labs.bench.inprocess [requests [rounds [paired]]]`` serves the bench's listener
-(``labs.bench.serve``: ten rules, round robin, X-Forwarded-*, trace id, access-log fields,
-sampled request events with their trace) to fake transports on uvloop: a request as wrk
+``python -m labs.bench.inprocess [requests [rounds [paired] [varied]]]`` serves the bench's
+listener (``labs.bench.serve``: ten rules, round robin, X-Forwarded-*, trace id, access-log
+fields, sampled request events with their trace) to fake transports on uvloop: a request as wrk
 sends it goes into the client connection, the target's answer (as the bench's HAProxy
 backend sends it) comes back from a pooled upstream connection when the proxy writes to
 it, and the sink is drained every 100 ms of requests at the rate the real bench reaches,
@@ -13,6 +13,10 @@ share (``transport.write``, reads) and the loop's polling are left out. Process 
 ``paired``: a round per line read from stdin, its figure printed, so that a driver can
 run two versions of the proxy in turns, round for round, on a machine too busy to compare
 runs minutes apart.
+
+``varied``: no request repeats the one before it on its connection (each has its own query
+string), so none is served from the connection's memo of its last request and answer
+(``client_side.Head``): the figure for traffic that is not wrk's one request over and over.
 """
 
 from __future__ import annotations
@@ -58,7 +62,14 @@ class _Transport(asyncio.Transport):
         return {"peername": self.peer}.get(name, default)
 
 
-async def _run(requests: int, rounds: int, *, paired: bool = False) -> list[float]:
+def _varied(count: int) -> list[bytes]:
+    return [b"GET /?n=%d HTTP/1.1\r\nHost: 127.0.1.5:18082\r\n\r\n" % n for n in range(count)]
+
+
+async def _run(
+    requests: int, rounds: int, *, paired: bool = False, varied: bool = False
+) -> list[float]:
+    heads = _varied(requests) if varied else [REQUEST] * requests
     node, sandbox, sink = bench_node(("127.0.0.1", 18080))
     pool = node._pools[TARGET] = UpstreamPool(node, sandbox.endpoint(TARGET))
     upstream = UpstreamConnection(pool)
@@ -78,7 +89,7 @@ async def _run(requests: int, rounds: int, *, paired: bool = False) -> list[floa
         written = up_transport.written
         start = time.process_time()
         for n in range(requests):
-            clients[n % 50].data_received(REQUEST)
+            clients[n % 50].data_received(heads[n])
             if n % 50 == 49:
                 await asyncio.sleep(0)  # the loop turn: the sink's slice runs
             if n % PER_DRAIN == PER_DRAIN - 1:
@@ -95,8 +106,9 @@ async def _run(requests: int, rounds: int, *, paired: bool = False) -> list[floa
 def main() -> None:
     requests = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
     rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 11
-    paired = sys.argv[3:] == ["paired"]  # a round per line read; each figure printed
-    results = uvloop.run(_run(requests, rounds, paired=paired))
+    paired = "paired" in sys.argv[3:]  # a round per line read; each figure printed
+    varied = "varied" in sys.argv[3:]
+    results = uvloop.run(_run(requests, rounds, paired=paired, varied=varied))
     median = sorted(results)[len(results) // 2]
     figures = " ".join(f"{r:.2f}" for r in results)
     print(f"us CPU/request: best {min(results):.2f}, median {median:.2f}  ({figures})")
