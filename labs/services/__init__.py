@@ -9,6 +9,7 @@ from .runs import (
     MAX_CLOCK_SPEED,
     MIN_CLOCK_SPEED,
     Beat,
+    Sends,
     access_log_file_name,
     beat,
     beat_runs,
@@ -27,6 +28,7 @@ from .runs import (
     stop_run,
     stop_runs,
     summary_events,
+    write_together,
 )
 from .stories import Recording, anonymous, save_recording, share_run, shared_run, story, unshare_run
 from .topologies import (
@@ -51,6 +53,7 @@ __all__ = [
     "Change",
     "DocumentError",
     "Recording",
+    "Sends",
     "access_log_file_name",
     "anonymous",
     "beat",
@@ -83,4 +86,5 @@ __all__ = [
     "story",
     "summary_events",
     "unshare_run",
+    "write_together",
 ]

@@ -13,7 +13,9 @@ import enum
 import gzip
 import ipaddress
 import logging
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -133,8 +135,7 @@ def _stop(user: User | None, runs: list[LabRun]) -> int:
         "pk", "state", "control_channel", "stop_requested_at"
     )
     rows = {pk: (state, channel, requested) for pk, state, channel, requested in found}
-    message = {"type": "run.stop", "by": getattr(user, "username", "")}
-    sends = []
+    by_process: dict[str, list[LabRun]] = {}
     for run in asked:
         if run.pk not in rows:
             continue  # deleted meanwhile
@@ -143,10 +144,31 @@ def _stop(user: User | None, runs: list[LabRun]) -> int:
             continue  # already over
         stopped += 1
         if run.control_channel:  # else the worker has not claimed it yet: it reads the row
-            sends.append((run.control_channel, message))
+            process, _sep, _own = run.control_channel.partition("!")
+            by_process.setdefault(process, []).append(run)
+    sends = [send for hosted in by_process.values() for send in _stop_messages(user, hosted)]
     if sends:
         transaction.on_commit(partial(_send_all, sends))
     return stopped
+
+
+def _stop_messages(user: User | None, runs: list[LabRun]) -> list[tuple[str, dict[str, Any]]]:
+    """The ``run.stop`` messages for runs one worker process hosts: one for all of them.
+
+    A run's control channel is process-specific (Channels: the part before ``!`` names the
+    process that receives it), and a process takes its messages one at a time, four
+    Redis round trips each: forty runs of a class stopped at once heard their stops one
+    after another over a few tenths of a second. So the message names every run (``runs``)
+    and goes to the first and the last of them (two, in case one ends meanwhile); each
+    listener stops the runs of its process it names. The rows say it too (the heartbeat).
+    """
+    message = {
+        "type": "run.stop",
+        "by": getattr(user, "username", ""),
+        "runs": [run.pk for run in runs],
+    }
+    receivers = {runs[0].control_channel, runs[-1].control_channel}
+    return [(channel, message) for channel in sorted(receivers)]
 
 
 def control_run(user: User, run: LabRun, command: Any) -> dict[str, Any]:
@@ -317,7 +339,7 @@ def claim_run(run: LabRun, control_channel: str) -> bool:
     extra = {"control_channel": control_channel, "heartbeat_at": timezone.now()}
     if not _transition(run, State.STARTING, "", t=0.0, only_from=(State.QUEUED,), extra=extra):
         return False
-    transaction.on_commit(_publish_queue_positions)  # everyone behind it moved up
+    _queue_moved()  # everyone behind it moved up
     return True
 
 
@@ -345,8 +367,58 @@ def _transition(
         event = status_event(run, t)
         transaction.on_commit(partial(publish, run.pk, [event], owner_id=run.owner_id))
         if state in LabRun.FINAL_STATES:
-            transaction.on_commit(_publish_queue_positions)  # a slot may have come free
+            _queue_moved()  # a slot may have come free
     return True
+
+
+Sends = list[tuple[str, dict[str, Any]]]  # (group, message) on EVENTS_LAYER
+Outcome = tuple[Any, Exception | None]  # a call's result, or what it raised
+
+
+class _Held(threading.local):
+    """What ``write_together`` holds back in its thread: the publishes of its writes."""
+
+    sends: Sends | None = None
+    queue_moved = False
+
+
+_held = _Held()
+
+
+def write_together(calls: list[Callable[[], Any]]) -> tuple[list[Outcome], Sends]:
+    """Several of the functions above in one transaction, each in a savepoint of its own
+    (one that raises leaves the others' writes), and what they would have published:
+    the caller sends it once this returns, after the commit, as ``publish`` would have.
+
+    A worker's runs that end together (a class stopped at once) each took SQLite's one
+    write lock in turn, and each published from the database thread through a Redis
+    connection of its own: the worker's one database thread worked through them one by
+    one while the runs' pages waited for ``finished``. Queued runs hear their new place
+    once for the whole batch.
+    """
+    outcomes: list[Outcome] = []
+    sends: Sends = []
+    _held.sends, _held.queue_moved = sends, False
+    try:
+        with transaction.atomic():
+            for call in calls:
+                try:
+                    with transaction.atomic():
+                        outcomes.append((call(), None))
+                except Exception as error:
+                    outcomes.append((None, error))
+        if _held.queue_moved:
+            _publish_queue_positions()  # after commit, as on_commit would: held too
+    finally:
+        _held.sends, _held.queue_moved = None, False
+    return outcomes, sends
+
+
+def _queue_moved() -> None:
+    if _held.sends is not None:
+        _held.queue_moved = True  # told once, after write_together's commit
+    else:
+        transaction.on_commit(_publish_queue_positions)
 
 
 class Beat(enum.Enum):
@@ -484,17 +556,28 @@ def publish(run_id: int, events: list[dict[str, Any]], *, owner_id: int | None =
     the state again when its socket reconnects. A Redis outage must not turn a stop
     or a state change that was saved into an error page.
     """
+    sends = event_sends(run_id, events, owner_id=owner_id)
+    if _held.sends is not None:  # inside write_together: its caller sends them
+        _held.sends.extend(sends)
+        return
     layer = get_channel_layer(EVENTS_LAYER)
-    message = {"type": "run.events", "events": events}
     try:
-        async_to_sync(layer.group_send)(f"run.{run_id}", message)
-        summary = summary_events(events) if owner_id is not None else []
-        if summary:
-            group = LabRun.summary_group(owner_id)  # type: ignore[arg-type]
-            summary_message = {"type": "runs.summary", "run": run_id, "owner": owner_id}
-            async_to_sync(layer.group_send)(group, {**summary_message, "events": summary})
+        for group, message in sends:
+            async_to_sync(layer.group_send)(group, message)
     except Exception:
         logger.warning("lab run %s: could not publish its events", run_id, exc_info=True)
+
+
+def event_sends(run_id: int, events: list[dict[str, Any]], *, owner_id: int | None = None) -> Sends:
+    """What ``publish`` sends: the batch to the run's group, its summary events (with
+    ``owner_id``) to the owner's summary group."""
+    sends: Sends = [(f"run.{run_id}", {"type": "run.events", "events": events})]
+    summary = summary_events(events) if owner_id is not None else []
+    if summary:
+        group = LabRun.summary_group(owner_id)  # type: ignore[arg-type]
+        message = {"type": "runs.summary", "run": run_id, "owner": owner_id, "events": summary}
+        sends.append((group, message))
+    return sends
 
 
 SUMMARY_TYPES = frozenset({"run.status", "metrics", "fault"})

@@ -14,7 +14,7 @@ from playground.asgi import application
 from playground.celery import app
 from playground.classrooms import services
 from playground.classrooms.models import Hint
-from tests.factories import make_topology, make_user
+from tests.factories import make_run, make_topology, make_user
 from tests.tasks.conftest import GroupListener, of_type
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -181,4 +181,30 @@ async def test_a_learner_who_joins_appears_on_an_open_dashboard(client, instruct
     await db(services.join_classroom)(learner, classroom.join_code)
     frame = await ws.receive_json_from(5)
     assert frame["row"]["username"] == "learner"
+    await ws.disconnect()
+
+
+async def test_rows_changed_together_are_each_sent_again_as_they_now_are(
+    client, instructor, learner
+):
+    # As a class stopped at once: every learner's run says stopping, then finished, at once.
+    classroom = await db(services.create_classroom)(instructor, "Class")
+    learners = [learner] + [await db(make_user)(f"learner-{n}") for n in range(2)]
+    runs = []
+    for each in learners:
+        await db(services.join_classroom)(each, classroom.join_code)
+        runs.append(await db(make_run)(owner=each, state="running"))
+    ws = await _dashboard(client, instructor, classroom)
+    assert len((await ws.receive_json_from(5))["rows"]) == 3
+    for state in ("stopping", "finished"):
+        for run in runs:
+            await db(lab_services.set_state)(run, state, "stopped", 1.0)
+
+    def finished_rows(frames):
+        rows = {f["row"]["learner"]: f["row"] for f in frames if "row" in f}
+        return {k: v for k, v in rows.items() if v["state"] == "finished"}
+
+    frames = await _frames_until(ws, lambda frames: len(finished_rows(frames)) == 3)
+    assert set(finished_rows(frames)) == {each.pk for each in learners}
+    assert len([f for f in frames if "row" in f]) <= 6  # never more than one per change
     await ws.disconnect()

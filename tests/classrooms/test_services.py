@@ -159,8 +159,16 @@ def test_stopping_the_class_stops_every_run_of_it_going_and_no_other(
 
     assert services.stop_class_runs(classroom, instructor) == 3
 
+    # Both runs' channels are one process's (one layer): one message names them both, and
+    # goes to each of them (the process's listeners stop every run it names).
+    both = sorted(run.pk for run in running)
     for channel in (first, second):
-        assert async_to_sync(layer.receive)(channel) == {"type": "run.stop", "by": "instructor"}
+        message = async_to_sync(layer.receive)(channel)
+        assert {**message, "runs": sorted(message["runs"])} == {
+            "type": "run.stop",
+            "by": "instructor",
+            "runs": both,
+        }
     rows = dict(LabRun.objects.values_list("pk", "state"))
     assert rows[queued.pk] == "finished"  # it had no worker: finished here
     assert rows[over.pk] == "finished" and rows[other.pk] == "running"

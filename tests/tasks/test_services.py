@@ -100,7 +100,7 @@ async def test_stopping_a_running_run_tells_its_worker(learner):
     )
     await database_sync_to_async(services.stop_run)(learner, run)
     message = await layer.receive(control)
-    assert message == {"type": "run.stop", "by": learner.username}
+    assert message == {"type": "run.stop", "by": learner.username, "runs": [run.pk]}
     await layer.close_pools()
 
 
@@ -148,3 +148,57 @@ def test_fail_stale_runs_can_look_at_one_run(learner):
     second = make_run(owner=learner, state="stopping", heartbeat_at=long_ago)
     assert services.fail_stale_runs(first.pk) == 1
     assert LabRun.objects.get(pk=second.pk).state == "stopping"
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_stopping_many_runs_sends_one_message_for_each_worker_process(learner):
+    from channels.db import database_sync_to_async
+    from channels.layers import DEFAULT_CHANNEL_LAYER, channel_layers
+
+    # Two layers are two processes: their channels' names differ before the "!".
+    one, other = (channel_layers.make_backend(DEFAULT_CHANNEL_LAYER) for _ in range(2))
+    channels = [await one.new_channel() for _ in range(3)] + [await other.new_channel()]
+    runs = [
+        await database_sync_to_async(make_run)(
+            owner=learner, state="running", control_channel=channel
+        )
+        for channel in channels
+    ]
+    assert await database_sync_to_async(services.stop_runs)(learner, runs) == 4
+
+    named = {"type": "run.stop", "by": learner.username, "runs": [run.pk for run in runs[:3]]}
+    assert await one.receive(channels[0]) == named
+    assert await one.receive(channels[2]) == named  # the last too, in case the first ended
+    assert await other.receive(channels[3]) == {**named, "runs": [runs[3].pk]}
+    await one.send(channels[1], {"type": "marker"})
+    assert await one.receive(channels[1]) == {"type": "marker"}  # nothing came before
+    assert all(
+        row.stop_requested_at is not None
+        for row in await database_sync_to_async(list)(LabRun.objects.filter(owner=learner))
+    )
+    for layer in (one, other):
+        await layer.close_pools()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_write_together_commits_what_worked_and_holds_back_its_publishes(learner):
+    first = make_run(owner=learner, state="running")
+    second = make_run(owner=learner, state="running")
+
+    def broken() -> None:
+        services.set_state(second, "stopping", "stopped", 1.0)  # rolled back with the error
+        raise RuntimeError("boom")
+
+    outcomes, sends = services.write_together(
+        [lambda: services.set_state(first, "stopping", "stopped", 1.0), broken]
+    )
+
+    assert outcomes[0] == (True, None)
+    assert outcomes[1][0] is None and isinstance(outcomes[1][1], RuntimeError)
+    rows = dict(LabRun.objects.values_list("pk", "state"))
+    assert rows == {first.pk: "stopping", second.pk: "running"}
+    # Only the write that stood is announced: to its page, and to the class dashboards.
+    groups = [group for group, _message in sends]
+    assert groups == [f"run.{first.pk}", LabRun.summary_group(learner.pk)]
+    [event] = sends[0][1]["events"]
+    assert (event["type"], event["state"], event["reason"]) == ("run.status", "stopping", "stopped")
