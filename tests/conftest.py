@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.management.base import CommandError
 from django.db import OperationalError, connections
 from django.test import TransactionTestCase
+from django.utils import translation
 
 from playground.accounts import roles
 from tests.factories import make_user
@@ -44,6 +45,15 @@ def _fresh_redis_test_db() -> None:
             client.delete(key)
     finally:
         client.close()
+
+
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test() -> Iterator[None]:
+    """Django's LocaleMiddleware activates the request's language and leaves it active in
+    the thread, so a test client's Korean request made every later test in the process
+    speak Korean (tests/classrooms alone: "No question is open" came back in Korean)."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 QUIET_DATABASE_TIMEOUT = 15
