@@ -24,12 +24,8 @@ LOAD_BALANCER_STARTERS = (
 def home(request: HttpRequest) -> HttpResponse:
     """What the site does, shown with the first lab's own diagram; for a learner, where to
     go on in the learning path and their recent runs."""
-    starters = {
-        t.slug: t
-        for t in Topology.objects.filter(
-            owner=None, slug__in=[slug for _, slug in LOAD_BALANCER_STARTERS]
-        )
-    }
+    shown = [gallery.LEARNING_PATH[0], *(slug for _, slug in LOAD_BALANCER_STARTERS)]
+    starters = {t.slug: t for t in Topology.objects.filter(owner=None, slug__in=shown)}
     first = starters.get(gallery.LEARNING_PATH[0])
     recent_runs: QuerySet[LabRun] = LabRun.objects.none()
     if request.user.is_authenticated:
