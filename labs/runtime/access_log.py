@@ -59,9 +59,7 @@ def fields(ex: Exchange) -> Fields:
         ex.target_group,
         ex.trace_id,
         ex.rule if ex.rule is not None else "-",
-        accesslog.actions_executed(
-            ex.action, getattr(ex.decision, "authentication", None) is not None
-        ),
+        accesslog.executed(ex.action, getattr(ex.decision, "authentication", None) is not None),
         ex.redirect_url,
         error if error is not None and error.startswith(("Lambda", "Auth")) else None,
     ) + (  # one concatenation: a starred tuple display goes through a list
