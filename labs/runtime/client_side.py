@@ -30,7 +30,7 @@ from labs.engine.errors import (
 from labs.engine.routing import Plan
 from labs.engine.rules import RequestFacts
 
-from .exchange import Exchange
+from .exchange import NO_ORIGIN, Exchange, Origin
 from .limits import (
     HEADER_LIMIT,
     HEADERS_LIMIT,
@@ -81,9 +81,8 @@ class ClientConnection(asyncio.Protocol):
         self._queue: deque[Exchange] = deque()
         self._active: Exchange | None = None
         self._client_ip = ""
-        self._client_port = 0
         self._xff_self = ""
-        self._tls: tuple[str, str, str | None, str] | None = None  # cipher, protocol, SNI, cert
+        self.origin: Origin = NO_ORIGIN  # every exchange's, once connected
         self._url = b""
         self._headers: list[tuple[bytes, bytes]] = []
         # Read off the headers as they are parsed (one pass, one lower() per header):
@@ -124,7 +123,6 @@ class ClientConnection(asyncio.Protocol):
         self._last_data = self._opened = self._loop.time()
         host, port = transport.get_extra_info("peername")[:2]
         self._client_ip = self.node.ctx.sandbox.virtual(host) or host
-        self._client_port = port
         # routing.http.xff_client_port.enabled appends ":port" (IPv6 as "[addr]:port").
         client = f"[{self._client_ip}]" if ":" in self._client_ip else self._client_ip
         self._xff_self = (
@@ -135,17 +133,28 @@ class ClientConnection(asyncio.Protocol):
             # closes it at the idle timeout and the client's own timeout fires first.
             self._refused = True
             return
+        tls = None
         ssl_object = transport.get_extra_info("ssl_object")
         certificates = self.node.certificates
         if ssl_object is not None and certificates is not None:
             cipher = ssl_object.cipher()
             sni = certificates.server_name(ssl_object)
-            self._tls = (
+            tls = (
                 cipher[0] if cipher else "-",
                 ssl_object.version() or "-",
                 sni,
                 certificates.chosen(sni)[0],
             )
+        node, listener = self.node, self.node.listener
+        self.origin = (
+            self._client_ip,
+            port,
+            node.lb.name,
+            node.node.az,
+            listener.port,
+            listener.protocol,
+            tls,
+        )
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.node.ctx.connections.discard(self._transport)
@@ -282,8 +291,7 @@ class ClientConnection(asyncio.Protocol):
             return
         self._refused = True
         self._in_message = False
-        ex = Exchange(
-            self,
+        ex = self._exchange(
             self._method or _parsed_method(self._parser),
             self._url,
             self._headers,
@@ -291,10 +299,7 @@ class ClientConnection(asyncio.Protocol):
             "1.1",
             False,  # the ALB closes after its refusal
             perf_counter(),
-            time.time(),
-            self.node.ctx.clock.now(),
         )
-        ex.received, self._received = self._received, 0
         ex.refusal = error
         self._describe(ex)
         self._queue.append(ex)
@@ -361,13 +366,11 @@ class ClientConnection(asyncio.Protocol):
     def on_message_complete(self) -> None:
         self._in_message = False
         upgrade = self._parser.should_upgrade()
-        node = self.node
         started = perf_counter()
         parser = self._parser
         custom = self._method is not None
         method, self._method = self._method or parser.get_method().decode("latin-1"), None
-        ex = Exchange(
-            self,
+        ex = self._exchange(
             method,
             self._url,
             self._headers,
@@ -375,10 +378,7 @@ class ClientConnection(asyncio.Protocol):
             parser.get_http_version(),
             parser.should_keep_alive(),
             started,
-            time.time(),
-            node.ctx.clock.now(),
         )
-        ex.received, self._received = self._received, 0
         if upgrade:
             ex.upgrade = self._upgrade_header or b"websocket"
         self._describe(ex)
@@ -391,28 +391,10 @@ class ClientConnection(asyncio.Protocol):
 
     def _repeat(self, head: Head) -> None:
         """The request ``head`` was made from, again: an exchange as parsing would make."""
-        ex = Exchange(
-            self,
-            head.method,
-            head.url,
-            head.headers,
-            b"",
-            head.version,
-            head.keep_alive,
-            perf_counter(),
-            time.time(),
-            self.node.ctx.clock.now(),
+        ex = self._exchange(
+            head.method, head.url, head.headers, b"", head.version, head.keep_alive, perf_counter()
         )
-        ex.received, self._received = self._received, 0
         ex.head = head
-        node = self.node
-        ex.client_ip = self._client_ip
-        ex.client_port = self._client_port
-        ex.lb = node.lb.name
-        ex.node_az = node.node.az
-        ex.listener_port = node.listener.port
-        ex.protocol = node.listener.protocol
-        ex.tls = self._tls
         ex.path = head.path
         ex.query = head.query
         ex.passed = head.passed
@@ -420,20 +402,41 @@ class ClientConnection(asyncio.Protocol):
         ex.host = head.host
         ex.xff_received = head.xff_received
         ex.xff = head.xff
-        ex.trace_id = _trace_id(head.trace, ex.wall_start, node.ctx.rng)
+        ex.trace_id = _trace_id(head.trace, ex.wall_start, self.node.ctx.rng)
         self._queue.append(ex)
         if self._active is None:
             self._next()
 
+    def _exchange(
+        self,
+        method: str,
+        url: bytes,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes,
+        version: str,
+        keep_alive: bool,
+        started: float,
+    ) -> Exchange:
+        """A request of this connection's, with the bytes read since the last one."""
+        ex = Exchange(
+            self,
+            self.origin,
+            method,
+            url,
+            headers,
+            body,
+            version,
+            keep_alive,
+            started,
+            time.time(),
+            self.node.ctx.clock.now(),
+        )
+        ex.received, self._received = self._received, 0
+        return ex
+
     def _describe(self, ex: Exchange) -> None:
+        """What is read off a parsed request's headers (a repeat reads it off its Head)."""
         node = self.node
-        ex.client_ip = self._client_ip
-        ex.client_port = self._client_port
-        ex.lb = node.lb.name
-        ex.node_az = node.node.az
-        ex.listener_port = node.listener.port
-        ex.protocol = node.listener.protocol
-        ex.tls = self._tls
         if ex.url != self._last_url[0]:  # a connection often repeats its URL, too
             self._last_url = (ex.url, _path_and_query(ex.url))
         ex.path, ex.query = self._last_url[1]

@@ -13,6 +13,14 @@ if TYPE_CHECKING:
     from .client_side import Head
 
 
+# Who sent a request, to which node, how: the same for every request of a client
+# connection (``ClientConnection.origin``). The client's IP and port, the load
+# balancer's name, the node's AZ, the listener's port and protocol, and the TLS session
+# (cipher, protocol, SNI name, the chosen certificate's domain) or None.
+Origin = tuple[str, int, str, str, int, str, "tuple[str, str, str | None, str] | None"]
+NO_ORIGIN: Origin = ("", 0, "", "", 0, "HTTP", None)  # a connection not yet connected
+
+
 class Exchange:
     __slots__ = (
         "abandoned",
@@ -70,6 +78,7 @@ class Exchange:
     def __init__(
         self,
         client: Any,
+        origin: Origin,
         method: str,
         url: bytes,
         headers: list[tuple[bytes, bytes]],
@@ -93,12 +102,15 @@ class Exchange:
         self.t = t  # lab clock when the request arrived
         self.received = 0
         self.sent = 0
-        self.client_ip = ""
-        self.client_port = 0
-        self.lb = ""
-        self.node_az = ""
-        self.listener_port = 0
-        self.protocol = "HTTP"
+        (
+            self.client_ip,
+            self.client_port,
+            self.lb,
+            self.node_az,
+            self.listener_port,
+            self.protocol,
+            self.tls,
+        ) = origin
         self.host = ""
         self.path = "/"
         self.query = ""
@@ -125,8 +137,6 @@ class Exchange:
         self.classification: Any = None  # desync.Classification; None when Compliant
         self.close_after = False  # Ambiguous under defensive: close both connections after
         self.upgrade: bytes | None = None  # the Upgrade header of an upgrade request
-        # cipher, protocol, SNI name, the chosen certificate's domain (its ARN's key)
-        self.tls: tuple[str, str, str | None, str] | None = None
         self.t_dispatched = -1.0
         self.t_target_done = -1.0
         self.t_responded = -1.0

@@ -17,8 +17,9 @@ pytestmark = pytest.mark.timeout(30)
 
 def _exchange(n: int) -> Exchange:
     now = perf_counter()
-    ex = Exchange(None, "GET", f"/{n}".encode(), [], b"", "1.1", True, now, 1.7e9, n / 10)
-    ex.lb, ex.protocol, ex.listener_port, ex.host = "WebAlb", "HTTP", 80, "example.com"
+    origin = ("10.0.0.1", 40000 + n, "WebAlb", "us-east-1a", 80, "HTTP", None)
+    ex = Exchange(None, origin, "GET", f"/{n}".encode(), [], b"", "1.1", True, now, 1.7e9, n / 10)
+    ex.host = "example.com"
     ex.path, ex.elb_status, ex.t_responded = f"/{n}", 200, now
     return ex
 
