@@ -31,7 +31,11 @@ HAPROXY_HTTP_PORT, OURS_HTTP_PORT = 18093, 18094
 OURS_HOST = "127.0.1.6"  # the bench NLB node's loopback address (labs.bench.serve_tcp)
 WRITE = "64K"
 
-HAPROXY_TCP_CONFIG = f"""
+
+def haproxy_tcp_config(*, http: tuple[int, int], iperf: tuple[int, int]) -> str:
+    """HAProxy in ``mode tcp``, one thread, as the NLB node is measured against: each pair
+    is (the port it listens on, the backend port on 127.0.0.1 it forwards to)."""
+    return f"""
 global
     nbthread 1
     maxconn 4000
@@ -41,15 +45,15 @@ defaults
     timeout client 30s
     timeout server 30s
 frontend to_iperf
-    bind 127.0.0.1:{HAPROXY_IPERF_PORT}
+    bind 127.0.0.1:{iperf[0]}
     default_backend iperf
 frontend to_http
-    bind 127.0.0.1:{HAPROXY_HTTP_PORT}
+    bind 127.0.0.1:{http[0]}
     default_backend http
 backend iperf
-    server iperf 127.0.0.1:{IPERF_PORT}
+    server iperf 127.0.0.1:{iperf[1]}
 backend http
-    server http 127.0.0.1:{HTTP_BACKEND_PORT}
+    server http 127.0.0.1:{http[1]}
 """
 
 
@@ -89,7 +93,11 @@ def main(warnings: list[str]) -> None:
     """Runs while the ALB bench's HTTP backend still answers on HTTP_BACKEND_PORT."""
     with ExitStack() as stack, tempfile.TemporaryDirectory() as tmp:
         config = Path(tmp) / "haproxy-tcp.cfg"
-        config.write_text(HAPROXY_TCP_CONFIG)
+        config.write_text(
+            haproxy_tcp_config(
+                http=(HAPROXY_HTTP_PORT, HTTP_BACKEND_PORT), iperf=(HAPROXY_IPERF_PORT, IPERF_PORT)
+            )
+        )
         # The readiness probe is an empty connection, which iperf3 would log as an error.
         start(stack, 1, "iperf3", "-s", "-p", str(IPERF_PORT), quiet=True)
         start(stack, 0, "haproxy", "-f", str(config), "-db")

@@ -28,7 +28,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from .latency import measure
-from .tcp import iperf
+from .tcp import haproxy_tcp_config, iperf
 from .tools import ROOT, cpu_seconds, wait_until_serving, wrk
 
 BASE = int(os.environ.get("BENCH_AB_PORT", "28180"))
@@ -48,26 +48,6 @@ frontend backend_answers
     mode http
     bind 127.0.0.1:{BACKEND}
     http-request return status 200 content-type text/plain string "{"x" * 99}"
-"""
-PROXY_CONFIG = f"""
-global
-    nbthread 1
-    maxconn 4000
-defaults
-    mode tcp
-    timeout connect 5s
-    timeout client 30s
-    timeout server 30s
-frontend to_http
-    bind 127.0.0.1:{HAPROXY}
-    default_backend http
-backend http
-    server http 127.0.0.1:{BACKEND}
-frontend to_iperf
-    bind 127.0.0.1:{HAPROXY_IPERF}
-    default_backend iperf
-backend iperf
-    server iperf 127.0.0.1:{IPERF}
 """
 
 
@@ -111,7 +91,7 @@ def main() -> None:
     with ExitStack() as stack, tempfile.TemporaryDirectory() as tmp:
         backend, proxy = Path(tmp) / "backend.cfg", Path(tmp) / "proxy.cfg"
         backend.write_text(CONFIG)
-        proxy.write_text(PROXY_CONFIG)
+        proxy.write_text(haproxy_tcp_config(http=(HAPROXY, BACKEND), iperf=(HAPROXY_IPERF, IPERF)))
         _start(stack, 1, ["haproxy", "-f", str(backend), "-db"], ROOT)
         sides = {"haproxy": (_start(stack, 0, ["haproxy", "-f", str(proxy), "-db"], ROOT), HAPROXY)}
         sides["this"] = (_node(stack, ROOT, OURS), OURS)

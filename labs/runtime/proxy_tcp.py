@@ -34,7 +34,6 @@ import ssl
 import struct
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from typing import TYPE_CHECKING, cast
 
 from labs.engine import attributes, events, proxy_protocol
@@ -567,20 +566,18 @@ class FlowNote(DeferredFlow):
     def event(self, emitted: float) -> events.Flow:
         """The ``events.Flow`` this note stands for."""
         flow = self.flow
-        return replace(
-            flow_event(
-                flow.node,
-                flow.key,
-                flow.decision,
-                self.state,
-                names=flow.names(),
-                seen_as=flow.seen_as,
-                proxy_protocol=flow.node.proxy_protocol,
-                from_client=self.from_client,
-                from_target=self.from_target,
-                closed_by=self.closed_by,
-                tls=flow.tls,
-            ),
+        return flow_event(
+            flow.node,
+            flow.key,
+            flow.decision,
+            self.state,
+            names=flow.names(),
+            seen_as=flow.seen_as,
+            proxy_protocol=flow.node.proxy_protocol,
+            from_client=self.from_client,
+            from_target=self.from_target,
+            closed_by=self.closed_by,
+            tls=flow.tls,
             t=self.t,
             emitted=emitted,
         )
@@ -602,15 +599,18 @@ def flow_event(
     closed_by: str | None = None,
     tls: dict[str, str | bool | None] | None = None,
     names: tuple[str, str] | None = None,
+    t: float | None = None,
+    emitted: float | None = None,
 ) -> events.Flow:
     """A ``flow`` event (DESIGN.md's event table, plus what a learner asks next).
 
     ``names``: ``str(key)`` and the hash in hex, when the caller kept them from the flow's
-    first event."""
+    first event. ``t`` and ``emitted``: when it happened and was sent, if not now (a note
+    built at drain: given here, not by ``replace``, which would build the event twice)."""
     hash_text, hash_value = names or (str(key), f"{decision.hash:016x}")
     return events.Flow(
-        t=round(node.ctx.clock.now(), 3),
-        emitted=time.time(),
+        t=round(node.ctx.clock.now(), 3) if t is None else t,
+        emitted=time.time() if emitted is None else emitted,
         state=state,
         client_ip=key.source_ip,
         client_port=key.source_port,

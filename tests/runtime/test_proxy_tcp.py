@@ -289,6 +289,7 @@ async def test_a_flows_noted_events_keep_what_the_flow_was_when_noted(attributes
     # "hello" may have come before the target connection did (then open counts it too).
     assert (opened in (0, 5), closed_, reset) == (True, 5, 0)
     assert {e["emitted"] for e in built} == {1234.5}
+    assert [e["t"] for e in built] == [note.t for note in notes]  # noted, not drained, then
 
 
 @pytest.mark.parametrize("attributes", [{}, {"proxy_protocol_v2.enabled": "true"}])
