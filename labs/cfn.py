@@ -36,8 +36,8 @@ from labs.validation.core import (
     LISTENER,
     LISTENER_RULE,
     LOAD_BALANCER,
+    NO_RESOURCES,
     PARSE,
-    RESOURCES,
     SECURITY_GROUP,
     SUBNET,
     SUPPORTED,
@@ -306,17 +306,7 @@ def parse_document(text: str) -> dict[str, Any]:
         or not isinstance(document.get("Resources"), dict)
         or not all(isinstance(r, dict) for r in document["Resources"].values())
     ):
-        raise TemplateError(
-            [
-                Problem(
-                    "Template",
-                    "Resources",
-                    RESOURCES.code,
-                    "a template needs a Resources mapping",
-                    RESOURCES.id,
-                )
-            ]
-        )
+        raise TemplateError([NO_RESOURCES])
     bounded = limits.measure(document) or limits.resource_count(document["Resources"])
     if bounded is not None:
         raise TemplateError([bounded])
@@ -401,15 +391,7 @@ def validate(
 ) -> list[Problem]:
     """Every problem of a parsed document; [] when it is valid."""
     if not isinstance(document.get("Resources"), dict):
-        return [
-            Problem(
-                "Template",
-                "Resources",
-                RESOURCES.code,
-                "a template needs a Resources mapping",
-                RESOURCES.id,
-            )
-        ]
+        return [NO_RESOURCES]
     try:
         load_topology(document, bounds, parameters)
     except TemplateError as error:

@@ -200,37 +200,30 @@ def insert_after(
     document: Document, after: str, logical_id: str, resource: dict[str, Any]
 ) -> Document:
     """A copy with ``resource`` right after ``after`` (or replaced where it already is)."""
-    result = copy.deepcopy(document)
-    old = resources(result)
-    if logical_id in old:
-        old[logical_id] = resource
-        return result
-    new: dict[str, Any] = {}
-    for key, value in old.items():
-        new[key] = value
-        if key == after:
-            new[logical_id] = resource
-    new.setdefault(logical_id, resource)
-    result["Resources"] = new
-    return result
+    return _insert(document, after, 1, logical_id, resource)
 
 
 def insert_before(
     document: Document, before: str, logical_id: str, resource: dict[str, Any]
 ) -> Document:
     """A copy with ``resource`` right before ``before`` (or replaced where it already is)."""
+    return _insert(document, before, 0, logical_id, resource)
+
+
+def _insert(
+    document: Document, anchor: str, offset: int, logical_id: str, resource: dict[str, Any]
+) -> Document:
+    """A copy with ``resource`` at ``anchor``'s place plus ``offset`` (last when there is no
+    ``anchor``), or replaced where it already is."""
     result = copy.deepcopy(document)
     old = resources(result)
     if logical_id in old:
         old[logical_id] = resource
         return result
-    new: dict[str, Any] = {}
-    for key, value in old.items():
-        if key == before:
-            new[logical_id] = resource
-        new[key] = value
-    new.setdefault(logical_id, resource)
-    result["Resources"] = new
+    items = list(old.items())
+    at = next((n + offset for n, (key, _) in enumerate(items) if key == anchor), len(items))
+    items.insert(at, (logical_id, resource))
+    result["Resources"] = dict(items)
     return result
 
 

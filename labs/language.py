@@ -1,10 +1,15 @@
 """The language a WebSocket viewer reads: the page's, as Django chose it for HTTP."""
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation.trans_real import parse_accept_lang_header
+
+from labs.orm import in_db_thread
+
+R = TypeVar("R")
 
 
 def viewer_language(scope: dict[str, Any]) -> str:
@@ -20,3 +25,14 @@ def viewer_language(scope: dict[str, Any]) -> str:
         except LookupError:
             continue
     return settings.LANGUAGE_CODE
+
+
+async def in_language(language: str, function: Callable[..., R], *args: Any) -> R:
+    """``function(*args)`` in a database thread with ``language`` active there: what it
+    renders (rows, a live quiz's view) reads in the viewer's language."""
+
+    def call() -> R:
+        with translation.override(language):
+            return function(*args)
+
+    return await in_db_thread(call)()

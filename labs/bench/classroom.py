@@ -45,13 +45,12 @@ from .site import (
     CpuMeter,
     RunSocket,
     Site,
-    load,
     make_learner,
+    measure_on_site,
     ms,
     open_run_socket,
     percentile,
     save,
-    setup_django,
 )
 
 RUNS = int(os.environ.get("BENCH_CLASS_RUNS", "80"))
@@ -275,11 +274,7 @@ def report(figures: dict[str, Any], load_before: str, load_after: str) -> None:
 
 
 def main() -> None:
-    setup_django()
-    before = load()
-    with Site() as site:
-        figures = asyncio.run(measure(site))
-    after = load()
+    figures, before, after = measure_on_site(measure)
     report(figures, before, after)
     out = save("class", {"load_before": before, "load_after": after, **figures})
     print(f"  written to {out}")

@@ -30,6 +30,7 @@ import uvloop
 
 from labs.runtime.client_side import ClientConnection
 from labs.runtime.upstream import UpstreamConnection, UpstreamPool
+from labs.runtime.wire import EventSink
 
 from .serve import TARGET, bench_node
 
@@ -40,26 +41,53 @@ RESPONSE = (  # what the bench's backend (HAProxy's "http-request return") answe
 PER_DRAIN = 2_000  # requests between drains: 100 ms at ~20k req/s
 
 
-class _Transport(asyncio.Transport):
-    def __init__(self, peer: tuple[str, int]) -> None:
+class FakeTransport(asyncio.Transport):
+    """A connection's transport with no socket behind it: writes are counted and, on the
+    target's side (``upstream`` set), each is answered at once with ``reply``, as the
+    bench's backend answers each request. Kept this thin: its cost is in the figure."""
+
+    def __init__(self, peer: tuple[str, int], reply: bytes = RESPONSE) -> None:
         super().__init__()
         self.peer = peer
+        self.reply = reply
         self.written = 0
-        self.answer: Any = None  # the upstream side: the protocol that gets RESPONSE
+        self.upstream: Any = None  # the target's side: the protocol that gets ``reply``
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
         self.written += 1
-        if self.answer is not None:
-            self.answer.data_received(RESPONSE)
+        if self.upstream is not None:
+            self.upstream.data_received(self.reply)
 
     def is_closing(self) -> bool:
         return False
 
     def close(self) -> None:
-        raise AssertionError("the bench's connections stay open")
+        raise AssertionError("in-process connections stay open")
 
     def get_extra_info(self, name: str, default: Any = None) -> Any:
         return {"peername": self.peer}.get(name, default)
+
+
+def serve_in_process(
+    backend: tuple[str, int], target: FakeTransport, clients: list[FakeTransport]
+) -> tuple[list[ClientConnection], EventSink]:
+    """The bench's listener (``bench_node``) with ``target`` as its one pooled connection
+    to its target and a client connection on each of ``clients``.
+
+    Returns the client connections, in the order of ``clients``, and the event sink.
+    """
+    node, sandbox, sink = bench_node(backend)
+    pool = node._pools[TARGET] = UpstreamPool(node, sandbox.endpoint(TARGET))
+    upstream = UpstreamConnection(pool)
+    upstream.connection_made(target)
+    target.upstream = upstream
+    pool.release(upstream)
+    connections = []
+    for transport in clients:
+        client = ClientConnection(node)
+        client.connection_made(transport)
+        connections.append(client)
+    return connections, sink
 
 
 def _varied(count: int) -> list[bytes]:
@@ -70,18 +98,9 @@ async def _run(
     requests: int, rounds: int, *, paired: bool = False, varied: bool = False
 ) -> list[float]:
     heads = _varied(requests) if varied else [REQUEST] * requests
-    node, sandbox, sink = bench_node(("127.0.0.1", 18080))
-    pool = node._pools[TARGET] = UpstreamPool(node, sandbox.endpoint(TARGET))
-    upstream = UpstreamConnection(pool)
-    up_transport = _Transport(("127.0.0.1", 18080))
-    upstream.connection_made(up_transport)
-    up_transport.answer = upstream
-    pool.release(upstream)
-    clients = []
-    for n in range(50):  # wrk's 50 connections, in turn
-        client = ClientConnection(node)
-        client.connection_made(_Transport(("127.0.0.1", 40000 + n)))
-        clients.append(client)
+    up_transport = FakeTransport(("127.0.0.1", 18080))
+    wrk = [FakeTransport(("127.0.0.1", 40000 + n)) for n in range(50)]  # wrk's 50 connections
+    clients, sink = serve_in_process(("127.0.0.1", 18080), up_transport, wrk)
     results = []
     for _ in range(rounds):
         if paired and not sys.stdin.readline():  # a driver's cue (an A/B run, in turns)

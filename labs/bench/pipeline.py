@@ -37,11 +37,11 @@ from .site import (
     Site,
     load,
     make_learner,
+    measure_on_site,
     ms,
     open_run_socket,
     percentile,
     save,
-    setup_django,
 )
 
 RATES = tuple(int(r) for r in os.environ.get("BENCH_PIPELINE_RATES", "50,500,2000").split(","))
@@ -218,20 +218,16 @@ def report(results: list[dict[str, Any]], load_before: str, load_after: str) -> 
             print(f"  {r['rate']} req/s: {goal}: {'met' if met else 'NOT MET'}")
 
 
-async def run_all() -> list[dict[str, Any]]:
+async def measure_each_rate(site: Site) -> list[dict[str, Any]]:
     results = []
-    with Site() as site:
-        for rate in RATES:
-            results.append(await measure(site, rate))
-            print(f"pipeline: {rate} req/s measured ({load()})", flush=True)
+    for rate in RATES:
+        results.append(await measure(site, rate))
+        print(f"pipeline: {rate} req/s measured ({load()})", flush=True)
     return results
 
 
 def main() -> None:
-    setup_django()
-    before = load()
-    results = asyncio.run(run_all())
-    after = load()
+    results, before, after = measure_on_site(measure_each_rate)
     report(results, before, after)
     out = save("pipeline", {"load_before": before, "load_after": after, "runs": results})
     print(f"  written to {out}")

@@ -20,7 +20,7 @@ import socket
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -109,6 +109,24 @@ class Site:
             "daphne": [self.supervisor.web.process.pid],
             "redis": [self.redis.process.pid] if self.redis.process else [],
         }
+
+
+Measured = TypeVar("Measured")
+
+
+def measure_on_site(
+    measure: Callable[[Site], Coroutine[Any, Any, Measured]],
+) -> tuple[Measured, str, str]:
+    """Start the site on the bench database, run ``measure`` on it, stop the site.
+
+    Returns what ``measure`` returned and the machine's load before and after, which the
+    report prints next to the figures (they come from a shared machine).
+    """
+    setup_django()
+    before = load()
+    with Site() as site:
+        measured = asyncio.run(measure(site))
+    return measured, before, load()
 
 
 def cpu_seconds(pids: list[int]) -> float:

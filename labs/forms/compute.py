@@ -17,7 +17,15 @@ from labs import editing
 from labs.validation.compute import HANDLERS
 
 from .base import Document, ResourceForm, Section, choices_of, set_choices, set_or_drop
-from .network import DEFAULT_IMAGE_ID, DEFAULT_INSTANCE_TYPE, InstanceForm, write_app
+from .network import (
+    APP_FIELD_PATHS,
+    APP_SECTION,
+    DEFAULT_IMAGE_ID,
+    DEFAULT_INSTANCE_TYPE,
+    InstanceForm,
+    read_app,
+    write_app,
+)
 
 ELB_PRINCIPAL = "elasticloadbalancing.amazonaws.com"
 INVOKE = "lambda:InvokeFunction"
@@ -241,10 +249,7 @@ class AutoScalingGroupForm(ResourceForm):
         ),
         Section(_("Network"), ("subnets", "target_groups")),
         Section(_("Launch template"), ("instance_type", "security_groups")),
-        Section(
-            _("Playground app behaviour"),
-            ("app_status", "app_body", "app_latency_ms", "app_health_status"),
-        ),
+        APP_SECTION,
     )
     field_paths = {
         "Properties.MinSize": "min_size",
@@ -253,7 +258,7 @@ class AutoScalingGroupForm(ResourceForm):
         "Properties.VPCZoneIdentifier": "subnets",
         "Properties.TargetGroupARNs": "target_groups",
         "Properties.LaunchTemplate": "instance_type",
-        **{f"Metadata.Playground.App.{key}": field for field, key in InstanceForm.APP_KEYS},
+        **APP_FIELD_PATHS,
     }
 
     def __init__(self, *args: Any, document: Document, **kwargs: Any) -> None:
@@ -277,7 +282,6 @@ class AutoScalingGroupForm(ResourceForm):
         if template:
             found = editing.resources(self.document)[template].get("Properties") or {}
             data = found.get("LaunchTemplateData") or {}
-        app = ((resource.get("Metadata") or {}).get("Playground") or {}).get("App") or {}
         return {
             "min_size": _number(properties.get("MinSize")),
             "max_size": _number(properties.get("MaxSize")),
@@ -286,7 +290,7 @@ class AutoScalingGroupForm(ResourceForm):
             "target_groups": _names(properties.get("TargetGroupARNs")),
             "security_groups": _names(data.get("SecurityGroupIds")),
             "instance_type": data.get("InstanceType", DEFAULT_INSTANCE_TYPE),
-            **{field: app.get(key) for field, key in InstanceForm.APP_KEYS},
+            **read_app(resource),
         }
 
     def clean(self) -> dict[str, Any]:
@@ -326,12 +330,7 @@ class AutoScalingGroupForm(ResourceForm):
         set_or_drop(
             properties, "TargetGroupARNs", [editing.ref(group) for group in data["target_groups"]]
         )
-        metadata = resource.setdefault("Metadata", {})
-        playground = metadata.setdefault("Playground", {})
-        app = write_app(playground.get("App"), data)
-        set_or_drop(playground, "App", app)
-        set_or_drop(metadata, "Playground", playground)
-        set_or_drop(resource, "Metadata", metadata)
+        write_app(resource, data)
 
     def write_companions(self, document: Document) -> Document:
         existing = editing.resources(document).get(self.template)

@@ -176,13 +176,37 @@ def _ingress_rule(row: dict[str, Any]) -> dict[str, Any]:
     return rule
 
 
-def write_app(app: Any, data: dict[str, Any]) -> dict[str, Any]:
-    """``Metadata.Playground.App`` with the form's fields; other keys (SetCookie, Mode,
-    ErrorRate, written in the Template tab) stay."""
+# What the Playground app on an instance answers, set alike on an instance and on an Auto
+# Scaling group's launches: each form field and its key in ``Metadata.Playground.App``.
+APP_KEYS = (
+    ("app_status", "Status"),
+    ("app_body", "Body"),
+    ("app_latency_ms", "LatencyMs"),
+    ("app_health_status", "HealthStatus"),
+)
+APP_SECTION = Section(_("Playground app behaviour"), tuple(field for field, _key in APP_KEYS))
+APP_FIELD_PATHS = {f"Metadata.Playground.App.{key}": field for field, key in APP_KEYS}
+
+
+def read_app(resource: dict[str, Any]) -> dict[str, Any]:
+    """The app fields' initial values, from the resource's ``Metadata.Playground.App``."""
+    app = ((resource.get("Metadata") or {}).get("Playground") or {}).get("App") or {}
+    return {field: app.get(key) for field, key in APP_KEYS}
+
+
+def write_app(resource: dict[str, Any], data: dict[str, Any]) -> None:
+    """The resource's ``Metadata.Playground.App`` with the form's fields; other keys
+    (SetCookie, Mode, ErrorRate, written in the Template tab) stay, and what is left empty
+    goes."""
+    metadata = resource.setdefault("Metadata", {})
+    playground = metadata.setdefault("Playground", {})
+    app = playground.get("App")
     written = dict(app) if isinstance(app, dict) else {}
-    for field, key in InstanceForm.APP_KEYS:
+    for field, key in APP_KEYS:
         set_or_drop(written, key, data[field])
-    return written
+    set_or_drop(playground, "App", written)
+    set_or_drop(metadata, "Playground", playground)
+    set_or_drop(resource, "Metadata", metadata)
 
 
 class InstanceForm(ResourceForm):
@@ -225,26 +249,14 @@ class InstanceForm(ResourceForm):
     )
     sections = (
         Section(_("Instance"), ("logical_id", "subnet", "private_ip", "security_groups")),
-        Section(
-            _("Playground app behaviour"),
-            ("app_status", "app_body", "app_latency_ms", "app_health_status"),
-        ),
+        APP_SECTION,
     )
     field_paths = {
         "Properties.SubnetId": "subnet",
         "Properties.PrivateIpAddress": "private_ip",
         "Properties.SecurityGroupIds": "security_groups",
-        "Metadata.Playground.App.Status": "app_status",
-        "Metadata.Playground.App.Body": "app_body",
-        "Metadata.Playground.App.LatencyMs": "app_latency_ms",
-        "Metadata.Playground.App.HealthStatus": "app_health_status",
+        **APP_FIELD_PATHS,
     }
-    APP_KEYS = (
-        ("app_status", "Status"),
-        ("app_body", "Body"),
-        ("app_latency_ms", "LatencyMs"),
-        ("app_health_status", "HealthStatus"),
-    )
 
     def __init__(self, *args: Any, document: Document, **kwargs: Any) -> None:
         super().__init__(*args, document=document, **kwargs)
@@ -253,14 +265,13 @@ class InstanceForm(ResourceForm):
 
     def read(self, properties: dict[str, Any], resource: dict[str, Any]) -> dict[str, Any]:
         groups = properties.get("SecurityGroupIds")
-        app = ((resource.get("Metadata") or {}).get("Playground") or {}).get("App") or {}
         return {
             "subnet": editing.ref_name(properties.get("SubnetId")),
             "private_ip": properties.get("PrivateIpAddress", ""),
             "security_groups": [
                 editing.ref_name(group) for group in (groups if isinstance(groups, list) else [])
             ],
-            **{field: app.get(key) for field, key in self.APP_KEYS},
+            **read_app(resource),
         }
 
     def write(self, properties: dict[str, Any], resource: dict[str, Any]) -> None:
@@ -271,9 +282,4 @@ class InstanceForm(ResourceForm):
         set_or_drop(properties, "PrivateIpAddress", data["private_ip"])
         groups = [editing.ref(group) for group in data["security_groups"]]
         set_or_drop(properties, "SecurityGroupIds", groups)
-        metadata = resource.setdefault("Metadata", {})
-        playground = metadata.setdefault("Playground", {})
-        app = write_app(playground.get("App"), data)
-        set_or_drop(playground, "App", app)
-        set_or_drop(metadata, "Playground", playground)
-        set_or_drop(resource, "Metadata", metadata)
+        write_app(resource, data)

@@ -28,9 +28,9 @@ from . import (
     target_groups,
 )
 from .core import (
+    NO_RESOURCES,
     PROPERTIES,
     RESOURCE_TYPE,
-    RESOURCES,
     RULES,
     SUPPORTED,
     Context,
@@ -74,17 +74,7 @@ def validate(document: dict[str, Any], bounds: Limits | None = None) -> list[Pro
 def build(document: dict[str, Any], bounds: Limits | None = None) -> spec.Topology:
     resources = document.get("Resources") if isinstance(document, dict) else None
     if not isinstance(resources, dict) or not all(isinstance(r, dict) for r in resources.values()):
-        raise TemplateError(
-            [
-                Problem(
-                    "Template",
-                    "Resources",
-                    RESOURCES.code,
-                    "a template needs a Resources mapping",
-                    RESOURCES.id,
-                )
-            ]
-        )
+        raise TemplateError([NO_RESOURCES])
     # The document's shape is bounded before anything walks it (limits.py says why).
     bounded = limits.measure(document) or limits.resource_count(resources)
     if bounded is not None:

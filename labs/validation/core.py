@@ -206,6 +206,11 @@ REF_FORM = rule("ref.form", source="CloudFormation")
 REF_TYPE = rule("ref.type", source="CloudFormation")
 REF_ATTRIBUTE = rule("ref.attribute", source="CloudFormation")
 
+# Not a mapping with a Resources mapping of mappings: nothing further can be checked.
+NO_RESOURCES = Problem(
+    "Template", "Resources", RESOURCES.code, "a template needs a Resources mapping", RESOURCES.id
+)
+
 
 class Context:
     """One walk over a parsed template; the modules fill in what they build."""

@@ -35,7 +35,7 @@ from django.utils.translation import ngettext
 
 from labs import services as lab_services
 from labs.frames import FrameError, parse_frame
-from labs.language import viewer_language
+from labs.language import in_language, viewer_language
 from labs.models import LabRun
 from labs.orm import in_db_thread
 
@@ -65,7 +65,7 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             return
         self.language = viewer_language(self.scope)
         await self.channel_layer.group_add(self.classroom.group_name, self.channel_name)
-        rows = await self._in_language(learner_rows, self.classroom)
+        rows = await in_language(self.language, learner_rows, self.classroom)
         self.learners = {row["learner"] for row in rows}
         for learner in self.learners:
             await self.channel_layer.group_add(LabRun.summary_group(learner), self.channel_name)
@@ -114,7 +114,7 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     async def _send_stale_rows(self) -> None:
         while self.stale:
             learners, self.stale = sorted(self.stale), set()
-            rows = await self._in_language(_rows_of, self.classroom, learners)
+            rows = await in_language(self.language, _rows_of, self.classroom, learners)
             for row in rows:
                 await self.send_json({"row": row})
 
@@ -136,7 +136,7 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         await self._send_row(learner)
 
     async def _send_row(self, learner: int) -> None:
-        row = await self._in_language(_row_of, self.classroom, learner)
+        row = await in_language(self.language, _row_of, self.classroom, learner)
         if row is not None:
             await self.send_json({"row": row})
 
@@ -168,13 +168,6 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
 
     async def _reject(self, message: str) -> None:
         await self.send_json({"error": "ValidationError", "message": message})
-
-    async def _in_language(self, function: Any, *args: Any) -> Any:
-        def call() -> Any:
-            with translation.override(self.language):
-                return function(*args)
-
-        return await in_db_thread(call)()
 
 
 ACTIONS = ("hint", "stop", "fault")

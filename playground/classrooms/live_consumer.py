@@ -18,7 +18,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from labs.frames import FrameError, parse_frame
-from labs.language import viewer_language
+from labs.language import in_language, viewer_language
 from labs.orm import in_db_thread
 
 from . import live_quiz
@@ -55,9 +55,10 @@ class LiveQuizConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         await self._send_view()
 
     async def _send_view(self) -> None:
-        await self.send_json(
-            {"live": await self._in_db(_view, self.classroom, self.scope["user"], self.teaching)}
+        view = await in_language(
+            self.language, _view, self.classroom, self.scope["user"], self.teaching
         )
+        await self.send_json({"live": view})
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         with translation.override(self.language):
@@ -71,7 +72,7 @@ class LiveQuizConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
                 await self._reject(_("Unknown action."))
                 return
             try:
-                await self._in_db(_act, self.classroom, self.scope["user"], content)
+                await in_language(self.language, _act, self.classroom, self.scope["user"], content)
             except (ValidationError, PermissionDenied) as error:
                 messages = error.messages if isinstance(error, ValidationError) else [str(error)]
                 await self._reject(" ".join(messages))
@@ -81,13 +82,6 @@ class LiveQuizConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
 
     async def _reject(self, message: str) -> None:
         await self.send_json({"error": "ValidationError", "message": message})
-
-    async def _in_db(self, function: Any, *args: Any) -> Any:
-        def call() -> Any:
-            with translation.override(self.language):
-                return function(*args)
-
-        return await in_db_thread(call)()
 
 
 @in_db_thread

@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.contrib.auth.forms import AuthenticationForm
 from django.utils import translation
 from django.utils.translation import gettext, pgettext
 from playwright.sync_api import Locator, Page, expect
@@ -22,14 +21,12 @@ from labs import forms as builder_forms
 from labs.forms.actions import ActionForm, ConditionRowForm, WeightedGroupRowForm
 from labs.forms.balancing import TargetRowForm
 from labs.models import Topology
-from playground.accounts.management.commands.seed_demo import DEMO_ACCOUNTS
+from tests.browser.helpers import RUN_TIMEOUT_MS, STOP_TIMEOUT_MS, demo_account, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 AT_LEAST_ONE = re.compile(r"^[1-9]\d*$")
-RUN_TIMEOUT_MS = 30_000  # the worker builds the sandbox, then traffic is 10 requests/s
 SAVE_TIMEOUT_MS = 10_000
-STOP_TIMEOUT_MS = 5_000
 # Where the basic ALB starter puts the instances the new target groups use.
 USERS_TARGET, POSTS_TARGET = "10.0.1.10:80", "10.0.2.10:80"  # Web1, Web3
 
@@ -44,10 +41,6 @@ class Ui:
     def __init__(self, language: str) -> None:
         editors = builder_forms.EDITORS
         with translation.override(language):
-            login = AuthenticationForm()
-            self.username = str(login.fields["username"].label)
-            self.password = str(login.fields["password"].label)
-            self.log_in = gettext("Log in")
             self.topology = Topology.objects.get(owner=None, slug="basic-alb").title
             self.fork = gettext("Fork")
             self.add_target_group = str(editors["target-group"].add_label)
@@ -82,17 +75,6 @@ def _saved(page: Page, revision: int) -> None:
     expect(page.locator("body")).to_have_attribute(
         "data-revision", str(revision), timeout=SAVE_TIMEOUT_MS
     )
-
-
-def _log_in(page: Page, base_url: str, ui: Ui, language: str) -> None:
-    page.goto(f"{base_url}/accounts/login/")
-    if language == "ko":
-        page.get_by_role("button", name="한국어").click()
-    expect(page.locator("html")).to_have_attribute("lang", language)
-    username, password, *_ = next(a for a in DEMO_ACCOUNTS if a[0] == "learner")
-    page.get_by_label(ui.username).fill(username)
-    page.get_by_label(ui.password).fill(password)
-    page.get_by_role("button", name=ui.log_in, exact=True).click()
 
 
 def _add_target_group(page: Page, ui: Ui, name: str, instance: str, revision: int) -> None:
@@ -140,7 +122,7 @@ def test_learner_builds_path_routing_and_sees_each_path_reach_its_group(
     if language != "en":
         untranslated = set(ui.texts()) & set(Ui("en").texts())
         assert not untranslated, f"untranslated UI strings: {untranslated}"
-    _log_in(page, demo_site, ui, language)
+    log_in(page, demo_site, language, *demo_account("learner"))
 
     page.get_by_role("link", name=ui.topology).click()
     page.get_by_role("button", name=ui.fork, exact=True).click()

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.contrib.auth.forms import AuthenticationForm
 from django.utils import translation
 from django.utils.translation import gettext
 from playwright.sync_api import Locator, Page, expect
@@ -15,7 +14,7 @@ from playwright.sync_api import Locator, Page, expect
 from labs import forms as builder_forms
 from labs.forms.actions import WeightedGroupRowForm
 from labs.models import Topology
-from playground.accounts.management.commands.seed_demo import DEMO_ACCOUNTS
+from tests.browser.helpers import demo_account, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -42,10 +41,6 @@ def test_learner_adds_a_certificate_an_https_listener_and_a_function(
 ):
     editors = builder_forms.EDITORS
     with translation.override(language):
-        login = AuthenticationForm()
-        username_label, password_label = (
-            str(login.fields[name].label) for name in ("username", "password")
-        )
         starter = Topology.objects.get(owner=None, slug="basic-alb").title
         add_certificate = str(editors["certificate"].add_label)
         add_listener = str(editors["listener"].add_label)
@@ -57,16 +52,9 @@ def test_learner_adds_a_certificate_an_https_listener_and_a_function(
         handler = _label(editors["lambda-function"], "handler")
         group_row = gettext("Target group %(number)s") % {"number": 1}
         target_group = _label(WeightedGroupRowForm, "target_group")
-        log_in, fork = gettext("Log in"), gettext("Fork")
+        fork = gettext("Fork")
 
-    page.goto(f"{demo_site}/accounts/login/")
-    if language == "ko":
-        page.get_by_role("button", name="한국어").click()
-    expect(page.locator("html")).to_have_attribute("lang", language)
-    username, password, *_ = next(a for a in DEMO_ACCOUNTS if a[0] == "learner")
-    page.get_by_label(username_label).fill(username)
-    page.get_by_label(password_label).fill(password)
-    page.get_by_role("button", name=log_in, exact=True).click()
+    log_in(page, demo_site, language, *demo_account("learner"))
     page.get_by_role("link", name=starter).click()
     page.get_by_role("button", name=fork, exact=True).click()
     _saved(page, 1)

@@ -20,7 +20,8 @@ from playwright.sync_api import Browser, Page, expect
 from labs import messages as codes
 from playground.classrooms import services
 from playground.classrooms.models import Classroom
-from tests.browser.test_run_demo_lab import RUN_TIMEOUT_MS, Ui
+from tests.browser.helpers import RUN_TIMEOUT_MS, demo_account, log_in, log_in_and_run
+from tests.browser.test_run_demo_lab import Ui
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -54,17 +55,6 @@ class DashboardUi:
             ) % {"count": count}
 
 
-def _log_in(page: Page, site: str, language: str, username: str, password: str) -> None:
-    ui = Ui(language)
-    page.goto(f"{site}/accounts/login/")
-    if language == "ko":
-        page.get_by_role("button", name="한국어").click()
-    expect(page.locator("html")).to_have_attribute("lang", language)
-    page.get_by_label(ui.username).fill(username)
-    page.get_by_label(ui.password).fill(password)
-    page.get_by_role("button", name=ui.log_in, exact=True).click()
-
-
 def _shot(page: Page, name: str) -> None:
     if not SHOTS:
         return
@@ -93,15 +83,13 @@ def test_instructor_breaks_a_learners_run_and_hints_from_the_dashboard(
     services.join_classroom(learner, classroom.join_code)
 
     learner_page = browser.new_context().new_page()
-    _log_in(learner_page, demo_site, language, "learner", "learner-demo-pass")
-    learner_page.get_by_role("link", name=ui.topology).click()
-    learner_page.get_by_role("button", name=ui.run, exact=True).click()
+    log_in_and_run(learner_page, demo_site, language, ui.topology)
     expect(learner_page.locator("#request-total")).to_have_text(
         re.compile(r"^[1-9]\d+$"), timeout=RUN_TIMEOUT_MS
     )
 
     teacher = browser.new_context().new_page()
-    _log_in(teacher, demo_site, language, "instructor", "instructor-demo-pass")
+    log_in(teacher, demo_site, language, *demo_account("instructor"))
     teacher.goto(f"{demo_site}/classes/{classroom.pk}/dashboard/")
     row = teacher.locator(f'tr[data-learner="{learner.pk}"]')
     expect(row).to_have_attribute("data-state", "running", timeout=RUN_TIMEOUT_MS)

@@ -21,7 +21,8 @@ from playwright.sync_api import Browser, Page, expect
 
 from labs.models import Topology
 from playground.classrooms.models import Classroom
-from tests.browser.test_class_dashboard import _log_in, _shot
+from tests.browser.helpers import demo_account, log_in
+from tests.browser.test_class_dashboard import _shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 LANGUAGE = "ko"
@@ -51,7 +52,7 @@ def _fits(page: Page) -> None:
 def test_a_new_instructors_first_class_in_korean(site: str, browser: Browser):
     name = f"SAA 8기 {uuid.uuid4().hex[:4]}"
     teacher = browser.new_context().new_page()
-    _log_in(teacher, site, LANGUAGE, "instructor", "instructor-demo-pass")
+    log_in(teacher, site, LANGUAGE, *demo_account("instructor"))
     teacher.get_by_role("link", name=t("Classes"), exact=True).first.click()
     teacher.get_by_label(t("Class name")).fill(name)
     teacher.get_by_role("button", name=t("Create the class")).click()
@@ -91,7 +92,7 @@ def test_a_new_instructors_first_class_in_korean(site: str, browser: Browser):
 
     # The learner mistypes the code, then follows the link, which names the class.
     learner = browser.new_context().new_page()
-    _log_in(learner, site, LANGUAGE, "learner", "learner-demo-pass")
+    log_in(learner, site, LANGUAGE, *demo_account("learner"))
     learner.goto(f"{site}/classes/join/ZZZZ9999/")
     expect(learner.get_by_test_id("joining")).to_have_count(0)
     learner.get_by_role("button", name=t("Join"), exact=True).click()

@@ -6,20 +6,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.forms import AuthenticationForm
 from django.utils import translation
-from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext
 from playwright.sync_api import Page, expect
 
 from labs.models import Topology
-from playground.accounts.management.commands.seed_demo import DEMO_ACCOUNTS
 from playground.quizzes.bank import import_text
 from playground.quizzes.models import LabQuestion
+from tests.browser.helpers import RUN_TIMEOUT_MS, log_in_and_run
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 CONTENT = Path(__file__).resolve().parents[2] / "playground" / "quizzes" / "content"
-RUN_TIMEOUT_MS = 30_000
 
 
 @pytest.mark.parametrize("language", ["en", "ko"])
@@ -28,24 +26,13 @@ def test_a_redirect_in_the_lab_asks_a_question_that_is_answered_inline(
 ):
     import_text((CONTENT / "questions.json").read_text(encoding="utf-8"), "json")
     topology = Topology.objects.get(owner=None, slug="https-redirect")
-    username, password, *_ = next(a for a in DEMO_ACCOUNTS if a[0] == "learner")
     with translation.override(language):
-        form = AuthenticationForm()
-        labels = str(form.fields["username"].label), str(form.fields["password"].label)
-        log_in, stop = gettext("Log in"), gettext("Stop")
-        run = pgettext("verb: start a lab run", "Run")
+        stop = gettext("Stop")
         check, heading = gettext("Check my answer"), gettext("Quiz: what just happened?")
         trigger = gettext("The load balancer answered with a redirect.")
         title = topology.title
 
-    page.goto(f"{demo_site}/accounts/login/")
-    if language == "ko":
-        page.get_by_role("button", name="한국어").click()
-    page.get_by_label(labels[0]).fill(username)
-    page.get_by_label(labels[1]).fill(password)
-    page.get_by_role("button", name=log_in, exact=True).click()
-    page.get_by_role("link", name=title).click()
-    page.get_by_role("button", name=run, exact=True).click()
+    log_in_and_run(page, demo_site, language, title)
 
     quiz = page.locator("#lab-quiz")
     expect(page.locator("body")).to_have_attribute("data-quiz", "asked", timeout=RUN_TIMEOUT_MS)
@@ -56,7 +43,7 @@ def test_a_redirect_in_the_lab_asks_a_question_that_is_answered_inline(
 
     expect(page.locator("body")).to_have_attribute("data-quiz", "answered", timeout=5_000)
     expect(quiz.locator(".choice-why").first).to_be_visible()
-    asked = LabQuestion.objects.get(user__username=username, run__topology=topology)
+    asked = LabQuestion.objects.get(user__username="learner", run__topology=topology)
     assert asked.trigger == "redirect" and asked.answer is not None
 
     page.get_by_role("button", name=stop, exact=True).click()

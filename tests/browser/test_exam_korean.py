@@ -9,12 +9,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.contrib.auth.forms import AuthenticationForm
 from django.utils import translation
 from django.utils.translation import gettext
 from playwright.sync_api import Page, expect
 
 from playground.quizzes.models import Question, QuestionSet
+from tests.browser.helpers import log_in
 from tests.factories import PASSWORD, make_user
 from tests.quizzes.factories import make_exam, make_question
 
@@ -26,10 +26,6 @@ TIMEOUT_MS = 10_000
 class Ui:
     def __init__(self, language: str) -> None:
         with translation.override(language):
-            form = AuthenticationForm()
-            self.username = str(form.fields["username"].label)
-            self.password = str(form.fields["password"].label)
-            self.log_in = gettext("Log in")
             self.quizzes = gettext("Quizzes")
             self.start = gettext("Start the exam")
             self.next = gettext("Next")
@@ -59,12 +55,7 @@ def test_a_learner_sits_a_five_question_exam_in_korean(live_server_url: str, pag
     )
     user = make_user("exam-taker")
 
-    page.goto(f"{live_server_url}/accounts/login/")
-    page.get_by_role("button", name="한국어").click()
-    expect(page.locator("html")).to_have_attribute("lang", "ko")
-    page.get_by_label(ui.username).fill(user.username)
-    page.get_by_label(ui.password).fill(PASSWORD)
-    page.get_by_role("button", name=ui.log_in, exact=True).click()
+    log_in(page, live_server_url, "ko", user.username, PASSWORD)
 
     page.get_by_role("link", name=ui.quizzes, exact=True).click()
     expect(page.get_by_role("heading", name="미니 모의고사")).to_be_visible()

@@ -17,7 +17,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_run_demo_lab import RUN_TIMEOUT_MS, Ui, _learner
+from tests.browser.helpers import RUN_TIMEOUT_MS, demo_account, submit_log_in
+from tests.browser.test_run_demo_lab import Ui
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -85,10 +86,7 @@ def test_korean_labels_render_as_hangul_on_a_machine_without_a_korean_font(
 
     page.goto(f"{demo_site}/accounts/login/")
     assert _boxed_labels(page) == [], "login page"
-    username, password = _learner()
-    page.get_by_label(ui.username).fill(username)
-    page.get_by_label(ui.password).fill(password)
-    page.get_by_role("button", name=ui.log_in, exact=True).click()
+    submit_log_in(page, "ko", *demo_account("learner"))
 
     page.get_by_role("link", name=ui.topology).click()
     assert _boxed_labels(page) == [], "topology page"

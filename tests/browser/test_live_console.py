@@ -16,9 +16,9 @@ from playwright.sync_api import Page, expect
 
 from labs import messages as codes
 from labs.models import Topology
+from tests.browser.helpers import RUN_TIMEOUT_MS, STOP_TIMEOUT_MS, log_in_and_run
 from tests.browser.test_run_controls import _wait_for_total
-from tests.browser.test_run_demo_lab import RUN_TIMEOUT_MS, STOP_TIMEOUT_MS
-from tests.browser.test_run_trace import TraceUi, _log_in_and_run
+from tests.browser.test_run_trace import TraceUi
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -58,7 +58,7 @@ def test_a_5xx_fault_shows_in_the_chart_and_a_console_request_shows_its_trace(
     if language != "en":
         assert not set(ui.texts()) & set(LiveUi("en").texts()), "untranslated"
     page.set_viewport_size({"width": 1280, "height": 900})
-    _log_in_and_run(page, demo_site, language, trace_ui.topology)
+    log_in_and_run(page, demo_site, language, trace_ui.topology)
     expect(page.locator("body")).to_have_attribute("data-state", "running", timeout=RUN_TIMEOUT_MS)
     _wait_for_total(page, 5)
 
@@ -122,7 +122,7 @@ def test_two_console_requests_from_one_client_stick_to_one_target(demo_site: str
         topology = Topology.objects.get(owner=None, slug="sticky-sessions").title
         honoured = codes.CONSOLE["sticky"] % {"cookie": "AWSALB", "target": ""}
     page.set_viewport_size({"width": 1280, "height": 900})
-    _log_in_and_run(page, demo_site, "en", topology)
+    log_in_and_run(page, demo_site, "en", topology)
     expect(page.locator("body")).to_have_attribute("data-state", "running", timeout=RUN_TIMEOUT_MS)
     _wait_for_total(page, 3)
     console = page.get_by_role("region", name=ui.send, exact=True)

@@ -19,11 +19,11 @@ from playwright.sync_api import Page, expect
 
 from labs import messages as codes
 from labs.models import Topology
+from tests.browser.helpers import RUN_TIMEOUT_MS, STOP_TIMEOUT_MS, log_in_and_run
 from tests.browser.test_live_console import POSTS1, LiveUi
 from tests.browser.test_run_controls import _wait_for_total
-from tests.browser.test_run_demo_lab import RUN_TIMEOUT_MS, STOP_TIMEOUT_MS
 from tests.browser.test_run_replay import MAX_STEPS, ReplayUi, _logged_lines
-from tests.browser.test_run_trace import TraceUi, _log_in_and_run, _total
+from tests.browser.test_run_trace import TraceUi, _total
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -61,7 +61,7 @@ def test_a_learner_traces_faults_reloads_stops_and_steps_back_through_the_story(
     if language != "en":
         assert not set(live_ui.texts()) & set(LiveUi("en").texts()), "untranslated"
     page.set_viewport_size({"width": 1280, "height": 900})
-    _log_in_and_run(page, demo_site, language, trace_ui.topology)
+    log_in_and_run(page, demo_site, language, trace_ui.topology)
     body = page.locator("body")
     expect(body).to_have_attribute("data-state", "running", timeout=RUN_TIMEOUT_MS)
 
@@ -146,7 +146,7 @@ def test_an_nlb_run_page_fits_a_phone_running_and_finished(
         title = Topology.objects.get(owner=None, slug="nlb-static-ips").title
         stop = gettext("Stop")
     page.set_viewport_size({"width": 1280, "height": 900})
-    _log_in_and_run(page, demo_site, language, title)
+    log_in_and_run(page, demo_site, language, title)
     expect(page.locator("#flow-table tbody tr.flow").first).to_be_visible(timeout=RUN_TIMEOUT_MS)
     expect(page.locator("#flow-count")).to_be_visible()
     _shoot(page, f"live-lab-nlb-{language}-running")

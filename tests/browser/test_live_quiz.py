@@ -11,13 +11,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.contrib.auth.forms import AuthenticationForm
 from django.utils import translation
 from django.utils.translation import gettext
 from playwright.sync_api import Browser, Page, expect
 
 from playground.classrooms import services
 from playground.quizzes.models import Question
+from tests.browser.helpers import log_in
 from tests.browser.test_class_dashboard import _shot
 from tests.factories import PASSWORD, make_user
 from tests.quizzes.factories import make_exam, make_question
@@ -46,18 +46,9 @@ class LiveUi:
 
 
 def _log_in(browser: Browser, site: str, username: str, password: str) -> Page:
-    with translation.override("ko"):
-        form = AuthenticationForm()
-        username_label = str(form.fields["username"].label)
-        password_label = str(form.fields["password"].label)
-        log_in = gettext("Log in")
+    """A browser of their own, logged in, in Korean."""
     page = browser.new_context().new_page()
-    page.goto(f"{site}/accounts/login/")
-    page.get_by_role("button", name="한국어").click()
-    expect(page.locator("html")).to_have_attribute("lang", "ko")
-    page.get_by_label(str(username_label)).fill(username)
-    page.get_by_label(str(password_label)).fill(password)
-    page.get_by_role("button", name=log_in, exact=True).click()
+    log_in(page, site, "ko", username, password)
     return page
 
 

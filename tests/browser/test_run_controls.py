@@ -16,7 +16,8 @@ from django.utils.translation import gettext
 from playwright.sync_api import Page, expect
 
 from labs import messages as codes
-from tests.browser.test_run_demo_lab import RUN_TIMEOUT_MS, STOP_TIMEOUT_MS, Ui, _learner
+from tests.browser.helpers import RUN_TIMEOUT_MS, STOP_TIMEOUT_MS, log_in_and_run
+from tests.browser.test_run_demo_lab import Ui
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -43,19 +44,6 @@ class ControlsUi:
         return [self.deregister, self.faults, self.draining, self.logged, self.download]
 
 
-def _log_in_and_run(page: Page, site: str, language: str, ui: Ui) -> None:
-    page.goto(f"{site}/accounts/login/")
-    if language == "ko":
-        page.get_by_role("button", name="한국어").click()
-    expect(page.locator("html")).to_have_attribute("lang", language)
-    username, password = _learner()
-    page.get_by_label(ui.username).fill(username)
-    page.get_by_label(ui.password).fill(password)
-    page.get_by_role("button", name=ui.log_in, exact=True).click()
-    page.get_by_role("link", name=ui.topology).click()
-    page.get_by_role("button", name=ui.run, exact=True).click()
-
-
 def _count(page: Page, selector: str) -> int:
     return int(page.locator(selector).get_attribute("data-count") or 0)
 
@@ -75,7 +63,7 @@ def test_a_deregistered_target_drains_and_gets_no_new_requests(
     ui, controls = Ui(language), ControlsUi(language)
     if language != "en":
         assert not set(controls.texts()) & set(ControlsUi("en").texts()), "untranslated"
-    _log_in_and_run(page, demo_site, language, ui)
+    log_in_and_run(page, demo_site, language, ui.topology)
 
     row = page.locator("#targets").get_by_role("row").filter(has_text=WEB1)
     expect(row.locator(".count")).to_have_text(AT_LEAST_ONE, timeout=RUN_TIMEOUT_MS)

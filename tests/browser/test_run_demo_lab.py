@@ -16,15 +16,13 @@ from playwright.sync_api import Page, expect
 
 from labs import messages as codes
 from labs.models import Topology
-from playground.accounts.management.commands.seed_demo import DEMO_ACCOUNTS
+from tests.browser.helpers import RUN_TIMEOUT_MS, STOP_TIMEOUT_MS, log_in_and_run
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 TARGETS = ("10.0.1.10:80", "10.0.1.11:80", "10.0.2.10:80")  # Web1, Web2, Web3
 AT_LEAST_TEN = re.compile(r"^([1-9]\d+)$")
 AT_LEAST_ONE = re.compile(r"^[1-9]\d*$")
-RUN_TIMEOUT_MS = 30_000  # the worker builds the sandbox, then traffic is 10 requests/s
-STOP_TIMEOUT_MS = 5_000  # Stop ends a run within a second; the margin is for slow CI
 
 
 class Ui:
@@ -43,12 +41,7 @@ class Ui:
             self.topology = topology.title
 
     def texts(self) -> list[str]:
-        return [self.username, self.log_in, self.run, self.stop, self.finished, self.topology]
-
-
-def _learner() -> tuple[str, str]:
-    username, password, *_ = next(a for a in DEMO_ACCOUNTS if a[0] == "learner")
-    return username, password
+        return list(vars(self).values())
 
 
 @pytest.mark.parametrize("language", ["en", "ko"])
@@ -57,18 +50,7 @@ def test_learner_runs_the_demo_lab_and_stops_it(demo_site: str, page: Page, lang
     if language != "en":
         assert not set(ui.texts()) & set(Ui("en").texts()), "untranslated UI strings"
 
-    page.goto(f"{demo_site}/accounts/login/")
-    if language == "ko":
-        page.get_by_role("button", name="한국어").click()
-    expect(page.locator("html")).to_have_attribute("lang", language)
-
-    username, password = _learner()
-    page.get_by_label(ui.username).fill(username)
-    page.get_by_label(ui.password).fill(password)
-    page.get_by_role("button", name=ui.log_in, exact=True).click()
-
-    page.get_by_role("link", name=ui.topology).click()
-    page.get_by_role("button", name=ui.run, exact=True).click()
+    log_in_and_run(page, demo_site, language, ui.topology)
 
     total = page.locator("#request-total")
     expect(total).to_have_text(AT_LEAST_TEN, timeout=RUN_TIMEOUT_MS)

@@ -18,8 +18,8 @@ from playwright.sync_api import Page, expect
 from labs import messages as codes
 from labs import run_diagram
 from labs.models import Topology
-from tests.browser.test_run_demo_lab import AT_LEAST_ONE, RUN_TIMEOUT_MS, STOP_TIMEOUT_MS
-from tests.browser.test_run_trace import _log_in_and_run
+from tests.browser.helpers import RUN_TIMEOUT_MS, STOP_TIMEOUT_MS, log_in_and_run
+from tests.browser.test_run_demo_lab import AT_LEAST_ONE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -74,7 +74,7 @@ def test_requests_travel_on_the_diagram_and_a_target_explains_its_health(
     if language != "en":
         assert not set(ui.texts()) & set(DiagramUi("en").texts()), "untranslated"
     page.set_viewport_size({"width": 1280, "height": 900})
-    _log_in_and_run(page, demo_site, language, ui.topology)
+    log_in_and_run(page, demo_site, language, ui.topology)
 
     section = page.locator("#live-diagram")
     expect(section.get_by_role("heading", name=ui.heading)).to_be_visible()
@@ -185,7 +185,7 @@ def test_requests_travel_on_the_diagram_and_a_target_explains_its_health(
 
 def test_with_reduced_motion_a_request_flashes_where_it_ended(demo_site: str, page: Page):
     page.emulate_media(reduced_motion="reduce")
-    _log_in_and_run(page, demo_site, "en", DiagramUi("en").topology)
+    log_in_and_run(page, demo_site, "en", DiagramUi("en").topology)
     expect(page.locator("#live-diagram")).to_be_visible(timeout=RUN_TIMEOUT_MS)
     expect(page.locator("#diagram-motion")).to_be_visible()  # and says so
     # No travel: a mark is put where its request ended the moment it is drawn.
@@ -207,7 +207,7 @@ def test_an_nlb_or_gwlb_run_draws_its_flows(demo_site: str, page: Page, slug: st
     with translation.override("en"):
         title = Topology.objects.get(owner=None, slug=slug).title
     page.set_viewport_size({"width": 1280, "height": 900})
-    _log_in_and_run(page, demo_site, "en", title)
+    log_in_and_run(page, demo_site, "en", title)
     section = page.locator("#live-diagram")
     expect(section.locator('.mark-legend [data-outcome="flow"]')).to_contain_text(
         str(run_diagram.OUTCOMES["flow"])
@@ -229,7 +229,7 @@ def test_an_nlb_or_gwlb_run_draws_its_flows(demo_site: str, page: Page, slug: st
 
 def test_at_a_high_rate_the_diagram_draws_a_sample_and_says_so(demo_site: str, page: Page):
     ui = DiagramUi("en")
-    _log_in_and_run(page, demo_site, "en", ui.topology)
+    log_in_and_run(page, demo_site, "en", ui.topology)
     section = page.locator("#live-diagram")
     expect(section).to_have_attribute("data-marks-drawn", AT_LEAST_ONE, timeout=RUN_TIMEOUT_MS)
     sampling = section.locator("#diagram-sampling")

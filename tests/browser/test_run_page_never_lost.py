@@ -22,8 +22,15 @@ from playwright.sync_api import Page, WebSocketRoute, expect
 from labs import messages as codes
 from labs import services
 from labs.models import Topology
-from tests.browser.test_run_controls import _count, _log_in_and_run, _wait_for_total
-from tests.browser.test_run_demo_lab import RUN_TIMEOUT_MS, STOP_TIMEOUT_MS, Ui, _learner
+from tests.browser.helpers import (
+    RUN_TIMEOUT_MS,
+    STOP_TIMEOUT_MS,
+    demo_account,
+    log_in,
+    log_in_and_run,
+)
+from tests.browser.test_run_controls import _count, _wait_for_total
+from tests.browser.test_run_demo_lab import Ui
 from tests.factories import make_run, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -87,7 +94,7 @@ def test_a_dropped_socket_is_said_and_mended_and_the_counts_carry_on(
 ):
     notices = _translated(language)
     network = Network(page)
-    _log_in_and_run(page, demo_site, language, Ui(language))
+    log_in_and_run(page, demo_site, language, Ui(language).topology)
     body, notice = page.locator("body"), page.locator("#ws-notice")
     expect(body).to_have_attribute("data-ws", "open", timeout=RUN_TIMEOUT_MS)
     _wait_for_total(page, 5)
@@ -118,12 +125,12 @@ def test_a_queued_run_waits_for_a_free_slot_and_says_where_it_stands(
 ):
     """Runs put in the queue without enqueueing them: no worker takes them, so they wait."""
     notices = _translated(language)
-    username, password = _learner()
+    username, password = demo_account("learner")
     topology = Topology.objects.get(owner=None, slug="basic-alb")
     ahead = make_run(topology=topology, owner=make_user("ahead"))
     ours = make_run(topology=topology, owner=get_user_model().objects.get(username=username))
 
-    _log_in(page, demo_site, language, username, password)
+    log_in(page, demo_site, language, username, password)
     page.goto(demo_site + reverse("labs-run-detail", args=[ours.pk]))
     state, reason = page.locator("#run-state"), page.locator("#run-reason")
     expect(page.locator("body")).to_have_attribute("data-ws", "open", timeout=RUN_TIMEOUT_MS)
@@ -159,15 +166,3 @@ def _screenshot(page: Page, name: str) -> None:
     # Hangul comes from the self-hosted font, fetched on first use (font-display: swap).
     page.evaluate("document.fonts.ready.then(() => true)")
     page.screenshot(path=SHOTS / name, full_page=True)
-
-
-def _log_in(page: Page, site: str, language: str, username: str, password: str) -> None:
-    ui = Ui(language)
-    page.goto(f"{site}/accounts/login/")
-    if language == "ko":
-        page.get_by_role("button", name="한국어").click()
-    expect(page.locator("html")).to_have_attribute("lang", language)
-    page.get_by_label(ui.username).fill(username)
-    page.get_by_label(ui.password).fill(password)
-    page.get_by_role("button", name=ui.log_in, exact=True).click()
-    expect(page).not_to_have_url(f"{site}/accounts/login/")

@@ -18,8 +18,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from labs import messages as codes
 from labs.models import LabRun, RunAccessLog, Topology
-from tests.browser.test_run_demo_lab import RUN_TIMEOUT_MS, STOP_TIMEOUT_MS
-from tests.browser.test_run_trace import _log_in_and_run
+from tests.browser.helpers import RUN_TIMEOUT_MS, STOP_TIMEOUT_MS, log_in_and_run
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -74,7 +73,7 @@ def test_a_learner_pauses_steps_back_and_replays_a_run(
     if language != "en":
         assert not set(ui.texts()) & set(ReplayUi("en").texts()), "untranslated"
     page.set_viewport_size({"width": 1280, "height": 900})
-    _log_in_and_run(page, demo_site, language, ui.topology)
+    log_in_and_run(page, demo_site, language, ui.topology)
     body = page.locator("body")
     expect(body).to_have_attribute("data-ws", "open", timeout=RUN_TIMEOUT_MS)
     expect(page.locator("#request-total")).to_have_text(AT_LEAST_FIVE, timeout=RUN_TIMEOUT_MS)

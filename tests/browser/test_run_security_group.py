@@ -18,9 +18,8 @@ from playwright.sync_api import Page, expect
 
 from labs import messages as codes
 from labs.models import Topology
-from tests.browser.test_run_demo_lab import RUN_TIMEOUT_MS, STOP_TIMEOUT_MS
+from tests.browser.helpers import RUN_TIMEOUT_MS, STOP_TIMEOUT_MS, log_in_and_run
 from tests.browser.test_run_replay import ReplayUi
-from tests.browser.test_run_trace import _log_in_and_run
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -65,7 +64,7 @@ def test_removing_the_lb_rule_times_the_checks_out_and_restoring_it_heals(
     ui = SgUi(language)
     if language != "en":
         assert not set(ui.texts()) & set(SgUi("en").texts()), "untranslated"
-    _log_in_and_run(page, demo_site, language, ui.title)
+    log_in_and_run(page, demo_site, language, ui.title)
     rows = [page.locator(f'#targets tr[data-target="{t}"]') for t in TARGETS]
     for row in rows:
         expect(row.locator(".health")).to_have_attribute(
@@ -108,7 +107,7 @@ def test_a_launched_instance_gets_a_row_and_a_fault_and_goes_when_replaced(
     demo_site: str, page: Page, language: str
 ):
     ui = AsgUi(language)
-    _log_in_and_run(page, demo_site, language, ui.title)
+    log_in_and_run(page, demo_site, language, ui.title)
     expect(page.locator("body")).to_have_attribute("data-state", "running", timeout=RUN_TIMEOUT_MS)
     page.get_by_label(ui.desired).fill("3")
     page.get_by_role("button", name=ui.set_desired, exact=True).click()

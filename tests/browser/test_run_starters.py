@@ -15,8 +15,7 @@ from playwright.sync_api import Page, expect
 
 from labs import messages as codes
 from labs.models import Topology
-from tests.browser.test_run_demo_lab import RUN_TIMEOUT_MS, STOP_TIMEOUT_MS
-from tests.browser.test_run_trace import _log_in_and_run
+from tests.browser.helpers import RUN_TIMEOUT_MS, STOP_TIMEOUT_MS, log_in_and_run
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -48,7 +47,7 @@ def test_a_starter_runs_from_the_page_and_shows_live_traffic(
         with translation.override("en"):
             assert heading != gettext("Latest flows"), "untranslated"
 
-    _log_in_and_run(page, demo_site, language, title)
+    log_in_and_run(page, demo_site, language, title)
     expect(page.locator("body")).to_have_attribute("data-ws", "open", timeout=RUN_TIMEOUT_MS)
     flows = page.locator("#flows")
     if traffic == FLOWS:

@@ -16,8 +16,8 @@ from playwright.sync_api import Page, expect
 
 from labs import messages as codes
 from labs.models import LabRun, RunAccessLog, Topology
+from tests.browser.helpers import RUN_TIMEOUT_MS, STOP_TIMEOUT_MS, log_in_and_run
 from tests.browser.test_run_controls import _wait_for_total
-from tests.browser.test_run_demo_lab import RUN_TIMEOUT_MS, STOP_TIMEOUT_MS, Ui, _learner
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -48,20 +48,6 @@ class TraceUi:
         return [self.matched, self.not_matched, self.false, self.rules_doc, self.path]
 
 
-def _log_in_and_run(page: Page, site: str, language: str, topology: str) -> None:
-    ui = Ui(language)
-    page.goto(f"{site}/accounts/login/")
-    if language == "ko":
-        page.get_by_role("button", name="한국어").click()
-    expect(page.locator("html")).to_have_attribute("lang", language)
-    username, password = _learner()
-    page.get_by_label(ui.username).fill(username)
-    page.get_by_label(ui.password).fill(password)
-    page.get_by_role("button", name=ui.log_in, exact=True).click()
-    page.get_by_role("link", name=topology).click()
-    page.get_by_role("button", name=ui.run, exact=True).click()
-
-
 def _total(page: Page) -> int:
     return int(page.locator("#request-total").get_attribute("data-count") or 0)
 
@@ -79,7 +65,7 @@ def test_the_trace_of_a_posts_request_says_which_rule_matched_and_why_the_others
     if language != "en":
         assert not set(ui.texts()) & set(TraceUi("en").texts()), "untranslated"
     page.set_viewport_size({"width": 1280, "height": 900})
-    _log_in_and_run(page, demo_site, language, ui.topology)
+    log_in_and_run(page, demo_site, language, ui.topology)
 
     posts = page.locator('#requests tr.request[data-path^="/posts"]').first
     expect(posts).to_be_visible(timeout=RUN_TIMEOUT_MS)

@@ -15,8 +15,8 @@ from playwright.sync_api import Page, expect
 
 from labs import messages as codes
 from labs.models import Topology
-from tests.browser.test_run_demo_lab import RUN_TIMEOUT_MS, STOP_TIMEOUT_MS, Ui
-from tests.browser.test_run_trace import _log_in_and_run
+from tests.browser.helpers import RUN_TIMEOUT_MS, STOP_TIMEOUT_MS, log_in_and_run
+from tests.browser.test_run_demo_lab import Ui
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -46,7 +46,7 @@ def test_a_console_request_the_certificate_does_not_cover_says_why_and_survives_
     if language != "en":
         assert ui.mismatch != TlsUi("en").mismatch, "untranslated"
     page.set_viewport_size({"width": 1280, "height": 900})
-    _log_in_and_run(page, demo_site, language, ui.topology)
+    log_in_and_run(page, demo_site, language, ui.topology)
     expect(page.locator("body")).to_have_attribute("data-state", "running", timeout=RUN_TIMEOUT_MS)
 
     console = page.get_by_role("region", name=ui.send, exact=True)

@@ -2,7 +2,6 @@
 
 import json
 import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -10,6 +9,7 @@ import pytest
 import yaml
 
 from labs.cfn import parse_document
+from tests.commands import json_lines, manage
 
 ROOT = Path(__file__).resolve().parents[2]
 STARTER = ROOT / "labs" / "starters" / "basic-alb.yaml"
@@ -17,18 +17,7 @@ pytestmark = pytest.mark.timeout(60)
 
 
 def lab(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603 - our own manage.py with fixed arguments
-        [sys.executable, str(ROOT / "manage.py"), "lab", "run", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=ROOT,
-        check=False,
-    )
-
-
-def events_of(result: subprocess.CompletedProcess[str]) -> list[dict]:
-    return [json.loads(line) for line in result.stdout.splitlines()]
+    return manage("lab", "run", *args)
 
 
 def test_it_prints_json_lines_with_requests_spread_over_all_three_targets():
@@ -36,7 +25,7 @@ def test_it_prints_json_lines_with_requests_spread_over_all_three_targets():
     # second (3 s in, at 10x), with time left to get requests.
     result = lab(str(STARTER), "--duration", "5", "--rps", "30", "--json")
     assert result.returncode == 0, result.stderr
-    events = events_of(result)
+    events = json_lines(result)
     assert {e["type"] for e in events} >= {"run.status", "request", "health", "metrics"}
     assert all("t" in e for e in events)
     per_target = Counter(e["target"] for e in events if e["type"] == "request")
@@ -72,7 +61,7 @@ def test_it_sends_exactly_the_given_requests_and_ends_when_they_are_answered(tmp
     )
     result = lab(str(STARTER), "--requests", str(script), "--json", "--clock", "20")
     assert result.returncode == 0, result.stderr
-    requests = [e for e in events_of(result) if e["type"] == "request"]
+    requests = [e for e in json_lines(result) if e["type"] == "request"]
     assert [(r["method"], r["host"], r["path"], r["query"]) for r in requests] == [
         ("GET", "one.example.com", "/users", "id=1"),
         ("POST", "other.example.com", "/posts", ""),
@@ -80,7 +69,7 @@ def test_it_sends_exactly_the_given_requests_and_ends_when_they_are_answered(tmp
     ]
     assert requests[0]["client_ip"] == requests[1]["client_ip"] == "203.0.113.9"
     assert requests[2]["t"] - requests[1]["t"] >= 2  # "wait" is in lab-clock seconds
-    finished = events_of(result)[-1]
+    finished = json_lines(result)[-1]
     assert finished["state"] == "finished" and finished["reason"] == "requests-answered"
 
 
@@ -118,7 +107,7 @@ def test_the_nlb_in_front_of_alb_starter_runs_end_to_end_with_2xx_answers():
     starter = ROOT / "labs" / "starters" / "nlb-in-front-of-alb.yaml"
     result = lab(str(starter), "--duration", "3", "--json")
     assert result.returncode == 0, result.stderr
-    events = events_of(result)
+    events = json_lines(result)
     answered = [e for e in events if e["type"] == "request" and e["path"] != "/health"]
     assert answered and all(200 <= e["elb_status_code"] < 300 for e in answered)
     assert {e["lb"] for e in answered} == {"ApplicationLoadBalancer"}
@@ -138,7 +127,7 @@ def test_a_scripted_request_whose_tls_handshake_fails_is_reported_with_its_reaso
         result.stderr
     )
     assert "(hostname-mismatch)" in result.stderr
-    events = events_of(result)
+    events = json_lines(result)
     (failed,) = [e for e in events if e["type"] == "tls.error"]
     assert (failed["host"], failed["client_ip"], failed["code"]) == (
         "shop.example.net",

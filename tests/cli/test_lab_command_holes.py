@@ -4,7 +4,9 @@ import json
 
 import pytest
 
-from .test_lab_command import ROOT, STARTER, events_of, lab
+from tests.commands import json_lines
+
+from .test_lab_command import ROOT, STARTER, lab
 
 pytestmark = pytest.mark.timeout(60)
 STARTERS = ROOT / "labs" / "starters"
@@ -86,7 +88,7 @@ def test_a_topology_the_runtime_cannot_run_yet_exits_2_in_one_line(tmp_path):
 def test_the_classic_load_balancer_starter_runs_with_2xx_answers():
     result = lab(str(STARTERS / "classic-lb.yaml"), "--duration", "3", "--json")
     assert result.returncode == 0, result.stderr
-    requests = [e for e in events_of(result) if e["type"] == "request"]
+    requests = [e for e in json_lines(result) if e["type"] == "request"]
     assert requests
     assert {e["elb_status_code"] for e in requests} == {200}
     assert {e["reason"] for e in requests} == {"least_outstanding_requests"}
@@ -104,7 +106,7 @@ def test_a_request_without_an_answer_is_reported_and_exits_1(tmp_path):
     assert "Traceback" not in result.stderr
     assert "request 2 (http://a.example.com:8080/two): no listener on port 8080" in result.stderr
     assert "1 of 3 requests were not answered" in result.stderr
-    finished = events_of(result)[-1]
+    finished = json_lines(result)[-1]
     assert finished["reason"] == "requests-failed"
     assert finished["summary"]["script"] == {
         "requests": 3,
@@ -143,7 +145,7 @@ def test_every_request_answered_exits_0(tmp_path):
     )
     result = lab(str(STARTER), "--requests", script, "--json", "--clock", "30")
     assert result.returncode == 0, result.stderr
-    finished = events_of(result)[-1]
+    finished = json_lines(result)[-1]
     assert finished["summary"]["script"] == {"requests": 3, "answered": 3, "errors": []}
 
 

@@ -5,8 +5,9 @@ from collections import Counter
 import pytest
 
 from labs.engine import events as contract
+from tests.commands import json_lines
 
-from .test_lab_command import ROOT, events_of, lab
+from .test_lab_command import ROOT, lab
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.timeout(60)
 def test_the_gwlb_starter_runs_and_prints_a_flow_event_per_inspected_packet():
     result = lab(str(ROOT / "labs/starters/gwlb-appliances.yaml"), "--duration", "3", "--json")
     assert result.returncode == 0, result.stderr
-    events = events_of(result)
+    events = json_lines(result)
     for event in events:
         contract.validate(event)
     flows = [e for e in events if e["type"] == "flow"]

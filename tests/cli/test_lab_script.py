@@ -5,8 +5,6 @@ run's Controller); its ``fault`` event says which line it came from (``by: scrip
 """
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +12,7 @@ import pytest
 from labs.cfn import load_topology, parse_document
 from labs.engine import autoscaling
 from labs.engine.events import validate
+from tests.commands import json_lines, manage
 
 ROOT = Path(__file__).resolve().parents[2]
 STARTERS = ROOT / "labs" / "starters"
@@ -25,33 +24,24 @@ pytestmark = pytest.mark.timeout(90)
 def run(template: Path, lines: list[dict], tmp_path: Path, *extra: str):
     script = tmp_path / "script.jsonl"
     script.write_text("\n".join(json.dumps(line) for line in lines))
-    result = subprocess.run(  # noqa: S603 - our own manage.py with fixed arguments
-        [
-            sys.executable,
-            str(ROOT / "manage.py"),
-            "lab",
-            "--skip-checks",
-            "run",
-            str(template),
-            "--script",
-            str(script),
-            "--clock",
-            "30",
-            "--json",
-            *extra,
-        ],
-        capture_output=True,
-        text=True,
+    return manage(
+        "lab",
+        "--skip-checks",
+        "run",
+        str(template),
+        "--script",
+        str(script),
+        "--clock",
+        "30",
+        "--json",
+        *extra,
         timeout=80,
-        cwd=ROOT,
-        check=False,
     )
-    return result
 
 
 def events_of(result) -> list[dict]:
     assert result.returncode == 0, result.stderr
-    events = [json.loads(line) for line in result.stdout.splitlines()]
+    events = json_lines(result)
     for event in events:
         validate(event)
     return events

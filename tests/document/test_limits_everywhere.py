@@ -2,21 +2,16 @@
 the builder's forms and Template tab, a request too large to read, and both commands.
 Each refusal names the problem and saves nothing."""
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 from django.urls import reverse
 
 from labs import services
 from labs.cfn import dump_json, dump_yaml
 from tests.builder.helpers import editor, form_data
+from tests.commands import manage
 from tests.document.helpers import EVERY_TYPE, edited, every_type_document
 from tests.document.test_invalid_documents import ALIAS_BOMB, ip_targets, many_vpcs, nested
 
-ROOT = Path(__file__).resolve().parents[2]
 JSON = {"accept": "application/json"}
 RPS_LINE = (
     "Template.Metadata.Playground.Traffic.RequestsPerSecond: ValidationError: 10000 is more "
@@ -150,16 +145,7 @@ def test_a_10_mb_upload_gets_a_413_page_in_the_visitors_language(
 
 
 def _manage(*args):
-    env = {**os.environ, "LAB_MAX_RPS": "200"}
-    return subprocess.run(  # noqa: S603 - our own manage.py with fixed arguments
-        [sys.executable, str(ROOT / "manage.py"), *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=ROOT,
-        env=env,
-        check=False,
-    )
+    return manage(*args, LAB_MAX_RPS="200")
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ import pytest
 from django.utils import translation
 
 from labs import messages
+from labs.models import CHANGE_SUMMARIES
 
 PO_FILE = Path(__file__).resolve().parents[2] / "locale" / "ko" / "LC_MESSAGES" / "django.po"
 # msgid "..." + continuation lines, an optional plural, then msgstr (or msgstr[0]) likewise.
@@ -48,6 +49,11 @@ def test_no_entry_is_left_untranslated():
         messages.HEALTH_REASONS,
         messages.ROUTING_REASONS,
         messages.UI,
+        # the builder's
+        messages.PROBLEM_CODES,
+        messages.PROBLEM_RULES,
+        messages.NOT_RUNNABLE,
+        CHANGE_SUMMARIES,
     ],
 )
 def test_every_code_reads_in_korean(table):

@@ -2,15 +2,12 @@
 (target side) byte for byte is not parsed again: what comes out must be what parsing it
 would give, and anything else still goes through the parser."""
 
-import asyncio
 import shlex
 from typing import Any
 
 import pytest
 
-from labs.bench.serve import TARGET, bench_node
-from labs.runtime.client_side import ClientConnection
-from labs.runtime.upstream import UpstreamConnection, UpstreamPool
+from labs.bench.inprocess import FakeTransport, serve_in_process
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -18,48 +15,26 @@ GET = b"GET / HTTP/1.1\r\nHost: example.org\r\n\r\n"
 ANSWER = b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\nx-app: one\r\n\r\nhello"
 
 
-class Wire(asyncio.Transport):
+class Wire(FakeTransport):
+    """Keeps what the proxy wrote, to read it back."""
+
     def __init__(self, peer: tuple[str, int]) -> None:
-        super().__init__()
-        self.peer = peer
+        super().__init__(peer, reply=ANSWER)
         self.sent: list[bytes] = []
-        self.target: Any = None  # the upstream protocol that gets ``answers``
-        self.answers: list[bytes] = []
 
     def write(self, data: Any) -> None:
         self.sent.append(bytes(data))
-        if self.target is not None:
-            self.target.data_received(
-                self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
-            )
-
-    def is_closing(self) -> bool:
-        return False
-
-    def close(self) -> None:
-        pass
-
-    def get_extra_info(self, name: str, default: Any = None) -> Any:
-        return {"peername": self.peer}.get(name, default)
+        super().write(data)
 
 
 def _node():
-    node, sandbox, sink = bench_node(("127.0.0.1", 1))
-    pool = node._pools[TARGET] = UpstreamPool(node, sandbox.endpoint(TARGET))
-    upstream = UpstreamConnection(pool)
-    target = Wire(("127.0.0.1", 1))
-    upstream.connection_made(target)
-    target.target = upstream
-    pool.release(upstream)
-    client = ClientConnection(node)
-    wire = Wire(("127.0.0.1", 40000))
-    client.connection_made(wire)
+    target, wire = Wire(("127.0.0.1", 1)), Wire(("127.0.0.1", 40000))
+    (client,), sink = serve_in_process(("127.0.0.1", 1), target, [wire])
     return client, wire, target, sink
 
 
 async def test_repeated_requests_reach_the_target_as_parsed_ones_with_their_own_trace_ids():
     client, wire, target, sink = _node()
-    target.answers = [ANSWER]
     for _ in range(3):
         client.data_received(GET)
     other = b"POST /api/v3/x HTTP/1.1\r\nHost: example.org\r\nContent-Length: 0\r\n\r\n"
@@ -81,7 +56,6 @@ async def test_repeated_requests_reach_the_target_as_parsed_ones_with_their_own_
 
 async def test_a_chunk_with_two_requests_or_half_a_request_is_parsed():
     client, _wire, target, sink = _node()
-    target.answers = [ANSWER]
     client.data_received(GET)
     client.data_received(GET + GET)  # pipelined: two answers, not one
     client.data_received(GET[:10])
@@ -94,20 +68,18 @@ async def test_a_chunk_with_two_requests_or_half_a_request_is_parsed():
 
 async def test_a_head_request_after_a_repeated_answer_gets_no_body():
     client, wire, target, _sink = _node()
-    target.answers = [ANSWER]
     client.data_received(GET)
     client.data_received(GET)
     client.data_received(b"HEAD / HTTP/1.1\r\nHost: example.org\r\n\r\n")
     assert wire.sent[0] == wire.sent[1]
     assert wire.sent[2].endswith(b"\r\nContent-Length: 5\r\n\r\n")  # the length, no body
-    target.answers = [ANSWER.replace(b"one", b"two")]
+    target.reply = ANSWER.replace(b"one", b"two")
     client.data_received(GET)
     assert b"x-app: two" in wire.sent[3]
 
 
 async def test_a_repeated_head_keeps_what_was_derived_from_it():
-    client, _wire, target, sink = _node()
-    target.answers = [ANSWER]
+    client, _wire, _target, sink = _node()
     for _ in range(4):
         client.data_received(GET)
     sink.drain()  # the access log's fields are read then

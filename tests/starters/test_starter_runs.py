@@ -5,13 +5,12 @@ answered, so nothing here waits on a timer of its own.
 """
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from labs.cfn import load_topology, runnable
+from tests.commands import json_lines, manage
 
 ROOT = Path(__file__).resolve().parents[2]
 STARTERS_DIR = ROOT / "labs" / "starters"
@@ -23,27 +22,19 @@ def run_starter(name: str, requests: list[dict], tmp_path: Path, *extra: str) ->
     script = tmp_path / "requests.jsonl"
     script.write_text("\n".join(json.dumps(r) for r in requests))
     # --skip-checks: a starter run needs no URL or admin configuration to be importable.
-    result = subprocess.run(  # noqa: S603 - our own manage.py with fixed arguments
-        [
-            sys.executable,
-            str(ROOT / "manage.py"),
-            "lab",
-            "--skip-checks",
-            "run",
-            str(STARTERS_DIR / name),
-            "--requests",
-            str(script),
-            "--json",
-            *extra,
-        ],
-        capture_output=True,
-        text=True,
+    result = manage(
+        "lab",
+        "--skip-checks",
+        "run",
+        str(STARTERS_DIR / name),
+        "--requests",
+        str(script),
+        "--json",
+        *extra,
         timeout=80,
-        cwd=ROOT,
-        check=False,
     )
     assert result.returncode == 0, result.stderr
-    events = [json.loads(line) for line in result.stdout.splitlines()]
+    events = json_lines(result)
     assert events[-1]["state"] == "finished" and events[-1]["reason"] == "requests-answered"
     return events
 

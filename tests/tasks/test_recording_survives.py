@@ -2,44 +2,27 @@
 failed run's page can still replay it (a real worker process, SIGKILLed)."""
 
 import asyncio
-import os
 import signal
-import subprocess
-import sys
 
 import pytest
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
-from django.conf import settings
 
 from labs import services
 from labs.models import LabRun, RunRecording
 from tests.factories import make_topology
 from tests.tasks.conftest import GroupListener, of_type, status
-from tests.tasks.test_run_never_lost import _ended, _test_database_url
+from tests.tasks.test_run_never_lost import _ended, _worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-
-def _worker(name: str) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": _test_database_url(),
-        "REDIS_URL": settings.REDIS_URL,
-        "LAB_HEARTBEAT_SECONDS": "1",
-        "LAB_STALE_SECONDS": "3",
-        "LAB_RUN_RECORDING_SAVE_SECONDS": "1",
-    }
-    argv = [sys.executable, "-m", "celery", "-A", "playground", "--quiet", "worker"]
-    argv += ["--pool", "threads", "--concurrency", "2", "-l", "WARNING", "--hostname", name]
-    argv += ["--without-mingle", "--without-gossip"]
-    return subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL)  # noqa: S603
+SAVING_EVERY_SECOND = {"LAB_RUN_RECORDING_SAVE_SECONDS": "1"}
 
 
 @pytest.mark.worker
 async def test_a_killed_workers_run_keeps_its_story_up_to_the_last_save(learner):
     topology = await database_sync_to_async(make_topology)(owner=learner)
-    first = _worker("recording-first@%h")
+    first = _worker("recording-first@%h", **SAVING_EVERY_SECOND)
     second = None
     try:
         run = await sync_to_async(services.start_run)(learner, topology)
@@ -51,7 +34,7 @@ async def test_a_killed_workers_run_keeps_its_story_up_to_the_last_save(learner)
                     await listener.wait_for(lambda event: True)  # the stream paces the look
         first.send_signal(signal.SIGKILL)
         first.wait(10)
-        second = _worker("recording-second@%h")  # it fails the lost run
+        second = _worker("recording-second@%h", **SAVING_EVERY_SECOND)  # it fails the lost run
         async with GroupListener(run.pk) as listener:
             await listener.wait_for(status("failed"), within=30)
         run = await LabRun.objects.aget(pk=run.pk)

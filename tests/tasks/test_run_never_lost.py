@@ -245,14 +245,16 @@ def _test_database_url() -> str:
     return f"postgres://{db['USER']}:{password}@{host}:{db.get('PORT') or 5432}/{db['NAME']}"
 
 
-def _worker(name: str) -> subprocess.Popen[bytes]:
-    """A real Celery worker process, as `make run` starts it, on the test database."""
+def _worker(name: str, **settings_env: str) -> subprocess.Popen[bytes]:
+    """A real Celery worker process, as `make run` starts it, on the test database; with
+    ``settings_env`` added to its environment."""
     env = {
         **os.environ,
         "DATABASE_URL": _test_database_url(),
         "REDIS_URL": settings.REDIS_URL,
         "LAB_HEARTBEAT_SECONDS": "1",
         "LAB_STALE_SECONDS": "3",
+        **settings_env,
     }
     argv = [sys.executable, "-m", "celery", "-A", "playground", "--quiet", "worker"]
     argv += ["--pool", "threads", "--concurrency", "2", "-l", "WARNING", "--hostname", name]

@@ -1,17 +1,14 @@
 """Templates in the shapes real ones take (company templates on an existing VPC, tutorials,
 AWS samples): each imports, and each runs headless and serves what it defines."""
 
-import json
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from labs import cfn
+from tests.commands import json_lines, manage
 
-ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).parent
 pytestmark = pytest.mark.timeout(90)
 
@@ -54,28 +51,20 @@ def test_the_template_imports_with_what_it_does_not_simulate_set_aside(name):
 
 
 def run(name: str, *parameters: str) -> list[dict]:
-    result = subprocess.run(  # noqa: S603 - our own manage.py with fixed arguments
-        [
-            sys.executable,
-            str(ROOT / "manage.py"),
-            "lab",
-            "run",
-            str(HERE / name),
-            "--duration",
-            "3",
-            "--rps",
-            "20",
-            "--json",
-            *(f"--parameter={p}" for p in parameters),
-        ],
-        capture_output=True,
-        text=True,
+    result = manage(
+        "lab",
+        "run",
+        str(HERE / name),
+        "--duration",
+        "3",
+        "--rps",
+        "20",
+        "--json",
+        *(f"--parameter={p}" for p in parameters),
         timeout=80,
-        cwd=ROOT,
-        check=False,
     )
     assert result.returncode == 0, result.stderr
-    return [json.loads(line) for line in result.stdout.splitlines()]
+    return json_lines(result)
 
 
 @pytest.mark.parametrize(

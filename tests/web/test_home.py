@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from labs.gallery import LEARNING_PATH
 from labs.models import Topology
-from playground.accounts.views import LOAD_BALANCER_STARTERS
+from playground.accounts.views import LOAD_BALANCERS
 from tests.factories import make_run, make_topology
 
 
@@ -45,8 +45,8 @@ def test_the_home_page_shows_the_first_labs_own_diagram(client, learning_path):
 
 def test_the_four_load_balancers_link_to_their_starters(client, db):
     starters = {
-        kind: make_topology(owner=None, slug=slug, title_en=f"The {kind} lab")
-        for kind, slug in LOAD_BALANCER_STARTERS
+        lb.name: make_topology(owner=None, slug=lb.starter, title_en=f"The {lb.name} lab")
+        for lb in LOAD_BALANCERS
     }
     response = client.get(reverse("home"))
     for starter in starters.values():

@@ -4,23 +4,6 @@ labs-run-control, reach the worker as the checked command; the page draws the pa
 import pytest
 from django.urls import reverse
 
-from labs import services
-
-
-@pytest.fixture
-def sent(monkeypatch):
-    """What control_run sends to control channels, after commit."""
-    messages = []
-    monkeypatch.setattr(services.runs, "_send", lambda channel, m: messages.append((channel, m)))
-    return messages
-
-
-@pytest.fixture
-def running_run(learners_run):
-    learners_run.state, learners_run.control_channel = "running", "specific.test!one"
-    learners_run.save()
-    return learners_run
-
 
 def _url(run):
     return reverse("labs-run-control", args=[run.pk])

@@ -3,25 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from labs import services
 from labs.models import LabRun
 
 DEREGISTER = {"action": "deregister", "target_group": "WebTargets", "target": "10.0.1.10:80"}
-
-
-@pytest.fixture
-def sent(monkeypatch):
-    """What control_run sends to control channels, after commit."""
-    messages = []
-    monkeypatch.setattr(services.runs, "_send", lambda channel, m: messages.append((channel, m)))
-    return messages
-
-
-@pytest.fixture
-def running_run(learners_run):
-    learners_run.state, learners_run.control_channel = "running", "specific.test!one"
-    learners_run.save()
-    return learners_run
 
 
 def _url(run):

@@ -1,4 +1,5 @@
 import pytest
+from channels.layers import DEFAULT_CHANNEL_LAYER, channel_layers
 
 from tests.factories import make_run
 
@@ -19,3 +20,12 @@ def learners_run(learner):
 @pytest.fixture
 def other_learners_run(other_learner):
     return make_run(owner=other_learner)
+
+
+@pytest.fixture
+async def control_channel():
+    """A channel on the real channel layer, standing in for a worker's control channel."""
+    layer = channel_layers.make_backend(DEFAULT_CHANNEL_LAYER)
+    channel = await layer.new_channel()
+    yield layer, channel
+    await layer.close_pools()

@@ -5,7 +5,6 @@ from pathlib import Path
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.layers import DEFAULT_CHANNEL_LAYER, channel_layers
 from channels.testing import WebsocketCommunicator
 from django.core.exceptions import ValidationError
 
@@ -32,14 +31,6 @@ REQUEST = {
     "cookies": [["session", "abc123"]],
     "client_ip": "203.0.113.25",
 }
-
-
-@pytest.fixture
-async def control_channel():
-    layer = channel_layers.make_backend(DEFAULT_CHANNEL_LAYER)
-    channel = await layer.new_channel()
-    yield layer, channel
-    await layer.close_pools()
 
 
 async def _running(learner, channel, **fields):

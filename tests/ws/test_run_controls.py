@@ -2,7 +2,6 @@
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.layers import DEFAULT_CHANNEL_LAYER, channel_layers
 from channels.testing import WebsocketCommunicator
 from django.utils import translation
 
@@ -13,14 +12,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 TIMEOUT = 5
 DEREGISTER = {"action": "deregister", "target_group": "WebTargets", "target": "10.0.1.10:80"}
-
-
-@pytest.fixture
-async def control_channel():
-    layer = channel_layers.make_backend(DEFAULT_CHANNEL_LAYER)
-    channel = await layer.new_channel()
-    yield layer, channel
-    await layer.close_pools()
 
 
 async def _connected(run, headers) -> WebsocketCommunicator:

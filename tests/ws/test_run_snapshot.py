@@ -8,7 +8,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from celery.contrib.testing.worker import start_worker
 from channels.db import database_sync_to_async
-from channels.layers import DEFAULT_CHANNEL_LAYER, channel_layers, get_channel_layer
+from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.urls import reverse
 
@@ -24,14 +24,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 TIMEOUT = 5
 REQUEST = {"type": "request", "t": 1.0, "target": "10.0.1.10:80", "elb_status_code": 200}
-
-
-@pytest.fixture
-async def worker_channel():
-    layer = channel_layers.make_backend(DEFAULT_CHANNEL_LAYER)
-    channel = await layer.new_channel()
-    yield layer, channel
-    await layer.close_pools()
 
 
 def _events():
@@ -53,9 +45,9 @@ def _batch(seq, *events_):
 
 
 async def test_the_snapshot_comes_first_and_only_later_batches_follow(
-    ws_headers, learner, worker_channel
+    ws_headers, learner, control_channel
 ):
-    layer, channel = worker_channel
+    layer, channel = control_channel
     run = await database_sync_to_async(make_run)(
         owner=learner, state="running", control_channel=channel
     )
@@ -77,10 +69,10 @@ async def test_the_snapshot_comes_first_and_only_later_batches_follow(
 
 
 async def test_without_an_answer_the_stream_flows_after_a_while(
-    ws_headers, learner, worker_channel, monkeypatch
+    ws_headers, learner, control_channel, monkeypatch
 ):
     monkeypatch.setattr(consumers, "SNAPSHOT_TIMEOUT_SECONDS", 0.2)
-    _layer, channel = worker_channel
+    _layer, channel = control_channel
     run = await database_sync_to_async(make_run)(
         owner=learner, state="running", control_channel=channel
     )
@@ -90,8 +82,8 @@ async def test_without_an_answer_the_stream_flows_after_a_while(
     await ws.disconnect()
 
 
-async def test_a_queued_run_asks_its_worker_for_nothing(ws_headers, learner, worker_channel):
-    layer, channel = worker_channel
+async def test_a_queued_run_asks_its_worker_for_nothing(ws_headers, learner, control_channel):
+    layer, channel = control_channel
     run = await database_sync_to_async(make_run)(owner=learner, control_channel=channel)
     ws = await _connect(run, ws_headers)
     await database_sync_to_async(services.publish)(run.pk, [REQUEST])
