@@ -2119,6 +2119,19 @@ ALIAS_BOMB = (
             "Template: ValidationError: is nested more than 32 levels deep",
             id="template.depth/json past python's stack",
         ),
+        pytest.param(
+            "Resources:\n  Vpc:\n    Type: AWS::EC2::VPC\n    Properties:\n      Tags: "
+            + "9" * 5000,
+            "Template: ValidationError: not valid YAML: a number has more than 4300 digits",
+            id="template.parse/yaml integer past python's int-string limit",
+        ),
+        pytest.param(
+            '{"Resources": {"Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"Tags": '
+            + "9" * 5000
+            + "}}}}",
+            "Template: ValidationError: not valid JSON: a number has more than 4300 digits",
+            id="template.parse/json integer past python's int-string limit",
+        ),
     ],
 )
 def test_a_hostile_text_is_refused_with_one_problem(text, expected):
