@@ -25,6 +25,7 @@ from .core import (
     reference,
     rule,
 )
+from .health_checks import unsendable
 from .load_balancers import subnet_node, taken_addresses
 
 LAYER = rule("classic.instance-protocol-same-layer", source="§8")
@@ -252,7 +253,8 @@ def _health_check(ctx: Context, logical_id: str, value: Any) -> spec.HealthCheck
         where=p,
     ):
         return None
-    match = re.fullmatch(r"(TCP|SSL):(\d+)()|(HTTPS?):(\d+)(/.{0,1023})", str(value["Target"]))
+    # ASCII digits only: int() would read other scripts' digits as a port.
+    match = re.fullmatch(r"(TCP|SSL):([0-9]+)()|(HTTPS?):([0-9]+)(/.{0,1023})", str(value["Target"]))
     protocol, port, path = (
         ("TCP", "80", "")
         if match is None
@@ -265,6 +267,8 @@ def _health_check(ctx: Context, logical_id: str, value: Any) -> spec.HealthCheck
             f"{p}.Target",
             f"{value['Target']!r} must be TCP:port, SSL:port, HTTP:port/path or HTTPS:port/path",
         )
+    elif unsendable(path):
+        ctx.fail(TARGET, logical_id, f"{p}.Target", unsendable(path) or "")
     interval = ctx.integer(logical_id, f"{p}.Interval", value["Interval"], 5, 300)
     timeout = ctx.integer(logical_id, f"{p}.Timeout", value["Timeout"], 2, 60)
     if timeout >= interval:

@@ -666,6 +666,22 @@ CASES = [
         ],
     ),
     case(
+        "health-check.path/a line break would smuggle a header into every probe",
+        [(f"{TG}.HealthCheckPath", "/health HTTP/1.1\r\nX-Smuggled: 1")],
+        [
+            "WebTargets.Properties.HealthCheckPath: ValidationError: '/health HTTP/1.1\\r\\n"
+            "X-Smuggled: 1' must not contain spaces or control characters (found ' ')",
+        ],
+    ),
+    case(
+        "health-check.path/a NUL byte",
+        [(f"{TG}.HealthCheckPath", "/a\x00b")],
+        [
+            "WebTargets.Properties.HealthCheckPath: ValidationError: '/a\\x00b' must not "
+            "contain spaces or control characters (found '\\x00')",
+        ],
+    ),
+    case(
         "health-check.protocol",
         [(f"{TG}.HealthCheckProtocol", "TCP")],
         [
@@ -1008,6 +1024,22 @@ CASES = [
         [
             "ClassicLoadBalancer.Properties.HealthCheck.Target: ValidationError: 'HTTP:80' "
             "must be TCP:port, SSL:port, HTTP:port/path or HTTPS:port/path",
+        ],
+    ),
+    case(
+        "classic.health-check-target/a carriage return in the ping path",
+        [(f"{CLB}.HealthCheck.Target", "HTTP:80/a\rb")],
+        [
+            "ClassicLoadBalancer.Properties.HealthCheck.Target: ValidationError: '/a\\rb' "
+            "must not contain spaces or control characters (found '\\r')",
+        ],
+    ),
+    case(
+        "classic.health-check-target/a port in Arabic-Indic digits",
+        [(f"{CLB}.HealthCheck.Target", "HTTP:\u0668\u0660/")],
+        [
+            "ClassicLoadBalancer.Properties.HealthCheck.Target: ValidationError: "
+            "'HTTP:\u0668\u0660/' must be TCP:port, SSL:port, HTTP:port/path or HTTPS:port/path",
         ],
     ),
     case(
