@@ -254,7 +254,9 @@ def _health_check(ctx: Context, logical_id: str, value: Any) -> spec.HealthCheck
     ):
         return None
     # ASCII digits only: int() would read other scripts' digits as a port.
-    match = re.fullmatch(r"(TCP|SSL):([0-9]+)()|(HTTPS?):([0-9]+)(/.{0,1023})", str(value["Target"]))
+    match = re.fullmatch(
+        r"(TCP|SSL):([0-9]+)()|(HTTPS?):([0-9]+)(/.{0,1023})", str(value["Target"])
+    )
     protocol, port, path = (
         ("TCP", "80", "")
         if match is None
@@ -267,8 +269,8 @@ def _health_check(ctx: Context, logical_id: str, value: Any) -> spec.HealthCheck
             f"{p}.Target",
             f"{value['Target']!r} must be TCP:port, SSL:port, HTTP:port/path or HTTPS:port/path",
         )
-    elif unsendable(path):
-        ctx.fail(TARGET, logical_id, f"{p}.Target", unsendable(path) or "")
+    elif why := unsendable(path):
+        ctx.fail(TARGET, logical_id, f"{p}.Target", why)
     interval = ctx.integer(logical_id, f"{p}.Interval", value["Interval"], 5, 300)
     timeout = ctx.integer(logical_id, f"{p}.Timeout", value["Timeout"], 2, 60)
     if timeout >= interval:

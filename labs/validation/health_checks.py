@@ -146,8 +146,8 @@ def read(
             p + "HealthCheckPath",
             "must start with / and be at most 1024 characters",
         )
-    elif path is not None and unsendable(str(path)):
-        ctx.fail(PATH, logical_id, p + "HealthCheckPath", unsendable(str(path)))
+    elif path is not None and (why := unsendable(str(path))):
+        ctx.fail(PATH, logical_id, p + "HealthCheckPath", why)
     matcher = _matcher(ctx, logical_id, props.get("Matcher"), d, http, version == "GRPC")
     return spec.HealthCheck(
         protocol=protocol,
