@@ -263,7 +263,11 @@ def _redirect(
             "an HTTPS listener cannot redirect to HTTP",
         )
     port = config.get("Port")
-    if port is not None and port != "#{port}" and not (port.isdigit() and 1 <= int(port) <= 65535):
+    if (
+        port is not None
+        and port != "#{port}"
+        and not (port.isascii() and port.isdigit() and 1 <= int(port) <= 65535)
+    ):
         ctx.fail(REDIRECT, logical_id, f"{path}.Port", "must be 1-65535 or #{port}")
     for key, (low, high, allowed) in _COMPONENTS.items():
         value = config.get(key)

@@ -282,7 +282,8 @@ def _failover_thresholds(ctx: Context, logical_id: str, attrs: dict[str, str]) -
         routing = attrs.get(
             f"target_group_health.unhealthy_state_routing.minimum_healthy_targets.{unit}", default
         )
-        if dns.isdigit() and routing.isdigit() and int(dns) < int(routing):
+        numbers = dns.isascii() and routing.isascii() and dns.isdigit() and routing.isdigit()
+        if numbers and int(dns) < int(routing):
             ctx.fail(
                 FAILOVER_THRESHOLDS,
                 logical_id,

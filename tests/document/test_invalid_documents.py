@@ -609,6 +609,23 @@ CASES = [
         ],
     ),
     case(
+        # "²" is a digit to str.isdigit() but int() refuses it: this was a ValueError.
+        "attributes.value-valid/a superscript digit",
+        [("Resources.LoadBalancer.Properties.LoadBalancerAttributes.0.Value", "6\u00b2")],
+        [
+            "LoadBalancer.Properties.LoadBalancerAttributes[0].Value: ValidationError: "
+            "'6\u00b2' is not a valid value for idle_timeout.timeout_seconds: must be 1-4000",
+        ],
+    ),
+    case(
+        "attributes.value-valid/fullwidth digits",
+        [("Resources.LoadBalancer.Properties.LoadBalancerAttributes.0.Value", "\uff16\uff10")],
+        [
+            "LoadBalancer.Properties.LoadBalancerAttributes[0].Value: ValidationError: "
+            "'\uff16\uff10' is not a valid value for idle_timeout.timeout_seconds: must be 1-4000",
+        ],
+    ),
+    case(
         "attributes.value-valid/xff",
         [("Resources.LoadBalancer.Properties.LoadBalancerAttributes.1.Value", "drop")],
         [
@@ -1477,6 +1494,14 @@ CASES = [
         [
             "HttpListener.Properties.DefaultActions[0].RedirectConfig.StatusCode: "
             "ValidationError: must be HTTP_301 or HTTP_302",
+        ],
+    ),
+    case(
+        "action.redirect-config/a superscript digit in the port",
+        [("Resources.HttpListener.Properties.DefaultActions.0.RedirectConfig.Port", "44\u00b3")],
+        [
+            "HttpListener.Properties.DefaultActions[0].RedirectConfig.Port: "
+            "ValidationError: must be 1-65535 or #{port}",
         ],
     ),
     case(
