@@ -14,7 +14,7 @@ from typing import Any
 
 from labs.engine import auth, spec
 
-from .core import TARGET_GROUP, Context, boolean, rule
+from .core import SHAPE, TARGET_GROUP, Context, boolean, rule
 
 NEEDS_ACTION = rule("action.at-least-one", source="§1.2")
 TYPE_FOR_LB = rule(
@@ -159,7 +159,7 @@ def _action(
             f"a {kind} action needs {_CONFIG_KEY[kind]}",
         )
         return spec.Action(type=kind)
-    config = {key: str(value) for key, value in config.items()}
+    config = _texts(ctx, logical_id, f"{where}.{_CONFIG_KEY[kind]}", config)
     if kind == "redirect":
         _redirect(ctx, logical_id, f"{where}.RedirectConfig", config, listener)
         return spec.Action(type=kind, redirect=config)
@@ -250,7 +250,9 @@ def _redirect(
     unknown = set(config) - {"StatusCode", "Protocol", "Host", "Port", "Path", "Query"}
     for key in sorted(unknown):
         ctx.fail(REDIRECT, logical_id, f"{path}.{key}", "is not a RedirectConfig property")
-    if config.get("StatusCode") not in ("HTTP_301", "HTTP_302"):
+    if "StatusCode" not in config:
+        ctx.required(logical_id, config, "StatusCode", where=path)
+    elif config["StatusCode"] not in ("HTTP_301", "HTTP_302"):
         ctx.fail(REDIRECT, logical_id, f"{path}.StatusCode", "must be HTTP_301 or HTTP_302")
     protocol = config.get("Protocol")
     if protocol is not None and not re.fullmatch(r"HTTPS?|#\{protocol\}", protocol):
@@ -317,11 +319,26 @@ def _component(
         )
 
 
+def _texts(ctx: Context, logical_id: str, path: str, config: dict[str, Any]) -> dict[str, str]:
+    """A redirect's or fixed response's fields as text. A null is an absent field (it was
+    the text "None": a redirect to host None, a body reading None); a list or a mapping
+    is no text at all."""
+    texts = {}
+    for key, value in config.items():
+        if isinstance(value, dict | list):
+            ctx.fail(SHAPE, logical_id, f"{path}.{key}", "must be a string")
+        elif value is not None:
+            texts[key] = str(value)
+    return texts
+
+
 def _fixed_response(ctx: Context, logical_id: str, path: str, config: dict[str, str]) -> None:
     unknown = set(config) - {"StatusCode", "ContentType", "MessageBody"}
     for key in sorted(unknown):
         ctx.fail(FIXED, logical_id, f"{path}.{key}", "is not a FixedResponseConfig property")
-    if not re.fullmatch(r"[245]\d\d", config.get("StatusCode", "")):
+    if "StatusCode" not in config:
+        ctx.required(logical_id, config, "StatusCode", where=path)
+    elif not re.fullmatch(r"[245]\d\d", config["StatusCode"]):
         ctx.fail(
             FIXED,
             logical_id,
