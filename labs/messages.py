@@ -658,6 +658,10 @@ PROBLEM_RULES = {
         "A weighted forward to a target group with sticky sessions needs target group "
         "stickiness turned on."
     ),
+    "action.forward-arn-and-config-agree": _(
+        "A forward action with both TargetGroupArn and ForwardConfig must name the same one "
+        "target group in each."
+    ),
     "target-group.lambda-invoke-permission": _(
         "Elastic Load Balancing has no permission to invoke this Lambda function."
     ),

@@ -14,7 +14,7 @@ from typing import Any
 
 from labs.engine import auth, spec
 
-from .core import SHAPE, TARGET_GROUP, Context, boolean, rule
+from .core import SHAPE, TARGET_GROUP, Context, boolean, reference, rule
 
 NEEDS_ACTION = rule("action.at-least-one", source="§1.2")
 TYPE_FOR_LB = rule(
@@ -33,6 +33,7 @@ FORWARD_GROUPS = rule("action.forward-target-groups", code="TooManyTargetGroups"
 FORWARD_ONE = rule(
     "action.forward-one-group-on-nlb-gwlb", code="InvalidLoadBalancerAction", source="§6.1"
 )
+FORWARD_BOTH = rule("action.forward-arn-and-config-agree", source="API Action")
 STICKINESS = rule("action.forward-stickiness-duration", source="§1.4")
 REDIRECT = rule("action.redirect-config", source="§1.4")
 REDIRECT_HTTPS_TO_HTTP = rule(
@@ -182,10 +183,27 @@ def _action(
 def _forward(
     ctx: Context, logical_id: str, where: str, item: dict[str, Any], lb_type: str | None
 ) -> tuple[tuple[tuple[str, int], ...], tuple[bool, int] | None]:
+    config = item.get("ForwardConfig") or {}
     if "TargetGroupArn" in item:
         group = ctx.ref(logical_id, f"{where}.TargetGroupArn", item["TargetGroupArn"], TARGET_GROUP)
-        return ((group, 1),) if group else (), None
-    config = item.get("ForwardConfig") or {}
+        # API Action: with both, ForwardConfig names one target group, TargetGroupArn's.
+        # Reading only TargetGroupArn hid a second, weighted group the learner meant.
+        weighted = config.get("TargetGroups") if isinstance(config, dict) else None
+        if weighted is not None:
+            named = [
+                reference(entry.get("TargetGroupArn"))[0] if isinstance(entry, dict) else None
+                for entry in (weighted if isinstance(weighted, list) else [weighted])
+            ]
+            if group and named != [group]:
+                ctx.fail(
+                    FORWARD_BOTH,
+                    logical_id,
+                    f"{where}.ForwardConfig.TargetGroups",
+                    f"with TargetGroupArn, ForwardConfig.TargetGroups may name only that "
+                    f"target group ({group}); use ForwardConfig alone to weight several",
+                )
+        stickiness = _stickiness(ctx, logical_id, f"{where}.ForwardConfig", config)
+        return ((group, 1),) if group else (), stickiness
     weighted = config.get("TargetGroups") if isinstance(config, dict) else None
     path = f"{where}.ForwardConfig.TargetGroups"
     if not isinstance(weighted, list) or not 1 <= len(weighted) <= 5:

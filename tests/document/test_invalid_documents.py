@@ -1470,6 +1470,15 @@ CASES = [
         ],
     ),
     case(
+        "action.forward-arn-and-config-agree",
+        [(f"{HTTPS}.DefaultActions.0.TargetGroupArn", {"Ref": "WebTargets"})],
+        [
+            "HttpsListener.Properties.DefaultActions[0].ForwardConfig.TargetGroups: "
+            "ValidationError: with TargetGroupArn, ForwardConfig.TargetGroups may name only "
+            "that target group (WebTargets); use ForwardConfig alone to weight several",
+        ],
+    ),
+    case(
         "action.forward-stickiness-duration",
         [
             (

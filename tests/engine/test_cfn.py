@@ -508,3 +508,12 @@ def test_a_vpc_without_a_cidr_block_says_it_is_required():
     assert problems(json.dumps(edited(((R, "Vpc", "Properties", "CidrBlock"), None)))) == [
         "Vpc.Properties.CidrBlock: ValidationError: is required"
     ]
+
+
+def test_a_forward_naming_one_group_in_both_target_group_arn_and_forward_config_is_valid():
+    web = {"TargetGroupArn": {"Ref": "WebTargets"}}
+    action = {"Type": "forward", **web, "ForwardConfig": {"TargetGroups": [web]}}
+
+    listener = http_listener(json.dumps(edited((DEFAULT_ACTIONS, [action]))))
+
+    assert listener.default_actions == (Action(type="forward", target_groups=(("WebTargets", 1),)),)
