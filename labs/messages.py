@@ -697,6 +697,10 @@ PROBLEM_RULES = {
     ),
     "classic.https-ssl-certificate": _("An HTTPS or SSL listener needs a server certificate."),
     "classic.duplicate-listener": _("The load balancer already has a listener on this port."),
+    "classic.stickiness-needs-http-listener": _(
+        "A stickiness policy needs an HTTP or HTTPS listener: TCP and SSL listeners carry no "
+        "cookies."
+    ),
     "classic.health-check-target": _(
         "The health check target must read TCP:port, SSL:port, HTTP:port/path or HTTPS:port/path."
     ),

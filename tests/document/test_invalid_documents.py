@@ -914,6 +914,15 @@ CASES = [
         ],
     ),
     case(
+        "load-balancer.name/a classic load balancer's name",
+        [(f"{CLB}.LoadBalancerName", "web_lb")],
+        [
+            "ClassicLoadBalancer.Properties.LoadBalancerName: ValidationError: A load balancer "
+            "name must be 1-32 alphanumeric characters or hyphens, not starting or ending "
+            "with a hyphen",
+        ],
+    ),
+    case(
         "load-balancer.name",
         [("Resources.LoadBalancer.Properties.Name", "internal-web")],
         [
@@ -1081,6 +1090,26 @@ CASES = [
         [
             "ClassicLoadBalancer.Properties.Listeners[0].PolicyNames[0]: PolicyNotFound: "
             "There is no policy with name Stickyy for load balancer ClassicLoadBalancer",
+        ],
+    ),
+    case(
+        "classic.stickiness-needs-http-listener",
+        [
+            (f"{CLB}.Listeners.0.Protocol", "TCP"),
+            (f"{CLB}.Listeners.0.InstanceProtocol", "TCP"),
+        ],
+        [
+            "ClassicLoadBalancer.Properties.Listeners[0].PolicyNames[0]: "
+            "InvalidConfigurationRequest: stickiness policy Sticky needs an HTTP or HTTPS "
+            "listener, not TCP",
+        ],
+    ),
+    case(
+        "property.required/a classic app cookie policy without its cookie name",
+        [(f"{CLB}.AppCookieStickinessPolicy", [{"PolicyName": "App"}])],
+        [
+            "ClassicLoadBalancer.Properties.AppCookieStickinessPolicy[0].CookieName: "
+            "ValidationError: is required",
         ],
     ),
     case(

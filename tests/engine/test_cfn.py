@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -517,3 +518,18 @@ def test_a_forward_naming_one_group_in_both_target_group_arn_and_forward_config_
     listener = http_listener(json.dumps(edited((DEFAULT_ACTIONS, [action]))))
 
     assert listener.default_actions == (Action(type="forward", target_groups=(("WebTargets", 1),)),)
+
+
+# --- a Classic Load Balancer -------------------------------------------------------------------
+CLASSIC = (Path(__file__).resolve().parents[2] / "labs/starters/classic-lb.yaml").read_text()
+
+
+@pytest.mark.parametrize(
+    ("target", "check"), [("TCP:80", ("TCP", "80")), ("SSL:443", ("SSL", "443"))]
+)
+def test_a_classic_tcp_or_ssl_health_check_has_no_path_to_refuse(target, check):
+    text = CLASSIC.replace("Target: HTTP:80/health", f"Target: {target}")
+
+    (clb,) = load_topology(text).load_balancers
+
+    assert (clb.health_check.protocol, clb.health_check.port) == check
