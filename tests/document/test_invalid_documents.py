@@ -1823,6 +1823,25 @@ CASES = [
         ],
     ),
     case(
+        # Not "needs at least one condition": it has one, written as a mapping.
+        "value.shape/conditions as a mapping",
+        [
+            (
+                f"{RULE}.Conditions",
+                {"Field": "path-pattern", "PathPatternConfig": {"Values": ["/users"]}},
+            )
+        ],
+        ["UsersRule.Properties.Conditions: ValidationError: must be a list of conditions"],
+    ),
+    case(
+        "value.shape/condition values as one string",
+        [(f"{RULE}.Conditions.0.PathPatternConfig.Values", "/users")],
+        [
+            "UsersRule.Properties.Conditions[0].PathPatternConfig.Values: ValidationError: "
+            "must be a list of values"
+        ],
+    ),
+    case(
         "value.shape/policy names",
         [(f"{CLB}.Listeners.0.PolicyNames", 7)],
         [
