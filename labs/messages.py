@@ -662,6 +662,10 @@ PROBLEM_RULES = {
         "A forward action with both TargetGroupArn and ForwardConfig must name the same one "
         "target group in each."
     ),
+    "target-group.ipv6-takes-ip-targets": _(
+        "An IPv6 target group takes only IP targets with IPv6 addresses; the playground runs "
+        "IPv4 target groups."
+    ),
     "target-group.lambda-invoke-permission": _(
         "Elastic Load Balancing has no permission to invoke this Lambda function."
     ),

@@ -914,6 +914,23 @@ CASES = [
         ],
     ),
     case(
+        "target-group.ipv6-takes-ip-targets",
+        [(f"{TG}.IpAddressType", "ipv6")],
+        [
+            "WebTargets.Properties.IpAddressType: InvalidConfigurationRequest: an IPv6 target "
+            "group takes only IPv6 ip targets, not instance targets; the playground's sandbox "
+            "has no IPv6, so it runs IPv4 target groups only",
+        ],
+    ),
+    case(
+        "value.one-of/a target group's IpAddressType",
+        [(f"{TG}.IpAddressType", "dualstack")],
+        [
+            "WebTargets.Properties.IpAddressType: ValidationError: 'dualstack' is not one of "
+            "ipv4, ipv6"
+        ],
+    ),
+    case(
         "load-balancer.name/a classic load balancer's name",
         [(f"{CLB}.LoadBalancerName", "web_lb")],
         [
