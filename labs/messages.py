@@ -611,6 +611,9 @@ PROBLEM_RULES = {
     "template.condition": _("This condition cannot be worked out."),
     "template.find-in-map": _("Fn::FindInMap names a key the mapping does not have."),
     "template.transform": _("Transforms are not simulated."),
+    "rule.transforms-not-simulated": _(
+        "Rule transforms (host or URL rewrites) are not simulated by the playground."
+    ),
     "listener.unique-port": _("The load balancer already has a listener on this port."),
     "listener.protocol-per-type": _("This load balancer type does not take this protocol."),
     "listener.https-tls-certificate": _("An HTTPS or TLS listener needs a certificate."),

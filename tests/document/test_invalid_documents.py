@@ -1859,6 +1859,25 @@ CASES = [
         ],
     ),
     case(
+        "rule.transforms-not-simulated",
+        [
+            (
+                f"{RULE}.Transforms",
+                [
+                    {
+                        "Type": "url-rewrite",
+                        "UrlRewriteConfig": {"Rewrites": [{"Regex": "^/users$", "Replace": "/"}]},
+                    }
+                ],
+            )
+        ],
+        [
+            "UsersRule.Properties.Transforms: ValidationError: rule transforms "
+            "(host-header-rewrite, url-rewrite) are not simulated: the playground would "
+            "forward the request unrewritten",
+        ],
+    ),
+    case(
         "value.shape/policy names",
         [(f"{CLB}.Listeners.0.PolicyNames", 7)],
         [
