@@ -611,6 +611,9 @@ PROBLEM_RULES = {
     "template.condition": _("This condition cannot be worked out."),
     "template.find-in-map": _("Fn::FindInMap names a key the mapping does not have."),
     "template.transform": _("Transforms are not simulated."),
+    "condition.regex-values-not-simulated": _(
+        "Regular-expression condition values are not simulated; use Values with * and ?."
+    ),
     "rule.transforms-not-simulated": _(
         "Rule transforms (host or URL rewrites) are not simulated by the playground."
     ),

@@ -16,6 +16,7 @@ from labs.engine import spec
 
 from .core import SHAPE, Context, rule
 
+REGEX = rule("condition.regex-values-not-simulated", source="playground §1.3")
 FIELD = rule("condition.field", source="§1.3")
 VALUES = rule("condition.values-not-empty", source="§1.2")
 LEGACY_VALUES = rule("condition.legacy-values-host-path-only", source="CloudFormation")
@@ -106,6 +107,15 @@ def _condition(
         ctx.fail(VALUES, logical_id, path, f"a {field} condition needs {key}")
         return None
     values = config.get("Values")
+    if values is None and config.get("RegexValues") is not None:
+        # Newer AWS matching (spec §1.3); not "needs at least one value": it has some.
+        ctx.fail(
+            REGEX,
+            logical_id,
+            f"{path}.RegexValues",
+            "RegexValues are not simulated: the playground matches Values (wildcards * ?)",
+        )
+        return None
     if values is not None and not isinstance(values, list):
         ctx.fail(SHAPE, logical_id, f"{path}.Values", "must be a list of values")
         return None

@@ -1859,6 +1859,14 @@ CASES = [
         ],
     ),
     case(
+        "condition.regex-values-not-simulated",
+        [(f"{RULE}.Conditions.0.PathPatternConfig", {"RegexValues": ["^/users(/.*)?$"]})],
+        [
+            "UsersRule.Properties.Conditions[0].PathPatternConfig.RegexValues: ValidationError: "
+            "RegexValues are not simulated: the playground matches Values (wildcards * ?)",
+        ],
+    ),
+    case(
         "rule.transforms-not-simulated",
         [
             (
