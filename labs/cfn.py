@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -301,6 +302,22 @@ def parse_document(text: str) -> dict[str, Any]:
         raise TemplateError([limits.too_deep([])]) from None
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
         raise TemplateError([_parse_problem(text, exc)]) from None
+    except ValueError as exc:  # an integer past Python's int-string limit (sys.int_info)
+        if "digits" not in str(exc):
+            raise
+        language = "JSON" if text.lstrip().startswith("{") else "YAML"
+        digits = sys.get_int_max_str_digits()
+        raise TemplateError(
+            [
+                Problem(
+                    "Template",
+                    "",
+                    PARSE.code,
+                    f"not valid {language}: a number has more than {digits} digits",
+                    PARSE.id,
+                )
+            ]
+        ) from None
     if (
         not isinstance(document, dict)
         or not isinstance(document.get("Resources"), dict)

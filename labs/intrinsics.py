@@ -659,7 +659,7 @@ class _Resolver:
             if type_ != ECS_SERVICE:
                 continue
             count = props.get("DesiredCount", 1)
-            if isinstance(count, str) and count.isdigit():
+            if isinstance(count, str) and count.isascii() and count.isdigit():
                 count = int(count)
             if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count <= MAX_TASKS:
                 self._fail_at(

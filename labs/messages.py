@@ -611,6 +611,12 @@ PROBLEM_RULES = {
     "template.condition": _("This condition cannot be worked out."),
     "template.find-in-map": _("Fn::FindInMap names a key the mapping does not have."),
     "template.transform": _("Transforms are not simulated."),
+    "condition.regex-values-not-simulated": _(
+        "Regular-expression condition values are not simulated; use Values with * and ?."
+    ),
+    "rule.transforms-not-simulated": _(
+        "Rule transforms (host or URL rewrites) are not simulated by the playground."
+    ),
     "listener.unique-port": _("The load balancer already has a listener on this port."),
     "listener.protocol-per-type": _("This load balancer type does not take this protocol."),
     "listener.https-tls-certificate": _("An HTTPS or TLS listener needs a certificate."),
@@ -658,6 +664,14 @@ PROBLEM_RULES = {
         "A weighted forward to a target group with sticky sessions needs target group "
         "stickiness turned on."
     ),
+    "action.forward-arn-and-config-agree": _(
+        "A forward action with both TargetGroupArn and ForwardConfig must name the same one "
+        "target group in each."
+    ),
+    "target-group.ipv6-takes-ip-targets": _(
+        "An IPv6 target group takes only IP targets with IPv6 addresses; the playground runs "
+        "IPv4 target groups."
+    ),
     "target-group.lambda-invoke-permission": _(
         "Elastic Load Balancing has no permission to invoke this Lambda function."
     ),
@@ -693,6 +707,10 @@ PROBLEM_RULES = {
     ),
     "classic.https-ssl-certificate": _("An HTTPS or SSL listener needs a server certificate."),
     "classic.duplicate-listener": _("The load balancer already has a listener on this port."),
+    "classic.stickiness-needs-http-listener": _(
+        "A stickiness policy needs an HTTP or HTTPS listener: TCP and SSL listeners carry no "
+        "cookies."
+    ),
     "classic.health-check-target": _(
         "The health check target must read TCP:port, SSL:port, HTTP:port/path or HTTPS:port/path."
     ),

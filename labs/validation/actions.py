@@ -14,7 +14,7 @@ from typing import Any
 
 from labs.engine import auth, spec
 
-from .core import TARGET_GROUP, Context, boolean, rule
+from .core import SHAPE, TARGET_GROUP, Context, boolean, reference, rule
 
 NEEDS_ACTION = rule("action.at-least-one", source="§1.2")
 TYPE_FOR_LB = rule(
@@ -33,6 +33,7 @@ FORWARD_GROUPS = rule("action.forward-target-groups", code="TooManyTargetGroups"
 FORWARD_ONE = rule(
     "action.forward-one-group-on-nlb-gwlb", code="InvalidLoadBalancerAction", source="§6.1"
 )
+FORWARD_BOTH = rule("action.forward-arn-and-config-agree", source="API Action")
 STICKINESS = rule("action.forward-stickiness-duration", source="§1.4")
 REDIRECT = rule("action.redirect-config", source="§1.4")
 REDIRECT_HTTPS_TO_HTTP = rule(
@@ -159,7 +160,7 @@ def _action(
             f"a {kind} action needs {_CONFIG_KEY[kind]}",
         )
         return spec.Action(type=kind)
-    config = {key: str(value) for key, value in config.items()}
+    config = _texts(ctx, logical_id, f"{where}.{_CONFIG_KEY[kind]}", config)
     if kind == "redirect":
         _redirect(ctx, logical_id, f"{where}.RedirectConfig", config, listener)
         return spec.Action(type=kind, redirect=config)
@@ -182,10 +183,27 @@ def _action(
 def _forward(
     ctx: Context, logical_id: str, where: str, item: dict[str, Any], lb_type: str | None
 ) -> tuple[tuple[tuple[str, int], ...], tuple[bool, int] | None]:
+    config = item.get("ForwardConfig") or {}
     if "TargetGroupArn" in item:
         group = ctx.ref(logical_id, f"{where}.TargetGroupArn", item["TargetGroupArn"], TARGET_GROUP)
-        return ((group, 1),) if group else (), None
-    config = item.get("ForwardConfig") or {}
+        # API Action: with both, ForwardConfig names one target group, TargetGroupArn's.
+        # Reading only TargetGroupArn hid a second, weighted group the learner meant.
+        weighted = config.get("TargetGroups") if isinstance(config, dict) else None
+        if weighted is not None:
+            named = [
+                reference(entry.get("TargetGroupArn"))[0] if isinstance(entry, dict) else None
+                for entry in (weighted if isinstance(weighted, list) else [weighted])
+            ]
+            if group and named != [group]:
+                ctx.fail(
+                    FORWARD_BOTH,
+                    logical_id,
+                    f"{where}.ForwardConfig.TargetGroups",
+                    f"with TargetGroupArn, ForwardConfig.TargetGroups may name only that "
+                    f"target group ({group}); use ForwardConfig alone to weight several",
+                )
+        stickiness = _stickiness(ctx, logical_id, f"{where}.ForwardConfig", config)
+        return ((group, 1),) if group else (), stickiness
     weighted = config.get("TargetGroups") if isinstance(config, dict) else None
     path = f"{where}.ForwardConfig.TargetGroups"
     if not isinstance(weighted, list) or not 1 <= len(weighted) <= 5:
@@ -250,7 +268,9 @@ def _redirect(
     unknown = set(config) - {"StatusCode", "Protocol", "Host", "Port", "Path", "Query"}
     for key in sorted(unknown):
         ctx.fail(REDIRECT, logical_id, f"{path}.{key}", "is not a RedirectConfig property")
-    if config.get("StatusCode") not in ("HTTP_301", "HTTP_302"):
+    if "StatusCode" not in config:
+        ctx.required(logical_id, config, "StatusCode", where=path)
+    elif config["StatusCode"] not in ("HTTP_301", "HTTP_302"):
         ctx.fail(REDIRECT, logical_id, f"{path}.StatusCode", "must be HTTP_301 or HTTP_302")
     protocol = config.get("Protocol")
     if protocol is not None and not re.fullmatch(r"HTTPS?|#\{protocol\}", protocol):
@@ -263,7 +283,11 @@ def _redirect(
             "an HTTPS listener cannot redirect to HTTP",
         )
     port = config.get("Port")
-    if port is not None and port != "#{port}" and not (port.isdigit() and 1 <= int(port) <= 65535):
+    if (
+        port is not None
+        and port != "#{port}"
+        and not (port.isascii() and port.isdigit() and 1 <= int(port) <= 65535)
+    ):
         ctx.fail(REDIRECT, logical_id, f"{path}.Port", "must be 1-65535 or #{port}")
     for key, (low, high, allowed) in _COMPONENTS.items():
         value = config.get(key)
@@ -313,11 +337,26 @@ def _component(
         )
 
 
+def _texts(ctx: Context, logical_id: str, path: str, config: dict[str, Any]) -> dict[str, str]:
+    """A redirect's or fixed response's fields as text. A null is an absent field (it was
+    the text "None": a redirect to host None, a body reading None); a list or a mapping
+    is no text at all."""
+    texts = {}
+    for key, value in config.items():
+        if isinstance(value, dict | list):
+            ctx.fail(SHAPE, logical_id, f"{path}.{key}", "must be a string")
+        elif value is not None:
+            texts[key] = str(value)
+    return texts
+
+
 def _fixed_response(ctx: Context, logical_id: str, path: str, config: dict[str, str]) -> None:
     unknown = set(config) - {"StatusCode", "ContentType", "MessageBody"}
     for key in sorted(unknown):
         ctx.fail(FIXED, logical_id, f"{path}.{key}", "is not a FixedResponseConfig property")
-    if not re.fullmatch(r"[245]\d\d", config.get("StatusCode", "")):
+    if "StatusCode" not in config:
+        ctx.required(logical_id, config, "StatusCode", where=path)
+    elif not re.fullmatch(r"[245]\d\d", config["StatusCode"]):
         ctx.fail(
             FIXED,
             logical_id,

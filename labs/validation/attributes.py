@@ -33,7 +33,10 @@ def _ints(*ranges: tuple[int, int], words: tuple[str, ...] = ()) -> Check:
 
     def check(value: str) -> str | None:
         if value in words or (
-            value.isdigit() and any(low <= int(value) <= high for low, high in ranges)
+            # ASCII only: "²" is a digit to isdigit() but not to int(); "６０" is to both.
+            value.isascii()
+            and value.isdigit()
+            and any(low <= int(value) <= high for low, high in ranges)
         ):
             return None
         return f"must be {said}"

@@ -25,7 +25,8 @@ from .core import (
     reference,
     rule,
 )
-from .load_balancers import subnet_node, taken_addresses
+from .health_checks import unsendable
+from .load_balancers import classic_name, subnet_node, taken_addresses
 
 LAYER = rule("classic.instance-protocol-same-layer", source="§8")
 CERTIFICATE_NEEDED = rule("classic.https-ssl-certificate", source="§8")
@@ -34,6 +35,9 @@ TARGET = rule("classic.health-check-target", source="§8")
 TIMEOUT = rule("classic.health-check-timeout-below-interval", source="§8")
 SUBNETS = rule("classic.subnets", source="§8")
 POLICY = rule("classic.listener-policy-defined", code="PolicyNotFound", source="§8")
+STICKY_HTTP = rule(
+    "classic.stickiness-needs-http-listener", code="InvalidConfigurationRequest", source="§8"
+)
 BOOLEAN = rule("classic.boolean", source="CloudFormation")
 
 _LAYER = {
@@ -75,6 +79,7 @@ def _classic(ctx: Context, logical_id: str, props: dict[str, Any]) -> spec.LoadB
             p + "Subnets",
             "You can specify only one subnet per Availability Zone",
         )
+    classic_name(ctx, logical_id, props.get("LoadBalancerName"))
     policies = _policies(ctx, logical_id, props)
     listeners = _listeners(ctx, logical_id, props.get("Listeners"), policies)
     groups = ctx.refs(logical_id, p + "SecurityGroups", props.get("SecurityGroups"), SECURITY_GROUP)
@@ -127,7 +132,7 @@ def _policies(ctx: Context, logical_id: str, props: dict[str, Any]) -> dict[str,
         for i, item in ctx.mappings(logical_id, f"Properties.{key}", props.get(key)):
             where = f"Properties.{key}[{i}]"
             if key == "AppCookieStickinessPolicy" and not item.get("CookieName"):
-                ctx.fail(POLICY, logical_id, f"{where}.CookieName", "is required")
+                ctx.fail(REQUIRED, logical_id, f"{where}.CookieName", "is required")
             if not ctx.required(logical_id, item, "PolicyName", where=where):
                 continue
             if key == "AppCookieStickinessPolicy":
@@ -201,6 +206,14 @@ def _listeners(
                     f"{path}.PolicyNames[{j}]",
                     f"There is no policy with name {name} for load balancer {logical_id}",
                 )
+            elif protocol not in ("HTTP", "HTTPS"):
+                # Cookies need HTTP: a TCP or SSL listener never reads or sets one (§8).
+                ctx.fail(
+                    STICKY_HTTP,
+                    logical_id,
+                    f"{path}.PolicyNames[{j}]",
+                    f"stickiness policy {name} needs an HTTP or HTTPS listener, not {protocol}",
+                )
             else:
                 attributes.update(policies[name])
         listeners.append(
@@ -252,7 +265,10 @@ def _health_check(ctx: Context, logical_id: str, value: Any) -> spec.HealthCheck
         where=p,
     ):
         return None
-    match = re.fullmatch(r"(TCP|SSL):(\d+)()|(HTTPS?):(\d+)(/.{0,1023})", str(value["Target"]))
+    # ASCII digits only: int() would read other scripts' digits as a port.
+    match = re.fullmatch(
+        r"(TCP|SSL):([0-9]+)()|(HTTPS?):([0-9]+)(/.{0,1023})", str(value["Target"])
+    )
     protocol, port, path = (
         ("TCP", "80", "")
         if match is None
@@ -265,6 +281,8 @@ def _health_check(ctx: Context, logical_id: str, value: Any) -> spec.HealthCheck
             f"{p}.Target",
             f"{value['Target']!r} must be TCP:port, SSL:port, HTTP:port/path or HTTPS:port/path",
         )
+    elif why := unsendable(path or ""):
+        ctx.fail(TARGET, logical_id, f"{p}.Target", why)
     interval = ctx.integer(logical_id, f"{p}.Interval", value["Interval"], 5, 300)
     timeout = ctx.integer(logical_id, f"{p}.Timeout", value["Timeout"], 2, 60)
     if timeout >= interval:

@@ -14,8 +14,9 @@ from typing import Any
 
 from labs.engine import spec
 
-from .core import Context, rule
+from .core import SHAPE, Context, rule
 
+REGEX = rule("condition.regex-values-not-simulated", source="playground §1.3")
 FIELD = rule("condition.field", source="§1.3")
 VALUES = rule("condition.values-not-empty", source="§1.2")
 LEGACY_VALUES = rule("condition.legacy-values-host-path-only", source="CloudFormation")
@@ -54,7 +55,10 @@ _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,40}")
 
 
 def read(ctx: Context, logical_id: str, values: Any) -> tuple[spec.Condition, ...]:
-    if not isinstance(values, list) or not values:
+    if values is not None and not isinstance(values, list):  # not "needs one": it has one
+        ctx.fail(SHAPE, logical_id, "Properties.Conditions", "must be a list of conditions")
+        return ()
+    if not values:
         ctx.fail(VALUES, logical_id, "Properties.Conditions", "a rule needs at least one condition")
         return ()
     conditions = []
@@ -103,7 +107,19 @@ def _condition(
         ctx.fail(VALUES, logical_id, path, f"a {field} condition needs {key}")
         return None
     values = config.get("Values")
-    if not isinstance(values, list) or not values:
+    if values is None and config.get("RegexValues") is not None:
+        # Newer AWS matching (spec §1.3); not "needs at least one value": it has some.
+        ctx.fail(
+            REGEX,
+            logical_id,
+            f"{path}.RegexValues",
+            "RegexValues are not simulated: the playground matches Values (wildcards * ?)",
+        )
+        return None
+    if values is not None and not isinstance(values, list):
+        ctx.fail(SHAPE, logical_id, f"{path}.Values", "must be a list of values")
+        return None
+    if not values:
         ctx.fail(VALUES, logical_id, f"{path}.Values", "a condition needs at least one value")
         return None
     if len(values) > _PER_CONDITION:

@@ -391,6 +391,9 @@ class Context:
         return str(value)
 
     def network(self, logical_id: str, path: str, value: Any) -> ipaddress.IPv4Network | None:
+        if value is None:  # not "None is not an IPv4 CIDR block"
+            self.fail(REQUIRED, logical_id, path, "is required")
+            return None
         try:
             return ipaddress.IPv4Network(str(value))
         except ValueError:

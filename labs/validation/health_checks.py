@@ -7,6 +7,7 @@ reference, not the ALB guide's 2); ALB timeout 5 s, NLB 6 s for HTTP and 10 s ot
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,19 @@ MATCHER = rule("health-check.matcher", source="§3.1 API Matcher")
 MATCHER_KIND = rule("health-check.matcher-grpc-by-protocol-version", source="§2.2 §3.1 API Matcher")
 ALWAYS_ON = rule("health-check.always-enabled", source="§3.1")
 HTTP_ONLY = rule("health-check.http-settings-need-http", source="§3.1")
+
+
+# A space or a control byte would end or split the probe's request line (GET <path>
+# HTTP/1.1): the path could smuggle headers or a second request into every check.
+_UNSENDABLE = re.compile(r"[\x00-\x20\x7f]")
+
+
+def unsendable(path: str) -> str | None:
+    """Why ``path`` cannot be sent as a health check's request target, or None."""
+    found = _UNSENDABLE.search(path)
+    if found is None:
+        return None
+    return f"{path!r} must not contain spaces or control characters (found {found.group()!r})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +146,8 @@ def read(
             p + "HealthCheckPath",
             "must start with / and be at most 1024 characters",
         )
+    elif path is not None and (why := unsendable(str(path))):
+        ctx.fail(PATH, logical_id, p + "HealthCheckPath", why)
     matcher = _matcher(ctx, logical_id, props.get("Matcher"), d, http, version == "GRPC")
     return spec.HealthCheck(
         protocol=protocol,

@@ -104,9 +104,7 @@ def _load_balancer(
 def _name(ctx: Context, logical_id: str, name: Any) -> None:
     if name is None:
         return
-    if not re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?", str(name)) or str(
-        name
-    ).startswith("internal-"):
+    if not re.fullmatch(_NAME, str(name)) or str(name).startswith("internal-"):
         ctx.fail(
             NAME,
             logical_id,
@@ -114,6 +112,21 @@ def _name(ctx: Context, logical_id: str, name: Any) -> None:
             "A load balancer name must be 1-32 alphanumeric characters or hyphens, not "
             "starting or ending with a hyphen nor starting with internal-",
         )
+
+
+def classic_name(ctx: Context, logical_id: str, name: Any) -> None:
+    """A Classic LB's LoadBalancerName: the same characters, no internal- rule (CLB API)."""
+    if name is not None and not re.fullmatch(_NAME, str(name)):
+        ctx.fail(
+            NAME,
+            logical_id,
+            "Properties.LoadBalancerName",
+            "A load balancer name must be 1-32 alphanumeric characters or hyphens, not "
+            "starting or ending with a hyphen",
+        )
+
+
+_NAME = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?"
 
 
 def _nodes(

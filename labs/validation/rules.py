@@ -13,6 +13,7 @@ PRIORITY_IN_USE = rule("rule.priority-unique", code="PriorityInUse", source="§1
 ALB_ONLY = rule("rule.alb-listeners-only", code="InvalidConfigurationRequest", source="§6.1 §7.1")
 TOO_MANY = rule("rule.at-most-100-per-alb", code="TooManyRules", source="§1.2")
 PRIORITY = rule("rule.priority-range", source="§1.2")
+TRANSFORMS = rule("rule.transforms-not-simulated", source="playground §1.3")
 
 
 def check(ctx: Context) -> None:
@@ -33,6 +34,16 @@ def check(ctx: Context) -> None:
         priority = ctx.integer(
             logical_id, "Properties.Priority", props.get("Priority"), 1, 50000, rule_=PRIORITY
         )
+        if props.get("Transforms"):
+            # AWS rewrites the host or URL before forwarding (spec §1.3, newer); the proxy
+            # would forward it unrewritten, teaching the opposite of what AWS does.
+            ctx.fail(
+                TRANSFORMS,
+                logical_id,
+                "Properties.Transforms",
+                "rule transforms (host-header-rewrite, url-rewrite) are not simulated: the "
+                "playground would forward the request unrewritten",
+            )
         found = conditions.read(ctx, logical_id, props.get("Conditions"))
         listener_facts = (parent.protocol, parent.port) if parent else None
         found_actions = actions.read(

@@ -41,6 +41,9 @@ PRESERVE_CLIENT_IP = rule(
     source="§6.3",
 )
 ALB_TYPE_TCP = rule("target-group.alb-type-tcp", source="§6.5")
+IPV6_IP_ONLY = rule(
+    "target-group.ipv6-takes-ip-targets", code="InvalidConfigurationRequest", source="§0"
+)
 ALB_TYPE_ATTRIBUTES = rule("target-group.alb-type-attributes-fixed", source="§6.3 §6.5 §9")
 FAILOVER_THRESHOLDS = rule(
     "target-group.dns-failover-at-least-routing-failover",
@@ -87,6 +90,19 @@ def _target_group(ctx: Context, logical_id: str, props: dict[str, Any]) -> spec.
         ("instance", "ip", "lambda", "alb"),
         "instance",
     )
+    # IpAddressType was read by nobody: "banana" passed, and an ipv6 group ran IPv4 targets.
+    address_type = ctx.choice(
+        logical_id, p + "IpAddressType", props.get("IpAddressType"), ("ipv4", "ipv6"), "ipv4"
+    )
+    if address_type == "ipv6":
+        ctx.fail(
+            IPV6_IP_ONLY,
+            logical_id,
+            p + "IpAddressType",
+            "an IPv6 target group takes only IPv6 ip targets"
+            + ("" if target_type == "ip" else f", not {target_type} targets")
+            + "; the playground's sandbox has no IPv6, so it runs IPv4 target groups only",
+        )
     name = props.get("Name")
     if name is not None and not re.fullmatch(
         r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?", str(name)
@@ -282,7 +298,8 @@ def _failover_thresholds(ctx: Context, logical_id: str, attrs: dict[str, str]) -
         routing = attrs.get(
             f"target_group_health.unhealthy_state_routing.minimum_healthy_targets.{unit}", default
         )
-        if dns.isdigit() and routing.isdigit() and int(dns) < int(routing):
+        numbers = dns.isascii() and routing.isascii() and dns.isdigit() and routing.isdigit()
+        if numbers and int(dns) < int(routing):
             ctx.fail(
                 FAILOVER_THRESHOLDS,
                 logical_id,

@@ -59,6 +59,9 @@ def test_a_bad_number_option_exits_2_naming_it(option, value, message):
         ({"url": "http://a.example.com/", "headers": {"X-A": "a\r\nX-B: b"}}, "a line break"),
         ({"url": "http://a.example.com/", "method": "GE T"}, "is not an HTTP method"),
         ({"url": "http://a.example.com/", "body": {"a": 1}}, '"body" must be a string'),
+        # JSON can spell a lone surrogate; UTF-8 cannot encode it (only \udc80-\udcff
+        # stand for raw bytes 0x80-0xff).
+        ({"url": "http://a.example.com/", "body": "\ud800"}, "\"body\" holds '\\ud800'"),
     ],
 )
 def test_a_bad_requests_line_exits_2_naming_the_line_and_the_problem(tmp_path, line, message):

@@ -609,6 +609,23 @@ CASES = [
         ],
     ),
     case(
+        # "²" is a digit to str.isdigit() but int() refuses it: this was a ValueError.
+        "attributes.value-valid/a superscript digit",
+        [("Resources.LoadBalancer.Properties.LoadBalancerAttributes.0.Value", "6\u00b2")],
+        [
+            "LoadBalancer.Properties.LoadBalancerAttributes[0].Value: ValidationError: "
+            "'6\u00b2' is not a valid value for idle_timeout.timeout_seconds: must be 1-4000",
+        ],
+    ),
+    case(
+        "attributes.value-valid/fullwidth digits",
+        [("Resources.LoadBalancer.Properties.LoadBalancerAttributes.0.Value", "\uff16\uff10")],
+        [
+            "LoadBalancer.Properties.LoadBalancerAttributes[0].Value: ValidationError: "
+            "'\uff16\uff10' is not a valid value for idle_timeout.timeout_seconds: must be 1-4000",
+        ],
+    ),
+    case(
         "attributes.value-valid/xff",
         [("Resources.LoadBalancer.Properties.LoadBalancerAttributes.1.Value", "drop")],
         [
@@ -663,6 +680,22 @@ CASES = [
         [
             "WebTargets.Properties.HealthCheckPath: ValidationError: must start with / and "
             "be at most 1024 characters",
+        ],
+    ),
+    case(
+        "health-check.path/a line break would smuggle a header into every probe",
+        [(f"{TG}.HealthCheckPath", "/health HTTP/1.1\r\nX-Smuggled: 1")],
+        [
+            "WebTargets.Properties.HealthCheckPath: ValidationError: '/health HTTP/1.1\\r\\n"
+            "X-Smuggled: 1' must not contain spaces or control characters (found ' ')",
+        ],
+    ),
+    case(
+        "health-check.path/a NUL byte",
+        [(f"{TG}.HealthCheckPath", "/a\x00b")],
+        [
+            "WebTargets.Properties.HealthCheckPath: ValidationError: '/a\\x00b' must not "
+            "contain spaces or control characters (found '\\x00')",
         ],
     ),
     case(
@@ -881,6 +914,32 @@ CASES = [
         ],
     ),
     case(
+        "target-group.ipv6-takes-ip-targets",
+        [(f"{TG}.IpAddressType", "ipv6")],
+        [
+            "WebTargets.Properties.IpAddressType: InvalidConfigurationRequest: an IPv6 target "
+            "group takes only IPv6 ip targets, not instance targets; the playground's sandbox "
+            "has no IPv6, so it runs IPv4 target groups only",
+        ],
+    ),
+    case(
+        "value.one-of/a target group's IpAddressType",
+        [(f"{TG}.IpAddressType", "dualstack")],
+        [
+            "WebTargets.Properties.IpAddressType: ValidationError: 'dualstack' is not one of "
+            "ipv4, ipv6"
+        ],
+    ),
+    case(
+        "load-balancer.name/a classic load balancer's name",
+        [(f"{CLB}.LoadBalancerName", "web_lb")],
+        [
+            "ClassicLoadBalancer.Properties.LoadBalancerName: ValidationError: A load balancer "
+            "name must be 1-32 alphanumeric characters or hyphens, not starting or ending "
+            "with a hyphen",
+        ],
+    ),
+    case(
         "load-balancer.name",
         [("Resources.LoadBalancer.Properties.Name", "internal-web")],
         [
@@ -1011,6 +1070,22 @@ CASES = [
         ],
     ),
     case(
+        "classic.health-check-target/a carriage return in the ping path",
+        [(f"{CLB}.HealthCheck.Target", "HTTP:80/a\rb")],
+        [
+            "ClassicLoadBalancer.Properties.HealthCheck.Target: ValidationError: '/a\\rb' "
+            "must not contain spaces or control characters (found '\\r')",
+        ],
+    ),
+    case(
+        "classic.health-check-target/a port in Arabic-Indic digits",
+        [(f"{CLB}.HealthCheck.Target", "HTTP:\u0668\u0660/")],
+        [
+            "ClassicLoadBalancer.Properties.HealthCheck.Target: ValidationError: "
+            "'HTTP:\u0668\u0660/' must be TCP:port, SSL:port, HTTP:port/path or HTTPS:port/path",
+        ],
+    ),
+    case(
         "classic.health-check-timeout-below-interval",
         [(f"{CLB}.HealthCheck.Timeout", "30")],
         [
@@ -1032,6 +1107,26 @@ CASES = [
         [
             "ClassicLoadBalancer.Properties.Listeners[0].PolicyNames[0]: PolicyNotFound: "
             "There is no policy with name Stickyy for load balancer ClassicLoadBalancer",
+        ],
+    ),
+    case(
+        "classic.stickiness-needs-http-listener",
+        [
+            (f"{CLB}.Listeners.0.Protocol", "TCP"),
+            (f"{CLB}.Listeners.0.InstanceProtocol", "TCP"),
+        ],
+        [
+            "ClassicLoadBalancer.Properties.Listeners[0].PolicyNames[0]: "
+            "InvalidConfigurationRequest: stickiness policy Sticky needs an HTTP or HTTPS "
+            "listener, not TCP",
+        ],
+    ),
+    case(
+        "property.required/a classic app cookie policy without its cookie name",
+        [(f"{CLB}.AppCookieStickinessPolicy", [{"PolicyName": "App"}])],
+        [
+            "ClassicLoadBalancer.Properties.AppCookieStickinessPolicy[0].CookieName: "
+            "ValidationError: is required",
         ],
     ),
     case(
@@ -1421,6 +1516,15 @@ CASES = [
         ],
     ),
     case(
+        "action.forward-arn-and-config-agree",
+        [(f"{HTTPS}.DefaultActions.0.TargetGroupArn", {"Ref": "WebTargets"})],
+        [
+            "HttpsListener.Properties.DefaultActions[0].ForwardConfig.TargetGroups: "
+            "ValidationError: with TargetGroupArn, ForwardConfig.TargetGroups may name only "
+            "that target group (WebTargets); use ForwardConfig alone to weight several",
+        ],
+    ),
+    case(
         "action.forward-stickiness-duration",
         [
             (
@@ -1445,6 +1549,14 @@ CASES = [
         [
             "HttpListener.Properties.DefaultActions[0].RedirectConfig.StatusCode: "
             "ValidationError: must be HTTP_301 or HTTP_302",
+        ],
+    ),
+    case(
+        "action.redirect-config/a superscript digit in the port",
+        [("Resources.HttpListener.Properties.DefaultActions.0.RedirectConfig.Port", "44\u00b3")],
+        [
+            "HttpListener.Properties.DefaultActions[0].RedirectConfig.Port: "
+            "ValidationError: must be 1-65535 or #{port}",
         ],
     ),
     case(
@@ -1725,6 +1837,52 @@ CASES = [
         [
             "HelloRule.Properties.Conditions[0].QueryStringConfig.Values[0].Key: "
             "ValidationError: 7 must be a string",
+        ],
+    ),
+    case(
+        # Not "needs at least one condition": it has one, written as a mapping.
+        "value.shape/conditions as a mapping",
+        [
+            (
+                f"{RULE}.Conditions",
+                {"Field": "path-pattern", "PathPatternConfig": {"Values": ["/users"]}},
+            )
+        ],
+        ["UsersRule.Properties.Conditions: ValidationError: must be a list of conditions"],
+    ),
+    case(
+        "value.shape/condition values as one string",
+        [(f"{RULE}.Conditions.0.PathPatternConfig.Values", "/users")],
+        [
+            "UsersRule.Properties.Conditions[0].PathPatternConfig.Values: ValidationError: "
+            "must be a list of values"
+        ],
+    ),
+    case(
+        "condition.regex-values-not-simulated",
+        [(f"{RULE}.Conditions.0.PathPatternConfig", {"RegexValues": ["^/users(/.*)?$"]})],
+        [
+            "UsersRule.Properties.Conditions[0].PathPatternConfig.RegexValues: ValidationError: "
+            "RegexValues are not simulated: the playground matches Values (wildcards * ?)",
+        ],
+    ),
+    case(
+        "rule.transforms-not-simulated",
+        [
+            (
+                f"{RULE}.Transforms",
+                [
+                    {
+                        "Type": "url-rewrite",
+                        "UrlRewriteConfig": {"Rewrites": [{"Regex": "^/users$", "Replace": "/"}]},
+                    }
+                ],
+            )
+        ],
+        [
+            "UsersRule.Properties.Transforms: ValidationError: rule transforms "
+            "(host-header-rewrite, url-rewrite) are not simulated: the playground would "
+            "forward the request unrewritten",
         ],
     ),
     case(
@@ -2118,6 +2276,19 @@ ALIAS_BOMB = (
             + "}}}}",
             "Template: ValidationError: is nested more than 32 levels deep",
             id="template.depth/json past python's stack",
+        ),
+        pytest.param(
+            "Resources:\n  Vpc:\n    Type: AWS::EC2::VPC\n    Properties:\n      Tags: "
+            + "9" * 5000,
+            "Template: ValidationError: not valid YAML: a number has more than 4300 digits",
+            id="template.parse/yaml integer past python's int-string limit",
+        ),
+        pytest.param(
+            '{"Resources": {"Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"Tags": '
+            + "9" * 5000
+            + "}}}}",
+            "Template: ValidationError: not valid JSON: a number has more than 4300 digits",
+            id="template.parse/json integer past python's int-string limit",
         ),
     ],
 )

@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -466,3 +467,69 @@ def test_a_subnet_overlapping_another_is_rejected():
 def test_yaml_safe_dump_of_the_starter_round_trips():
     # Guards the table above: its documents are the starter plus the listed edits only.
     assert yaml.safe_load(dump(starter_document())) == starter_document()
+
+
+# --- null and non-text fields of a redirect or a fixed response --------------------------------
+DEFAULT_ACTIONS = (R, "HttpListener", "Properties", "DefaultActions")
+
+
+def test_a_null_redirect_host_keeps_the_requests_host_not_the_text_none():
+    redirect = {"Type": "redirect", "RedirectConfig": {"StatusCode": "HTTP_301", "Host": None}}
+    redirect["RedirectConfig"]["Port"] = "8080"
+
+    listener = http_listener(json.dumps(edited((DEFAULT_ACTIONS, [redirect]))))
+
+    assert listener.default_actions[0].redirect == {"StatusCode": "HTTP_301", "Port": "8080"}
+
+
+@pytest.mark.parametrize("status", [None, "absent"])
+def test_a_fixed_response_without_a_status_code_says_it_is_required(status):
+    config: dict[str, Any] = {"MessageBody": "down"}
+    if status is None:
+        config["StatusCode"] = None
+    action = {"Type": "fixed-response", "FixedResponseConfig": config}
+
+    assert problems(json.dumps(edited((DEFAULT_ACTIONS, [action])))) == [
+        "HttpListener.Properties.DefaultActions[0].FixedResponseConfig.StatusCode: "
+        "ValidationError: is required"
+    ]
+
+
+def test_a_fixed_response_body_that_is_a_list_is_not_text():
+    config = {"StatusCode": "200", "MessageBody": ["down"]}
+    action = {"Type": "fixed-response", "FixedResponseConfig": config}
+
+    assert problems(json.dumps(edited((DEFAULT_ACTIONS, [action])))) == [
+        "HttpListener.Properties.DefaultActions[0].FixedResponseConfig.MessageBody: "
+        "ValidationError: must be a string"
+    ]
+
+
+def test_a_vpc_without_a_cidr_block_says_it_is_required():
+    assert problems(json.dumps(edited(((R, "Vpc", "Properties", "CidrBlock"), None)))) == [
+        "Vpc.Properties.CidrBlock: ValidationError: is required"
+    ]
+
+
+def test_a_forward_naming_one_group_in_both_target_group_arn_and_forward_config_is_valid():
+    web = {"TargetGroupArn": {"Ref": "WebTargets"}}
+    action = {"Type": "forward", **web, "ForwardConfig": {"TargetGroups": [web]}}
+
+    listener = http_listener(json.dumps(edited((DEFAULT_ACTIONS, [action]))))
+
+    assert listener.default_actions == (Action(type="forward", target_groups=(("WebTargets", 1),)),)
+
+
+# --- a Classic Load Balancer -------------------------------------------------------------------
+CLASSIC = (Path(__file__).resolve().parents[2] / "labs/starters/classic-lb.yaml").read_text()
+
+
+@pytest.mark.parametrize(
+    ("target", "check"), [("TCP:80", ("TCP", "80")), ("SSL:443", ("SSL", "443"))]
+)
+def test_a_classic_tcp_or_ssl_health_check_has_no_path_to_refuse(target, check):
+    text = CLASSIC.replace("Target: HTTP:80/health", f"Target: {target}")
+
+    (clb,) = load_topology(text).load_balancers
+
+    assert (clb.health_check.protocol, clb.health_check.port) == check

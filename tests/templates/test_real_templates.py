@@ -149,6 +149,18 @@ def test_an_ecs_service_s_desired_count_must_be_a_small_whole_number():
     ]
 
 
+def test_a_desired_count_in_superscript_digits_is_a_problem_not_a_value_error():
+    # "²".isdigit() is true but int("²") raises.
+    text = (HERE / "ecs_service_path_rules.yaml").read_text()
+    text = text.replace("DesiredCount: 3", "DesiredCount: '\u00b2'")
+
+    problems = cfn.resolve(text).problems
+
+    assert [(p.logical_id, p.path, p.rule) for p in problems] == [
+        ("WebService", "Properties.DesiredCount", "value.integer-range")
+    ]
+
+
 def test_a_host_the_certificate_does_not_cover_fails_the_handshake_and_is_counted(tmp_path):
     text = (HERE / "https_certificate_parameter.yaml").read_text()
     mismatched = tmp_path / "mismatch.yaml"

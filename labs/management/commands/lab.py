@@ -128,11 +128,20 @@ def _request(where: str, item: Any) -> ScriptedRequest:
     body = item.get("body", "")
     if not isinstance(body, str):
         raise _bad(where, '"body" must be a string')
+    try:
+        # \udc80-\udcff stand for the raw bytes 0x80-0xff: a body need not be UTF-8.
+        raw = body.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError as exc:
+        raise _bad(
+            where,
+            f'"body" holds {body[exc.start]!r}, a lone surrogate that is no character '
+            "(write raw bytes 0x80-0xff as \\udc80-\\udcff)",
+        ) from None
     return ScriptedRequest(
         url=url,
         method=method,
         headers=_headers(where, item.get("headers") or {}),
-        body=body.encode("utf-8", "surrogateescape"),
+        body=raw,
         client_ip=_client_ip(where, item.get("client_ip")),
         client=_optional_str(where, item, "client"),
         lb=_optional_str(where, item, "lb"),
