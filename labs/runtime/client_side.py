@@ -292,7 +292,7 @@ class ClientConnection(asyncio.Protocol):
         self._refused = True
         self._in_message = False
         ex = self._exchange(
-            self._method or _parsed_method(self._parser),
+            self._method or _parsed_method(self._parser, self._url),
             self._url,
             self._headers,
             b"",
@@ -564,7 +564,12 @@ _COMMON_METHODS = (b"GET ", b"POST ", b"HEAD ", b"PUT ", b"DELETE ", b"OPTIONS "
 _METHOD_MAX = 127  # longer is no method anyone sends; leave it to the parser (400)
 
 
-def _parsed_method(parser: httptools.HttpRequestParser) -> str:
+def _parsed_method(parser: httptools.HttpRequestParser, url: bytes) -> str:
+    """The method of a request refused mid-parse, or ``-`` (as AWS logs it) when the
+    parser stopped before it had one: with no URL read, llhttp's method is its enum's
+    0, DELETE, whatever the client sent."""
+    if not url:
+        return "-"
     try:
         return str(parser.get_method().decode("latin-1"))
     except httptools.HttpParserError:

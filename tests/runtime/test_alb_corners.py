@@ -72,6 +72,17 @@ async def test_a_request_the_alb_refuses_is_logged_as_aws_logs_it(raw, status, c
     assert node.runtime.access_log() == [event["log"]]
 
 
+async def test_a_request_refused_before_its_method_was_read_has_no_method():
+    """llhttp reports its enum's 0, DELETE, for a method it never read."""
+    async with Node() as node:
+        answer = await node.exchange(b"M" * 130 + b" / HTTP/1.1\r\nHost: a.example.com\r\n\r\n")
+        await node.wait_for(lambda e: e["type"] == "request")
+    assert _status(answer) == 400
+    (event,) = of_type(node.events, "request")
+    assert (event["method"], event["error_reason"]) == ("-", "MalformedRequest")
+    assert '"- http://' in event["log"]
+
+
 async def test_a_client_idle_mid_request_gets_a_408_event_and_log_line():
     def short_idle(document):
         document["Resources"]["LoadBalancer"]["Properties"]["LoadBalancerAttributes"] = [
