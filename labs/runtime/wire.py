@@ -120,6 +120,11 @@ _Alike = tuple[
 
 SLICE = 16  # exchanges absorbed between looks at the clock
 SLICE_SECONDS = 0.001  # at most this long per loop turn: the proxy's loop never stalls
+# A drain builds and wires its batch's events for at most this long per loop turn: a
+# request that arrives meanwhile waits for the slice to end, and at 1,000 req/s a batch
+# of 100 events built in slices of 16 (~0.4 ms each) and wired in one go (~0.5 ms) put
+# 0.7 ms on the proxy's p99.
+DRAIN_SLICE_SECONDS = 0.0002
 
 
 class EventSink:
@@ -176,23 +181,25 @@ class EventSink:
         return [_wire(event, emitted) for event in batch]
 
     async def drain_paced(self) -> list[Wire]:
-        """``drain``, building the batch's request events ``SLICE`` per loop turn, so the
-        proxy keeps serving while a sampled batch's events and their traces are built.
+        """``drain``, building and wiring the batch's events ``DRAIN_SLICE_SECONDS`` per
+        loop turn, so the proxy keeps serving while a sampled batch's events and their
+        traces are built.
 
         Cancelled on the way, the batch goes back to the sink: the next drain sends it."""
         batch, emitted = self._take(), time.time()
-        built = 0
+        wired: list[Wire] = []
+        clock = time.perf_counter
         try:
-            for n, event in enumerate(batch):
-                if isinstance(event, _Unbuilt):
-                    batch[n] = event.event(emitted)
-                    built += 1
-                    if built % SLICE == 0:
-                        await asyncio.sleep(0)
+            deadline = clock() + DRAIN_SLICE_SECONDS
+            for event in batch:
+                wired.append(_wire(event, emitted))
+                if clock() >= deadline:
+                    await asyncio.sleep(0)
+                    deadline = clock() + DRAIN_SLICE_SECONDS
         except asyncio.CancelledError:
             self._events[:0] = batch
             raise
-        return [_wire(event, emitted) for event in batch]
+        return wired
 
     def _take(self) -> list[events.Event | _Unbuilt | DeferredFlow]:
         self._absorb()
