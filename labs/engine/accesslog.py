@@ -200,9 +200,9 @@ def executed(action: str | None, authenticated: bool) -> str:
 
     A str, not the tuple, so that a run's kept access-log records (200,000 tuples of
     fields) hold atomic values only: the collector then stops tracking each record at its
-    first collection. With a tuple inside, most stayed tracked (the collector examines
-    the outer tuple before the inner one as often as not), and every later collection
-    walked them all: pauses of 30 to 150 ms in the proxy's loop under load."""
+    first collection. With a tuple inside, records survived their young collection still
+    tracked (55,000 of them in generation 1 under wrk), and every later collection walked
+    them all: pauses of 30 to 90 ms in the proxy's loop under load."""
     return ",".join(actions_executed(action, authenticated))
 
 
