@@ -80,7 +80,6 @@ class ClientConnection(asyncio.Protocol):
         self._loop = asyncio.get_running_loop()
         self._queue: deque[Exchange] = deque()
         self._active: Exchange | None = None
-        self._client_ip = ""
         self._xff_self = ""
         self.origin: Origin = NO_ORIGIN  # every exchange's, once connected
         self._url = b""
@@ -122,13 +121,11 @@ class ClientConnection(asyncio.Protocol):
         self.node.clients.add(self)
         self._last_data = self._opened = self._loop.time()
         host, port = transport.get_extra_info("peername")[:2]
-        self._client_ip = self.node.ctx.sandbox.virtual(host) or host
+        client_ip = self.node.ctx.sandbox.virtual(host) or host
         # routing.http.xff_client_port.enabled appends ":port" (IPv6 as "[addr]:port").
-        client = f"[{self._client_ip}]" if ":" in self._client_ip else self._client_ip
-        self._xff_self = (
-            f"{client}:{port}" if self.node.settings.xff_client_port else self._client_ip
-        )
-        if self.node.drops(self._client_ip, (host, port)):
+        client = f"[{client_ip}]" if ":" in client_ip else client_ip
+        self._xff_self = f"{client}:{port}" if self.node.settings.xff_client_port else client_ip
+        if self.node.drops(client_ip, (host, port)):
             # Dropped as AWS drops the SYN: never answered, never logged; the reaper
             # closes it at the idle timeout and the client's own timeout fires first.
             self._refused = True
@@ -147,7 +144,7 @@ class ClientConnection(asyncio.Protocol):
             )
         node, listener = self.node, self.node.listener
         self.origin = (
-            self._client_ip,
+            client_ip,
             port,
             node.lb.name,
             node.node.az,
