@@ -24,7 +24,7 @@ from labs.engine import flows, spec
 WORDS = {
     "clients": _("Clients"),
     "matched": pgettext_lazy("listener rule", "matched"),
-    "sampled": _("Showing 1 in %(n)s requests: the counts stay exact."),
+    "sampled": _("Showing 1 in %(n)s requests or flows: the counts stay exact."),
     "groupHealthy": _("%(healthy)s/%(total)s healthy"),
     "target": _(
         "%(target)s in %(group)s: %(state)s, %(requests)s requests, %(inflight)s in flight. "

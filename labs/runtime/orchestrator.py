@@ -96,7 +96,7 @@ _UNHEALTHY = ("unhealthy", "unhealthy.draining", classic.OUT_OF_SERVICE)  # UnHe
 
 class LabRuntime:
     def __init__(
-        self, topology: Topology, options: RunOptions, emit: Emit, *, sample_requests: bool = True
+        self, topology: Topology, options: RunOptions, emit: Emit, *, sample_events: bool = True
     ) -> None:
         if any(lb.type not in _NODES for lb in topology.load_balancers):
             raise NotImplementedError("this load balancer type does not run yet")
@@ -106,8 +106,10 @@ class LabRuntime:
         self.options = options
         self._emit = emit
         self._rng = random.Random(options.seed)
+        # sample_events: send a browser's share of request events, and of TCP flow events,
+        # per batch when traffic outruns it; off, every one (the CLI, tests that count them).
         self._sink = EventSink(
-            max_requests_per_batch=BROWSER_REQUESTS_PER_BATCH if sample_requests else None,
+            max_requests_per_batch=BROWSER_REQUESTS_PER_BATCH if sample_events else None,
             rng=self._rng,
         )
         self._tasks: list[asyncio.Task[Any]] = []

@@ -3,8 +3,13 @@
 A client connects to the node's own loopback address (its static IP). The node hands the
 connection's 5-tuple to the engine (``flows.FlowTable.route``), which picks the target
 and says why; the node then opens one upstream connection and copies bytes both ways,
-untouched, with flow control (a full write buffer on one side pauses reading on the
+untouched, with flow control (what one side has not taken yet stops reading from the
 other). Half-closes pass through; a reset on one side resets the other.
+
+A TCP listener moves bytes on the loop's readiness callbacks, between two non-blocking
+sockets (``SocketFlow``): a transport and protocol pair per socket cost twice the CPU
+per connection. A TLS listener, or a TLS target group, needs the loop's TLS transports
+(``TlsFlow``).
 
 Client IP preservation is real: with ``preserve_client_ip.enabled`` the upstream socket
 is bound to the client's own loopback address and port, so the target's socket sees the
@@ -27,14 +32,16 @@ from __future__ import annotations
 
 import _socket
 import asyncio
+import contextlib
 import errno
 import os
+import select
 import socket
 import ssl
 import struct
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from labs.engine import attributes, events, proxy_protocol
 from labs.engine.events import Wire
@@ -54,7 +61,7 @@ from labs.engine.spec import Listener, LoadBalancer, Node
 from .limits import CONNECT_TIMEOUT
 from .proxy_http import ProxyContext
 from .sandbox import SandboxViolation
-from .sockets import wait_connected
+from .sockets import connect_socket
 
 if TYPE_CHECKING:  # the UDP node builds its flow events here too
     from .proxy_udp import UdpNlbNode
@@ -62,9 +69,15 @@ from .tls import ListenerCertificates
 from .wire import DeferredFlow
 
 REAP_SECONDS = 0.25  # wall seconds between looks for idle flows
+ACCEPT_BATCH = 64  # connections accepted per readiness callback, the rest on the next turn
+ACCEPT_RETRY_SECONDS = 1.0  # wall seconds without accepting after running out of descriptors
+CHUNK = 262144  # bytes read from one side at a time: a 64 KB write's few segments at once
 Report = Callable[[events.Flow | DeferredFlow], None]
 _LINGER_ZERO = struct.pack("ii", 1, 0)  # close() then sends RST, not FIN
 _IP_BIND_ADDRESS_NO_PORT = getattr(socket, "IP_BIND_ADDRESS_NO_PORT", 24)  # Linux 4.2+
+_AF_INET, _SOCK_STREAM = int(socket.AF_INET), int(socket.SOCK_STREAM)
+_NONBLOCKING_STREAM = _SOCK_STREAM | int(socket.SOCK_NONBLOCK)
+_TRY_AGAIN = (BlockingIOError, InterruptedError)
 
 
 class NlbNode:
@@ -88,7 +101,10 @@ class NlbNode:
         self.report = report
         self.host = ctx.sandbox.loopback(node.ip)
         self.port = 0
-        self._server: asyncio.Server | None = None
+        self._server: asyncio.Server | None = None  # a TLS listener's
+        self._listening: _socket.socket | None = None  # a TCP listener's
+        self._held: list[_socket.socket] = []  # dropped clients' sockets, never answered
+        self.poller: _Poller  # a TCP listener's flows' sockets: set by start()
         self._reaper: asyncio.TimerHandle | None = None
         # An NLB listener forwards to exactly one target group (§6.1).
         self.group = ctx.groups[listener.default_actions[0].target_groups[0][0]]
@@ -113,11 +129,20 @@ class NlbNode:
 
     async def start(self, port: int = 0) -> None:
         self.loop = loop = asyncio.get_running_loop()
-        context = self.certificates.default if self.certificates is not None else None
-        self._server = await loop.create_server(
-            lambda: _ClientSide(self), self.host, port, reuse_address=True, ssl=context
-        )
-        self.port = self._server.sockets[0].getsockname()[1]
+        if self.certificates is None and self.target_tls is None:
+            listening = self._listening = _socket.socket(_AF_INET, _NONBLOCKING_STREAM)
+            listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            listening.bind((self.host, port))
+            listening.listen(socket.SOMAXCONN)
+            loop.add_reader(listening.fileno(), self._accept_ready)
+            self.poller = _Poller(loop)
+            self.port = listening.getsockname()[1]
+        else:
+            context = self.certificates.default if self.certificates is not None else None
+            self._server = await loop.create_server(
+                lambda: _ClientSide(self), self.host, port, reuse_address=True, ssl=context
+            )
+            self.port = self._server.sockets[0].getsockname()[1]
         self._reaper = loop.call_later(REAP_SECONDS, self._reap)
 
     def drained(self, target: str) -> None:
@@ -145,6 +170,14 @@ class NlbNode:
             self._server.close()
         for flow in list(self.live.values()):
             flow.reset("load_balancer")
+        if self._listening is not None:
+            self.loop.remove_reader(self._listening.fileno())
+            self._listening.close()
+            self._listening = None
+            self.poller.close()
+        for held in self._held:
+            held.close()
+        self._held.clear()
 
     def pool(self) -> Pool:
         """The group as the engine reads it. The run changes the lists and dicts it holds
@@ -169,15 +202,62 @@ class NlbNode:
                 flow.reset("idle_timeout")
         self._reaper = asyncio.get_running_loop().call_later(REAP_SECONDS, self._reap)
 
-    def accept(self, transport: asyncio.Transport) -> Flow | None:
+    def _accept_ready(self) -> None:
+        listening = cast(_socket.socket, self._listening)
+        for _ in range(ACCEPT_BATCH):
+            try:
+                # The C socket's own accept: a descriptor and an address, no Python object.
+                fd, address = listening._accept()  # type: ignore[attr-defined]
+            except _TRY_AGAIN:
+                return
+            except OSError as exc:
+                if exc.errno == errno.ECONNABORTED:  # the client gave up first
+                    continue
+                # Out of descriptors or memory: the socket stays readable, so stop looking
+                # for a while rather than spin (as asyncio's own servers do).
+                self.loop.remove_reader(listening.fileno())
+                self.loop.call_later(ACCEPT_RETRY_SECONDS, self._resume_accepting)
+                return
+            client = _socket.socket(_AF_INET, _SOCK_STREAM, 0, fd)
+            client.setblocking(False)
+            client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            decision = self._route(*address)
+            if decision is None:
+                self._held.append(client)
+                continue
+            flow = SocketFlow(self, decision, client, address)
+            if decision.target is None:
+                self.loop.call_soon(flow.reset, None)  # a turn later, as _refused says
+            else:
+                flow.connect()
+
+    def _resume_accepting(self) -> None:
+        if self._listening is not None:
+            self.loop.add_reader(self._listening.fileno(), self._accept_ready)
+
+    def accept(self, transport: asyncio.Transport) -> TlsFlow | None:
+        """A TLS listener's client connection, as a transport (TLS is terminated)."""
         host, port = transport.get_extra_info("peername")[:2]
-        source_ip = self.ctx.sandbox.virtual(host) or host
-        if self._drops(source_ip):
-            # Dropped as AWS drops the SYN (an internal NLB or a node with no internet
-            # route, to a client outside the VPC; the NLB's own security groups): never
-            # answered, no flow; the client's own timeout ends it.
+        decision = self._route(host, port)
+        if decision is None:
             transport.pause_reading()
             self.ctx.connections.add(transport)
+            return None
+        flow = TlsFlow(self, decision, transport, (host, port))
+        flow.tls = self._tls(transport)
+        if decision.target is None:
+            flow.reset(None)
+        else:
+            flow.connect()
+        return flow
+
+    def _route(self, host: str, port: int) -> FlowDecision | None:
+        """The engine's choice for a new connection from (real) ``host:port``; None when it
+        is dropped, as AWS drops the SYN (an internal NLB or a node with no internet route,
+        to a client outside the VPC; the NLB's own security groups): never answered, no
+        flow; the client's own timeout ends it."""
+        source_ip = self.ctx.sandbox.virtual(host) or host
+        if self._drops(source_ip):
             return None
         key = FlowKey(
             protocol=TCP,
@@ -186,15 +266,7 @@ class NlbNode:
             destination_ip=self.node.ip,
             destination_port=self.listener.port,
         )
-        decision = self.flows.route(key, self.pool(), self.ctx.clock.now())
-        flow = Flow(self, decision, transport, (host, port))
-        if self.certificates is not None:
-            flow.tls = self._tls(transport)
-        if decision.target is None:
-            flow.reset(None)
-        else:
-            flow.connect()
-        return flow
+        return self.flows.route(key, self.pool(), self.ctx.clock.now())
 
     def _drops(self, source_ip: str) -> bool:
         if source_ip not in self._dropped:
@@ -218,26 +290,6 @@ class NlbNode:
         }
 
 
-class _UpstreamSocket(socket.socket):
-    """A socket born non-blocking (SOCK_NONBLOCK): the loop's ``setblocking(False)`` on it
-    when it becomes a transport would be one more ioctl per flow. The loop reads its family
-    and type: as plain ints, not the enum members socket.socket looks up each time."""
-
-    __slots__ = ()
-
-    def setblocking(self, flag: bool) -> None:
-        if flag:
-            super().setblocking(flag)
-
-    @property
-    def family(self) -> socket.AddressFamily:
-        return cast(socket.AddressFamily, _socket.socket.family.__get__(self))
-
-    @property
-    def type(self) -> socket.SocketKind:
-        return cast(socket.SocketKind, _socket.socket.type.__get__(self))
-
-
 def _no_verify() -> ssl.SSLContext:
     """The node as a TLS client of its targets: certificates are not validated (§6.5)."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
@@ -247,18 +299,15 @@ def _no_verify() -> ssl.SSLContext:
 
 
 class Flow:
-    """One client connection and its upstream connection, and what went through."""
+    """One client connection and its upstream connection, and what went through: what
+    both kinds of flow share (the route, the counts, the source the target sees, the
+    end). ``connect``, ``finish`` and ``reset`` are theirs."""
 
     __slots__ = (
-        "_client_eof",
         "_closed_first",
-        "_early",
         "_names",
         "_source",
-        "_target_eof",
-        "client",
         "client_socket",
-        "connecting",
         "decision",
         "ended",
         "from_client",
@@ -266,10 +315,373 @@ class Flow:
         "key",
         "node",
         "seen_as",
-        "target",
         "through_nlb",
         "tls",
     )
+
+    def __init__(
+        self, node: NlbNode, decision: FlowDecision, client_socket: tuple[str, int]
+    ) -> None:
+        self.node = node
+        self.decision = decision
+        self.key = decision.key
+        self.client_socket = client_socket  # real (loopback host, port)
+        self.from_client = 0
+        self.from_target = 0
+        self.seen_as: str | None = None  # the source address the target sees (virtual)
+        self.through_nlb: tuple[str, int] | None = None  # our socket, as an ALB sees it
+        self.tls: dict[str, str | bool | None] | None = None
+        self.ended = False
+        self._closed_first: str | None = None  # who sent the first FIN
+        self._source: tuple[str, int] | None = None  # our socket's address, when bound to it
+        self._names: tuple[str, str] | None = None  # the 5-tuple and its hash, as events say
+        node.live[self.key] = self
+
+    def connect(self) -> None:
+        raise NotImplementedError
+
+    def finish(self) -> None:
+        """A clean end: both sides sent FIN and all they sent was delivered."""
+        raise NotImplementedError
+
+    def reset(self, closed_by: str | None) -> None:
+        """Send RST both ways: a side reset, the flow idled out, or had no target."""
+        raise NotImplementedError
+
+    def _upstream_socket(self) -> _socket.socket:
+        """A non-blocking socket bound as the target must see it (not yet connected)."""
+        sock = _socket.socket(_AF_INET, _NONBLOCKING_STREAM)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        node = self.node
+        if not node.preserve_client_ip:
+            # Leave the port to connect(): binding port 0 makes the kernel pick one without
+            # knowing the destination, a search that costs more than the rest of the flow.
+            sock.setsockopt(socket.IPPROTO_IP, _IP_BIND_ADDRESS_NO_PORT, 1)
+            sock.bind((node.host, 0))
+            return sock
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(self.client_socket)
+            self._source = self.client_socket
+        except OSError:  # the client's socket would not share its port
+            sock.bind((self.client_socket[0], 0))
+        return sock
+
+    def _ppv2(self) -> bytes:
+        return proxy_protocol.header(
+            (self.key.source_ip, self.key.source_port),
+            (self.key.destination_ip, self.key.destination_port),
+        )
+
+    def _seen(self, sock: _socket.socket | socket.socket) -> None:
+        """Record our socket's address once connected (the kernel picked the port then,
+        unless it is the client's own)."""
+        host, port = self._source or sock.getsockname()[:2]
+        node = self.node
+        if node.to_alb:  # the ALB admits it as coming from inside
+            self.through_nlb = (host, port)
+            node.ctx.through_nlb.add(self.through_nlb)
+        self.seen_as = f"{node.ctx.sandbox.virtual(host) or host}:{port}"
+
+    def _end(self, state: str, closed_by: str | None) -> None:
+        self.ended = True
+        node = self.node
+        node.flows.close(self.key)
+        node.live.pop(self.key, None)
+        if self.through_nlb is not None:
+            node.ctx.through_nlb.discard(self.through_nlb)
+        node.report(FlowNote(self, state, closed_by))
+
+    def names(self) -> tuple[str, str]:
+        """The 5-tuple and its hash in hex, as the flow's events say them."""
+        if self._names is None:  # the same for both of the flow's events
+            self._names = (str(self.key), f"{self.decision.hash:016x}")
+        return self._names
+
+
+class _Poller:
+    """A node's own epoll set, edge-triggered, for its flows' sockets; the loop watches
+    only the set. A socket joins once (one epoll_ctl) and leaves when it is closed: the
+    loop's add_reader/remove_reader cost three epoll_ctl calls a socket, and more each
+    time flow control stops or resumes a side."""
+
+    EVENTS = select.EPOLLIN | select.EPOLLOUT | select.EPOLLRDHUP | select.EPOLLET
+    BATCH = 256  # events taken per look
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self._epoll = select.epoll()
+        self.handlers: dict[int, Callable[[int], None]] = {}  # fd -> what its events call
+        # Every pipe of the node reads into this: a pump sends what it read before another
+        # pump runs (one loop, one thread); what a sink does not take is copied out.
+        self.view = memoryview(bytearray(CHUNK))
+        loop.add_reader(self._epoll.fileno(), self._ready)
+
+    def watch(self, fd: int, handler: Callable[[int], None]) -> None:
+        self.handlers[fd] = handler
+        self._epoll.register(fd, self.EVENTS)
+
+    def _ready(self) -> None:
+        handlers = self.handlers
+        for fd, mask in self._epoll.poll(0, self.BATCH):
+            handler = handlers.get(fd)
+            if handler is not None:  # else closed by an earlier event of this look
+                handler(mask)
+
+    def close(self) -> None:
+        self.loop.remove_reader(self._epoll.fileno())
+        self._epoll.close()
+
+
+_READABLE = select.EPOLLIN | select.EPOLLRDHUP | select.EPOLLHUP | select.EPOLLERR
+_WRITABLE = select.EPOLLOUT
+_HUNG_UP = select.EPOLLRDHUP | select.EPOLLHUP | select.EPOLLERR
+
+
+class SocketFlow(Flow):
+    """A TCP listener's flow: two non-blocking sockets in the node's ``_Poller`` and a
+    ``_Pipe`` each way.
+
+    On loopback the handshake to the target is over (or refused) by the time connect()
+    returns, so the usual flow is open at once; one still under way (a full accept queue)
+    waits for writability, up to the connect timeout. The client is read once it is."""
+
+    __slots__ = ("_timer", "client", "down", "target", "up")
+
+    def __init__(
+        self,
+        node: NlbNode,
+        decision: FlowDecision,
+        client: _socket.socket,
+        client_socket: tuple[str, int],
+    ) -> None:
+        super().__init__(node, decision, client_socket)
+        self.client = client
+        self.target: _socket.socket | None = None
+        self.up: _Pipe | None = None  # client to target
+        self.down: _Pipe | None = None  # target to client
+        self._timer: asyncio.TimerHandle | None = None  # a connect still under way
+
+    def connect(self) -> None:
+        node = self.node
+        try:
+            endpoint = node.ctx.sandbox.endpoint(self.decision.target or "")
+            sock = self.target = self._upstream_socket()
+            error = sock.connect_ex(endpoint)
+            if error in (errno.EINPROGRESS, errno.EAGAIN):
+                sock.getpeername()  # ENOTCONN: refused, or the handshake is not over
+            elif error:
+                raise OSError(error, os.strerror(error))
+        except OSError as exc:
+            target = self.target
+            if (
+                target is not None
+                and exc.errno == errno.ENOTCONN
+                and not target.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+            ):
+                node.poller.watch(target.fileno(), self._connected)
+                wait = node.ctx.clock.wall(CONNECT_TIMEOUT)
+                self._timer = node.loop.call_later(wait, self.reset, "target")
+                return
+            self._refused()
+            return
+        except SandboxViolation:
+            self._refused()
+            return
+        self._open(sock, watched=False)
+
+    def _refused(self) -> None:
+        """Refused or silent: the client gets a RST (§6.5 metrics), a loop turn later, so
+        that a client in this process sees its connect() succeed first, then the reset,
+        as it does from another process."""
+        self.node.loop.call_soon(self.reset, "target")
+
+    def _connected(self, mask: int) -> None:
+        sock = cast(_socket.socket, self.target)
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR):
+            self.reset("target")
+            return
+        self._open(sock, watched=True)
+        if not self.ended:
+            self._target_ready(mask)  # what came with the handshake (a server speaks first)
+
+    def _open(self, target: _socket.socket, *, watched: bool) -> None:
+        """Connected: both sockets join the poller, which reports what is already there."""
+        node, client = self.node, self.client
+        self._seen(target)
+        up = self.up = _Pipe(self, client, target, to_target=True)
+        down = self.down = _Pipe(self, target, client, to_target=False)
+        if node.proxy_protocol:  # the target reads it before the client's first byte
+            up.unsent = self._ppv2()
+            if not up.flush() and self.ended:  # the target reset it at once
+                return
+        node.report(FlowNote(self, "open", None))
+        poller = node.poller
+        poller.watch(up.source_fd, self._client_ready)
+        if watched:
+            poller.handlers[down.source_fd] = self._target_ready
+        else:
+            poller.watch(down.source_fd, self._target_ready)
+
+    # An event's mask is the socket's whole state: writable comes with most of them, and
+    # matters only to a pipe waiting for its sink.
+    def _client_ready(self, mask: int) -> None:
+        up, down = cast(_Pipe, self.up), cast(_Pipe, self.down)
+        if mask & _READABLE:
+            up.pump(mask & _HUNG_UP)
+        if mask & _WRITABLE and down.unsent and not self.ended:
+            down.pump(0)
+
+    def _target_ready(self, mask: int) -> None:
+        up, down = cast(_Pipe, self.up), cast(_Pipe, self.down)
+        if mask & _READABLE:
+            down.pump(mask & _HUNG_UP)
+        if mask & _WRITABLE and up.unsent and not self.ended:
+            up.pump(0)
+
+    def eof(self, pipe: _Pipe) -> None:
+        """A FIN came from ``pipe``'s source, after all it sent was passed on."""
+        if self._closed_first is None:
+            self._closed_first = pipe.source_side
+        pipe.eof = True
+        self.delivered_eof(pipe)
+
+    def delivered_eof(self, pipe: _Pipe) -> None:
+        """``pipe`` has passed on everything before its source's FIN: pass the FIN on, or
+        end the flow if the other way is done too (close() sends that FIN itself)."""
+        other = self.down if pipe is self.up else self.up
+        if other is not None and other.eof and not other.unsent:
+            self.finish()
+            return
+        with contextlib.suppress(OSError):  # the sink is gone: reading it says how
+            pipe.sink.shutdown(socket.SHUT_WR)
+
+    def finish(self) -> None:
+        if not self.ended:
+            self._close(False)
+            self._end("closed", self._closed_first)
+
+    def reset(self, closed_by: str | None) -> None:
+        if not self.ended:
+            self._close(True)
+            self._end("reset", closed_by)
+
+    def _close(self, reset: bool) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        handlers = self.node.poller.handlers
+        for sock in (self.client, self.target):
+            if sock is None:
+                continue
+            handlers.pop(sock.fileno(), None)  # closing it leaves the epoll set
+            if reset:
+                with contextlib.suppress(OSError):  # already reset by the peer
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _LINGER_ZERO)
+            sock.close()
+
+
+class _Pipe:
+    """One way of a ``SocketFlow``: what ``source`` sends goes to ``sink``. What the sink
+    does not take at once waits here, and the source is not read until it has gone (flow
+    control, as a transport's write buffer limits do). The poller is edge-triggered: a
+    pump reads until the source has no more, or the sink takes no more."""
+
+    __slots__ = (
+        "eof",
+        "flow",
+        "sink",
+        "sink_side",
+        "source",
+        "source_fd",
+        "source_side",
+        "to_target",
+        "unsent",
+        "view",
+    )
+
+    def __init__(
+        self, flow: SocketFlow, source: _socket.socket, sink: _socket.socket, *, to_target: bool
+    ) -> None:
+        self.flow = flow
+        self.source, self.source_fd = source, source.fileno()
+        self.sink = sink
+        self.to_target = to_target
+        self.source_side, self.sink_side = (
+            ("client", "target") if to_target else ("target", "client")
+        )
+        self.unsent = b""
+        self.eof = False  # the source sent FIN
+        self.view = flow.node.poller.view
+
+    def pump(self, hung_up: int) -> None:
+        """Pass on what the source has. A short read took all there was, and the next
+        byte will be an edge, unless the source's FIN or RST came before this event
+        (``hung_up``: its flags) or edges passed while the sink was full: then the source
+        is read until it has nothing."""
+        to_the_end = hung_up or self.unsent
+        if self.unsent:
+            if not self.flush():
+                return
+            if self.eof:
+                self.flow.delivered_eof(self)
+                return
+        if self.eof:
+            return
+        flow, source, sink, view = self.flow, self.source, self.sink, self.view
+        node = flow.node
+        while True:
+            try:
+                size = source.recv_into(view)
+            except _TRY_AGAIN:
+                return
+            except OSError:
+                flow.reset(self.source_side)
+                return
+            if not size:
+                flow.eof(self)
+                return
+            if self.to_target:
+                flow.from_client += size
+            else:
+                flow.from_target += size
+            node.processed += size
+            node.flows.seen(flow.key, node.ctx.clock.now())
+            data = view[:size]
+            try:
+                sent = sink.send(data)
+            except _TRY_AGAIN:
+                sent = 0
+            except OSError:
+                flow.reset(self.sink_side)
+                return
+            if sent < size:
+                self.unsent = bytes(data[sent:])  # the buffer is the next read's
+                return
+            if size < CHUNK and not to_the_end:
+                return
+
+    def flush(self) -> bool:
+        """Send what waits; whether it has all gone (False also when the sink is gone)."""
+        try:
+            sent = self.sink.send(self.unsent)
+        except _TRY_AGAIN:
+            return False
+        except OSError:
+            self.flow.reset(self.sink_side)
+            return False
+        self.unsent = self.unsent[sent:]
+        return not self.unsent
+
+
+class TlsFlow(Flow):
+    """A TLS listener's flow, or a flow to a TLS target group: the loop's transports, which
+    speak TLS. The client is paused until the target is connected (and its handshake
+    done); what it sent before the pause took hold waits in ``_early``."""
+
+    __slots__ = ("_client_eof", "_early", "_target_eof", "client", "connecting", "target")
 
     def __init__(
         self,
@@ -278,177 +690,62 @@ class Flow:
         client: asyncio.Transport,
         client_socket: tuple[str, int],
     ) -> None:
-        self.node = node
-        self.decision = decision
-        self.key = decision.key
+        super().__init__(node, decision, client_socket)
         self.client = client
-        self.client_socket = client_socket  # real (loopback host, port)
         self.target: asyncio.Transport | None = None
         self.connecting: asyncio.Task[None] | None = None
-        self.from_client = 0
-        self.from_target = 0
-        self.seen_as: str | None = None  # the source address the target sees (virtual)
-        self.through_nlb: tuple[str, int] | None = None  # our socket, as an ALB sees it
-        self.tls: dict[str, str | bool | None] | None = None
-        self.ended = False
-        self._client_eof = False  # a FIN came from the client
+        self._client_eof = False  # a FIN (or close_notify) came from the client
         self._target_eof = False  # and from the target
-        self._closed_first: str | None = None
-        self._early: list[bytes] = []  # client bytes that came before the target connected
-        self._source: tuple[str, int] | None = None  # our socket's address, when bound to it
-        self._names: tuple[str, str] | None = None  # the 5-tuple and its hash, as events say
-        # The loop's create_connection coroutine on the usual path, stepped by hand (no
-        # Task), and the socket it wraps.
-        node.live[self.key] = self
+        self._early: list[bytes] = []
         node.ctx.connections.add(client)
 
-    # --- setting up ------------------------------------------------------------------
     def connect(self) -> None:
-        """Open the upstream socket. On loopback the handshake is over (or refused) by the
-        time connect() returns, so the usual case needs no wait for writability: the
-        socket goes straight to a transport (no timer, no pause of the client: what it
-        sends meanwhile waits in _early). A TLS handshake to the target, or a
-        PPv2 header the socket did not take, waits in a Task with the client paused.
-        A handshake still under way (a full accept queue) takes the patient path."""
-        node = self.node
-        # Not the cheaper C _socket.socket: uvloop then closes its fd twice (EBADF once per
-        # flow; with another thread opening files in between, someone else's descriptor).
-        sock = _UpstreamSocket(socket.AF_INET, socket.SOCK_STREAM | socket.SOCK_NONBLOCK)
-        try:
-            endpoint = node.ctx.sandbox.endpoint(self.decision.target or "")
-            self._bind(sock)
-            error = sock.connect_ex(endpoint)
-            if error in (errno.EINPROGRESS, errno.EAGAIN):
-                sock.getpeername()  # ENOTCONN: refused, or the handshake is not over
-            elif error:
-                raise OSError(error, os.strerror(error))
-        except OSError as exc:
-            if exc.errno == errno.ENOTCONN and not sock.getsockopt(
-                socket.SOL_SOCKET, socket.SO_ERROR
-            ):
-                self.client.pause_reading()  # until the target is connected
-                self.connecting = node.loop.create_task(self._wait(sock))
-                return
-            self._refused(sock)
-            return
-        except SandboxViolation:
-            self._refused(sock)
-            return
-        header = self._ppv2() if node.proxy_protocol else b""
-        if header:  # before any TLS: the target reads it first
-            try:
-                header = header[sock.send(header) :]
-            except BlockingIOError:
-                pass  # _attach sends it when the socket can take it
-            except OSError:
-                self._refused(sock)
-                return
-        if self._source is not None or node.to_alb or header or node.target_tls is not None:
-            self._seen(sock)  # else the transport's own sockname says it, with no syscall
-        # A TLS handshake to the target takes a few loop turns: hold the client's bytes in
-        # its socket meanwhile rather than in _early.
-        if node.target_tls is not None or header:
-            self.client.pause_reading()
-            self.connecting = node.loop.create_task(self._attach(sock, header, True))
-            return
-        self.connecting = node.loop.create_task(self._attach(sock, b"", paused=False))
+        self.client.pause_reading()
+        self.connecting = self.node.loop.create_task(self._open())
 
-    async def _wait(self, sock: socket.socket) -> None:
-        try:
-            async with asyncio.timeout(self.node.ctx.clock.wall(CONNECT_TIMEOUT)):
-                await wait_connected(self.node.loop, sock)
-        except (OSError, TimeoutError):
-            self._refused(sock)
-            return
-        except BaseException:  # cancelled: the client went away first
-            sock.close()
-            raise
-        self._seen(sock)
-        header = self._ppv2() if self.node.proxy_protocol else b""
-        await self._attach(sock, header, paused=True)
-
-    async def _attach(self, sock: socket.socket, unsent: bytes, paused: bool) -> None:
-        """The connected socket as a transport (after the TLS handshake to a TLS group);
-        ``paused``: the client's reading resumes then."""
+    async def _open(self) -> None:
         node = self.node
+        loop = node.loop
+        sock: socket.socket | None = None
         try:
-            if node.target_tls is None and not unsent:
-                transport, _ = await node.loop.create_connection(
-                    lambda: _TargetSide(self), sock=sock
+            async with asyncio.timeout(node.ctx.clock.wall(CONNECT_TIMEOUT)):
+                endpoint = node.ctx.sandbox.endpoint(self.decision.target or "")
+                sock = socket.socket(fileno=self._upstream_socket().detach())
+                await connect_socket(loop, sock, endpoint)
+                self._seen(sock)
+                if node.proxy_protocol:  # before any TLS: the target reads it first
+                    await loop.sock_sendall(sock, self._ppv2())
+                transport, _ = await loop.create_connection(
+                    lambda: _TargetSide(self),
+                    sock=sock,
+                    ssl=node.target_tls,
+                    server_hostname="" if node.target_tls else None,
                 )
-            else:  # a TLS handshake, or a PPv2 header the socket did not take, may stall
-                async with asyncio.timeout(node.ctx.clock.wall(CONNECT_TIMEOUT)):
-                    if unsent:
-                        await node.loop.sock_sendall(sock, unsent)
-                    transport, _ = await node.loop.create_connection(
-                        lambda: _TargetSide(self),
-                        sock=sock,
-                        ssl=node.target_tls,
-                        server_hostname="" if node.target_tls else None,
-                    )
-        except (OSError, TimeoutError):
-            self._refused(sock)
+        except (OSError, TimeoutError, SandboxViolation):
+            if sock is not None:
+                sock.close()
+            self.connecting = None
+            self.reset("target")  # refused or silent: the client gets a RST (§6.5 metrics)
             return
         except BaseException:  # cancelled: the client went away first
-            sock.close()
+            if sock is not None:
+                sock.close()
             raise
-        self._attached(transport, paused)
+        self._attached(transport)
 
-    def _attached(self, transport: asyncio.Transport, paused: bool) -> None:
-        node = self.node
+    def _attached(self, transport: asyncio.Transport) -> None:
         self.connecting = None
         self.target = transport
-        node.ctx.connections.add(transport)
+        self.node.ctx.connections.add(transport)
         if self._early:
             transport.writelines(self._early)
             self._early.clear()
         if self._client_eof:
             transport.write_eof()
-        if self.seen_as is None:  # the kernel picked our port: the transport knows it
-            self._note_seen(*transport.get_extra_info("sockname")[:2])
-        node.report(FlowNote(self, "open", None))
-        if paused and not self.client.is_closing():
+        self.node.report(FlowNote(self, "open", None))
+        if not self.client.is_closing():
             self.client.resume_reading()
 
-    def _refused(self, sock: socket.socket) -> None:
-        sock.close()
-        self.connecting = None
-        self.reset("target")  # refused or silent: the client gets a RST (§6.5 metrics)
-
-    def _ppv2(self) -> bytes:
-        return proxy_protocol.header(
-            (self.key.source_ip, self.key.source_port),
-            (self.key.destination_ip, self.key.destination_port),
-        )
-
-    def _bind(self, sock: socket.socket) -> None:
-        node = self.node
-        if not node.preserve_client_ip:
-            # Leave the port to connect(): binding port 0 makes the kernel pick one without
-            # knowing the destination, a search that costs more than the rest of the flow.
-            sock.setsockopt(socket.IPPROTO_IP, _IP_BIND_ADDRESS_NO_PORT, 1)
-            sock.bind((node.host, 0))
-            return
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind(self.client_socket)
-            self._source = self.client_socket
-        except OSError:  # the client's socket would not share its port
-            sock.bind((self.client_socket[0], 0))
-
-    def _seen(self, sock: socket.socket) -> None:
-        """Record our socket's address once connected (the kernel picked the port then,
-        unless it is the client's own)."""
-        self._note_seen(*(self._source or sock.getsockname()[:2]))
-
-    def _note_seen(self, host: str, port: int) -> None:
-        node = self.node
-        if node.to_alb:  # the ALB admits it as coming from inside
-            self.through_nlb = (host, port)
-            node.ctx.through_nlb.add(self.through_nlb)
-        self.seen_as = f"{node.ctx.sandbox.virtual(host) or host}:{port}"
-
-    # --- bytes -----------------------------------------------------------------------
     def from_client_data(self, data: bytes) -> None:
         self.from_client += len(data)
         self.node.processed += len(data)
@@ -467,7 +764,7 @@ class Flow:
     def eof(self, side: str) -> None:
         """A FIN from ``side``: pass the half-close on; both done ends the flow."""
         if self._closed_first is None:
-            self._closed_first = side  # who closed: the first to send FIN
+            self._closed_first = side
         if side == "client":
             self._client_eof = True
             other = self.target
@@ -475,7 +772,7 @@ class Flow:
             self._target_eof = True
             other = self.client
         if self._client_eof and self._target_eof:
-            self.finish(side)
+            self.finish()
         elif other is not None and other.can_write_eof():
             other.write_eof()
 
@@ -483,20 +780,19 @@ class Flow:
         if exc is not None:
             self.reset(side)
         else:
-            self.finish(side)
+            if self._closed_first is None:
+                self._closed_first = side
+            self.finish()
 
-    # --- ending ----------------------------------------------------------------------
-    def finish(self, closed_by: str) -> None:
-        """A clean end: close both sides (flushing what is buffered) and report."""
+    def finish(self) -> None:
         if self.ended:
             return
         for transport in (self.client, self.target):
             if transport is not None:
-                transport.close()
-        self._end("closed", self._closed_first or closed_by)
+                transport.close()  # flushing what is buffered
+        self._end("closed", self._closed_first)
 
     def reset(self, closed_by: str | None) -> None:
-        """Send RST both ways: a side reset, the flow idled out, or had no target."""
         if self.ended:
             return
         for transport in (self.client, self.target):
@@ -508,24 +804,12 @@ class Flow:
         self._end("reset", closed_by)
 
     def _end(self, state: str, closed_by: str | None) -> None:
-        self.ended = True
         if self.connecting is not None:
             self.connecting.cancel()
-        node = self.node
-        node.flows.close(self.key)
-        node.live.pop(self.key, None)
-        if self.through_nlb is not None:
-            node.ctx.through_nlb.discard(self.through_nlb)
         for transport in (self.client, self.target):
             if transport is not None:
-                node.ctx.connections.discard(transport)
-        node.report(FlowNote(self, state, closed_by))
-
-    def names(self) -> tuple[str, str]:
-        """The 5-tuple and its hash in hex, as the flow's events say them."""
-        if self._names is None:  # the same for both of the flow's events
-            self._names = (str(self.key), f"{self.decision.hash:016x}")
-        return self._names
+                self.node.ctx.connections.discard(transport)
+        super()._end(state, closed_by)
 
 
 class FlowNote(DeferredFlow):
@@ -542,6 +826,7 @@ class FlowNote(DeferredFlow):
         self.closed_by = closed_by
         self.from_client = flow.from_client
         self.from_target = flow.from_target
+        self.sampled = False
 
     @property
     def lb(self) -> str:
@@ -565,8 +850,15 @@ class FlowNote(DeferredFlow):
 
     def event(self, emitted: float) -> events.Flow:
         """The ``events.Flow`` this note stands for."""
+        return self._built(events.Flow, emitted)
+
+    def wire_at(self, emitted: float) -> Wire:
+        return self._built(_FLOW_WIRE, emitted)
+
+    def _built(self, make: Callable[..., _Built], emitted: float) -> _Built:
         flow = self.flow
         return flow_event(
+            make,
             flow.node,
             flow.key,
             flow.decision,
@@ -580,13 +872,16 @@ class FlowNote(DeferredFlow):
             tls=flow.tls,
             t=self.t,
             emitted=emitted,
+            sampled=self.sampled or None,
         )
 
-    def wire_at(self, emitted: float) -> Wire:
-        return self.event(emitted).wire()
+
+_Built = TypeVar("_Built")
+_FLOW_WIRE = events.wire_maker(events.Flow)  # events.Flow(...).wire(), in one step
 
 
 def flow_event(
+    make: Callable[..., _Built],
     node: NlbNode | UdpNlbNode,
     key: FlowKey,
     decision: FlowDecision,
@@ -601,14 +896,16 @@ def flow_event(
     names: tuple[str, str] | None = None,
     t: float | None = None,
     emitted: float | None = None,
-) -> events.Flow:
-    """A ``flow`` event (DESIGN.md's event table, plus what a learner asks next).
+    sampled: bool | None = None,
+) -> _Built:
+    """A ``flow`` event (DESIGN.md's event table, plus what a learner asks next), as
+    ``make`` builds it: ``events.Flow``, or its wire object at once.
 
     ``names``: ``str(key)`` and the hash in hex, when the caller kept them from the flow's
     first event. ``t`` and ``emitted``: when it happened and was sent, if not now (a note
     built at drain: given here, not by ``replace``, which would build the event twice)."""
     hash_text, hash_value = names or (str(key), f"{decision.hash:016x}")
-    return events.Flow(
+    return make(
         t=round(node.ctx.clock.now(), 3) if t is None else t,
         emitted=time.time() if emitted is None else emitted,
         state=state,
@@ -632,13 +929,14 @@ def flow_event(
         bytes_from_target=from_target,
         closed_by=closed_by,
         tls=tls,
+        sampled=sampled,
     )
 
 
 class _ClientSide(asyncio.Protocol):
     def __init__(self, node: NlbNode) -> None:
         self._node = node
-        self._flow: Flow | None = None
+        self._flow: TlsFlow | None = None
         self._transport: asyncio.BaseTransport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -671,7 +969,7 @@ class _ClientSide(asyncio.Protocol):
 
 
 class _TargetSide(asyncio.Protocol):
-    def __init__(self, flow: Flow) -> None:
+    def __init__(self, flow: TlsFlow) -> None:
         self._flow = flow
 
     def data_received(self, data: bytes) -> None:

@@ -218,6 +218,7 @@ class UdpFlow:
 
     def _event(self, state: str, closed_by: str | None = None) -> events.Flow:
         return flow_event(
+            events.Flow,
             self.node,
             self.key,
             self.decision,

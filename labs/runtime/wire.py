@@ -7,7 +7,8 @@ their access-log fields (``access_log``: lines are formatted when read), a small
 loop turn, off the proxy's callbacks; ``drain()`` — once per batch, at most every 100 ms —
 finishes what is left and returns the batch as wire objects (new dicts: the queued events
 are frozen). When traffic outruns what a browser can draw, only a sample of ``request``
-events is sent (marked ``sampled: true``); counts and ``metrics`` stay exact.
+events, and of TCP ``flow`` events, is sent (marked ``sampled: true``); counts and
+``metrics`` stay exact.
 """
 
 from __future__ import annotations
@@ -153,6 +154,7 @@ class EventSink:
         self._scheduled = False
         self._alike: Counter[_Alike] = Counter()  # absorbed, not yet counted
         self._limit = max_requests_per_batch
+        self._notes = 0  # TCP flow notes queued since the last drain
         self._rng = rng
         self._window = MetricsWindow()
         self.counts: Counter[str] = Counter()  # run summary: requests per target/status
@@ -166,6 +168,8 @@ class EventSink:
 
     def add(self, event: events.Event | DeferredFlow) -> None:
         self._events.append(event)
+        if isinstance(event, DeferredFlow):
+            self._notes += 1
         if isinstance(event, events.Flow | DeferredFlow):
             self._window.flow(event)
             if event.state == "open":
@@ -204,8 +208,29 @@ class EventSink:
     def _take(self) -> list[events.Event | _Unbuilt | DeferredFlow]:
         self._absorb()
         batch, self._events = self._events, []
+        if self._limit is not None and self._notes > self._limit:
+            batch = self._sample_flows(batch, self._limit)
+        self._notes = 0
         batch.sort(key=lambda event: event.t)
         return batch
+
+    def _sample_flows(
+        self, batch: list[events.Event | _Unbuilt | DeferredFlow], limit: int
+    ) -> list[events.Event | _Unbuilt | DeferredFlow]:
+        """The batch with a uniform sample of its TCP flow notes, the browser's share of
+        them, marked ``sampled`` as requests are: at thousands of connections a second,
+        building every flow's two events cost as much as relaying its bytes. The notes
+        were counted as they came (metrics, counters): those stay exact."""
+        notes = [n for n, event in enumerate(batch) if isinstance(event, DeferredFlow)]
+        taken = set(self._rng.sample(notes, limit))
+        sampled: list[events.Event | _Unbuilt | DeferredFlow] = []
+        for n, event in enumerate(batch):
+            if isinstance(event, DeferredFlow):
+                if n not in taken:
+                    continue
+                event.sampled = True
+            sampled.append(event)
+        return sampled
 
     def close_window(
         self,
@@ -386,7 +411,8 @@ class DeferredFlow:
     ``wire_at`` builds its wire object (off the proxy's callbacks). What the counters read
     (``metrics.FlowFacts``, the target) is there at once; ``t`` sorts it in its batch."""
 
-    __slots__ = ()
+    __slots__ = ("sampled",)
+    sampled: bool  # one of its batch's sample (EventSink._sample_flows)
     t: float
     state: str
     closed_by: str | None

@@ -80,3 +80,21 @@ def test_validate_refuses_a_missing_required_field_but_not_a_missing_optional_on
     with pytest.raises(InvalidEvent, match="missing emitted"):
         validate(wire)
     validate(RunStatus(t=0.0, emitted=1.7e9, state="queued").wire())
+
+
+@pytest.mark.parametrize("cls", list(events.TYPES.values()), ids=list(events.TYPES))
+@pytest.mark.parametrize("optional", ["unset", "set"])
+def test_every_type_wires_its_fields_in_declared_order_leaving_out_unset_optional_ones(
+    cls, optional
+):
+    # A distinct value per field (its position), optional fields left at None or set too.
+    declared = dataclasses.fields(cls)
+    values = {
+        f.name: n for n, f in enumerate(declared) if f.default is not None or optional == "set"
+    }
+    wire = cls(**values).wire()
+
+    expected = ["type"] + [f.name for f in declared if f.name in values]
+    assert list(wire) == expected
+    assert wire["type"] == cls.TYPE
+    assert all(wire[name] == value for name, value in values.items())

@@ -43,7 +43,7 @@ async def run_until(
 
     options.setdefault("clock_speed", 30)
     async with LabRuntime(
-        topo, RunOptions(duration=within, **options), emit, sample_requests=False
+        topo, RunOptions(duration=within, **options), emit, sample_events=False
     ) as lab:
         await lab.run(stop)
     assert done(events), f"condition not met within {within}s; last events: {events[-5:]}"
@@ -62,7 +62,7 @@ async def run_script(
     # would pass on AWS (5 s timeout) just because the lab clock made it 0.5 s.
     options.setdefault("clock_speed", 1)
     async with LabRuntime(
-        topo, RunOptions(duration=30, requests=requests, **options), emit, sample_requests=False
+        topo, RunOptions(duration=30, requests=requests, **options), emit, sample_events=False
     ) as lab:
         await lab.run(asyncio.Event())
     return events, lab

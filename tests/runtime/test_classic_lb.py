@@ -164,7 +164,7 @@ async def test_connection_draining_keeps_in_service_until_the_timeout_then_out_o
 
     log = EventLog()
     options = RunOptions(duration=30, clock_speed=10, requests=())
-    async with LabRuntime(classic(draining), options, log.emit, sample_requests=False) as lab:
+    async with LabRuntime(classic(draining), options, log.emit, sample_events=False) as lab:
         await log.wait_for(lambda e: e["type"] == "health" and e["state"] == "InService")
         inservice = next(
             e["target"] for e in log.events if e["type"] == "health" and e["state"] == "InService"

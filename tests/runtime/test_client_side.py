@@ -22,7 +22,7 @@ class Node(EventLog):
             topology(edit),
             RunOptions(duration=25, clock_speed=options.pop("clock_speed", 1), **options),
             self.emit,
-            sample_requests=False,
+            sample_events=False,
         )
 
     async def __aenter__(self):

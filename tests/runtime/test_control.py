@@ -28,7 +28,7 @@ class Lab(EventLog):
         super().__init__()
         # Long enough to outlast every wait a test makes: the test stops the run itself.
         options = {"duration": 120, "clock_speed": 30, "rps": 40, **options}
-        self.runtime = LabRuntime(topo, RunOptions(**options), self.emit, sample_requests=False)
+        self.runtime = LabRuntime(topo, RunOptions(**options), self.emit, sample_events=False)
         self.stop = asyncio.Event()
 
     async def __aenter__(self):

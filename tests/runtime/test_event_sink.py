@@ -10,7 +10,7 @@ import pytest
 
 from labs.runtime import access_log
 from labs.runtime.exchange import Exchange
-from labs.runtime.wire import EventSink
+from labs.runtime.wire import DeferredFlow, EventSink
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -140,3 +140,36 @@ def test_a_kept_access_log_record_holds_atomic_values_only(action):
     assert [value for value in record if gc.is_tracked(value)] == []
     gc.collect(0)
     assert not gc.is_tracked(record)
+
+
+class _Note(DeferredFlow):
+    """A TCP flow's note, as labs.runtime.proxy_tcp.FlowNote gives the sink."""
+
+    __slots__ = ("closed_by", "n", "state", "t")
+
+    def __init__(self, n: int, state: str) -> None:
+        self.n, self.state, self.t, self.closed_by, self.sampled = n, state, n / 10, None, False
+
+    lb = "Nlb"
+    target = "10.0.1.10:80"
+    protocol = "TCP"
+    reason = "flow_hash"
+    tls = None
+
+    def wire_at(self, emitted: float) -> dict:
+        return {"type": "flow", "n": self.n, "state": self.state, "sampled": self.sampled}
+
+
+@pytest.mark.parametrize(("notes", "sent"), [(10, 10), (40, 10)], ids=["fits", "over the share"])
+def test_tcp_flow_notes_over_the_share_are_sampled_and_every_flow_is_counted(notes, sent):
+    sink = EventSink(max_requests_per_batch=10, rng=random.Random(1))
+    for n in range(notes):
+        sink.add(_Note(n, "open" if n % 2 == 0 else "closed"))
+
+    batch = sink.drain()
+
+    assert len(batch) == sent
+    assert [event["n"] for event in batch] == sorted(event["n"] for event in batch)
+    assert all(event["sampled"] == (notes > sent) for event in batch)
+    assert sink.counts["flows"] == notes // 2  # every opening counted, sent or not
+    assert len(sink.drain()) == 0  # and the next batch starts afresh

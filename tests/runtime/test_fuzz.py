@@ -34,7 +34,7 @@ class BackgroundLab:
     def __enter__(self):
         self.thread.start()
         self.runtime = LabRuntime(
-            topology(), RunOptions(duration=600, clock_speed=1), self._emit, sample_requests=False
+            topology(), RunOptions(duration=600, clock_speed=1), self._emit, sample_events=False
         )
         asyncio.run_coroutine_threadsafe(self.runtime.__aenter__(), self.loop).result(10)
         self.node = self.runtime.entries()[0].nodes[0]

@@ -27,7 +27,7 @@ class Lab(EventLog):
             load_topology(document),
             RunOptions(duration=25, clock_speed=1),
             self.emit,
-            sample_requests=False,
+            sample_events=False,
         )
 
     async def __aenter__(self):

@@ -78,7 +78,10 @@ def _two_and_eight(document):
 
 async def _measure(topology, flows: int) -> Counter:
     log = EventLog()
-    async with LabRuntime(topology, RunOptions(clock_speed=30), log.emit) as lab:
+    # Every flow's events, as the CLI gets them: a browser's share would be a sample.
+    async with LabRuntime(
+        topology, RunOptions(clock_speed=30), log.emit, sample_events=False
+    ) as lab:
         expected = {t.address for t in topology.target_groups[0].targets}
         await log.wait_for(
             lambda _: (

@@ -303,3 +303,109 @@ async def test_with_preservation_off_the_event_names_the_nodes_socket_the_target
         (event,) = await nlb.wait_for(closed)
         assert event["source_seen_by_target"] == f"{nlb.sandbox.virtual(host)}:{port}"
         assert event["source_seen_by_target"].startswith(NODE_A.ip + ":")
+
+
+# The worker runs uvloop; the node's poller sits on either loop's add_reader.
+LOOPS = [pytest.param(asyncio.run, id="asyncio"), pytest.param(uvloop.run, id="uvloop")]
+
+
+async def _serve_own_target(nlb: Nlb, serve) -> asyncio.Server:
+    """Stand ``serve`` in for A1's socket (A1's recording target stays unused)."""
+    server = await asyncio.start_server(serve, nlb.sandbox.loopback(A1.ip), 0)
+    nlb.sandbox.publish(A1.address, server.sockets[0].getsockname()[:2])
+    return server
+
+
+@pytest.mark.parametrize("run", LOOPS)
+def test_megabytes_each_way_arrive_whole_and_in_order_through_full_buffers(run):
+    # The client sends 8 MB and reads the echo 4 KB at a time: slower than it sends, so
+    # the node's sockets fill both ways and its pipes wait for their sinks.
+    payload = bytes(range(256)) * 32768
+
+    async def echo(reader, writer):
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+        writer.close()
+
+    async def scenario():
+        async with Nlb([A1]) as nlb:
+            server = await _serve_own_target(nlb, echo)
+            reader, writer = await nlb.connect(CLIENT)
+
+            async def send():
+                for at in range(0, len(payload), 65536):
+                    writer.write(payload[at : at + 65536])
+                    await writer.drain()
+                writer.write_eof()
+
+            sending = asyncio.create_task(send())
+            echoed = bytearray()
+            async with asyncio.timeout(20):
+                while chunk := await reader.read(4096):
+                    echoed += chunk
+            await sending
+            writer.close()
+            (event,) = await nlb.wait_for(closed)
+            server.close()
+            return bytes(echoed), event
+
+    echoed, event = run(scenario())
+    assert echoed == payload
+    assert (event["state"], event["closed_by"]) == ("closed", "client")
+    assert event["bytes_from_client"] == event["bytes_from_target"] == len(payload)
+
+
+@pytest.mark.parametrize("run", LOOPS)
+def test_a_target_that_speaks_first_is_heard_before_the_client_sends_a_byte(run):
+    async def banner(reader, writer):
+        writer.write(b"220 ready\n")
+        await writer.drain()
+        await reader.read()
+        writer.close()
+
+    async def scenario():
+        async with Nlb([A1]) as nlb:
+            server = await _serve_own_target(nlb, banner)
+            reader, writer = await nlb.connect(CLIENT)
+            async with asyncio.timeout(5):
+                line = await reader.readline()
+            writer.close()
+            await nlb.wait_for(closed)
+            server.close()
+            return line
+
+    assert run(scenario()) == b"220 ready\n"
+
+
+@pytest.mark.parametrize("run", LOOPS)
+def test_a_client_reset_resets_the_targets_side_and_the_flow_says_the_client_did(run):
+    async def scenario():
+        target_saw: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+
+        async def wait_for_the_end(reader, writer):
+            try:
+                await reader.read()
+                target_saw.set_result("fin")
+            except ConnectionResetError:
+                target_saw.set_result("reset")
+            writer.close()
+
+        async with Nlb([A1]) as nlb:
+            server = await _serve_own_target(nlb, wait_for_the_end)
+            _, writer = await nlb.connect(CLIENT)
+            writer.write(b"x")  # one byte to the target, none back: then a RST
+            await writer.drain()
+            await nlb.wait_for(lambda e: e["type"] == "flow" and e["state"] == "open")
+            sock = writer.get_extra_info("socket")
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\0\0\0\0\0\0\0")
+            writer.transport.abort()
+            (event,) = await nlb.wait_for(closed)
+            async with asyncio.timeout(5):
+                seen = await target_saw
+            server.close()
+            return event, seen
+
+    event, seen = run(scenario())
+    assert (event["state"], event["closed_by"]) == ("reset", "client")
+    assert seen == "reset"

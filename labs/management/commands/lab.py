@@ -321,7 +321,7 @@ async def _run(
 
     status(0.0, "starting")
     stop = asyncio.Event()
-    async with LabRuntime(topology, options, emit, sample_requests=False) as lab:
+    async with LabRuntime(topology, options, emit, sample_events=False) as lab:
         status(lab.now(), "running")
         ended: list[str] = []
         if steps:

@@ -342,6 +342,8 @@ function start() {
     event.state === "open" || (Boolean(event.inner) && !(event.reason || "").startsWith("existing_flow"));
 
   function onFlow(event) {
+    if (event.sampled) sampledByWorker = true;
+    if (startsFlow(event)) sentSinceMetrics += 1;
     if (event.state === "closed") return;  // the flow's end: its opening was drawn
     const entry = event.target ? targetFor(event.target_group, event.target) : null;
     if (entry && startsFlow(event)) {
@@ -386,10 +388,11 @@ function start() {
   }
 
   function onMetrics(event) {
-    // The worker sends a sample of the requests when traffic outruns the browser; the
-    // metrics count them all, so their ratio is the worker's share (DESIGN.md, "Events").
+    // The worker sends a sample of the requests (and TCP flows) when traffic outruns the
+    // browser; the metrics count them all, so their ratio is the worker's share
+    // (DESIGN.md, "Events").
     const counted = Object.values(event.load_balancers || {})
-      .reduce((sum, lb) => sum + (lb.RequestCount || 0), 0);
+      .reduce((sum, lb) => sum + (lb.RequestCount || 0) + (lb.NewFlowCount || 0), 0);
     marks.share(counted, sentSinceMetrics, sampledByWorker);
     sentSinceMetrics = 0;
     sampledByWorker = false;
