@@ -132,6 +132,8 @@ class NlbNode:
         if self.certificates is None and self.target_tls is None:
             listening = self._listening = _socket.socket(_AF_INET, _NONBLOCKING_STREAM)
             listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            # Its clients' sockets inherit it (the kernel copies the listener's options).
+            listening.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             listening.bind((self.host, port))
             listening.listen(socket.SOMAXCONN)
             loop.add_reader(listening.fileno(), self._accept_ready)
@@ -220,7 +222,6 @@ class NlbNode:
                 return
             client = _socket.socket(_AF_INET, _SOCK_STREAM, 0, fd)
             client.setblocking(False)
-            client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             decision = self._route(*address)
             if decision is None:
                 self._held.append(client)

@@ -409,3 +409,15 @@ def test_a_client_reset_resets_the_targets_side_and_the_flow_says_the_client_did
     event, seen = run(scenario())
     assert (event["state"], event["closed_by"]) == ("reset", "client")
     assert seen == "reset"
+
+
+async def test_both_of_a_flows_sockets_send_small_writes_at_once():
+    # Nagle's algorithm would hold a second small write until the first is acknowledged,
+    # up to a delayed ACK's 40 ms: the node sends as it receives, as AWS's does.
+    async with Nlb([A1]) as nlb:
+        reader, writer = await nlb.connect(CLIENT)
+        await exchange(writer, reader, b"hi")
+        (flow,) = nlb.nodes[0].live.values()
+        for sock in (flow.client, flow.target):
+            assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+        writer.close()
