@@ -573,6 +573,10 @@ class SocketFlow(Flow):
     def _close(self, reset: bool) -> None:
         if self._timer is not None:
             self._timer.cancel()
+            self._timer = None
+        # The pipes point back at the flow: let go of them, so that reference counting
+        # frees both (the flow once its events are drained), not the garbage collector.
+        self.up = self.down = None
         handlers = self.node.poller.handlers
         for sock in (self.client, self.target):
             if sock is None:
