@@ -82,6 +82,7 @@ messages: $(STAMP)
 # The browser tests drive Debian's Chromium. When it is missing it is installed with apt
 # (as root; otherwise we stop and print the command). Only where there is no apt at all do we
 # fall back to Playwright's own download, which needs a network beyond the package registries.
+# apt waits for a lock another apt holds (a fresh machine's unattended upgrades) rather than fail.
 browser: $(STAMP)
 	@[ -x $(CHROMIUM) ] || [ -e $(PLAYWRIGHT_STAMP) ] || { \
 		if command -v apt-get >/dev/null; then \
@@ -90,8 +91,9 @@ browser: $(STAMP)
 				echo "    sudo apt-get update && sudo apt-get install -y --no-install-recommends chromium" >&2; \
 				exit 1; fi; \
 			echo "$(CHROMIUM) not found: installing Debian's chromium with apt (a few minutes)"; \
-			DEBIAN_FRONTEND=noninteractive apt-get update -qq; \
-			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+			DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update -qq; \
+			DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends \
+				chromium >/dev/null; \
 		else \
 			echo "$(CHROMIUM) not found and no apt-get: installing Playwright's Chromium"; \
 			$(PY) -m playwright install chromium && touch $(PLAYWRIGHT_STAMP); \
