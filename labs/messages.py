@@ -594,6 +594,9 @@ PROBLEM_RULES = {
     "template.resources-mapping": _("A template needs a Resources section of resources."),
     "template.resource-type": _("This resource type is not recognized."),
     "template.properties-mapping": _("Properties must be a mapping of names to values."),
+    "template.unsupported-property": _(
+        "CloudFormation does not know this property on this resource type: check its spelling."
+    ),
     "value.shape": _("This value has the wrong shape (a list, a mapping or text)."),
     "property.required": _("A required property is missing."),
     "value.integer-range": _("This number is outside the allowed range."),

@@ -9,6 +9,7 @@ earlier ones left on the ``Context``. Any problem means no topology: ``TemplateE
 from __future__ import annotations
 
 import dataclasses
+import difflib
 from typing import Any
 
 from labs.engine import spec
@@ -40,10 +41,12 @@ from .core import (
     TemplateError,
     rule,
 )
+from .properties import WRITABLE
 
 TRAFFIC = rule("playground.traffic", source="playground")
 TRAFFIC_LIMIT = rule("playground.traffic-rps-limit", source="playground")
 METADATA = rule("template.metadata-mapping", source="CloudFormation")
+UNSUPPORTED_PROPERTY = rule("template.unsupported-property", source="CloudFormation")
 
 __all__ = ["RULES", "Limits", "Problem", "Rule", "TemplateError", "build", "validate"]
 
@@ -102,8 +105,24 @@ def _types(ctx: Context) -> None:
                 "Type",
                 f"Unrecognized resource types: [{type_}]",
             )
-        elif not isinstance(resource.get("Properties") or {}, dict):
+        elif not isinstance(properties := resource.get("Properties") or {}, dict):
             ctx.fail(PROPERTIES, logical_id, "Properties", "must be a mapping of properties")
+        else:
+            for name in properties:
+                if name not in WRITABLE[type_]:
+                    ctx.fail(
+                        UNSUPPORTED_PROPERTY,
+                        logical_id,
+                        f"Properties.{name}",
+                        _unsupported(str(name), WRITABLE[type_]),
+                    )
+
+
+def _unsupported(name: str, writable: frozenset[str]) -> str:
+    """CloudFormation's words, and the property a misspelling most likely meant."""
+    message = f"Encountered unsupported property {name}"
+    close = difflib.get_close_matches(name, sorted(writable), n=1)
+    return f"{message} (did you mean {close[0]}?)" if close else message
 
 
 def _topology(ctx: Context) -> spec.Topology:

@@ -191,6 +191,19 @@ CASES = [
         ],
     ),
     case(
+        "template.unsupported-property",
+        [
+            (f"{TG}.HealthCheckPaht", "/health"),
+            (f"{NLB}.Listeners", []),
+        ],
+        [
+            "WebTargets.Properties.HealthCheckPaht: ValidationError: Encountered unsupported "
+            "property HealthCheckPaht (did you mean HealthCheckPath?)",
+            "NetworkLoadBalancer.Properties.Listeners: ValidationError: Encountered unsupported "
+            "property Listeners",
+        ],
+    ),
+    case(
         "template.properties-mapping",
         [("Resources.Vpc.Properties", ["CidrBlock"])],
         [
