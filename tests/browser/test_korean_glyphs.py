@@ -50,6 +50,33 @@ MEASURE = """selector => {
 }"""
 
 
+# For each element showing code with Hangul in it (a template's Korean title), the width of
+# its Hangul in the element's own font stack and in the generic monospace alone, which has
+# none: equal widths mean boxes. Code is measured on its Hangul only, as its widest line
+# is often Latin and would measure the same either way.
+MEASURE_CODE = """selector => {
+  const rows = [];
+  for (const element of document.querySelectorAll(selector)) {
+    const runs = (element.value ?? element.textContent).match(/[\\uac00-\\ud7a3]+/g);
+    if (!runs || element.getClientRects().length === 0) continue;
+    const text = runs.join(" ").slice(0, 60);
+    const style = getComputedStyle(element);
+    const width = family => {
+      const probe = document.createElement("span");
+      probe.textContent = text;
+      probe.style.cssText = "position:absolute; white-space:pre;"
+        + `font-family:${family}; font-size:${style.fontSize}`;
+      document.body.append(probe);
+      const measured = probe.getBoundingClientRect().width;
+      probe.remove();
+      return measured;
+    };
+    rows.push({text, width: width(style.fontFamily), fallback: width("monospace")});
+  }
+  return rows;
+}"""
+
+
 # What Chrome's DevTools call a slow connection: 300 ms round trip, 100 kB/s.
 SLOW_NETWORK = {
     "offline": False,
@@ -74,6 +101,13 @@ def _boxed_labels(page: Page) -> list[str]:
     return [row["text"] for row in rows if abs(row["width"] - row["fallback"]) < 0.5]
 
 
+def _boxed_code(page: Page) -> list[str]:
+    page.evaluate("document.fonts.ready.then(() => true)")
+    rows = page.evaluate(MEASURE_CODE, "pre, code, textarea")
+    assert rows, "no Korean in code on the page"
+    return [row["text"] for row in rows if abs(row["width"] - row["fallback"]) < 0.5]
+
+
 def test_korean_labels_render_as_hangul_on_a_machine_without_a_korean_font(
     demo_site: str, page: Page
 ) -> None:
@@ -90,6 +124,11 @@ def test_korean_labels_render_as_hangul_on_a_machine_without_a_korean_font(
 
     page.get_by_role("link", name=ui.topology).click()
     assert _boxed_labels(page) == [], "topology page"
+    source = page.locator("details.template-source")
+    source.locator("summary").click()
+    expect(source.locator("pre")).to_be_visible()
+    assert _boxed_code(page) == [], "the template's text"
+    source.locator("summary").click()
     page.get_by_role("button", name=ui.run, exact=True).click()
     stop = page.get_by_role("button", name=ui.stop, exact=True)
     expect(stop).to_be_visible(timeout=RUN_TIMEOUT_MS)
