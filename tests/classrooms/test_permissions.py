@@ -214,3 +214,4 @@ async def test_the_dashboard_socket_refuses_another_origin(client, request):
     )
     connected, _ = await ws.connect()
     assert not connected
+    await ws.disconnect()  # let the refused consumer finish inside this test's loop
